@@ -1,0 +1,243 @@
+// Request/response codecs: decode bodies by Content-Type (JSON, YAML, the
+// patch media types), encode JSON/YAML, negotiate Accept (including
+// `as=Table`), and split multi-document manifests for `kubecfg -f`.
+
+import yaml from 'js-yaml';
+import type { KubeObject, Status } from './meta.js';
+
+/** Kubernetes' default request body limit (3 MiB). */
+export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+
+export type CodecErrorReason = 'BadRequest' | 'UnsupportedMediaType' | 'RequestEntityTooLarge' | 'NotAcceptable';
+
+const CODE: Record<CodecErrorReason, number> = {
+  BadRequest: 400,
+  NotAcceptable: 406,
+  RequestEntityTooLarge: 413,
+  UnsupportedMediaType: 415,
+};
+
+/** A body that cannot be decoded, or a media type we cannot speak; `toStatus()` gives the HTTP answer. */
+export class CodecError extends Error {
+  readonly code: number;
+  constructor(
+    readonly reason: CodecErrorReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CodecError';
+    this.code = CODE[reason];
+  }
+
+  toStatus(): Status {
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
+  }
+}
+
+// YAML 1.2 core schema (no timestamps turning into Dates) plus YAML 1.1 style
+// leading-zero octal ints, since manifests write `defaultMode: 0644` meaning 420.
+const octalInt = new yaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (d: string | null) => d !== null && /^[-+]?0[0-7]+$/.test(d),
+  construct: (d: string) => parseInt(d, 8),
+  predicate: () => false,
+});
+const YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [octalInt] });
+
+export type BodyFormat = 'json' | 'yaml';
+
+export const PATCH_TYPES = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+export type PatchType = keyof typeof PATCH_TYPES;
+
+/** The bare media type, lower-cased, without parameters. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Which patch kind a Content-Type names, or undefined. */
+export function patchTypeOf(contentType: string | undefined): PatchType | undefined {
+  const mt = mediaType(contentType);
+  return (Object.keys(PATCH_TYPES) as PatchType[]).find((k) => PATCH_TYPES[k] === mt);
+}
+
+function formatOf(contentType: string | undefined): BodyFormat {
+  const mt = mediaType(contentType);
+  switch (mt) {
+    case '':
+    case 'application/json':
+    case PATCH_TYPES.json:
+    case PATCH_TYPES.merge:
+    case PATCH_TYPES.strategic:
+      return 'json';
+    case 'application/yaml':
+    case 'application/x-yaml':
+    case 'text/yaml':
+    case 'text/x-yaml':
+    case PATCH_TYPES.apply:
+      return 'yaml';
+    default:
+      throw new CodecError(
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+      );
+  }
+}
+
+/** Decode a request body to a plain JSON value according to its Content-Type. */
+export function decodeBody(body: string | Buffer, contentType?: string): unknown {
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  if (size > MAX_REQUEST_BODY_BYTES) {
+    throw new CodecError('RequestEntityTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BODY_BYTES}`);
+  }
+  const fmt = formatOf(contentType);
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') throw new CodecError('BadRequest', 'the request body is empty');
+  if (fmt === 'json') {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new CodecError('BadRequest', `json parse error: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return yaml.load(text, { schema: YAML_SCHEMA });
+  } catch (e) {
+    throw new CodecError('BadRequest', `error converting YAML to JSON: ${yamlMessage(e)}`);
+  }
+}
+
+function yamlMessage(e: unknown): string {
+  if (e instanceof yaml.YAMLException) {
+    const line = e.mark ? ` line ${e.mark.line + 1}:` : '';
+    return `yaml:${line} ${e.reason}`;
+  }
+  return String((e as Error)?.message ?? e);
+}
+
+/** Decode a body that must be a single API object (a JSON object with metadata defaulted to {}). */
+export function decodeObject(body: string | Buffer, contentType?: string): KubeObject {
+  const v = decodeBody(body, contentType);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new CodecError('BadRequest', `the request body must be a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+  }
+  const obj = v as KubeObject;
+  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+  else if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) {
+    throw new CodecError('BadRequest', 'metadata must be an object');
+  }
+  for (const k of ['apiVersion', 'kind'] as const) {
+    if (obj[k] !== undefined && typeof obj[k] !== 'string') throw new CodecError('BadRequest', `${k} must be a string`);
+  }
+  return obj;
+}
+
+export function encodeJSON(obj: unknown, pretty = false): string {
+  return pretty ? JSON.stringify(obj, null, 2) : JSON.stringify(obj);
+}
+
+/** YAML as kubectl prints it: block style, no anchors, no line folding, ambiguous strings quoted. */
+export function encodeYAML(obj: unknown): string {
+  return yaml.dump(stripUndefined(obj), { noRefs: true, lineWidth: -1, sortKeys: false });
+}
+
+export function encode(obj: unknown, format: BodyFormat): string {
+  return format === 'yaml' ? encodeYAML(obj) : encodeJSON(obj);
+}
+
+function stripUndefined(v: unknown): unknown {
+  return v === undefined ? null : JSON.parse(JSON.stringify(v));
+}
+
+// ---------------------------------------------------------------- Accept negotiation
+
+export interface AcceptChoice {
+  format: BodyFormat;
+  contentType: string;
+  /** "Table", "PartialObjectMetadata" or "PartialObjectMetadataList" when the client asked for a transformed view. */
+  as?: string;
+  group?: string;
+  version?: string;
+}
+
+/**
+ * Pick the first acceptable entry of an Accept header. Entries with `as=Table`
+ * (meta.k8s.io v1) are honoured; unknown `as` kinds are skipped so the client's
+ * fallback (plain application/json) is used. Throws 406 if nothing fits.
+ */
+export function negotiate(accept: string | undefined, allowAs: readonly string[] = ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList']): AcceptChoice {
+  if (!accept || accept.trim() === '') return { format: 'json', contentType: 'application/json' };
+  for (const part of accept.split(',')) {
+    const [typeRaw, ...paramsRaw] = part.split(';');
+    const type = typeRaw!.trim().toLowerCase();
+    const params: Record<string, string> = {};
+    for (const p of paramsRaw) {
+      const [k, v] = p.split('=');
+      if (k && v !== undefined) params[k.trim().toLowerCase()] = v.trim();
+    }
+    let format: BodyFormat | undefined;
+    if (type === 'application/json' || type === 'application/*' || type === '*/*' || type === 'application/json-patch+json') format = 'json';
+    else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') format = 'yaml';
+    if (!format) continue;
+    if (params.as) {
+      if (!allowAs.includes(params.as)) continue;
+      if (params.g && params.g !== 'meta.k8s.io') continue;
+      if (params.v && params.v !== 'v1') continue;
+      const ct = format === 'json' ? 'application/json' : 'application/yaml';
+      return { format, contentType: `${ct};as=${params.as};v=v1;g=meta.k8s.io`, as: params.as, group: 'meta.k8s.io', version: 'v1' };
+    }
+    return { format, contentType: format === 'json' ? 'application/json' : 'application/yaml' };
+  }
+  throw new CodecError(
+    'NotAcceptable',
+    `only the following media types are accepted: application/json, application/yaml`,
+  );
+}
+
+// ---------------------------------------------------------------- manifests
+
+/**
+ * Split a manifest file (YAML, possibly multi-document, or JSON) into objects.
+ * Empty documents are skipped and `kind: List` / `*List` documents are flattened.
+ */
+export function decodeManifests(text: string, source = '<input>'): KubeObject[] {
+  let docs: unknown[];
+  try {
+    docs = yaml.loadAll(text, undefined, { schema: YAML_SCHEMA });
+  } catch (e) {
+    throw new CodecError('BadRequest', `error parsing ${source}: ${yamlMessage(e)}`);
+  }
+  const out: KubeObject[] = [];
+  docs.forEach((doc, i) => {
+    if (doc === null || doc === undefined) return;
+    if (typeof doc !== 'object' || Array.isArray(doc)) {
+      throw new CodecError('BadRequest', `error parsing ${source}: document ${i + 1} is not an object`);
+    }
+    const obj = doc as KubeObject;
+    if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
+      for (const item of obj.items as KubeObject[]) out.push(withMeta(item));
+      return;
+    }
+    if (!obj.kind) throw new CodecError('BadRequest', `error validating ${source}: document ${i + 1}: Object 'Kind' is missing`);
+    if (!obj.apiVersion) throw new CodecError('BadRequest', `error validating ${source}: document ${i + 1}: Object 'apiVersion' is missing`);
+    out.push(withMeta(obj));
+  });
+  return out;
+}
+
+function withMeta(o: KubeObject): KubeObject {
+  o.metadata ??= {};
+  return o;
+}

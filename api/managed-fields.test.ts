@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyPatch, recordUpdateManager, fieldSetOf, toFieldsV1, fromFieldsV1, PatchError, patchObject } from './patch.js';
+import type { KubeObject } from './meta.js';
+
+const NOW = '2024-01-01T00:00:00Z';
+
+const cfg = (image: string, extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'default', labels: { app: 'web' } },
+  spec: { containers: [{ name: 'c', image, ports: [{ containerPort: 80 }], ...extra }] },
+});
+
+test('field set uses f:/k:/v: notation kubectl expects', () => {
+  const obj = { ...cfg('x'), metadata: { name: 'p', namespace: 'd', labels: { app: 'web' }, finalizers: ['a/b'] } };
+  const tree = toFieldsV1(fieldSetOf(obj, 'Pod'));
+  assert.deepEqual(tree, {
+    'f:metadata': { 'f:finalizers': { 'v:"a/b"': {} }, 'f:labels': { 'f:app': {} } },
+    'f:spec': {
+      'f:containers': {
+        'k:{"name":"c"}': {
+          '.': {},
+          'f:image': {},
+          'f:name': {},
+          'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
+        },
+      },
+    },
+  });
+  assert.deepEqual(fromFieldsV1(tree), fieldSetOf(obj, 'Pod'));
+});
+
+test('apply creates, records the manager, and re-apply removes dropped fields', () => {
+  const first = applyPatch(undefined, cfg('img:1', { args: ['a'] }), 'kubectl', { now: NOW });
+  assert.equal((first.spec as any).containers[0].image, 'img:1');
+  const mf = first.metadata.managedFields!;
+  assert.equal(mf.length, 1);
+  assert.equal(mf[0]!.manager, 'kubectl');
+  assert.equal(mf[0]!.operation, 'Apply');
+  assert.equal(mf[0]!.time, NOW);
+  assert.ok((mf[0]!.fieldsV1 as any)['f:spec']['f:containers']['k:{"name":"c"}']['f:args']);
+
+  // Second apply drops args and the label: both go, since nobody else owns them.
+  const second = applyPatch(first, { ...cfg('img:2'), metadata: { name: 'p', namespace: 'default' } }, 'kubectl', { now: NOW });
+  const c = (second.spec as any).containers[0];
+  assert.equal(c.image, 'img:2');
+  assert.equal(c.args, undefined);
+  assert.equal(second.metadata.labels, undefined);
+  assert.equal(second.metadata.name, 'p');
+});
+
+test('fields owned by another manager survive when the applier drops them', () => {
+  const applied = applyPatch(undefined, cfg('img:1'), 'kubectl', { now: NOW });
+  // Another writer adds a label via an ordinary update.
+  const updated = structuredClone(applied);
+  updated.metadata.labels = { app: 'web', team: 'x' };
+  recordUpdateManager(updated, 'editor', 'Update', applied, { now: NOW });
+  const ed = updated.metadata.managedFields!.find((m) => m.manager === 'editor')!;
+  assert.deepEqual(ed.fieldsV1, { 'f:metadata': { 'f:labels': { 'f:team': {} } } });
+  // kubectl re-applies without labels: its own "app" goes, editor's "team" stays.
+  const again = applyPatch(updated, { ...cfg('img:1'), metadata: { name: 'p', namespace: 'default' } }, 'kubectl', { now: NOW });
+  assert.deepEqual(again.metadata.labels, { team: 'x' });
+});
+
+test('conflicts with another manager are 409 unless forced', () => {
+  const applied = applyPatch(undefined, cfg('img:1'), 'kubectl', { now: NOW });
+  const edited = structuredClone(applied);
+  (edited.spec as any).containers[0].image = 'img:edited';
+  recordUpdateManager(edited, 'kubectl-edit', 'Update', applied, { now: NOW });
+  const owner = edited.metadata.managedFields!;
+  assert.ok(JSON.stringify(owner.find((m) => m.manager === 'kubectl-edit')!.fieldsV1).includes('f:image'));
+  assert.ok(!JSON.stringify(owner.find((m) => m.manager === 'kubectl')!.fieldsV1).includes('f:image'), 'ownership moved to the editor');
+
+  assert.throws(
+    () => applyPatch(edited, cfg('img:2'), 'kubectl', { now: NOW }),
+    (e: unknown) =>
+      e instanceof PatchError &&
+      e.code === 409 &&
+      e.causes[0]!.reason === 'FieldManagerConflict' &&
+      e.causes[0]!.field === '.spec.containers[name="c"].image' &&
+      /Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: \.spec\.containers\[name="c"\]\.image/.test(e.message),
+  );
+  // Applying the same value as the current owner is not a conflict (shared ownership).
+  const shared = applyPatch(edited, cfg('img:edited'), 'kubectl', { now: NOW });
+  assert.equal((shared.spec as any).containers[0].image, 'img:edited');
+  const forced = applyPatch(edited, cfg('img:2'), 'kubectl', { force: true, now: NOW });
+  assert.equal((forced.spec as any).containers[0].image, 'img:2');
+  const ed = forced.metadata.managedFields!.find((m) => m.manager === 'kubectl-edit');
+  assert.ok(!ed || !JSON.stringify(ed.fieldsV1).includes('f:image'));
+});
+
+test('apply through patchObject requires a field manager', () => {
+  assert.throws(() => patchObject('apply', undefined, cfg('x')), (e: unknown) => e instanceof PatchError && e.code === 400);
+  const o = patchObject('apply', undefined, cfg('x'), { fieldManager: 'm' });
+  assert.equal(o.metadata.managedFields![0]!.manager, 'm');
+});
+
+test('recordUpdateManager: create owns all, update owns what changed, removed fields leave sets', () => {
+  const obj = cfg('a', { args: ['1'] });
+  recordUpdateManager(obj, 'kubectl-create', 'Update', undefined, { now: NOW });
+  const all = fromFieldsV1(obj.metadata.managedFields![0]!.fieldsV1);
+  assert.ok(all.has(JSON.stringify(['f:spec', 'f:containers', 'k:{"name":"c"}', 'f:args'])));
+  assert.ok(!JSON.stringify(obj.metadata.managedFields).includes('f:name":{}}}'), 'metadata.name not owned');
+
+  const next = structuredClone(obj);
+  delete next.metadata.managedFields;
+  delete (next.spec as any).containers[0].args;
+  next.metadata.annotations = { note: 'x' };
+  recordUpdateManager(next, 'other', 'Update', obj, { now: NOW });
+  const mf = next.metadata.managedFields!;
+  assert.equal(mf.length, 2);
+  const create = fromFieldsV1(mf.find((m) => m.manager === 'kubectl-create')!.fieldsV1);
+  assert.ok(!create.has(JSON.stringify(['f:spec', 'f:containers', 'k:{"name":"c"}', 'f:args'])), 'removed field dropped');
+  assert.deepEqual(mf.find((m) => m.manager === 'other')!.fieldsV1, { 'f:metadata': { 'f:annotations': { 'f:note': {} } } });
+
+  // Status writes are tracked separately under the status subresource.
+  const st = structuredClone(next);
+  (st as any).status = { phase: 'Running' };
+  recordUpdateManager(st, 'kubelet', 'Update', next, { subresource: 'status', now: NOW });
+  const kl = st.metadata.managedFields!.find((m) => m.manager === 'kubelet')!;
+  assert.equal(kl.subresource, 'status');
+  assert.deepEqual(kl.fieldsV1, { 'f:status': { 'f:phase': {} } });
+});
+
+test('fieldsV1Of builds the same tree as toFieldsV1(fieldSetOf(...))', async () => {
+  const { fieldsV1Of, fieldSetOf: set, toFieldsV1: tree } = await import('./managed-fields.js');
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', labels: { a: 'b', 'x.io/y': 'z' }, finalizers: ['f1'] },
+    spec: {
+      containers: [
+        { name: 'c', image: 'busybox', ports: [{ containerPort: 80, protocol: 'TCP' }], env: [{ name: 'A', value: '1' }] },
+        { name: 'd', image: 'busybox', args: ['x'] },
+      ],
+      restartPolicy: 'Always',
+    },
+    status: { phase: 'Pending' },
+  };
+  assert.deepStrictEqual(fieldsV1Of(pod, 'Pod'), tree(set(pod, 'Pod')));
+  assert.deepStrictEqual(fieldsV1Of(pod, 'Pod', { subresource: 'status' }), tree(set(pod, 'Pod', { subresource: 'status' })));
+});

@@ -1,0 +1,377 @@
+// Field ownership (metadata.managedFields) and server-side apply.
+//
+// A field set is the set of leaf paths an object sets, in the FieldsV1
+// notation kubectl reads: `f:<field>` for map/struct fields, `k:{"name":"c"}`
+// for elements of keyed lists (with "." for the element itself), `v:<json>`
+// for members of primitive sets; atomic lists and scalars are leaves.
+
+import type { KubeObject, ManagedFieldsEntry } from './meta.js';
+import { fieldRule, mergeIdentity, rootType, sameIdentity } from './patch-schema.js';
+import { applyStrategicMergePatch } from './strategic-merge.js';
+import { PatchError } from './patch-error.js';
+import { deepEqual } from './deep-equal.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A path is a list of FieldsV1 segments; sets hold them JSON-encoded. */
+export type FieldPath = string[];
+export type FieldSet = Set<string>;
+
+/** Identity and bookkeeping fields nobody "owns". */
+const IGNORED_META = new Set([
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+]);
+
+export interface FieldSetOptions {
+  /** 'status' tracks only the status subtree; otherwise status is left out. */
+  subresource?: string;
+}
+
+function keySegment(el: unknown, keys: { name: string; default?: unknown }[]): string | undefined {
+  const id = mergeIdentity(el, keys as never);
+  if (!id) return undefined;
+  const sorted = Object.fromEntries(Object.keys(id).sort().map((k) => [k, id[k]]));
+  return `k:${JSON.stringify(sorted)}`;
+}
+
+/** Calls `emit` with every leaf path `obj` sets, for kind `kind`. */
+function visitFields(obj: KubeObject | Obj, kind: string | undefined, opts: FieldSetOptions, emit: (path: FieldPath) => void): void {
+  const walk = (v: Obj, type: string | undefined, prefix: FieldPath, root: boolean): void => {
+    for (const [k, child] of Object.entries(v)) {
+      if (child === undefined) continue;
+      if (root) {
+        if (k === 'apiVersion' || k === 'kind') continue;
+        if (opts.subresource === 'status' ? k !== 'status' : k === 'status') continue;
+      }
+      if (prefix.length === 1 && prefix[0] === 'f:metadata' && IGNORED_META.has(k)) continue;
+      const path = [...prefix, `f:${k}`];
+      const rule = fieldRule(type, k);
+      if (isObj(child) && Object.keys(child).length > 0) {
+        walk(child, rule?.type, path, false);
+      } else if (Array.isArray(child) && rule?.strategy === 'merge' && child.length > 0) {
+        if (rule.mergeKeys) {
+          for (const el of child) {
+            const seg = keySegment(el, rule.mergeKeys);
+            if (!seg || !isObj(el)) continue;
+            emit([...path, seg, '.']);
+            walk(el, rule.type, [...path, seg], false);
+          }
+        } else {
+          for (const el of child) emit([...path, `v:${JSON.stringify(el)}`]);
+        }
+      } else {
+        emit(path);
+      }
+    }
+  };
+  if (isObj(obj)) walk(obj as Obj, rootType(kind ?? (obj.kind as string | undefined)), [], true);
+}
+
+/** The set of leaf paths `obj` sets, for kind `kind`. */
+export function fieldSetOf(obj: KubeObject | Obj, kind?: string, opts: FieldSetOptions = {}): FieldSet {
+  const out: FieldSet = new Set();
+  visitFields(obj, kind, opts, (path) => out.add(JSON.stringify(path)));
+  return out;
+}
+
+/** The FieldsV1 tree of everything `obj` sets: toFieldsV1(fieldSetOf(obj)) without the string round trip (the create path). */
+export function fieldsV1Of(obj: KubeObject | Obj, kind?: string, opts: FieldSetOptions = {}): Record<string, unknown> {
+  const root: Obj = {};
+  visitFields(obj, kind, opts, (path) => {
+    let node = root;
+    for (const seg of path) {
+      node[seg] ??= {};
+      node = node[seg] as Obj;
+    }
+  });
+  const sorted = (node: Obj): Obj => Object.fromEntries(Object.keys(node).sort().map((k) => [k, sorted(node[k] as Obj)]));
+  return sorted(root);
+}
+
+/** FieldsV1 tree (as stored in managedFields) from a field set. */
+export function toFieldsV1(set: FieldSet): Record<string, unknown> {
+  const root: Obj = {};
+  for (const enc of [...set].sort()) {
+    let node = root;
+    for (const seg of JSON.parse(enc) as FieldPath) {
+      node[seg] ??= {};
+      node = node[seg] as Obj;
+    }
+  }
+  return root;
+}
+
+/** Field set from a FieldsV1 tree. */
+export function fromFieldsV1(tree: Record<string, unknown> | undefined): FieldSet {
+  const out: FieldSet = new Set();
+  const walk = (node: Obj, prefix: FieldPath): void => {
+    for (const [seg, child] of Object.entries(node)) {
+      const path = [...prefix, seg];
+      if (isObj(child) && Object.keys(child).length > 0) walk(child, path);
+      else out.add(JSON.stringify(path));
+    }
+  };
+  if (isObj(tree)) walk(tree, []);
+  return out;
+}
+
+/** Navigate a path; returns {parent, key/index} of the last segment, or undefined if absent. */
+function locate(obj: unknown, path: FieldPath): { container: Obj | unknown[]; at: string | number } | undefined {
+  let cur: unknown = obj;
+  let container: Obj | unknown[] | undefined;
+  let at: string | number | undefined;
+  for (const seg of path) {
+    if (seg === '.') return container && at !== undefined ? { container, at } : undefined;
+    if (seg.startsWith('f:')) {
+      if (!isObj(cur)) return undefined;
+      const k = seg.slice(2);
+      if (!(k in cur)) return undefined;
+      container = cur;
+      at = k;
+      cur = cur[k];
+    } else if (seg.startsWith('k:')) {
+      if (!Array.isArray(cur)) return undefined;
+      const want = JSON.parse(seg.slice(2)) as Obj;
+      const i = cur.findIndex((el) => isObj(el) && sameIdentity(want, Object.fromEntries(Object.keys(want).map((k) => [k, el[k]]))));
+      // Fall back to defaulted keys (e.g. protocol omitted means TCP).
+      const j = i >= 0 ? i : cur.findIndex((el) => isObj(el) && Object.keys(want).every((k) => (el[k] ?? (k === 'protocol' ? 'TCP' : undefined)) === want[k]));
+      if (j < 0) return undefined;
+      container = cur;
+      at = j;
+      cur = cur[j];
+    } else if (seg.startsWith('v:')) {
+      if (!Array.isArray(cur)) return undefined;
+      const want = JSON.parse(seg.slice(2));
+      const i = cur.findIndex((el) => deepEqual(el, want));
+      if (i < 0) return undefined;
+      container = cur;
+      at = i;
+      cur = cur[i];
+    } else {
+      return undefined;
+    }
+  }
+  return container && at !== undefined ? { container, at } : undefined;
+}
+
+function valueAt(obj: unknown, path: FieldPath): unknown {
+  const loc = locate(obj, path);
+  if (!loc) return undefined;
+  return Array.isArray(loc.container) ? loc.container[loc.at as number] : (loc.container as Obj)[loc.at as string];
+}
+
+/** Remove the value at `path` from `obj` (in place), pruning maps the removal left empty. */
+function removePath(obj: Obj, path: FieldPath): void {
+  const loc = locate(obj, path);
+  if (!loc) return;
+  if (Array.isArray(loc.container)) loc.container.splice(loc.at as number, 1);
+  else delete (loc.container as Obj)[loc.at as string];
+  // Prune now-empty parents (but never the top-level metadata).
+  for (let n = path.length - 1; n >= 2; n--) {
+    const parentPath = path.slice(0, n).filter((s) => s !== '.');
+    const v = valueAt(obj, parentPath);
+    const empty = (isObj(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
+    if (!empty) break;
+    const ploc = locate(obj, parentPath);
+    if (!ploc) break;
+    if (Array.isArray(ploc.container)) ploc.container.splice(ploc.at as number, 1);
+    else delete (ploc.container as Obj)[ploc.at as string];
+  }
+}
+
+/** Human form of a path, as in conflict messages: `.spec.containers[name="c"].image`. */
+export function formatFieldPath(path: FieldPath): string {
+  let s = '';
+  for (const seg of path) {
+    if (seg === '.') continue;
+    if (seg.startsWith('f:')) s += `.${seg.slice(2)}`;
+    else if (seg.startsWith('k:')) {
+      const id = JSON.parse(seg.slice(2)) as Obj;
+      s += `[${Object.entries(id).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+    } else if (seg.startsWith('v:')) s += `[=${seg.slice(2)}]`;
+  }
+  return s;
+}
+
+interface Owner {
+  entry: ManagedFieldsEntry;
+  set: FieldSet;
+}
+
+function owners(entries: ManagedFieldsEntry[] | undefined): Owner[] {
+  return (entries ?? []).map((entry) => ({ entry, set: fromFieldsV1(entry.fieldsV1) }));
+}
+
+function sameSlot(e: ManagedFieldsEntry, manager: string, operation: 'Apply' | 'Update', subresource?: string): boolean {
+  return e.manager === manager && e.operation === operation && (e.subresource ?? '') === (subresource ?? '');
+}
+
+function finish(list: Owner[]): ManagedFieldsEntry[] {
+  return list
+    .filter((o) => o.set.size > 0)
+    .map((o) => ({ ...o.entry, fieldsType: 'FieldsV1' as const, fieldsV1: toFieldsV1(o.set) }));
+}
+
+export interface ApplyOptions {
+  force?: boolean;
+  /** Kind for the merge rules; defaults to applied.kind. */
+  kind?: string;
+  subresource?: string;
+  /** RFC 3339 time recorded in the entry. */
+  now?: string;
+}
+
+const nowRFC3339 = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Server-side apply of a full object configuration. Returns the new object
+ * (input objects are not mutated). Fields this manager applied before but no
+ * longer applies are removed unless someone else also owns them. Changing a
+ * value another manager owns is a conflict (PatchError 409 with
+ * FieldManagerConflict causes) unless `force`, which takes ownership.
+ */
+export function applyPatch(live: KubeObject | undefined, applied: KubeObject, manager: string, opts: ApplyOptions = {}): KubeObject {
+  if (!manager) throw new PatchError('PATCH request of type apply requires a fieldManager', 400);
+  if (!isObj(applied)) throw new PatchError('apply patch must be an object');
+  const kind = opts.kind ?? applied.kind ?? live?.kind;
+  const sub = opts.subresource;
+  const newSet = fieldSetOf(applied, kind, { subresource: sub });
+  const base: KubeObject = live ? structuredClone(live) : { metadata: {} };
+  const list = owners(base.metadata?.managedFields);
+  const mine = list.find((o) => sameSlot(o.entry, manager, 'Apply', sub));
+  const others = list.filter((o) => o !== mine);
+
+  // Conflicts: a path another manager owns, whose value this apply would change.
+  const conflicts: { mgr: ManagedFieldsEntry; path: FieldPath }[] = [];
+  for (const enc of newSet) {
+    const path = JSON.parse(enc) as FieldPath;
+    if (path[path.length - 1] === '.' || path[path.length - 1]!.startsWith('v:')) continue;
+    const before = valueAt(base, path);
+    const after = valueAt(applied, path);
+    if (before === undefined || deepEqual(before, after)) continue;
+    for (const o of others) {
+      if (o.entry.manager !== manager && o.set.has(enc)) conflicts.push({ mgr: o.entry, path });
+    }
+  }
+  if (conflicts.length && !opts.force) throw conflictError(conflicts);
+  for (const c of conflicts) for (const o of others) o.set.delete(JSON.stringify(c.path));
+
+  // Fields dropped from this manager's configuration, owned by nobody else.
+  const obj = base as unknown as Obj;
+  const stillOwned = (enc: string): boolean => others.some((o) => o.set.has(enc));
+  const dropped = [...(mine?.set ?? [])].filter((p) => !newSet.has(p) && !stillOwned(p));
+  // Remove deepest first so element removals ("." paths) happen after their fields.
+  dropped.sort((a, b) => JSON.parse(b).length - JSON.parse(a).length);
+  for (const enc of dropped) removePath(obj, JSON.parse(enc) as FieldPath);
+
+  const body = structuredClone(applied) as Obj;
+  delete (body.metadata as Obj | undefined)?.managedFields;
+  const merged = applyStrategicMergePatch(obj, body, kind) as KubeObject;
+  merged.metadata ??= {};
+  const entry: ManagedFieldsEntry = {
+    manager,
+    operation: 'Apply',
+    apiVersion: (applied.apiVersion as string | undefined) ?? (live?.apiVersion as string | undefined) ?? 'v1',
+    time: opts.now ?? nowRFC3339(),
+    fieldsType: 'FieldsV1',
+    ...(sub ? { subresource: sub } : {}),
+  };
+  const next: Owner[] = others.map((o) => o);
+  const at = mine ? list.indexOf(mine) : list.length;
+  next.splice(Math.min(at, next.length), 0, { entry, set: newSet });
+  merged.metadata.managedFields = finish(next);
+  return merged;
+}
+
+function conflictError(conflicts: { mgr: ManagedFieldsEntry; path: FieldPath }[]): PatchError {
+  const causes = conflicts.map((c) => ({
+    reason: 'FieldManagerConflict',
+    message: `conflict with ${JSON.stringify(c.mgr.manager ?? '')}${c.mgr.apiVersion ? ` using ${c.mgr.apiVersion}` : ''}`,
+    field: formatFieldPath(c.path),
+  }));
+  const n = conflicts.length;
+  let message: string;
+  if (n === 1) message = `Apply failed with 1 conflict: ${causes[0]!.message}: ${causes[0]!.field}`;
+  else message = `Apply failed with ${n} conflicts: ${causes.map((c) => `${c.message}: ${c.field}`).join('\n')}`;
+  return new PatchError(message, 409, causes);
+}
+
+export interface UpdateManagerOptions {
+  subresource?: string;
+  now?: string;
+  kind?: string;
+}
+
+/**
+ * Record an ordinary write (create/update/patch) by `manager` in obj.metadata.managedFields,
+ * in place. The writer takes the fields whose value it changed (others lose them);
+ * fields that no longer exist leave every set. When the request body carried no
+ * managedFields, the previous object's entries are the starting point.
+ */
+export function recordUpdateManager(
+  obj: KubeObject,
+  manager: string,
+  operation: 'Update' | 'Apply' = 'Update',
+  old?: KubeObject,
+  opts: UpdateManagerOptions = {},
+): KubeObject {
+  const kind = opts.kind ?? obj.kind ?? old?.kind;
+  const sub = opts.subresource;
+  obj.metadata ??= {};
+  const start = obj.metadata.managedFields ?? old?.metadata?.managedFields ?? [];
+  const entry = (): ManagedFieldsEntry => ({
+    manager,
+    operation,
+    apiVersion: (obj.apiVersion as string | undefined) ?? 'v1',
+    time: opts.now ?? nowRFC3339(),
+    fieldsType: 'FieldsV1',
+    ...(sub ? { subresource: sub } : {}),
+  });
+  if (!old && start.length === 0) {
+    // A create: the writer owns every field it set, and nobody else owns anything.
+    const fieldsV1 = fieldsV1Of(obj, kind, { subresource: sub });
+    obj.metadata.managedFields = Object.keys(fieldsV1).length ? [{ ...entry(), fieldsV1 }] : [];
+    return obj;
+  }
+  const list = owners(start);
+  const nowSet = fieldSetOf(obj, kind, { subresource: sub });
+  const allNow = new Set([...nowSet, ...fieldSetOf(obj, kind, { subresource: sub === 'status' ? undefined : 'status' })]);
+  const changed = new Set<string>();
+  for (const enc of nowSet) {
+    if (!old) {
+      changed.add(enc);
+      continue;
+    }
+    const path = JSON.parse(enc) as FieldPath;
+    if (path[path.length - 1] === '.') {
+      if (valueAt(old, path) === undefined) changed.add(enc);
+      continue;
+    }
+    if (!deepEqual(valueAt(old, path), valueAt(obj, path))) changed.add(enc);
+  }
+  let mine = list.find((o) => sameSlot(o.entry, manager, operation, sub));
+  for (const o of list) {
+    for (const enc of [...o.set]) {
+      if (!allNow.has(enc)) o.set.delete(enc);
+      else if (o !== mine && changed.has(enc) && !enc.endsWith('"."]')) o.set.delete(enc);
+    }
+  }
+  if (!mine) {
+    mine = { entry: { manager, operation }, set: new Set() };
+    list.push(mine);
+  }
+  for (const enc of changed) mine.set.add(enc);
+  mine.entry = entry();
+  obj.metadata.managedFields = finish(list);
+  return obj;
+}

@@ -1,0 +1,359 @@
+// Kubernetes protobuf schema as data: field number → JSON name and type, for the
+// messages tskube decodes (core/v1, meta/v1, coordination/v1). Field numbers are
+// the wire facts of k8s.io/api and k8s.io/apimachinery generated.proto.
+//
+// Entry: [fieldNumber, jsonName, type, flags]
+//   type: 's' string, 'b' bytes (→ base64), 'B' bool, 'i32', 'i64', 'T' meta Time,
+//         'MT' meta MicroTime, 'IOS' IntOrString, 'Q' resource.Quantity,
+//         'RAW' FieldsV1 (raw JSON bytes → object), or a message name below.
+//   flags: 'r' repeated, 'm' map<string,type>, 'i' inline (Go-embedded struct:
+//          its fields are flattened into the parent's JSON), 'k' keep zero values
+//          (pointer or non-omitempty Go field; otherwise a zero scalar is dropped,
+//          because gogo-proto writes every non-pointer field and JSON omitempty drops them).
+
+export type FieldSpec = [num: number, name: string, type: string, flags?: string];
+export type MessageSpec = FieldSpec[];
+
+const objMeta: FieldSpec = [1, 'metadata', 'ObjectMeta'];
+
+export const SCHEMA: Record<string, MessageSpec> = {
+  // ---- runtime / meta/v1 ----
+  Unknown: [[1, 'typeMeta', 'TypeMeta'], [2, 'raw', 'b'], [3, 'contentEncoding', 's'], [4, 'contentType', 's']],
+  TypeMeta: [[1, 'apiVersion', 's'], [2, 'kind', 's']],
+  ObjectMeta: [
+    [1, 'name', 's'], [2, 'generateName', 's'], [3, 'namespace', 's'], [4, 'selfLink', 's'], [5, 'uid', 's'],
+    [6, 'resourceVersion', 's'], [7, 'generation', 'i64'], [8, 'creationTimestamp', 'T'],
+    [9, 'deletionTimestamp', 'T'], [10, 'deletionGracePeriodSeconds', 'i64', 'k'],
+    [11, 'labels', 's', 'm'], [12, 'annotations', 's', 'm'], [13, 'ownerReferences', 'OwnerReference', 'r'],
+    [14, 'finalizers', 's', 'r'], [17, 'managedFields', 'ManagedFieldsEntry', 'r'],
+  ],
+  OwnerReference: [
+    [1, 'kind', 's', 'k'], [3, 'name', 's', 'k'], [4, 'uid', 's', 'k'], [5, 'apiVersion', 's', 'k'],
+    [6, 'controller', 'B', 'k'], [7, 'blockOwnerDeletion', 'B', 'k'],
+  ],
+  ManagedFieldsEntry: [
+    [1, 'manager', 's'], [2, 'operation', 's'], [3, 'apiVersion', 's'], [4, 'time', 'T'],
+    [6, 'fieldsType', 's'], [7, 'fieldsV1', 'RAW'], [8, 'subresource', 's'],
+  ],
+  Condition: [
+    [1, 'type', 's', 'k'], [2, 'status', 's', 'k'], [3, 'observedGeneration', 'i64'],
+    [4, 'lastTransitionTime', 'T', 'k'], [5, 'reason', 's', 'k'], [6, 'message', 's', 'k'],
+  ],
+  DeleteOptions: [
+    [1, 'gracePeriodSeconds', 'i64', 'k'], [2, 'preconditions', 'Preconditions'], [3, 'orphanDependents', 'B', 'k'],
+    [4, 'propagationPolicy', 's', 'k'], [5, 'dryRun', 's', 'r'],
+    [6, 'ignoreStoreReadErrorWithClusterBreakingPotential', 'B', 'k'],
+  ],
+  Preconditions: [[1, 'uid', 's', 'k'], [2, 'resourceVersion', 's', 'k']],
+
+  // ---- core/v1 top-level kinds ----
+  Namespace: [objMeta, [2, 'spec', 'NamespaceSpec'], [3, 'status', 'NamespaceStatus']],
+  NamespaceSpec: [[1, 'finalizers', 's', 'r']],
+  NamespaceStatus: [[1, 'phase', 's'], [2, 'conditions', 'NamespaceCondition', 'r']],
+  NamespaceCondition: [
+    [1, 'type', 's', 'k'], [2, 'status', 's', 'k'], [4, 'lastTransitionTime', 'T'], [5, 'reason', 's'], [6, 'message', 's'],
+  ],
+  ConfigMap: [objMeta, [2, 'data', 's', 'm'], [3, 'binaryData', 'b', 'm'], [4, 'immutable', 'B', 'k']],
+  Secret: [objMeta, [2, 'data', 'b', 'm'], [3, 'type', 's'], [4, 'stringData', 's', 'm'], [5, 'immutable', 'B', 'k']],
+  Service: [objMeta, [2, 'spec', 'ServiceSpec'], [3, 'status', 'ServiceStatus']],
+  ServiceSpec: [
+    [1, 'ports', 'ServicePort', 'r'], [2, 'selector', 's', 'm'], [3, 'clusterIP', 's'], [4, 'type', 's'],
+    [5, 'externalIPs', 's', 'r'], [7, 'sessionAffinity', 's'], [8, 'loadBalancerIP', 's'],
+    [9, 'loadBalancerSourceRanges', 's', 'r'], [10, 'externalName', 's'], [11, 'externalTrafficPolicy', 's'],
+    [12, 'healthCheckNodePort', 'i32'], [13, 'publishNotReadyAddresses', 'B'],
+    [14, 'sessionAffinityConfig', 'SessionAffinityConfig'], [17, 'ipFamilyPolicy', 's', 'k'],
+    [18, 'clusterIPs', 's', 'r'], [19, 'ipFamilies', 's', 'r'], [20, 'allocateLoadBalancerNodePorts', 'B', 'k'],
+    [21, 'loadBalancerClass', 's', 'k'], [22, 'internalTrafficPolicy', 's', 'k'], [23, 'trafficDistribution', 's', 'k'],
+  ],
+  ServicePort: [
+    [1, 'name', 's'], [2, 'protocol', 's'], [3, 'port', 'i32', 'k'], [4, 'targetPort', 'IOS'], [5, 'nodePort', 'i32'],
+    [6, 'appProtocol', 's', 'k'],
+  ],
+  SessionAffinityConfig: [[1, 'clientIP', 'ClientIPConfig']],
+  ClientIPConfig: [[1, 'timeoutSeconds', 'i32', 'k']],
+  ServiceStatus: [[1, 'loadBalancer', 'LoadBalancerStatus'], [2, 'conditions', 'Condition', 'r']],
+  LoadBalancerStatus: [[1, 'ingress', 'LoadBalancerIngress', 'r']],
+  LoadBalancerIngress: [[1, 'ip', 's'], [2, 'hostname', 's'], [3, 'ipMode', 's', 'k'], [4, 'ports', 'PortStatus', 'r']],
+  PortStatus: [[1, 'port', 'i32', 'k'], [2, 'protocol', 's', 'k'], [3, 'error', 's', 'k']],
+
+  Pod: [objMeta, [2, 'spec', 'PodSpec'], [3, 'status', 'PodStatus']],
+  PodTemplateSpec: [objMeta, [2, 'spec', 'PodSpec']],
+  PodSpec: [
+    [1, 'volumes', 'Volume', 'r'], [2, 'containers', 'Container', 'r'], [3, 'restartPolicy', 's'],
+    [4, 'terminationGracePeriodSeconds', 'i64', 'k'], [5, 'activeDeadlineSeconds', 'i64', 'k'], [6, 'dnsPolicy', 's'],
+    [7, 'nodeSelector', 's', 'm'], [8, 'serviceAccountName', 's'], [9, 'serviceAccount', 's'], [10, 'nodeName', 's'],
+    [11, 'hostNetwork', 'B'], [12, 'hostPID', 'B'], [13, 'hostIPC', 'B'], [14, 'securityContext', 'PodSecurityContext'],
+    [15, 'imagePullSecrets', 'LocalObjectReference', 'r'], [16, 'hostname', 's'], [17, 'subdomain', 's'],
+    [18, 'affinity', 'Affinity'], [19, 'schedulerName', 's'], [20, 'initContainers', 'Container', 'r'],
+    [21, 'automountServiceAccountToken', 'B', 'k'], [22, 'tolerations', 'Toleration', 'r'],
+    [23, 'hostAliases', 'HostAlias', 'r'], [24, 'priorityClassName', 's'], [25, 'priority', 'i32', 'k'],
+    [26, 'dnsConfig', 'PodDNSConfig'], [27, 'shareProcessNamespace', 'B', 'k'],
+    [28, 'readinessGates', 'PodReadinessGate', 'r'], [29, 'runtimeClassName', 's', 'k'],
+    [30, 'enableServiceLinks', 'B', 'k'], [31, 'preemptionPolicy', 's', 'k'], [32, 'overhead', 'Q', 'm'],
+    [33, 'topologySpreadConstraints', 'TopologySpreadConstraint', 'r'], [35, 'setHostnameAsFQDN', 'B', 'k'],
+    [36, 'os', 'PodOS'], [37, 'hostUsers', 'B', 'k'], [38, 'schedulingGates', 'PodSchedulingGate', 'r'],
+    [40, 'resources', 'ResourceRequirements'],
+  ],
+  PodOS: [[1, 'name', 's', 'k']],
+  PodSchedulingGate: [[1, 'name', 's', 'k']],
+  PodReadinessGate: [[1, 'conditionType', 's', 'k']],
+  HostAlias: [[1, 'ip', 's', 'k'], [2, 'hostnames', 's', 'r']],
+  PodDNSConfig: [[1, 'nameservers', 's', 'r'], [2, 'searches', 's', 'r'], [3, 'options', 'PodDNSConfigOption', 'r']],
+  PodDNSConfigOption: [[1, 'name', 's'], [2, 'value', 's', 'k']],
+  LocalObjectReference: [[1, 'name', 's']],
+  Toleration: [
+    [1, 'key', 's'], [2, 'operator', 's'], [3, 'value', 's'], [4, 'effect', 's'], [5, 'tolerationSeconds', 'i64', 'k'],
+  ],
+  TopologySpreadConstraint: [
+    [1, 'maxSkew', 'i32', 'k'], [2, 'topologyKey', 's', 'k'], [3, 'whenUnsatisfiable', 's', 'k'],
+    [4, 'labelSelector', 'LabelSelector'], [5, 'minDomains', 'i32', 'k'], [6, 'nodeAffinityPolicy', 's', 'k'],
+    [7, 'nodeTaintsPolicy', 's', 'k'], [8, 'matchLabelKeys', 's', 'r'],
+  ],
+  LabelSelector: [[1, 'matchLabels', 's', 'm'], [2, 'matchExpressions', 'LabelSelectorRequirement', 'r']],
+  LabelSelectorRequirement: [[1, 'key', 's', 'k'], [2, 'operator', 's', 'k'], [3, 'values', 's', 'r']],
+  Affinity: [
+    [1, 'nodeAffinity', 'NodeAffinity'], [2, 'podAffinity', 'PodAffinity'], [3, 'podAntiAffinity', 'PodAffinity'],
+  ],
+  NodeAffinity: [
+    [1, 'requiredDuringSchedulingIgnoredDuringExecution', 'NodeSelector'],
+    [2, 'preferredDuringSchedulingIgnoredDuringExecution', 'PreferredSchedulingTerm', 'r'],
+  ],
+  NodeSelector: [[1, 'nodeSelectorTerms', 'NodeSelectorTerm', 'r']],
+  NodeSelectorTerm: [
+    [1, 'matchExpressions', 'NodeSelectorRequirement', 'r'], [2, 'matchFields', 'NodeSelectorRequirement', 'r'],
+  ],
+  NodeSelectorRequirement: [[1, 'key', 's', 'k'], [2, 'operator', 's', 'k'], [3, 'values', 's', 'r']],
+  PreferredSchedulingTerm: [[1, 'weight', 'i32', 'k'], [2, 'preference', 'NodeSelectorTerm']],
+  PodAffinity: [
+    [1, 'requiredDuringSchedulingIgnoredDuringExecution', 'PodAffinityTerm', 'r'],
+    [2, 'preferredDuringSchedulingIgnoredDuringExecution', 'WeightedPodAffinityTerm', 'r'],
+  ],
+  PodAffinityTerm: [
+    [1, 'labelSelector', 'LabelSelector'], [2, 'namespaces', 's', 'r'], [3, 'topologyKey', 's', 'k'],
+    [4, 'namespaceSelector', 'LabelSelector'], [5, 'matchLabelKeys', 's', 'r'], [6, 'mismatchLabelKeys', 's', 'r'],
+  ],
+  WeightedPodAffinityTerm: [[1, 'weight', 'i32', 'k'], [2, 'podAffinityTerm', 'PodAffinityTerm']],
+  PodSecurityContext: [
+    [1, 'seLinuxOptions', 'SELinuxOptions'], [2, 'runAsUser', 'i64', 'k'], [3, 'runAsNonRoot', 'B', 'k'],
+    [4, 'supplementalGroups', 'i64', 'r'], [5, 'fsGroup', 'i64', 'k'], [6, 'runAsGroup', 'i64', 'k'],
+    [7, 'sysctls', 'Sysctl', 'r'], [8, 'windowsOptions', 'WindowsSecurityContextOptions'],
+    [9, 'fsGroupChangePolicy', 's', 'k'], [10, 'seccompProfile', 'SeccompProfile'],
+    [11, 'appArmorProfile', 'AppArmorProfile'], [12, 'supplementalGroupsPolicy', 's', 'k'],
+    [13, 'seLinuxChangePolicy', 's', 'k'],
+  ],
+  Sysctl: [[1, 'name', 's', 'k'], [2, 'value', 's', 'k']],
+  SELinuxOptions: [[1, 'user', 's'], [2, 'role', 's'], [3, 'type', 's'], [4, 'level', 's']],
+  WindowsSecurityContextOptions: [
+    [1, 'gmsaCredentialSpecName', 's', 'k'], [2, 'gmsaCredentialSpec', 's', 'k'], [3, 'runAsUserName', 's', 'k'],
+    [4, 'hostProcess', 'B', 'k'],
+  ],
+  SeccompProfile: [[1, 'type', 's', 'k'], [2, 'localhostProfile', 's', 'k']],
+  AppArmorProfile: [[1, 'type', 's', 'k'], [2, 'localhostProfile', 's', 'k']],
+  Container: [
+    [1, 'name', 's', 'k'], [2, 'image', 's'], [3, 'command', 's', 'r'], [4, 'args', 's', 'r'], [5, 'workingDir', 's'],
+    [6, 'ports', 'ContainerPort', 'r'], [7, 'env', 'EnvVar', 'r'], [8, 'resources', 'ResourceRequirements'],
+    [9, 'volumeMounts', 'VolumeMount', 'r'], [10, 'livenessProbe', 'Probe'], [11, 'readinessProbe', 'Probe'],
+    [12, 'lifecycle', 'Lifecycle'], [13, 'terminationMessagePath', 's'], [14, 'imagePullPolicy', 's'],
+    [15, 'securityContext', 'SecurityContext'], [16, 'stdin', 'B'], [17, 'stdinOnce', 'B'], [18, 'tty', 'B'],
+    [19, 'envFrom', 'EnvFromSource', 'r'], [20, 'terminationMessagePolicy', 's'],
+    [21, 'volumeDevices', 'VolumeDevice', 'r'], [22, 'startupProbe', 'Probe'],
+    [23, 'resizePolicy', 'ContainerResizePolicy', 'r'], [24, 'restartPolicy', 's', 'k'],
+  ],
+  ContainerResizePolicy: [[1, 'resourceName', 's', 'k'], [2, 'restartPolicy', 's', 'k']],
+  VolumeDevice: [[1, 'name', 's', 'k'], [2, 'devicePath', 's', 'k']],
+  ContainerPort: [
+    [1, 'name', 's'], [2, 'hostPort', 'i32'], [3, 'containerPort', 'i32', 'k'], [4, 'protocol', 's'], [5, 'hostIP', 's'],
+  ],
+  EnvVar: [[1, 'name', 's', 'k'], [2, 'value', 's'], [3, 'valueFrom', 'EnvVarSource']],
+  EnvVarSource: [
+    [1, 'fieldRef', 'ObjectFieldSelector'], [2, 'resourceFieldRef', 'ResourceFieldSelector'],
+    [3, 'configMapKeyRef', 'ConfigMapKeySelector'], [4, 'secretKeyRef', 'SecretKeySelector'],
+  ],
+  ObjectFieldSelector: [[1, 'apiVersion', 's'], [2, 'fieldPath', 's', 'k']],
+  ResourceFieldSelector: [[1, 'containerName', 's'], [2, 'resource', 's', 'k'], [3, 'divisor', 'Q']],
+  ConfigMapKeySelector: [[1, '', 'LocalObjectReference', 'i'], [2, 'key', 's', 'k'], [3, 'optional', 'B', 'k']],
+  SecretKeySelector: [[1, '', 'LocalObjectReference', 'i'], [2, 'key', 's', 'k'], [3, 'optional', 'B', 'k']],
+  EnvFromSource: [[1, 'prefix', 's'], [2, 'configMapRef', 'ConfigMapEnvSource'], [3, 'secretRef', 'SecretEnvSource']],
+  ConfigMapEnvSource: [[1, '', 'LocalObjectReference', 'i'], [2, 'optional', 'B', 'k']],
+  SecretEnvSource: [[1, '', 'LocalObjectReference', 'i'], [2, 'optional', 'B', 'k']],
+  ResourceRequirements: [[1, 'limits', 'Q', 'm'], [2, 'requests', 'Q', 'm'], [3, 'claims', 'ResourceClaim', 'r']],
+  ResourceClaim: [[1, 'name', 's', 'k'], [2, 'request', 's']],
+  VolumeMount: [
+    [1, 'name', 's', 'k'], [2, 'readOnly', 'B'], [3, 'mountPath', 's', 'k'], [4, 'subPath', 's'],
+    [5, 'mountPropagation', 's', 'k'], [6, 'subPathExpr', 's'], [7, 'recursiveReadOnly', 's', 'k'],
+  ],
+  Probe: [
+    [1, '', 'ProbeHandler', 'i'], [2, 'initialDelaySeconds', 'i32'], [3, 'timeoutSeconds', 'i32'],
+    [4, 'periodSeconds', 'i32'], [5, 'successThreshold', 'i32'], [6, 'failureThreshold', 'i32'],
+    [7, 'terminationGracePeriodSeconds', 'i64', 'k'],
+  ],
+  ProbeHandler: [
+    [1, 'exec', 'ExecAction'], [2, 'httpGet', 'HTTPGetAction'], [3, 'tcpSocket', 'TCPSocketAction'],
+    [4, 'grpc', 'GRPCAction'],
+  ],
+  ExecAction: [[1, 'command', 's', 'r']],
+  HTTPGetAction: [
+    [1, 'path', 's'], [2, 'port', 'IOS', 'k'], [3, 'host', 's'], [4, 'scheme', 's'], [5, 'httpHeaders', 'HTTPHeader', 'r'],
+  ],
+  HTTPHeader: [[1, 'name', 's', 'k'], [2, 'value', 's', 'k']],
+  TCPSocketAction: [[1, 'port', 'IOS', 'k'], [2, 'host', 's']],
+  GRPCAction: [[1, 'port', 'i32', 'k'], [2, 'service', 's', 'k']],
+  Lifecycle: [[1, 'postStart', 'LifecycleHandler'], [2, 'preStop', 'LifecycleHandler'], [3, 'stopSignal', 's', 'k']],
+  LifecycleHandler: [
+    [1, 'exec', 'ExecAction'], [2, 'httpGet', 'HTTPGetAction'], [3, 'tcpSocket', 'TCPSocketAction'],
+    [4, 'sleep', 'SleepAction'],
+  ],
+  SleepAction: [[1, 'seconds', 'i64', 'k']],
+  SecurityContext: [
+    [1, 'capabilities', 'Capabilities'], [2, 'privileged', 'B', 'k'], [3, 'seLinuxOptions', 'SELinuxOptions'],
+    [4, 'runAsUser', 'i64', 'k'], [5, 'runAsNonRoot', 'B', 'k'], [6, 'readOnlyRootFilesystem', 'B', 'k'],
+    [7, 'allowPrivilegeEscalation', 'B', 'k'], [8, 'runAsGroup', 'i64', 'k'], [9, 'procMount', 's', 'k'],
+    [10, 'windowsOptions', 'WindowsSecurityContextOptions'], [11, 'seccompProfile', 'SeccompProfile'],
+    [12, 'appArmorProfile', 'AppArmorProfile'],
+  ],
+  Capabilities: [[1, 'add', 's', 'r'], [2, 'drop', 's', 'r']],
+  Volume: [[1, 'name', 's', 'k'], [2, '', 'VolumeSource', 'i']],
+  VolumeSource: [
+    [1, 'hostPath', 'HostPathVolumeSource'], [2, 'emptyDir', 'EmptyDirVolumeSource'],
+    [6, 'secret', 'SecretVolumeSource'], [7, 'nfs', 'NFSVolumeSource'],
+    [10, 'persistentVolumeClaim', 'PersistentVolumeClaimVolumeSource'], [16, 'downwardAPI', 'DownwardAPIVolumeSource'],
+    [19, 'configMap', 'ConfigMapVolumeSource'], [26, 'projected', 'ProjectedVolumeSource'],
+    [30, 'image', 'ImageVolumeSource'],
+  ],
+  HostPathVolumeSource: [[1, 'path', 's', 'k'], [2, 'type', 's', 'k']],
+  EmptyDirVolumeSource: [[1, 'medium', 's'], [2, 'sizeLimit', 'Q', 'k']],
+  SecretVolumeSource: [[1, 'secretName', 's'], [2, 'items', 'KeyToPath', 'r'], [3, 'defaultMode', 'i32', 'k'], [4, 'optional', 'B', 'k']],
+  NFSVolumeSource: [[1, 'server', 's', 'k'], [2, 'path', 's', 'k'], [3, 'readOnly', 'B']],
+  PersistentVolumeClaimVolumeSource: [[1, 'claimName', 's', 'k'], [2, 'readOnly', 'B']],
+  KeyToPath: [[1, 'key', 's', 'k'], [2, 'path', 's', 'k'], [3, 'mode', 'i32', 'k']],
+  ConfigMapVolumeSource: [
+    [1, '', 'LocalObjectReference', 'i'], [2, 'items', 'KeyToPath', 'r'], [3, 'defaultMode', 'i32', 'k'], [4, 'optional', 'B', 'k'],
+  ],
+  DownwardAPIVolumeSource: [[1, 'items', 'DownwardAPIVolumeFile', 'r'], [2, 'defaultMode', 'i32', 'k']],
+  DownwardAPIVolumeFile: [
+    [1, 'path', 's', 'k'], [2, 'fieldRef', 'ObjectFieldSelector'], [3, 'resourceFieldRef', 'ResourceFieldSelector'],
+    [4, 'mode', 'i32', 'k'],
+  ],
+  ProjectedVolumeSource: [[1, 'sources', 'VolumeProjection', 'r'], [2, 'defaultMode', 'i32', 'k']],
+  VolumeProjection: [
+    [1, 'secret', 'SecretProjection'], [2, 'downwardAPI', 'DownwardAPIProjection'],
+    [3, 'configMap', 'ConfigMapProjection'], [4, 'serviceAccountToken', 'ServiceAccountTokenProjection'],
+  ],
+  SecretProjection: [[1, '', 'LocalObjectReference', 'i'], [2, 'items', 'KeyToPath', 'r'], [4, 'optional', 'B', 'k']],
+  ConfigMapProjection: [[1, '', 'LocalObjectReference', 'i'], [2, 'items', 'KeyToPath', 'r'], [4, 'optional', 'B', 'k']],
+  DownwardAPIProjection: [[1, 'items', 'DownwardAPIVolumeFile', 'r']],
+  ServiceAccountTokenProjection: [[1, 'audience', 's'], [2, 'expirationSeconds', 'i64', 'k'], [3, 'path', 's', 'k']],
+  ImageVolumeSource: [[1, 'reference', 's'], [2, 'pullPolicy', 's']],
+  PodStatus: [
+    [1, 'phase', 's'], [2, 'conditions', 'PodCondition', 'r'], [3, 'message', 's'], [4, 'reason', 's'],
+    [5, 'hostIP', 's'], [6, 'podIP', 's'], [7, 'startTime', 'T'], [8, 'containerStatuses', 'ContainerStatus', 'r'],
+    [9, 'qosClass', 's'], [10, 'initContainerStatuses', 'ContainerStatus', 'r'], [11, 'nominatedNodeName', 's'],
+    [12, 'podIPs', 'PodIP', 'r'], [13, 'ephemeralContainerStatuses', 'ContainerStatus', 'r'],
+    [16, 'hostIPs', 'HostIP', 'r'], [17, 'observedGeneration', 'i64'],
+  ],
+  PodIP: [[1, 'ip', 's', 'k']],
+  HostIP: [[1, 'ip', 's', 'k']],
+  PodCondition: [
+    [1, 'type', 's', 'k'], [2, 'status', 's', 'k'], [3, 'lastProbeTime', 'T', 'k'], [4, 'lastTransitionTime', 'T', 'k'],
+    [5, 'reason', 's'], [6, 'message', 's'], [7, 'observedGeneration', 'i64'],
+  ],
+  ContainerStatus: [
+    [1, 'name', 's', 'k'], [2, 'state', 'ContainerState'], [3, 'lastState', 'ContainerState'], [4, 'ready', 'B', 'k'],
+    [5, 'restartCount', 'i32', 'k'], [6, 'image', 's', 'k'], [7, 'imageID', 's', 'k'], [8, 'containerID', 's'],
+    [9, 'started', 'B', 'k'],
+  ],
+  ContainerState: [
+    [1, 'waiting', 'ContainerStateWaiting'], [2, 'running', 'ContainerStateRunning'],
+    [3, 'terminated', 'ContainerStateTerminated'],
+  ],
+  ContainerStateWaiting: [[1, 'reason', 's'], [2, 'message', 's']],
+  ContainerStateRunning: [[1, 'startedAt', 'T']],
+  ContainerStateTerminated: [
+    [1, 'exitCode', 'i32', 'k'], [2, 'signal', 'i32'], [3, 'reason', 's'], [4, 'message', 's'], [5, 'startedAt', 'T'],
+    [6, 'finishedAt', 'T'], [7, 'containerID', 's'],
+  ],
+
+  ReplicationController: [objMeta, [2, 'spec', 'ReplicationControllerSpec'], [3, 'status', 'ReplicationControllerStatus']],
+  ReplicationControllerSpec: [
+    [1, 'replicas', 'i32', 'k'], [2, 'selector', 's', 'm'], [3, 'template', 'PodTemplateSpec'], [4, 'minReadySeconds', 'i32'],
+  ],
+  ReplicationControllerStatus: [
+    [1, 'replicas', 'i32', 'k'], [2, 'fullyLabeledReplicas', 'i32'], [3, 'observedGeneration', 'i64'],
+    [4, 'readyReplicas', 'i32'], [5, 'availableReplicas', 'i32'], [6, 'conditions', 'ReplicationControllerCondition', 'r'],
+  ],
+  ReplicationControllerCondition: [
+    [1, 'type', 's', 'k'], [2, 'status', 's', 'k'], [3, 'lastTransitionTime', 'T'], [4, 'reason', 's'], [5, 'message', 's'],
+  ],
+  Endpoints: [objMeta, [2, 'subsets', 'EndpointSubset', 'r']],
+  EndpointSubset: [
+    [1, 'addresses', 'EndpointAddress', 'r'], [2, 'notReadyAddresses', 'EndpointAddress', 'r'],
+    [3, 'ports', 'EndpointPort', 'r'],
+  ],
+  EndpointAddress: [[1, 'ip', 's', 'k'], [2, 'targetRef', 'ObjectReference'], [3, 'hostname', 's'], [4, 'nodeName', 's', 'k']],
+  EndpointPort: [[1, 'name', 's'], [2, 'port', 'i32', 'k'], [3, 'protocol', 's'], [4, 'appProtocol', 's', 'k']],
+  ObjectReference: [
+    [1, 'kind', 's'], [2, 'namespace', 's'], [3, 'name', 's'], [4, 'uid', 's'], [5, 'apiVersion', 's'],
+    [6, 'resourceVersion', 's'], [7, 'fieldPath', 's'],
+  ],
+  Event: [
+    objMeta, [2, 'involvedObject', 'ObjectReference'], [3, 'reason', 's'], [4, 'message', 's'], [5, 'source', 'EventSource'],
+    [6, 'firstTimestamp', 'T'], [7, 'lastTimestamp', 'T'], [8, 'count', 'i32'], [9, 'type', 's'],
+    [10, 'eventTime', 'MT', 'k'], [11, 'series', 'EventSeries'], [12, 'action', 's'], [13, 'related', 'ObjectReference'],
+    [14, 'reportingComponent', 's', 'k'], [15, 'reportingInstance', 's', 'k'],
+  ],
+  EventSource: [[1, 'component', 's'], [2, 'host', 's']],
+  EventSeries: [[1, 'count', 'i32'], [2, 'lastObservedTime', 'MT']],
+  Node: [objMeta, [2, 'spec', 'NodeSpec'], [3, 'status', 'NodeStatus']],
+  NodeSpec: [
+    [1, 'podCIDR', 's'], [2, 'externalID', 's'], [3, 'providerID', 's'], [4, 'unschedulable', 'B'],
+    [5, 'taints', 'Taint', 'r'], [6, 'configSource', 'NodeConfigSource'], [7, 'podCIDRs', 's', 'r'],
+  ],
+  NodeConfigSource: [[2, 'configMap', 'ConfigMapNodeConfigSource']],
+  ConfigMapNodeConfigSource: [
+    [1, 'namespace', 's', 'k'], [2, 'name', 's', 'k'], [3, 'uid', 's'], [4, 'resourceVersion', 's'],
+    [5, 'kubeletConfigKey', 's', 'k'],
+  ],
+  Taint: [[1, 'key', 's', 'k'], [2, 'value', 's'], [3, 'effect', 's', 'k'], [4, 'timeAdded', 'T', 'k']],
+  NodeStatus: [
+    [1, 'capacity', 'Q', 'm'], [2, 'allocatable', 'Q', 'm'], [3, 'phase', 's'], [4, 'conditions', 'NodeCondition', 'r'],
+    [5, 'addresses', 'NodeAddress', 'r'], [6, 'daemonEndpoints', 'NodeDaemonEndpoints'], [7, 'nodeInfo', 'NodeSystemInfo'],
+    [8, 'images', 'ContainerImage', 'r'], [9, 'volumesInUse', 's', 'r'], [10, 'volumesAttached', 'AttachedVolume', 'r'],
+    [12, 'runtimeHandlers', 'NodeRuntimeHandler', 'r'], [13, 'features', 'NodeFeatures'],
+  ],
+  NodeCondition: [
+    [1, 'type', 's', 'k'], [2, 'status', 's', 'k'], [3, 'lastHeartbeatTime', 'T'], [4, 'lastTransitionTime', 'T'],
+    [5, 'reason', 's'], [6, 'message', 's'],
+  ],
+  NodeAddress: [[1, 'type', 's', 'k'], [2, 'address', 's', 'k']],
+  NodeDaemonEndpoints: [[1, 'kubeletEndpoint', 'DaemonEndpoint']],
+  DaemonEndpoint: [[1, 'Port', 'i32', 'k']],
+  NodeSystemInfo: [
+    [1, 'machineID', 's', 'k'], [2, 'systemUUID', 's', 'k'], [3, 'bootID', 's', 'k'], [4, 'kernelVersion', 's', 'k'],
+    [5, 'osImage', 's', 'k'], [6, 'containerRuntimeVersion', 's', 'k'], [7, 'kubeletVersion', 's', 'k'],
+    [8, 'kubeProxyVersion', 's', 'k'], [9, 'operatingSystem', 's', 'k'], [10, 'architecture', 's', 'k'],
+  ],
+  ContainerImage: [[1, 'names', 's', 'r'], [2, 'sizeBytes', 'i64']],
+  AttachedVolume: [[1, 'name', 's', 'k'], [2, 'devicePath', 's', 'k']],
+  NodeRuntimeHandler: [[1, 'name', 's', 'k'], [2, 'features', 'NodeRuntimeHandlerFeatures']],
+  NodeRuntimeHandlerFeatures: [[1, 'recursiveReadOnlyMounts', 'B', 'k'], [2, 'userNamespaces', 'B', 'k']],
+  NodeFeatures: [[1, 'supplementalGroupsPolicy', 'B', 'k']],
+  Binding: [objMeta, [2, 'target', 'ObjectReference']],
+
+  // ---- coordination.k8s.io/v1 ----
+  Lease: [objMeta, [2, 'spec', 'LeaseSpec']],
+  LeaseSpec: [
+    [1, 'holderIdentity', 's', 'k'], [2, 'leaseDurationSeconds', 'i32', 'k'], [3, 'acquireTime', 'MT', 'k'],
+    [4, 'renewTime', 'MT', 'k'], [5, 'leaseTransitions', 'i32', 'k'], [6, 'strategy', 's', 'k'],
+    [7, 'preferredHolder', 's', 'k'],
+  ],
+};
+
+/** Top-level kinds we accept, keyed by "apiVersion/kind" → message name. */
+export const KINDS: Record<string, string> = {
+  'v1/Namespace': 'Namespace', 'v1/ConfigMap': 'ConfigMap', 'v1/Secret': 'Secret', 'v1/Service': 'Service',
+  'v1/Pod': 'Pod', 'v1/ReplicationController': 'ReplicationController', 'v1/Endpoints': 'Endpoints',
+  'v1/Event': 'Event', 'v1/Node': 'Node', 'v1/Binding': 'Binding',
+  'coordination.k8s.io/v1/Lease': 'Lease',
+  // DeleteOptions is sent with apiVersion meta.k8s.io/v1 or v1 depending on the client.
+  'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions', 'v1/DeleteOptions': 'DeleteOptions',
+};

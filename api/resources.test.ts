@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RESOURCES, apiResourceList, lookupResource, resourceForKind, groupVersions, apiVersionOf } from './resources.js';
+
+test('lookupResource resolves plural, singular, short name and kind', () => {
+  for (const [q, want] of [
+    ['pods', 'Pod'], ['pod', 'Pod'], ['po', 'Pod'], ['Pod', 'Pod'],
+    ['rc', 'ReplicationController'], ['svc', 'Service'], ['ep', 'Endpoints'],
+    ['ev', 'Event'], ['cm', 'ConfigMap'], ['ns', 'Namespace'], ['no', 'Node'],
+    ['secrets', 'Secret'], ['leases', 'Lease'], ['bindings', 'Binding'],
+  ] as const) {
+    assert.equal(lookupResource(q)?.kind, want, q);
+  }
+  assert.equal(lookupResource('nope'), undefined);
+  assert.equal(lookupResource('leases', '')?.kind, undefined);
+  assert.equal(lookupResource('leases', 'coordination.k8s.io')?.kind, 'Lease');
+});
+
+test('resourceForKind matches apiVersion', () => {
+  assert.equal(resourceForKind('Lease', 'coordination.k8s.io/v1')?.resource, 'leases');
+  assert.equal(resourceForKind('Lease', 'v1'), undefined);
+  assert.equal(resourceForKind('Pod', 'v1')?.namespaced, true);
+  assert.equal(resourceForKind('Node')?.namespaced, false);
+});
+
+test('core discovery lists resources and subresources', () => {
+  const list = apiResourceList('', 'v1');
+  assert.equal(list.groupVersion, 'v1');
+  const names = list.resources.map((r) => r.name);
+  for (const n of ['pods', 'pods/status', 'pods/binding', 'pods/log', 'pods/exec', 'replicationcontrollers/scale', 'namespaces', 'bindings']) {
+    assert.ok(names.includes(n), n);
+  }
+  assert.ok(!names.includes('leases'));
+  const scale = list.resources.find((r) => r.name === 'replicationcontrollers/scale')!;
+  assert.deepEqual([scale.group, scale.version, scale.kind], ['autoscaling', 'v1', 'Scale']);
+  const bindings = list.resources.find((r) => r.name === 'bindings')!;
+  assert.deepEqual(bindings.verbs, ['create']);
+  assert.deepEqual(list.resources.find((r) => r.name === 'pods')!.shortNames, ['po']);
+});
+
+test('lease discovery and group versions', () => {
+  const list = apiResourceList('coordination.k8s.io', 'v1');
+  assert.equal(list.groupVersion, 'coordination.k8s.io/v1');
+  assert.deepEqual(list.resources.map((r) => r.name), ['leases']);
+  const gvs = groupVersions().map(apiVersionOf);
+  assert.equal(gvs[0], 'v1');
+  assert.ok(gvs.includes('coordination.k8s.io/v1'));
+});
+
+test('every resource has a consistent listKind and unique plural', () => {
+  const plurals = new Set<string>();
+  for (const r of RESOURCES) {
+    assert.equal(r.listKind, `${r.kind}List`);
+    assert.ok(!plurals.has(r.resource));
+    plurals.add(r.resource);
+  }
+});

@@ -1,0 +1,203 @@
+// The registry of resource kinds tskube serves. It drives discovery
+// (/api/v1 and /apis/<group>/<version> APIResourceLists) and request routing
+// (plural name → kind, scope, verbs, subresources).
+
+export type Verb =
+  | 'create'
+  | 'delete'
+  | 'deletecollection'
+  | 'get'
+  | 'list'
+  | 'patch'
+  | 'update'
+  | 'watch';
+
+const ALL_VERBS: Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const STATUS_VERBS: Verb[] = ['get', 'patch', 'update'];
+
+export interface SubresourceInfo {
+  /** e.g. "status", "scale", "binding", "log". */
+  name: string;
+  kind: string;
+  verbs: Verb[];
+  /** Set when the subresource's kind lives in another group (Scale: autoscaling/v1). */
+  group?: string;
+  version?: string;
+}
+
+export interface ResourceInfo {
+  /** Plural, lower case: the URL segment ("pods"). */
+  resource: string;
+  kind: string;
+  listKind: string;
+  singular: string;
+  shortNames: string[];
+  namespaced: boolean;
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  verbs: Verb[];
+  subresources: SubresourceInfo[];
+  categories?: string[];
+}
+
+/** "v1" for core, "<group>/<version>" otherwise. */
+export function apiVersionOf(info: { group: string; version: string }): string {
+  return info.group === '' ? info.version : `${info.group}/${info.version}`;
+}
+
+function core(
+  resource: string,
+  kind: string,
+  shortNames: string[],
+  namespaced: boolean,
+  subresources: SubresourceInfo[] = [],
+  verbs: Verb[] = ALL_VERBS,
+  categories?: string[],
+): ResourceInfo {
+  return {
+    resource,
+    kind,
+    listKind: `${kind}List`,
+    singular: kind.toLowerCase(),
+    shortNames,
+    namespaced,
+    group: '',
+    version: 'v1',
+    verbs,
+    subresources,
+    ...(categories ? { categories } : {}),
+  };
+}
+
+const status = (kind: string): SubresourceInfo => ({ name: 'status', kind, verbs: STATUS_VERBS });
+
+export const RESOURCES: readonly ResourceInfo[] = [
+  core('namespaces', 'Namespace', ['ns'], false, [
+    status('Namespace'),
+    { name: 'finalize', kind: 'Namespace', verbs: ['update'] },
+  ], ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']),
+  core(
+    'pods',
+    'Pod',
+    ['po'],
+    true,
+    [
+      status('Pod'),
+      { name: 'binding', kind: 'Binding', verbs: ['create'] },
+      { name: 'log', kind: 'Pod', verbs: ['get'] },
+      { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+      { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+    ],
+    ALL_VERBS,
+    ['all'],
+  ),
+  core('nodes', 'Node', ['no'], false, [status('Node'), { name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }]),
+  core(
+    'replicationcontrollers',
+    'ReplicationController',
+    ['rc'],
+    true,
+    [
+      status('ReplicationController'),
+      { name: 'scale', kind: 'Scale', verbs: STATUS_VERBS, group: 'autoscaling', version: 'v1' },
+    ],
+    ALL_VERBS,
+    ['all'],
+  ),
+  core('services', 'Service', ['svc'], true, [status('Service')], ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], ['all']),
+  core('endpoints', 'Endpoints', ['ep'], true),
+  core('events', 'Event', ['ev'], true),
+  core('configmaps', 'ConfigMap', ['cm'], true),
+  core('secrets', 'Secret', [], true),
+  // Binding is create-only and has no list kind in practice; keep the field for uniformity.
+  core('bindings', 'Binding', [], true, [], ['create']),
+  {
+    resource: 'leases',
+    kind: 'Lease',
+    listKind: 'LeaseList',
+    singular: 'lease',
+    shortNames: [],
+    namespaced: true,
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    verbs: ALL_VERBS,
+    subresources: [],
+  },
+];
+
+/** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group. */
+export function lookupResource(name: string, group?: string): ResourceInfo | undefined {
+  const n = name.toLowerCase();
+  const pool = group === undefined ? RESOURCES : RESOURCES.filter((r) => r.group === group);
+  return (
+    pool.find((r) => r.resource === n) ??
+    pool.find((r) => r.singular === n) ??
+    pool.find((r) => r.shortNames.includes(n)) ??
+    pool.find((r) => r.kind.toLowerCase() === n)
+  );
+}
+
+/** Find a resource by its kind (exact case) and optional apiVersion. */
+export function resourceForKind(kind: string, apiVersion?: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.kind === kind && (apiVersion === undefined || apiVersionOf(r) === apiVersion));
+}
+
+/** Resources served at /api/v1 (group '') or /apis/<group>/<version>. */
+export function resourcesIn(group: string, version: string): ResourceInfo[] {
+  return RESOURCES.filter((r) => r.group === group && r.version === version);
+}
+
+/** Every (group, version) pair with at least one resource, core first. */
+export function groupVersions(): { group: string; version: string }[] {
+  const seen = new Map<string, { group: string; version: string }>();
+  for (const r of RESOURCES) seen.set(apiVersionOf(r), { group: r.group, version: r.version });
+  return [...seen.values()].sort((a, b) => (a.group === '' ? -1 : b.group === '' ? 1 : a.group.localeCompare(b.group)));
+}
+
+export interface APIResource {
+  name: string;
+  singularName: string;
+  namespaced: boolean;
+  group?: string;
+  version?: string;
+  kind: string;
+  verbs: string[];
+  shortNames?: string[];
+  categories?: string[];
+}
+
+export interface APIResourceList {
+  kind: 'APIResourceList';
+  apiVersion: 'v1';
+  groupVersion: string;
+  resources: APIResource[];
+}
+
+/** The discovery document for one group/version, with subresources listed as "<plural>/<sub>". */
+export function apiResourceList(group: string, version: string): APIResourceList {
+  const resources: APIResource[] = [];
+  for (const r of resourcesIn(group, version)) {
+    resources.push({
+      name: r.resource,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: [...r.verbs],
+      ...(r.shortNames.length ? { shortNames: [...r.shortNames] } : {}),
+      ...(r.categories ? { categories: [...r.categories] } : {}),
+    });
+    for (const s of r.subresources) {
+      resources.push({
+        name: `${r.resource}/${s.name}`,
+        singularName: '',
+        namespaced: r.namespaced,
+        ...(s.group !== undefined ? { group: s.group, version: s.version } : {}),
+        kind: s.kind,
+        verbs: [...s.verbs],
+      });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };
+}

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkStructure, structureErrorMessage, unknownFieldsMessage } from './structure.js';
+
+const pod = (): any => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', labels: { a: 'b' }, creationTimestamp: null },
+  spec: {
+    containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], resources: { limits: { cpu: 1, memory: '1Gi' } }, livenessProbe: { httpGet: { port: 'http' } } }],
+    volumes: [{ name: 'v', nfs: { server: 'x', path: '/' } }],
+  },
+  status: { phase: 'Running', anything: 1 },
+});
+
+test('a well-typed object passes; open types and status accept anything', () => {
+  assert.deepEqual(checkStructure('Pod', pod()), { errors: [], unknown: [] });
+  assert.deepEqual(checkStructure('Widget', { x: 1 }), { errors: [], unknown: [] });
+});
+
+test('type errors (table)', () => {
+  const cases: [(p: any) => void, RegExp][] = [
+    [(p) => (p.spec.containers = 'x'), /cannot unmarshal string into Go struct field PodSpec\.spec\.containers of type \[\]v1\.Container/],
+    [(p) => (p.spec.containers[0].ports[0].containerPort = 1.5), /cannot unmarshal number 1\.5 into Go struct field ContainerPort\.spec\.containers\.ports\.containerPort of type int32/],
+    [(p) => (p.spec.containers[0].ports[0].containerPort = '80'), /of type int32/],
+    [(p) => (p.metadata.labels = { a: 1 }), /ObjectMeta\.metadata\.labels of type string/],
+    [(p) => (p.spec.hostNetwork = 'true'), /of type bool/],
+    [(p) => (p.spec.containers[0].livenessProbe.httpGet.port = true), /of type intstr\.IntOrString/],
+    [(p) => (p.metadata = []), /cannot unmarshal array into Go struct field Pod\.metadata of type v1\.ObjectMeta/],
+    [(p) => (p.spec.containers[0].command = 'sh -c'), /of type \[\]string/],
+  ];
+  for (const [mut, re] of cases) {
+    const p = pod();
+    mut(p);
+    const r = checkStructure('Pod', p);
+    assert.equal(r.errors.length, 1, JSON.stringify(r));
+    assert.match(r.errors[0]!, re);
+    assert.match(structureErrorMessage('Pod', r)!, /^Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal/);
+  }
+  assert.equal(checkStructure('Pod', 'x').errors.length, 1);
+});
+
+test('unknown fields are reported and optionally pruned', () => {
+  const p = pod();
+  p.spec.containers[0].imagePolicy = 'x';
+  p.spec.foo = 1;
+  p.bar = {};
+  const r = checkStructure('Pod', p);
+  assert.deepEqual(r.unknown.sort(), ['bar', 'spec.containers[0].imagePolicy', 'spec.foo']);
+  assert.equal(unknownFieldsMessage({ errors: [], unknown: ['spec.foo'] }), 'strict decoding error: unknown field "spec.foo"');
+  assert.equal(unknownFieldsMessage({ errors: [], unknown: [] }), undefined);
+  checkStructure('Pod', p, { prune: true });
+  assert.equal(p.spec.foo, undefined);
+  assert.equal(p.bar, undefined);
+  assert.equal(p.spec.containers[0].imagePolicy, undefined);
+  assert.equal(p.spec.containers[0].image, 'i');
+});
+
+test('other kinds', () => {
+  assert.deepEqual(checkStructure('Service', { spec: { ports: [{ port: 80, targetPort: 'http' }], selector: { a: 'b' } } }).errors, []);
+  assert.equal(checkStructure('Service', { spec: { ports: [{ port: 80, targetPort: 1.5 }] } }).errors.length, 1);
+  assert.equal(checkStructure('ConfigMap', { data: { a: 1 } }).errors.length, 1);
+  assert.deepEqual(checkStructure('Node', { spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] }, status: { capacity: { cpu: '2' } } }), { errors: [], unknown: [] });
+  assert.deepEqual(checkStructure('Lease', { spec: { holderIdentity: 'n', renewTime: '2024-01-01T00:00:00.000000Z', leaseDurationSeconds: 40 } }).errors, []);
+  assert.deepEqual(checkStructure('Secret', { stringData: { a: 'b' }, type: 'Opaque', extra: 1 }).unknown, ['extra']);
+});

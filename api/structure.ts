@@ -1,0 +1,255 @@
+// Decode-time structure check: what Kubernetes' typed JSON decoding rejects
+// before validation runs. Wrong JSON types (a string where a list belongs, 1.5
+// for an int32) are errors; fields the schema does not know are reported so
+// the apiserver can honour ?fieldValidation=Strict|Warn|Ignore (and prune
+// them). Types marked open below accept unknown fields.
+
+type Scalar = 'string' | 'int' | 'bool' | 'number' | 'intstr' | 'quantity' | 'time' | 'any' | 'object';
+type Desc = Scalar | { list: Desc } | { map: Desc } | { ref: string };
+
+interface TypeDef {
+  /** Unknown fields allowed (for types only partly listed here). */
+  open?: boolean;
+  fields: Record<string, Desc>;
+}
+
+const S: Desc = 'string';
+const I: Desc = 'int';
+const B: Desc = 'bool';
+const OBJ: Desc = 'object';
+const list = (d: Desc): Desc => ({ list: d });
+const map = (d: Desc): Desc => ({ map: d });
+const ref = (name: string): Desc => ({ ref: name });
+const TYPE_META = { apiVersion: S, kind: S };
+
+/** Type name → fields. Kinds are the roots. */
+const TYPES: Record<string, TypeDef> = {
+  ObjectMeta: {
+    fields: {
+      name: S, generateName: S, namespace: S, selfLink: S, uid: S, resourceVersion: S, generation: I,
+      creationTimestamp: 'time', deletionTimestamp: 'time', deletionGracePeriodSeconds: I,
+      labels: map(S), annotations: map(S), ownerReferences: list(ref('OwnerReference')), finalizers: list(S),
+      managedFields: list(OBJ),
+    },
+  },
+  OwnerReference: { fields: { apiVersion: S, kind: S, name: S, uid: S, controller: B, blockOwnerDeletion: B } },
+
+  Pod: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('PodSpec'), status: OBJ } },
+  PodTemplateSpec: { fields: { metadata: ref('ObjectMeta'), spec: ref('PodSpec') } },
+  PodSpec: {
+    fields: {
+      volumes: list(ref('Volume')), initContainers: list(ref('Container')), containers: list(ref('Container')),
+      ephemeralContainers: list(OBJ), restartPolicy: S, terminationGracePeriodSeconds: I, activeDeadlineSeconds: I,
+      dnsPolicy: S, dnsConfig: OBJ, nodeSelector: map(S), serviceAccountName: S, serviceAccount: S,
+      automountServiceAccountToken: B, nodeName: S, hostNetwork: B, hostPID: B, hostIPC: B, shareProcessNamespace: B,
+      securityContext: OBJ, imagePullSecrets: list(OBJ), hostname: S, subdomain: S, affinity: OBJ, schedulerName: S,
+      tolerations: list(ref('Toleration')), hostAliases: list(OBJ), priorityClassName: S, priority: I,
+      readinessGates: list(OBJ), runtimeClassName: S, enableServiceLinks: B, preemptionPolicy: S, overhead: map('quantity'),
+      topologySpreadConstraints: list(OBJ), setHostnameAsFQDN: B, os: OBJ, hostUsers: B, schedulingGates: list(OBJ),
+      resourceClaims: list(OBJ), resources: ref('ResourceRequirements'),
+    },
+  },
+  Container: {
+    fields: {
+      name: S, image: S, command: list(S), args: list(S), workingDir: S, ports: list(ref('ContainerPort')),
+      envFrom: list(OBJ), env: list(ref('EnvVar')), resources: ref('ResourceRequirements'), resizePolicy: list(OBJ),
+      restartPolicy: S, volumeMounts: list(ref('VolumeMount')), volumeDevices: list(OBJ),
+      livenessProbe: ref('Probe'), readinessProbe: ref('Probe'), startupProbe: ref('Probe'), lifecycle: OBJ,
+      terminationMessagePath: S, terminationMessagePolicy: S, imagePullPolicy: S, securityContext: OBJ,
+      stdin: B, stdinOnce: B, tty: B,
+    },
+  },
+  ContainerPort: { fields: { name: S, hostPort: I, containerPort: I, protocol: S, hostIP: S } },
+  EnvVar: { fields: { name: S, value: S, valueFrom: OBJ } },
+  VolumeMount: { fields: { name: S, readOnly: B, recursiveReadOnly: S, mountPath: S, subPath: S, mountPropagation: S, subPathExpr: S } },
+  ResourceRequirements: { fields: { limits: map('quantity'), requests: map('quantity'), claims: list(OBJ) } },
+  Probe: {
+    fields: {
+      exec: OBJ, httpGet: ref('HTTPGetAction'), tcpSocket: ref('TCPSocketAction'), grpc: OBJ,
+      initialDelaySeconds: I, timeoutSeconds: I, periodSeconds: I, successThreshold: I, failureThreshold: I,
+      terminationGracePeriodSeconds: I,
+    },
+  },
+  HTTPGetAction: { fields: { path: S, port: 'intstr', host: S, scheme: S, httpHeaders: list(OBJ) } },
+  TCPSocketAction: { fields: { port: 'intstr', host: S } },
+  Toleration: { fields: { key: S, operator: S, value: S, effect: S, tolerationSeconds: I } },
+  // Many volume sources exist; only the name is typed here.
+  Volume: { open: true, fields: { name: S } },
+
+  ReplicationController: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ReplicationControllerSpec'), status: OBJ } },
+  ReplicationControllerSpec: { fields: { replicas: I, minReadySeconds: I, selector: map(S), template: ref('PodTemplateSpec') } },
+
+  Service: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ServiceSpec'), status: OBJ } },
+  ServiceSpec: {
+    fields: {
+      ports: list(ref('ServicePort')), selector: map(S), clusterIP: S, clusterIPs: list(S), type: S, externalIPs: list(S),
+      sessionAffinity: S, loadBalancerIP: S, loadBalancerSourceRanges: list(S), externalName: S, externalTrafficPolicy: S,
+      healthCheckNodePort: I, publishNotReadyAddresses: B, sessionAffinityConfig: OBJ, ipFamilies: list(S),
+      ipFamilyPolicy: S, allocateLoadBalancerNodePorts: B, loadBalancerClass: S, internalTrafficPolicy: S,
+      trafficDistribution: S,
+    },
+  },
+  ServicePort: { fields: { name: S, protocol: S, appProtocol: S, port: I, targetPort: 'intstr', nodePort: I } },
+
+  Node: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('NodeSpec'), status: OBJ } },
+  NodeSpec: { fields: { podCIDR: S, podCIDRs: list(S), providerID: S, unschedulable: B, taints: list(ref('Taint')), configSource: OBJ, externalID: S } },
+  Taint: { fields: { key: S, value: S, effect: S, timeAdded: 'time' } },
+
+  Namespace: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('NamespaceSpec'), status: OBJ } },
+  NamespaceSpec: { fields: { finalizers: list(S) } },
+
+  Endpoints: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), subsets: list(ref('EndpointSubset')) } },
+  EndpointSubset: { fields: { addresses: list(ref('EndpointAddress')), notReadyAddresses: list(ref('EndpointAddress')), ports: list(ref('EndpointPort')) } },
+  EndpointAddress: { fields: { ip: S, hostname: S, nodeName: S, targetRef: OBJ } },
+  EndpointPort: { fields: { name: S, port: I, protocol: S, appProtocol: S } },
+
+  Event: {
+    fields: {
+      ...TYPE_META, metadata: ref('ObjectMeta'), involvedObject: OBJ, reason: S, message: S, source: OBJ,
+      firstTimestamp: 'time', lastTimestamp: 'time', count: I, type: S, eventTime: 'time', series: OBJ, action: S,
+      related: OBJ, reportingComponent: S, reportingInstance: S,
+    },
+  },
+  Binding: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), target: OBJ } },
+  ConfigMap: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), immutable: B, data: map(S), binaryData: map(S) } },
+  Secret: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), immutable: B, data: map(S), stringData: map(S), type: S } },
+  Lease: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('LeaseSpec') } },
+  LeaseSpec: {
+    fields: { holderIdentity: S, leaseDurationSeconds: I, acquireTime: 'time', renewTime: 'time', leaseTransitions: I, strategy: S, preferredHolder: S },
+  },
+  Scale: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: OBJ, status: OBJ } },
+};
+
+export interface StructureResult {
+  /** Type errors, worded like Go's JSON decoder; any one makes the body a 400. */
+  errors: string[];
+  /** Paths of fields the schema does not know, e.g. "spec.containers[0].foo". */
+  unknown: string[];
+}
+
+export interface StructureOptions {
+  /** Delete unknown fields from the object (fieldValidation=Ignore/Warn behaviour). */
+  prune?: boolean;
+}
+
+function goType(d: Desc): string {
+  if (typeof d === 'string') {
+    switch (d) {
+      case 'string':
+      case 'time':
+        return d === 'time' ? 'v1.Time' : 'string';
+      case 'int':
+        return 'int32';
+      case 'bool':
+        return 'bool';
+      case 'number':
+        return 'float64';
+      case 'intstr':
+        return 'intstr.IntOrString';
+      case 'quantity':
+        return 'resource.Quantity';
+      default:
+        return 'object';
+    }
+  }
+  if ('list' in d) return `[]${goType(d.list)}`;
+  if ('map' in d) return `map[string]${goType(d.map)}`;
+  return `v1.${d.ref}`;
+}
+
+function jsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return `number ${v}`;
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function scalarOk(d: Scalar, v: unknown): boolean {
+  switch (d) {
+    case 'string':
+    case 'time':
+      return typeof v === 'string';
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number';
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'intstr':
+      return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
+    case 'quantity':
+      return typeof v === 'string' || typeof v === 'number';
+    case 'object':
+      return isObj(v);
+    case 'any':
+      return true;
+  }
+}
+
+/** Check `obj` against the schema of `kind`; unknown kinds pass unchecked. */
+export function checkStructure(kind: string, obj: unknown, opts: StructureOptions = {}): StructureResult {
+  const res: StructureResult = { errors: [], unknown: [] };
+  if (!TYPES[kind]) return res;
+  // `goPath` mirrors the decoder's "Struct.field.sub" path (no indices); `path` is the user-facing one.
+  const walk = (v: unknown, d: Desc, path: string, goPath: string, owner: string): void => {
+    if (v === null || v === undefined) return; // null decodes to the zero value
+    if (typeof d === 'string') {
+      if (!scalarOk(d, v)) res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${goPath} of type ${goType(d)}`);
+      return;
+    }
+    if ('list' in d) {
+      if (!Array.isArray(v)) {
+        res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${goPath} of type ${goType(d)}`);
+        return;
+      }
+      v.forEach((el, i) => walk(el, d.list, `${path}[${i}]`, goPath, owner));
+      return;
+    }
+    if ('map' in d) {
+      if (!isObj(v)) {
+        res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${goPath} of type ${goType(d)}`);
+        return;
+      }
+      for (const [k, el] of Object.entries(v)) walk(el, d.map, `${path}[${k}]`, goPath, owner);
+      return;
+    }
+    const def = TYPES[d.ref]!;
+    if (!isObj(v)) {
+      res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${goPath} of type ${goType(d)}`);
+      return;
+    }
+    walkFields(v, def, path, goPath, d.ref);
+  };
+  const walkFields = (v: Record<string, unknown>, def: TypeDef, path: string, goPath: string, typeName: string): void => {
+    for (const [k, el] of Object.entries(v)) {
+      const fd = def.fields[k];
+      const p = path ? `${path}.${k}` : k;
+      if (!fd) {
+        if (def.open) continue;
+        res.unknown.push(p);
+        if (opts.prune) delete v[k];
+        continue;
+      }
+      walk(el, fd, p, goPath ? `${goPath}.${k}` : k, goPath ? typeName : kind);
+    }
+  };
+  if (!isObj(obj)) {
+    res.errors.push(`json: cannot unmarshal ${jsonType(obj)} into Go value of type v1.${kind}`);
+    return res;
+  }
+  walkFields(obj, TYPES[kind]!, '', '', kind);
+  return res;
+}
+
+/** The 400 message Kubernetes gives for an undecodable body. */
+export function structureErrorMessage(kind: string, res: StructureResult, apiVersion = 'v1'): string | undefined {
+  if (res.errors.length === 0) return undefined;
+  return `${kind} in version "${apiVersion}" cannot be handled as a ${kind}: ${res.errors[0]}`;
+}
+
+/** The strict-decoding message for unknown fields (fieldValidation=Strict), or undefined. */
+export function unknownFieldsMessage(res: StructureResult): string | undefined {
+  if (res.unknown.length === 0) return undefined;
+  return `strict decoding error: ${res.unknown.map((p) => `unknown field "${p}"`).join(', ')}`;
+}

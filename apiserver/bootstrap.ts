@@ -1,0 +1,54 @@
+// What every cluster has from its first start: the system namespaces and the
+// `kubernetes` Service (first address of the service CIDR) pointing at this apiserver.
+
+import type { KubeObject } from '../api/meta.js';
+import { ApiError } from './errors.js';
+import type { Registries } from './registry/index.js';
+import type { RequestContext } from './registry/strategy.js';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+async function ensure(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 409)) throw err;
+  }
+}
+
+export async function bootstrap(reg: Registries, o: { host: string; port: number; log: (m: string) => void }): Promise<void> {
+  const ctx = (namespace?: string): RequestContext => ({ namespace, fieldManager: 'kube-apiserver', dryRun: false });
+  for (const name of SYSTEM_NAMESPACES) {
+    await ensure(() => reg.namespaces.create(ctx(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+  }
+  const services = reg.byResource.get('services')!;
+  const firstIP = reg.allocators.clusterIPs.range.at(0);
+  const existing = await services.get('default', 'kubernetes').catch((err) => {
+    if (err instanceof ApiError && err.code === 404) return undefined;
+    throw err;
+  });
+  if (!existing) {
+    const svc: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: firstIP,
+        ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: o.port }],
+        sessionAffinity: 'None',
+      },
+    };
+    await ensure(() => services.create(ctx('default'), svc));
+  }
+  const endpoints = reg.byResource.get('endpoints')!;
+  const ep: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: o.host === '0.0.0.0' ? '127.0.0.1' : o.host }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] }],
+  };
+  // The endpoint follows wherever this apiserver listens now.
+  await endpoints.update(ctx('default'), 'kubernetes', ep);
+  o.log(`bootstrap: namespaces ${SYSTEM_NAMESPACES.join(', ')} and service default/kubernetes (${firstIP}) ready`);
+}

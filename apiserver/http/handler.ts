@@ -1,0 +1,312 @@
+// The resource endpoints: one dispatcher for every served resource and verb, on top
+// of the registries. Kubernetes semantics of each verb live in the registry; this
+// file maps HTTP (path, query, body, Accept) onto them.
+
+import type { Request, Response } from 'express';
+import type { KubeObject } from '../../api/meta.js';
+import { apiVersionOf } from '../../api/resources.js';
+import type { Namespace } from '../../api/core.js';
+import { ApiError, badRequest, methodNotAllowed, unavailable } from '../errors.js';
+import type { Registries } from '../registry/index.js';
+import type { Registry } from '../registry/generic.js';
+import type { RequestContext } from '../registry/strategy.js';
+import { bindPod } from '../registry/pods.js';
+import { deleteNamespace, finalizeNamespace } from '../registry/namespaces.js';
+import { scaleOf, updateScale, type Scale } from '../registry/scale.js';
+import { readRawBody } from './body.js';
+import { decodeBody, decodeObject, mediaType, patchTypeOf } from '../../api/codec.js';
+import { K8S_PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf } from '../../api/protobuf.js';
+import { deleteOptionsOf, fieldManagerOf, isDryRun, parseResourcePath, queryBool, queryInt, queryString, type ResourcePath } from './request.js';
+import { buildFilter } from './filters.js';
+import { applyPatchBody } from './patching.js';
+import { checkStructure, structureErrorMessage, unknownFieldsMessage } from '../../api/structure.js';
+import { tableRequest, toTable, type TableRequest } from './tables.js';
+import { WatchStream, httpTransport, type WatchTransport } from './watch.js';
+import type { WatchCounters } from '../metrics.js';
+
+export interface HandlerDeps {
+  registries: Registries;
+  watchCounters?: WatchCounters;
+  /** Streaming subresources (log/exec/attach/portforward) go to the kubelet; absent until one is wired. */
+  streaming?: (req: Request, res: Response, path: ResourcePath) => Promise<void>;
+}
+
+/** What a request is, for metrics and logs. */
+export interface RequestInfo {
+  verb: string;
+  resource: string;
+  subresource?: string;
+}
+
+export class ResourceHandler {
+  constructor(private readonly deps: HandlerDeps) {}
+
+  registryFor(p: ResourcePath): Registry {
+    const reg = this.deps.registries.get(p.group, p.info.resource === 'bindings' ? 'pods' : p.info.resource);
+    if (!reg) throw new ApiError(404, 'NotFound', `the server could not find the requested resource`);
+    return reg;
+  }
+
+  /** Serves one request; `info` is filled for metrics as soon as the verb is known. */
+  async handle(req: Request, res: Response, group: string, version: string, segs: string[], info: RequestInfo): Promise<void> {
+    const p = parseResourcePath(group, version, segs, req.path);
+    info.resource = p.info.resource;
+    info.subresource = p.subresource;
+    const ctx: RequestContext = { namespace: p.namespace, fieldManager: fieldManagerOf(req), dryRun: false };
+    const method = req.method.toUpperCase();
+    if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) ctx.dryRun = isDryRun(req);
+    if (p.info.namespaced && p.name !== undefined && p.namespace === undefined && p.info.resource !== 'namespaces') {
+      throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${req.path})`);
+    }
+    if (p.subresource && ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(p.subresource)) {
+      info.verb = method === 'GET' ? 'get' : 'create';
+      if (!this.deps.streaming) throw unavailable(`${p.subresource} needs a kubelet streaming server, and none is connected to this apiserver`);
+      return this.deps.streaming(req, res, p);
+    }
+    const reg = this.registryFor(p);
+    switch (method) {
+      case 'GET':
+        if (p.name === undefined) {
+          if (p.watchPath || queryBool(req, 'watch')) {
+            info.verb = 'watch';
+            return this.watch(req, res, reg, p, httpTransport(res));
+          }
+          info.verb = 'list';
+          return this.list(req, res, reg, p);
+        }
+        info.verb = 'get';
+        return this.get(req, res, reg, p);
+      case 'POST':
+        info.verb = 'create';
+        return this.create(req, res, reg, p, ctx);
+      case 'PUT':
+        info.verb = 'update';
+        return this.update(req, res, reg, p, ctx);
+      case 'PATCH':
+        info.verb = 'patch';
+        return this.patch(req, res, reg, p, ctx);
+      case 'DELETE':
+        info.verb = p.name === undefined ? 'deletecollection' : 'delete';
+        return p.name === undefined ? this.deleteCollection(req, res, reg, p, ctx) : this.delete(req, res, reg, p, ctx);
+      default:
+        throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+    }
+  }
+
+  private send(req: Request, res: Response, code: number, obj: KubeObject, table?: TableRequest) {
+    const t = table ?? tableRequest(req);
+    const body = t ? toTable(obj, t) : obj;
+    sendJSON(res, code, body);
+  }
+
+  private async get(req: Request, res: Response, reg: Registry, p: ResourcePath) {
+    const obj = await reg.get(p.namespace, p.name!, queryString(req, 'resourceVersion'));
+    if (p.subresource === 'scale') return this.send(req, res, 200, scaleOf(obj));
+    this.send(req, res, 200, obj);
+  }
+
+  private async list(req: Request, res: Response, reg: Registry, p: ResourcePath) {
+    const filter = buildFilter(p.info, queryString(req, 'labelSelector'), queryString(req, 'fieldSelector'));
+    const list = await reg.list(p.namespace, {
+      filter,
+      limit: queryInt(req, 'limit'),
+      continueToken: queryString(req, 'continue') || undefined,
+      resourceVersion: queryString(req, 'resourceVersion'),
+    });
+    const t = tableRequest(req);
+    const body = t ? toTable(list, t) : list;
+    sendJSON(res, 200, body);
+  }
+
+  async watch(req: Request, _res: Response | undefined, reg: Registry, p: ResourcePath, transport: WatchTransport) {
+    const filter = buildFilter(p.info, queryString(req, 'labelSelector'), queryString(req, 'fieldSelector'));
+    const t = tableRequest(req);
+    const rv = queryString(req, 'resourceVersion');
+    const sendInitial = queryBool(req, 'sendInitialEvents');
+    // Table watches carry the column definitions with the first event only, as Kubernetes does.
+    let firstTable = true;
+    const timeoutSeconds = queryInt(req, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
+    const stream = new WatchStream({
+      transport,
+      kind: p.info.kind,
+      apiVersion: apiVersionOf(p.info),
+      bookmarks: queryBool(req, 'allowWatchBookmarks'),
+      present: t ? (o) => toTable(o, { ...t, noHeaders: !firstTable || (firstTable = false) }) : undefined,
+      timeoutSeconds,
+    });
+    this.deps.watchCounters?.opened(p.info.resource);
+    stream.onStop(() => this.deps.watchCounters?.closed(p.info.resource));
+    try {
+      let lastRevision = rv && rv !== '0' ? rv : '0';
+      const watcher = await reg.watch(p.namespace, { filter, resourceVersion: rv, sendInitial }, {
+        event: (type, obj) => {
+          lastRevision = obj.metadata.resourceVersion ?? lastRevision;
+          stream.event(type, obj);
+        },
+        bookmark: (revision) => stream.bookmark(revision),
+        end: (err) => stream.error(err),
+      });
+      if (sendInitial) {
+        // WatchList protocol: the initial state is followed by a marked bookmark.
+        stream.bookmark(lastRevision, true, { 'k8s.io/initial-events-end': 'true' });
+      }
+      stream.onStop(() => watcher.stop());
+    } catch (err) {
+      if (err instanceof ApiError) stream.error(err);
+      else throw err;
+    }
+  }
+
+  private async readObject(req: Request): Promise<KubeObject> {
+    const raw = await readRawBody(req);
+    if (patchTypeOf(req.headers['content-type'])) throw new ApiError(415, 'UnsupportedMediaType', `content type ${mediaType(req.headers['content-type'])} is only valid for PATCH`);
+    if (mediaType(req.headers['content-type']) === K8S_PROTOBUF_CONTENT_TYPE) return decodeProtobuf(raw);
+    return decodeObject(raw, req.headers['content-type']);
+  }
+
+  private async create(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+    const body = await this.readObject(req);
+    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body);
+    if (p.info.resource === 'bindings' || p.subresource === 'binding') {
+      const podName = p.subresource === 'binding' ? p.name! : body?.metadata?.name;
+      if (!podName) throw badRequest('Binding.metadata.name (the pod) is required');
+      await bindPod(reg, ctx, podName, body);
+      sendJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      return;
+    }
+    if (p.name !== undefined) throw methodNotAllowed(`POST is not supported on a named ${p.info.resource} object`);
+    const created = await reg.create(ctx, body);
+    this.send(req, res, 201, created);
+  }
+
+  private async update(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+    if (p.name === undefined) throw methodNotAllowed('PUT requires a named object');
+    const body = await this.readObject(req);
+    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body);
+    if (p.subresource === 'scale') {
+      const scale = await updateScale(reg, ctx, p.name, () => body as Scale);
+      return this.send(req, res, 200, scale);
+    }
+    if (p.subresource === 'finalize') {
+      const obj = await finalizeNamespace(reg, ctx, p.name, body as unknown as Namespace);
+      return this.send(req, res, 200, obj);
+    }
+    const { object, created } = await reg.update(ctx, p.name, body, p.subresource);
+    this.send(req, res, created ? 201 : 200, object);
+  }
+
+  private async patch(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+    if (p.name === undefined) throw methodNotAllowed('PATCH requires a named object');
+    const fmt = patchTypeOf(req.headers['content-type']);
+    if (!fmt) {
+      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+    }
+    const patch = decodeBody(await readRawBody(req), req.headers['content-type']);
+    const force = queryBool(req, 'force');
+    if (fmt === 'apply' && !queryString(req, 'fieldManager')) {
+      throw badRequest('PATCH with application/apply-patch+yaml requires the fieldManager query parameter');
+    }
+    if (p.subresource === 'scale') {
+      const scale = await updateScale(reg, ctx, p.name, (cur) => applyPatchBody(fmt, cur, patch, { kind: 'Scale', manager: ctx.fieldManager, force }) as Scale);
+      return this.send(req, res, 200, scale);
+    }
+    const applyCreate = fmt === 'apply' && !p.subresource
+      ? () => {
+          const obj = applyPatchBody(fmt, undefined, patch, { kind: p.info.kind, manager: ctx.fieldManager, force });
+          checkFields(req, res, p.info.kind, obj);
+          obj.metadata ??= {};
+          if (obj.metadata.name !== undefined && obj.metadata.name !== p.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
+          obj.metadata.name = p.name;
+          return obj;
+        }
+      : undefined;
+    const { object, created } = await reg.guaranteedUpdate(
+      ctx,
+      p.name,
+      (cur) => {
+        const next = applyPatchBody(fmt, cur, patch, { kind: p.info.kind, manager: ctx.fieldManager, force });
+        checkFields(req, res, p.info.kind, next);
+        // A patch may pin resourceVersion (a precondition); if it does not, the write is retried on conflict.
+        if (!pinsResourceVersion(fmt, patch) && next.metadata) delete next.metadata.resourceVersion;
+        return next;
+      },
+      { subresource: p.subresource, createIfMissing: applyCreate, applied: fmt === 'apply' },
+    );
+    this.send(req, res, created ? 201 : 200, object);
+  }
+
+  private async delete(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+    const raw = await readRawBody(req);
+    const body = !raw.length ? undefined : mediaType(req.headers['content-type']) === K8S_PROTOBUF_CONTENT_TYPE ? decodeProtobuf(raw) : decodeBody(raw, req.headers['content-type']);
+    const opts = deleteOptionsOf(req, body);
+    if (p.subresource) throw methodNotAllowed(`DELETE is not supported on ${p.info.resource}/${p.subresource}`);
+    const { object } = p.info.resource === 'namespaces'
+      ? await deleteNamespace(reg, ctx, p.name!, opts)
+      : await reg.delete(ctx, p.name!, opts);
+    this.send(req, res, 200, object);
+  }
+
+  private async deleteCollection(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+    if (!p.info.verbs.includes('deletecollection')) throw methodNotAllowed(`deletecollection is not supported on ${p.info.resource}`);
+    const raw = await readRawBody(req);
+    const body = !raw.length ? undefined : mediaType(req.headers['content-type']) === K8S_PROTOBUF_CONTENT_TYPE ? decodeProtobuf(raw) : decodeBody(raw, req.headers['content-type']);
+    const opts = deleteOptionsOf(req, body);
+    const filter = buildFilter(p.info, queryString(req, 'labelSelector'), queryString(req, 'fieldSelector'));
+    const list = await reg.list(p.namespace, { filter });
+    const deleted: KubeObject[] = [];
+    for (const item of list.items) {
+      try {
+        deleted.push((await reg.delete({ ...ctx, namespace: item.metadata.namespace }, item.metadata.name!, opts)).object);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 404)) throw err;
+      }
+    }
+    this.send(req, res, 200, { ...list, items: deleted } as unknown as KubeObject);
+  }
+}
+
+function pinsResourceVersion(fmt: string, patch: unknown): boolean {
+  if (fmt === 'json') {
+    return Array.isArray(patch) && patch.some((op) => op?.path === '/metadata/resourceVersion' && (op.op === 'add' || op.op === 'replace'));
+  }
+  return (patch as KubeObject | undefined)?.metadata?.resourceVersion !== undefined;
+}
+
+/**
+ * Decode-time checks: wrong JSON types are a 400; unknown fields are a 400 with
+ * ?fieldValidation=Strict (what kubectl sends), otherwise dropped with a Warning header.
+ */
+function checkFields(req: Request, res: Response, kind: string, obj: KubeObject): void {
+  const mode = queryString(req, 'fieldValidation') ?? 'Warn';
+  if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
+    throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
+  }
+  const result = checkStructure(kind, obj, { prune: mode !== 'Strict' });
+  const typeError = structureErrorMessage(kind, result);
+  if (typeError) throw badRequest(typeError);
+  const unknown = unknownFieldsMessage(result);
+  if (!unknown) return;
+  if (mode === 'Strict') throw badRequest(unknown);
+  if (mode === 'Warn' && !res.headersSent) {
+    res.setHeader('Warning', result.unknown.slice(0, 10).map((f) => `299 - "unknown field \\"${f}\\""`).join(', '));
+  }
+}
+
+/** typed client-go clients (kubectl create namespace/configmap/secret/service...) send protobuf bodies. */
+function decodeProtobuf(raw: Buffer): KubeObject {
+  try {
+    return decodeK8sProtobuf(raw);
+  } catch (err) {
+    if (err instanceof ProtobufError) {
+      throw err.unsupportedKind ? new ApiError(415, 'UnsupportedMediaType', err.message) : badRequest(`error decoding protobuf: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+/** Responses go straight to node's http: resource requests do not pass through express (see server.ts). */
+export function sendJSON(res: Response, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}

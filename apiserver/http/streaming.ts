@@ -1,0 +1,89 @@
+// pods/log, pods/exec, pods/attach and pods/portforward live on the pod's node: the
+// apiserver finds that node's kubelet and relays the request — a plain HTTP stream
+// for logs, the raw upgraded connection (WebSocket / SPDY) for the others — as
+// Kubernetes' apiserver does.
+
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Request, Response } from 'express';
+import type { Node, Pod } from '../../api/core.js';
+import { kubeletAddress, kubeletPath, type StreamingSubresource } from '../../kubelet/kubelet-client.js';
+import { ApiError, badRequest } from '../errors.js';
+import type { Registries } from '../registry/index.js';
+
+export interface KubeletTarget {
+  host: string;
+  port: number;
+  path: string;
+}
+
+/** Where on which kubelet a pod's streaming subresource is served. */
+export async function kubeletTarget(reg: Registries, namespace: string, name: string, sub: StreamingSubresource, query: URLSearchParams): Promise<KubeletTarget> {
+  const pod = (await reg.byResource.get('pods')!.get(namespace, name)) as unknown as Pod;
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+  let container = query.get('container') ?? '';
+  if (!container && sub !== 'portforward') {
+    const names = (pod.spec?.containers ?? []).map((c) => c.name);
+    container = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'] ?? (names.length === 1 ? names[0] : '');
+    if (!container) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+  }
+  if (container && sub !== 'portforward') {
+    const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
+    if (!all.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+  }
+  const node = (await reg.byResource.get('nodes')!.get(undefined, nodeName)) as unknown as Node;
+  const { host, port } = kubeletAddress(node);
+  return { host, port, path: kubeletPath(sub, namespace, name, query, container) };
+}
+
+/** GET pods/<name>/log: the kubelet's answer, streamed through as it comes (follow). */
+export async function proxyLog(reg: Registries, req: Request, res: Response, namespace: string, name: string, token?: string): Promise<void> {
+  const query = new URL(req.originalUrl, 'http://x').searchParams;
+  const t = await kubeletTarget(reg, namespace, name, 'log', query);
+  await new Promise<void>((resolve, reject) => {
+    const out = http.get({ host: t.host, port: t.port, path: t.path, headers: token ? { authorization: `Bearer ${token}` } : {} }, (kres) => {
+      res.writeHead(kres.statusCode ?? 502, { 'Content-Type': kres.headers['content-type'] ?? 'text/plain', 'Transfer-Encoding': 'chunked' });
+      kres.pipe(res);
+      kres.on('end', resolve);
+      kres.on('error', resolve);
+    });
+    out.on('error', (err) => reject(new ApiError(502, 'InternalError', `error dialing the kubelet on ${t.host}:${t.port}: ${err.message}`)));
+    res.on('close', () => out.destroy());
+  });
+}
+
+/**
+ * exec / attach / portforward: replay the client's upgrade request to the kubelet
+ * with the kubelet's path, then join the two connections byte for byte.
+ */
+export async function proxyUpgrade(reg: Registries, req: http.IncomingMessage, socket: Duplex, head: Buffer, namespace: string, name: string, sub: StreamingSubresource, token?: string): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const t = await kubeletTarget(reg, namespace, name, sub, url.searchParams);
+  const upstream = net.connect(t.port, t.host);
+  await new Promise<void>((resolve, reject) => {
+    upstream.once('connect', resolve);
+    upstream.once('error', (err) => reject(new ApiError(502, 'InternalError', `error dialing the kubelet on ${t.host}:${t.port}: ${err.message}`)));
+  });
+  const lines = [`${req.method} ${t.path} HTTP/1.1`];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const k = req.rawHeaders[i];
+    if (/^(host|authorization)$/i.test(k)) continue; // the kubelet gets the apiserver's credentials, never the client's
+    lines.push(`${k}: ${req.rawHeaders[i + 1]}`);
+  }
+  lines.push(`Host: ${t.host}:${t.port}`);
+  if (token) lines.push(`Authorization: Bearer ${token}`);
+  upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+  if (head.length) upstream.write(head);
+  upstream.pipe(socket);
+  socket.pipe(upstream);
+  const close = () => {
+    upstream.destroy();
+    socket.destroy();
+  };
+  upstream.on('error', close);
+  socket.on('error', close);
+  upstream.on('close', close);
+  socket.on('close', close);
+}

@@ -1,0 +1,35 @@
+// Server-side Table output (Accept: application/json;as=Table;v=v1;g=meta.k8s.io),
+// the way kubectl get asks for it; the printers themselves are api/table.ts.
+
+import type { Request } from 'express';
+import type { KubeList, KubeObject } from '../../api/meta.js';
+import { negotiate } from '../../api/codec.js';
+import { parseIncludeObject, toTable as renderTable, type IncludeObject, type Table } from '../../api/table.js';
+import { badRequest } from '../errors.js';
+import { queryString } from './request.js';
+
+export interface TableRequest {
+  includeObject: IncludeObject;
+  noHeaders?: boolean;
+}
+
+/** The Table the client asked for, or undefined when it wants plain objects. */
+export function tableRequest(req: Request): TableRequest | undefined {
+  const choice = negotiate(req.headers.accept);
+  if (choice.as !== 'Table') return undefined;
+  try {
+    return { includeObject: parseIncludeObject(queryString(req, 'includeObject')) };
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+}
+
+export function toTable(objOrList: KubeObject | KubeList, t: TableRequest): Table {
+  if (Array.isArray((objOrList as KubeList).items)) {
+    const list = objOrList as KubeList;
+    const kind = (list.kind ?? 'List').replace(/List$/, '');
+    return renderTable(kind, list.items, { includeObject: t.includeObject, listMeta: list.metadata, noHeaders: t.noHeaders });
+  }
+  const obj = objOrList as KubeObject;
+  return renderTable(obj.kind ?? '', [obj], { includeObject: t.includeObject, noHeaders: t.noHeaders });
+}

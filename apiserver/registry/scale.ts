@@ -1,0 +1,58 @@
+// The scale subresource (autoscaling/v1 Scale) of replication controllers.
+
+import type { KubeObject } from '../../api/meta.js';
+import { badRequest, conflict } from '../errors.js';
+import type { Registry } from './generic.js';
+import type { RequestContext } from './strategy.js';
+
+export interface Scale extends KubeObject {
+  spec: { replicas?: number };
+  status: { replicas: number; selector?: string };
+}
+
+export function scaleOf(rc: KubeObject): Scale {
+  const spec = (rc.spec ?? {}) as { replicas?: number; selector?: Record<string, string> };
+  const status = (rc.status ?? {}) as { replicas?: number };
+  const m = rc.metadata;
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: {
+      replicas: status.replicas ?? 0,
+      selector: Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+    },
+  };
+}
+
+/** Writes a Scale back: only spec.replicas changes; resourceVersion in the Scale is a precondition. */
+export async function updateScale(
+  reg: Registry,
+  ctx: RequestContext,
+  name: string,
+  compute: (current: Scale) => Scale | Promise<Scale>,
+): Promise<Scale> {
+  const res = await reg.guaranteedUpdate(ctx, name, async (cur) => {
+    const next = await compute(scaleOf(cur));
+    const replicas = next?.spec?.replicas;
+    if (replicas === undefined || !Number.isInteger(replicas) || replicas < 0) {
+      throw badRequest('spec.replicas must be a non-negative integer');
+    }
+    if (next.metadata?.name && next.metadata.name !== name) throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+    const rv = next.metadata?.resourceVersion;
+    if (rv && rv !== cur.metadata.resourceVersion) {
+      throw conflict(reg.target(name), 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    (cur.spec as { replicas?: number }).replicas = replicas;
+    if (!rv) delete cur.metadata.resourceVersion;
+    return cur;
+  });
+  return scaleOf(res.object);
+}

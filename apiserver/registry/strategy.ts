@@ -1,0 +1,56 @@
+// What makes one resource different from another inside the generic registry:
+// hooks a resource may implement. Everything not named here is generic.
+
+import type { KubeObject, StatusCause } from '../../api/meta.js';
+import type { ResourceInfo } from '../../api/resources.js';
+
+export interface RequestContext {
+  /** The namespace from the URL (undefined for cluster-scoped). */
+  namespace?: string;
+  /** Field manager for managedFields (query `fieldManager`, default from the user agent). */
+  fieldManager: string;
+  dryRun: boolean;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+}
+
+export interface Strategy<T extends KubeObject = KubeObject> {
+  info: ResourceInfo;
+  /** Main-resource writes keep the stored status; status writes keep everything but status. */
+  hasStatus: boolean;
+  /** Bump metadata.generation when spec changes (false for e.g. Namespace, Event). */
+  tracksGeneration: boolean;
+  /** PUT on a missing object creates it. */
+  allowCreateOnUpdate: boolean;
+  /** Called before validation on create: clear status, allocate, default. May throw ApiError. */
+  prepareForCreate?(obj: T, ctx: RequestContext): void | Promise<void>;
+  /** Called before validation on update of the main resource. */
+  prepareForUpdate?(obj: T, old: T, ctx: RequestContext): void | Promise<void>;
+  /** Called after an update of the main resource was stored (e.g. free what the old state held). */
+  afterUpdate?(obj: T, old: T): void | Promise<void>;
+  /** Extra validation beyond api/validation.ts. */
+  validate?(obj: T, old?: T): StatusCause[];
+  /** Undo what prepareForCreate reserved when the create failed or the object is gone. */
+  release?(obj: T): void | Promise<void>;
+  /**
+   * Graceful deletion: the grace period to record as deletionGracePeriodSeconds, or
+   * undefined to delete at once. Only pods use this.
+   */
+  gracePeriod?(obj: T, opts: DeleteOptions): number | undefined;
+}
+
+export function defaultStrategy(info: ResourceInfo, overrides: Partial<Strategy> = {}): Strategy {
+  return {
+    info,
+    hasStatus: info.subresources.some((s) => s.name === 'status'),
+    tracksGeneration: false,
+    allowCreateOnUpdate: false,
+    ...overrides,
+  };
+}

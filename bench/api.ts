@@ -1,0 +1,213 @@
+// bench api: the apiserver's create/get/list/update/watch against the same operations
+// straight on etcd with the etcd3 client, in one run. The apiserver runs as its own
+// process (`hyperkube apiserver`) so the load generator does not share its event loop.
+
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Etcd3 } from 'etcd3';
+import { startEtcd, freePort } from '../testing/etcd.js';
+import { absolute, closedLoop, report, summarize, vsAnchor, type Figure } from './common.js';
+import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+
+function call(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function ok(port: number, method: string, path: string, body?: unknown, expect = [200, 201]) {
+  const r = await call(port, method, path, body);
+  if (!expect.includes(r.status)) throw new Error(`${method} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
+  return r;
+}
+
+const podBody = (name: string, extra: Record<string, string> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels: { bench: 'api' }, annotations: extra },
+  spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] },
+});
+
+/** Opens a chunked watch and calls onLine for each event line. */
+function openWatch(port: number, path: string, onLine: (line: string) => void): Promise<http.ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`watch ${res.statusCode}`));
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          onLine(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+        }
+      });
+      resolve(req);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function main(args: string[] = []): Promise<void> {
+  const scale = args.includes('--quick') ? 0.25 : 1;
+  const N = Math.round(4000 * scale);
+  const etcd = await startEtcd();
+  const raw = new Etcd3({ hosts: etcd.endpoint });
+  const port = await freePort();
+  const hyperkube = fileURLToPath(new URL('../cmd/hyperkube.js', import.meta.url));
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, hyperkube, 'apiserver', `--etcd-servers=${etcd.endpoint}`, `--port=${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const figures: Figure[] = [];
+  try {
+    for (let i = 0; ; i++) {
+      const r = await call(port, 'GET', '/readyz').catch(() => undefined);
+      if (r?.status === 200) break;
+      if (i > 300) throw new Error('apiserver did not become ready');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await ok(port, 'POST', '/api/v1/namespaces', { metadata: { name: 'bench' } });
+    await ok(port, 'POST', '/api/v1/namespaces', { metadata: { name: 'watchb' } });
+
+    // --- creates: throughput at 16, 32 and 64 in flight (the range the target names), both paths, same value size
+    const sample = Buffer.from(JSON.stringify(podBody('x')));
+    for (const inflight of [16, 32, 64]) {
+      const rawCreate = await closedLoop(N, inflight, async (i) => {
+        const key = `/raw/pods/bench/${inflight === 32 ? `p-${i}` : `p${inflight}-${i}`}`;
+        const res = await raw.if(key, 'Create', '==', 0).then(raw.put(key).value(sample)).commit();
+        if (!res.succeeded) throw new Error('raw create lost');
+      });
+      const apiCreate = await closedLoop(N, inflight, async (i) => {
+        await ok(port, 'POST', '/api/v1/namespaces/bench/pods', podBody(inflight === 32 ? `p-${i}` : `p${inflight}-${i}`));
+      });
+      figures.push(vsAnchor({ name: `create_throughput_${inflight}_inflight`, unit: 'ops/s', value: apiCreate.perSec, anchor: 'etcd3 txn direct', anchor_value: rawCreate.perSec, target: '>= 0.5x anchor' }, (_v, _a, r) => r >= 0.5));
+    }
+
+    // --- create latency at 10 concurrent clients
+    const rawLat = await closedLoop(Math.round(1000 * scale), 10, async (i) => {
+      const key = `/raw/pods/bench/l-${i}`;
+      await raw.if(key, 'Create', '==', 0).then(raw.put(key).value(sample)).commit();
+    });
+    const apiLat = await closedLoop(Math.round(1000 * scale), 10, async (i) => {
+      await ok(port, 'POST', '/api/v1/namespaces/bench/pods', podBody(`l-${i}`));
+    });
+    const a = summarize(apiLat.lat);
+    const r = summarize(rawLat.lat);
+    figures.push(absolute({ name: 'create_p50_10_clients', unit: 'ms', value: a.p50, target: 'report' }, () => true, { anchor: 'etcd3 txn direct', anchor_value: r.p50 }));
+    figures.push(absolute({ name: 'create_p99_10_clients', unit: 'ms', value: a.p99, target: '<= 25 ms' }, (v) => v <= 25, { anchor: 'etcd3 txn direct', anchor_value: r.p99 }));
+
+    // --- gets: from the watch cache vs a serializable etcd get
+    const G = Math.round(10000 * scale);
+    const rawGet = await closedLoop(G, 32, async (i) => {
+      await raw.get(`/raw/pods/bench/p-${i % N}`).serializable(true).buffer();
+    });
+    const apiGet = await closedLoop(G, 32, async (i) => {
+      await ok(port, 'GET', `/api/v1/namespaces/bench/pods/p-${i % N}`);
+    });
+    figures.push(absolute({ name: 'get_throughput', unit: 'ops/s', value: apiGet.perSec, target: '>= 3000/s' }, (v) => v >= 3000, { anchor: 'etcd3 get direct', anchor_value: rawGet.perSec }));
+    const getLat = summarize(apiGet.lat);
+    figures.push(absolute({ name: 'get_p99_32_inflight', unit: 'ms', value: getLat.p99, target: 'report' }, () => true, { anchor: 'etcd3 get direct', anchor_value: summarize(rawGet.lat).p99 }));
+
+    // --- list 1000 pods: a namespace holding exactly 1000
+    await ok(port, 'POST', '/api/v1/namespaces', { metadata: { name: 'list1k' } });
+    await closedLoop(1000, 32, async (i) => {
+      await ok(port, 'POST', '/api/v1/namespaces/list1k/pods', podBody(`k-${i}`));
+    });
+    await closedLoop(1000, 32, async (i) => {
+      await raw.put(`/raw/list1k/k-${i}`).value(sample);
+    });
+    const L = Math.round(200 * scale);
+    const rawList = await closedLoop(L, 4, async () => {
+      const res = await raw.getAll().prefix('/raw/list1k/').serializable(true).buffers();
+      if (Object.keys(res).length !== 1000) throw new Error('raw list size');
+    });
+    const apiList = await closedLoop(L, 4, async () => {
+      const res = await ok(port, 'GET', '/api/v1/namespaces/list1k/pods');
+      if (JSON.parse(res.text).items.length !== 1000) throw new Error('list size');
+    });
+    figures.push(absolute({ name: 'list_1000_pods', unit: 'lists/s', value: apiList.perSec, target: 'report (served from cache)' }, () => true, { anchor: 'etcd3 range direct', anchor_value: rawList.perSec }));
+
+    // --- updates (PUT with resourceVersion), 16 in flight over distinct objects
+    const U = Math.round(2000 * scale);
+    const current = new Map<number, any>();
+    const apiUpd = await closedLoop(U, 16, async (i) => {
+      const idx = i % N;
+      let obj = current.get(idx);
+      if (!obj) obj = JSON.parse((await ok(port, 'GET', `/api/v1/namespaces/bench/pods/p-${idx}`)).text);
+      obj.metadata.labels.n = String(i);
+      const res = await ok(port, 'PUT', `/api/v1/namespaces/bench/pods/p-${idx}`, obj);
+      current.set(idx, JSON.parse(res.text));
+    });
+    const rawUpd = await closedLoop(U, 16, async (i) => {
+      const key = `/raw/pods/bench/p-${i % N}`;
+      const cur = await raw.get(key).exec();
+      const kv = cur.kvs[0];
+      await raw.if(key, 'Mod', '==', kv.mod_revision).then(raw.put(key).value(sample)).commit();
+    });
+    figures.push(absolute({ name: 'update_throughput_16_inflight', unit: 'ops/s', value: apiUpd.perSec, target: 'report' }, () => true, { anchor: 'etcd3 get+txn direct', anchor_value: rawUpd.perSec }));
+    figures.push(absolute({ name: 'update_p99_16_inflight', unit: 'ms', value: summarize(apiUpd.lat).p99, target: 'report' }, () => true, { anchor: 'etcd3 get+txn direct', anchor_value: summarize(rawUpd.lat).p99 }));
+
+    // --- watch delivery: 100 watchers, write → event received
+    const WATCHERS = 100;
+    const EVENTS = Math.round(200 * scale);
+    const apiDelivery: number[] = [];
+    const streams: http.ClientRequest[] = [];
+    for (let w = 0; w < WATCHERS; w++) {
+      streams.push(await openWatch(port, '/api/v1/namespaces/watchb/pods?watch=true&resourceVersion=0', (line) => {
+        const ev = JSON.parse(line);
+        const sent = Number(ev.object?.metadata?.annotations?.sent);
+        if (ev.type === 'ADDED' && sent) apiDelivery.push(performance.timeOrigin + performance.now() - sent);
+      }));
+    }
+    await new Promise((res) => setTimeout(res, 300));
+    for (let i = 0; i < EVENTS; i++) {
+      await ok(port, 'POST', '/api/v1/namespaces/watchb/pods', podBody(`w-${i}`, { sent: String(performance.timeOrigin + performance.now()) }));
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    for (let i = 0; i < 100 && apiDelivery.length < WATCHERS * EVENTS; i++) await new Promise((res) => setTimeout(res, 50));
+    for (const s of streams) s.destroy();
+    // anchor: 100 etcd3 watchers on the same kind of writes
+    const rawDelivery: number[] = [];
+    const watchers = await Promise.all(Array.from({ length: WATCHERS }, () => raw.watch().prefix('/raw/watchb/').create()));
+    for (const w of watchers) {
+      w.on('put', (kv) => {
+        const sent = Number(JSON.parse(kv.value.toString()).sent);
+        rawDelivery.push(performance.timeOrigin + performance.now() - sent);
+      });
+    }
+    for (let i = 0; i < EVENTS; i++) {
+      await raw.put(`/raw/watchb/w-${i}`).value(JSON.stringify({ sent: performance.timeOrigin + performance.now(), pad: sample.toString() }));
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    for (let i = 0; i < 100 && rawDelivery.length < WATCHERS * EVENTS; i++) await new Promise((res) => setTimeout(res, 50));
+    await Promise.all(watchers.map((w) => w.cancel()));
+    const wd = summarize(apiDelivery);
+    const rd = summarize(rawDelivery);
+    figures.push(absolute({ name: 'watch_delivery_p50_100_watchers', unit: 'ms', value: wd.p50, target: 'report' }, () => true, { anchor: 'etcd3 watch direct', anchor_value: rd.p50 }));
+    figures.push(absolute({ name: 'watch_delivery_p99_100_watchers', unit: 'ms', value: wd.p99, target: '<= 20 ms' }, (v) => v <= 20 && apiDelivery.length === WATCHERS * EVENTS, { anchor: 'etcd3 watch direct', anchor_value: rd.p99 }));
+    figures.push(absolute({ name: 'watch_events_delivered', unit: 'events', value: apiDelivery.length, target: `= ${WATCHERS * EVENTS}` }, (v) => v === WATCHERS * EVENTS));
+  } finally {
+    child.kill('SIGTERM');
+    raw.close();
+    await etcd.stop();
+    agent.destroy();
+  }
+  report('api', figures);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,193 @@
+// Runtime benchmark: in one run, on the same busybox root,
+//  - start-to-exit of /bin/true: tskube (create+start+exit in a ready pod) vs `runc run` and `crun run`
+//  - pod sandbox + 1 container until running (median)
+//  - memory per idle pod (RSS of monitors + pause, 10 pods / 10)
+// Prints a table, then one JSON line (see DESIGN.md "Tests and benchmarks").
+import type { Figure } from './common.js';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { testRuntime } from '../runtime/test-fixtures.js';
+import { rssBytes } from '../runtime/proc.js';
+import { Runtime } from '../runtime/runtime.js';
+import { createPodNetwork } from '../runtime/network/index.js';
+import { randomBytes } from 'node:crypto';
+
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** An OCI bundle from `<tool> spec` running /bin/true on rootfs (a copy of the busybox root). */
+function makeBundle(tool: string, dir: string, rootfs: string): string {
+  mkdirSync(dir, { recursive: true });
+  cpSync(rootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
+  execFileSync(tool, ['spec'], { cwd: dir });
+  const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  spec.process.args = ['/bin/true'];
+  spec.process.terminal = false;
+  // Keep the rlimits within what this machine allows (hard RLIMIT_NOFILE may be 20000).
+  spec.process.rlimits = [];
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+  return dir;
+}
+
+/** Wall time of one `<tool> run` of the bundle, or the reason it cannot run here. */
+function timeOci(tool: string, bundle: string, id: string): { ms: number } | { error: string } {
+  const root = join(bundle, '..', `${tool}-state`);
+  const t0 = performance.now();
+  const r = spawnSync(tool, ['--root', root, 'run', '-b', bundle, id], { encoding: 'utf8', timeout: 60_000 });
+  const ms = performance.now() - t0;
+  spawnSync(tool, ['--root', root, 'delete', '-f', id]);
+  if (r.status !== 0) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').pop()! };
+  return { ms };
+}
+
+/** A 172.30.x.0/24 no route on this machine uses. */
+function pickSubnet(): string {
+  const routes = execFileSync('ip', ['-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
+  for (;;) {
+    const x = 1 + Math.floor(Math.random() * 254);
+    if (!routes.includes(`172.30.${x}.`)) return `172.30.${x}.0/24`;
+  }
+}
+
+function machine(): string {
+  const u = spawnSync('uname', ['-srm'], { encoding: 'utf8' }).stdout.trim();
+  return `${u}; ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`;
+}
+
+export async function main(args: string[] = []): Promise<void> {
+  const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 20);
+  const env = testRuntime();
+  const rt = env.runtime;
+  const figures: Figure[] = [];
+  const rows: string[][] = [];
+  try {
+    // --- container start-to-exit: tskube (in a ready pod) interleaved with runc/crun runs on the
+    // same root, so load from anything else on the machine hits all of them alike.
+    const pod = await rt.runPodSandbox({ metadata: { name: 'bench', namespace: 'default', uid: `${env.prefix}-bench` } });
+    const bundles = join(env.root, 'bundles');
+    const tools: Record<string, { bundle?: string; ms: number[]; error?: string }> = {};
+    for (const tool of ['crun', 'runc']) {
+      try {
+        tools[tool] = { bundle: makeBundle(tool, join(bundles, tool), env.busyboxLayer), ms: [] };
+      } catch (e) {
+        tools[tool] = { ms: [], error: (e as Error).message.split('\n')[0] };
+      }
+    }
+    const ts: number[] = [];
+    for (let i = 0; i < runs + 2; i++) {
+      const t0 = performance.now();
+      const id = await rt.createContainer(pod, { metadata: { name: `t${i}` }, image: 'busybox', command: ['/bin/true'] });
+      await rt.startContainer(id);
+      await rt.waitExit(id, 30_000);
+      const dt = performance.now() - t0;
+      if ((await rt.containerStatus(id)).exitCode !== 0) throw new Error('/bin/true failed under tskube');
+      await rt.removeContainer(id);
+      if (i >= 2) ts.push(dt); // two warm-up runs
+      for (const [tool, t] of Object.entries(tools)) {
+        if (t.error || !t.bundle) continue;
+        const r = timeOci(tool, t.bundle, `${env.prefix}-${tool}-${i}`);
+        if ('error' in r) t.error = r.error;
+        else if (i >= 2) t.ms.push(r.ms);
+      }
+    }
+    const tskube = median(ts);
+    rows.push(['container start-to-exit (/bin/true)', 'tskube', `${round(tskube)} ms`]);
+    const anchors: Record<string, number | string> = {};
+    for (const [tool, t] of Object.entries(tools)) {
+      anchors[tool] = t.error ?? median(t.ms);
+      rows.push(['container start-to-exit (/bin/true)', `${tool} run`, t.error ? `unavailable: ${t.error}` : `${round(anchors[tool] as number)} ms`]);
+    }
+    const anchor = typeof anchors.crun === 'number' ? 'crun' : 'runc';
+    const anchorValue = anchors[anchor];
+    if (typeof anchorValue === 'number') {
+      figures.push({
+        name: 'container_start_p50', unit: 'ms', value: round(tskube), anchor, anchor_value: round(anchorValue), ratio: round(tskube / anchorValue),
+        target: '<= 2x anchor', met: tskube <= 2 * anchorValue,
+        note: anchor === 'runc' ? `crun unavailable: ${anchors.crun}; runc used as the anchor` : undefined,
+      });
+    } else {
+      figures.push({ name: 'container_start_p50', unit: 'ms', value: round(tskube), note: `no anchor: crun ${anchors.crun}; runc ${anchors.runc}` });
+    }
+    if (typeof anchors.runc === 'number' && anchor !== 'runc') {
+      figures.push({ name: 'container_start_p50_vs_runc', unit: 'ms', value: round(tskube), anchor: 'runc', anchor_value: round(anchors.runc), ratio: round(tskube / anchors.runc) });
+    }
+    await rt.removePodSandbox(pod);
+
+    // --- pod sandbox + 1 container until running
+    const sc: number[] = [];
+    for (let i = 0; i < runs + 2; i++) {
+      const t0 = performance.now();
+      const p = await rt.runPodSandbox({ metadata: { name: `sc${i}`, namespace: 'default', uid: `${env.prefix}-sc${i}` } });
+      const id = await rt.createContainer(p, { metadata: { name: 'c' }, image: 'busybox', command: ['sleep', '1000'] });
+      await rt.startContainer(id);
+      const dt = performance.now() - t0;
+      if ((await rt.containerStatus(id)).state !== 'CONTAINER_RUNNING') throw new Error('container not running');
+      await rt.removePodSandbox(p);
+      if (i >= 2) sc.push(dt);
+    }
+    const sandboxP50 = median(sc);
+    rows.push(['pod sandbox + 1 container until running (loopback-only netns)', 'tskube', `${round(sandboxP50)} ms`]);
+    figures.push({ name: 'sandbox_plus_container_start_loopback_p50', unit: 'ms', value: round(sandboxP50), target: '<= 150 ms', met: sandboxP50 <= 150, note: 'pod network: loopback-only netns (no veth/bridge)' });
+
+    // --- the same with the bridge network (veth, IPAM, hostPort DNAT) on a bench-only bridge/CIDR
+    const rand = randomBytes(2).toString('hex');
+    const bridge = `tkb${rand}`;
+    const net = createPodNetwork({ bridgeName: bridge, podCIDR: pickSubnet(), stateDir: join(env.root, 'net'), chainPrefix: `TKB${rand.toUpperCase()}` });
+    const netRt = new Runtime({ ...env.options, network: net });
+    try {
+      const sn: number[] = [];
+      for (let i = 0; i < runs + 2; i++) {
+        const t0 = performance.now();
+        const p = await netRt.runPodSandbox({ metadata: { name: `sn${i}`, namespace: 'default', uid: `${env.prefix}-sn${i}` }, portMappings: [{ containerPort: 80, hostPort: 30000 + (i % 1000) }] });
+        const id = await netRt.createContainer(p, { metadata: { name: 'c' }, image: 'busybox', command: ['sleep', '1000'] });
+        await netRt.startContainer(id);
+        const dt = performance.now() - t0;
+        await netRt.removePodSandbox(p);
+        if (i >= 2) sn.push(dt);
+      }
+      const netP50 = median(sn);
+      rows.push(['pod sandbox + 1 container until running (bridge, veth, hostPort)', 'tskube', `${round(netP50)} ms`]);
+      figures.push({ name: 'sandbox_plus_container_start_p50', unit: 'ms', value: round(netP50), target: '<= 150 ms', met: netP50 <= 150, note: 'with pod network: bridge + veth + IPAM + one hostPort' });
+    } finally {
+      await net.cleanup().catch(() => {});
+      spawnSync('ip', ['link', 'del', bridge]);
+    }
+
+    // --- memory per idle pod
+    const pods: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const p = await rt.runPodSandbox({ metadata: { name: `idle${i}`, namespace: 'default', uid: `${env.prefix}-idle${i}` } });
+      const id = await rt.createContainer(p, { metadata: { name: 'c' }, image: 'busybox', command: ['sleep', '1000'], logPath: join(env.root, 'logs', `idle${i}.log`) });
+      await rt.startContainer(id);
+      pods.push(p);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const { pause, monitors } = rt.supportPids();
+    const total = [...pause, ...monitors].reduce((s, pid) => s + rssBytes(pid), 0);
+    const perPod = total / 10 / (1024 * 1024);
+    rows.push(['memory per idle pod (pause + monitor RSS)', 'tskube', `${round(perPod, 3)} MiB (${pause.length} pause, ${monitors.length} monitors)`]);
+    figures.push({ name: 'memory_per_idle_pod', unit: 'MiB', value: round(perPod, 3), target: '<= 3 MiB', met: perPod <= 3 });
+    for (const p of pods) await rt.removePodSandbox(p);
+  } finally {
+    await env.cleanup();
+  }
+
+  const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
+  console.log(`${'measure'.padEnd(w[0])}  ${'runtime'.padEnd(w[1])}  median`);
+  for (const r of rows) console.log(`${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2]}`);
+  console.log(JSON.stringify({ bench: 'runtime', machine: machine(), figures }));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,50 @@
+// `hyperkube apiserver`: the apiserver alone, against an existing etcd.
+
+import { startApiServer } from '../apiserver/server.js';
+import { parseFlags, untilSignal } from './flags.js';
+
+const FLAGS = {
+  'etcd-servers': { type: 'string', help: 'comma-separated etcd client URLs (required)' },
+  'etcd-prefix': { type: 'string', default: '', help: 'prefix of every etcd key' },
+  'bind-address': { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  port: { type: 'string', default: '6443', help: 'port to listen on (plain HTTP)' },
+  'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: 'CIDR Service ClusterIPs come from' },
+  'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
+  'token-file': { type: 'string', default: '', help: 'file holding the bearer token every client must present' },
+  'kubelet-token-file': { type: 'string', default: '', help: 'bearer token presented to kubelets (their --server-token-file)' },
+  'tls-cert-file': { type: 'string', default: '', help: 'serving certificate (PEM); with --tls-private-key-file serves HTTPS, else plain HTTP' },
+  'tls-private-key-file': { type: 'string', default: '', help: 'serving key (PEM)' },
+} as const;
+
+export async function runApiserver(argv: string[]): Promise<number> {
+  const parsed = parseFlags('apiserver', FLAGS, argv);
+  if (!parsed) return 0;
+  const f = parsed.values;
+  if (!f['etcd-servers']) {
+    console.error('hyperkube apiserver: --etcd-servers is required');
+    return 2;
+  }
+  const { readFileSync } = await import('node:fs');
+  const token = f['token-file'] ? readFileSync(f['token-file'], 'utf8').trim() : undefined;
+  if (!!f['tls-cert-file'] !== !!f['tls-private-key-file']) {
+    console.error('hyperkube apiserver: --tls-cert-file and --tls-private-key-file go together');
+    return 2;
+  }
+  const tls = f['tls-cert-file'] ? { cert: readFileSync(f['tls-cert-file'], 'utf8'), key: readFileSync(f['tls-private-key-file'], 'utf8') } : undefined;
+  const server = await startApiServer({
+    etcdEndpoints: f['etcd-servers'].split(','),
+    etcdPrefix: f['etcd-prefix'],
+    host: f['bind-address'],
+    port: Number(f.port),
+    serviceCIDR: f['service-cluster-ip-range'],
+    nodePortRange: f['service-node-port-range'],
+    token,
+    tls,
+    kubeletToken: f['kubelet-token-file'] ? readFileSync(f['kubelet-token-file'], 'utf8').trim() : undefined,
+    log: (m) => console.log(`apiserver: ${m}`),
+  });
+  console.log(`apiserver: serving on ${server.url}`);
+  await untilSignal();
+  await server.stop();
+  return 0;
+}

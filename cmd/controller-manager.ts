@@ -1,0 +1,107 @@
+// `hyperkube controller-manager`: every controller of controllers/ against an
+// apiserver found through --kubeconfig (and/or --master).
+
+import { ALL_CONTROLLERS, startControllerManager, type ControllerName } from '../controllers/manager.js';
+import { loadKubeconfig } from '../client/kubeconfig.js';
+import { RestClient } from '../client/rest.js';
+import { parseFlags, untilSignal, UsageError } from './flags.js';
+
+const FLAGS = {
+  kubeconfig: { type: 'string', default: '', help: 'kubeconfig file with the apiserver to use' },
+  master: { type: 'string', default: '', help: 'apiserver URL (overrides the kubeconfig server)' },
+  server: { type: 'string', default: '', help: 'alias of --master' },
+  controllers: { type: 'string', default: '*', help: `controllers to run: * or a comma-separated list of ${ALL_CONTROLLERS.join(', ')} (-name disables one)` },
+  'concurrent-rc-syncs': { type: 'string', default: '5', help: 'replication controllers synced at once' },
+  'concurrent-endpoint-syncs': { type: 'string', default: '5', help: 'services whose endpoints are synced at once' },
+  'concurrent-gc-syncs': { type: 'string', default: '20', help: 'garbage collector workers' },
+  'concurrent-namespace-syncs': { type: 'string', default: '10', help: 'namespaces finalized at once' },
+  'node-monitor-period': { type: 'string', default: '5s', help: 'how often node health is checked' },
+  'node-monitor-grace-period': { type: 'string', default: '40s', help: 'heartbeats missing this long make a node Unknown' },
+  'node-startup-grace-period': { type: 'string', default: '1m0s', help: 'the same for a node that never reported' },
+  'pod-eviction-timeout': { type: 'string', default: '5m0s', help: 'default toleration of not-ready/unreachable nodes before pods are evicted' },
+  'event-ttl': { type: 'string', default: '1h0m0s', help: 'events older than this are deleted' },
+} as const;
+
+/** A Go duration ("40s", "5m0s", "1h30m", "300ms") in milliseconds. */
+export function parseDuration(s: string): number {
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of s.matchAll(re)) {
+    total += Number(m[1]) * units[m[2]!]!;
+    consumed += m[0].length;
+  }
+  if (!s || consumed !== s.length) throw new UsageError(`invalid duration ${JSON.stringify(s)}`);
+  return total;
+}
+
+export function parseControllers(spec: string): ControllerName[] {
+  const parts = spec.split(',').map((p) => p.trim()).filter(Boolean);
+  let set = new Set<ControllerName>(parts.includes('*') ? ALL_CONTROLLERS : []);
+  for (const p of parts) {
+    if (p === '*') continue;
+    const name = p.replace(/^-/, '') as ControllerName;
+    if (!ALL_CONTROLLERS.includes(name)) throw new UsageError(`unknown controller ${JSON.stringify(name)}; known: ${ALL_CONTROLLERS.join(', ')}`);
+    if (p.startsWith('-')) set.delete(name);
+    else set.add(name);
+  }
+  if (!parts.length) set = new Set(ALL_CONTROLLERS);
+  return [...set];
+}
+
+function positiveInt(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export async function runControllerManager(argv: string[]): Promise<number> {
+  let client: RestClient;
+  let opts: Omit<Parameters<typeof startControllerManager>[0], 'client'>;
+  try {
+    const parsed = parseFlags('controller-manager', FLAGS, argv);
+    if (!parsed) return 0;
+    const f = parsed.values;
+    const master = f.master || f.server;
+    if (f.kubeconfig || !master) {
+      const conn = loadKubeconfig(f.kubeconfig ? { path: f.kubeconfig } : {});
+      client = new RestClient(master ? { ...conn, server: master } : conn);
+    } else {
+      client = new RestClient(master);
+    }
+    opts = {
+      controllers: parseControllers(f.controllers),
+      concurrentRcSyncs: positiveInt('concurrent-rc-syncs', f['concurrent-rc-syncs']),
+      concurrentEndpointSyncs: positiveInt('concurrent-endpoint-syncs', f['concurrent-endpoint-syncs']),
+      concurrentGcSyncs: positiveInt('concurrent-gc-syncs', f['concurrent-gc-syncs']),
+      concurrentNamespaceSyncs: positiveInt('concurrent-namespace-syncs', f['concurrent-namespace-syncs']),
+      nodeMonitorPeriodMs: parseDuration(f['node-monitor-period']),
+      nodeMonitorGracePeriodMs: parseDuration(f['node-monitor-grace-period']),
+      nodeStartupGracePeriodMs: parseDuration(f['node-startup-grace-period']),
+      podEvictionTimeoutMs: parseDuration(f['pod-eviction-timeout']),
+      eventTTLMs: parseDuration(f['event-ttl']),
+    };
+  } catch (err) {
+    console.error(`hyperkube controller-manager: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  const cm = await startControllerManager({ client, ...opts, log: (m) => console.error(`controller-manager: ${m}`) });
+  console.log(`controller-manager: running ${opts.controllers!.join(', ')} against ${client.connection.server}`);
+  await untilSignal();
+  await cm.stop();
+  client.close();
+  return 0;
+}
+
+// Run directly: node --import tsx cmd/controller-manager.ts [flags]
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runControllerManager(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`hyperkube controller-manager: ${err instanceof Error ? err.stack : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env -S node --max-semi-space-size=32
+// hyperkube: every tskube component in one binary. `up` runs a one-machine cluster.
+
+import { runUp } from './up.js';
+import { runApiserver } from './apiserver.js';
+import { runScheduler } from './scheduler.js';
+import { runControllerManager } from './controller-manager.js';
+import { runProxy } from './proxy.js';
+import { runReset } from './reset.js';
+import { runKubelet } from './kubelet.js';
+import { runtimeCli } from '../runtime/cli.js';
+
+const USAGE = `usage: hyperkube <command> [flags]
+
+commands:
+  up                  run etcd and every component for a one-machine cluster
+  apiserver           run the apiserver against an existing etcd (--etcd-servers=...)
+  scheduler           run the scheduler against an apiserver
+  controller-manager  run the controllers (replication, endpoints, node lifecycle, gc, namespace, events)
+  proxy               program iptables for Services
+  kubelet             run the pods bound to this node and static pods from a directory
+  reset               stop \`up\` and remove everything tskube created on this host
+  runtime             the container runtime's debugging CLI (run, ps, exec, logs, stop, rm, images, pull, load, rmi)
+
+Run 'hyperkube <command> --help' for the flags of a command.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  up: runUp,
+  apiserver: runApiserver,
+  scheduler: runScheduler,
+  'controller-manager': runControllerManager,
+  proxy: runProxy,
+  kubelet: runKubelet,
+  runtime: (argv) => runtimeCli(argv),
+  reset: runReset,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const run = commands[cmd];
+  if (!run) {
+    console.error(`hyperkube: unknown command "${cmd}"\n\n${USAGE}`);
+    return 2;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined && code !== -1) process.exitCode = code;
+  },
+  (err) => {
+    console.error(`hyperkube: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,97 @@
+// `hyperkube kubelet` / `kubelet`: runs the kubelet until SIGINT/SIGTERM.
+import { readFileSync } from 'node:fs';
+import { startKubelet, type KubeletOptions } from '../kubelet/kubelet.js';
+
+const USAGE = `usage: kubelet [flags]
+  --kubeconfig PATH          kubeconfig of the apiserver (default: $KUBECONFIG, /var/lib/tskube/kubeconfig, ~/.kube/config)
+  --server URL               apiserver URL (instead of a kubeconfig)
+  --hostname-override NAME   node name (default: hostname)
+  --node-ip IP               address reported as InternalIP
+  --pod-manifest-path DIR    static pod manifests (default /etc/kubernetes/manifests)
+  --manifest-url URL         static pods served at a URL (YAML/JSON, polled)
+  --root-dir DIR             kubelet state, volumes (default /var/lib/tskube/kubelet)
+  --pod-cidr CIDR            this node's pod CIDR (default 10.244.0.0/24)
+  --bridge NAME              pod bridge (default cbr0)
+  --chain-prefix NAME        prefix of the iptables chains of the pod network (default TSKUBE)
+  --state-dir DIR            runtime state (default /run/tskube)
+  --log-dir DIR              container logs (default /var/log/pods)
+  --port N                   kubelet server port (default 10250; 0 any, -1 off)
+  --address IP               kubelet server address (default 0.0.0.0)
+  --server-token-file PATH   require this bearer token on the kubelet server (the apiserver's credential)
+  --tls-cert-file PATH       serve HTTPS with this certificate (with --tls-private-key-file)
+  --tls-private-key-file PATH
+  --images-root DIR          image store (default /var/lib/tskube/images)
+  --containers-dir DIR       container snapshots (default /var/lib/tskube/containers)
+  --cgroup-root NAME         parent cgroup of pods (default tskube)
+`;
+
+const FLAGS: Record<string, keyof KubeletOptions> = {
+  kubeconfig: 'kubeconfig',
+  server: 'server',
+  'hostname-override': 'nodeName',
+  'node-ip': 'nodeIP',
+  'pod-manifest-path': 'podManifestPath',
+  'manifest-url': 'manifestUrl',
+  'root-dir': 'rootDir',
+  'pod-cidr': 'podCIDR',
+  bridge: 'bridgeName',
+  'chain-prefix': 'chainPrefix',
+  'state-dir': 'stateDir',
+  'log-dir': 'logDir',
+  port: 'port',
+  address: 'address',
+  'server-token-file': 'serverToken',
+  'tls-cert-file': 'tlsCertFile',
+  'tls-private-key-file': 'tlsKeyFile',
+  'images-root': 'imagesRoot',
+  'containers-dir': 'containersDir',
+  'cgroup-root': 'cgroupRoot',
+};
+
+/** Parse kubelet flags (--flag value or --flag=value). Throws on unknown flags. */
+export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boolean } {
+  const out: Record<string, unknown> = { podManifestPath: '/etc/kubernetes/manifests', podCIDR: '10.244.0.0/24' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') return { help: true };
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const key = FLAGS[name];
+    if (!key) throw new Error(`unknown flag --${name}`);
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new Error(`flag --${name} needs a value`);
+    }
+    out[key] = key === 'port' ? Number(value) : key === 'serverToken' ? readFileSync(value, 'utf8').trim() : value;
+  }
+  return out as KubeletOptions;
+}
+
+export async function runKubelet(argv: string[]): Promise<number> {
+  let opts: ReturnType<typeof parseKubeletFlags>;
+  try {
+    opts = parseKubeletFlags(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const k = await startKubelet(opts);
+  process.stderr.write(`kubelet: node ${k.nodeName} running${k.port ? `, serving on :${k.port}` : ''}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await k.stop();
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runKubelet(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    process.stderr.write(`kubelet: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

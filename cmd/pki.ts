@@ -1,0 +1,83 @@
+// The cluster's certificates: a CA made on first start and kept in the data dir,
+// and serving certificates it signs (apiserver, kubelet). client-go only sends
+// bearer tokens over TLS, so the apiserver `up` runs serves HTTPS.
+
+import { execFile } from 'node:child_process';
+import { access, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface CertPair {
+  cert: string;
+  key: string;
+  certPath: string;
+  keyPath: string;
+}
+
+const exists = (p: string) => access(p).then(() => true, () => false);
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  try {
+    await run('openssl', args, { cwd });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`openssl ${args[0]} failed: ${(e.stderr ?? e.message).trim()}`);
+  }
+}
+
+async function readPair(certPath: string, keyPath: string): Promise<CertPair> {
+  return { cert: await readFile(certPath, 'utf8'), key: await readFile(keyPath, 'utf8'), certPath, keyPath };
+}
+
+/** The CA under `dir` (ca.crt, ca.key), made if missing. */
+export async function ensureCA(dir: string): Promise<CertPair> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const certPath = join(dir, 'ca.crt');
+  const keyPath = join(dir, 'ca.key');
+  if (!(await exists(certPath)) || !(await exists(keyPath))) {
+    await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650', '-subj', '/CN=tskube-ca', '-keyout', 'ca.key', '-out', 'ca.crt'], dir);
+  }
+  return readPair(certPath, keyPath);
+}
+
+/**
+ * A certificate for `name` signed by the CA in `dir`, with the given IP and DNS
+ * subject alternative names; remade when the SANs change.
+ */
+export async function ensureServingCert(dir: string, name: string, sans: { ips: string[]; dns: string[] }, clientAuth = false): Promise<CertPair> {
+  await ensureCA(dir);
+  const certPath = join(dir, `${name}.crt`);
+  const keyPath = join(dir, `${name}.key`);
+  const sanLine = [...sans.dns.map((d) => `DNS:${d}`), ...sans.ips.map((i) => `IP:${i}`)].join(',');
+  const sanPath = join(dir, `${name}.san`);
+  const same = (await exists(certPath)) && (await readFile(sanPath, 'utf8').catch(() => '')) === sanLine;
+  if (!same) {
+    const ext = join(dir, `${name}.ext`);
+    const usage = clientAuth ? 'serverAuth,clientAuth' : 'serverAuth';
+    await writeFile(ext, `subjectAltName=${sanLine}\nextendedKeyUsage=${usage}\nkeyUsage=digitalSignature,keyEncipherment\n`);
+    await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`], dir);
+    await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-extfile', ext, '-out', `${name}.crt`], dir);
+    await rm(join(dir, `${name}.csr`), { force: true });
+    await rm(ext, { force: true });
+    await writeFile(sanPath, sanLine);
+  }
+  return readPair(certPath, keyPath);
+}
+
+/** A client certificate (CN = user, O = group) signed by the CA, e.g. the apiserver's identity towards kubelets. */
+export async function ensureClientCert(dir: string, name: string, cn: string, org?: string): Promise<CertPair> {
+  await ensureCA(dir);
+  const certPath = join(dir, `${name}.crt`);
+  const keyPath = join(dir, `${name}.key`);
+  if (!(await exists(certPath)) || !(await exists(keyPath))) {
+    const ext = join(dir, `${name}.ext`);
+    await writeFile(ext, 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n');
+    await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${cn}${org ? `/O=${org}` : ''}`, '-keyout', `${name}.key`, '-out', `${name}.csr`], dir);
+    await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-extfile', ext, '-out', `${name}.crt`], dir);
+    await rm(join(dir, `${name}.csr`), { force: true });
+    await rm(ext, { force: true });
+  }
+  return readPair(certPath, keyPath);
+}

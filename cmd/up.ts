@@ -1,0 +1,174 @@
+// `hyperkube up`: etcd as a child process and every component in this process,
+// each talking to the others only through the apiserver, for a one-machine cluster.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startApiServer } from '../apiserver/server.js';
+import { writeKubeconfig } from '../client/kubeconfig.js';
+import { startEtcdProcess } from './etcd-process.js';
+import { ensureServingCert } from './pki.js';
+import { UP_PID_FILE } from './reset.js';
+import { RestClient } from '../client/rest.js';
+import { startControllerManager } from '../controllers/manager.js';
+import { startScheduler } from '../scheduler/scheduler.js';
+import { startProxy } from '../proxy/server.js';
+import { startKubelet } from '../kubelet/kubelet.js';
+import { parseFlags, untilSignal } from './flags.js';
+
+const FLAGS = {
+  'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the kubeconfig and the admin token live' },
+  'bind-address': { type: 'string', default: '127.0.0.1', help: 'address the apiserver listens on' },
+  port: { type: 'string', default: '6443', help: 'apiserver port (plain HTTP, bearer token required)' },
+  'etcd-client-port': { type: 'string', default: '12379', help: 'loopback port of the embedded etcd' },
+  'etcd-peer-port': { type: 'string', default: '12380', help: 'loopback peer port of the embedded etcd' },
+  'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: 'CIDR Service ClusterIPs come from' },
+  'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
+  'cluster-cidr': { type: 'string', default: '10.244.0.0/16', help: 'pod network of the cluster' },
+  disable: { type: 'string', default: '', help: 'comma-separated components not to run: scheduler, controller-manager, proxy, kubelet' },
+  'hostname-override': { type: 'string', default: '', help: 'node name (default: the hostname)' },
+  'pod-manifest-path': { type: 'string', default: '/etc/kubernetes/manifests', help: 'directory of static pod manifests the kubelet runs' },
+  'pod-cidr': { type: 'string', default: '10.244.0.0/24', help: "this node's pod CIDR (inside --cluster-cidr)" },
+  bridge: { type: 'string', default: 'cbr0', help: 'pod bridge' },
+  'state-dir': { type: 'string', default: '/run/tskube', help: 'runtime state (sandboxes, containers, network)' },
+  'log-dir': { type: 'string', default: '/var/log/pods', help: 'container logs' },
+  'cgroup-root': { type: 'string', default: 'tskube', help: 'cgroup tree the pods run in' },
+  'chain-prefix': { type: 'string', default: 'TSKUBE', help: 'prefix of the pod network iptables chains' },
+  'proxy-chain-prefix': { type: 'string', default: 'KUBE', help: 'prefix of the Service iptables chains (at most 7 characters)' },
+  'service-device': { type: 'string', default: 'tkube-svc0', help: 'local device the Service CIDR is routed to' },
+  'proxy-healthz-port': { type: 'string', default: '10256', help: "proxy's /healthz and /metrics on 127.0.0.1 (0: any free port)" },
+  'kubelet-port': { type: 'string', default: '10250', help: 'kubelet streaming server port (0: any free port); it answers only the apiserver' },
+} as const;
+
+const COMPONENTS = ['scheduler', 'controller-manager', 'proxy', 'kubelet'];
+
+/** The admin token: made once, kept in the data dir so restarts keep the kubeconfig valid. */
+async function adminToken(dataDir: string): Promise<string> {
+  return secretFile(join(dataDir, 'admin-token'));
+}
+
+/** A random secret kept in `path` (mode 0600), made on first use. */
+async function secretFile(path: string): Promise<string> {
+  try {
+    const t = (await readFile(path, 'utf8')).trim();
+    if (t) return t;
+  } catch {
+    // first start
+  }
+  const t = randomBytes(24).toString('hex');
+  await writeFile(path, `${t}\n`, { mode: 0o600 });
+  return t;
+}
+
+export async function runUp(argv: string[]): Promise<number> {
+  const parsed = parseFlags('up', FLAGS, argv);
+  if (!parsed) return 0;
+  const f = parsed.values;
+  const dataDir = f['data-dir'];
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const started = Date.now();
+  // `hyperkube reset` finds and stops a running `up` through this file.
+  const pidFile = join(dataDir, UP_PID_FILE);
+  await writeFile(pidFile, `${process.pid}\n`);
+  const step = (m: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(2)}s] ${m}`);
+
+  const etcd = await startEtcdProcess({
+    dataDir: join(dataDir, 'etcd'),
+    clientPort: Number(f['etcd-client-port']),
+    peerPort: Number(f['etcd-peer-port']),
+  });
+  step(`etcd ready on ${etcd.endpoint} (pid ${etcd.pid})`);
+  const stops: (() => Promise<void>)[] = [() => etcd.stop()];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s().catch((e) => console.error(`stop: ${(e as Error).message}`));
+  };
+  try {
+    const token = await adminToken(dataDir);
+    const pkiDir = join(dataDir, 'pki');
+    const host = f['bind-address'];
+    const serving = await ensureServingCert(pkiDir, 'apiserver', {
+      ips: [...new Set(['127.0.0.1', '10.96.0.1', ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])])],
+      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    });
+    const ca = await readFile(join(pkiDir, 'ca.crt'), 'utf8');
+    // The kubelet's streaming server answers only the apiserver, which holds this token.
+    const kubeletToken = await secretFile(join(dataDir, 'kubelet-token'));
+    const apiserver = await startApiServer({
+      tls: { cert: serving.cert, key: serving.key },
+      kubeletToken,
+      etcdEndpoints: [etcd.endpoint],
+      host,
+      port: Number(f.port),
+      serviceCIDR: f['service-cluster-ip-range'],
+      nodePortRange: f['service-node-port-range'],
+      token,
+      log: (m) => step(`apiserver: ${m}`),
+    });
+    stops.push(() => apiserver.stop());
+    step(`apiserver ready on ${apiserver.url}`);
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    await writeKubeconfig(kubeconfig, { server: apiserver.url, token, ca });
+    const disabled = new Set(f.disable.split(',').map((c) => c.trim()).filter(Boolean));
+    for (const c of disabled) if (!COMPONENTS.includes(c)) throw new Error(`--disable: unknown component "${c}" (one of ${COMPONENTS.join(', ')})`);
+    // Every component reaches the cluster only through the apiserver, with the admin credentials.
+    const client = new RestClient({ server: apiserver.url, token, ca: Buffer.from(ca) });
+    stops.push(async () => client.close());
+    if (!disabled.has('controller-manager')) {
+      const cm = await startControllerManager({ client, log: (m) => step(`controller-manager: ${m}`) });
+      stops.push(() => cm.stop());
+      step('controller-manager running');
+    }
+    if (!disabled.has('scheduler')) {
+      const sched = await startScheduler({ client, log: (m) => step(`scheduler: ${m}`) });
+      stops.push(() => sched.stop());
+      step('scheduler running');
+    }
+    if (!disabled.has('kubelet')) {
+      const kubelet = await startKubelet({
+        client,
+        nodeName: f['hostname-override'] || undefined,
+        podManifestPath: f['pod-manifest-path'],
+        podCIDR: f['pod-cidr'],
+        bridgeName: f.bridge,
+        chainPrefix: f['chain-prefix'],
+        stateDir: f['state-dir'],
+        logDir: f['log-dir'],
+        cgroupRoot: f['cgroup-root'],
+        rootDir: join(dataDir, 'kubelet'),
+        imagesRoot: join(dataDir, 'images'),
+        containersDir: join(dataDir, 'containers'),
+        port: Number(f['kubelet-port']),
+        // Reached by the apiserver at the node's InternalIP; every request needs the token.
+        address: '0.0.0.0',
+        serverToken: kubeletToken,
+        log: (m) => step(`kubelet: ${m}`),
+      });
+      // Stopping the kubelet leaves its pods running; the next start re-adopts them.
+      stops.push(() => kubelet.stop());
+      step(`kubelet running as node ${kubelet.nodeName}`);
+    }
+    if (!disabled.has('proxy')) {
+      const proxy = await startProxy({
+        client,
+        chainPrefix: f['proxy-chain-prefix'],
+        nodeSetup: { serviceDevice: f['service-device'] },
+        clusterCIDR: f['cluster-cidr'],
+        serviceCIDR: f['service-cluster-ip-range'],
+        healthz: { host: '127.0.0.1', port: Number(f['proxy-healthz-port']) },
+        log: (m) => step(`proxy: ${m}`),
+      });
+      // Stopping `up` leaves the rules in place, like a restarting kube-proxy; the next start adopts them.
+      stops.push(() => proxy.stop());
+      step('proxy running');
+    }
+    console.log(`ready: kubeconfig ${kubeconfig} — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const why = await Promise.race([untilSignal(), etcd.exited.then((c) => `etcd exited (${c})`)]);
+  step(`stopping (${why})`);
+  await stopAll();
+  await rm(pidFile, { force: true });
+  return 0;
+}

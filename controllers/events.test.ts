@@ -1,0 +1,50 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventRecorder, startEventTTLCleaner } from './events.js';
+import { startEnv, type ControllerTestEnv } from './test-helpers.js';
+
+describe('event recorder and TTL cleaner', { timeout: 60_000 }, () => {
+  let env: ControllerTestEnv;
+  before(async () => {
+    env = await startEnv();
+  });
+  after(async () => env?.stop());
+
+  it('de-duplicates identical events into one with a count, keeps different ones apart', async () => {
+    const { client, ns } = env;
+    const pod = await client.pods(ns).create({ metadata: { name: 'subject' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const rec = new EventRecorder(client, { component: 'test-controller', host: 'h1' });
+    rec.event(pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
+    await rec.flush();
+    for (let i = 0; i < 4; i++) rec.event(pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
+    rec.event(pod, 'Normal', 'Pulled', 'Container image "busybox" already present on machine');
+    await rec.flush();
+    const evs = (await client.events(ns).list()).items.filter((e) => e.involvedObject.uid === pod.metadata?.uid);
+    assert.equal(evs.length, 2);
+    const backoff = evs.find((e) => e.reason === 'BackOff')!;
+    assert.equal(backoff.count, 5);
+    assert.equal(backoff.type, 'Warning');
+    assert.equal(backoff.source?.component, 'test-controller');
+    assert.equal(backoff.reportingComponent, 'test-controller');
+    assert.equal(backoff.involvedObject.kind, 'Pod');
+    assert.match(backoff.metadata?.name ?? '', /^subject\.[0-9a-f]+$/);
+    assert.ok(Date.parse(backoff.lastTimestamp!) >= Date.parse(backoff.firstTimestamp!));
+    assert.equal(evs.find((e) => e.reason === 'Pulled')!.count, 1);
+  });
+
+  it('the TTL cleaner deletes events older than the TTL only', async () => {
+    const { client, ns } = env;
+    const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    await client.events(ns).create({ metadata: { name: 'old.1' }, involvedObject: { kind: 'Pod', name: 'x', namespace: ns }, reason: 'Old', message: 'm', firstTimestamp: old, lastTimestamp: old, count: 1 });
+    const cleaner = startEventTTLCleaner(client, { ttlMs: 3600_000, periodMs: 3600_000 });
+    try {
+      const n = await cleaner.runOnce();
+      assert.equal(n, 1);
+      const names = (await client.events(ns).list()).items.map((e) => e.metadata?.name);
+      assert.ok(!names.includes('old.1'));
+      assert.ok(names.length >= 2, 'recent events kept');
+    } finally {
+      await cleaner.stop();
+    }
+  });
+});

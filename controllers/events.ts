@@ -1,0 +1,207 @@
+// EventRecorder: how components report what they did as core/v1 Events, with
+// client-go's EventCorrelator de-duplication — an event whose involved object,
+// type, reason, message and source equal an earlier one becomes a PATCH of that
+// Event's count and lastTimestamp instead of a new object. Events are sent in
+// the background (a recorder never blocks its caller) with bounded concurrency.
+// Also here: the TTL cleaner that deletes Events older than an hour.
+
+import type { Event, ObjectReference } from '../api/core.js';
+import type { ObjectMeta } from '../api/meta.js';
+import { isNotFound } from '../client/errors.js';
+import type { RestClient } from '../client/rest.js';
+import { nowTime } from './pod-util.js';
+
+export interface EventRecorderOptions {
+  component: string;
+  host?: string;
+  reportingInstance?: string;
+  /** Requests in flight at most (default 5); more events wait their turn. */
+  concurrency?: number;
+  /** Correlation cache size (client-go: 4096). */
+  cacheSize?: number;
+  log?: (m: string) => void;
+}
+
+export interface InvolvedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+interface Seen {
+  name: string;
+  namespace: string;
+  count: number;
+  firstTimestamp: string;
+}
+
+export function objectReference(obj: InvolvedObject): ObjectReference {
+  const m = obj.metadata ?? {};
+  return {
+    kind: obj.kind,
+    apiVersion: obj.apiVersion,
+    ...(m.namespace ? { namespace: m.namespace } : {}),
+    name: m.name,
+    uid: m.uid,
+    resourceVersion: m.resourceVersion,
+  };
+}
+
+export class EventRecorder {
+  private readonly seen = new Map<string, Seen>();
+  /** The last send per correlation key: sends of one key run in order, so counts never go backwards. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly pending: (() => Promise<void>)[] = [];
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly opts: EventRecorderOptions,
+  ) {}
+
+  /** Record an event about obj (sent in the background). */
+  event(obj: InvolvedObject, type: EventType, reason: string, message: string): void {
+    if (this.closed) return;
+    const ref = objectReference(obj);
+    const key = this.correlationKey(ref, type, reason, message);
+    const prev = this.chains.get(key);
+    const job = async () => {
+      await prev;
+      await this.send(key, ref, type, reason, message);
+    };
+    let done: Promise<void>;
+    done = new Promise<void>((resolve) => this.enqueue(() => job().finally(resolve))).finally(() => {
+      if (this.chains.get(key) === done) this.chains.delete(key);
+    });
+    this.chains.set(key, done);
+  }
+
+  eventf(obj: InvolvedObject, type: EventType, reason: string, fmt: string, ...args: unknown[]): void {
+    let i = 0;
+    this.event(obj, type, reason, fmt.replace(/%[vsd]/g, () => String(args[i++])));
+  }
+
+  /** Resolves when every queued event has been sent (or failed). */
+  flush(): Promise<void> {
+    if (this.active === 0 && this.pending.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private enqueue(job: () => Promise<void>): void {
+    this.pending.push(job);
+    this.pump();
+  }
+
+  private pump(): void {
+    const max = this.opts.concurrency ?? 5;
+    while (this.active < max && this.pending.length) {
+      const job = this.pending.shift()!;
+      this.active++;
+      job()
+        .catch((err) => (this.opts.log ?? console.error)(`events: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => {
+          this.active--;
+          this.pump();
+          if (this.active === 0 && this.pending.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+        });
+    }
+  }
+
+  private correlationKey(ref: ObjectReference, type: string, reason: string, message: string): string {
+    return JSON.stringify([this.opts.component, this.opts.host ?? '', ref.kind, ref.namespace, ref.name, ref.uid, ref.apiVersion, type, reason, message]);
+  }
+
+  private async send(key: string, ref: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
+    const now = nowTime();
+    const namespace = ref.namespace || 'default';
+    const prior = this.seen.get(key);
+    const events = this.client.events(namespace);
+    if (prior) {
+      prior.count++;
+      try {
+        await events.patch(prior.name, { count: prior.count, lastTimestamp: now }, 'merge');
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        // The Event expired or was deleted: start a new one.
+      }
+    }
+    const name = `${ref.name}.${(BigInt(Date.now()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1e6))).toString(16)}`;
+    const ev: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject: ref,
+      reason,
+      message,
+      type,
+      source: { component: this.opts.component, ...(this.opts.host ? { host: this.opts.host } : {}) },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      reportingComponent: this.opts.component,
+      reportingInstance: this.opts.reportingInstance ?? this.opts.host ?? '',
+    };
+    await events.create(ev);
+    this.seen.set(key, { name, namespace, count: 1, firstTimestamp: now });
+    // A bounded cache, oldest dropped first (Map keeps insertion order).
+    const max = this.opts.cacheSize ?? 4096;
+    while (this.seen.size > max) this.seen.delete(this.seen.keys().next().value as string);
+  }
+}
+
+export interface EventTTLCleanerOptions {
+  ttlMs?: number;
+  periodMs?: number;
+  log?: (m: string) => void;
+}
+
+/** Deletes Events whose last occurrence is older than the TTL (default 1 h), every period (default 1 min). */
+export function startEventTTLCleaner(client: RestClient, opts: EventTTLCleanerOptions = {}): { stop(): Promise<void>; runOnce(): Promise<number> } {
+  const ttl = opts.ttlMs ?? 3600_000;
+  const period = opts.periodMs ?? 60_000;
+  let running: Promise<number> | undefined;
+  const runOnce = async (): Promise<number> => {
+    const list = await client.events().listAll();
+    const cutoff = Date.now() - ttl;
+    let n = 0;
+    for (const ev of list.items) {
+      const last = ev.lastTimestamp || ev.eventTime || ev.series?.lastObservedTime || ev.metadata?.creationTimestamp;
+      const t = last ? Date.parse(last) : NaN;
+      if (Number.isNaN(t) || t >= cutoff) continue;
+      try {
+        await client.events(ev.metadata?.namespace).delete(ev.metadata?.name ?? '');
+        n++;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return n;
+  };
+  const timer = setInterval(() => {
+    if (running) return;
+    running = runOnce()
+      .catch((err) => {
+        (opts.log ?? console.error)(`event-ttl: ${err instanceof Error ? err.message : String(err)}`);
+        return 0;
+      })
+      .finally(() => (running = undefined));
+  }, period);
+  timer.unref?.();
+  return {
+    runOnce,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// The controller manager as a library: every controller of this folder on one
+// set of shared informers, started together and stopped together. No leader
+// election (one machine); a restart is safe because every controller starts
+// from a fresh list (expectations start empty, the list is the truth).
+
+import type { Namespace, Node, Pod, ReplicationController, Service } from '../api/core.js';
+import type { RestClient } from '../client/rest.js';
+import { EndpointsController } from './endpoints.js';
+import { EventRecorder, startEventTTLCleaner } from './events.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { InformerFactory } from './informers.js';
+import { NamespaceController } from './namespace.js';
+import { NodeLifecycleController } from './node-lifecycle.js';
+import { ReplicationManager } from './replication.js';
+
+export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl'] as const;
+export type ControllerName = (typeof ALL_CONTROLLERS)[number];
+
+export interface ControllerManagerOptions {
+  client: RestClient;
+  /** Which controllers to run (default all); Kubernetes' --controllers. */
+  controllers?: readonly ControllerName[];
+  /** --concurrent-rc-syncs (5). */
+  concurrentRcSyncs?: number;
+  /** --concurrent-endpoint-syncs (5). */
+  concurrentEndpointSyncs?: number;
+  /** --concurrent-gc-syncs (20). */
+  concurrentGcSyncs?: number;
+  /** --concurrent-namespace-syncs (10). */
+  concurrentNamespaceSyncs?: number;
+  /** Most pods an RC creates or deletes per sync (500). */
+  burstReplicas?: number;
+  /** --node-monitor-period (5 s). */
+  nodeMonitorPeriodMs?: number;
+  /** --node-monitor-grace-period (40 s). */
+  nodeMonitorGracePeriodMs?: number;
+  /** --node-startup-grace-period (60 s). */
+  nodeStartupGracePeriodMs?: number;
+  /** --pod-eviction-timeout: the default NoExecute toleration for not-ready/unreachable (300 s). */
+  podEvictionTimeoutMs?: number;
+  /** --event-ttl (1 h), and how often the cleaner looks (1 min). */
+  eventTTLMs?: number;
+  eventTTLPeriodMs?: number;
+  /** Emit Events (SuccessfulCreate, NodeNotReady, ...) (default true). */
+  recordEvents?: boolean;
+  log?: (m: string) => void;
+}
+
+export interface ControllerManager {
+  readonly replication?: ReplicationManager;
+  readonly endpoints?: EndpointsController;
+  readonly nodeLifecycle?: NodeLifecycleController;
+  readonly garbageCollector?: GarbageCollector;
+  readonly namespace?: NamespaceController;
+  stop(): Promise<void>;
+}
+
+export async function startControllerManager(opts: ControllerManagerOptions): Promise<ControllerManager> {
+  const log = opts.log ?? ((m: string) => console.error(m));
+  const enabled = new Set<ControllerName>(opts.controllers ?? ALL_CONTROLLERS);
+  const client = opts.client;
+  const factory = new InformerFactory(client, (err) => log(`informer: ${err instanceof Error ? err.message : String(err)}`));
+  // Kubernetes reports each controller's events under its own component name.
+  const recorders: EventRecorder[] = [];
+  const recorderFor = (component: string) => {
+    if (opts.recordEvents === false) return undefined;
+    const r = new EventRecorder(client, { component, log });
+    recorders.push(r);
+    return r;
+  };
+  const pods = () => factory.get<Pod>('pods');
+
+  const replication = enabled.has('replication')
+    ? new ReplicationManager({ client, workers: opts.concurrentRcSyncs ?? 5, burstReplicas: opts.burstReplicas, recorder: recorderFor('replication-controller'), log, podInformer: pods(), rcInformer: factory.get<ReplicationController>('replicationcontrollers') })
+    : undefined;
+  const endpoints = enabled.has('endpoints') ? new EndpointsController({ client, workers: opts.concurrentEndpointSyncs ?? 5, log, podInformer: pods(), serviceInformer: factory.get<Service>('services') }) : undefined;
+  const nodeLifecycle = enabled.has('nodelifecycle')
+    ? new NodeLifecycleController({
+        client,
+        nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs,
+        nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs,
+        nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs,
+        defaultTolerationSeconds: opts.podEvictionTimeoutMs !== undefined ? opts.podEvictionTimeoutMs / 1000 : undefined,
+        recorder: recorderFor('node-controller'),
+        log,
+        podInformer: pods(),
+        nodeInformer: factory.get<Node>('nodes'),
+      })
+    : undefined;
+  const garbageCollector = enabled.has('garbagecollector') ? new GarbageCollector({ client, informers: factory, workers: opts.concurrentGcSyncs ?? 20, log }) : undefined;
+  const namespace = enabled.has('namespace') ? new NamespaceController({ client, workers: opts.concurrentNamespaceSyncs ?? 10, log, namespaceInformer: factory.get<Namespace>('namespaces') }) : undefined;
+
+  const started: { stop(): Promise<void> }[] = [];
+  try {
+    // Every cache is filled before any controller acts on it.
+    await factory.start();
+    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace]) {
+      if (!c) continue;
+      await c.start();
+      started.push(c);
+    }
+    if (enabled.has('eventttl')) started.push(startEventTTLCleaner(client, { ttlMs: opts.eventTTLMs, periodMs: opts.eventTTLPeriodMs, log }));
+  } catch (err) {
+    await Promise.all(started.map((c) => c.stop()));
+    await factory.stop();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    replication,
+    endpoints,
+    nodeLifecycle,
+    garbageCollector,
+    namespace,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(started.map((c) => c.stop()));
+        await factory.stop();
+        await Promise.all(recorders.map((r) => r.close()));
+      })();
+      return stopping;
+    },
+  };
+}

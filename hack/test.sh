@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test: unit and integration tests beside the code, then the e2e scenarios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash hack/install.sh
+mapfile -t unit < <(find dist -name '*.test.js' -not -path 'dist/e2e/*' | sort)
+mapfile -t e2e < <(find dist/e2e -name '*.test.js' 2>/dev/null | sort)
+# Integration tests start real etcd, namespaces and iptables chains; two at a time fits 2 cores.
+node --test --test-concurrency=2 --test-timeout=300000 "${unit[@]}" "${e2e[@]}"

@@ -1,0 +1,218 @@
+// Node registration, periodic node status (status subresource) and the node
+// Lease heartbeat in kube-node-lease.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statfsSync } from 'node:fs';
+import os from 'node:os';
+import type { Lease, Node, NodeCondition, NodeStatus } from '../api/core.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
+import type { RestClient, ResourceClient } from '../client/rest.js';
+import { apiTime, microTime } from './labels.js';
+
+export const KUBELET_VERSION = 'v1.32.0-tskube';
+export const RUNTIME_VERSION = 'tskube://0.1';
+const LEASE_NAMESPACE = 'kube-node-lease';
+
+export interface NodeStatusOptions {
+  nodeName: string;
+  podCIDR?: string;
+  /** Directory whose filesystem is the node's ephemeral storage. */
+  rootDir: string;
+  /** Address reported as InternalIP; default: the address of the default-route interface, else 127.0.0.1. */
+  nodeIP?: string;
+  kubeletPort: number;
+  statusIntervalMs: number;
+  leaseIntervalMs: number;
+  leaseDurationSeconds: number;
+  maxPods: number;
+  log: (m: string) => void;
+}
+
+/** The host's primary IPv4 address (no traffic is sent: read from the routing table). */
+export function detectNodeIP(): string {
+  try {
+    const dev = /dev (\S+)/.exec(execFileSync('ip', ['-4', 'route', 'show', 'default'], { encoding: 'utf8' }))?.[1];
+    const addrs = dev ? os.networkInterfaces()[dev] : undefined;
+    const a = addrs?.find((x) => x.family === 'IPv4' && !x.internal);
+    if (a) return a.address;
+  } catch {
+    /* fall through */
+  }
+  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
+
+function osImage(): string {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}
+
+function readId(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
+
+export class NodeStatusManager {
+  private readonly nodes: ResourceClient<Node>;
+  private readonly leases: ResourceClient<Lease>;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly transitions = new Map<string, { status: string; at: string }>();
+  readonly nodeIP: string;
+  private stopped = false;
+
+  constructor(
+    client: RestClient,
+    private readonly o: NodeStatusOptions,
+  ) {
+    this.nodes = client.nodes();
+    this.leases = client.resource<Lease>('leases', LEASE_NAMESPACE);
+    this.nodeIP = o.nodeIP ?? detectNodeIP();
+  }
+
+  /** Register (or adopt) the Node, push a first status and the lease, then keep both fresh. */
+  async start(): Promise<void> {
+    await this.register();
+    await this.updateStatus();
+    await this.renewLease();
+    this.statusTimer = setInterval(() => void this.updateStatus().catch((e) => this.o.log(`node status: ${e.message}`)), this.o.statusIntervalMs);
+    this.leaseTimer = setInterval(() => void this.renewLease().catch((e) => this.o.log(`lease: ${e.message}`)), this.o.leaseIntervalMs);
+  }
+
+  /** The kubelet server's actual port (known once it listens), reported in daemonEndpoints. */
+  async setKubeletPort(port: number): Promise<void> {
+    if (port === this.o.kubeletPort) return;
+    this.o.kubeletPort = port;
+    await this.updateStatus();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.statusTimer);
+    clearInterval(this.leaseTimer);
+  }
+
+  private async register(): Promise<void> {
+    const node: Node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: this.o.nodeName,
+        labels: {
+          'kubernetes.io/hostname': this.o.nodeName,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': ARCH[process.arch] ?? process.arch,
+          'beta.kubernetes.io/os': 'linux',
+          'beta.kubernetes.io/arch': ARCH[process.arch] ?? process.arch,
+        },
+      },
+      spec: this.o.podCIDR ? { podCIDR: this.o.podCIDR, podCIDRs: [this.o.podCIDR] } : {},
+    };
+    try {
+      await this.nodes.create(node);
+      this.o.log(`registered node ${this.o.nodeName}`);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+      // Already registered (a restart): make sure the podCIDR is recorded.
+      const cur = await this.nodes.get(this.o.nodeName);
+      if (this.o.podCIDR && !cur.spec?.podCIDR) await this.nodes.patch(this.o.nodeName, { spec: { podCIDR: this.o.podCIDR, podCIDRs: [this.o.podCIDR] } });
+    }
+  }
+
+  private condition(type: string, status: 'True' | 'False', reason: string, message: string, now: string): NodeCondition {
+    const prev = this.transitions.get(type);
+    if (!prev || prev.status !== status) this.transitions.set(type, { status, at: now });
+    return { type, status, lastHeartbeatTime: now, lastTransitionTime: this.transitions.get(type)!.at, reason, message };
+  }
+
+  /** Images on the node (set by the kubelet from the image store). */
+  images: { names: string[]; sizeBytes: number }[] = [];
+
+  buildStatus(): NodeStatus {
+    const now = apiTime();
+    const cpu = String(os.cpus().length);
+    const memKi = `${Math.floor(os.totalmem() / 1024)}Ki`;
+    let storage = '0';
+    let diskFree = 1;
+    try {
+      const s = statfsSync(this.o.rootDir);
+      storage = `${Math.floor((s.blocks * s.bsize) / 1024)}Ki`;
+      diskFree = s.bavail / Math.max(1, s.blocks);
+    } catch {
+      /* root dir not there yet */
+    }
+    const memPressure = os.freemem() < 100 * 1024 * 1024;
+    const diskPressure = diskFree < 0.1;
+    const capacity = { cpu, memory: memKi, pods: String(this.o.maxPods), 'ephemeral-storage': storage };
+    return {
+      capacity,
+      allocatable: { ...capacity },
+      conditions: [
+        this.condition('MemoryPressure', memPressure ? 'True' : 'False', memPressure ? 'KubeletHasInsufficientMemory' : 'KubeletHasSufficientMemory', memPressure ? 'kubelet has insufficient memory available' : 'kubelet has sufficient memory available', now),
+        this.condition('DiskPressure', diskPressure ? 'True' : 'False', diskPressure ? 'KubeletHasDiskPressure' : 'KubeletHasNoDiskPressure', diskPressure ? 'kubelet has disk pressure' : 'kubelet has no disk pressure', now),
+        this.condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', now),
+        this.condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', now),
+      ],
+      addresses: [
+        { type: 'InternalIP', address: this.nodeIP },
+        { type: 'Hostname', address: this.o.nodeName },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: this.o.kubeletPort } },
+      images: this.images,
+      nodeInfo: {
+        machineID: readId('/etc/machine-id'),
+        systemUUID: readId('/sys/class/dmi/id/product_uuid') || readId('/etc/machine-id'),
+        bootID: readId('/proc/sys/kernel/random/boot_id'),
+        kernelVersion: os.release(),
+        osImage: osImage(),
+        containerRuntimeVersion: RUNTIME_VERSION,
+        kubeletVersion: KUBELET_VERSION,
+        kubeProxyVersion: KUBELET_VERSION,
+        operatingSystem: 'linux',
+        architecture: ARCH[process.arch] ?? process.arch,
+      },
+    };
+  }
+
+  async updateStatus(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.nodes.patch(this.o.nodeName, { status: this.buildStatus() }, 'merge', { subresource: 'status' });
+    } catch (e) {
+      // Node deleted under us: register again, as the kubelet does.
+      if (!isNotFound(e)) throw e;
+      await this.register();
+    }
+  }
+
+  async renewLease(): Promise<void> {
+    if (this.stopped) return;
+    const now = microTime();
+    try {
+      const cur = await this.leases.get(this.o.nodeName);
+      cur.spec = { ...(cur.spec ?? {}), holderIdentity: this.o.nodeName, leaseDurationSeconds: this.o.leaseDurationSeconds, renewTime: now };
+      await this.leases.update(cur);
+    } catch (e) {
+      if (isConflict(e)) return; // next tick renews
+      if (!isNotFound(e)) throw e;
+      const node = await this.nodes.get(this.o.nodeName).catch(() => undefined);
+      await this.leases.create({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: {
+          name: this.o.nodeName,
+          namespace: LEASE_NAMESPACE,
+          ...(node?.metadata?.uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.o.nodeName, uid: node.metadata.uid }] } : {}),
+        },
+        spec: { holderIdentity: this.o.nodeName, leaseDurationSeconds: this.o.leaseDurationSeconds, acquireTime: now, renewTime: now },
+      });
+    }
+  }
+}

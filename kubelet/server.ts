@@ -1,0 +1,129 @@
+// The kubelet's HTTP server: /containerLogs, /healthz, /metrics, /pods.
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Pod } from '../api/core.js';
+import { containerLogFiles, LogFormatter, readFrom, readLog, type LogQuery } from './logs.js';
+import type { KubeletMetrics } from './metrics.js';
+import { streamingUpgrade, type StreamingDeps } from './streaming.js';
+
+export interface ServerDeps extends StreamingDeps {
+  podLogDir(pod: Pod): string;
+  /** Is the container's newest attempt still running (follow stops when it ends). */
+  containerRunning(pod: Pod, container: string): Promise<boolean>;
+  metrics: KubeletMetrics;
+  healthy(): boolean;
+  pods(): Pod[];
+}
+
+function fail(res: ServerResponse, code: number, message: string): void {
+  res.writeHead(code, { 'content-type': 'text/plain' });
+  res.end(message + '\n');
+}
+
+async function containerLogs(d: ServerDeps, req: IncomingMessage, res: ServerResponse, parts: string[], q: URLSearchParams): Promise<void> {
+  const [ns, podName, container] = parts.map(decodeURIComponent);
+  const pod = ns && podName ? d.findPod(ns, podName) : undefined;
+  if (!pod) return fail(res, 404, `pod ${ns}/${podName} not found`);
+  const cname = container || (pod.spec?.containers.length === 1 ? pod.spec.containers[0]!.name : '');
+  const known = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some((c) => c.name === cname);
+  if (!known) return fail(res, 400, `container ${cname} is not valid for pod ${podName}`);
+  const files = containerLogFiles(d.podLogDir(pod), cname);
+  const previous = q.get('previous') === 'true';
+  const file = previous ? files[files.length - 2] : files[files.length - 1];
+  if (!file) return fail(res, previous ? 400 : 404, previous ? `previous terminated container "${cname}" in pod "${podName}" not found` : `container "${cname}" in pod "${podName}" has no logs yet`);
+  const num = (k: string) => (q.get(k) !== null && q.get(k) !== '' ? Number(q.get(k)) : undefined);
+  const lq: LogQuery = { timestamps: q.get('timestamps') === 'true', tailLines: num('tailLines'), sinceSeconds: num('sinceSeconds'), limitBytes: num('limitBytes') };
+  res.writeHead(200, { 'content-type': 'text/plain', ...(q.get('follow') === 'true' ? { 'transfer-encoding': 'chunked' } : {}) });
+  const first = readLog(file, lq);
+  let written = 0;
+  const write = (t: string): boolean => {
+    if (!t) return true;
+    if (lq.limitBytes !== undefined && written + Buffer.byteLength(t) > lq.limitBytes) {
+      res.end(Buffer.from(t).subarray(0, lq.limitBytes - written));
+      return false;
+    }
+    written += Buffer.byteLength(t);
+    res.write(t);
+    return true;
+  };
+  if (!write(first.text)) return;
+  if (q.get('follow') !== 'true' || previous) return void res.end();
+  let offset = first.offset;
+  const f = new LogFormatter({ timestamps: lq.timestamps });
+  let closed = false;
+  req.on('close', () => (closed = true));
+  // Poll the file while the container runs; a newer attempt's file ends this stream, as with kubectl.
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (closed) return;
+    const n = readFrom(file, offset, f);
+    offset = n.offset;
+    if (!write(n.text)) return;
+    const running = await d.containerRunning(pod, cname).catch(() => false);
+    const newer = containerLogFiles(d.podLogDir(pod), cname).length > files.length;
+    if (!running || newer) {
+      write(readFrom(file, offset, f).text);
+      return void res.end();
+    }
+  }
+}
+
+export interface ServerSecurity {
+  /** When set, every endpoint but /healthz wants `Authorization: Bearer <token>` (the apiserver's credential). */
+  token?: string;
+  /** PEM certificate and key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+}
+
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (!token) return true;
+  const h = req.headers.authorization ?? '';
+  const a = Buffer.from(h);
+  const b = Buffer.from(`Bearer ${token}`);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startKubeletServer(d: ServerDeps, port: number, host = '0.0.0.0', sec: ServerSecurity = {}): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const parts = url.pathname.split('/').filter(Boolean);
+    const handle = async () => {
+      if (url.pathname === '/healthz') return d.healthy() ? void res.end('ok') : fail(res, 500, 'not healthy');
+      if (!authorized(req, sec.token)) return fail(res, 401, 'Unauthorized');
+      if (req.method !== 'GET') return fail(res, 405, 'method not allowed');
+      if (url.pathname === '/metrics') {
+        res.writeHead(200, { 'content-type': d.metrics.registry.contentType });
+        return void res.end(await d.metrics.registry.metrics());
+      }
+      if (url.pathname === '/pods') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: d.pods() }));
+      }
+      if (parts[0] === 'containerLogs' && parts.length >= 3) return containerLogs(d, req, res, parts.slice(1), url.searchParams);
+      fail(res, 404, 'not found');
+    };
+    handle().catch((e) => {
+      if (!res.headersSent) fail(res, 500, (e as Error).message);
+      else res.destroy();
+    });
+  };
+  const server: Server = sec.tls ? createHttpsServer({ cert: sec.tls.cert, key: sec.tls.key }, onRequest) : createServer(onRequest);
+  const upgrade = streamingUpgrade(d);
+  server.on('upgrade', (req, socket, head) => {
+    if (!authorized(req, sec.token)) return void socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    if (!upgrade.handle(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        upgrade.close();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

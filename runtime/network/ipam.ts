@@ -1,0 +1,91 @@
+// Host-local IPAM persisted on disk, as the CNI host-local plugin: one file per allocated
+// address (<dir>/<ip>, content = owner id), created with O_EXCL, so an address can never be
+// handed out twice, even by two processes or after a restart. Allocation continues round-robin
+// after the last reserved address, so a released IP is not immediately reused.
+import { mkdir, open, readdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ipToNumber, numberToIP, parseCIDR, podRange, type IPv4Net } from './cidr.js';
+
+const LAST = 'last_reserved_ip';
+
+export class IPAM {
+  private readonly net: IPv4Net;
+  /** Serializes allocations in this process, so one owner never gets two addresses. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(cidr: string, private readonly dir: string) {
+    this.net = parseCIDR(cidr);
+  }
+
+  /** The owner's address, allocating one if it has none. */
+  allocate(owner: string): Promise<string> {
+    const p = this.chain.then(() => this.allocateNow(owner));
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async allocateNow(owner: string): Promise<string> {
+    if (owner.includes('\n')) throw new Error('invalid owner id');
+    await mkdir(this.dir, { recursive: true });
+    const existing = await this.lookup(owner);
+    if (existing) return existing;
+    const { first, last } = podRange(this.net);
+    const total = last - first + 1;
+    let start = first;
+    const prev = (await readFile(join(this.dir, LAST), 'utf8').catch(() => '')).trim();
+    if (prev) {
+      try {
+        const n = ipToNumber(prev);
+        if (n >= first && n <= last) start = n + 1 > last ? first : n + 1;
+      } catch { /* ignore a corrupt hint */ }
+    }
+    for (let i = 0; i < total; i++) {
+      const n = first + ((start - first + i) % total);
+      const ip = numberToIP(n);
+      try {
+        const fh = await open(join(this.dir, ip), 'wx', 0o644);
+        await fh.writeFile(owner);
+        await fh.close();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw e;
+      }
+      const tmp = join(this.dir, `.${LAST}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      await writeFile(tmp, ip);
+      await rename(tmp, join(this.dir, LAST));
+      return ip;
+    }
+    throw new Error(`no free address in ${numberToIP(this.net.network)}/${this.net.prefixLength}`);
+  }
+
+  async lookup(owner: string): Promise<string | undefined> {
+    for (const [ip, o] of await this.allocations()) if (o === owner) return ip;
+    return undefined;
+  }
+
+  /** Releases every address the owner holds. */
+  async release(owner: string): Promise<void> {
+    for (const [ip, o] of await this.allocations()) {
+      if (o === owner) await rm(join(this.dir, ip), { force: true });
+    }
+  }
+
+  /** ip → owner. */
+  async allocations(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
+      throw e;
+    }
+    for (const name of names) {
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(name)) continue;
+      // A file being created has no owner yet; it is still taken.
+      out.set(name, (await readFile(join(this.dir, name), 'utf8').catch(() => '')).trim());
+    }
+    return out;
+  }
+}

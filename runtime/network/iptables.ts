@@ -1,0 +1,103 @@
+// The iptables side of pod networking. Every chain is named with the instance's prefix:
+//   nat    <P>-HOSTPORTS    DNAT hostPort → podIP:containerPort; jumped from PREROUTING and
+//                           OUTPUT for packets to a local address (-m addrtype --dst-type LOCAL)
+//   nat    <P>-POSTROUTING  MASQUERADE: pod egress leaving the pod CIDR; 127.0.0.0/8 sources
+//                           DNAT'ed onto the bridge (hostPort via localhost); hairpin (a pod
+//                           reaching itself by a hostPort). Pod→pod replies through a DNAT need
+//                           no SNAT when bridge-nf-call-iptables is on (conntrack sees them).
+//   filter <P>-FORWARD      accept traffic from/to the pod CIDR (hosts with a DROP policy)
+// Our chains are rewritten whole in one `iptables-restore --noflush` batch (declaring an
+// existing chain flushes it), so readers never see half a rule set.
+import { run, succeeds } from './exec.js';
+import type { PortMapping } from './types.js';
+
+export interface HostPortRule extends PortMapping {
+  podIP: string;
+  sandboxId: string;
+}
+
+export interface ChainNames {
+  hostports: string;
+  postrouting: string;
+  forward: string;
+}
+
+export function chainNames(prefix: string): ChainNames {
+  // iptables limits chain names to 28 characters.
+  const names = { hostports: `${prefix}-HOSTPORTS`, postrouting: `${prefix}-POSTROUTING`, forward: `${prefix}-FORWARD` };
+  for (const n of Object.values(names)) if (n.length > 28) throw new Error(`chain prefix ${prefix} too long (chain ${n})`);
+  return names;
+}
+
+/** The jumps from built-in chains into ours: [table, chain, rule args]. */
+function jumps(c: ChainNames, comment: string): [string, string, string[]][] {
+  const cm = ['-m', 'comment', '--comment', comment];
+  return [
+    ['nat', 'PREROUTING', [...cm, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.hostports]],
+    ['nat', 'OUTPUT', [...cm, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.hostports]],
+    ['nat', 'POSTROUTING', [...cm, '-j', c.postrouting]],
+    ['filter', 'FORWARD', [...cm, '-j', c.forward]],
+  ];
+}
+
+export interface RuleSetInput {
+  chains: ChainNames;
+  bridge: string;
+  podCIDR: string;
+  hostPorts: HostPortRule[];
+}
+
+/** The complete contents of our chains, as iptables-restore input. */
+export function renderRules(i: RuleSetInput): string {
+  const { chains: c, bridge, podCIDR } = i;
+  const nat = [
+    '*nat',
+    `:${c.hostports} - [0:0]`,
+    `:${c.postrouting} - [0:0]`,
+  ];
+  for (const h of [...i.hostPorts].sort((a, b) => a.hostPort - b.hostPort)) {
+    const proto = h.protocol.toLowerCase();
+    const dst = h.hostIP && h.hostIP !== '0.0.0.0' ? ` -d ${h.hostIP}/32` : '';
+    nat.push(`-A ${c.hostports} -p ${proto} -m ${proto} --dport ${h.hostPort}${dst} -m comment --comment "${h.sandboxId.replace(/[^\w.:-]/g, '_').slice(0, 200)}" -j DNAT --to-destination ${h.podIP}:${h.containerPort}`);
+  }
+  for (const ip of [...new Set(i.hostPorts.map((h) => h.podIP))].sort()) {
+    nat.push(`-A ${c.postrouting} -s ${ip}/32 -d ${ip}/32 -j MASQUERADE`);
+  }
+  nat.push(
+    `-A ${c.postrouting} -s 127.0.0.0/8 -o ${bridge} -j MASQUERADE`,
+    `-A ${c.postrouting} -s ${podCIDR} ! -d ${podCIDR} -j MASQUERADE`,
+    'COMMIT',
+  );
+  const filter = [
+    '*filter',
+    `:${c.forward} - [0:0]`,
+    `-A ${c.forward} -s ${podCIDR} -j ACCEPT`,
+    `-A ${c.forward} -d ${podCIDR} -j ACCEPT`,
+    'COMMIT',
+  ];
+  return [...nat, ...filter, ''].join('\n');
+}
+
+export async function applyRules(i: RuleSetInput): Promise<void> {
+  await run('iptables-restore', ['-w', '5', '--noflush'], renderRules(i));
+}
+
+/** Adds the jumps into our chains unless present (the chains must exist: apply rules first). */
+export async function ensureJumps(c: ChainNames, comment: string): Promise<void> {
+  for (const [table, chain, rule] of jumps(c, comment)) {
+    if (!(await succeeds('iptables', ['-w', '5', '-t', table, '-C', chain, ...rule]))) {
+      await run('iptables', ['-w', '5', '-t', table, '-I', chain, '1', ...rule]);
+    }
+  }
+}
+
+/** Removes our jumps and chains; tolerates any of them being gone already. */
+export async function removeAll(c: ChainNames, comment: string): Promise<void> {
+  for (const [table, chain, rule] of jumps(c, comment)) {
+    while (await succeeds('iptables', ['-w', '5', '-t', table, '-D', chain, ...rule])) { /* all copies */ }
+  }
+  for (const [table, chain] of [['nat', c.hostports], ['nat', c.postrouting], ['filter', c.forward]]) {
+    await succeeds('iptables', ['-w', '5', '-t', table, '-F', chain]);
+    await succeeds('iptables', ['-w', '5', '-t', table, '-X', chain]);
+  }
+}

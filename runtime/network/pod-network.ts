@@ -1,0 +1,183 @@
+// PodNetwork on one bridge: IPAM, a veth per pod, hostPort DNAT and egress MASQUERADE.
+// Per-pod state lives in <stateDir>/pods/<hash>.json and addresses in <stateDir>/ipam/, so a
+// new instance (kubelet restart) tears down what an earlier one set up.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatCIDR, gatewayOf, parseCIDR, type IPv4Net } from './cidr.js';
+import { IPAM } from './ipam.js';
+import { FileLock } from './lock.js';
+import { applyRules, chainNames, ensureJumps, removeAll, type ChainNames, type HostPortRule } from './iptables.js';
+import { createPodVeth, deleteLink, ensureBridge, hostVethName, readSysctl, sysctl } from './links.js';
+import type {
+  PodNetwork, PodNetworkOptions, PodNetworkResult, PodNetworkSetup, PodNetworkStatus, PortMapping,
+} from './types.js';
+
+export const DEFAULT_NETWORK_STATE_DIR = '/run/tskube/network';
+
+/** Whether bridged pod↔pod traffic passes iptables (needed for Service DNAT replies): true,
+ *  false (present but off), or null when the kernel has no bridge netfilter at all. */
+export async function bridgeNetfilterEnabled(): Promise<boolean | null> {
+  const v = await readSysctl('net/bridge/bridge-nf-call-iptables');
+  return v === null ? null : v === '1';
+}
+
+export function createPodNetwork(opts: PodNetworkOptions): PodNetwork {
+  return new BridgePodNetwork(opts);
+}
+
+function validatePorts(ports: PortMapping[]): void {
+  for (const p of ports) {
+    for (const [k, v] of [['hostPort', p.hostPort], ['containerPort', p.containerPort]] as const) {
+      if (!Number.isInteger(v) || v < 1 || v > 65535) throw new Error(`invalid ${k} ${v}`);
+    }
+    if (p.protocol !== 'TCP' && p.protocol !== 'UDP') throw new Error(`unsupported protocol ${p.protocol}`);
+    if (p.hostIP && !/^\d+\.\d+\.\d+\.\d+$/.test(p.hostIP)) throw new Error(`invalid hostIP ${p.hostIP}`);
+  }
+}
+
+function samePort(a: PortMapping, b: PortMapping): boolean {
+  const anyA = !a.hostIP || a.hostIP === '0.0.0.0';
+  const anyB = !b.hostIP || b.hostIP === '0.0.0.0';
+  return a.hostPort === b.hostPort && a.protocol === b.protocol && (anyA || anyB || a.hostIP === b.hostIP);
+}
+
+class BridgePodNetwork implements PodNetwork {
+  private readonly bridge: string;
+  private readonly net: IPv4Net;
+  private readonly stateDir: string;
+  private readonly podsDir: string;
+  private readonly chains: ChainNames;
+  private readonly comment: string;
+  private readonly ipam: IPAM;
+  private readonly lock: FileLock;
+  private readonly mtu: number;
+  private ready?: Promise<void>;
+
+  constructor(private readonly opts: PodNetworkOptions) {
+    this.bridge = opts.bridgeName ?? 'cbr0';
+    if (this.bridge.length > 15) throw new Error(`bridge name ${this.bridge} longer than 15 characters`);
+    this.net = parseCIDR(opts.podCIDR);
+    this.stateDir = opts.stateDir ?? DEFAULT_NETWORK_STATE_DIR;
+    this.podsDir = join(this.stateDir, 'pods');
+    const prefix = opts.chainPrefix ?? 'TSKUBE';
+    this.chains = chainNames(prefix);
+    this.comment = `tskube:${prefix}`;
+    this.ipam = new IPAM(formatCIDR(this.net), join(this.stateDir, 'ipam'));
+    this.lock = new FileLock(join(this.stateDir, 'lock'));
+    this.mtu = opts.mtu ?? 1500;
+  }
+
+  private get gateway(): string {
+    return gatewayOf(this.net);
+  }
+
+  private init(): Promise<void> {
+    this.ready ??= (async () => {
+      await mkdir(this.podsDir, { recursive: true });
+      await ensureBridge(this.bridge, `${this.gateway}/${this.net.prefixLength}`, this.mtu);
+      if (this.opts.enableForwarding !== false) await sysctl('net/ipv4/ip_forward', '1');
+      await this.lock.run(() => this.syncRules());
+      await ensureJumps(this.chains, this.comment);
+    })().catch((e) => { this.ready = undefined; throw e; });
+    return this.ready;
+  }
+
+  private statePath(sandboxId: string): string {
+    return join(this.podsDir, `${createHash('sha256').update(sandboxId).digest('hex').slice(0, 32)}.json`);
+  }
+
+  private async readState(sandboxId: string): Promise<PodNetworkStatus | null> {
+    try {
+      return JSON.parse(await readFile(this.statePath(sandboxId), 'utf8')) as PodNetworkStatus;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  private async allStates(): Promise<PodNetworkStatus[]> {
+    const names = await readdir(this.podsDir).catch(() => [] as string[]);
+    const out: PodNetworkStatus[] = [];
+    for (const n of names) {
+      if (!n.endsWith('.json')) continue;
+      const s = await readFile(join(this.podsDir, n), 'utf8').catch(() => null);
+      if (s) out.push(JSON.parse(s) as PodNetworkStatus);
+    }
+    return out;
+  }
+
+  /** Rewrites our chains from the pod states on disk (call under the lock). */
+  private async syncRules(): Promise<void> {
+    const hostPorts: HostPortRule[] = (await this.allStates()).flatMap((s) =>
+      s.portMappings.map((p) => ({ ...p, podIP: s.ip, sandboxId: s.sandboxId })));
+    await applyRules({ chains: this.chains, bridge: this.bridge, podCIDR: formatCIDR(this.net), hostPorts });
+  }
+
+  async setup(req: PodNetworkSetup): Promise<PodNetworkResult> {
+    if (req.hostNetwork) return { ip: '', gateway: '', prefixLength: 0, interface: 'eth0' };
+    validatePorts(req.portMappings);
+    await this.init();
+    return this.lock.run(async () => {
+      const existing = await this.readState(req.sandboxId);
+      if (existing) return this.result(existing);
+      for (const other of await this.allStates()) {
+        for (const p of req.portMappings) {
+          const clash = other.portMappings.find((o) => samePort(o, p));
+          if (clash) throw new Error(`hostPort ${p.hostPort}/${p.protocol} is already used by sandbox ${other.sandboxId}`);
+        }
+      }
+      const ip = await this.ipam.allocate(req.sandboxId);
+      const state: PodNetworkStatus = {
+        sandboxId: req.sandboxId, ip, gateway: this.gateway, prefixLength: this.net.prefixLength,
+        hostVeth: hostVethName(this.chains.hostports, req.sandboxId), portMappings: req.portMappings,
+      };
+      try {
+        await createPodVeth({
+          hostVeth: state.hostVeth, bridge: this.bridge, netnsPath: req.netnsPath,
+          ipCIDR: `${ip}/${this.net.prefixLength}`, gateway: this.gateway, mtu: this.mtu,
+        });
+        const tmp = `${this.statePath(req.sandboxId)}.tmp`;
+        await writeFile(tmp, JSON.stringify(state));
+        await rename(tmp, this.statePath(req.sandboxId));
+        if (req.portMappings.length) await this.syncRules();
+      } catch (e) {
+        await deleteLink(state.hostVeth);
+        await rm(this.statePath(req.sandboxId), { force: true });
+        await this.ipam.release(req.sandboxId);
+        throw e;
+      }
+      return this.result(state);
+    });
+  }
+
+  private result(s: PodNetworkStatus): PodNetworkResult {
+    return { ip: s.ip, gateway: s.gateway, prefixLength: s.prefixLength, interface: 'eth0' };
+  }
+
+  async teardown(sandboxId: string): Promise<void> {
+    await mkdir(this.podsDir, { recursive: true });
+    await this.lock.run(async () => {
+      const s = await this.readState(sandboxId);
+      if (s) await deleteLink(s.hostVeth);
+      await rm(this.statePath(sandboxId), { force: true });
+      await this.ipam.release(sandboxId);
+      if (s && s.portMappings.length) await this.syncRules();
+    });
+  }
+
+  async status(sandboxId: string): Promise<PodNetworkStatus | null> {
+    return this.readState(sandboxId);
+  }
+
+  async cleanup(): Promise<void> {
+    await mkdir(this.podsDir, { recursive: true });
+    await this.lock.run(async () => {
+      for (const s of await this.allStates()) await deleteLink(s.hostVeth);
+      await removeAll(this.chains, this.comment);
+      await deleteLink(this.bridge);
+    });
+    await rm(this.stateDir, { recursive: true, force: true });
+    this.ready = undefined;
+  }
+}

@@ -1,0 +1,577 @@
+// The runtime: pod sandboxes and containers on namespaces, overlayfs and
+// cgroups, behind the CRI-shaped RuntimeService. All state is on disk (see
+// state.ts); the processes are owned by tskube-shim daemons, so any number
+// of runtime instances (and restarts of Node) see the same truth.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type {
+  AttachRequest,
+  Container,
+  ContainerConfig,
+  ContainerFilter,
+  ContainerReason,
+  ContainerStats,
+  ContainerStatus,
+  ExecRequest,
+  ExecSyncResult,
+  LinuxResources,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxFilter,
+  PodSandboxStatus,
+  RuntimeService,
+  RuntimeVersion,
+  StreamSession,
+} from './cri.js';
+import type { ImageService } from './images/types.js';
+import type { PodNetwork } from './network/types.js';
+import { effectiveCapabilities } from './capabilities.js';
+import { detectCgroupDriver, type CgroupDriver } from './cgroups.js';
+import { resolveProcess } from './command.js';
+import { hostsFile, resolvConf } from './pod-files.js';
+import { cmdlineHas, inCgroup, isAlive, readKV, signal } from './proc.js';
+import { writeShimConfig, type ShimConfig } from './shim-config.js';
+import { ensureShim } from './shim-binary.js';
+import { ensureDir, listIds, readJson, removeDir, writeJsonAtomic, type ContainerRecord, type ProcessSpec, type SandboxRecord } from './state.js';
+import { attachSession, execSession, execSync, portForwardStream } from './streams.js';
+import { lookupUser } from './users.js';
+
+export interface RuntimeOptions {
+  /** Resolves image refs to layers + config (runtime/images ImageService). */
+  images: Pick<ImageService, 'resolve'>;
+  /** Pod networking; without it, non-hostNetwork pods get a loopback-only network namespace. */
+  network?: PodNetwork;
+  /** Default /run/tskube. */
+  stateDir?: string;
+  /** Container rootfs, upper and work dirs. Default /var/lib/tskube/containers. */
+  containersDir?: string;
+  /** Parent of every pod cgroup. Default 'tskube'. */
+  cgroupRoot?: string;
+  cgroups?: CgroupDriver;
+  /** Prebuilt shim; default: compiled on first use from runtime/shim/tskube-shim.c. */
+  shimPath?: string;
+  /** Rotate a container log when it exceeds this size. Default 10 MiB. */
+  logMaxBytes?: number;
+  /** Rotated files kept (incl. the live one). Default 5. */
+  logMaxFiles?: number;
+  hostResolvConf?: string;
+}
+
+export class NotFoundError extends Error {
+  constructor(kind: string, id: string) {
+    super(`${kind} ${id} not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** The pause process's leaf under the pod cgroup (v2 forbids processes in inner nodes). */
+function pauseCgroup(r: SandboxRecord): string {
+  return `${r.cgroup}/pause-${r.id.slice(0, 12)}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function matchLabels(labels: Record<string, string> | undefined, sel: Record<string, string> | undefined): boolean {
+  if (!sel) return true;
+  return Object.entries(sel).every(([k, v]) => labels?.[k] === v);
+}
+
+/** Runs the shim in a launch mode; resolves with the pid it reports ("ok <pid>"). */
+function launch(shim: string, mode: 'start' | 'pause', conf: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(shim, [mode, conf], { timeout: 60_000 }, (err, stdout, stderr) => {
+      const line = stdout.trim();
+      if (line.startsWith('ok ')) return resolve(Number(line.slice(3)));
+      reject(new Error(line.startsWith('err ') ? line.slice(4) : `tskube-shim ${mode} failed: ${stderr.trim() || err?.message}`));
+    });
+  });
+}
+
+export class Runtime implements RuntimeService {
+  readonly stateDir: string;
+  readonly containersDir: string;
+  readonly cgroupRoot: string;
+  readonly cgroups: CgroupDriver;
+  private readonly images: Pick<ImageService, 'resolve'>;
+  private readonly network?: PodNetwork;
+  private readonly opts: RuntimeOptions;
+
+  constructor(opts: RuntimeOptions) {
+    this.opts = opts;
+    this.images = opts.images;
+    this.network = opts.network;
+    this.stateDir = opts.stateDir ?? '/run/tskube';
+    this.containersDir = opts.containersDir ?? '/var/lib/tskube/containers';
+    this.cgroupRoot = opts.cgroupRoot ?? 'tskube';
+    this.cgroups = opts.cgroups ?? detectCgroupDriver();
+  }
+
+  private shim(): Promise<string> {
+    return this.opts.shimPath ? Promise.resolve(this.opts.shimPath) : ensureShim();
+  }
+
+  private sbDir(id: string): string {
+    return join(this.stateDir, 'sandboxes', id);
+  }
+  private ctDir(id: string): string {
+    return join(this.stateDir, 'containers', id);
+  }
+
+  // ------------------------------------------------------------ records
+
+  private sandbox(id: string): SandboxRecord {
+    const r = readJson<SandboxRecord>(join(this.sbDir(id), 'sandbox.json'));
+    if (!r) throw new NotFoundError('pod sandbox', id);
+    return r;
+  }
+
+  private container(id: string): ContainerRecord {
+    const r = readJson<ContainerRecord>(join(this.ctDir(id), 'container.json'));
+    if (!r) throw new NotFoundError('container', id);
+    return r;
+  }
+
+  private sandboxReady(r: SandboxRecord): boolean {
+    return !r.stopped && isAlive(r.pausePid) && inCgroup(r.pausePid, pauseCgroup(r));
+  }
+
+  /** The container's live/exit facts, from the shim's files and /proc. */
+  private facts(r: ContainerRecord): Pick<ContainerStatus, 'state' | 'pid' | 'startedAt' | 'finishedAt' | 'exitCode' | 'reason' | 'message'> {
+    const dir = this.ctDir(r.id);
+    const exit = readKV(join(dir, 'exit'));
+    const started = readKV(join(dir, 'started'));
+    const startedAt = started ? Math.round(Number(started.started_ns) / 1e6) : 0;
+    if (exit) {
+      const code = Number(exit.exit_code);
+      const reason: ContainerReason = exit.start_error === '1' ? 'ContainerCannotRun' : exit.oom === '1' ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error';
+      return { state: 'CONTAINER_EXITED', pid: 0, startedAt, finishedAt: Math.round(Number(exit.finished_ns) / 1e6), exitCode: code, reason, message: exit.message ?? '' };
+    }
+    if (!started) return { state: 'CONTAINER_CREATED', pid: 0, startedAt: 0, finishedAt: 0, exitCode: 0, reason: '', message: '' };
+    const pid = Number(started.pid);
+    const monitor = Number(started.monitor_pid);
+    // The monitor's command line holds its config path, which holds the container id (guards against pid reuse).
+    if ((isAlive(pid) && inCgroup(pid, r.cgroup)) || cmdlineHas(monitor, r.id)) {
+      return { state: 'CONTAINER_RUNNING', pid: isAlive(pid) ? pid : 0, startedAt, finishedAt: 0, exitCode: 0, reason: '', message: '' };
+    }
+    // The monitor was killed before it could record the exit: the code is lost.
+    return { state: 'CONTAINER_EXITED', pid: 0, startedAt, finishedAt: startedAt, exitCode: 255, reason: 'Error', message: 'exit status lost: container monitor died' };
+  }
+
+  // ------------------------------------------------------------ sandboxes
+
+  async version(): Promise<RuntimeVersion> {
+    return { runtimeName: 'tskube', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const shim = await this.shim();
+    const id = newId();
+    const dir = ensureDir(this.sbDir(id));
+    const hostNetwork = !!config.hostNetwork;
+    const hostname = config.hostname || config.metadata.name;
+    const cgroup = `${this.cgroupRoot}/${config.cgroupParent ?? `pod${config.metadata.uid}`}`;
+    let pausePid = 0;
+    let networkUp = false;
+    try {
+      this.cgroups.create(cgroup, config.resources);
+      this.cgroups.create(`${cgroup}/pause-${id.slice(0, 12)}`);
+      const conf: ShimConfig = [
+        ['new_net', hostNetwork ? 0 : 1],
+        ['new_ipc', config.hostIPC ? 0 : 1],
+        ['new_uts', hostNetwork ? 0 : 1],
+        ['hostname', hostname],
+        ['started', join(dir, 'started')],
+        ...this.cgroups.procsFiles(`${cgroup}/pause-${id.slice(0, 12)}`).map((f): [string, string] => ['cgroup', f]),
+      ];
+      writeShimConfig(join(dir, 'pause.conf'), conf);
+      pausePid = await launch(shim, 'pause', join(dir, 'pause.conf'));
+      let network = { ip: '', gateway: '', prefixLength: 0 };
+      if (!hostNetwork && this.network) {
+        const ports = (config.portMappings ?? [])
+          .filter((p) => p.hostPort)
+          .map((p) => ({ hostPort: p.hostPort!, containerPort: p.containerPort, protocol: (p.protocol === 'UDP' ? 'UDP' : 'TCP') as 'TCP' | 'UDP', hostIP: p.hostIp || undefined }));
+        const res = await this.network.setup({ sandboxId: id, netnsPath: `/proc/${pausePid}/ns/net`, portMappings: ports, hostNetwork });
+        networkUp = true;
+        network = { ip: res.ip, gateway: res.gateway, prefixLength: res.prefixLength };
+      }
+      writeFileSync(join(dir, 'hosts'), hostsFile({ hostname, ip: network.ip, aliases: config.hostAliases, hostNetwork }));
+      writeFileSync(join(dir, 'resolv.conf'), resolvConf(config.dnsConfig, this.opts.hostResolvConf));
+      writeFileSync(join(dir, 'hostname'), `${hostNetwork ? readFileSync('/proc/sys/kernel/hostname', 'utf8').trim() : hostname}\n`);
+      const rec: SandboxRecord = { id, config, createdAt: Date.now(), cgroup, pausePid, network, stopped: false };
+      writeJsonAtomic(join(dir, 'sandbox.json'), rec);
+      return id;
+    } catch (e) {
+      if (pausePid) signal(pausePid, 'SIGKILL');
+      if (networkUp) await this.network!.teardown(id).catch(() => {});
+      await this.cgroups.remove(`${cgroup}/pause-${id.slice(0, 12)}`).catch(() => {});
+      await this.cgroups.removeIfEmpty(cgroup).catch(() => {});
+      removeDir(dir);
+      throw e;
+    }
+  }
+
+  async stopPodSandbox(podSandboxId: string): Promise<void> {
+    let r: SandboxRecord;
+    try {
+      r = this.sandbox(podSandboxId);
+    } catch {
+      return;
+    }
+    const ids = listIds(join(this.stateDir, 'containers'), 'container.json');
+    await Promise.all(
+      ids.map(async (cid) => {
+        const c = readJson<ContainerRecord>(join(this.ctDir(cid), 'container.json'));
+        if (c?.sandboxId === podSandboxId) await this.stopContainer(cid, 0);
+      }),
+    );
+    if (isAlive(r.pausePid) && inCgroup(r.pausePid, pauseCgroup(r))) {
+      signal(r.pausePid, 'SIGKILL');
+      for (let i = 0; i < 500 && isAlive(r.pausePid); i++) await sleep(2);
+    }
+    if (this.network && !r.config.hostNetwork) await this.network.teardown(podSandboxId);
+    if (!r.stopped) writeJsonAtomic(join(this.sbDir(podSandboxId), 'sandbox.json'), { ...r, stopped: true });
+  }
+
+  async removePodSandbox(podSandboxId: string): Promise<void> {
+    let r: SandboxRecord;
+    try {
+      r = this.sandbox(podSandboxId);
+    } catch {
+      return;
+    }
+    await this.stopPodSandbox(podSandboxId);
+    for (const cid of listIds(join(this.stateDir, 'containers'), 'container.json')) {
+      const c = readJson<ContainerRecord>(join(this.ctDir(cid), 'container.json'));
+      if (c?.sandboxId === podSandboxId) await this.removeContainer(cid);
+    }
+    // The pod cgroup is shared by all sandboxes (attempts) of one pod: remove only ours, then it if empty.
+    await this.cgroups.remove(pauseCgroup(r));
+    await this.cgroups.removeIfEmpty(r.cgroup);
+    removeDir(this.sbDir(podSandboxId));
+  }
+
+  async podSandboxStatus(podSandboxId: string): Promise<PodSandboxStatus> {
+    const r = this.sandbox(podSandboxId);
+    const ready = this.sandboxReady(r);
+    return {
+      id: r.id,
+      metadata: r.config.metadata,
+      state: ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY',
+      createdAt: r.createdAt,
+      network: r.network,
+      hostNetwork: !!r.config.hostNetwork,
+      pid: ready ? r.pausePid : 0,
+      labels: r.config.labels ?? {},
+      annotations: r.config.annotations ?? {},
+      logDirectory: r.config.logDirectory,
+    };
+  }
+
+  async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
+    const out: PodSandbox[] = [];
+    for (const id of listIds(join(this.stateDir, 'sandboxes'), 'sandbox.json')) {
+      if (filter?.id && !id.startsWith(filter.id)) continue;
+      const r = readJson<SandboxRecord>(join(this.sbDir(id), 'sandbox.json'));
+      if (!r) continue;
+      const state = this.sandboxReady(r) ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
+      if (filter?.state && filter.state !== state) continue;
+      if (!matchLabels(r.config.labels, filter?.labelSelector)) continue;
+      out.push({ id, metadata: r.config.metadata, state, createdAt: r.createdAt, labels: r.config.labels ?? {}, annotations: r.config.annotations ?? {} });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ containers
+
+  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig?: PodSandboxConfig): Promise<string> {
+    const sb = this.sandbox(podSandboxId);
+    const sbConfig = sandboxConfig ?? sb.config;
+    const image = await this.images.resolve(config.image);
+    const id = newId();
+    const dir = ensureDir(this.ctDir(id));
+    const rootDir = join(this.containersDir, id);
+    try {
+      for (const d of ['rootfs', 'upper', 'work']) ensureDir(join(rootDir, d));
+      const sc = config.securityContext ?? {};
+      const privileged = !!sc.privileged;
+      const hostname = sbConfig.hostNetwork ? undefined : sbConfig.hostname || sbConfig.metadata.name;
+      const proc = resolveProcess(image.config, config, hostname);
+      if (config.securityContext?.runAsUser === undefined) {
+        const named = lookupUser(image.layers, image.config.User);
+        if (named) {
+          proc.uid = named.uid;
+          if (config.securityContext?.runAsGroup === undefined) proc.gid = named.gid;
+        }
+      }
+      const lastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+      const spec: ProcessSpec = {
+        ...proc,
+        groups: sc.supplementalGroups ?? [],
+        caps: effectiveCapabilities({ privileged, add: sc.capabilities?.add, drop: sc.capabilities?.drop }, lastCap),
+        noNewPrivs: !privileged && sc.allowPrivilegeEscalation !== true,
+        privileged,
+      };
+      let logPath = config.logPath ?? '';
+      if (logPath && !isAbsolute(logPath)) logPath = join(sbConfig.logDirectory ?? sb.config.logDirectory ?? '/var/log/pods', logPath);
+      const cgroup = `${sb.cgroup}/${id.slice(0, 32)}`;
+      this.cgroups.create(cgroup, config.resources);
+      const devicesRestricted = !privileged && this.cgroups.restrictDevices(cgroup);
+      const rec: ContainerRecord = { id, sandboxId: podSandboxId, config, createdAt: Date.now(), imageRef: image.id, logPath, cgroup, process: spec, rootDir };
+      // Without a devices cgroup (v2), /dev is made read-only so no device node can be created where it could be opened.
+      writeShimConfig(join(dir, 'shim.conf'), [...this.shimConfig(rec, sb, image.layers), ['dev_ro', !privileged && !devicesRestricted ? 1 : 0]]);
+      writeJsonAtomic(join(dir, 'container.json'), rec);
+      return id;
+    } catch (e) {
+      removeDir(dir);
+      removeDir(rootDir);
+      throw e;
+    }
+  }
+
+  private shimConfig(r: ContainerRecord, sb: SandboxRecord, layers: string[]): ShimConfig {
+    const c = r.config;
+    const p = r.process;
+    const dir = this.ctDir(r.id);
+    const sbDir = this.sbDir(sb.id);
+    const conf: ShimConfig = [
+      ['rootfs', join(r.rootDir, 'rootfs')],
+      ...layers.map((l): [string, string] => ['lower', l]),
+      ['upper', join(r.rootDir, 'upper')],
+      ['work', join(r.rootDir, 'work')],
+    ];
+    // Namespaces are joined through the pause process; host namespaces are simply not left.
+    if (!sb.config.hostNetwork) conf.push(['ns_net', `/proc/${sb.pausePid}/ns/net`], ['ns_uts', `/proc/${sb.pausePid}/ns/uts`]);
+    if (!sb.config.hostIPC) conf.push(['ns_ipc', `/proc/${sb.pausePid}/ns/ipc`]);
+    const userTargets = new Set((c.mounts ?? []).map((m) => m.containerPath.replace(/\/+$/, '')));
+    for (const [file, target] of [['hosts', '/etc/hosts'], ['resolv.conf', '/etc/resolv.conf'], ['hostname', '/etc/hostname']]) {
+      if (!userTargets.has(target)) conf.push(['mount', `${join(sbDir, file)}\t${target}\t${c.securityContext?.readOnlyRootFilesystem ? 'ro' : 'rw'}`]);
+    }
+    for (const m of c.mounts ?? []) conf.push(['mount', `${m.hostPath}\t${m.containerPath}\t${m.readonly ? 'ro' : 'rw'}`]);
+    for (const a of p.argv) conf.push(['arg', a]);
+    for (const e of p.env) conf.push(['env', e]);
+    conf.push(['cwd', p.cwd], ['uid', p.uid], ['gid', p.gid]);
+    for (const g of p.groups) conf.push(['group', g]);
+    for (const cap of p.caps) conf.push(['cap', cap]);
+    conf.push(['privileged', p.privileged ? 1 : 0], ['nnp', p.noNewPrivs ? 1 : 0], ['readonly_root', c.securityContext?.readOnlyRootFilesystem ? 1 : 0]);
+    for (const f of this.cgroups.procsFiles(r.cgroup)) conf.push(['cgroup', f]);
+    conf.push(['oom_file', this.cgroups.oomFile(r.cgroup)]);
+    if (r.logPath) conf.push(['log', r.logPath], ['log_max', this.opts.logMaxBytes ?? 10 * 1024 * 1024], ['log_files', this.opts.logMaxFiles ?? 5]);
+    conf.push(['state', join(dir, 'exit')], ['started', join(dir, 'started')], ['attach_sock', this.attachSocket(r.id)]);
+    conf.push(['tty', c.tty ? 1 : 0], ['stdin', c.stdin ? 1 : 0], ['stdin_once', c.stdinOnce ? 1 : 0]);
+    return conf;
+  }
+
+  /** Short path: unix socket names are limited to 108 bytes. */
+  private attachSocket(id: string): string {
+    return join(ensureDir(join(this.stateDir, 'sock')), `${id.slice(0, 24)}.sock`);
+  }
+
+  async startContainer(containerId: string): Promise<void> {
+    const r = this.container(containerId);
+    const f = this.facts(r);
+    if (f.state !== 'CONTAINER_CREATED') throw new Error(`container ${containerId} is ${f.state}, not CONTAINER_CREATED`);
+    const sb = this.sandbox(r.sandboxId);
+    if (!this.sandboxReady(sb)) throw new Error(`pod sandbox ${r.sandboxId} is not ready`);
+    // Exactly one monitor per container, even with concurrent callers or runtime instances.
+    try {
+      closeSync(openSync(join(this.ctDir(containerId), 'start.lock'), 'wx'));
+    } catch {
+      throw new Error(`container ${containerId} was already started`);
+    }
+    await launch(await this.shim(), 'start', join(this.ctDir(containerId), 'shim.conf'));
+  }
+
+  /** Resolves when the container has an exit record (true) or the timeout passed (false). */
+  async waitExit(containerId: string, timeoutMs: number): Promise<boolean> {
+    const exitFile = join(this.ctDir(containerId), 'exit');
+    const r = this.container(containerId);
+    const done = () => existsSync(exitFile) || this.facts(r).state === 'CONTAINER_EXITED';
+    if (done()) return true;
+    return new Promise((resolve) => {
+      let finished = false;
+      const finish = (v: boolean) => {
+        if (finished) return;
+        finished = true;
+        clearInterval(poll);
+        clearTimeout(timer);
+        watcher?.close();
+        resolve(v);
+      };
+      let watcher: ReturnType<typeof watch> | undefined;
+      try {
+        // inotify makes the common case immediate; the poll covers lost events and a dead monitor.
+        watcher = watch(this.ctDir(containerId), () => {
+          if (done()) finish(true);
+        });
+      } catch {
+        watcher = undefined;
+      }
+      const poll = setInterval(() => done() && finish(true), 100);
+      const timer = setTimeout(() => finish(done()), timeoutMs);
+    });
+  }
+
+  async stopContainer(containerId: string, timeoutSeconds: number): Promise<void> {
+    const r = this.container(containerId);
+    let f = this.facts(r);
+    if (f.state !== 'CONTAINER_RUNNING') return;
+    // A frozen container cannot handle signals.
+    await this.cgroups.setFrozen(r.cgroup, false).catch(() => {});
+    if (timeoutSeconds > 0 && f.pid) {
+      signal(f.pid, 'SIGTERM');
+      if (await this.waitExit(containerId, timeoutSeconds * 1000)) return;
+    }
+    f = this.facts(r);
+    if (f.pid && inCgroup(f.pid, r.cgroup)) signal(f.pid, 'SIGKILL');
+    if (!(await this.waitExit(containerId, 30_000))) throw new Error(`container ${containerId} did not exit after SIGKILL`);
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    let r: ContainerRecord;
+    try {
+      r = this.container(containerId);
+    } catch {
+      return;
+    }
+    await this.stopContainer(containerId, 0);
+    await this.cgroups.remove(r.cgroup);
+    removeDir(r.rootDir);
+    removeDir(this.attachSocket(containerId));
+    removeDir(this.ctDir(containerId));
+  }
+
+  async containerStatus(containerId: string): Promise<ContainerStatus> {
+    const r = this.container(containerId);
+    return {
+      id: r.id,
+      podSandboxId: r.sandboxId,
+      metadata: r.config.metadata,
+      ...this.facts(r),
+      createdAt: r.createdAt,
+      image: r.config.image,
+      imageRef: r.imageRef,
+      labels: r.config.labels ?? {},
+      annotations: r.config.annotations ?? {},
+      mounts: r.config.mounts ?? [],
+      logPath: r.logPath,
+    };
+  }
+
+  async listContainers(filter?: ContainerFilter): Promise<Container[]> {
+    const out: Container[] = [];
+    for (const id of listIds(join(this.stateDir, 'containers'), 'container.json')) {
+      if (filter?.id && !id.startsWith(filter.id)) continue;
+      const r = readJson<ContainerRecord>(join(this.ctDir(id), 'container.json'));
+      if (!r) continue;
+      if (filter?.podSandboxId && r.sandboxId !== filter.podSandboxId) continue;
+      if (!matchLabels(r.config.labels, filter?.labelSelector)) continue;
+      const state = this.facts(r).state;
+      if (filter?.state && filter.state !== state) continue;
+      out.push({ id, podSandboxId: r.sandboxId, metadata: r.config.metadata, image: r.config.image, imageRef: r.imageRef, state, createdAt: r.createdAt, labels: r.config.labels ?? {}, annotations: r.config.annotations ?? {} });
+    }
+    return out;
+  }
+
+  async updateContainerResources(containerId: string, resources: LinuxResources): Promise<void> {
+    const r = this.container(containerId);
+    this.cgroups.update(r.cgroup, resources);
+    writeJsonAtomic(join(this.ctDir(containerId), 'container.json'), { ...r, config: { ...r.config, resources: { ...r.config.resources, ...resources } } });
+  }
+
+  async containerStats(containerId: string): Promise<ContainerStats> {
+    const r = this.container(containerId);
+    const s = this.cgroups.stats(r.cgroup);
+    return {
+      containerId,
+      timestamp: Date.now(),
+      cpu: { usageCoreNanoSeconds: s.cpuUsageNs },
+      memory: { workingSetBytes: s.memoryWorkingSetBytes, usageBytes: s.memoryUsageBytes, rssBytes: s.memoryRssBytes },
+      pids: { current: s.pids },
+    };
+  }
+
+  async listContainerStats(filter?: ContainerFilter): Promise<ContainerStats[]> {
+    const cs = await this.listContainers({ ...filter, state: filter?.state ?? 'CONTAINER_RUNNING' });
+    return Promise.all(cs.map((c) => this.containerStats(c.id)));
+  }
+
+  /** cgroup statistics including throttling counters (not in CRI; used by tests and the CLI). */
+  cgroupStats(containerId: string) {
+    return this.cgroups.stats(this.container(containerId).cgroup);
+  }
+
+  async pauseContainer(containerId: string): Promise<void> {
+    await this.cgroups.setFrozen(this.container(containerId).cgroup, true);
+  }
+
+  async unpauseContainer(containerId: string): Promise<void> {
+    await this.cgroups.setFrozen(this.container(containerId).cgroup, false);
+  }
+
+  // ------------------------------------------------------------ exec / attach / port-forward
+
+  private execTarget(containerId: string, cmd: string[], tty: boolean): { shim: Promise<string>; conf: string } {
+    const r = this.container(containerId);
+    const f = this.facts(r);
+    if (f.state !== 'CONTAINER_RUNNING' || !f.pid) throw new Error(`container ${containerId} is not running`);
+    const p = r.process;
+    const conf: ShimConfig = [['pid', f.pid]];
+    for (const a of cmd) conf.push(['arg', a]);
+    for (const e of p.env) conf.push(['env', e]);
+    conf.push(['cwd', p.cwd], ['uid', p.uid], ['gid', p.gid], ['tty', tty ? 1 : 0]);
+    for (const g of p.groups) conf.push(['group', g]);
+    for (const c of p.caps) conf.push(['cap', c]);
+    conf.push(['nnp', p.noNewPrivs ? 1 : 0]);
+    for (const f2 of this.cgroups.procsFiles(r.cgroup)) conf.push(['cgroup', f2]);
+    const path = join(this.ctDir(containerId), `exec-${randomBytes(6).toString('hex')}.conf`);
+    writeShimConfig(path, conf);
+    return { shim: this.shim(), conf: path };
+  }
+
+  async execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResult> {
+    const t = this.execTarget(containerId, cmd, false);
+    return execSync(await t.shim, t.conf, timeoutSeconds);
+  }
+
+  async exec(request: ExecRequest): Promise<StreamSession> {
+    const t = this.execTarget(request.containerId, request.cmd, !!request.tty);
+    return execSession(await t.shim, t.conf, request);
+  }
+
+  async attach(request: AttachRequest): Promise<StreamSession> {
+    const r = this.container(request.containerId);
+    if (this.facts(r).state !== 'CONTAINER_RUNNING') throw new Error(`container ${request.containerId} is not running`);
+    return attachSession(this.attachSocket(r.id), request);
+  }
+
+  async portForward(podSandboxId: string, port: number): Promise<Duplex> {
+    const sb = this.sandbox(podSandboxId);
+    if (!this.sandboxReady(sb)) throw new Error(`pod sandbox ${podSandboxId} is not ready`);
+    const netns = sb.config.hostNetwork ? '/proc/1/ns/net' : `/proc/${sb.pausePid}/ns/net`;
+    return portForwardStream(await this.shim(), netns, port);
+  }
+
+  // ------------------------------------------------------------ helpers for tools
+
+  /** Pids of the monitors and pause processes (for memory accounting). */
+  supportPids(): { pause: number[]; monitors: number[] } {
+    const pause: number[] = [];
+    const monitors: number[] = [];
+    for (const id of listIds(join(this.stateDir, 'sandboxes'), 'sandbox.json')) {
+      const r = readJson<SandboxRecord>(join(this.sbDir(id), 'sandbox.json'));
+      if (r && this.sandboxReady(r)) pause.push(r.pausePid);
+    }
+    for (const id of listIds(join(this.stateDir, 'containers'), 'container.json')) {
+      const s = readKV(join(this.ctDir(id), 'started'));
+      if (s && !existsSync(join(this.ctDir(id), 'exit')) && cmdlineHas(Number(s.monitor_pid), id)) monitors.push(Number(s.monitor_pid));
+    }
+    return { pause, monitors };
+  }
+}
