@@ -17,3 +17,19 @@ export function sleep(ms: number): Promise<void> {
 export function uniqueTag(): string {
   return 'tkt' + Math.random().toString(36).slice(2, 6);
 }
+
+/** Polls `fn` until it returns something other than undefined; errors thrown count as "not yet". */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
