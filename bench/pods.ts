@@ -1,0 +1,196 @@
+// bench pods: how fast a pod POSTed to the API is Running, observed by a watch, on a whole
+// `hyperkube up` cluster with its own names (bridge, CIDRs, chains, cgroups: testing/isolated.ts).
+//  - 1 pod at a time, p50/p99 over --runs (default 30);
+//  - 100 pods POSTed at once, until the last one is Running;
+//  - the kubelet's RSS with those 100 pods running. The kubelet runs as its own process here
+//    (`hyperkube kubelet`, `up --disable=kubelet`) so its RSS is its own, not the apiserver's.
+// Anchor: the same pod (sandbox + one container) started straight through the runtime in the
+// same run — the floor that API, scheduler and kubelet add their time to.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RestClient } from '../client/index.js';
+import type { Pod } from '../api/core.js';
+import { isolatedFlags, upArgs, resetArgs, hyperkubeCommand, type IsolatedFlags } from '../testing/isolated.js';
+import { startUp, type UpCluster } from '../testing/up.js';
+import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
+import { testRuntime } from '../runtime/test-fixtures.js';
+import { absolute, machine, report, round, summarize, type Figure } from './common.js';
+import { execFileSync } from 'node:child_process';
+
+const NS = 'default';
+
+function podManifest(name: string): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { bench: 'pods' } },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }],
+    },
+  } as Pod;
+}
+
+function kubeletArgs(f: IsolatedFlags, dataDir: string): string[] {
+  return [
+    'kubelet',
+    `--kubeconfig=${join(dataDir, 'kubeconfig')}`,
+    `--hostname-override=${f.node}`,
+    `--pod-cidr=${f.podCIDR}`,
+    `--bridge=${f.bridge}`,
+    `--chain-prefix=${f.chains}`,
+    `--state-dir=${f.state}`,
+    `--log-dir=${f.logs}`,
+    `--cgroup-root=${f.cgroup}`,
+    `--root-dir=${join(dataDir, 'kubelet')}`,
+    `--images-root=${join(dataDir, 'images')}`,
+    `--containers-dir=${join(dataDir, 'containers')}`,
+    `--pod-manifest-path=${f.manifests}`,
+    '--port=-1',
+  ];
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Resolves, per pod name, the moment a watch first sees it Running. */
+class RunningWatch {
+  private readonly seen = new Map<string, number>();
+  private readonly waiters = new Map<string, (t: number) => void>();
+  constructor(private readonly stopFn: () => void) {}
+  static async open(client: RestClient): Promise<RunningWatch> {
+    const list = await client.pods(NS).list({ labelSelector: 'bench=pods' });
+    const w = await client.pods(NS).watch({ labelSelector: 'bench=pods', resourceVersion: list.metadata?.resourceVersion });
+    const rw = new RunningWatch(() => w.stop());
+    w.listen((ev) => {
+      const p = ev.object as Pod;
+      if (ev.type === 'DELETED' || p.status?.phase !== 'Running') return;
+      const name = p.metadata!.name!;
+      if (rw.seen.has(name)) return;
+      const t = performance.now();
+      rw.seen.set(name, t);
+      rw.waiters.get(name)?.(t);
+    });
+    return rw;
+  }
+  running(name: string, timeoutMs = 60_000): Promise<number> {
+    const t = this.seen.get(name);
+    if (t !== undefined) return Promise.resolve(t);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`pod ${name} not Running within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.set(name, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+  }
+  stop(): void {
+    this.stopFn();
+  }
+}
+
+async function waitGone(client: RestClient, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const l = await client.pods(NS).list({ labelSelector: 'bench=pods' });
+    if (l.items.length === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('bench pods not deleted in time');
+}
+
+/** Sandbox + container straight through the runtime, until started: the floor. */
+async function runtimeFloor(runs: number): Promise<number[]> {
+  const env = testRuntime();
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < runs + 2; i++) {
+      const t0 = performance.now();
+      const sb = await env.runtime.runPodSandbox({ metadata: { name: `floor${i}`, namespace: NS, uid: `${env.prefix}-floor${i}` } });
+      const id = await env.runtime.createContainer(sb, { metadata: { name: 'c' }, image: 'busybox', command: ['sleep', '3600'] });
+      await env.runtime.startContainer(id);
+      if (i >= 2) out.push(performance.now() - t0);
+      await env.runtime.stopPodSandbox(sb);
+      await env.runtime.removePodSandbox(sb);
+    }
+  } finally {
+    await env.cleanup();
+  }
+  return out;
+}
+
+export async function main(args: string[] = []): Promise<void> {
+  const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 30);
+  const many = Number(args.find((a) => a.startsWith('--pods='))?.slice(7) ?? 100);
+  const f = isolatedFlags('bpods');
+  const dataDir = join(f.root, 'data');
+  let up: UpCluster | undefined;
+  let kubelet: ChildProcess | undefined;
+  const figures: Figure[] = [];
+  try {
+    const floor = summarize(await runtimeFloor(Math.min(runs, 20)));
+    up = await startUp([...upArgs(f), '--disable=kubelet'], { dataDir, keepData: true });
+    kubelet = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), ...kubeletArgs(f, dataDir)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let kubeletErr = '';
+    kubelet.stderr!.on('data', (d) => (kubeletErr = (kubeletErr + d).slice(-4000)));
+    const client = RestClient.fromKubeconfig({ path: up.kubeconfig });
+    // The node is Ready before the clock starts.
+    for (let i = 0; ; i++) {
+      const nodes = await client.nodes().list();
+      const ready = nodes.items.find((n) => n.metadata?.name === f.node)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      if (ready) break;
+      if (i > 300) throw new Error(`node ${f.node} not Ready: ${kubeletErr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const watch = await RunningWatch.open(client);
+
+    // --- one pod at a time (two warm-up runs)
+    const single: number[] = [];
+    for (let i = 0; i < runs + 2; i++) {
+      const name = `single-${i}`;
+      const t0 = performance.now();
+      await client.pods(NS).create(podManifest(name));
+      const t1 = await watch.running(name);
+      if (i >= 2) single.push(t1 - t0);
+      await client.pods(NS).delete(name, { gracePeriodSeconds: 0 });
+      await waitGone(client);
+    }
+    const s = summarize(single);
+
+    // --- many pods at once
+    const t0 = performance.now();
+    const names = Array.from({ length: many }, (_, i) => `many-${i}`);
+    await Promise.all(names.map((n) => client.pods(NS).create(podManifest(n))));
+    const created = performance.now() - t0;
+    const times = await Promise.all(names.map((n) => watch.running(n, 120_000)));
+    const allRunning = Math.max(...times) - t0;
+    await new Promise((r) => setTimeout(r, 3000)); // let the kubelet settle before reading its RSS
+    const rss = rssMiB(kubelet.pid!);
+    watch.stop();
+
+    figures.push(absolute({ name: 'pod_running_p50', unit: 'ms', value: s.p50, target: '<= 200 ms' }, (v) => v <= 200, { anchor: 'runtime sandbox+container start p50', anchor_value: floor.p50 }));
+    figures.push(absolute({ name: 'pod_running_p99', unit: 'ms', value: s.p99, target: '<= 500 ms' }, (v) => v <= 500, { anchor: 'runtime sandbox+container start p99', anchor_value: floor.p99 }));
+    figures.push(absolute({ name: `pods_${many}_all_running`, unit: 's', value: allRunning / 1000, target: '<= 15 s' }, (v) => v <= 15, { anchor: `${many} x runtime start p50, serial`, anchor_value: (many * floor.p50) / 1000 }));
+    figures.push(absolute({ name: `kubelet_rss_at_${many}_pods`, unit: 'MiB', value: rss, target: '<= 150 MiB' }, (v) => v <= 150));
+    console.log(`machine: ${machine()}; ${many} POSTs took ${round(created)} ms; single-pod min/max ${round(s.min)}/${round(s.max)} ms`);
+
+    await client.pods(NS).deleteCollection({ labelSelector: 'bench=pods', gracePeriodSeconds: 0 });
+    await waitGone(client);
+  } finally {
+    if (kubelet && kubelet.exitCode === null) {
+      kubelet.kill('SIGTERM');
+      await new Promise((r) => kubelet!.once('exit', r));
+    }
+    await up?.stop();
+    try {
+      execFileSync(process.execPath, [...hyperkubeCommand(), 'reset', ...resetArgs(f, dataDir)], { stdio: 'ignore' });
+    } finally {
+      execFileSync('rm', ['-rf', f.root]);
+    }
+  }
+  report('pods', figures);
+}
