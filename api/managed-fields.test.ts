@@ -140,4 +140,17 @@ test('fieldsV1Of builds the same tree as toFieldsV1(fieldSetOf(...))', async () 
   };
   assert.deepStrictEqual(fieldsV1Of(pod, 'Pod'), tree(set(pod, 'Pod')));
   assert.deepStrictEqual(fieldsV1Of(pod, 'Pod', { subresource: 'status' }), tree(set(pod, 'Pod', { subresource: 'status' })));
+  // Keyed elements twice (merged), defaulted merge keys, empty maps, metadata of only ignored fields.
+  const svc = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 's', uid: 'u' },
+    spec: { ports: [{ port: 80 }, { port: 80, targetPort: 8080 }, { port: 53, protocol: 'UDP' }], selector: {}, zz: { y: 1, a: { } } },
+  };
+  const sortedDeep = (n: any): any => Object.fromEntries(Object.keys(n).sort().map((k) => [k, sortedDeep(n[k])]));
+  for (const [o, k] of [[pod, 'Pod'], [svc, 'Service']] as const) {
+    const fast = fieldsV1Of(o, k);
+    assert.deepStrictEqual(fast, tree(set(o, k)));
+    assert.equal(JSON.stringify(fast), JSON.stringify(sortedDeep(fast)), 'keys sorted at every level');
+  }
 });

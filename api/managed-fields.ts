@@ -84,18 +84,59 @@ export function fieldSetOf(obj: KubeObject | Obj, kind?: string, opts: FieldSetO
   return out;
 }
 
-/** The FieldsV1 tree of everything `obj` sets: toFieldsV1(fieldSetOf(obj)) without the string round trip (the create path). */
+/**
+ * The FieldsV1 tree of everything `obj` sets: toFieldsV1(fieldSetOf(obj)), built directly —
+ * the create path runs this for every object, so no path arrays or string round trips.
+ */
 export function fieldsV1Of(obj: KubeObject | Obj, kind?: string, opts: FieldSetOptions = {}): Record<string, unknown> {
-  const root: Obj = {};
-  visitFields(obj, kind, opts, (path) => {
-    let node = root;
-    for (const seg of path) {
-      node[seg] ??= {};
-      node = node[seg] as Obj;
+  if (!isObj(obj)) return {};
+  return treeOf(obj as Obj, rootType(kind ?? (obj.kind as string | undefined)), opts, 'root');
+}
+
+type Level = 'root' | 'meta' | 'inner';
+
+/** Same traversal as visitFields; keys come out sorted because they are visited sorted. */
+function treeOf(v: Obj, type: string | undefined, opts: FieldSetOptions, level: Level): Obj {
+  const out: Obj = {};
+  for (const k of Object.keys(v).sort()) {
+    const child = v[k];
+    if (child === undefined) continue;
+    if (level === 'root') {
+      if (k === 'apiVersion' || k === 'kind') continue;
+      if (opts.subresource === 'status' ? k !== 'status' : k === 'status') continue;
+    } else if (level === 'meta' && IGNORED_META.has(k)) continue;
+    const rule = fieldRule(type, k);
+    if (isObj(child) && Object.keys(child).length > 0) {
+      const sub = treeOf(child, rule?.type, opts, level === 'root' && k === 'metadata' ? 'meta' : 'inner');
+      if (Object.keys(sub).length > 0) out[`f:${k}`] = sub;
+    } else if (Array.isArray(child) && rule?.strategy === 'merge' && child.length > 0) {
+      const items: Obj = {};
+      if (rule.mergeKeys) {
+        for (const el of child) {
+          const seg = keySegment(el, rule.mergeKeys);
+          if (!seg || !isObj(el)) continue;
+          items[seg] = mergeTrees({ '.': {} }, mergeTrees(items[seg] as Obj | undefined, treeOf(el, rule.type, opts, 'inner')));
+        }
+      } else {
+        for (const el of child) items[`v:${JSON.stringify(el)}`] = {};
+      }
+      const segs = Object.keys(items);
+      if (segs.length > 0) out[`f:${k}`] = Object.fromEntries(segs.sort().map((s) => [s, items[s]]));
+    } else {
+      out[`f:${k}`] = {};
     }
-  });
-  const sorted = (node: Obj): Obj => Object.fromEntries(Object.keys(node).sort().map((k) => [k, sorted(node[k] as Obj)]));
-  return sorted(root);
+  }
+  return out;
+}
+
+/** Union of two sorted FieldsV1 trees (two list elements with the same key), kept sorted. */
+function mergeTrees(a: Obj | undefined, b: Obj): Obj {
+  if (!a) return b;
+  const out: Obj = {};
+  for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    out[k] = a[k] && b[k] ? mergeTrees(a[k] as Obj, b[k] as Obj) : (a[k] ?? b[k]);
+  }
+  return out;
 }
 
 /** FieldsV1 tree (as stored in managedFields) from a field set. */

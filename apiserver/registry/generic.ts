@@ -472,8 +472,16 @@ export class Registry<T extends KubeObject = KubeObject> {
   }
 }
 
+let memoSecond = NaN;
+let memoText = '';
+/** RFC 3339 to the second; memoised because every write stamps one. */
 export function nowSeconds(ms = Date.now()): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const sec = Math.floor(ms / 1000);
+  if (sec !== memoSecond) {
+    memoSecond = sec;
+    memoText = new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return memoText;
 }
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';

@@ -177,6 +177,12 @@ test('watch from the cache: types, sub-prefix filter, replay from a revision, bo
       ],
     );
     assert.equal(events[1].prevObject?.metadata.resourceVersion, a.revision);
+    assert.equal((events[1].prevObject as { spec?: unknown }).spec, undefined, 'prevObject is the state before');
+    // DELETED carries the last state at the deletion revision (from the cache's own map; the
+    // cache's etcd watch asks for no previous values).
+    assert.deepEqual((events[2].object as { spec?: unknown }).spec, { v: 2 });
+    assert.equal(events[2].object.metadata.resourceVersion, d.revision);
+    assert.equal(events[2].prevObject?.metadata.resourceVersion, a2.revision);
     // A write elsewhere advances the store; this watcher gets a bookmark-able progress at >= it.
     const other = await cache.create(`${RES}${uniqueTag()}/later`, obj('later'));
     await waitFor(() => progress.some((p) => BigInt(p) >= BigInt(other.revision)), 5000, 'progress');

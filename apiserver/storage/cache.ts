@@ -36,6 +36,7 @@ import {
   type Storage,
   type StoredObject,
   type WatchHandlers,
+  type WatchOptions,
   type Watcher,
 } from './interface.js';
 import { ResourceCache, type ResourceCacheOptions } from './resource-cache.js';
@@ -122,9 +123,9 @@ export class CachedStorage implements Storage {
     }
   }
 
-  watch<T extends KubeObject>(prefix: string, fromRevision: string | undefined, handlers: WatchHandlers<T>): Watcher {
+  watch<T extends KubeObject>(prefix: string, fromRevision: string | undefined, handlers: WatchHandlers<T>, opts?: WatchOptions): Watcher {
     const c = this.cacheFor(prefix);
-    if (!c) return this.inner.watch(prefix, fromRevision, handlers);
+    if (!c) return this.inner.watch(prefix, fromRevision, handlers, opts);
     const from = fromRevision === undefined || fromRevision === '' || fromRevision === '0' ? undefined : parseRevision(fromRevision);
     const h = handlers as unknown as WatchHandlers<KubeObject>;
     if (c.ready) return this.attach(c, prefix, from, fromRevision, h);

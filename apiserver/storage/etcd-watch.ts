@@ -18,6 +18,8 @@ export interface EtcdWatchOptions<T extends KubeObject> {
   /** Deliver events after this revision (exclusive); undefined, '' or '0' = from now. */
   fromRevision: string | undefined;
   handlers: WatchHandlers<T>;
+  /** Ask etcd for each event's previous value (prevObject, DELETED objects). */
+  previous: boolean;
   retryMs: number;
   maxRetryMs: number;
   onStopped: (w: EtcdWatch<T>) => void;
@@ -40,7 +42,8 @@ export class EtcdWatch<T extends KubeObject = KubeObject> implements Watcher {
 
   start(): void {
     if (this.stopped) return;
-    const b = this.o.client.watch().inRange({ start: this.o.etcdPrefix, end: prefixEnd(this.o.etcdPrefix) }).withPreviousKV();
+    const b = this.o.client.watch().inRange({ start: this.o.etcdPrefix, end: prefixEnd(this.o.etcdPrefix) });
+    if (this.o.previous) b.withPreviousKV();
     if (this.nextRevision !== undefined) b.startRevision(this.nextRevision.toString());
     // watcher() (not create()) so the listeners are attached before any response can arrive.
     const w = b.watcher();

@@ -13,6 +13,7 @@ import {
   type Storage,
   type StoredObject,
   type WatchHandlers,
+  type WatchOptions,
   type Watcher,
 } from './interface.js';
 import { decodeObject, encodeObject, withRevision } from './codec.js';
@@ -172,7 +173,7 @@ export class EtcdStorage implements Storage {
     );
   }
 
-  watch<T extends KubeObject>(prefix: string, fromRevision: string | undefined, handlers: WatchHandlers<T>): Watcher {
+  watch<T extends KubeObject>(prefix: string, fromRevision: string | undefined, handlers: WatchHandlers<T>, opts: WatchOptions = {}): Watcher {
     if (this.closed) {
       queueMicrotask(() => handlers.onError(new StorageError('Unavailable', 'storage closed')));
       return { stop() {} };
@@ -183,6 +184,7 @@ export class EtcdStorage implements Storage {
       userKey: (k) => this.userKey(k),
       fromRevision,
       handlers,
+      previous: opts.previous ?? true,
       retryMs: this.watchRetryMs,
       maxRetryMs: this.maxWatchRetryMs,
       onStopped: (self) => this.watches.delete(self),

@@ -47,6 +47,13 @@ export interface StorageWatchEvent<T extends KubeObject = KubeObject> {
   prevObject?: T;
 }
 
+export interface WatchOptions {
+  /** false: the consumer keeps every object itself (the watch cache), so events need not carry
+   *  prevObject, and a DELETED event's object may be only a stub (name, resourceVersion). Saves
+   *  etcd reading and sending the previous value, and us decoding it, on every update. */
+  previous?: boolean;
+}
+
 export interface Watcher {
   /** Stop delivering events and release resources. Idempotent. */
   stop(): void;
@@ -95,7 +102,7 @@ export interface Storage {
   /** Delete; with expectedRevision, only if unchanged (Conflict otherwise). Returns the last state. */
   delete<T extends KubeObject>(key: string, expectedRevision?: string): Promise<StoredObject<T>>;
   /** Watch keys under prefix for changes after `fromRevision` (exclusive), or from now if absent. */
-  watch<T extends KubeObject>(prefix: string, fromRevision: string | undefined, handlers: WatchHandlers<T>): Watcher;
+  watch<T extends KubeObject>(prefix: string, fromRevision: string | undefined, handlers: WatchHandlers<T>, opts?: WatchOptions): Watcher;
   /** Current store revision. */
   currentRevision(): Promise<string>;
   close(): Promise<void>;

@@ -14,6 +14,7 @@ import {
 } from './interface.js';
 import { SortedKeys, prefixEndString } from './sorted-keys.js';
 import { EventRing } from './event-ring.js';
+import { withRevision } from './codec.js';
 import { CacheWatcher } from './cache-watcher.js';
 
 export interface ResourceCacheOptions {
@@ -113,7 +114,7 @@ export class ResourceCache {
         this.lastWatchError = err;
         void this.relist(this.opts.relistRetryMs);
       },
-    });
+    }, { previous: false }); // prevObject comes from our own map (see apply)
     this.fresh = true;
     if (!this.ready) {
       this.ready = true;
@@ -127,8 +128,11 @@ export class ResourceCache {
   private apply(ev: StorageWatchEvent): void {
     const rev = BigInt(ev.revision);
     if (rev < this.revision) return; // replay of something already applied
-    if (this.opts.freeze) deepFreeze(ev);
     const prev = this.objects.get(ev.key);
+    // The inner watch carries no previous values: every object since the list is in our map.
+    if (ev.type === 'DELETED' && prev) ev = { ...ev, object: withRevision(prev.object, ev.revision), prevObject: prev.object };
+    else if (ev.type === 'MODIFIED' && !ev.prevObject && prev) ev = { ...ev, prevObject: prev.object };
+    if (this.opts.freeze) deepFreeze(ev);
     if (ev.type === 'DELETED') {
       if (prev) {
         this.objects.delete(ev.key);
