@@ -300,3 +300,21 @@ test('kubectl logs and exec through the apiserver reach this kubelet', async () 
   const cat = await kubectl(['exec', '-i', 'kc1', '--', 'cat'], 'piped\n');
   assert.equal(cat.out, 'piped\n');
 });
+
+test('termination messages: the file at terminationMessagePath, custom paths, FallbackToLogsOnError', async () => {
+  const pod = testPod('termmsg', env.nodeName, { restartPolicy: 'Never' });
+  pod.spec!.containers = [
+    { name: 'main', image: 'busybox', command: ['sh', '-c', 'printf "bye from main" > /dev/termination-log; exit 3'] },
+    { name: 'custom', image: 'busybox', terminationMessagePath: '/tmp/why', command: ['sh', '-c', 'echo custom-reason > /tmp/why'] },
+    { name: 'fallback', image: 'busybox', terminationMessagePolicy: 'FallbackToLogsOnError', command: ['sh', '-c', 'echo line1; echo last-words; exit 1'] },
+    { name: 'fallback-ok', image: 'busybox', terminationMessagePolicy: 'FallbackToLogsOnError', command: ['sh', '-c', 'echo not-a-message'] },
+  ];
+  await env.client.pods('default').create(pod);
+  const p = await waitPhase('termmsg', 'Failed');
+  const term = (n: string) => p.status?.containerStatuses?.find((s) => s.name === n)?.state?.terminated;
+  assert.equal(term('main')?.exitCode, 3);
+  assert.equal(term('main')?.message, 'bye from main');
+  assert.equal(term('custom')?.message, 'custom-reason\n');
+  assert.equal(term('fallback')?.message, 'line1\nlast-words\n');
+  assert.equal(term('fallback-ok')?.message, undefined, 'a successful exit does not fall back to logs');
+});

@@ -19,6 +19,7 @@ import { computeConditions, computePhase, sameStatus, stampTransitions } from '.
 import { PodProbes, runHandler, type ProbeKind } from './probes.js';
 import type { RuntimeIndex } from './runtime-index.js';
 import { containerMounts, setupVolumes, teardownVolumes, VolumeError } from './volumes.js';
+import { terminationFile, terminationMessage, terminationMount } from './termination-message.js';
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -113,6 +114,7 @@ export class PodWorker {
   /** Containers killed by a failed liveness/startup probe: restarted regardless of exit code. */
   private readonly probeKilled = new Set<string>();
   private readonly oomReported = new Set<string>();
+  private readonly terminationMessages = new Map<string, string>();
   private readonly probes: PodProbes;
   private lastStatus: PodStatus | undefined;
   private podIP = '';
@@ -143,6 +145,11 @@ export class PodWorker {
   /** Finished (or rejected) pods hold no resources on the node. */
   get active(): boolean {
     return !this.finalPhase && !this.done;
+  }
+
+  /** Gone from its source (e.g. force-deleted): still tearing down, but no longer counted against the node. */
+  get removedFromSource(): boolean {
+    return this.removed;
   }
 
   /** Refused by node admission: the pod ends Failed without running anything. */
@@ -466,7 +473,7 @@ export class PodWorker {
           ...(env.args ? { args: env.args } : {}),
           env: env.env,
           ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-          mounts: containerMounts(this.pod, c, volumes),
+          mounts: [...containerMounts(this.pod, c, volumes), ...terminationMount(this.d.rootDir, this.uid, c, attempt)],
           logPath: `${c.name}/${attempt}.log`,
           stdin: !!c.stdin,
           stdinOnce: !!c.stdinOnce,
@@ -515,25 +522,41 @@ export class PodWorker {
     const mine = (await this.containerStates(sbId)).get(c.name) ?? [];
     for (const old of mine.slice(2)) {
       await rt.removeContainer(old.id).catch(() => undefined);
+      this.terminationMessages.delete(old.id);
+      rmSync(terminationFile(this.d.rootDir, this.uid, c.name, old.metadata.attempt ?? 0), { force: true });
       this.d.index.removeContainer(this.uid, old.id);
     }
   }
 
   // ------------------------------------------------------------------ status
 
+  /** An exited attempt's termination message; read once per container (it cannot change any more). */
+  private terminationMessageOf(c: Container, s: RtStatus): string {
+    let m = this.terminationMessages.get(s.id);
+    if (m === undefined) {
+      const attempt = s.metadata.attempt ?? 0;
+      m = terminationMessage(this.d.rootDir, this.uid, c, attempt, s.exitCode, join(logDirectory(this.d.logDir, this.pod), c.name, `${attempt}.log`));
+      this.terminationMessages.set(s.id, m);
+    }
+    return m;
+  }
+
   private toApiStatus(c: Container, states: RtStatus[] | undefined, kind: 'init' | 'app', initPending: boolean): ContainerStatus {
     const cur = states?.[0];
     const prev = states?.[1];
-    const term = (s: RtStatus) => ({
+    const term = (s: RtStatus) => {
+      const message = s.message || this.terminationMessageOf(c, s);
+      return {
       terminated: {
         exitCode: s.exitCode,
         reason: s.reason || (s.exitCode === 0 ? 'Completed' : 'Error'),
-        ...(s.message ? { message: s.message } : {}),
+        ...(message ? { message } : {}),
         startedAt: apiTime(s.startedAt || s.createdAt),
         finishedAt: apiTime(s.finishedAt),
         containerID: CONTAINER_ID_PREFIX + s.id,
       },
-    });
+    };
+    };
     const base: ContainerStatus = { name: c.name, ready: false, restartCount: cur?.metadata.attempt ?? 0, image: c.image ?? '', imageID: cur?.imageRef ?? '', started: false, state: {}, lastState: {} };
     if (cur) base.containerID = CONTAINER_ID_PREFIX + cur.id;
     const w = this.waiting.get(c.name);
