@@ -192,12 +192,11 @@ async function addDeploymentKey(ctx: Ctx, old: ReplicationController): Promise<R
   if (old.spec?.selector?.[DEPLOYMENT_LABEL]) return old;
   const hash = templateHash(old.spec?.template);
   const client = rcs(ctx);
-  let cur = old;
+  const name = old.metadata.name!;
+  // Merge patches, not updates: the replication manager writes the controller's status all the
+  // time, and an update from a copy read a moment ago would fail with a conflict.
   // 1. Template first, so pods it creates from now on carry the label.
-  cur = await client.update({
-    ...cur,
-    spec: { ...cur.spec, template: { ...cur.spec?.template, metadata: { ...cur.spec?.template?.metadata, labels: { ...cur.spec?.template?.metadata?.labels, [DEPLOYMENT_LABEL]: hash } } } },
-  });
+  await client.patch(name, { spec: { template: { metadata: { labels: { [DEPLOYMENT_LABEL]: hash } } } } }, 'merge');
   // 2. Existing pods.
   const selector = Object.entries(old.spec?.selector ?? {})
     .map(([k, v]) => `${k}=${v}`)
@@ -208,8 +207,7 @@ async function addDeploymentKey(ctx: Ctx, old: ReplicationController): Promise<R
     await ctx.client.pods(ctx.namespace).patch(p.metadata.name!, { metadata: { labels: { [DEPLOYMENT_LABEL]: hash } } }, 'merge');
   }
   // 3. Then the selector.
-  cur = await client.update({ ...cur, spec: { ...cur.spec, selector: { ...cur.spec?.selector, [DEPLOYMENT_LABEL]: hash } } });
-  return cur;
+  return client.patch(name, { spec: { selector: { [DEPLOYMENT_LABEL]: hash } } }, 'merge');
 }
 
 export async function rollingUpdateCommand(ctx: Ctx): Promise<number> {

@@ -6,8 +6,8 @@
 // needs bcrypt hashes, and no bcrypt tool is installed here).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { execFile, execFileSync } from 'node:child_process';
+import type { Server } from 'node:http';
 import { sign, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +21,11 @@ import { createImageService } from './service.js';
 import { sha256 } from './store.js';
 import { MEDIA } from './media.js';
 import type { PullProgress } from './types.js';
+import { startRegistry as startTestRegistry, type TestRegistry } from '../../testing/registry.js';
 
 const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'tkt-registry-'));
-const registries: ChildProcess[] = [];
+const registries: TestRegistry[] = [];
 let tokenServer: Server | undefined;
 let basicProxy: Server | undefined;
 /** The registry with token auth. */
@@ -35,27 +36,9 @@ let basicHost = '';
 
 /** Starts docker-registry with filesystem storage on a free loopback port; returns host:port. */
 async function startRegistry(name: string, authYaml: string): Promise<string> {
-  const h = `127.0.0.1:${await freePort()}`;
-  mkdirSync(join(work, `storage-${name}`));
-  writeFileSync(join(work, `config-${name}.yml`), [
-    'version: 0.1',
-    'log: { level: error, accesslog: { disabled: true } }',
-    `storage: { filesystem: { rootdirectory: ${join(work, `storage-${name}`)} }, delete: { enabled: true } }`,
-    `http: { addr: "${h}", secret: tkt-secret }`,
-    authYaml,
-    '',
-  ].join('\n'));
-  const proc = spawn('/usr/bin/docker-registry', ['serve', join(work, `config-${name}.yml`)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  registries.push(proc);
-  let stderr = '';
-  proc.stderr!.on('data', (d) => { stderr += d; });
-  for (let i = 0; ; i++) {
-    const r = await fetch(`http://${h}/v2/`).catch(() => null);
-    if (r && (r.status === 401 || r.status === 200)) break;
-    if (i > 400 || proc.exitCode !== null) throw new Error(`registry ${name} did not start: ${stderr}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  return h;
+  const r = await startTestRegistry(join(work, `registry-${name}`), { authYaml });
+  registries.push(r);
+  return r.host;
 }
 
 function startBasicProxy(upstream: string): Promise<string> {
@@ -76,14 +59,6 @@ function startBasicProxy(upstream: string): Promise<string> {
   return new Promise((resolve) => {
     basicProxy = app.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(basicProxy!.address() as { port: number }).port}`));
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -128,12 +103,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const registry of registries) {
-    if (registry.exitCode === null) {
-      registry.kill('SIGTERM');
-      await new Promise((r) => registry.once('exit', r));
-    }
-  }
+  for (const registry of registries) await registry.stop();
   for (const s of [tokenServer, basicProxy]) await new Promise((r) => (s ? s.close(r) : r(undefined)));
   rmSync(work, { recursive: true, force: true });
 });
@@ -243,7 +213,7 @@ test('a blob whose content does not match its digest is rejected, nothing kept',
   // unpacks to the right diffID, but its bytes are not the digest the manifest names.
   const layerDigest = (JSON.parse(built.manifest.toString()) as { layers: { digest: string }[] }).layers[0].digest;
   const hex = layerDigest.slice(7);
-  const data = join(work, 'storage-token', 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
+  const data = join(work, 'registry-token', 'storage', 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
   assert.ok(existsSync(data));
   const other = gzipSync(bad, { level: 1 });
   assert.notEqual(sha256(other), layerDigest);
