@@ -59,6 +59,12 @@ test('a replicated web server behind a Service, by ClusterIP and NodePort; scale
     const pods = JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
     return pods.length === 2 && pods.every((p: any) => p.status.phase === 'Running' && p.status.podIP) ? pods : undefined;
   });
+  // describe shows the pod's story as events, as on Kubernetes.
+  const pod0 = JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items[0].metadata.name;
+  await eventually('describe with events', async () => {
+    const d = await kubectl(['describe', 'pod', pod0]);
+    return /Events:/.test(d) && /Scheduled\s.*default-scheduler\s+Successfully assigned/.test(d) && /Started\s.*kubelet\s+Started container/.test(d) ? d : undefined;
+  }, 20_000);
   await kubectl(['expose', 'rc', 'web', '--port=80', '--type=NodePort']);
   const svc = JSON.parse(await kubectl(['get', 'svc', 'web', '-o', 'json']));
   const ip = svc.spec.clusterIP;
