@@ -10,6 +10,10 @@ const FLAGS = {
   'cluster-cidr': { type: 'string', default: '10.244.0.0/16', help: 'pod network; traffic to Services from outside it is masqueraded' },
   'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: 'Service network, routed locally so a VIP never leaves the machine' },
   'healthz-port': { type: 'string', default: '10256', help: 'port of /healthz and /metrics on 127.0.0.1 (0: none)' },
+  // The same names as `hyperkube up` uses, so a proxy run on its own can adopt the rules `up`'s proxy left.
+  'proxy-chain-prefix': { type: 'string', default: 'KUBE', help: 'prefix of the Service iptables chains (at most 7 characters)' },
+  'service-device': { type: 'string', default: 'tkube-svc0', help: 'local device the Service CIDR is routed to' },
+  'nodeport-addresses': { type: 'string', default: '', help: 'comma-separated addresses NodePorts answer on (default: every local address)' },
 } as const;
 
 export async function runProxy(argv: string[]): Promise<number> {
@@ -20,6 +24,9 @@ export async function runProxy(argv: string[]): Promise<number> {
   const port = Number(f['healthz-port']);
   const proxy = await startProxy({
     client,
+    chainPrefix: f['proxy-chain-prefix'],
+    nodeSetup: { serviceDevice: f['service-device'] },
+    nodePortAddresses: f['nodeport-addresses'].split(',').map((a) => a.trim()).filter(Boolean),
     clusterCIDR: f['cluster-cidr'],
     serviceCIDR: f['service-cluster-ip-range'],
     healthz: port > 0 ? { host: '127.0.0.1', port } : undefined,

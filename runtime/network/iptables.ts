@@ -5,7 +5,8 @@
 //                           DNAT'ed onto the bridge (hostPort via localhost); hairpin (a pod
 //                           reaching itself by a hostPort). Pod→pod replies through a DNAT need
 //                           no SNAT when bridge-nf-call-iptables is on (conntrack sees them).
-//   filter <P>-FORWARD      accept traffic from/to the pod CIDR (hosts with a DROP policy)
+//   filter <P>-FORWARD      accept traffic from/to the pod CIDR (hosts with a DROP policy);
+//                           jumped from FORWARD below the proxy's jumps (see ensureJumps)
 // Our chains are rewritten whole in one `iptables-restore --noflush` batch (declaring an
 // existing chain flushes it), so readers never see half a rule set.
 import { run, succeeds } from './exec.js';
@@ -82,11 +83,30 @@ export async function applyRules(i: RuleSetInput): Promise<void> {
   await run('iptables-restore', ['-w', '5', '--noflush'], renderRules(i));
 }
 
+/**
+ * Comments of kube-proxy's jumps in filter FORWARD (ours and the real one's use the same).
+ * They only REJECT new connections to Service VIPs nothing answers on (or ACCEPT), so they
+ * must come before our ACCEPT of all pod traffic: below it, a pod's connection to a Service
+ * without endpoints would be forwarded to the unroutable VIP and hang instead of being refused.
+ */
+const PROXY_FORWARD_COMMENTS = ['kubernetes service portals', 'kubernetes externally-visible service portals', 'kubernetes forwarding rules'];
+
+/** 1-based position for our FORWARD jump: right below the last kube-proxy jump, else the top. */
+export function forwardInsertPosition(forwardRules: string): number {
+  const rules = forwardRules.split('\n').filter((l) => l.startsWith('-A '));
+  let last = 0;
+  rules.forEach((l, i) => {
+    if (PROXY_FORWARD_COMMENTS.some((c) => l.includes(`--comment "${c}"`))) last = i + 1;
+  });
+  return last + 1;
+}
+
 /** Adds the jumps into our chains unless present (the chains must exist: apply rules first). */
 export async function ensureJumps(c: ChainNames, comment: string): Promise<void> {
   for (const [table, chain, rule] of jumps(c, comment)) {
     if (!(await succeeds('iptables', ['-w', '5', '-t', table, '-C', chain, ...rule]))) {
-      await run('iptables', ['-w', '5', '-t', table, '-I', chain, '1', ...rule]);
+      const at = table === 'filter' && chain === 'FORWARD' ? forwardInsertPosition(await run('iptables', ['-w', '5', '-t', 'filter', '-S', 'FORWARD'])) : 1;
+      await run('iptables', ['-w', '5', '-t', table, '-I', chain, String(at), ...rule]);
     }
   }
 }
