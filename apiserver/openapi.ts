@@ -45,7 +45,30 @@ function gvDocument(group: string, version: string) {
   };
 }
 
+/**
+ * /openapi/v2 as an empty Swagger 2.0 document (no definitions). kubectl validates what the
+ * server cannot (a `kind: List` file is split client-side) against this document, and skips
+ * kinds it does not describe; without it, `kubectl apply -f list.yaml` fails. It asks for the
+ * gnostic protobuf form: Document { swagger = 1; info = 2 }, Info { title = 1; version = 2 }.
+ */
+export function openapiV2Protobuf(): Buffer {
+  const str = (field: number, v: string | Buffer) => {
+    const b = typeof v === 'string' ? Buffer.from(v) : v;
+    return Buffer.concat([Buffer.from([(field << 3) | 2, b.length]), b]);
+  };
+  return Buffer.concat([str(1, '2.0'), str(2, Buffer.concat([str(1, 'tskube'), str(2, 'v1')]))]);
+}
+
+// The Accept kubectl sends has 'v2@v1.0'; the response type spells it 'v2.v1.0' ('@' is not a MIME token character).
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
 export function openapiRoutes(app: Express): void {
+  const v2pb = openapiV2Protobuf();
+  const v2json = JSON.stringify({ swagger: '2.0', info: { title: 'tskube', version: 'v1' }, paths: {}, definitions: {} });
+  app.get('/openapi/v2', (req, res) => {
+    if ((req.headers.accept ?? '').includes('protobuf')) res.type(OPENAPI_V2_PROTOBUF).send(v2pb);
+    else res.type('application/json').send(v2json);
+  });
   const docs = new Map<string, { body: string; hash: string }>();
   for (const gv of groupVersions()) {
     const body = JSON.stringify(gvDocument(gv.group, gv.version));

@@ -89,6 +89,19 @@ test('apply repeatedly, client-side and server-side; replace; the three patch ty
   assert.match(await ok(['describe', 'pod', 'web']), /Labels:\s+app=web/);
 });
 
+test('apply and create of a kind: List file (kubectl validates it against /openapi/v2)', async () => {
+  const list = `apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: list-a}, data: {x: "1"}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: list-b}}
+`;
+  assert.match(await ok(['apply', '-f', '-'], list), /configmap\/list-a created\s+configmap\/list-b created/);
+  assert.match(await ok(['apply', '-f', '-'], list.replace('"1"', '"2"')), /configmap\/list-a configured\s+configmap\/list-b unchanged/);
+  assert.equal(JSON.parse(await ok(['get', 'cm', 'list-a', '-o', 'json'])).data.x, '2');
+  await ok(['delete', '-f', '-'], list);
+});
+
 test('replication controllers: create, scale, expose, cascading delete', async () => {
   await ok(['create', '-f', '-'], RC);
   await ok(['scale', 'rc', 'webrc', '--replicas=3']);
