@@ -49,6 +49,7 @@ function kubeletArgs(f: IsolatedFlags, dataDir: string): string[] {
     `--containers-dir=${join(dataDir, 'containers')}`,
     `--pod-manifest-path=${f.manifests}`,
     '--port=-1',
+    '--max-pods=250',
   ];
 }
 
@@ -123,6 +124,36 @@ async function runtimeFloor(runs: number): Promise<number[]> {
   return out;
 }
 
+/** POSTs an RC of n pods; resolves with ms until a watch has seen all n bound; then removes it. */
+async function rcAllBound(client: RestClient, n: number): Promise<number> {
+  const sel = 'bench=rc';
+  const list = await client.pods(NS).list({ labelSelector: sel });
+  const bound = new Set<string>();
+  let done: (t: number) => void = () => {};
+  const all = new Promise<number>((r) => (done = r));
+  const w = await client.pods(NS).watch({ labelSelector: sel, resourceVersion: list.metadata?.resourceVersion });
+  w.listen((ev) => {
+    const p = ev.object as Pod;
+    if (ev.type !== 'DELETED' && p.spec?.nodeName) bound.add(p.metadata!.name!);
+    if (bound.size >= n) done(performance.now());
+  });
+  const t0 = performance.now();
+  await client.replicationControllers(NS).create({
+    apiVersion: 'v1',
+    kind: 'ReplicationController',
+    metadata: { name: 'bench-rc' },
+    spec: { replicas: n, selector: { bench: 'rc' }, template: { metadata: { labels: { bench: 'rc' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] } } },
+  } as never);
+  const t1 = await Promise.race([all, new Promise<number>((_, rej) => setTimeout(() => rej(new Error(`only ${bound.size}/${n} bound in 60 s`)), 60_000))]);
+  w.stop();
+  await client.replicationControllers(NS).delete('bench-rc', { propagationPolicy: 'Background' });
+  for (let i = 0; i < 600; i++) {
+    if ((await client.pods(NS).list({ labelSelector: sel })).items.length === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return t1 - t0;
+}
+
 export async function main(args: string[] = []): Promise<void> {
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 30);
   const many = Number(args.find((a) => a.startsWith('--pods='))?.slice(7) ?? 100);
@@ -180,6 +211,10 @@ export async function main(args: string[] = []): Promise<void> {
 
     await client.pods(NS).deleteCollection({ labelSelector: 'bench=pods', gracePeriodSeconds: 0 });
     await waitGone(client);
+
+    // --- an RC of 200 on this one node: time from the RC's POST until every pod is bound
+    const boundMs = await rcAllBound(client, 200);
+    figures.push(absolute({ name: 'rc_200_all_bound', unit: 's', value: boundMs / 1000, target: '<= 2 s' }, (v) => v <= 2));
   } finally {
     if (kubelet && kubelet.exitCode === null) {
       kubelet.kill('SIGTERM');

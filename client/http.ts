@@ -29,6 +29,66 @@ export interface TransportOptions {
   userAgent?: string;
   /** Default inactivity timeout for non-stream requests (ms); default 60 s. */
   timeoutMs?: number;
+  /**
+   * Client-side rate limit, as client-go's rest.Config QPS/Burst: requests beyond a burst
+   * wait for a token (qps per second). Streams (watches, followed logs) are not limited.
+   * Absent or 0: no limit.
+   */
+  qps?: number;
+  burst?: number;
+}
+
+/** A token bucket requests wait on, first come first served. */
+export class RateLimiter {
+  private tokens: number;
+  private at = performance.now();
+  private readonly waiters: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly qps: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  wait(): Promise<void> {
+    this.refill();
+    if (this.waiters.length === 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.schedule();
+    });
+  }
+
+  /** Lets every waiter go (the client is closing: their requests fail on their own). */
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private refill(): void {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.qps);
+    this.at = now;
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refill();
+      while (this.waiters.length && this.tokens >= 1) {
+        this.tokens -= 1;
+        this.waiters.shift()!();
+      }
+      if (this.waiters.length) this.schedule();
+    }, Math.max(1, Math.ceil(((1 - this.tokens) / this.qps) * 1000)));
+  }
 }
 
 /** An error from the transport itself (refused, reset, timed out), not from the server. */
@@ -49,8 +109,10 @@ export class Transport {
   private readonly baseHeaders: Record<string, string>;
   private readonly basePath: string;
   private readonly timeoutMs: number;
+  private readonly limiter: RateLimiter | undefined;
 
   constructor(conn: ClusterConnection, opts: TransportOptions = {}) {
+    if (opts.qps && opts.qps > 0) this.limiter = new RateLimiter(opts.qps, Math.max(1, opts.burst ?? 1));
     this.base = new URL(conn.server);
     this.basePath = this.base.pathname.replace(/\/+$/, '');
     const secure = this.base.protocol === 'https:';
@@ -92,6 +154,10 @@ export class Transport {
 
   /** One request, whole body buffered. Never rejects for an HTTP status; only for transport failures. */
   request(req: TransportRequest): Promise<RawResponse> {
+    return this.limiter ? this.limiter.wait().then(() => this.send(req)) : this.send(req);
+  }
+
+  private send(req: TransportRequest): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const r = this.mod.request(this.options(req, false), (res) => {
         const chunks: Buffer[] = [];
@@ -146,6 +212,7 @@ export class Transport {
   }
 
   close(): void {
+    this.limiter?.close();
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
     this.agent.destroy();

@@ -3,6 +3,7 @@
 // in well under a second, small snapshot count; compaction is the apiserver's job).
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newEtcdClient } from '../apiserver/storage/etcd-client.js';
@@ -15,6 +16,10 @@ export interface EtcdProcessOptions {
   /** Extra flags, appended last. */
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /** In its own process group, so a terminal's Ctrl-C reaches only the parent, which stops it in order. */
+  detached?: boolean;
+  /** SIGTERM when the parent dies, even by kill -9 (through util-linux setpriv, when present). */
+  dieWithParent?: boolean;
 }
 
 export interface EtcdProcess {
@@ -25,6 +30,8 @@ export interface EtcdProcess {
   /** Resolves when etcd exits, with its exit code or signal. */
   exited: Promise<string>;
 }
+
+const SETPRIV = '/usr/bin/setpriv';
 
 export function etcdArgs(o: EtcdProcessOptions): string[] {
   const endpoint = `http://127.0.0.1:${o.clientPort}`;
@@ -56,7 +63,10 @@ export function etcdArgs(o: EtcdProcessOptions): string[] {
 export async function startEtcdProcess(o: EtcdProcessOptions): Promise<EtcdProcess> {
   await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
   const endpoint = `http://127.0.0.1:${o.clientPort}`;
-  const child: ChildProcess = spawn(o.binary ?? '/usr/bin/etcd', etcdArgs(o), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const binary = o.binary ?? '/usr/bin/etcd';
+  // setpriv sets the parent-death signal and execs etcd: the same pid.
+  const [cmd, args] = o.dieWithParent && existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', binary, ...etcdArgs(o)]] : [binary, etcdArgs(o)];
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: o.detached ?? false });
   let tail = '';
   child.stderr?.on('data', (d: Buffer) => {
     tail = (tail + d.toString()).slice(-4000);

@@ -9,6 +9,7 @@ import { runProxy } from './proxy.js';
 import { runReset } from './reset.js';
 import { runKubelet } from './kubelet.js';
 import { runtimeCli } from '../runtime/cli.js';
+import { SUPERVISED_ENV } from './component-process.js';
 
 const USAGE = `usage: hyperkube <command> [flags]
 
@@ -37,7 +38,23 @@ const commands: Record<string, Command> = {
   reset: runReset,
 };
 
+/**
+ * A component run by `up --multi-process` has a pipe from `up` as stdin that is never
+ * written: when it ends, `up` is gone (even by kill -9), so this process stops as on SIGTERM.
+ */
+function stopWithSupervisor(): boolean {
+  if (process.env[SUPERVISED_ENV] !== '1') return false;
+  delete process.env[SUPERVISED_ENV];
+  process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+  process.stdin.on('error', () => process.kill(process.pid, 'SIGTERM'));
+  process.stdin.resume();
+  return true;
+}
+
+let supervised = false;
+
 async function main(argv: string[]): Promise<number> {
+  supervised = stopWithSupervisor();
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
@@ -54,9 +71,12 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     if (code !== undefined && code !== -1) process.exitCode = code;
+    // Stopped: exit now rather than wait on stdin or any handle a component left open.
+    if (supervised) process.exit();
   },
   (err) => {
     console.error(`hyperkube: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
+    if (supervised) process.exit();
   },
 );

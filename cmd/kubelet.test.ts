@@ -12,3 +12,16 @@ test('kubelet flags parse with defaults; unknown flags are refused', () => {
   assert.throws(() => parseKubeletFlags(['--nope', 'x']), /unknown flag --nope/);
   assert.throws(() => parseKubeletFlags(['--server']), /needs a value/);
 });
+
+test('--max-pods sets the pods capacity and must be a positive integer', () => {
+  assert.equal(parseKubeletFlags(['--max-pods=250']).maxPods, 250);
+  assert.equal(parseKubeletFlags([]).maxPods, undefined);
+  assert.throws(() => parseKubeletFlags(['--max-pods=0']), /positive integer/);
+  assert.throws(() => parseKubeletFlags(['--max-pods', 'many']), /positive integer/);
+});
+
+test('--kube-api-qps/--kube-api-burst/--event-qps/--event-burst are numbers >= 0', () => {
+  const o = parseKubeletFlags(['--kube-api-qps=20', '--kube-api-burst', '40', '--event-qps=0', '--event-burst=5']);
+  assert.deepEqual([o.kubeAPIQPS, o.kubeAPIBurst, o.eventRecordQPS, o.eventBurst], [20, 40, 0, 5]);
+  assert.throws(() => parseKubeletFlags(['--event-qps=-1']), />= 0/);
+});

@@ -23,6 +23,11 @@ const USAGE = `usage: kubelet [flags]
   --images-root DIR          image store (default /var/lib/tskube/images)
   --containers-dir DIR       container snapshots (default /var/lib/tskube/containers)
   --cgroup-root NAME         parent cgroup of pods (default tskube)
+  --max-pods N               most pods this node runs: its pods capacity, and admission refuses more (default 110)
+  --kube-api-qps N           API requests per second once a burst is spent (default 50; 0: no limit)
+  --kube-api-burst N         API requests at once (default 100)
+  --event-qps N              events per second once a burst is spent (default 50; 0: no limit)
+  --event-burst N            events at once (default 100)
 `;
 
 const FLAGS: Record<string, keyof KubeletOptions> = {
@@ -46,7 +51,14 @@ const FLAGS: Record<string, keyof KubeletOptions> = {
   'images-root': 'imagesRoot',
   'containers-dir': 'containersDir',
   'cgroup-root': 'cgroupRoot',
+  'max-pods': 'maxPods',
+  'kube-api-qps': 'kubeAPIQPS',
+  'kube-api-burst': 'kubeAPIBurst',
+  'event-qps': 'eventRecordQPS',
+  'event-burst': 'eventBurst',
 };
+
+const NUMERIC = new Set<keyof KubeletOptions>(['port', 'maxPods', 'kubeAPIQPS', 'kubeAPIBurst', 'eventRecordQPS', 'eventBurst']);
 
 /** Parse kubelet flags (--flag value or --flag=value). Throws on unknown flags. */
 export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boolean } {
@@ -62,7 +74,9 @@ export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boo
       value = argv[++i];
       if (value === undefined) throw new Error(`flag --${name} needs a value`);
     }
-    out[key] = key === 'port' ? Number(value) : key === 'serverToken' ? readFileSync(value, 'utf8').trim() : value;
+    if (key === 'maxPods' && !(Number.isInteger(Number(value)) && Number(value) > 0)) throw new Error(`--max-pods must be a positive integer, got ${JSON.stringify(value)}`);
+    if (NUMERIC.has(key) && key !== 'port' && !(Number(value) >= 0)) throw new Error(`--${name} must be a number >= 0, got ${JSON.stringify(value)}`);
+    out[key] = NUMERIC.has(key) ? Number(value) : key === 'serverToken' ? readFileSync(value, 'utf8').trim() : value;
   }
   return out as KubeletOptions;
 }

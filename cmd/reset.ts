@@ -25,6 +25,42 @@ const FLAGS = {
 } as const;
 
 export const UP_PID_FILE = 'up.pid';
+/** Written by `up --multi-process`: {"up": pid, "etcd": pid, "apiserver": pid, ...}. */
+export const PIDS_FILE = 'pids.json';
+
+/** Sends `sig`; false when there is no such process (any more). */
+const signal = (pid: number, sig: NodeJS.Signals | 0) => {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const alive = (pid: number) => signal(pid, 0);
+
+/**
+ * Children of an `up --multi-process` that did not stop them (it was killed): each pid
+ * still running tskube's etcd or hyperkube gets SIGTERM, then SIGKILL after 10 s.
+ */
+async function stopListedChildren(dataDir: string, say: (m: string) => void): Promise<void> {
+  let pids: Record<string, number>;
+  try {
+    pids = JSON.parse(await readFile(join(dataDir, PIDS_FILE), 'utf8')) as Record<string, number>;
+  } catch {
+    return;
+  }
+  const ours = async (pid: number) => /hyperkube|etcd/.test(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''));
+  const left: number[] = [];
+  for (const [name, pid] of Object.entries(pids)) {
+    if (name === 'up' || !Number.isInteger(pid) || pid <= 1 || !(await ours(pid))) continue;
+    if (!signal(pid, 'SIGTERM')) continue;
+    say(`stopping ${name} (pid ${pid})`);
+    left.push(pid);
+  }
+  for (let i = 0; i < 100 && left.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of left) signal(pid, 'SIGKILL');
+}
 
 async function stopUp(dataDir: string, say: (m: string) => void): Promise<void> {
   const pidFile = join(dataDir, UP_PID_FILE);
@@ -54,6 +90,7 @@ export async function runReset(argv: string[]): Promise<number> {
   const say = (m: string) => console.log(`reset: ${m}`);
   const dataDir = f['data-dir'];
   await stopUp(dataDir, say);
+  await stopListedChildren(dataDir, say);
 
   const images = await createImageService({ root: join(dataDir, 'images') });
   const runtime = new Runtime({ images, stateDir: f['state-dir'], containersDir: join(dataDir, 'containers'), cgroupRoot: f['cgroup-root'] });

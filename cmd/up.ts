@@ -15,6 +15,7 @@ import { startScheduler } from '../scheduler/scheduler.js';
 import { startProxy } from '../proxy/server.js';
 import { startKubelet } from '../kubelet/kubelet.js';
 import { parseFlags, untilSignal } from './flags.js';
+import { runUpProcesses } from './up-processes.js';
 
 const FLAGS = {
   'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the kubeconfig and the admin token live' },
@@ -25,6 +26,7 @@ const FLAGS = {
   'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: 'CIDR Service ClusterIPs come from' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
   'cluster-cidr': { type: 'string', default: '10.244.0.0/16', help: 'pod network of the cluster' },
+  'multi-process': { type: 'boolean', default: false, help: 'run etcd and each component as its own child process, restarted when it dies; pids in <data-dir>/pids.json' },
   disable: { type: 'string', default: '', help: 'comma-separated components not to run: scheduler, controller-manager, proxy, kubelet' },
   'hostname-override': { type: 'string', default: '', help: 'node name (default: the hostname)' },
   'pod-manifest-path': { type: 'string', default: '/etc/kubernetes/manifests', help: 'directory of static pod manifests the kubelet runs' },
@@ -37,6 +39,7 @@ const FLAGS = {
   'proxy-chain-prefix': { type: 'string', default: 'KUBE', help: 'prefix of the Service iptables chains (at most 7 characters)' },
   'service-device': { type: 'string', default: 'tkube-svc0', help: 'local device the Service CIDR is routed to' },
   'proxy-healthz-port': { type: 'string', default: '10256', help: "proxy's /healthz and /metrics on 127.0.0.1 (0: any free port)" },
+  'max-pods': { type: 'string', default: '110', help: "the kubelet's pods capacity: most pods this node runs" },
   'kubelet-port': { type: 'string', default: '10250', help: 'kubelet streaming server port (0: any free port); it answers only the apiserver' },
 } as const;
 
@@ -60,6 +63,26 @@ async function secretFile(path: string): Promise<string> {
   return t;
 }
 
+/** The admin token, the kubelet server's token and the apiserver's serving certificate, made on first start. */
+async function clusterSecrets(dataDir: string, host: string) {
+  const token = await adminToken(dataDir);
+  const pkiDir = join(dataDir, 'pki');
+  const serving = await ensureServingCert(pkiDir, 'apiserver', {
+    ips: [...new Set(['127.0.0.1', '10.96.0.1', ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])])],
+    dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+  });
+  const ca = await readFile(join(pkiDir, 'ca.crt'), 'utf8');
+  // The kubelet's streaming server answers only the apiserver, which holds this token.
+  const kubeletToken = await secretFile(join(dataDir, 'kubelet-token'));
+  return { token, serving, ca, kubeletToken };
+}
+
+function disabledComponents(spec: string): Set<string> {
+  const disabled = new Set(spec.split(',').map((c) => c.trim()).filter(Boolean));
+  for (const c of disabled) if (!COMPONENTS.includes(c)) throw new Error(`--disable: unknown component "${c}" (one of ${COMPONENTS.join(', ')})`);
+  return disabled;
+}
+
 export async function runUp(argv: string[]): Promise<number> {
   const parsed = parseFlags('up', FLAGS, argv);
   if (!parsed) return 0;
@@ -71,6 +94,23 @@ export async function runUp(argv: string[]): Promise<number> {
   const pidFile = join(dataDir, UP_PID_FILE);
   await writeFile(pidFile, `${process.pid}\n`);
   const step = (m: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(2)}s] ${m}`);
+  if (f['multi-process']) {
+    const disabled = disabledComponents(f.disable);
+    const secrets = await clusterSecrets(dataDir, f['bind-address']);
+    const code = await runUpProcesses({
+      flags: f,
+      dataDir,
+      disabled,
+      adminTokenFile: join(dataDir, 'admin-token'),
+      kubeletTokenFile: join(dataDir, 'kubelet-token'),
+      serving: secrets.serving,
+      ca: secrets.ca,
+      token: secrets.token,
+      step,
+    });
+    await rm(pidFile, { force: true });
+    return code;
+  }
 
   const etcd = await startEtcdProcess({
     dataDir: join(dataDir, 'etcd'),
@@ -83,16 +123,8 @@ export async function runUp(argv: string[]): Promise<number> {
     for (const s of stops.reverse()) await s().catch((e) => console.error(`stop: ${(e as Error).message}`));
   };
   try {
-    const token = await adminToken(dataDir);
-    const pkiDir = join(dataDir, 'pki');
     const host = f['bind-address'];
-    const serving = await ensureServingCert(pkiDir, 'apiserver', {
-      ips: [...new Set(['127.0.0.1', '10.96.0.1', ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])])],
-      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
-    });
-    const ca = await readFile(join(pkiDir, 'ca.crt'), 'utf8');
-    // The kubelet's streaming server answers only the apiserver, which holds this token.
-    const kubeletToken = await secretFile(join(dataDir, 'kubelet-token'));
+    const { token, serving, ca, kubeletToken } = await clusterSecrets(dataDir, host);
     const apiserver = await startApiServer({
       tls: { cert: serving.cert, key: serving.key },
       kubeletToken,
@@ -108,8 +140,9 @@ export async function runUp(argv: string[]): Promise<number> {
     step(`apiserver ready on ${apiserver.url}`);
     const kubeconfig = join(dataDir, 'kubeconfig');
     await writeKubeconfig(kubeconfig, { server: apiserver.url, token, ca });
-    const disabled = new Set(f.disable.split(',').map((c) => c.trim()).filter(Boolean));
-    for (const c of disabled) if (!COMPONENTS.includes(c)) throw new Error(`--disable: unknown component "${c}" (one of ${COMPONENTS.join(', ')})`);
+    const maxPods = Number(f['max-pods']);
+    if (!Number.isInteger(maxPods) || maxPods < 1) throw new Error(`--max-pods must be a positive integer, got ${JSON.stringify(f['max-pods'])}`);
+    const disabled = disabledComponents(f.disable);
     // Every component reaches the cluster only through the apiserver, with the admin credentials.
     const client = new RestClient({ server: apiserver.url, token, ca: Buffer.from(ca) });
     stops.push(async () => client.close());
@@ -138,6 +171,7 @@ export async function runUp(argv: string[]): Promise<number> {
         imagesRoot: join(dataDir, 'images'),
         containersDir: join(dataDir, 'containers'),
         port: Number(f['kubelet-port']),
+        maxPods,
         // Reached by the apiserver at the node's InternalIP; every request needs the token.
         address: '0.0.0.0',
         serverToken: kubeletToken,

@@ -32,6 +32,24 @@ describe('event recorder and TTL cleaner', { timeout: 60_000 }, () => {
     assert.equal(evs.find((e) => e.reason === 'Pulled')!.count, 1);
   });
 
+  it('combines similar events past 10 messages and drops them past a burst of 25, per object and reason', async () => {
+    const { client, ns } = env;
+    const rc = await client.replicationControllers(ns).create({ metadata: { name: 'spammy' }, spec: { replicas: 0, selector: { app: 'spammy' }, template: { metadata: { labels: { app: 'spammy' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } } });
+    const rec = new EventRecorder(client, { component: 'replication-controller' });
+    for (let i = 0; i < 200; i++) rec.event(rc, 'Normal', 'SuccessfulCreate', `Created pod: spammy-${i}`);
+    rec.event(rc, 'Normal', 'SuccessfulDelete', 'Deleted pod: spammy-0');
+    await rec.flush();
+    const evs = (await client.events(ns).list()).items.filter((e) => e.involvedObject.uid === rc.metadata?.uid);
+    const created = evs.filter((e) => e.reason === 'SuccessfulCreate');
+    // 9 single events, then one combined Event counting the next 16; the other 175 dropped.
+    assert.equal(created.length, 10);
+    assert.deepEqual(created.filter((e) => e.count === 1 && !e.message?.startsWith('(combined')).map((e) => e.message).sort(), Array.from({ length: 9 }, (_, i) => `Created pod: spammy-${i}`).sort());
+    const combined = created.find((e) => e.message?.startsWith('(combined from similar events): '));
+    assert.equal(combined?.count, 16);
+    assert.equal(combined?.message, '(combined from similar events): Created pod: spammy-24');
+    assert.equal(evs.filter((e) => e.reason === 'SuccessfulDelete').length, 1, 'another reason has its own bucket');
+  });
+
   it('the TTL cleaner deletes events older than the TTL only', async () => {
     const { client, ns } = env;
     const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');

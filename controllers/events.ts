@@ -1,7 +1,11 @@
 // EventRecorder: how components report what they did as core/v1 Events, with
 // client-go's EventCorrelator de-duplication — an event whose involved object,
 // type, reason, message and source equal an earlier one becomes a PATCH of that
-// Event's count and lastTimestamp instead of a new object. Events are sent in
+// Event's count and lastTimestamp instead of a new object; from the 10th event that
+// differs only by message (same object, type, reason) within 10 minutes, one
+// "(combined from similar events)" Event counts them all; and a token bucket per
+// source, object, type and reason (burst 25, one more every 5 minutes) drops the
+// rest, so a controller creating 200 pods writes 25 events, not 200. Events are sent in
 // the background (a recorder never blocks its caller) with bounded concurrency.
 // Also here: the TTL cleaner that deletes Events older than an hour.
 
@@ -19,6 +23,14 @@ export interface EventRecorderOptions {
   concurrency?: number;
   /** Correlation cache size (client-go: 4096). */
   cacheSize?: number;
+  /** Spam filter: events per source+object+type+reason at once (client-go: 25)... */
+  spamBurst?: number;
+  /** ...and the refill rate afterwards (client-go: one per 5 minutes). */
+  spamQps?: number;
+  /** Distinct messages of one source+object+type+reason before they are combined (client-go: 10)... */
+  aggregateMaxEvents?: number;
+  /** ...within this window (client-go: 10 minutes). */
+  aggregateIntervalMs?: number;
   log?: (m: string) => void;
 }
 
@@ -49,8 +61,22 @@ export function objectReference(obj: InvolvedObject): ObjectReference {
   };
 }
 
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+interface Similar {
+  messages: Set<string>;
+  at: number;
+}
+
+export const COMBINED_PREFIX = '(combined from similar events): ';
+
 export class EventRecorder {
   private readonly seen = new Map<string, Seen>();
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly similar = new Map<string, Similar>();
   /** The last send per correlation key: sends of one key run in order, so counts never go backwards. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly pending: (() => Promise<void>)[] = [];
@@ -67,7 +93,11 @@ export class EventRecorder {
   event(obj: InvolvedObject, type: EventType, reason: string, message: string): void {
     if (this.closed) return;
     const ref = objectReference(obj);
-    const key = this.correlationKey(ref, type, reason, message);
+    const similarKey = JSON.stringify([this.opts.component, this.opts.host ?? '', ref.kind, ref.namespace, ref.name, ref.uid, ref.apiVersion, type, reason]);
+    if (!this.allow(similarKey)) return;
+    // Past the limit of distinct messages, every one of them counts on one combined Event.
+    if (this.combine(similarKey, message)) message = `${COMBINED_PREFIX}${message}`;
+    const key = message.startsWith(COMBINED_PREFIX) ? `${similarKey}/combined` : this.correlationKey(ref, type, reason, message);
     const prev = this.chains.get(key);
     const job = async () => {
       await prev;
@@ -116,6 +146,43 @@ export class EventRecorder {
     }
   }
 
+  /** The spam filter: a token bucket per source, object, type and reason. */
+  private allow(key: string): boolean {
+    const burst = this.opts.spamBurst ?? 25;
+    const qps = this.opts.spamQps ?? 1 / 300;
+    const now = Date.now();
+    let b = this.buckets.get(key);
+    if (b) {
+      b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * qps);
+      b.at = now;
+      this.buckets.delete(key); // re-inserted below: the Map's order is least recently used first
+    } else b = { tokens: burst, at: now };
+    this.buckets.set(key, b);
+    this.bound(this.buckets);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  /** The aggregator: true once this message is one of too many similar ones in the window. */
+  private combine(key: string, message: string): boolean {
+    const max = this.opts.aggregateMaxEvents ?? 10;
+    const now = Date.now();
+    let e = this.similar.get(key);
+    if (!e || now - e.at > (this.opts.aggregateIntervalMs ?? 600_000)) e = { messages: new Set(), at: now };
+    this.similar.delete(key);
+    this.similar.set(key, e);
+    this.bound(this.similar);
+    e.at = now;
+    e.messages.add(message);
+    return e.messages.size >= max;
+  }
+
+  private bound(m: Map<string, unknown>): void {
+    const max = this.opts.cacheSize ?? 4096;
+    while (m.size > max) m.delete(m.keys().next().value as string);
+  }
+
   private correlationKey(ref: ObjectReference, type: string, reason: string, message: string): string {
     return JSON.stringify([this.opts.component, this.opts.host ?? '', ref.kind, ref.namespace, ref.name, ref.uid, ref.apiVersion, type, reason, message]);
   }
@@ -128,7 +195,8 @@ export class EventRecorder {
     if (prior) {
       prior.count++;
       try {
-        await events.patch(prior.name, { count: prior.count, lastTimestamp: now }, 'merge');
+        // A combined Event shows the latest of the messages it counts.
+        await events.patch(prior.name, { count: prior.count, lastTimestamp: now, ...(message.startsWith(COMBINED_PREFIX) ? { message } : {}) }, 'merge');
         return;
       } catch (err) {
         if (!isNotFound(err)) throw err;

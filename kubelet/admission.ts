@@ -38,7 +38,10 @@ export function nodeAllocatable(): Resources {
 }
 
 /** undefined when the pod fits beside the admitted ones; else the reason and message. */
-export function admit(pod: Pod, admitted: Pod[], alloc: Resources): { reason: string; message: string } | undefined {
+export function admit(pod: Pod, admitted: Pod[], alloc: Resources, maxPods = Infinity): { reason: string; message: string } | undefined {
+  if (admitted.length + 1 > maxPods) {
+    return { reason: 'OutOfpods', message: `Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: ${admitted.length}, capacity: ${maxPods}` };
+  }
   const want = podRequests(pod);
   const used = { milliCPU: 0, memory: 0 };
   for (const p of admitted) {

@@ -65,6 +65,12 @@ export interface KubeletOptions {
   backoffMaxMs?: number;
   staticPollMs?: number;
   maxPods?: number;
+  /** Client-side limits of the kubelet's API calls (Kubernetes' --kube-api-qps 50, --kube-api-burst 100; 0: none). */
+  kubeAPIQPS?: number;
+  kubeAPIBurst?: number;
+  /** The same for the events it records (--event-qps 50, --event-burst 100; 0: none). */
+  eventRecordQPS?: number;
+  eventBurst?: number;
   log?: (m: string) => void;
 }
 
@@ -88,14 +94,20 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const stateDir = opts.stateDir ?? '/run/tskube';
   mkdirSync(rootDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  const client = opts.client ?? (opts.server ? new RestClient(opts.server) : RestClient.fromKubeconfig(opts.kubeconfig ? { path: opts.kubeconfig } : {}));
+  const base = opts.client ?? (opts.server ? new RestClient(opts.server) : RestClient.fromKubeconfig(opts.kubeconfig ? { path: opts.kubeconfig } : {}));
+  // As Kubernetes' kubelet: pod status writes and events each go through a rate-limited client, so
+  // a burst of pods on the node does not crowd out the control plane binding them; the node's
+  // heartbeats (status, lease) use the unlimited one, so they are never queued behind a burst.
+  const limited = (qps: number, burst: number) => (qps > 0 ? new RestClient(base.connection, { qps, burst }) : base);
+  const client = limited(opts.kubeAPIQPS ?? 50, opts.kubeAPIBurst ?? 100);
+  const eventClient = limited(opts.eventRecordQPS ?? 50, opts.eventBurst ?? 100);
   const images = opts.images ?? (await createImageService({ root: opts.imagesRoot ?? '/var/lib/tskube/images' }));
   const network = opts.runtime ? opts.network : (opts.network ?? createPodNetwork({ podCIDR: opts.podCIDR ?? '10.244.0.0/24', bridgeName: opts.bridgeName ?? 'cbr0', stateDir: `${stateDir}/network`, ...(opts.chainPrefix ? { chainPrefix: opts.chainPrefix } : {}) }));
   const runtime = opts.runtime ?? new Runtime({ images, ...(network ? { network } : {}), stateDir, containersDir: opts.containersDir ?? '/var/lib/tskube/containers', cgroupRoot: opts.cgroupRoot ?? 'tskube' });
   const metrics = createMetrics();
-  const events = new EventRecorder(client, { component: 'kubelet', host: nodeName });
+  const events = new EventRecorder(eventClient, { component: 'kubelet', host: nodeName });
 
-  const nodeStatus = new NodeStatusManager(client, {
+  const nodeStatus = new NodeStatusManager(base, {
     nodeName,
     ...(opts.podCIDR ? { podCIDR: opts.podCIDR } : {}),
     rootDir,
@@ -118,6 +130,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
 
   const workers = new Map<string, PodWorker>();
   const alloc = nodeAllocatable();
+  const maxPods = opts.maxPods ?? 110;
   const index = new RuntimeIndex();
   await index.refresh(runtime);
   const staticPods = new Map<string, Pod>();
@@ -169,7 +182,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       // Admission, for pods not yet running here (a restarted kubelet re-adopts without asking again).
       const adopted = index.containerIds(uid).length > 0 || index.sandboxIds(uid).length > 0;
       const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-      const refusal = !adopted && !finished && !pod.metadata?.deletionTimestamp ? admit(pod, [...workers.values()].filter((w) => w.active).map((w) => w.pod), alloc) : undefined;
+      const refusal = !adopted && !finished && !pod.metadata?.deletionTimestamp ? admit(pod, [...workers.values()].filter((w) => w.active && !w.removedFromSource).map((w) => w.pod), alloc, maxPods) : undefined;
       workers.set(uid, nw);
       if (refusal) nw.reject(refusal.reason, refusal.message);
       else nw.kick();
@@ -388,7 +401,9 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       for (const w of workers.values()) w.detach();
       await Promise.all([...workers.values()].map((w) => w.idle()));
       await server?.close();
-      await events.close().catch(() => undefined);
+      // Events still waiting on the rate limit are not worth holding up a stop for long.
+      await Promise.race([events.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      for (const c of new Set([client, eventClient])) if (c !== base) c.close();
     },
   };
 }

@@ -7,13 +7,20 @@
 // - /portForward/<ns>/<pod>?ports=p1,p2 with portforward.k8s.io: per port i,
 //   channel 2i carries data and 2i+1 errors; the server opens each channel
 //   with the port number as two little-endian bytes.
+// - /portForward/<ns>/<pod> as kubectl port-forward uses it: SPDY/3.1 streams, on a
+//   plain `Upgrade: SPDY/3.1` connection or tunnelled in WebSocket binary messages
+//   (subprotocol SPDY/3.1+portforward.k8s.io); see portforward-spdy.ts.
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import type { Pod } from '../api/core.js';
 import type { RuntimeService, StreamSession } from '../runtime/cri.js';
+import type { SpdySession } from './spdy/session.js';
+import { PORT_FORWARD_PROTOCOL, servePortForwardSpdy, SPDY_TUNNEL_PREFIX, type PortForwardTarget } from './portforward-spdy.js';
 
 const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+const SPDY_TUNNEL_PROTOCOL = SPDY_TUNNEL_PREFIX + PORT_FORWARD_PROTOCOL;
 const PF_PROTOCOLS = ['portforward.k8s.io', 'v4.channel.k8s.io'];
 
 export interface StreamingDeps {
@@ -133,10 +140,33 @@ async function servePortForward(ws: WebSocket, rt: RuntimeService, sandboxId: st
   await Promise.all(opened);
 }
 
+function headerList(req: IncomingMessage, name: string): string[] {
+  const v = req.headers[name];
+  return (Array.isArray(v) ? v : v ? [v] : []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+}
+
+function isWebSocket(req: IncomingMessage): boolean {
+  return (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
+/** kubectl port-forward: a plain SPDY upgrade, or a WebSocket offering the SPDY tunnel. */
+function wantsSpdy(req: IncomingMessage): boolean {
+  if (isWebSocket(req)) return headerList(req, 'sec-websocket-protocol').includes(SPDY_TUNNEL_PROTOCOL);
+  return /^spdy\/3\.1$/i.test(req.headers.upgrade ?? '');
+}
+
 /** The upgrade handler for the kubelet server. Returns false when the path is not a streaming one. */
 export function streamingUpgrade(d: StreamingDeps): { handle: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean; close(): void } {
   const execWss = new WebSocketServer({ noServer: true, handleProtocols: (p) => EXEC_PROTOCOLS.find((x) => p.has(x)) ?? false });
   const pfWss = new WebSocketServer({ noServer: true, handleProtocols: (p) => PF_PROTOCOLS.find((x) => p.has(x)) ?? false });
+  const tunnelWss = new WebSocketServer({ noServer: true });
+  tunnelWss.on('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${SPDY_TUNNEL_PROTOCOL}`));
+  // Upgraded sockets are no longer the HTTP server's: close() ends the SPDY sessions itself.
+  const spdySessions = new Set<SpdySession>();
+  const track = (s: SpdySession) => {
+    spdySessions.add(s);
+    s.once('close', () => spdySessions.delete(s));
+  };
   const reject = (socket: Duplex, code: number, msg: string) => {
     socket.end(`HTTP/1.1 ${code} ${code === 404 ? 'Not Found' : 'Bad Request'}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(msg)}\r\n\r\n${msg}`);
   };
@@ -151,6 +181,28 @@ export function streamingUpgrade(d: StreamingDeps): { handle: (req: IncomingMess
       return true;
     }
     const q = url.searchParams;
+    if (kind === 'portForward' && wantsSpdy(req)) {
+      void d.readySandbox(pod).then((sb) => {
+        if (!sb) return reject(socket, 400, 'pod sandbox is not ready');
+        const target: PortForwardTarget = { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, uid: pod.metadata.uid ?? '', dial: (port) => d.runtime.portForward(sb, port) };
+        if (isWebSocket(req)) {
+          // `/` is not a token character, so ws refuses this subprotocol in a request; it is
+          // chosen already (wantsSpdy), and tunnelWss names it in the response instead.
+          delete req.headers['sec-websocket-protocol'];
+          tunnelWss.handleUpgrade(req, socket, head, (ws) => track(servePortForwardSpdy(createWebSocketStream(ws), target)));
+          return;
+        }
+        const offered = headerList(req, 'x-stream-protocol-version');
+        if (offered.length && !offered.includes(PORT_FORWARD_PROTOCOL)) {
+          return void socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nunable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server accepts ["${PORT_FORWARD_PROTOCOL}"]`);
+        }
+        (socket as Socket).setNoDelay?.(true);
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`);
+        if (head.length) socket.unshift(head);
+        track(servePortForwardSpdy(socket, target));
+      });
+      return true;
+    }
     if (kind === 'portForward') {
       const ports = [...q.getAll('ports'), ...q.getAll('port')].flatMap((s) => s.split(',')).filter(Boolean).map(Number);
       if (!ports.length || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
@@ -180,7 +232,8 @@ export function streamingUpgrade(d: StreamingDeps): { handle: (req: IncomingMess
   return {
     handle,
     close() {
-      for (const w of [...execWss.clients, ...pfWss.clients]) w.terminate();
+      for (const s of [...spdySessions]) s.close();
+      for (const w of [...execWss.clients, ...pfWss.clients, ...tunnelWss.clients]) w.terminate();
     },
   };
 }

@@ -13,7 +13,7 @@ test('v2: create, join, freeze/thaw, stats, remove', { skip: !existsSync(`${root
   const rel = `tkt${Math.random().toString(36).slice(2, 6)}/pod/c1`;
   const child = spawn('sleep', ['100'], { stdio: 'ignore' });
   try {
-    cg.create(rel, { memoryLimitBytes: root === '/sys/fs/cgroup' ? 64 << 20 : undefined });
+    await cg.create(rel, { memoryLimitBytes: root === '/sys/fs/cgroup' ? 64 << 20 : undefined });
     assert.ok(cg.exists(rel));
     const [procs] = cg.procsFiles(rel);
     await import('node:fs').then((fs) => fs.writeFileSync(procs, String(child.pid)));

@@ -2,6 +2,7 @@
 // this machine's hybrid layout) and v2 (unified). Paths handed around are
 // relative ("tskube/pod<uid>/<cid>"); each driver maps them to its mounts.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinuxResources } from './cri.js';
 
@@ -18,7 +19,8 @@ export interface CgroupStats {
 export interface CgroupDriver {
   readonly version: 1 | 2;
   /** Creates the cgroup (and its parents) and applies the resources. */
-  create(rel: string, res?: LinuxResources): void;
+  /** Async: cgroupfs mkdirs take the kernel a while, and a pod start makes a dozen (off the event loop). */
+  create(rel: string, res?: LinuxResources): Promise<void>;
   /**
    * Restricts device access to runc's default allow-list (v1 devices cgroup). Returns false where
    * the hierarchy cannot do it (v2 needs an eBPF program; the shim's nodev mounts cover that case).
@@ -143,8 +145,8 @@ export class CgroupV1 implements CgroupDriver {
     return [...new Set(Object.values(this.dirs))];
   }
 
-  create(rel: string, res?: LinuxResources): void {
-    for (const h of this.hierarchies()) mkdirSync(join(h, rel), { recursive: true });
+  async create(rel: string, res?: LinuxResources): Promise<void> {
+    await Promise.all(this.hierarchies().map((h) => mkdir(join(h, rel), { recursive: true })));
     if (res) this.update(rel, res);
   }
 
@@ -215,16 +217,16 @@ export class CgroupV2 implements CgroupDriver {
   readonly version = 2 as const;
   constructor(private readonly root = '/sys/fs/cgroup') {}
 
-  create(rel: string, res?: LinuxResources): void {
+  async create(rel: string, res?: LinuxResources): Promise<void> {
     // Enable controllers down the path; the leaf itself only holds processes.
     const parts = rel.split('/').filter(Boolean);
     let dir = this.root;
     for (const p of parts) {
-      const avail = readFileSync(join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+      const avail = (await readFile(join(dir, 'cgroup.controllers'), 'utf8')).trim().split(/\s+/);
       const want = ['cpu', 'memory', 'pids'].filter((c) => avail.includes(c)).map((c) => `+${c}`).join(' ');
       if (want) tryWrite(join(dir, 'cgroup.subtree_control'), want);
       dir = join(dir, p);
-      mkdirSync(dir, { recursive: true });
+      await mkdir(dir, { recursive: true });
     }
     if (res) this.update(rel, res);
   }

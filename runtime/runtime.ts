@@ -2,9 +2,10 @@
 // cgroups, behind the CRI-shaped RuntimeService. All state is on disk (see
 // state.ts); the processes are owned by tskube-shim daemons, so any number
 // of runtime instances (and restarts of Node) see the same truth.
-import { execFile } from 'node:child_process';
+import { spawnCaptured } from './spawner.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type {
@@ -33,7 +34,7 @@ import { detectCgroupDriver, type CgroupDriver } from './cgroups.js';
 import { resolveProcess } from './command.js';
 import { hostsFile, resolvConf } from './pod-files.js';
 import { cmdlineHas, inCgroup, isAlive, readKV, signal } from './proc.js';
-import { writeShimConfig, type ShimConfig } from './shim-config.js';
+import { saveShimConfig, writeShimConfig, type ShimConfig } from './shim-config.js';
 import { ensureShim } from './shim-binary.js';
 import { ensureDir, listIds, readJson, removeDir, writeJsonAtomic, type ContainerRecord, type ProcessSpec, type SandboxRecord } from './state.js';
 import { attachSession, execSession, execSync, portForwardStream } from './streams.js';
@@ -84,14 +85,12 @@ function matchLabels(labels: Record<string, string> | undefined, sel: Record<str
 }
 
 /** Runs the shim in a launch mode; resolves with the pid it reports ("ok <pid>"). */
-function launch(shim: string, mode: 'start' | 'pause', conf: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    execFile(shim, [mode, conf], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const line = stdout.trim();
-      if (line.startsWith('ok ')) return resolve(Number(line.slice(3)));
-      reject(new Error(line.startsWith('err ') ? line.slice(4) : `tskube-shim ${mode} failed: ${stderr.trim() || err?.message}`));
-    });
-  });
+async function launch(shim: string, mode: 'start' | 'pause', conf: string): Promise<number> {
+  // The launcher exits once the daemonized shim reports; through the spawn helper (see spawner.ts).
+  const { error, stdout, stderr } = await spawnCaptured(shim, [mode, conf], { timeoutMs: 60_000 });
+  const line = stdout.trim();
+  if (line.startsWith('ok ')) return Number(line.slice(3));
+  throw new Error(line.startsWith('err ') ? line.slice(4) : `tskube-shim ${mode} failed: ${stderr.trim() || error?.message}`);
 }
 
 export class Runtime implements RuntimeService {
@@ -173,15 +172,17 @@ export class Runtime implements RuntimeService {
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const shim = await this.shim();
     const id = newId();
-    const dir = ensureDir(this.sbDir(id));
+    // Async mkdirs and writes on the start path: many pods start at once and share this event loop.
+    const dir = this.sbDir(id);
+    await mkdir(dir, { recursive: true });
     const hostNetwork = !!config.hostNetwork;
     const hostname = config.hostname || config.metadata.name;
     const cgroup = `${this.cgroupRoot}/${config.cgroupParent ?? `pod${config.metadata.uid}`}`;
     let pausePid = 0;
     let networkUp = false;
     try {
-      this.cgroups.create(cgroup, config.resources);
-      this.cgroups.create(`${cgroup}/pause-${id.slice(0, 12)}`);
+      await this.cgroups.create(cgroup, config.resources);
+      await this.cgroups.create(`${cgroup}/pause-${id.slice(0, 12)}`);
       const conf: ShimConfig = [
         ['new_net', hostNetwork ? 0 : 1],
         ['new_ipc', config.hostIPC ? 0 : 1],
@@ -190,7 +191,7 @@ export class Runtime implements RuntimeService {
         ['started', join(dir, 'started')],
         ...this.cgroups.procsFiles(`${cgroup}/pause-${id.slice(0, 12)}`).map((f): [string, string] => ['cgroup', f]),
       ];
-      writeShimConfig(join(dir, 'pause.conf'), conf);
+      await saveShimConfig(join(dir, 'pause.conf'), conf);
       pausePid = await launch(shim, 'pause', join(dir, 'pause.conf'));
       let network = { ip: '', gateway: '', prefixLength: 0 };
       if (!hostNetwork && this.network) {
@@ -295,10 +296,11 @@ export class Runtime implements RuntimeService {
     const sbConfig = sandboxConfig ?? sb.config;
     const image = await this.images.resolve(config.image);
     const id = newId();
-    const dir = ensureDir(this.ctDir(id));
+    const dir = this.ctDir(id);
+    await mkdir(dir, { recursive: true });
     const rootDir = join(this.containersDir, id);
     try {
-      for (const d of ['rootfs', 'upper', 'work']) ensureDir(join(rootDir, d));
+      await Promise.all(['rootfs', 'upper', 'work'].map((d) => mkdir(join(rootDir, d), { recursive: true })));
       const sc = config.securityContext ?? {};
       const privileged = !!sc.privileged;
       const hostname = sbConfig.hostNetwork ? undefined : sbConfig.hostname || sbConfig.metadata.name;
@@ -321,11 +323,11 @@ export class Runtime implements RuntimeService {
       let logPath = config.logPath ?? '';
       if (logPath && !isAbsolute(logPath)) logPath = join(sbConfig.logDirectory ?? sb.config.logDirectory ?? '/var/log/pods', logPath);
       const cgroup = `${sb.cgroup}/${id.slice(0, 32)}`;
-      this.cgroups.create(cgroup, config.resources);
+      await this.cgroups.create(cgroup, config.resources);
       const devicesRestricted = !privileged && this.cgroups.restrictDevices(cgroup);
       const rec: ContainerRecord = { id, sandboxId: podSandboxId, config, createdAt: Date.now(), imageRef: image.id, logPath, cgroup, process: spec, rootDir };
       // Without a devices cgroup (v2), /dev is made read-only so no device node can be created where it could be opened.
-      writeShimConfig(join(dir, 'shim.conf'), [...this.shimConfig(rec, sb, image.layers), ['dev_ro', !privileged && !devicesRestricted ? 1 : 0]]);
+      await saveShimConfig(join(dir, 'shim.conf'), [...this.shimConfig(rec, sb, image.layers), ['dev_ro', !privileged && !devicesRestricted ? 1 : 0]]);
       writeJsonAtomic(join(dir, 'container.json'), rec);
       return id;
     } catch (e) {

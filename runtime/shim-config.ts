@@ -1,6 +1,7 @@
 // The shim's config file format: one "key value" per line, keys may repeat
 // (arrays), values escape "\" as "\\" and newline as "\n".
 import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 
 export type ShimConfig = [key: string, value: string | number][];
 
@@ -15,4 +16,9 @@ export function encodeShimConfig(entries: ShimConfig): string {
 
 export function writeShimConfig(path: string, entries: ShimConfig): void {
   writeFileSync(path, encodeShimConfig(entries), { mode: 0o600 });
+}
+
+/** The same off the event loop, for the pod start path (many at once in a burst). */
+export async function saveShimConfig(path: string, entries: ShimConfig): Promise<void> {
+  await writeFile(path, encodeShimConfig(entries), { mode: 0o600 });
 }

@@ -136,11 +136,42 @@ export function portForwardStream(shim: string, netnsPath: string, port: number)
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('error', reject);
     child.once('spawn', () => {
-      const d = Duplex.from({ readable: child.stdout, writable: child.stdin });
+      // Not Duplex.from: the shim exits as soon as the pod closes the connection, and its
+      // stdin closing then must not tear down output still on its way. The readable side
+      // ends at the exit — as an error if the shim failed (it says a refused connection
+      // only by its exit code); writes after the exit are dropped, as on a closed socket.
+      // Once that output has been read the stream closes, even if never ended by the writer.
+      const stdin = child.stdin;
+      const stdout = child.stdout;
+      stdin.on('error', () => {});
+      const d = new Duplex({
+        read() {
+          stdout.resume();
+        },
+        write(chunk: Buffer, _enc, cb) {
+          if (stdin.destroyed || stdin.writableEnded) return cb();
+          stdin.write(chunk, () => cb());
+        },
+        final(cb) {
+          stdin.end();
+          cb();
+        },
+        destroy(e, cb) {
+          child.kill('SIGKILL');
+          cb(e);
+        },
+      });
+      stdout.on('data', (b: Buffer) => {
+        if (!d.push(b)) stdout.pause();
+      });
       child.on('close', (code) => {
         if (code) d.destroy(new Error(err.trim() || `port-forward to ${port} failed (exit ${code})`));
+        else {
+          // Output all delivered, and nothing can be written any more: done.
+          d.push(null);
+          d.once('end', () => d.destroy());
+        }
       });
-      d.on('close', () => child.kill('SIGKILL'));
       resolve(d);
     });
   });

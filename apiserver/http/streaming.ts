@@ -61,7 +61,9 @@ export async function proxyLog(reg: Registries, req: Request, res: Response, nam
 export async function proxyUpgrade(reg: Registries, req: http.IncomingMessage, socket: Duplex, head: Buffer, namespace: string, name: string, sub: StreamingSubresource, token?: string): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const t = await kubeletTarget(reg, namespace, name, sub, url.searchParams);
-  const upstream = net.connect(t.port, t.host);
+  // Streams carry small interactive frames (keystrokes, SPDY control frames): no Nagle delay.
+  const upstream = net.connect({ port: t.port, host: t.host, noDelay: true });
+  (socket as net.Socket).setNoDelay?.(true);
   await new Promise<void>((resolve, reject) => {
     upstream.once('connect', resolve);
     upstream.once('error', (err) => reject(new ApiError(502, 'InternalError', `error dialing the kubelet on ${t.host}:${t.port}: ${err.message}`)));

@@ -1,5 +1,5 @@
 // Running the networking tools (ip, iptables, nsenter) with clear errors.
-import { execFile } from 'node:child_process';
+import { spawnCaptured } from '../spawner.js';
 
 export class CommandError extends Error {
   constructor(readonly cmd: string, readonly args: string[], readonly code: number | null, readonly stderr: string) {
@@ -8,18 +8,11 @@ export class CommandError extends Error {
   }
 }
 
-export function run(cmd: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        const code = typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
-        reject(new CommandError(cmd, args, code, String(stderr) || err.message));
-      } else resolve(String(stdout));
-    });
-    // EPIPE when the command exits before reading everything; its exit status reports that.
-    child.stdin!.on('error', () => {});
-    if (input !== undefined) child.stdin!.end(input);
-  });
+export async function run(cmd: string, args: string[], input?: string): Promise<string> {
+  // Through the spawn helper: a pod start runs several of these, and forking from a big process is slow.
+  const r = await spawnCaptured(cmd, args, { maxBuffer: 64 << 20, ...(input !== undefined ? { input } : {}) });
+  if (r.error) throw new CommandError(cmd, args, typeof r.error.code === 'number' ? r.error.code : null, r.stderr || r.error.message);
+  return r.stdout;
 }
 
 /** Runs a command and reports only whether it exited 0 (for `iptables -C` style checks). */

@@ -52,3 +52,13 @@ test('exhaustion, release and round-robin reuse', async () => {
   // Continues after the last reserved address (.3), so .5 comes before .2.
   assert.equal(await ipam.allocate('next'), '10.244.10.5');
 });
+
+test('release with the known address frees only that owner’s; a wrong hint falls back to a scan', async () => {
+  const ipam = new IPAM('10.244.11.0/24', join(work, 'hint'));
+  const [x, y] = [await ipam.allocate('x'), await ipam.allocate('y')];
+  await ipam.release('x', y); // wrong hint: y's address is kept, x's found by scanning
+  assert.deepEqual([...(await ipam.allocations())], [[y, 'y']]);
+  await ipam.release('y', y);
+  assert.equal((await ipam.allocations()).size, 0);
+  assert.notEqual(x, y);
+});

@@ -64,8 +64,15 @@ export class IPAM {
     return undefined;
   }
 
-  /** Releases every address the owner holds. */
-  async release(owner: string): Promise<void> {
+  /** Releases every address the owner holds; `ip`: where it is known to be (one read, not one per address). */
+  async release(owner: string, ip?: string): Promise<void> {
+    if (ip && /^\d+\.\d+\.\d+\.\d+$/.test(ip)) {
+      const held = (await readFile(join(this.dir, ip), 'utf8').catch(() => '')).trim();
+      if (held === owner) {
+        await rm(join(this.dir, ip), { force: true });
+        return;
+      }
+    }
     for (const [ip, o] of await this.allocations()) {
       if (o === owner) await rm(join(this.dir, ip), { force: true });
     }

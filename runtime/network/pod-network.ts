@@ -121,7 +121,8 @@ class BridgePodNetwork implements PodNetwork {
     return this.lock.run(async () => {
       const existing = await this.readState(req.sandboxId);
       if (existing) return this.result(existing);
-      for (const other of await this.allStates()) {
+      // Reading every pod's state is only needed to check host ports (it made each setup O(pods)).
+      if (req.portMappings.length) for (const other of await this.allStates()) {
         for (const p of req.portMappings) {
           const clash = other.portMappings.find((o) => samePort(o, p));
           if (clash) throw new Error(`hostPort ${p.hostPort}/${p.protocol} is already used by sandbox ${other.sandboxId}`);
@@ -161,7 +162,7 @@ class BridgePodNetwork implements PodNetwork {
       const s = await this.readState(sandboxId);
       if (s) await deleteLink(s.hostVeth);
       await rm(this.statePath(sandboxId), { force: true });
-      await this.ipam.release(sandboxId);
+      await this.ipam.release(sandboxId, s?.ip);
       if (s && s.portMappings.length) await this.syncRules();
     });
   }

@@ -1,0 +1,160 @@
+// `hyperkube up --multi-process`: etcd and every component as its own child process
+// (`hyperkube apiserver ...`, `hyperkube kubelet ...`, with the flags `up` would have
+// used in-process), each restarted when it dies, and their pids in <data-dir>/pids.json.
+// Stopping `up` stops them all, the last started first; pods keep running.
+
+import { renameSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeKubeconfig } from '../client/kubeconfig.js';
+import { componentProcess } from './component-process.js';
+import { startEtcdProcess } from './etcd-process.js';
+import { untilSignal } from './flags.js';
+import { PIDS_FILE } from './reset.js';
+import { Supervisor, type Supervised } from './supervisor.js';
+
+export interface UpProcessesOptions {
+  /** `up`'s parsed flag values. */
+  flags: Readonly<Record<string, string | boolean>>;
+  dataDir: string;
+  /** Components not to run (`--disable`). */
+  disabled: ReadonlySet<string>;
+  /** Files the apiserver and kubelet read their secrets from. */
+  adminTokenFile: string;
+  kubeletTokenFile: string;
+  serving: { certPath: string; keyPath: string };
+  ca: string;
+  token: string;
+  step(m: string): void;
+}
+
+/** Writes `{"up": pid, "etcd": pid, "apiserver": pid, ...}` atomically. */
+function writePids(dataDir: string, pids: Record<string, number>): void {
+  const path = join(dataDir, PIDS_FILE);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify({ up: process.pid, ...pids }, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+}
+
+export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
+  const f = (k: string) => String(o.flags[k]);
+  const { dataDir, step } = o;
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  const sup = new Supervisor({ log: step, onPids: (p) => writePids(dataDir, p) });
+  // A signal during start-up cancels the starts in progress, then everything stops.
+  const signalled = untilSignal().then((sig) => {
+    step(`stopping (${sig})`);
+    return sig;
+  });
+  let interrupted = false;
+  void signalled.then(() => {
+    interrupted = true;
+    void sup.stop();
+  });
+
+  const etcdOpts = { dataDir: join(dataDir, 'etcd'), clientPort: Number(f('etcd-client-port')), peerPort: Number(f('etcd-peer-port')), detached: true, dieWithParent: true };
+  const etcdEndpoint = `http://127.0.0.1:${etcdOpts.clientPort}`;
+  let apiPort = f('port');
+  let apiUrl = '';
+  const log = (line: string) => step(line);
+  const components: Supervised[] = [
+    componentProcess({
+      name: 'apiserver',
+      args: () => [
+        `--etcd-servers=${etcdEndpoint}`,
+        `--bind-address=${f('bind-address')}`,
+        `--port=${apiPort}`,
+        `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
+        `--service-node-port-range=${f('service-node-port-range')}`,
+        `--token-file=${o.adminTokenFile}`,
+        `--kubelet-token-file=${o.kubeletTokenFile}`,
+        `--tls-cert-file=${o.serving.certPath}`,
+        `--tls-private-key-file=${o.serving.keyPath}`,
+      ],
+      ready: /^apiserver: serving on (\S+)/,
+      // A restart keeps the port the first start got (--port=0 picks one).
+      onReady: (m) => {
+        apiUrl = m[1]!;
+        apiPort = new URL(apiUrl).port || apiPort;
+      },
+      log,
+    }),
+  ];
+  const kc = `--kubeconfig=${kubeconfig}`;
+  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc], ready: /^controller-manager: running/, log }));
+  if (!o.disabled.has('scheduler')) components.push(componentProcess({ name: 'scheduler', args: () => [kc], ready: /^scheduler: running/, log }));
+  if (!o.disabled.has('kubelet')) {
+    components.push(
+      componentProcess({
+        name: 'kubelet',
+        args: () => [
+          kc,
+          ...(f('hostname-override') ? [`--hostname-override=${f('hostname-override')}`] : []),
+          `--pod-manifest-path=${f('pod-manifest-path')}`,
+          `--pod-cidr=${f('pod-cidr')}`,
+          `--bridge=${f('bridge')}`,
+          `--chain-prefix=${f('chain-prefix')}`,
+          `--state-dir=${f('state-dir')}`,
+          `--log-dir=${f('log-dir')}`,
+          `--cgroup-root=${f('cgroup-root')}`,
+          `--root-dir=${join(dataDir, 'kubelet')}`,
+          `--images-root=${join(dataDir, 'images')}`,
+          `--containers-dir=${join(dataDir, 'containers')}`,
+          `--port=${f('kubelet-port')}`,
+          ...(o.flags['max-pods'] !== undefined ? [`--max-pods=${f('max-pods')}`] : []),
+          // Reached by the apiserver at the node's InternalIP; every request needs the token.
+          '--address=0.0.0.0',
+          `--server-token-file=${o.kubeletTokenFile}`,
+        ],
+        ready: /^kubelet: node \S+ running/,
+        log,
+      }),
+    );
+  }
+  if (!o.disabled.has('proxy')) {
+    components.push(
+      componentProcess({
+        name: 'proxy',
+        args: () => [
+          kc,
+          `--proxy-chain-prefix=${f('proxy-chain-prefix')}`,
+          `--service-device=${f('service-device')}`,
+          `--cluster-cidr=${f('cluster-cidr')}`,
+          `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
+          // 0 is "any free port" to `up` but "no listener" to `hyperkube proxy`, as kube-proxy's --healthz-port.
+          `--healthz-port=${f('proxy-healthz-port')}`,
+        ],
+        ready: /^proxy: syncing/,
+        log,
+      }),
+    );
+  }
+
+  try {
+    const etcd = await sup.add({
+      name: 'etcd',
+      async start() {
+        const e = await startEtcdProcess(etcdOpts);
+        return { pid: e.pid, exited: e.exited, stop: () => e.stop() };
+      },
+    });
+    step(`etcd ready on ${etcdEndpoint} (pid ${etcd.pid})`);
+    const [apiserver, ...clients] = components;
+    const api = await sup.add(apiserver!);
+    await writeKubeconfig(kubeconfig, { server: apiUrl, token: o.token, ca: o.ca });
+    step(`apiserver ready on ${apiUrl} (pid ${api.pid})`);
+    // The others need only the apiserver: start them side by side (each process takes ~1 s to load).
+    const results = await Promise.allSettled(clients.map(async (c) => step(`${c.name} running (pid ${(await sup.add(c)).pid})`)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (err) {
+    await sup.stop();
+    await rm(join(dataDir, PIDS_FILE), { force: true });
+    if (interrupted) return 0;
+    throw err;
+  }
+  console.log(`ready: kubeconfig ${kubeconfig} — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
+  await signalled;
+  await sup.stop();
+  await rm(join(dataDir, PIDS_FILE), { force: true });
+  return 0;
+}
