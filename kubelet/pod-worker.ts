@@ -286,6 +286,14 @@ export class PodWorker {
     }
 
     let states = await this.containerStates(sbId);
+    // Sandboxes other than the live one that no container of this pod uses any more (e.g. one
+    // made by a kubelet killed mid-start): removed, so exactly one sandbox per pod is left.
+    const used = new Set([...states.values()].flat().map((st) => st.podSandboxId));
+    for (const s of sandboxes) {
+      if (s.id === sbId || used.has(s.id)) continue;
+      await rt.removePodSandbox(s.id).catch(() => undefined);
+      this.d.index.removeSandbox(uid, s.id);
+    }
     let next = Infinity;
     const now = Date.now();
 
@@ -423,6 +431,12 @@ export class PodWorker {
     for (const id of this.d.index.containerIds(this.uid)) {
       const st = await this.d.runtime.containerStatus(id).catch(() => undefined);
       if (!st) {
+        this.d.index.removeContainer(this.uid, id);
+        continue;
+      }
+      if (_sbId && st.state === 'CONTAINER_CREATED' && st.podSandboxId !== _sbId) {
+        // Created in a sandbox that is not the live one and never started: it never will be.
+        await this.d.runtime.removeContainer(id).catch(() => undefined);
         this.d.index.removeContainer(this.uid, id);
         continue;
       }

@@ -363,7 +363,7 @@ export class Runtime implements RuntimeService {
     for (const cap of p.caps) conf.push(['cap', cap]);
     conf.push(['privileged', p.privileged ? 1 : 0], ['nnp', p.noNewPrivs ? 1 : 0], ['readonly_root', c.securityContext?.readOnlyRootFilesystem ? 1 : 0]);
     for (const f of this.cgroups.procsFiles(r.cgroup)) conf.push(['cgroup', f]);
-    conf.push(['oom_file', this.cgroups.oomFile(r.cgroup)]);
+    conf.push(['oom_file', this.cgroups.oomFile(r.cgroup)], ['pod_oom_file', this.cgroups.oomFile(sb.cgroup)]);
     if (r.logPath) conf.push(['log', r.logPath], ['log_max', this.opts.logMaxBytes ?? 10 * 1024 * 1024], ['log_files', this.opts.logMaxFiles ?? 5]);
     conf.push(['state', join(dir, 'exit')], ['started', join(dir, 'started')], ['attach_sock', this.attachSocket(r.id)]);
     conf.push(['tty', c.tty ? 1 : 0], ['stdin', c.stdin ? 1 : 0], ['stdin_once', c.stdinOnce ? 1 : 0]);

@@ -219,9 +219,9 @@ static void join_cgroups(void) {
   free(cg);
 }
 
-static unsigned long long read_oom_kills(void) {
+static unsigned long long read_oom_kills(const char *key) {
   // v1 memory.oom_control and v2 memory.events both carry "oom_kill N".
-  const char *p = get("oom_file");
+  const char *p = get(key);
   if (!p) return 0;
   FILE *f = fopen(p, "r");
   if (!f) return 0;
@@ -722,7 +722,8 @@ static int mode_start(void) {
 
   int ep[2];
   pipe2(ep, O_CLOEXEC);
-  unsigned long long oom_before = read_oom_kills();
+  unsigned long long oom_before = read_oom_kills("oom_file");
+  unsigned long long pod_oom_before = read_oom_kills("pod_oom_file");
   if (unshare(CLONE_NEWPID) < 0) {
     report(syncfd, "err unshare pid ns: %s\n", strerror(errno));
     return 1;
@@ -863,11 +864,14 @@ static int mode_start(void) {
   if (!exited) waitpid(pid, &status, 0);
   log_flush(&so);
   log_flush(&se);
-  unsigned long long oom_after = read_oom_kills();
+  unsigned long long oom_after = read_oom_kills("oom_file");
+  unsigned long long pod_oom_after = read_oom_kills("pod_oom_file");
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   // Any OOM kill in the container's cgroup marks it, as containerd's OOM event does.
-  int oom = oom_after > oom_before;
+  // The pod cgroup's limit (the sum of its containers') can be hit first; v1 counts that OOM
+  // there, not in the container's cgroup, so a SIGKILL with a pod OOM kill counts too.
+  int oom = oom_after > oom_before || (sig == SIGKILL && pod_oom_after > pod_oom_before);
   snprintf(st, sizeof st, "exit_code=%d\nsignal=%d\noom=%d\nfinished_ns=%lld\n", code, sig, oom, now_ns());
   if (statef) write_atomic(statef, st);
   char cs[16];
