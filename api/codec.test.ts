@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeBody, decodeObject, decodeManifests, encodeYAML, encodeJSON, negotiate, CodecError, patchTypeOf, MAX_REQUEST_BODY_BYTES } from './codec.js';
+import { decodeBody, decodeObject, decodeManifests, encodeYAML, encodeJSON, negotiate, CodecError, mediaType, patchTypeOf, MAX_REQUEST_BODY_BYTES } from './codec.js';
 
 test('decode JSON and YAML by content type', () => {
   assert.deepEqual(decodeBody('{"a":1}', 'application/json; charset=utf-8'), { a: 1 });
@@ -93,4 +93,42 @@ items:
   assert.throws(() => decodeManifests('apiVersion: v1\nmetadata: {}\n', 'f.yaml'), /f.yaml: document 1: Object 'Kind' is missing/);
   assert.throws(() => decodeManifests('- a\n- b\n'), /not an object/);
   assert.throws(() => decodeManifests('a: [\n'), CodecError);
+});
+
+test('blank bodies are rejected as empty, whatever the whitespace (Unicode included)', () => {
+  for (const body of [' ', '\n\t\r ', '\v\f', '\u00a0', '\ufeff', '\u2028\u2029', '\u3000\u205f\u202f\u1680\u2000']) {
+    for (const b of [body, Buffer.from(body)]) {
+      assert.throws(
+        () => decodeBody(b, 'application/json'),
+        (e: unknown) => e instanceof CodecError && e.code === 400 && e.message === 'the request body is empty',
+      );
+    }
+  }
+  assert.deepEqual(decodeBody(' \n{"a":1}\n', 'application/json'), { a: 1 });
+  assert.deepEqual(decodeBody(Buffer.from('\r\n{"a":1}'), 'application/json'), { a: 1 });
+  assert.deepEqual(decodeBody('\n\na: 1', 'application/yaml'), { a: 1 });
+});
+
+test('the size limit counts UTF-8 bytes of string bodies', () => {
+  const tooLarge = (e: unknown) => e instanceof CodecError && e.code === 413;
+  // Fewer characters than the limit, but more bytes.
+  const euros = `"${'€'.repeat(Math.ceil(MAX_REQUEST_BODY_BYTES / 3))}"`;
+  assert.ok(euros.length < MAX_REQUEST_BODY_BYTES);
+  assert.throws(() => decodeBody(euros, 'application/json'), tooLarge);
+  const fits = `"${'é'.repeat((MAX_REQUEST_BODY_BYTES - 2) / 2)}"`;
+  assert.equal(Buffer.byteLength(fits), MAX_REQUEST_BODY_BYTES);
+  assert.equal((decodeBody(fits, 'application/json') as string).length, (MAX_REQUEST_BODY_BYTES - 2) / 2);
+  assert.throws(() => decodeBody(Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 0x20), 'application/json'), tooLarge);
+});
+
+test('mediaType answers each header on its own (it remembers the last one)', () => {
+  assert.equal(mediaType('Application/JSON; charset=utf-8'), 'application/json');
+  assert.equal(mediaType('Application/JSON; charset=utf-8'), 'application/json');
+  assert.equal(mediaType(' text/YAML '), 'text/yaml');
+  assert.equal(mediaType(undefined), '');
+  assert.equal(mediaType(''), '');
+  assert.equal(patchTypeOf('application/merge-patch+json; x=y'), 'merge');
+  assert.equal(patchTypeOf('application/json'), undefined);
+  assert.equal(patchTypeOf('constructor'), undefined);
+  assert.equal(patchTypeOf(undefined), undefined);
 });

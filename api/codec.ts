@@ -62,15 +62,25 @@ export const PATCH_TYPES = {
 } as const;
 export type PatchType = keyof typeof PATCH_TYPES;
 
+// A request asks for the media type of the same header several times; remember the last answer.
+let lastContentType: string | undefined;
+let lastMediaType = '';
+
 /** The bare media type, lower-cased, without parameters. */
 export function mediaType(contentType: string | undefined): string {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (typeof contentType !== 'string') return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType === lastContentType) return lastMediaType;
+  const semi = contentType.indexOf(';');
+  lastMediaType = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  lastContentType = contentType;
+  return lastMediaType;
 }
+
+const PATCH_TYPE_BY_MEDIA_TYPE = new Map<string, PatchType>(Object.entries(PATCH_TYPES).map(([k, mt]) => [mt, k as PatchType]));
 
 /** Which patch kind a Content-Type names, or undefined. */
 export function patchTypeOf(contentType: string | undefined): PatchType | undefined {
-  const mt = mediaType(contentType);
-  return (Object.keys(PATCH_TYPES) as PatchType[]).find((k) => PATCH_TYPES[k] === mt);
+  return PATCH_TYPE_BY_MEDIA_TYPE.get(mediaType(contentType));
 }
 
 function formatOf(contentType: string | undefined): BodyFormat {
@@ -96,15 +106,32 @@ function formatOf(contentType: string | undefined): BodyFormat {
   }
 }
 
+/** UTF-8 size of the body is over the limit (strings: only measured when the length alone cannot tell). */
+function tooLarge(body: string | Buffer): boolean {
+  if (typeof body !== 'string') return body.length > MAX_REQUEST_BODY_BYTES;
+  // A UTF-16 code unit takes 1 to 3 bytes in UTF-8.
+  if (body.length > MAX_REQUEST_BODY_BYTES) return true;
+  if (body.length * 3 <= MAX_REQUEST_BODY_BYTES) return false;
+  return Buffer.byteLength(body) > MAX_REQUEST_BODY_BYTES;
+}
+
+const NON_WHITESPACE = /\S/; // \s is exactly the set String.prototype.trim removes
+
+/** text.trim() === '' without copying the text. */
+function isBlank(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c > 0x20 && c < 0x7f) return false; // the usual '{' or a letter
+  return !NON_WHITESPACE.test(text);
+}
+
 /** Decode a request body to a plain JSON value according to its Content-Type. */
 export function decodeBody(body: string | Buffer, contentType?: string): unknown {
-  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  if (size > MAX_REQUEST_BODY_BYTES) {
+  if (tooLarge(body)) {
     throw new CodecError('RequestEntityTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BODY_BYTES}`);
   }
   const fmt = formatOf(contentType);
   const text = typeof body === 'string' ? body : body.toString('utf8');
-  if (text.trim() === '') throw new CodecError('BadRequest', 'the request body is empty');
+  if (isBlank(text)) throw new CodecError('BadRequest', 'the request body is empty');
   if (fmt === 'json') {
     try {
       return JSON.parse(text);
@@ -127,6 +154,8 @@ function yamlMessage(e: unknown): string {
   return String((e as Error)?.message ?? e);
 }
 
+const TYPE_META_FIELDS = ['apiVersion', 'kind'] as const;
+
 /** Decode a body that must be a single API object (a JSON object with metadata defaulted to {}). */
 export function decodeObject(body: string | Buffer, contentType?: string): KubeObject {
   const v = decodeBody(body, contentType);
@@ -138,7 +167,7 @@ export function decodeObject(body: string | Buffer, contentType?: string): KubeO
   else if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) {
     throw new CodecError('BadRequest', 'metadata must be an object');
   }
-  for (const k of ['apiVersion', 'kind'] as const) {
+  for (const k of TYPE_META_FIELDS) {
     if (obj[k] !== undefined && typeof obj[k] !== 'string') throw new CodecError('BadRequest', `${k} must be a string`);
   }
   return obj;

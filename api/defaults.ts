@@ -111,7 +111,9 @@ export function defaultContainer(c: Container): void {
   }
   for (const p of c.ports ?? []) p.protocol ??= 'TCP';
   for (const e of c.env ?? []) defaultEnv(e);
-  for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) defaultProbe(probe);
+  if (c.livenessProbe) defaultProbe(c.livenessProbe);
+  if (c.readinessProbe) defaultProbe(c.readinessProbe);
+  if (c.startupProbe) defaultProbe(c.startupProbe);
   if (c.lifecycle?.postStart) defaultHandler(c.lifecycle.postStart);
   if (c.lifecycle?.preStop) defaultHandler(c.lifecycle.preStop);
 }
@@ -150,23 +152,27 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
 
 /** QoS class from requests/limits of cpu and memory across all containers, as the kubelet computes it. */
 export function computeQOSClass(spec: PodSpec): PodQOSClass {
-  const tracked = ['cpu', 'memory'];
-  const all = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of all) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    for (const r of tracked) {
-      if (req[r] !== undefined && !isZeroQuantity(req[r])) any = true;
-      if (lim[r] !== undefined && !isZeroQuantity(lim[r])) any = true;
-      if (lim[r] === undefined || isZeroQuantity(lim[r])) guaranteed = false;
-      const effectiveReq = req[r] ?? lim[r];
-      if (effectiveReq === undefined || lim[r] === undefined || !sameQuantity(effectiveReq, lim[r])) guaranteed = false;
-    }
+  const acc = { any: false, guaranteed: true };
+  for (const c of spec.initContainers ?? []) addToQOS(c, acc);
+  for (const c of spec.containers ?? []) addToQOS(c, acc);
+  if (!acc.any) return 'BestEffort';
+  return acc.guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+const QOS_RESOURCES = ['cpu', 'memory'];
+const NO_QUANTITIES: Record<string, string> = {};
+
+/** One container's part of computeQOSClass: any cpu/memory set at all; all of them limited with requests equal to limits. */
+function addToQOS(c: Container, acc: { any: boolean; guaranteed: boolean }): void {
+  const req = c.resources?.requests ?? NO_QUANTITIES;
+  const lim = c.resources?.limits ?? NO_QUANTITIES;
+  for (const r of QOS_RESOURCES) {
+    if (req[r] !== undefined && !isZeroQuantity(req[r])) acc.any = true;
+    if (lim[r] !== undefined && !isZeroQuantity(lim[r])) acc.any = true;
+    if (lim[r] === undefined || isZeroQuantity(lim[r])) acc.guaranteed = false;
+    const effectiveReq = req[r] ?? lim[r];
+    if (effectiveReq === undefined || lim[r] === undefined || !sameQuantity(effectiveReq, lim[r])) acc.guaranteed = false;
   }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function isZeroQuantity(q: string): boolean {

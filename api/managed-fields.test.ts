@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPatch, recordUpdateManager, fieldSetOf, toFieldsV1, fromFieldsV1, PatchError, patchObject } from './patch.js';
 import type { KubeObject } from './meta.js';
@@ -153,4 +153,82 @@ test('fieldsV1Of builds the same tree as toFieldsV1(fieldSetOf(...))', async () 
     assert.deepStrictEqual(fast, tree(set(o, k)));
     assert.equal(JSON.stringify(fast), JSON.stringify(sortedDeep(fast)), 'keys sorted at every level');
   }
+});
+
+test('nowRFC3339 is whole seconds, memoised within a second and changing across seconds', async () => {
+  const { nowRFC3339 } = await import('./managed-fields.js');
+  const legacy = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const ms of [1700000000000, 1700000000123, 1700000000999, 1700000001000, 1700000000500, 0, 253402300799999]) {
+    assert.equal(nowRFC3339(ms), legacy(ms));
+  }
+  assert.equal(nowRFC3339(1700000000001), '2023-11-14T22:13:20Z');
+  assert.equal(nowRFC3339(1700000000999), '2023-11-14T22:13:20Z');
+  assert.equal(nowRFC3339(1700000001000), '2023-11-14T22:13:21Z');
+  assert.equal(nowRFC3339(1699999999999), '2023-11-14T22:13:19Z'); // going back works too
+});
+
+test('recordUpdateManager stamps the current second', () => {
+  mock.timers.enable({ apis: ['Date'], now: 1700000000900 });
+  try {
+    const a = recordUpdateManager(cfg('x'), 'm', 'Update');
+    mock.timers.tick(50);
+    const b = recordUpdateManager(cfg('x'), 'm', 'Update');
+    mock.timers.tick(100);
+    const c = recordUpdateManager(cfg('x'), 'm', 'Update');
+    assert.equal(a.metadata.managedFields![0]!.time, '2023-11-14T22:13:20Z');
+    assert.equal(b.metadata.managedFields![0]!.time, '2023-11-14T22:13:20Z');
+    assert.equal(c.metadata.managedFields![0]!.time, '2023-11-14T22:13:21Z');
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('create managedFields: entry shape and key order, keyed lists sorted and merged', () => {
+  const obj: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'd', labels: { b: '1', a: '2' }, finalizers: ['z/z', 'a/a'] },
+    spec: {
+      containers: [
+        { name: 'web', image: 'i', ports: [{ containerPort: 8080, protocol: 'UDP' }, { containerPort: 80 }] },
+        { name: 'app', image: 'i', args: ['x'] },
+        { name: 'web', command: ['sh'] },
+        { image: 'no-name' },
+      ],
+    },
+  };
+  recordUpdateManager(obj, 'kubectl-create', 'Update', undefined, { now: NOW });
+  assert.equal(
+    JSON.stringify(obj.metadata.managedFields),
+    JSON.stringify([
+      {
+        manager: 'kubectl-create',
+        operation: 'Update',
+        apiVersion: 'v1',
+        time: NOW,
+        fieldsType: 'FieldsV1',
+        fieldsV1: {
+          'f:metadata': { 'f:finalizers': { 'v:"a/a"': {}, 'v:"z/z"': {} }, 'f:labels': { 'f:a': {}, 'f:b': {} } },
+          'f:spec': {
+            'f:containers': {
+              'k:{"name":"app"}': { '.': {}, 'f:args': {}, 'f:image': {}, 'f:name': {} },
+              'k:{"name":"web"}': {
+                '.': {},
+                'f:command': {},
+                'f:image': {},
+                'f:name': {},
+                'f:ports': {
+                  'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} },
+                  'k:{"containerPort":8080,"protocol":"UDP"}': { '.': {}, 'f:containerPort': {}, 'f:protocol': {} },
+                },
+              },
+            },
+          },
+        },
+      },
+    ]),
+  );
+  const st = recordUpdateManager({ ...cfg('x'), status: { phase: 'Running' } }, 'kubelet', 'Update', undefined, { subresource: 'status', now: NOW });
+  assert.deepEqual(Object.keys(st.metadata.managedFields![0]!), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'subresource', 'fieldsV1']);
+  assert.deepEqual(recordUpdateManager({ kind: 'Pod', metadata: { name: 'p' } }, 'm', 'Update', undefined, { now: NOW }).metadata.managedFields, []);
 });

@@ -6,7 +6,7 @@
 // for members of primitive sets; atomic lists and scalars are leaves.
 
 import type { KubeObject, ManagedFieldsEntry } from './meta.js';
-import { fieldRule, mergeIdentity, rootType, sameIdentity } from './patch-schema.js';
+import { fieldRule, mergeIdentity, rootType, sameIdentity, typeRules, type MergeKey } from './patch-schema.js';
 import { applyStrategicMergePatch } from './strategic-merge.js';
 import { PatchError } from './patch-error.js';
 import { deepEqual } from './deep-equal.js';
@@ -37,9 +37,37 @@ export interface FieldSetOptions {
   subresource?: string;
 }
 
-function keySegment(el: unknown, keys: { name: string; default?: unknown }[]): string | undefined {
-  const id = mergeIdentity(el, keys as never);
+/** JSON-encoded names of a merge key list, in the order JSON.stringify emits them for the sorted identity. */
+const keyOrderCache = new WeakMap<readonly MergeKey[], { name: string; json: string }[]>();
+
+function keyOrder(keys: readonly MergeKey[]): { name: string; json: string }[] {
+  let order = keyOrderCache.get(keys);
+  if (!order) {
+    // Built through a real object so the order is exactly the one JSON.stringify would use.
+    const names = Object.keys(Object.fromEntries(keys.map((k) => k.name).sort().map((n) => [n, true])));
+    order = names.map((name) => ({ name, json: JSON.stringify(name) }));
+    keyOrderCache.set(keys, order);
+  }
+  return order;
+}
+
+/** `k:{...}` segment of a keyed-list element: its merge identity as JSON with sorted keys. */
+function keySegment(el: unknown, keys: MergeKey[]): string | undefined {
+  const id = mergeIdentity(el, keys);
   if (!id) return undefined;
+  // Identity values are scalars in practice; encode them directly instead of building a sorted copy.
+  let out = 'k:{';
+  let first = true;
+  for (const { name, json } of keyOrder(keys)) {
+    const v = id[name];
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return slowKeySegment(id);
+    out += first ? `${json}:${JSON.stringify(v)}` : `,${json}:${JSON.stringify(v)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+function slowKeySegment(id: Record<string, unknown>): string {
   const sorted = Object.fromEntries(Object.keys(id).sort().map((k) => [k, id[k]]));
   return `k:${JSON.stringify(sorted)}`;
 }
@@ -95,38 +123,118 @@ export function fieldsV1Of(obj: KubeObject | Obj, kind?: string, opts: FieldSetO
 
 type Level = 'root' | 'meta' | 'inner';
 
-/** Same traversal as visitFields; keys come out sorted because they are visited sorted. */
-function treeOf(v: Obj, type: string | undefined, opts: FieldSetOptions, level: Level): Obj {
-  const out: Obj = {};
-  for (const k of Object.keys(v).sort()) {
+/** Own enumerable keys exist (Object.keys(o).length > 0 without building the array). */
+function hasKeys(o: Obj): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+}
+
+/** Keys sorted as Array.prototype.sort() sorts strings; insertion sort is much faster for the few keys of an object. */
+function sortedKeysOf(o: Obj): string[] {
+  const keys = Object.keys(o);
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+/*
+ * Storing a freshly built string as a property key makes V8 look it up in its
+ * string table (a slow runtime call) every time; a cached, already internalized
+ * key skips that. It is most of the cost of building the tree. Field names are
+ * mostly schema names, but user data keys (labels, ConfigMap data, container
+ * names) are not, so the caches are bounded.
+ */
+const MAX_CACHED_SEGMENTS = 4096;
+const FIELD_SEGMENTS = new Map<string, string>();
+const KEY_SEGMENTS = new Map<string, string>();
+
+function internalized(s: string): string {
+  return Object.keys({ [s]: true })[0]!;
+}
+
+/** `f:<name>`, cached by name. */
+function fieldSegment(name: string): string {
+  let seg = FIELD_SEGMENTS.get(name);
+  if (seg === undefined) {
+    seg = `f:${name}`;
+    if (FIELD_SEGMENTS.size < MAX_CACHED_SEGMENTS) FIELD_SEGMENTS.set(name, (seg = internalized(seg)));
+  }
+  return seg;
+}
+
+/** The cached internalized copy of a `k:{...}` segment. */
+function cachedKeySegment(seg: string): string {
+  const cached = KEY_SEGMENTS.get(seg);
+  if (cached !== undefined) return cached;
+  if (KEY_SEGMENTS.size >= MAX_CACHED_SEGMENTS) return seg;
+  const key = internalized(seg);
+  KEY_SEGMENTS.set(key, key);
+  return key;
+}
+
+/**
+ * Same traversal as visitFields; keys come out sorted because they are visited sorted.
+ * `dot` starts the tree with the `".": {}` of a list element ("." sorts before every "f:" key).
+ */
+function treeOf(v: Obj, type: string | undefined, opts: FieldSetOptions, level: Level, dot = false): Obj {
+  const out: Obj = dot ? { '.': {} } : {};
+  const rules = typeRules(type);
+  const statusOnly = opts.subresource === 'status';
+  for (const k of sortedKeysOf(v)) {
     const child = v[k];
     if (child === undefined) continue;
     if (level === 'root') {
       if (k === 'apiVersion' || k === 'kind') continue;
-      if (opts.subresource === 'status' ? k !== 'status' : k === 'status') continue;
+      if (statusOnly ? k !== 'status' : k === 'status') continue;
     } else if (level === 'meta' && IGNORED_META.has(k)) continue;
-    const rule = fieldRule(type, k);
-    if (isObj(child) && Object.keys(child).length > 0) {
+    const rule = rules?.get(k);
+    if (isObj(child) && hasKeys(child)) {
       const sub = treeOf(child, rule?.type, opts, level === 'root' && k === 'metadata' ? 'meta' : 'inner');
-      if (Object.keys(sub).length > 0) out[`f:${k}`] = sub;
+      if (hasKeys(sub)) out[fieldSegment(k)] = sub;
     } else if (Array.isArray(child) && rule?.strategy === 'merge' && child.length > 0) {
-      const items: Obj = {};
-      if (rule.mergeKeys) {
-        for (const el of child) {
-          const seg = keySegment(el, rule.mergeKeys);
-          if (!seg || !isObj(el)) continue;
-          items[seg] = mergeTrees({ '.': {} }, mergeTrees(items[seg] as Obj | undefined, treeOf(el, rule.type, opts, 'inner')));
-        }
-      } else {
-        for (const el of child) items[`v:${JSON.stringify(el)}`] = {};
-      }
-      const segs = Object.keys(items);
-      if (segs.length > 0) out[`f:${k}`] = Object.fromEntries(segs.sort().map((s) => [s, items[s]]));
+      const items = rule.mergeKeys ? keyedItems(child, rule.mergeKeys, rule.type, opts) : setItems(child);
+      if (hasKeys(items)) out[fieldSegment(k)] = sortedKeys(items);
     } else {
-      out[`f:${k}`] = {};
+      out[fieldSegment(k)] = {};
     }
   }
   return out;
+}
+
+/** `k:{...}` entries of a keyed list, each `{".": {}, ...fields}`; repeated keys merge. */
+function keyedItems(list: unknown[], keys: MergeKey[], type: string | undefined, opts: FieldSetOptions): Obj {
+  const items: Obj = {};
+  let empty = true;
+  for (const el of list) {
+    const found = keySegment(el, keys);
+    if (!found || !isObj(el)) continue;
+    const seg = cachedKeySegment(found);
+    const prev = empty ? undefined : (items[seg] as Obj | undefined);
+    empty = false;
+    // The first occurrence of a key is what mergeTrees({ '.': {} }, tree) would give.
+    items[seg] = prev ? mergeTrees({ '.': {} }, mergeTrees(prev, treeOf(el, type, opts, 'inner'))) : treeOf(el, type, opts, 'inner', true);
+  }
+  return items;
+}
+
+/** `v:<json>` entries of a primitive set. */
+function setItems(list: unknown[]): Obj {
+  const items: Obj = {};
+  for (const el of list) items[`v:${JSON.stringify(el)}`] = {};
+  return items;
+}
+
+/** `o` itself when its keys are already in sort order (the usual case), else a sorted copy. */
+function sortedKeys(o: Obj): Obj {
+  const keys = Object.keys(o);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+  return sorted ? o : Object.fromEntries(keys.sort().map((s) => [s, o[s]]));
 }
 
 /** Union of two sorted FieldsV1 trees (two list elements with the same key), kept sorted. */
@@ -272,7 +380,21 @@ export interface ApplyOptions {
   now?: string;
 }
 
-const nowRFC3339 = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+let memoSecond = NaN;
+let memoText = '';
+
+/**
+ * The current time in RFC 3339 with whole seconds, as managedFields record it.
+ * Formatting a Date costs microseconds and the text only changes once a second, so it is memoised.
+ */
+export function nowRFC3339(ms = Date.now()): string {
+  const sec = Math.floor(ms / 1000);
+  if (sec !== memoSecond) {
+    memoSecond = sec;
+    memoText = new Date(sec * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return memoText;
+}
 
 /**
  * Server-side apply of a full object configuration. Returns the new object
@@ -381,7 +503,7 @@ export function recordUpdateManager(
   if (!old && start.length === 0) {
     // A create: the writer owns every field it set, and nobody else owns anything.
     const fieldsV1 = fieldsV1Of(obj, kind, { subresource: sub });
-    obj.metadata.managedFields = Object.keys(fieldsV1).length ? [{ ...entry(), fieldsV1 }] : [];
+    obj.metadata.managedFields = hasKeys(fieldsV1) ? [createEntry(obj, manager, operation, opts.now, sub, fieldsV1)] : [];
     return obj;
   }
   const list = owners(start);
@@ -415,4 +537,19 @@ export function recordUpdateManager(
   mine.entry = entry();
   obj.metadata.managedFields = finish(list);
   return obj;
+}
+
+/** `{ ...entry(), fieldsV1 }` of recordUpdateManager without the intermediate objects (same key order). */
+function createEntry(
+  obj: KubeObject,
+  manager: string,
+  operation: 'Update' | 'Apply',
+  now: string | undefined,
+  subresource: string | undefined,
+  fieldsV1: Record<string, unknown>,
+): ManagedFieldsEntry {
+  const apiVersion = (obj.apiVersion as string | undefined) ?? 'v1';
+  const time = now ?? nowRFC3339();
+  if (subresource) return { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', subresource, fieldsV1 };
+  return { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1 };
 }

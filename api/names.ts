@@ -79,14 +79,17 @@ export const QUALIFIED_NAME_MAX = 63;
 
 /** A label/annotation key: optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */
 export function isQualifiedName(v: string): string[] {
+  // Untyped input (e.g. a number in an affinity term) fails exactly as v.split('/') always did.
+  if (typeof v !== 'string') (v as unknown as string).split('/');
   const errs: string[] = [];
-  const parts = v.split('/');
+  // v.split('/') without the array: at most one '/' is allowed.
+  const slash = v.indexOf('/');
   let name: string;
-  if (parts.length === 1) {
-    name = parts[0]!;
-  } else if (parts.length === 2) {
-    const prefix = parts[0]!;
-    name = parts[1]!;
+  if (slash < 0) {
+    name = v;
+  } else if (v.indexOf('/', slash + 1) < 0) {
+    const prefix = v.slice(0, slash);
+    name = v.slice(slash + 1);
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
     else for (const m of isDNS1123Subdomain(prefix)) errs.push(`prefix part ${m}`);
   } else {
@@ -190,11 +193,13 @@ export function isValidCIDR(v: string): string[] {
   return [];
 }
 
+const PATH_SEGMENT_FORBIDDEN = ['/', '%'];
+
 /** A value that is safe as one URL path segment (names must not be "." or ".." or contain "/" or "%"). */
 export function isValidPathSegmentName(v: string): string[] {
   if (v === '.' || v === '..') return [`may not be '${v}'`];
   const errs: string[] = [];
-  for (const bad of ['/', '%']) if (v.includes(bad)) errs.push(`may not contain '${bad}'`);
+  for (const bad of PATH_SEGMENT_FORBIDDEN) if (v.includes(bad)) errs.push(`may not contain '${bad}'`);
   return errs;
 }
 

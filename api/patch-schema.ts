@@ -103,6 +103,20 @@ export function fieldRule(typeName: string | undefined, field: string): FieldRul
   return rules?.[field];
 }
 
+/** PATCH_SCHEMA (read-only, so snapshotting it is safe) as Maps: cheaper than property lookups that mostly miss. */
+const RULE_MAPS: ReadonlyMap<string, ReadonlyMap<string, FieldRule>> = new Map(
+  [...Object.entries(PATCH_SCHEMA), ['__default', DEFAULT_ROOT] as const].map(([t, rules]) => [t, new Map(Object.entries(rules))]),
+);
+
+/**
+ * All rules of type `typeName`, for loops over the fields of one value. Unlike
+ * fieldRule, names inherited from Object.prototype ("constructor") find nothing;
+ * what fieldRule finds for them has no type/strategy/mergeKeys either.
+ */
+export function typeRules(typeName: string | undefined): ReadonlyMap<string, FieldRule> | undefined {
+  return typeName ? RULE_MAPS.get(typeName) : undefined;
+}
+
 /** The merge identity of a keyed-list element, or undefined if it lacks a required key. */
 export function mergeIdentity(el: unknown, keys: MergeKey[]): Record<string, unknown> | undefined {
   if (el === null || typeof el !== 'object' || Array.isArray(el)) return undefined;

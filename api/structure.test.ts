@@ -64,3 +64,19 @@ test('other kinds', () => {
   assert.deepEqual(checkStructure('Lease', { spec: { holderIdentity: 'n', renewTime: '2024-01-01T00:00:00.000000Z', leaseDurationSeconds: 40 } }).errors, []);
   assert.deepEqual(checkStructure('Secret', { stringData: { a: 'b' }, type: 'Opaque', extra: 1 }).unknown, ['extra']);
 });
+
+test('reported paths: indices and nested fields, Go paths without indices', () => {
+  const p = pod();
+  p.spec.containers.push({ name: 'd', image: 'i', ports: [{ containerPort: 1 }, { containerPort: 2, bogus: 1 }], env: [{ name: 'A', value: 3 }] });
+  p.spec.nodeSelector = { a: 'b', c: true };
+  p.metadata.extra = 1;
+  const r = checkStructure('Pod', p, { prune: true });
+  assert.deepEqual(r.unknown, ['metadata.extra', 'spec.containers[1].ports[1].bogus']);
+  assert.deepEqual(r.errors, [
+    'json: cannot unmarshal number 3 into Go struct field EnvVar.spec.containers.env.value of type string',
+    'json: cannot unmarshal boolean into Go struct field PodSpec.spec.nodeSelector of type string',
+  ]);
+  assert.equal(p.metadata.extra, undefined);
+  assert.equal('bogus' in p.spec.containers[1].ports[1], false);
+  assert.deepEqual(checkStructure('Pod', { metadata: { name: 'p' }, x: 1 }, { prune: false }).unknown, ['x']);
+});

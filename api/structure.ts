@@ -191,55 +191,116 @@ function scalarOk(d: Scalar, v: unknown): boolean {
 export function checkStructure(kind: string, obj: unknown, opts: StructureOptions = {}): StructureResult {
   const res: StructureResult = { errors: [], unknown: [] };
   if (!TYPES[kind]) return res;
-  // `goPath` mirrors the decoder's "Struct.field.sub" path (no indices); `path` is the user-facing one.
-  const walk = (v: unknown, d: Desc, path: string, goPath: string, owner: string): void => {
-    if (v === null || v === undefined) return; // null decodes to the zero value
-    if (typeof d === 'string') {
-      if (!scalarOk(d, v)) res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${goPath} of type ${goType(d)}`);
-      return;
-    }
-    if ('list' in d) {
-      if (!Array.isArray(v)) {
-        res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${goPath} of type ${goType(d)}`);
-        return;
-      }
-      v.forEach((el, i) => walk(el, d.list, `${path}[${i}]`, goPath, owner));
-      return;
-    }
-    if ('map' in d) {
-      if (!isObj(v)) {
-        res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${goPath} of type ${goType(d)}`);
-        return;
-      }
-      for (const [k, el] of Object.entries(v)) walk(el, d.map, `${path}[${k}]`, goPath, owner);
-      return;
-    }
-    const def = TYPES[d.ref]!;
-    if (!isObj(v)) {
-      res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${goPath} of type ${goType(d)}`);
-      return;
-    }
-    walkFields(v, def, path, goPath, d.ref);
-  };
-  const walkFields = (v: Record<string, unknown>, def: TypeDef, path: string, goPath: string, typeName: string): void => {
-    for (const [k, el] of Object.entries(v)) {
-      const fd = def.fields[k];
-      const p = path ? `${path}.${k}` : k;
-      if (!fd) {
-        if (def.open) continue;
-        res.unknown.push(p);
-        if (opts.prune) delete v[k];
-        continue;
-      }
-      walk(el, fd, p, goPath ? `${goPath}.${k}` : k, goPath ? typeName : kind);
-    }
-  };
   if (!isObj(obj)) {
     res.errors.push(`json: cannot unmarshal ${jsonType(obj)} into Go value of type v1.${kind}`);
     return res;
   }
-  walkFields(obj, TYPES[kind]!, '', '', kind);
+  new Walker(res, !!opts.prune).fields(obj, TYPES[kind]!, kind);
   return res;
+}
+
+const FIELD = 0;
+const INDEX = 1;
+const MAP_KEY = 2;
+type SegmentTag = typeof FIELD | typeof INDEX | typeof MAP_KEY;
+
+/**
+ * One structure check. The current position is kept as a stack of segments and
+ * only rendered into path strings when something is reported, since nearly
+ * every body is well-formed.
+ */
+class Walker {
+  private readonly segs: (string | number)[] = [];
+  private readonly tags: SegmentTag[] = [];
+
+  constructor(
+    private readonly res: StructureResult,
+    private readonly prune: boolean,
+  ) {}
+
+  /** The fields of a struct value of type `typeName`. */
+  fields(v: Record<string, unknown>, def: TypeDef, typeName: string): void {
+    for (const k of Object.keys(v)) {
+      const el = v[k];
+      const fd = def.fields[k];
+      this.push(k, FIELD);
+      if (!fd) {
+        if (!def.open) {
+          this.res.unknown.push(this.path());
+          if (this.prune) delete v[k];
+        }
+      } else {
+        this.value(el, fd, typeName);
+      }
+      this.pop();
+    }
+  }
+
+  /** A value of the field on top of the stack, which belongs to struct type `owner`. */
+  private value(v: unknown, d: Desc, owner: string): void {
+    if (v === null || v === undefined) return; // null decodes to the zero value
+    if (typeof d === 'string') {
+      if (!scalarOk(d, v)) this.typeError(v, d, owner);
+      return;
+    }
+    if ('list' in d) {
+      if (!Array.isArray(v)) return this.typeError(v, d, owner);
+      for (let i = 0, n = v.length; i < n; i++) {
+        if (!(i in v)) continue; // holes, as forEach skips them
+        this.push(i, INDEX);
+        this.value(v[i], d.list, owner);
+        this.pop();
+      }
+      return;
+    }
+    if ('map' in d) {
+      if (!isObj(v)) return this.typeError(v, d, owner);
+      for (const k of Object.keys(v)) {
+        const el = v[k];
+        this.push(k, MAP_KEY);
+        this.value(el, d.map, owner);
+        this.pop();
+      }
+      return;
+    }
+    const def = TYPES[d.ref]!;
+    if (!isObj(v)) return this.typeError(v, d, owner);
+    this.fields(v, def, d.ref);
+  }
+
+  private typeError(v: unknown, d: Desc, owner: string): void {
+    this.res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${this.goPath()} of type ${goType(d)}`);
+  }
+
+  private push(seg: string | number, tag: SegmentTag): void {
+    this.segs.push(seg);
+    this.tags.push(tag);
+  }
+
+  private pop(): void {
+    this.segs.pop();
+    this.tags.pop();
+  }
+
+  /** User-facing path: "spec.containers[0].ports[1].name", map keys in brackets. */
+  private path(): string {
+    let out = '';
+    for (let i = 0; i < this.segs.length; i++) {
+      const seg = this.segs[i]!;
+      if (this.tags[i] !== FIELD) out += `[${seg}]`;
+      else out += out ? `.${seg}` : seg;
+    }
+    return out;
+  }
+
+  /** Go decoder's path: field names only, "spec.containers.ports.name". */
+  private goPath(): string {
+    let out = '';
+    for (let i = 0; i < this.segs.length; i++) {
+      if (this.tags[i] === FIELD) out += out ? `.${this.segs[i]}` : this.segs[i];
+    }
+    return out;
+  }
 }
 
 /** The 400 message Kubernetes gives for an undecodable body. */

@@ -18,7 +18,9 @@ const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion
 
 export function validateLabels(labels: Record<string, string> | undefined, field: string): FieldError[] {
   const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(labels ?? {})) {
+  const map = labels ?? {};
+  for (const k of Object.keys(map)) {
+    const v = map[k]!;
     for (const m of isQualifiedName(k)) errs.push(fieldErr.invalid(field, k, m));
     if (typeof v !== 'string') {
       errs.push(fieldErr.invalid(field, v, 'label values must be strings'));
@@ -32,7 +34,9 @@ export function validateLabels(labels: Record<string, string> | undefined, field
 export function validateAnnotations(annotations: Record<string, string> | undefined, field: string): FieldError[] {
   const errs: FieldError[] = [];
   let total = 0;
-  for (const [k, v] of Object.entries(annotations ?? {})) {
+  const map = annotations ?? {};
+  for (const k of Object.keys(map)) {
+    const v = map[k]!;
     for (const m of isQualifiedName(k.toLowerCase())) errs.push(fieldErr.invalid(field, k, m));
     total += Buffer.byteLength(k) + Buffer.byteLength(String(v));
   }
@@ -71,8 +75,8 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, opts: MetaOptio
   if (!meta.name) {
     if (!meta.generateName) errs.push(fieldErr.required(`${field}.name`, 'name or generateName is required'));
   } else {
-    const msgs = [...isValidPathSegmentName(meta.name), ...opts.validateName(meta.name, false)];
-    for (const m of msgs) errs.push(fieldErr.invalid(`${field}.name`, meta.name, m));
+    for (const m of isValidPathSegmentName(meta.name)) errs.push(fieldErr.invalid(`${field}.name`, meta.name, m));
+    for (const m of opts.validateName(meta.name, false)) errs.push(fieldErr.invalid(`${field}.name`, meta.name, m));
   }
   if (opts.namespaced) {
     if (!meta.namespace) errs.push(fieldErr.required(`${field}.namespace`, ''));
@@ -96,7 +100,8 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, opts: MetaOptio
   if (controllers.length > 1) {
     errs.push(fieldErr.invalid(`${field}.ownerReferences`, meta.ownerReferences, 'Only one reference can have Controller set to true'));
   }
-  errs.push(...validateFinalizers(meta.finalizers, `${field}.finalizers`));
+  // Absent finalizers have nothing to check (skips the Set and arrays validateFinalizers would build).
+  if (meta.finalizers != null) errs.push(...validateFinalizers(meta.finalizers, `${field}.finalizers`));
   return errs;
 }
 

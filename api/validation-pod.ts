@@ -59,9 +59,25 @@ const RESOURCE_FIELD_REFS = [
   'requests.memory',
 ];
 const QUANTITY_RE = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
+const STANDARD_RESOURCE_RE = /^(cpu|memory|ephemeral-storage|hugepages-.+)$/;
+const RESOURCE_LISTS = ['limits', 'requests'] as const;
+const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
+const PREEMPTION_POLICIES = ['Never', 'PreemptLowerPriority'];
 
 const nonNegative = (v: number | undefined, field: string): FieldError[] =>
   v !== undefined && (!Number.isInteger(v) || v < 0) ? [fieldErr.invalid(field, v, 'must be greater than or equal to 0')] : [];
+
+// The check* helpers append to `errs` and build the field path only for an error: valid specs are the common case.
+
+/** `parent.name` (when set) must be a non-negative integer. */
+function checkNonNegative(errs: FieldError[], parent: string, name: string, v: number | undefined): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < 0)) errs.push(fieldErr.invalid(`${parent}.${name}`, v, 'must be greater than or equal to 0'));
+}
+
+/** `parent.name` (when set) must pass the name check `isValid`. */
+function checkName(errs: FieldError[], isValid: (v: string) => string[], parent: string, name: string, v: string | undefined): void {
+  if (v) for (const m of isValid(v)) errs.push(fieldErr.invalid(`${parent}.${name}`, v, m));
+}
 
 function checkPort(port: number | string | undefined, field: string): FieldError[] {
   if (port === undefined || port === '') return [fieldErr.required(field, '')];
@@ -157,10 +173,11 @@ function validateEnv(env: EnvVar[], field: string): FieldError[] {
 function validateResources(r: ResourceRequirements | undefined, field: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!r) return errs;
-  for (const kind of ['limits', 'requests'] as const) {
-    for (const [name, q] of Object.entries(r[kind] ?? {})) {
+  for (const kind of RESOURCE_LISTS) {
+    if (r[kind] == null) continue;
+    for (const [name, q] of Object.entries(r[kind])) {
       const fp = `${field}.${kind}[${name}]`;
-      if (!/^(cpu|memory|ephemeral-storage|hugepages-.+)$/.test(name)) {
+      if (!STANDARD_RESOURCE_RE.test(name)) {
         for (const m of isQualifiedName(name)) errs.push(fieldErr.invalid(fp, name, m));
         if (!name.includes('/')) errs.push(fieldErr.invalid(fp, name, 'must be a standard resource type or fully qualified'));
       }
@@ -172,7 +189,8 @@ function validateResources(r: ResourceRequirements | undefined, field: string): 
       }
     }
   }
-  for (const [name, req] of Object.entries(r.requests ?? {})) {
+  if (r.requests == null) return errs;
+  for (const [name, req] of Object.entries(r.requests)) {
     const lim = r.limits?.[name];
     if (lim === undefined) continue;
     const a = parseQuantityLoose(String(req));
@@ -203,13 +221,14 @@ function validateContainers(
       if (names.has(c.name)) errs.push(fieldErr.duplicate(`${fp}.name`, c.name));
       names.add(c.name);
     }
-    if (!c.image || !c.image.trim()) errs.push(fieldErr.required(`${fp}.image`, ''));
-    else if (c.image !== c.image.trim()) errs.push(fieldErr.invalid(`${fp}.image`, c.image, 'must not have leading or trailing whitespace'));
+    const trimmedImage = c.image ? c.image.trim() : '';
+    if (!trimmedImage) errs.push(fieldErr.required(`${fp}.image`, ''));
+    else if (c.image !== trimmedImage) errs.push(fieldErr.invalid(`${fp}.image`, c.image, 'must not have leading or trailing whitespace'));
     if (c.imagePullPolicy !== undefined && !PULL_POLICIES.includes(c.imagePullPolicy)) {
       errs.push(fieldErr.notSupported(`${fp}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
     }
-    if (c.terminationMessagePolicy !== undefined && !['File', 'FallbackToLogsOnError'].includes(c.terminationMessagePolicy)) {
-      errs.push(fieldErr.notSupported(`${fp}.terminationMessagePolicy`, c.terminationMessagePolicy, ['File', 'FallbackToLogsOnError']));
+    if (c.terminationMessagePolicy !== undefined && !TERMINATION_MESSAGE_POLICIES.includes(c.terminationMessagePolicy)) {
+      errs.push(fieldErr.notSupported(`${fp}.terminationMessagePolicy`, c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES));
     }
     const portNames = new Set<string>();
     (c.ports ?? []).forEach((p, j) => {
@@ -231,7 +250,7 @@ function validateContainers(
       else if (!PROTOCOLS.includes(p.protocol)) errs.push(fieldErr.notSupported(`${pp}.protocol`, p.protocol, PROTOCOLS));
       if (p.hostIP) for (const m of isValidIP(p.hostIP)) errs.push(fieldErr.invalid(`${pp}.hostIP`, p.hostIP, m));
     });
-    errs.push(...validateEnv(c.env ?? [], `${fp}.env`));
+    if (c.env != null) errs.push(...validateEnv(c.env, `${fp}.env`));
     (c.envFrom ?? []).forEach((ef, j) => {
       const ep = `${fp}.envFrom[${j}]`;
       const n = [ef.configMapRef, ef.secretRef].filter(Boolean).length;
@@ -277,7 +296,8 @@ function validateContainers(
     if (c.lifecycle?.preStop) errs.push(...validateHandler(c.lifecycle.preStop, `${fp}.lifecycle.preStop`));
     const sc = c.securityContext;
     if (sc) {
-      for (const k of ['runAsUser', 'runAsGroup'] as const) errs.push(...nonNegative(sc[k], `${fp}.securityContext.${k}`));
+      checkNonNegative(errs, `${fp}.securityContext`, 'runAsUser', sc.runAsUser);
+      checkNonNegative(errs, `${fp}.securityContext`, 'runAsGroup', sc.runAsGroup);
       if (sc.privileged && sc.allowPrivilegeEscalation === false) {
         errs.push(fieldErr.invalid(`${fp}.securityContext`, 'privileged', 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
       }
@@ -449,35 +469,32 @@ export function validatePodSpec(spec: PodSpec | undefined, field = 'spec'): Fiel
   if (spec.dnsPolicy === 'None' && (!spec.dnsConfig?.nameservers || spec.dnsConfig.nameservers.length === 0)) {
     errs.push(fieldErr.required(`${field}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
   }
-  errs.push(...nonNegative(spec.terminationGracePeriodSeconds, `${field}.terminationGracePeriodSeconds`));
+  checkNonNegative(errs, field, 'terminationGracePeriodSeconds', spec.terminationGracePeriodSeconds);
   if (spec.activeDeadlineSeconds !== undefined) {
     for (const m of isInRange(spec.activeDeadlineSeconds, 1, 2147483647)) {
       errs.push(fieldErr.invalid(`${field}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, m));
     }
   }
   errs.push(...validateLabels(spec.nodeSelector, `${field}.nodeSelector`));
-  for (const [k, v] of [
-    ['nodeName', spec.nodeName],
-    ['serviceAccountName', spec.serviceAccountName],
-    ['schedulerName', spec.schedulerName],
-    ['priorityClassName', spec.priorityClassName],
-  ] as const) {
-    if (v) for (const m of isDNS1123Subdomain(v)) errs.push(fieldErr.invalid(`${field}.${k}`, v, m));
-  }
-  for (const [k, v] of [['hostname', spec.hostname], ['subdomain', spec.subdomain]] as const) {
-    if (v) for (const m of isDNS1123Label(v)) errs.push(fieldErr.invalid(`${field}.${k}`, v, m));
-  }
+  checkName(errs, isDNS1123Subdomain, field, 'nodeName', spec.nodeName);
+  checkName(errs, isDNS1123Subdomain, field, 'serviceAccountName', spec.serviceAccountName);
+  checkName(errs, isDNS1123Subdomain, field, 'schedulerName', spec.schedulerName);
+  checkName(errs, isDNS1123Subdomain, field, 'priorityClassName', spec.priorityClassName);
+  checkName(errs, isDNS1123Label, field, 'hostname', spec.hostname);
+  checkName(errs, isDNS1123Label, field, 'subdomain', spec.subdomain);
   errs.push(...validateTolerations(spec.tolerations ?? [], `${field}.tolerations`));
   errs.push(...validateAffinity(spec, `${field}.affinity`));
   const psc = spec.securityContext;
   if (psc) {
-    for (const k of ['runAsUser', 'runAsGroup', 'fsGroup'] as const) errs.push(...nonNegative(psc[k], `${field}.securityContext.${k}`));
+    checkNonNegative(errs, `${field}.securityContext`, 'runAsUser', psc.runAsUser);
+    checkNonNegative(errs, `${field}.securityContext`, 'runAsGroup', psc.runAsGroup);
+    checkNonNegative(errs, `${field}.securityContext`, 'fsGroup', psc.fsGroup);
   }
   (spec.hostAliases ?? []).forEach((h, i) => {
     for (const m of isValidIP(h.ip ?? '')) errs.push(fieldErr.invalid(`${field}.hostAliases[${i}].ip`, h.ip, m));
   });
-  if (spec.preemptionPolicy !== undefined && !['Never', 'PreemptLowerPriority'].includes(spec.preemptionPolicy)) {
-    errs.push(fieldErr.notSupported(`${field}.preemptionPolicy`, spec.preemptionPolicy, ['Never', 'PreemptLowerPriority']));
+  if (spec.preemptionPolicy !== undefined && !PREEMPTION_POLICIES.includes(spec.preemptionPolicy)) {
+    errs.push(fieldErr.notSupported(`${field}.preemptionPolicy`, spec.preemptionPolicy, PREEMPTION_POLICIES));
   }
   return errs;
 }

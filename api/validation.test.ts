@@ -239,3 +239,15 @@ test('generateName without name is accepted and validated as a prefix', () => {
   assert.deepEqual(validate('Pod', pod((p) => { delete p.metadata.name; p.metadata.generateName = 'web-'; })), []);
   expectErr(validate('Pod', pod((p) => { delete p.metadata.name; p.metadata.generateName = 'Web-'; })), 'metadata.generateName', 'FieldValueInvalid');
 });
+
+test('qualified names: prefix and name parts', async () => {
+  const { isQualifiedName } = await import('./names.js');
+  assert.deepEqual(isQualifiedName('example.com/MyName'), []);
+  assert.deepEqual(isQualifiedName('a'), []);
+  assert.deepEqual(isQualifiedName('/b'), ['prefix part must be non-empty']);
+  assert.match(isQualifiedName('a/')[0]!, /^name part must be non-empty$/);
+  assert.match(isQualifiedName('Bad_Prefix/x')[0]!, /^prefix part a lowercase RFC 1123 subdomain/);
+  assert.equal(isQualifiedName('a/b/c').length, 1);
+  assert.match(isQualifiedName('a/b/c')[0]!, /^a qualified name must consist of/);
+  assert.throws(() => isQualifiedName(5 as unknown as string), /split is not a function/);
+});

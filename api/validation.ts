@@ -33,7 +33,7 @@ import {
   nameIsDNSSubdomain,
   type NameValidator,
 } from './names.js';
-import { validateFinalizers, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
+import { validateFinalizers, validateLabels, validateObjectMeta, validateObjectMetaUpdate, type MetaOptions } from './validation-meta.js';
 import { validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './validation-pod.js';
 import { deepEqual } from './deep-equal.js';
 
@@ -70,12 +70,15 @@ const RULES: Record<string, KindRules> = {
   Node: { namespaced: false, name: nameIsDNSSubdomain, create: validateNode, update: validateNodeUpdate },
 };
 
+/** The metadata options of each kind in RULES, built once. */
+const META_OPTIONS = new Map<KindRules, MetaOptions>(Object.values(RULES).map((r) => [r, { namespaced: r.namespaced, validateName: r.name }]));
+
 /** Full validation of `obj` (and, with `old`, of the update from `old` to `obj`). Unknown kinds get metadata checks only. */
 export function validate(kind: string, obj: KubeObject, oldObj?: KubeObject): StatusCause[] {
   const rules = RULES[kind] ?? { namespaced: !!obj?.metadata?.namespace, name: nameIsDNSSubdomain };
-  const errs: FieldError[] = [];
   if (!obj || typeof obj !== 'object' || !obj.metadata || typeof obj.metadata !== 'object') return [fieldErr.required('metadata', '')];
-  errs.push(...validateObjectMeta(obj.metadata, { namespaced: rules.namespaced, validateName: rules.name }));
+  const metaOptions = META_OPTIONS.get(rules) ?? { namespaced: rules.namespaced, validateName: rules.name };
+  const errs: FieldError[] = validateObjectMeta(obj.metadata, metaOptions); // a fresh array: appended to below
   if (oldObj) errs.push(...validateObjectMetaUpdate(obj.metadata ?? {}, oldObj.metadata ?? {}));
   if (rules.create) errs.push(...rules.create(obj as never));
   if (oldObj && rules.update) errs.push(...rules.update(obj as never, oldObj as never));

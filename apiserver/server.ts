@@ -41,6 +41,8 @@ export interface ApiServerOptions {
   tls?: { cert: string; key: string };
   /** etcd compaction interval (ms); default 5 minutes. */
   compactionIntervalMs?: number;
+  /** Run the etcd client in a worker thread (another core for its gRPC work); default true. */
+  etcdClientThread?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -59,7 +61,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const host = opts.host ?? '127.0.0.1';
   const serviceCIDR = opts.serviceCIDR ?? '10.96.0.0/12';
   const log = opts.log ?? (() => undefined);
-  const etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix });
+  const etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, worker: opts.etcdClientThread ?? true });
   const storage = new CachedStorage(etcd);
   for (const r of RESOURCES) if (r.resource !== 'bindings') storage.cacheResource(`/registry/${r.resource}/`);
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });

@@ -71,21 +71,22 @@ export function report(bench: string, figures: Figure[]): void {
   console.log(JSON.stringify({ bench, machine: machine(), figures }));
 }
 
-/** Runs `fn` with `concurrency` workers until `total` calls are done; returns per-call latencies (ms) and the wall time. */
-export async function closedLoop(total: number, concurrency: number, fn: (i: number) => Promise<void>) {
+/** Runs `fn` with `concurrency` workers until `total` calls are done; returns per-call latencies (ms) and the wall time.
+ *  `fn` gets the call's index and its worker's (0..concurrency-1), e.g. to pick that worker's connection. */
+export async function closedLoop(total: number, concurrency: number, fn: (i: number, worker: number) => Promise<void>) {
   let next = 0;
   const lat: number[] = [];
   const t0 = performance.now();
-  const worker = async () => {
+  const worker = async (w: number) => {
     for (;;) {
       const i = next++;
       if (i >= total) return;
       const s = performance.now();
-      await fn(i);
+      await fn(i, w);
       lat.push(performance.now() - s);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const wallMs = performance.now() - t0;
   return { lat, wallMs, perSec: (total / wallMs) * 1000 };
 }

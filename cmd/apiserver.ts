@@ -14,6 +14,7 @@ const FLAGS = {
   'kubelet-token-file': { type: 'string', default: '', help: 'bearer token presented to kubelets (their --server-token-file)' },
   'tls-cert-file': { type: 'string', default: '', help: 'serving certificate (PEM); with --tls-private-key-file serves HTTPS, else plain HTTP' },
   'tls-private-key-file': { type: 'string', default: '', help: 'serving key (PEM)' },
+  'etcd-client-thread': { type: 'string', default: 'true', help: 'run the etcd client in a worker thread of its own (true|false)' },
 } as const;
 
 export async function runApiserver(argv: string[]): Promise<number> {
@@ -30,6 +31,10 @@ export async function runApiserver(argv: string[]): Promise<number> {
     console.error('hyperkube apiserver: --tls-cert-file and --tls-private-key-file go together');
     return 2;
   }
+  if (!['true', 'false'].includes(f['etcd-client-thread'])) {
+    console.error('hyperkube apiserver: --etcd-client-thread is true or false');
+    return 2;
+  }
   const tls = f['tls-cert-file'] ? { cert: readFileSync(f['tls-cert-file'], 'utf8'), key: readFileSync(f['tls-private-key-file'], 'utf8') } : undefined;
   const server = await startApiServer({
     etcdEndpoints: f['etcd-servers'].split(','),
@@ -41,6 +46,7 @@ export async function runApiserver(argv: string[]): Promise<number> {
     token,
     tls,
     kubeletToken: f['kubelet-token-file'] ? readFileSync(f['kubelet-token-file'], 'utf8').trim() : undefined,
+    etcdClientThread: f['etcd-client-thread'] === 'true',
     log: (m) => console.log(`apiserver: ${m}`),
   });
   console.log(`apiserver: serving on ${server.url}`);

@@ -16,7 +16,7 @@ export function hyperkubeInvocation(): string[] {
   const here = fileURLToPath(import.meta.url);
   const ts = here.endsWith('.ts');
   const entry = join(dirname(here), ts ? 'hyperkube.ts' : 'hyperkube.js');
-  // up's node flags (e.g. --max-semi-space-size), but not a debugger's: its port is taken.
+  // up's node flags (e.g. V8 heap flags), but not a debugger's: its port is taken.
   const flags = process.execArgv.filter((a) => !a.startsWith('--inspect'));
   if (ts && !flags.some((a) => a.includes('tsx'))) flags.push('--import', 'tsx');
   return [...flags, entry];

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env node
 // hyperkube: every tskube component in one binary. `up` runs a one-machine cluster.
 
 import { runUp } from './up.js';

@@ -1,4 +1,9 @@
-// V8 flags the server processes run with. A larger young generation means fewer
-// scavenges under a stream of short-lived request objects (~5-10% more creates/s
-// measured with bench api); the space is only taken when allocation needs it.
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+// V8 flags the server processes run with: none. A larger young generation
+// (--max-semi-space-size=32) once bought ~5-10% more creates/s when the apiserver
+// did everything on one thread; with the etcd client in a worker thread it buys
+// nothing measurable, and it doubles the longest scavenge pauses (~10 ms → ~18 ms
+// measured with --trace-gc under bench api), which every request in flight waits
+// out. The etcd client thread sets its own, smaller young generation
+// (apiserver/storage/kv-worker-client.ts). Kept as a list so that every place that
+// starts a server process (hack/up.sh, the hyperkube shebang, tests) agrees.
+export const SERVER_NODE_FLAGS: string[] = [];

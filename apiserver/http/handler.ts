@@ -14,6 +14,7 @@ import { bindPod } from '../registry/pods.js';
 import { deleteNamespace, finalizeNamespace } from '../registry/namespaces.js';
 import { scaleOf, updateScale, type Scale } from '../registry/scale.js';
 import { readRawBody } from './body.js';
+import { rememberedText } from '../storage/codec.js';
 import { decodeBody, decodeObject, mediaType, patchTypeOf } from '../../api/codec.js';
 import { K8S_PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf } from '../../api/protobuf.js';
 import { deleteOptionsOf, fieldManagerOf, isDryRun, parseResourcePath, queryBool, queryInt, queryString, type ResourcePath } from './request.js';
@@ -304,9 +305,10 @@ function decodeProtobuf(raw: Buffer): KubeObject {
   }
 }
 
-/** Responses go straight to node's http: resource requests do not pass through express (see server.ts). */
+/** Responses go straight to node's http: resource requests do not pass through express (see server.ts).
+ *  An object storage has just written comes with its JSON text already made (storage/codec.ts). */
 export function sendJSON(res: Response, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = rememberedText(body) ?? JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -10,6 +10,7 @@ import { apiVersionOf } from '../../api/resources.js';
 import { applyDefaults } from '../../api/defaults.js';
 import { validate } from '../../api/validation.js';
 import { recordUpdateManager } from '../../api/patch.js';
+import { nowRFC3339 } from '../../api/managed-fields.js';
 import type { Storage, StorageWatchEvent, Watcher } from '../storage/interface.js';
 import { StorageError } from '../storage/interface.js';
 import {
@@ -472,17 +473,8 @@ export class Registry<T extends KubeObject = KubeObject> {
   }
 }
 
-let memoSecond = NaN;
-let memoText = '';
-/** RFC 3339 to the second; memoised because every write stamps one. */
-export function nowSeconds(ms = Date.now()): string {
-  const sec = Math.floor(ms / 1000);
-  if (sec !== memoSecond) {
-    memoSecond = sec;
-    memoText = new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
-  }
-  return memoText;
-}
+/** RFC 3339 to the second (memoised: every write stamps one). */
+export const nowSeconds = nowRFC3339;
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 function withGeneratedName<T extends KubeObject>(obj: T): T {

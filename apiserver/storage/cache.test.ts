@@ -16,7 +16,8 @@ const RES = `/registry/${uniqueTag()}/`; // one cached resource for the whole fi
 before(async () => {
   etcd = await startEtcd();
   inner = new EtcdStorage({ endpoints: etcd.endpoint });
-  cache = new CachedStorage(inner, { eventCapacity: 200, bookmarkIntervalMs: 100, watcherQueueLimit: 50 });
+  // freeze: the mutation detector, whatever TSKUBE_CACHE_MUTATION_DETECTOR says (one test below is about it).
+  cache = new CachedStorage(inner, { eventCapacity: 200, bookmarkIntervalMs: 100, watcherQueueLimit: 50, freeze: true });
   await cache.cacheResource(RES);
 });
 after(async () => {
@@ -55,7 +56,7 @@ test('read-your-writes: a write is visible to get/list with rv unset at once, an
   await cache.delete(`${ns}o3`);
   assert.equal((await cache.list(ns)).items.length, 19);
   assert.equal(await code(cache.get(`${ns}o3`, { resourceVersion: '0' })), 'NotFound');
-  // get returns a private copy; list items are frozen (shared).
+  // get returns a private copy; list items are deep-frozen (shared; the mutation detector is on).
   const g = await cache.get(`${ns}o1`, { resourceVersion: '0' });
   g.object.metadata.name = 'changed';
   assert.equal((await cache.get(`${ns}o1`, { resourceVersion: '0' })).object.metadata.name, 'o1');
@@ -63,6 +64,20 @@ test('read-your-writes: a write is visible to get/list with rv unset at once, an
   assert.throws(() => {
     (l3.items[0].object.metadata as { name?: string }).name = 'x';
   }, TypeError);
+});
+
+test('without the mutation detector, shared objects are still frozen at the top (what marks them as shared)', async () => {
+  const c2 = new CachedStorage(inner, { freeze: false });
+  const ns = `${RES}${uniqueTag()}/`;
+  try {
+    await c2.cacheResource(RES);
+    const a = await c2.create(`${ns}a`, obj('a'));
+    const l = await c2.list(ns, { resourceVersion: a.revision });
+    assert.ok(Object.isFrozen(l.items[0]) && Object.isFrozen(l.items[0].object));
+    assert.equal(Object.isFrozen(l.items[0].object.metadata), false);
+  } finally {
+    c2.cacheFor(RES)?.close();
+  }
 });
 
 test('rv N beyond what the store has: Timeout', async () => {

@@ -62,7 +62,7 @@ export class CachedStorage implements Storage {
       eventCapacity: opts.eventCapacity ?? 1000,
       watcherQueueLimit: opts.watcherQueueLimit ?? 5000,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000,
-      freeze: opts.freeze ?? true,
+      freeze: opts.freeze ?? process.env.TSKUBE_CACHE_MUTATION_DETECTOR === '1',
       relistRetryMs: opts.relistRetryMs ?? 100,
       waitTimeoutMs: opts.waitTimeoutMs ?? 3000,
       consistentWaitMs: opts.consistentWaitMs ?? 1000,

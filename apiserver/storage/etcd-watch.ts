@@ -1,31 +1,31 @@
-// One Storage watch on etcd, resilient to etcd restarts. etcd3's own Watcher
-// reconnects too, but it resumes from the *header* revision of the last
-// response, which during a catch-up batch is past the last event it delivered
-// (events would be lost). So this class tracks the next revision itself (last
-// event + 1, or a progress notification's revision + 1) and, on disconnect,
-// drops the etcd3 watcher and creates a fresh one from that revision.
+// One etcd watch, resilient to etcd restarts. etcd3's own Watcher reconnects
+// too, but it resumes from the *header* revision of the last response, which
+// during a catch-up batch is past the last event it delivered (events would be
+// lost). So this class tracks the next revision itself (last event + 1, or a
+// progress notification's revision + 1) and, on disconnect, drops the etcd3
+// watcher and creates a fresh one from that revision. Events go out as raw
+// key/value bytes; decoding them is the caller's job.
 
-import type { Etcd3, IKeyValue, IWatchResponse, Watcher as Etcd3Watcher } from 'etcd3';
-import type { KubeObject } from '../../api/meta.js';
-import { StorageError, type StorageWatchEvent, type WatchHandlers, type Watcher } from './interface.js';
-import { decodeObject } from './codec.js';
+import type { Etcd3, IWatchResponse, Watcher as Etcd3Watcher } from 'etcd3';
+import { StorageError } from './interface.js';
 import { prefixEnd } from './keys.js';
+import type { KVWatchEvent, KVWatchHandlers } from './kv.js';
 
-export interface EtcdWatchOptions<T extends KubeObject> {
+export interface EtcdWatchOptions {
   client: Etcd3;
   etcdPrefix: Buffer;
   userKey: (k: Buffer) => string;
   /** Deliver events after this revision (exclusive); undefined, '' or '0' = from now. */
   fromRevision: string | undefined;
-  handlers: WatchHandlers<T>;
-  /** Ask etcd for each event's previous value (prevObject, DELETED objects). */
+  handlers: KVWatchHandlers;
+  /** Ask etcd for each event's previous value. */
   previous: boolean;
   retryMs: number;
   maxRetryMs: number;
-  onStopped: (w: EtcdWatch<T>) => void;
+  onStopped: (w: EtcdWatch) => void;
 }
 
-export class EtcdWatch<T extends KubeObject = KubeObject> implements Watcher {
+export class EtcdWatch {
   /** Revision the next (re)created etcd watcher starts at; undefined until known when watching "from now". */
   private nextRevision: bigint | undefined;
   private current: Etcd3Watcher | undefined;
@@ -33,7 +33,7 @@ export class EtcdWatch<T extends KubeObject = KubeObject> implements Watcher {
   private retryDelay: number;
   private stopped = false;
 
-  constructor(private readonly o: EtcdWatchOptions<T>) {
+  constructor(private readonly o: EtcdWatchOptions) {
     // '' and '0' ("any") both mean from now, as in Kubernetes.
     const from = o.fromRevision;
     this.nextRevision = from !== undefined && from !== '' && from !== '0' ? BigInt(from) + 1n : undefined;
@@ -79,40 +79,26 @@ export class EtcdWatch<T extends KubeObject = KubeObject> implements Watcher {
       // A progress notification: every event up to header.revision has been delivered.
       const rev = BigInt(res.header.revision);
       if (this.nextRevision === undefined || rev + 1n > this.nextRevision) this.nextRevision = rev + 1n;
-      this.o.handlers.onProgress?.(res.header.revision);
+      this.o.handlers.onProgress(res.header.revision);
       return;
     }
+    const out: KVWatchEvent[] = [];
     for (const ev of events) {
       const rev = BigInt(ev.kv.mod_revision);
       // Safety net against replays after a reconnect.
       if (this.nextRevision !== undefined && rev < this.nextRevision - 1n) continue;
-      const out = this.toEvent(ev.type, ev.kv, ev.prev_kv);
       this.nextRevision = rev + 1n;
-      try {
-        this.o.handlers.onEvent(out);
-      } catch (err) {
-        queueMicrotask(() => {
-          throw err;
-        });
-      }
-      if (this.stopped) return;
+      const e: KVWatchEvent = {
+        type: ev.type === 'Delete' ? 'delete' : 'put',
+        key: this.o.userKey(ev.kv.key),
+        modRevision: ev.kv.mod_revision,
+        createRevision: ev.kv.create_revision,
+      };
+      if (ev.type !== 'Delete') e.value = ev.kv.value;
+      if (ev.prev_kv?.value?.length) e.prev = { value: ev.prev_kv.value, modRevision: ev.prev_kv.mod_revision };
+      out.push(e);
     }
-  }
-
-  private toEvent(type: 'Put' | 'Delete', kv: IKeyValue, prev: IKeyValue | undefined): StorageWatchEvent<T> {
-    const key = this.o.userKey(kv.key);
-    const revision = kv.mod_revision;
-    if (type === 'Delete') {
-      const object = prev?.value
-        ? decodeObject<T>(prev.value, revision)
-        : ({ metadata: { name: key.slice(key.lastIndexOf('/') + 1), resourceVersion: revision } } as T);
-      return { type: 'DELETED', key, object, revision, prevObject: object };
-    }
-    const object = decodeObject<T>(kv.value, revision);
-    if (kv.create_revision === kv.mod_revision) return { type: 'ADDED', key, object, revision };
-    const ev: StorageWatchEvent<T> = { type: 'MODIFIED', key, object, revision };
-    if (prev?.value) ev.prevObject = decodeObject<T>(prev.value, prev.mod_revision);
-    return ev;
+    if (out.length > 0) this.o.handlers.onEvents(out);
   }
 
   private reconnect(old: Etcd3Watcher): void {

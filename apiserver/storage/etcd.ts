@@ -1,225 +1,161 @@
-// Storage on etcd v3 through the `etcd3` client. Each write is one round trip
-// (a compare-and-put/delete transaction whose failure branch reads the key, so
-// a failed CAS can tell NotFound from Conflict without a second call). The
-// raw KV RPCs are used instead of etcd3's builders to keep the per-call CPU
-// (the bottleneck, ~330 µs) as low as possible.
+// Storage on etcd v3: API objects as JSON values under their keys, revisions
+// from etcd's mod_revisions. The etcd client sits behind the byte-level KV
+// boundary (kv.ts): in this thread (EtcdKV), or, with `worker: true`, in a
+// worker thread of its own (WorkerKV), so the client's CPU (gRPC framing,
+// protobuf, HTTP/2: about half of a create's) runs on another core than the
+// HTTP serving and API logic. Objects are encoded and decoded here, in the
+// caller's thread, because handing JS objects between threads costs more than
+// parsing their JSON.
 
-import type { Etcd3, IKeyValue, IRangeRequest } from 'etcd3';
 import type { KubeObject } from '../../api/meta.js';
 import {
   StorageError,
   type ListOptions,
   type ListResult,
   type Storage,
+  type StorageWatchEvent,
   type StoredObject,
   type WatchHandlers,
   type WatchOptions,
   type Watcher,
 } from './interface.js';
-import { decodeObject, encodeObject, withRevision } from './codec.js';
-import { toStorageError } from './errors.js';
-import { keySuccessor, prefixEnd } from './keys.js';
-import { newEtcdClient } from './etcd-client.js';
-import { EtcdWatch } from './etcd-watch.js';
+import { decodeObject, encodeObject, rememberText, withRevision, withRevisionText } from './codec.js';
+import type { KV, KVPair, KVWatchEvent } from './kv.js';
+import { EtcdKV, type EtcdKVOptions } from './etcd-kv.js';
+import { WorkerKV } from './kv-worker-client.js';
 
-export interface EtcdStorageOptions {
-  endpoints: string[] | string;
-  /** Prepended to every key in etcd (and stripped from keys returned); default ''. */
-  prefix?: string;
-  /** Connect timeout (ms); default 1000. */
-  dialTimeout?: number;
-  /** Deadline of each unary etcd call (ms); default 5000. */
-  callTimeoutMs?: number;
-  /** Delay before re-creating a broken watch (ms), growing to maxWatchRetryMs; default 100. */
-  watchRetryMs?: number;
-  maxWatchRetryMs?: number;
+export interface EtcdStorageOptions extends EtcdKVOptions {
+  /** Run the etcd client in a worker thread; default false. */
+  worker?: boolean;
 }
 
 export class EtcdStorage implements Storage {
-  readonly client: Etcd3;
-  private readonly prefix: string;
-  private readonly watchRetryMs: number;
-  private readonly maxWatchRetryMs: number;
-  private readonly watches = new Set<Watcher>();
-  private closed = false;
+  readonly kv: KV;
 
   constructor(opts: EtcdStorageOptions) {
-    this.client = newEtcdClient({
-      endpoints: opts.endpoints,
-      dialTimeout: opts.dialTimeout,
-      callTimeoutMs: opts.callTimeoutMs,
-    });
-    this.prefix = opts.prefix ?? '';
-    this.watchRetryMs = opts.watchRetryMs ?? 100;
-    this.maxWatchRetryMs = opts.maxWatchRetryMs ?? 1000;
+    this.kv = opts.worker ? new WorkerKV(opts) : new EtcdKV(opts);
   }
 
-  private etcdKey(key: string): Buffer {
-    return Buffer.from(this.prefix + key);
-  }
-
-  private userKey(k: Buffer): string {
-    const s = k.toString('utf8');
-    return this.prefix && s.startsWith(this.prefix) ? s.slice(this.prefix.length) : s;
-  }
-
-  private stored<T extends KubeObject>(kv: IKeyValue): StoredObject<T> {
-    return { key: this.userKey(kv.key), object: decodeObject<T>(kv.value, kv.mod_revision), revision: kv.mod_revision };
+  private stored<T extends KubeObject>(kv: KVPair): StoredObject<T> {
+    return { key: kv.key, object: decodeObject<T>(kv.value, kv.modRevision), revision: kv.modRevision };
   }
 
   async get<T extends KubeObject>(key: string, opts?: { resourceVersion?: string }): Promise<StoredObject<T>> {
-    let res;
-    try {
-      // rv '0' means "any state is fine": a serializable read skips the raft round.
-      res = await this.client.kv.range({ key: this.etcdKey(key), serializable: opts?.resourceVersion === '0' });
-    } catch (err) {
-      throw toStorageError(err, key);
-    }
-    const kv = res.kvs[0];
+    // rv '0' means "any state is fine": a serializable read skips the raft round.
+    const kv = await this.kv.get(key, { serializable: opts?.resourceVersion === '0' });
     if (!kv) throw new StorageError('NotFound', `${key} not found`, key);
     return this.stored<T>(kv);
   }
 
   async list<T extends KubeObject>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
-    const start = this.etcdKey(prefix);
-    const req: IRangeRequest = {
-      key: opts.startAfter ? keySuccessor(this.etcdKey(opts.startAfter)) : start,
-      range_end: prefixEnd(start),
-    };
-    if (opts.limit && opts.limit > 0) req.limit = opts.limit;
-    if (opts.exactRevision) req.revision = opts.exactRevision;
-    else if (opts.resourceVersion === '0') req.serializable = true;
-    let res;
-    try {
-      res = await this.client.kv.range(req);
-    } catch (err) {
-      throw toStorageError(err, prefix);
-    }
+    const res = await this.kv.list(prefix, {
+      startAfter: opts.startAfter,
+      limit: opts.limit,
+      revision: opts.exactRevision,
+      serializable: opts.resourceVersion === '0',
+    });
     const items = res.kvs.map((kv) => this.stored<T>(kv));
-    const result: ListResult<T> = { items, revision: opts.exactRevision ?? res.header.revision };
+    const result: ListResult<T> = { items, revision: opts.exactRevision ?? res.revision };
     if (res.more && items.length > 0) {
       result.continueKey = items[items.length - 1].key;
-      result.remaining = Number(res.count) - items.length;
+      result.remaining = res.count - items.length;
     }
     return result;
   }
 
   async create<T extends KubeObject>(key: string, obj: T): Promise<StoredObject<T>> {
-    const k = this.etcdKey(key);
-    let res;
-    try {
-      res = await this.client.kv.txn({
-        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [{ request_put: { key: k, value: encodeObject(obj) } }],
-      });
-    } catch (err) {
-      throw toStorageError(err, key);
-    }
-    if (!res.succeeded) throw new StorageError('AlreadyExists', `${key} already exists`, key);
-    const rev = res.header.revision;
-    return { key, object: withRevision(obj, rev), revision: rev };
+    const text = encodeObject(obj);
+    const res = await this.kv.create(key, text);
+    if (!res.ok) throw new StorageError('AlreadyExists', `${key} already exists`, key);
+    return written(key, obj, text, res.revision);
   }
 
   async update<T extends KubeObject>(key: string, obj: T, expectedRevision: string): Promise<StoredObject<T>> {
-    const k = this.etcdKey(key);
-    let res;
-    try {
-      res = await this.client.kv.txn({
-        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
-        success: [{ request_put: { key: k, value: encodeObject(obj) } }],
-        failure: [{ request_range: { key: k, keys_only: true } }],
-      });
-    } catch (err) {
-      throw toStorageError(err, key);
-    }
-    if (!res.succeeded) throw this.casFailure(key, res.responses[0]?.response_range?.kvs ?? [], expectedRevision);
-    const rev = res.header.revision;
-    return { key, object: withRevision(obj, rev), revision: rev };
+    const text = encodeObject(obj);
+    const res = await this.kv.update(key, text, expectedRevision);
+    if (!res.ok) throw casFailure(key, res.current, expectedRevision);
+    return written(key, obj, text, res.revision);
   }
 
   async delete<T extends KubeObject>(key: string, expectedRevision?: string): Promise<StoredObject<T>> {
-    const k = this.etcdKey(key);
-    let prev: IKeyValue | undefined;
-    let rev: string;
-    try {
-      if (expectedRevision === undefined) {
-        const res = await this.client.kv.deleteRange({ key: k, prev_kv: true });
-        prev = res.prev_kvs[0];
-        rev = res.header.revision;
-      } else {
-        const res = await this.client.kv.txn({
-          compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
-          success: [{ request_delete_range: { key: k, prev_kv: true } }],
-          failure: [{ request_range: { key: k, keys_only: true } }],
-        });
-        if (!res.succeeded) throw this.casFailure(key, res.responses[0]?.response_range?.kvs ?? [], expectedRevision);
-        prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
-        rev = res.header.revision;
-      }
-    } catch (err) {
-      throw toStorageError(err, key);
-    }
-    if (!prev) throw new StorageError('NotFound', `${key} not found`, key);
+    const res = await this.kv.delete(key, expectedRevision);
+    if (!res.ok) throw casFailure(key, res.current, expectedRevision ?? '');
+    if (!res.prev) throw new StorageError('NotFound', `${key} not found`, key);
     // The last state, stamped with the deletion's revision (what a watch's DELETED event carries).
-    return { key, object: decodeObject<T>(prev.value, rev), revision: rev };
-  }
-
-  private casFailure(key: string, kvs: IKeyValue[], expected: string): StorageError {
-    if (kvs.length === 0) return new StorageError('NotFound', `${key} not found`, key);
-    return new StorageError(
-      'Conflict',
-      `${key}: resourceVersion ${expected} is not the latest (${kvs[0].mod_revision})`,
-      key,
-    );
+    return { key, object: decodeObject<T>(res.prev.value, res.revision), revision: res.revision };
   }
 
   watch<T extends KubeObject>(prefix: string, fromRevision: string | undefined, handlers: WatchHandlers<T>, opts: WatchOptions = {}): Watcher {
-    if (this.closed) {
-      queueMicrotask(() => handlers.onError(new StorageError('Unavailable', 'storage closed')));
-      return { stop() {} };
-    }
-    const w = new EtcdWatch<T>({
-      client: this.client,
-      etcdPrefix: this.etcdKey(prefix),
-      userKey: (k) => this.userKey(k),
-      fromRevision,
-      handlers,
-      previous: opts.previous ?? true,
-      retryMs: this.watchRetryMs,
-      maxRetryMs: this.maxWatchRetryMs,
-      onStopped: (self) => this.watches.delete(self),
+    let stopped = false;
+    const w = this.kv.watch(prefix, { fromRevision, previous: opts.previous ?? true }, {
+      onEvents: (events) => {
+        for (const ev of events) {
+          if (stopped) return;
+          try {
+            handlers.onEvent(toEvent<T>(ev));
+          } catch (err) {
+            // One handler's bug must not cost the other events of this batch.
+            queueMicrotask(() => {
+              throw err;
+            });
+          }
+        }
+      },
+      onProgress: (rev) => {
+        if (!stopped) handlers.onProgress?.(rev);
+      },
+      onError: (err) => {
+        if (stopped) return;
+        stopped = true;
+        handlers.onError(err);
+      },
     });
-    this.watches.add(w);
-    w.start();
-    return w;
+    return {
+      stop() {
+        stopped = true;
+        w.stop();
+      },
+    };
   }
 
-  async currentRevision(): Promise<string> {
-    try {
-      // A linearizable read of one (absent) key: its header carries the current store revision.
-      const res = await this.client.kv.range({ key: this.etcdKey('\0tskube-revision-probe'), keys_only: true });
-      return res.header.revision;
-    } catch (err) {
-      throw toStorageError(err);
-    }
+  currentRevision(): Promise<string> {
+    return this.kv.currentRevision();
   }
 
   /** Compact etcd's history up to (not including) revision; older revisions then answer Gone. */
-  async compact(revision: string): Promise<void> {
-    try {
-      await this.client.kv.compact({ revision, physical: false });
-    } catch (err) {
-      const e = toStorageError(err);
-      // Compacting at or below an earlier compaction is a no-op for us.
-      if (e.code === 'Gone') return;
-      throw e;
-    }
+  compact(revision: string): Promise<void> {
+    return this.kv.compact(revision);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const w of [...this.watches]) w.stop();
-    this.client.close();
+  close(): Promise<void> {
+    return this.kv.close();
   }
+}
+
+/** What a write returns: the object at its new revision, with its JSON text remembered for the response. */
+function written<T extends KubeObject>(key: string, obj: T, text: string, revision: string): StoredObject<T> {
+  const object = withRevision(obj, revision);
+  const full = withRevisionText(text, obj, revision);
+  if (full !== undefined) rememberText(object, full);
+  return { key, object, revision };
+}
+
+function casFailure(key: string, current: string | undefined, expected: string): StorageError {
+  if (current === undefined) return new StorageError('NotFound', `${key} not found`, key);
+  return new StorageError('Conflict', `${key}: resourceVersion ${expected} is not the latest (${current})`, key);
+}
+
+function toEvent<T extends KubeObject>(ev: KVWatchEvent): StorageWatchEvent<T> {
+  const { key, modRevision: revision } = ev;
+  if (ev.type === 'delete') {
+    const object = ev.prev
+      ? decodeObject<T>(ev.prev.value, revision)
+      : ({ metadata: { name: key.slice(key.lastIndexOf('/') + 1), resourceVersion: revision } } as T);
+    return { type: 'DELETED', key, object, revision, prevObject: object };
+  }
+  const object = decodeObject<T>(ev.value!, revision);
+  if (ev.createRevision === revision) return { type: 'ADDED', key, object, revision };
+  const out: StorageWatchEvent<T> = { type: 'MODIFIED', key, object, revision };
+  if (ev.prev) out.prevObject = decodeObject<T>(ev.prev.value, ev.prev.modRevision);
+  return out;
 }

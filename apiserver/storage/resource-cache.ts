@@ -24,7 +24,13 @@ export interface ResourceCacheOptions {
   watcherQueueLimit: number;
   /** How often idle watchers get onProgress (bookmarks); default 1000 ms. */
   bookmarkIntervalMs: number;
-  /** Deep-freeze cached objects so an accidental mutation throws instead of corrupting the cache; default true. */
+  /**
+   * Deep-freeze cached objects, so that any mutation of them throws: a mutation detector,
+   * as client-go has one, for tests (hack/test.sh sets TSKUBE_CACHE_MUTATION_DETECTOR=1),
+   * off by default because it costs ~10 µs of every event. Either way the shared objects
+   * and events themselves are frozen, shallowly: Object.isFrozen tells a shared object
+   * (http/watch.ts serialises those once for all watchers). Never mutate them.
+   */
   freeze: boolean;
   /** Retry delay after a failed (re)list, growing to 2 s; default 100 ms. */
   relistRetryMs: number;
@@ -99,7 +105,7 @@ export class ResourceCache {
       this.relists++;
     }
     this.objects.clear();
-    for (const it of list.items) this.objects.set(it.key, this.opts.freeze ? deepFreeze(it) : it);
+    for (const it of list.items) this.objects.set(it.key, this.opts.freeze ? deepFreeze(it) : freezeStored(it));
     this.keys.reset([...this.objects.keys()]);
     this.ring.reset(rev);
     this.setRevision(rev);
@@ -133,13 +139,14 @@ export class ResourceCache {
     if (ev.type === 'DELETED' && prev) ev = { ...ev, object: withRevision(prev.object, ev.revision), prevObject: prev.object };
     else if (ev.type === 'MODIFIED' && !ev.prevObject && prev) ev = { ...ev, prevObject: prev.object };
     if (this.opts.freeze) deepFreeze(ev);
+    else freezeEvent(ev);
     if (ev.type === 'DELETED') {
       if (prev) {
         this.objects.delete(ev.key);
         this.keys.remove(ev.key);
       }
     } else {
-      this.objects.set(ev.key, { key: ev.key, object: ev.object, revision: ev.revision });
+      this.objects.set(ev.key, Object.freeze({ key: ev.key, object: ev.object, revision: ev.revision }));
       if (!prev) this.keys.insert(ev.key);
     }
     this.ring.push({ ev, rev, prev });
@@ -289,6 +296,17 @@ export class ResourceCache {
     this.innerWatch?.stop();
     for (const w of [...this.watchers]) w.fail(new StorageError('Unavailable', 'storage closed'));
   }
+}
+
+function freezeStored(s: StoredObject): StoredObject {
+  Object.freeze(s.object);
+  return Object.freeze(s);
+}
+
+function freezeEvent(ev: StorageWatchEvent): void {
+  Object.freeze(ev.object);
+  if (ev.prevObject) Object.freeze(ev.prevObject);
+  Object.freeze(ev);
 }
 
 function deepFreeze<T>(o: T): T {
