@@ -66,8 +66,9 @@ export class WorkerKV implements KV {
     this.pending.clear();
     const watches = [...this.watches.values()];
     this.watches.clear();
-    if (this.closed) return;
+    // Calls fail even after close (their callers must not hang); watches were ended by close.
     for (const p of pending) p.reject(err);
+    if (this.closed) return;
     for (const h of watches) h.onError(err);
   }
 
