@@ -69,6 +69,15 @@ export interface PodSandboxConfig {
   hostNetwork?: boolean;
   /** share the host's IPC namespace. */
   hostIPC?: boolean;
+  /** share the host's PID namespace (every container sees host processes; CRI NamespaceMode NODE). */
+  hostPID?: boolean;
+  /**
+   * one PID namespace for the whole pod, held by the pause process as PID 1
+   * (Kubernetes shareProcessNamespace; CRI NamespaceMode POD). Ignored with hostPID.
+   */
+  shareProcessNamespace?: boolean;
+  /** namespaced sysctls written inside the pod's namespaces (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*). */
+  sysctls?: Record<string, string>;
   /** extra /etc/hosts lines "ip name1 name2" (HostAliases). */
   hostAliases?: { ip: string; hostnames: string[] }[];
   labels?: Record<string, string>;
@@ -147,6 +156,13 @@ export interface Capabilities {
   drop?: string[];
 }
 
+/** Kubernetes seccompProfile, resolved by the kubelet (CRI SecurityProfile). */
+export interface SeccompProfile {
+  type: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  /** Localhost only: absolute host path of an OCI/Docker-format JSON profile (the kubelet resolves it under its seccomp dir). */
+  localhostProfile?: string;
+}
+
 export interface SecurityContext {
   runAsUser?: number;
   runAsGroup?: number;
@@ -156,6 +172,10 @@ export interface SecurityContext {
   readOnlyRootFilesystem?: boolean;
   /** default false → no_new_privs set (as runc with allowPrivilegeEscalation false is stricter; runc sets it by default in k8s). */
   allowPrivilegeEscalation?: boolean;
+  /** undefined: Unconfined (the kubelet passes RuntimeDefault when --seccomp-default is on). */
+  seccompProfile?: SeccompProfile;
+  /** 'Unmasked': no masked or read-only /proc paths (only with hostUsers false upstream; privileged implies it). */
+  procMount?: 'Default' | 'Unmasked';
 }
 
 export interface ContainerConfig {
