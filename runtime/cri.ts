@@ -145,6 +145,13 @@ export interface KeyValue {
 export interface Mount {
   hostPath: string;
   containerPath: string;
+  /**
+   * Kubernetes subPath: a relative path resolved by the runtime INSIDE hostPath (symlinks
+   * stay inside it, no '..' escape), created as a directory when missing, and mounted
+   * through the opened fd so swapping a component for a symlink during start cannot
+   * redirect it (CVE-2017-1002101 class). Empty/undefined: hostPath itself.
+   */
+  subPath?: string;
   readonly?: boolean;
   /** default: private. */
   propagation?: 'private' | 'host-to-container' | 'bidirectional';
