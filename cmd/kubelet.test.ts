@@ -25,3 +25,14 @@ test('--kube-api-qps/--kube-api-burst/--event-qps/--event-burst are numbers >= 0
   assert.deepEqual([o.kubeAPIQPS, o.kubeAPIBurst, o.eventRecordQPS, o.eventBurst], [20, 40, 0, 5]);
   assert.throws(() => parseKubeletFlags(['--event-qps=-1']), />= 0/);
 });
+
+test('--seccomp-default stands alone or takes a bool; --pod-pids-limit; --allowed-unsafe-sysctls is a list', () => {
+  assert.equal(parseKubeletFlags(['--seccomp-default', '--port=0']).seccompDefault, true);
+  assert.equal(parseKubeletFlags(['--seccomp-default=false']).seccompDefault, false);
+  assert.equal(parseKubeletFlags([]).seccompDefault, undefined);
+  assert.throws(() => parseKubeletFlags(['--seccomp-default=maybe']), /invalid boolean value "maybe" for --seccomp-default/);
+  assert.equal(parseKubeletFlags(['--pod-pids-limit', '100']).podPidsLimit, 100);
+  assert.equal(parseKubeletFlags(['--pod-pids-limit=-1']).podPidsLimit, -1);
+  assert.throws(() => parseKubeletFlags(['--pod-pids-limit=-2']), /integer >= -1/);
+  assert.deepEqual(parseKubeletFlags(['--allowed-unsafe-sysctls=kernel.msg*,net.core.somaxconn']).allowedUnsafeSysctls, ['kernel.msg*', 'net.core.somaxconn']);
+});

@@ -28,6 +28,9 @@ const USAGE = `usage: kubelet [flags]
   --kube-api-burst N         API requests at once (default 100)
   --event-qps N              events per second once a burst is spent (default 50; 0: no limit)
   --event-burst N            events at once (default 100)
+  --seccomp-default[=BOOL]   containers naming no seccompProfile run with RuntimeDefault (default false)
+  --pod-pids-limit N         most processes per pod (default 4096; -1: unlimited)
+  --allowed-unsafe-sysctls LIST  comma-separated sysctls (or prefixes ending in *) allowed beyond the safe set
 `;
 
 const FLAGS: Record<string, keyof KubeletOptions> = {
@@ -56,7 +59,18 @@ const FLAGS: Record<string, keyof KubeletOptions> = {
   'kube-api-burst': 'kubeAPIBurst',
   'event-qps': 'eventRecordQPS',
   'event-burst': 'eventBurst',
+  'seccomp-default': 'seccompDefault',
+  'pod-pids-limit': 'podPidsLimit',
+  'allowed-unsafe-sysctls': 'allowedUnsafeSysctls',
 };
+
+/** Flags that may stand alone (--flag means true), parsed like Go's strconv.ParseBool. */
+const BOOLEAN = new Set<keyof KubeletOptions>(['seccompDefault']);
+function parseBool(name: string, v: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new Error(`invalid boolean value ${JSON.stringify(v)} for --${name}`);
+}
 
 const NUMERIC = new Set<keyof KubeletOptions>(['port', 'maxPods', 'kubeAPIQPS', 'kubeAPIBurst', 'eventRecordQPS', 'eventBurst']);
 
@@ -70,6 +84,22 @@ export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boo
     let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const key = FLAGS[name];
     if (!key) throw new Error(`unknown flag --${name}`);
+    if (BOOLEAN.has(key)) {
+      out[key] = value === undefined ? true : parseBool(name, value);
+      continue;
+    }
+    if (key === 'allowedUnsafeSysctls') {
+      value ??= argv[++i];
+      if (value === undefined) throw new Error(`flag --${name} needs a value`);
+      out[key] = value.split(',').map((x) => x.trim()).filter(Boolean);
+      continue;
+    }
+    if (key === 'podPidsLimit') {
+      value ??= argv[++i];
+      if (!(value !== undefined && Number.isInteger(Number(value)) && Number(value) >= -1)) throw new Error(`--pod-pids-limit must be an integer >= -1, got ${JSON.stringify(value)}`);
+      out[key] = Number(value);
+      continue;
+    }
     if (value === undefined) {
       value = argv[++i];
       if (value === undefined) throw new Error(`flag --${name} needs a value`);

@@ -101,6 +101,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
           `--containers-dir=${join(dataDir, 'containers')}`,
           `--port=${f('kubelet-port')}`,
           ...(o.flags['max-pods'] !== undefined ? [`--max-pods=${f('max-pods')}`] : []),
+          '--seccomp-default', // as `up` in-process: RuntimeDefault unless a pod asks otherwise
           // Reached by the apiserver at the node's InternalIP; every request needs the token.
           '--address=0.0.0.0',
           `--server-token-file=${o.kubeletTokenFile}`,

@@ -172,6 +172,7 @@ export async function runUp(argv: string[]): Promise<number> {
         containersDir: join(dataDir, 'containers'),
         port: Number(f['kubelet-port']),
         maxPods,
+        seccompDefault: true, // `up` runs containers with RuntimeDefault seccomp unless a pod asks otherwise
         // Reached by the apiserver at the node's InternalIP; every request needs the token.
         address: '0.0.0.0',
         serverToken: kubeletToken,

@@ -14,6 +14,8 @@ import { createImageService, type ImageService } from '../runtime/images/index.j
 import { createPodNetwork, type PodNetwork } from '../runtime/network/index.js';
 import { Runtime } from '../runtime/runtime.js';
 import { admit, nodeAllocatable } from './admission.js';
+import { admitSecurity } from './security-admission.js';
+import { sysctlAllowlist } from './sysctls.js';
 import { A_CONFIG_MIRROR, A_CONFIG_SOURCE, L_CONTAINER_NAME, L_POD_UID } from './labels.js';
 import { createMetrics, type KubeletMetrics } from './metrics.js';
 import { NodeStatusManager } from './node-status.js';
@@ -65,6 +67,12 @@ export interface KubeletOptions {
   backoffMaxMs?: number;
   staticPollMs?: number;
   maxPods?: number;
+  /** --seccomp-default: containers naming no seccomp profile get RuntimeDefault (default false, as Kubernetes). */
+  seccompDefault?: boolean;
+  /** --pod-pids-limit: most processes/threads per pod (its cgroup's pids.max); default 4096, 0 or -1: unlimited. */
+  podPidsLimit?: number;
+  /** --allowed-unsafe-sysctls: sysctls (or prefixes ending in '*') allowed beyond the safe set. */
+  allowedUnsafeSysctls?: string[];
   /** Client-side limits of the kubelet's API calls (Kubernetes' --kube-api-qps 50, --kube-api-burst 100; 0: none). */
   kubeAPIQPS?: number;
   kubeAPIBurst?: number;
@@ -92,6 +100,8 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const rootDir = opts.rootDir ?? '/var/lib/tskube/kubelet';
   const logDir = opts.logDir ?? '/var/log/pods';
   const stateDir = opts.stateDir ?? '/run/tskube';
+  // A bad --allowed-unsafe-sysctls pattern stops the kubelet before it does anything (as Kubernetes).
+  const sysctls = sysctlAllowlist(opts.allowedUnsafeSysctls ?? []);
   mkdirSync(rootDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const base = opts.client ?? (opts.server ? new RestClient(opts.server) : RestClient.fromKubeconfig(opts.kubeconfig ? { path: opts.kubeconfig } : {}));
@@ -152,6 +162,8 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
     logDir,
     backoffBaseMs: opts.backoffBaseMs ?? 10_000,
     backoffMaxMs: opts.backoffMaxMs ?? 300_000,
+    seccompDefault: !!opts.seccompDefault,
+    podPidsLimit: opts.podPidsLimit ?? 4096,
     metrics,
     log,
     index,
@@ -182,7 +194,10 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       // Admission, for pods not yet running here (a restarted kubelet re-adopts without asking again).
       const adopted = index.containerIds(uid).length > 0 || index.sandboxIds(uid).length > 0;
       const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-      const refusal = !adopted && !finished && !pod.metadata?.deletionTimestamp ? admit(pod, [...workers.values()].filter((w) => w.active && !w.removedFromSource).map((w) => w.pod), alloc, maxPods) : undefined;
+      const refusal =
+        !adopted && !finished && !pod.metadata?.deletionTimestamp
+          ? (admitSecurity(pod, sysctls) ?? admit(pod, [...workers.values()].filter((w) => w.active && !w.removedFromSource).map((w) => w.pod), alloc, maxPods))
+          : undefined;
       workers.set(uid, nw);
       if (refusal) nw.reject(refusal.reason, refusal.message);
       else nw.kick();

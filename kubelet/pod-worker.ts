@@ -19,6 +19,7 @@ import { computeConditions, computePhase, sameStatus, stampTransitions } from '.
 import { PodProbes, runHandler, type ProbeKind } from './probes.js';
 import type { RuntimeIndex } from './runtime-index.js';
 import { containerMounts, setupVolumes, teardownVolumes, VolumeError } from './volumes.js';
+import { containerSecurityContext, ContainerConfigError, sandboxSecurity, verifyRunAsNonRoot } from './security-context.js';
 import { terminationFile, terminationMessage, terminationMount } from './termination-message.js';
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -48,6 +49,10 @@ export interface WorkerDeps {
   statusTarget(pod: Pod): { namespace: string; name: string } | undefined;
   /** The worker finished tearing its pod down. */
   onDone(uid: string): void;
+  /** --seccomp-default: RuntimeDefault for containers that name no profile (default false, as Kubernetes). */
+  seccompDefault?: boolean;
+  /** --pod-pids-limit: pids.max of each pod's cgroup (0 or less: unlimited). */
+  podPidsLimit?: number;
 }
 
 interface Waiting {
@@ -399,18 +404,20 @@ export class PodWorker {
     const m = this.pod.metadata!;
     const spec = this.pod.spec!;
     const ports = [...(spec.containers ?? [])].flatMap((c) => c.ports ?? []).filter((p) => p.hostPort);
+    const { pidsLimit, ...sandboxFields } = sandboxSecurity(this.pod, this.d.podPidsLimit ?? 0);
+    const resources = podResources(spec) || pidsLimit ? { ...(podResources(spec) ?? {}), ...(pidsLimit ? { pidsLimit } : {}) } : undefined;
     return {
       metadata: { name: m.name!, namespace: m.namespace!, uid: m.uid!, attempt },
       hostname: spec.hostname ?? m.name!,
       logDirectory: logDirectory(this.d.logDir, this.pod),
       portMappings: ports.map((p) => ({ containerPort: p.containerPort, hostPort: p.hostPort!, protocol: p.protocol ?? 'TCP', ...(p.hostIP ? { hostIp: p.hostIP } : {}) })),
       hostNetwork: !!spec.hostNetwork,
-      hostIPC: !!spec.hostIPC,
+      ...sandboxFields,
       ...(spec.hostAliases ? { hostAliases: spec.hostAliases.map((h) => ({ ip: h.ip, hostnames: h.hostnames ?? [] })) } : {}),
       ...(spec.dnsConfig ? { dnsConfig: { servers: spec.dnsConfig.nameservers ?? [], searches: spec.dnsConfig.searches ?? [], options: (spec.dnsConfig.options ?? []).map((o) => (o.value ? `${o.name}:${o.value}` : o.name)) } } : {}),
       labels: { [L_POD_UID]: m.uid!, [L_POD_NAME]: m.name!, [L_POD_NAMESPACE]: m.namespace! },
       privileged: [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.securityContext?.privileged),
-      ...(podResources(spec) ? { resources: podResources(spec)! } : {}),
+      ...(resources ? { resources } : {}),
     };
   }
 
@@ -474,10 +481,10 @@ export class PodWorker {
     let id: string;
     try {
       const env = await buildEnv({ pod: this.pod, podIP: this.podIP, hostIP: this.d.hostIP, nodeName: this.d.nodeName, services: this.d.services(this.pod.metadata!.namespace!), client: this.d.client }, c);
-      const sc = c.securityContext ?? {};
-      const psc = this.pod.spec?.securityContext ?? {};
-      const runAsUser = sc.runAsUser ?? psc.runAsUser;
-      const runAsGroup = sc.runAsGroup ?? psc.runAsGroup;
+      const securityContext = containerSecurityContext(this.pod, c, { seccompDefault: !!this.d.seccompDefault, seccompRoot: join(this.d.rootDir, 'seccomp') });
+      const nonRoot = verifyRunAsNonRoot(this.pod, c, securityContext.runAsUser === undefined ? (await this.d.images.resolve(imageId)).config.User : undefined);
+      if (nonRoot) throw new ContainerConfigError(nonRoot);
+      const mounts = [...containerMounts(this.pod, c, volumes, env.env), ...terminationMount(this.d.rootDir, this.uid, c, attempt)];
       id = await rt.createContainer(
         sbId,
         {
@@ -487,29 +494,22 @@ export class PodWorker {
           ...(env.args ? { args: env.args } : {}),
           env: env.env,
           ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-          mounts: [...containerMounts(this.pod, c, volumes), ...terminationMount(this.d.rootDir, this.uid, c, attempt)],
+          mounts,
           logPath: `${c.name}/${attempt}.log`,
           stdin: !!c.stdin,
           stdinOnce: !!c.stdinOnce,
           tty: !!c.tty,
           labels: { [L_POD_UID]: this.uid, [L_POD_NAME]: this.pod.metadata!.name!, [L_POD_NAMESPACE]: this.pod.metadata!.namespace!, [L_CONTAINER_NAME]: c.name, [L_CONTAINER_KIND]: kind, [L_CONTAINER_HASH]: containerHash(c) },
           annotations: { 'io.kubernetes.container.image': c.image ?? '' },
-          securityContext: {
-            ...(runAsUser !== undefined ? { runAsUser } : {}),
-            ...(runAsGroup !== undefined ? { runAsGroup } : {}),
-            ...(psc.supplementalGroups ? { supplementalGroups: psc.supplementalGroups } : {}),
-            ...(sc.privileged ? { privileged: true } : {}),
-            ...(sc.capabilities ? { capabilities: sc.capabilities } : {}),
-            ...(sc.readOnlyRootFilesystem ? { readOnlyRootFilesystem: true } : {}),
-            ...(sc.allowPrivilegeEscalation !== undefined ? { allowPrivilegeEscalation: sc.allowPrivilegeEscalation } : {}),
-          },
+          securityContext,
           resources: containerResources(c),
         },
         sbConfig,
       );
       this.d.index.addContainer(this.uid, id);
     } catch (e) {
-      const reason = e instanceof EnvError || e instanceof VolumeError ? 'CreateContainerConfigError' : 'CreateContainerError';
+      if (!(e instanceof Error)) throw e;
+      const reason = e instanceof EnvError || e instanceof VolumeError || e instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
       this.waiting.set(c.name, { reason, message: (e as Error).message });
       this.event('Warning', 'Failed', `Error: ${(e as Error).message}`);
       this.later(this.d.backoffBaseMs);

@@ -3,7 +3,7 @@
 // has exited, what it wrote there (at most 4 KiB) becomes state.terminated.message. With
 // FallbackToLogsOnError an empty file on a failed exit falls back to the log's last lines.
 
-import { closeSync, mkdirSync, openSync, readSync, writeFileSync, chmodSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Container } from '../api/core.js';
 import type { Mount } from '../runtime/cri.js';
@@ -24,15 +24,20 @@ export function terminationMount(rootDir: string, uid: string, c: Container, att
   if (!path) return [];
   const file = terminationFile(rootDir, uid, c.name, attempt);
   mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, '');
-  chmodSync(file, 0o666);
+  // Never through a symlink: the file is the container's to write, the kubelet only makes and reads it.
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o666);
+  try {
+    fchmodSync(fd, 0o666);
+  } finally {
+    closeSync(fd);
+  }
   return [{ containerPath: path, hostPath: file, readonly: false }];
 }
 
 function readHead(file: string, max: number): string {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return '';
   }

@@ -1,17 +1,21 @@
 // Pod volumes on the host, under <rootDir>/pods/<uid>/volumes/<plugin>/<name>:
 // emptyDir (a directory, or a tmpfs for medium Memory), hostPath (with its
 // type checks), configMap and secret (files written from the API object,
-// mounted read-only), downwardAPI (files from the pod's fields).
+// mounted read-only), downwardAPI (files from the pod's fields). With a pod
+// fsGroup, emptyDir/configMap/secret/downwardAPI volumes get its group
+// (volume-ownership.ts). subPath is resolved by the runtime inside the volume,
+// never here: a container can plant symlinks in a volume it writes to.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import type { KeyToPath, Pod, Volume } from '../api/core.js';
 import { intValue } from '../api/quantity.js';
 import { isNotFound } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
-import type { Mount } from '../runtime/cri.js';
-import { fieldRefValue, resourceFieldValue } from './env.js';
+import type { KeyValue, Mount } from '../runtime/cri.js';
+import { expandVars, fieldRefValue, resourceFieldValue } from './env.js';
+import { setVolumeOwnership } from './volume-ownership.js';
 
 const run = promisify(execFile);
 
@@ -32,6 +36,23 @@ function safeJoin(dir: string, rel: string): string {
   return join(dir, n);
 }
 
+/** mkdir -p of dir's parents below base, refusing any existing component that is a symlink (the kubelet writes as root). */
+function mkdirNoFollow(base: string, path: string): void {
+  const rel = path.slice(base.length + 1).split('/').filter(Boolean);
+  let cur = base;
+  for (const part of rel) {
+    cur = join(cur, part);
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      mkdirSync(cur);
+      continue;
+    }
+    if (!st.isDirectory()) throw new VolumeError(`${cur} is not a directory`);
+  }
+}
+
 function writeFiles(dir: string, files: Record<string, string | Buffer>, items: KeyToPath[] | undefined, mode: number | undefined): void {
   // Written to a fresh dir then swapped in, so a container never sees half a set.
   const tmp = `${dir}.tmp`;
@@ -41,7 +62,7 @@ function writeFiles(dir: string, files: Record<string, string | Buffer>, items: 
   for (const it of list) {
     if (!(it.key in files)) throw new VolumeError(`key ${it.key} not found`);
     const p = safeJoin(tmp, it.path);
-    mkdirSync(dirname(p), { recursive: true });
+    mkdirNoFollow(tmp, dirname(p));
     writeFileSync(p, files[it.key]!);
     chmodSync(p, it.mode ?? mode ?? 0o644);
   }
@@ -49,7 +70,7 @@ function writeFiles(dir: string, files: Record<string, string | Buffer>, items: 
   if (existsSync(dir)) {
     for (const it of list) {
       const p = safeJoin(dir, it.path);
-      mkdirSync(dirname(p), { recursive: true });
+      mkdirNoFollow(dir, dirname(p));
       renameSync(safeJoin(tmp, it.path), p);
     }
     rmSync(tmp, { recursive: true, force: true });
@@ -75,6 +96,11 @@ export async function setupVolumes(ctx: VolumeContext): Promise<Map<string, stri
   return out;
 }
 
+function applyFsGroup(ctx: VolumeContext, dir: string, readonly: boolean): void {
+  const psc = ctx.pod.spec?.securityContext as { fsGroup?: number; fsGroupChangePolicy?: string } | undefined;
+  setVolumeOwnership(dir, psc?.fsGroup, psc?.fsGroupChangePolicy, readonly);
+}
+
 async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: string): Promise<string> {
   if (v.hostPath) {
     const p = v.hostPath.path;
@@ -93,12 +119,19 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
   }
   if (v.emptyDir) {
     const dir = join(base, 'kubernetes.io~empty-dir', v.name);
-    mkdirSync(dir, { recursive: true, mode: 0o777 });
-    chmodSync(dir, 0o777);
+    // Set up once per pod (as kubelet's ready marker): fsGroup is applied to the fresh volume,
+    // before any container of the pod can write into it.
+    let fresh = !existsSync(dir);
+    if (fresh) {
+      mkdirSync(dir, { recursive: true, mode: 0o777 });
+      chmodSync(dir, 0o777);
+    }
     if (v.emptyDir.medium === 'Memory' && !isMounted(dir)) {
       const size = v.emptyDir.sizeLimit ? `,size=${intValue(v.emptyDir.sizeLimit)}` : '';
       await run('mount', ['-t', 'tmpfs', '-o', `mode=0777${size}`, 'tmpfs', dir]);
+      fresh = true;
     }
+    if (fresh) applyFsGroup(ctx, dir, false);
     return dir;
   }
   if (v.configMap) {
@@ -112,6 +145,7 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
       if (!isNotFound(e) || !v.configMap.optional) throw isNotFound(e) ? new VolumeError(`configmap "${v.configMap.name}" not found`) : e;
     }
     writeFiles(dir, data, v.configMap.items, v.configMap.defaultMode);
+    applyFsGroup(ctx, dir, true);
     return dir;
   }
   if (v.secret) {
@@ -124,6 +158,7 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
       if (!isNotFound(e) || !v.secret.optional) throw isNotFound(e) ? new VolumeError(`secret "${v.secret.secretName}" not found`) : e;
     }
     writeFiles(dir, data, v.secret.items, v.secret.defaultMode);
+    applyFsGroup(ctx, dir, true);
     return dir;
   }
   if (v.downwardAPI) {
@@ -135,22 +170,38 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
       items.push({ key: it.path, path: it.path, ...(it.mode !== undefined ? { mode: it.mode } : {}) });
     }
     writeFiles(dir, files, items, v.downwardAPI.defaultMode);
+    applyFsGroup(ctx, dir, true);
     return dir;
   }
   throw new VolumeError(`volume ${v.name}: unsupported volume type`);
 }
 
-/** The runtime mounts of a container from its volumeMounts. */
-export function containerMounts(pod: Pod, c: { volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[] }, paths: Map<string, string>): Mount[] {
+/** A mount's subPath: subPath, or subPathExpr with $(VAR) from the container's env (as kubelet's makeMounts). */
+export function mountSubPath(vm: { subPath?: string; subPathExpr?: string }, env: KeyValue[]): string {
+  let sub = vm.subPath ?? '';
+  if (vm.subPathExpr) {
+    const vars = new Map(env.map((e) => [e.key, e.value]));
+    const missing = new Set<string>();
+    for (const m of vm.subPathExpr.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g)) if (!vars.get(m[1]!)) missing.add(m[1]!);
+    if (missing.size) throw new VolumeError(`missing value for ${[...missing].sort().join(', ')}`);
+    sub = expandVars(vm.subPathExpr, vars);
+  }
+  if (!sub) return '';
+  if (sub.startsWith('/')) throw new VolumeError(`error SubPath \`${sub}\` must not be an absolute path`);
+  if (sub.split('/').includes('..')) throw new VolumeError(`unable to provision SubPath \`${sub}\`: must not contain '..'`);
+  return sub;
+}
+
+/** The runtime mounts of a container from its volumeMounts; a subPath is handed to the runtime, which resolves it inside the volume. */
+export function containerMounts(pod: Pod, c: { volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string; subPathExpr?: string }[] }, paths: Map<string, string>, env: KeyValue[] = []): Mount[] {
   const out: Mount[] = [];
   for (const vm of c.volumeMounts ?? []) {
     const host = paths.get(vm.name);
     if (!host) throw new VolumeError(`volume ${vm.name} not found`);
     const vol = pod.spec?.volumes?.find((v) => v.name === vm.name);
     const readonly = vm.readOnly === true || !!vol?.configMap || !!vol?.secret || !!vol?.downwardAPI;
-    const hostPath = vm.subPath ? safeJoin(host, vm.subPath) : host;
-    if (vm.subPath && !existsSync(hostPath)) mkdirSync(hostPath, { recursive: true });
-    out.push({ hostPath, containerPath: vm.mountPath, readonly });
+    const subPath = mountSubPath(vm, env);
+    out.push({ hostPath: host, containerPath: vm.mountPath, readonly, ...(subPath ? { subPath } : {}) });
   }
   return out;
 }
