@@ -53,7 +53,7 @@ export function sysctlNamespace(name: string): SysctlNamespace {
   return 'unknown';
 }
 
-const PATTERN = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*(\*|[a-z0-9]([-_a-z0-9]*[a-z0-9])?)$/;
+const PATTERN = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*(\*|[a-z0-9]([-_a-z0-9]*[a-z0-9])?\*?)$/;
 
 export interface SysctlAllowlist {
   exact: Map<string, SysctlNamespace>;
