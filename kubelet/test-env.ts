@@ -11,6 +11,7 @@ import { RestClient } from '../client/rest.js';
 import { createImageService, type ImageService } from '../runtime/images/index.js';
 import { createPodNetwork } from '../runtime/network/index.js';
 import type { PodNetwork } from '../runtime/network/types.js';
+import type { RuntimeService } from '../runtime/cri.js';
 import { Runtime } from '../runtime/runtime.js';
 import { cleanupRuntime } from '../runtime/test-fixtures.js';
 import { startTestApi, type TestApi } from '../testing/cluster.js';
@@ -42,7 +43,12 @@ function pickSubnet(): string {
   }
 }
 
-export async function startKubeletTestEnv(extra: Partial<KubeletOptions> = {}): Promise<KubeletTestEnv> {
+export interface KubeletTestHooks {
+  /** Wrap the real runtime the kubelet is given (e.g. to record the configs it hands over). */
+  wrapRuntime?: (runtime: Runtime) => RuntimeService;
+}
+
+export async function startKubeletTestEnv(extra: Partial<KubeletOptions> = {}, hooks: KubeletTestHooks = {}): Promise<KubeletTestEnv> {
   const rand = randomBytes(2).toString('hex');
   const prefix = `tkk${rand}`;
   const root = mkdtempSync(join(tmpdir(), `${prefix}-`));
@@ -63,7 +69,7 @@ export async function startKubeletTestEnv(extra: Partial<KubeletOptions> = {}): 
     rootDir: join(root, 'kubelet'),
     logDir: join(root, 'logs'),
     podManifestPath: join(root, 'manifests'),
-    runtime,
+    runtime: hooks.wrapRuntime ? hooks.wrapRuntime(runtime) : runtime,
     images,
     network,
     port: 0,
