@@ -31,6 +31,7 @@ import {
 import { validateLabels } from './validation-meta.js';
 import { parseQuantityLoose } from './defaults.js';
 import { deepEqual } from './deep-equal.js';
+import { validateContainerSecurity, validateLocalDescendingPath, validatePodSecurity } from './validation-security.js';
 
 const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
 const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
@@ -271,9 +272,10 @@ function validateContainers(
         if (mountPaths.has(vm.mountPath)) errs.push(fieldErr.invalid(`${vp}.mountPath`, vm.mountPath, 'must be unique'));
         mountPaths.add(vm.mountPath);
       }
-      if (vm.subPath) {
-        if (vm.subPath.startsWith('/')) errs.push(fieldErr.invalid(`${vp}.subPath`, vm.subPath, 'must be a relative path'));
-        if (vm.subPath.split('/').includes('..')) errs.push(fieldErr.invalid(`${vp}.subPath`, vm.subPath, "must not contain '..'"));
+      if (vm.subPath) errs.push(...validateLocalDescendingPath(vm.subPath, `${vp}.subPath`));
+      if (vm.subPathExpr) {
+        if (vm.subPath) errs.push(fieldErr.invalid(`${vp}.subPathExpr`, vm.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+        errs.push(...validateLocalDescendingPath(vm.subPathExpr, `${vp}.subPathExpr`));
       }
       if (vm.mountPropagation !== undefined && !['None', 'HostToContainer', 'Bidirectional'].includes(vm.mountPropagation)) {
         errs.push(fieldErr.notSupported(`${vp}.mountPropagation`, vm.mountPropagation, ['Bidirectional', 'HostToContainer', 'None']));
@@ -298,6 +300,7 @@ function validateContainers(
     if (sc) {
       checkNonNegative(errs, `${fp}.securityContext`, 'runAsUser', sc.runAsUser);
       checkNonNegative(errs, `${fp}.securityContext`, 'runAsGroup', sc.runAsGroup);
+      errs.push(...validateContainerSecurity(sc, `${fp}.securityContext`));
       if (sc.privileged && sc.allowPrivilegeEscalation === false) {
         errs.push(fieldErr.invalid(`${fp}.securityContext`, 'privileged', 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
       }
@@ -490,6 +493,7 @@ export function validatePodSpec(spec: PodSpec | undefined, field = 'spec'): Fiel
     checkNonNegative(errs, `${field}.securityContext`, 'runAsGroup', psc.runAsGroup);
     checkNonNegative(errs, `${field}.securityContext`, 'fsGroup', psc.fsGroup);
   }
+  errs.push(...validatePodSecurity(spec, field));
   (spec.hostAliases ?? []).forEach((h, i) => {
     for (const m of isValidIP(h.ip ?? '')) errs.push(fieldErr.invalid(`${field}.hostAliases[${i}].ip`, h.ip, m));
   });
