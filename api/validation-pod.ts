@@ -212,6 +212,7 @@ function validateContainers(
   names: Set<string>,
   hostNetwork: boolean,
   init: boolean,
+  hostUsers = true,
 ): FieldError[] {
   const errs: FieldError[] = [];
   containers.forEach((c, i) => {
@@ -300,7 +301,7 @@ function validateContainers(
     if (sc) {
       checkNonNegative(errs, `${fp}.securityContext`, 'runAsUser', sc.runAsUser);
       checkNonNegative(errs, `${fp}.securityContext`, 'runAsGroup', sc.runAsGroup);
-      errs.push(...validateContainerSecurity(sc, `${fp}.securityContext`));
+      errs.push(...validateContainerSecurity(sc, `${fp}.securityContext`, hostUsers));
       if (sc.privileged && sc.allowPrivilegeEscalation === false) {
         errs.push(fieldErr.invalid(`${fp}.securityContext`, 'privileged', 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
       }
@@ -451,9 +452,10 @@ export function validatePodSpec(spec: PodSpec | undefined, field = 'spec'): Fiel
   errs.push(...volErrs);
   const names = new Set<string>();
   const hostNet = spec.hostNetwork === true;
-  errs.push(...validateContainers(spec.initContainers ?? [], `${field}.initContainers`, byName, names, hostNet, true));
+  const hostUsers = (spec as { hostUsers?: boolean }).hostUsers !== false;
+  errs.push(...validateContainers(spec.initContainers ?? [], `${field}.initContainers`, byName, names, hostNet, true, hostUsers));
   if (!spec.containers || spec.containers.length === 0) errs.push(fieldErr.required(`${field}.containers`, ''));
-  else errs.push(...validateContainers(spec.containers, `${field}.containers`, byName, names, hostNet, false));
+  else errs.push(...validateContainers(spec.containers, `${field}.containers`, byName, names, hostNet, false, hostUsers));
   // hostPort/protocol/hostIP must be unique across all containers of the pod.
   const hostPorts = new Set<string>();
   (spec.containers ?? []).forEach((c, i) =>

@@ -32,9 +32,11 @@ export function validateSeccompProfile(sp: SeccompProfile | undefined, field: st
   return errs;
 }
 
-export function validateContainerSecurity(sc: { seccompProfile?: SeccompProfile; procMount?: string }, field: string): FieldError[] {
+export function validateContainerSecurity(sc: { seccompProfile?: SeccompProfile; procMount?: string }, field: string, hostUsers: boolean): FieldError[] {
   const errs = validateSeccompProfile(sc.seccompProfile, `${field}.seccompProfile`);
   if (sc.procMount !== undefined && !PROC_MOUNT_TYPES.includes(sc.procMount)) errs.push(fieldErr.notSupported(`${field}.procMount`, sc.procMount, PROC_MOUNT_TYPES));
+  // An unmasked /proc only inside a user namespace (ProcMountType).
+  else if (sc.procMount === 'Unmasked' && hostUsers) errs.push(fieldErr.invalid(`${field}.procMount`, sc.procMount, '`hostUsers` must be false to use `Unmasked`'));
   return errs;
 }
 
