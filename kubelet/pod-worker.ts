@@ -19,7 +19,7 @@ import { computeConditions, computePhase, sameStatus, stampTransitions } from '.
 import { PodProbes, runHandler, type ProbeKind } from './probes.js';
 import type { RuntimeIndex } from './runtime-index.js';
 import { containerMounts, setupVolumes, teardownVolumes, VolumeError } from './volumes.js';
-import { containerSecurityContext, ContainerConfigError, sandboxSecurity, verifyRunAsNonRoot } from './security-context.js';
+import { containerSecurityContext, ContainerConfigError, effectiveSecurityContext, sandboxSecurity, verifyRunAsNonRoot } from './security-context.js';
 import { terminationFile, terminationMessage, terminationMount } from './termination-message.js';
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -482,7 +482,9 @@ export class PodWorker {
     try {
       const env = await buildEnv({ pod: this.pod, podIP: this.podIP, hostIP: this.d.hostIP, nodeName: this.d.nodeName, services: this.d.services(this.pod.metadata!.namespace!), client: this.d.client }, c);
       const securityContext = containerSecurityContext(this.pod, c, { seccompDefault: !!this.d.seccompDefault, seccompRoot: join(this.d.rootDir, 'seccomp') });
-      const nonRoot = verifyRunAsNonRoot(this.pod, c, securityContext.runAsUser === undefined ? (await this.d.images.resolve(imageId)).config.User : undefined);
+      // The image's user matters only to runAsNonRoot without a runAsUser (no image read otherwise).
+      const needUser = securityContext.runAsUser === undefined && effectiveSecurityContext(this.pod, c).runAsNonRoot === true;
+      const nonRoot = verifyRunAsNonRoot(this.pod, c, needUser ? (await this.d.images.resolve(imageId)).config.User : undefined);
       if (nonRoot) throw new ContainerConfigError(nonRoot);
       const mounts = [...containerMounts(this.pod, c, volumes, env.env), ...terminationMount(this.d.rootDir, this.uid, c, attempt)];
       id = await rt.createContainer(
