@@ -75,11 +75,12 @@ test('runAsNonRoot: a root image is refused with CreateContainerConfigError and 
 });
 
 test('runAsUser/runAsGroup/fsGroup: the process ids and groups, and the emptyDir owned by fsGroup with setgid', async () => {
+  await env.client.configMaps('default').create({ metadata: { name: 'fsg-cm' }, data: { secret: 'only the group may read' } });
   const pod = testPod('fsgroup', env.nodeName, {
     securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [4000] },
-    volumes: [{ name: 'data', emptyDir: {} }],
+    volumes: [{ name: 'data', emptyDir: {} }, { name: 'cm', configMap: { name: 'fsg-cm', defaultMode: 0o400 } }],
   });
-  pod.spec!.containers[0]!.volumeMounts = [{ name: 'data', mountPath: '/data' }];
+  pod.spec!.containers[0]!.volumeMounts = [{ name: 'data', mountPath: '/data' }, { name: 'cm', mountPath: '/cm' }];
   const created = await env.client.pods('default').create(pod);
   await running('fsgroup');
   const id = (await exec(created, ['id'])).trim();
@@ -89,6 +90,9 @@ test('runAsUser/runAsGroup/fsGroup: the process ids and groups, and the emptyDir
   assert.equal((await exec(created, ['stat', '-c', '%g %a', '/data'])).trim(), '2000 2777');
   // A file the pod creates inherits the group (setgid directory).
   assert.equal((await exec(created, ['sh', '-c', 'touch /data/f && stat -c %g /data/f'])).trim(), '2000');
+  // A read-only volume: group-owned with g+r, so the non-root process reads a 0400 key through fsGroup.
+  assert.equal((await exec(created, ['stat', '-L', '-c', '%g %a', '/cm/secret'])).trim(), '2000 440');
+  assert.equal((await exec(created, ['cat', '/cm/secret'])).trim(), 'only the group may read');
 });
 
 test('an unsafe sysctl is refused at admission: the pod ends Failed with SysctlForbidden; an allowed one is not', async () => {

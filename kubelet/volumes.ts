@@ -53,7 +53,7 @@ function mkdirNoFollow(base: string, path: string): void {
   }
 }
 
-function writeFiles(dir: string, files: Record<string, string | Buffer>, items: KeyToPath[] | undefined, mode: number | undefined): void {
+function writeFiles(dir: string, files: Record<string, string | Buffer>, items: KeyToPath[] | undefined, mode: number | undefined, own: (dir: string) => void): void {
   // Written to a fresh dir then swapped in, so a container never sees half a set.
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
@@ -66,6 +66,8 @@ function writeFiles(dir: string, files: Record<string, string | Buffer>, items: 
     writeFileSync(p, files[it.key]!);
     chmodSync(p, it.mode ?? mode ?? 0o644);
   }
+  // fsGroup before the files are swapped in, so a container never sees them without their group.
+  own(tmp);
   // The bind mount into containers points at dir itself, so replace its contents, not the inode, when mounted.
   if (existsSync(dir)) {
     for (const it of list) {
@@ -144,7 +146,7 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
     } catch (e) {
       if (!isNotFound(e) || !v.configMap.optional) throw isNotFound(e) ? new VolumeError(`configmap "${v.configMap.name}" not found`) : e;
     }
-    writeFiles(dir, data, v.configMap.items, v.configMap.defaultMode);
+    writeFiles(dir, data, v.configMap.items, v.configMap.defaultMode, (d) => applyFsGroup(ctx, d, true));
     applyFsGroup(ctx, dir, true);
     return dir;
   }
@@ -157,7 +159,7 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
     } catch (e) {
       if (!isNotFound(e) || !v.secret.optional) throw isNotFound(e) ? new VolumeError(`secret "${v.secret.secretName}" not found`) : e;
     }
-    writeFiles(dir, data, v.secret.items, v.secret.defaultMode);
+    writeFiles(dir, data, v.secret.items, v.secret.defaultMode, (d) => applyFsGroup(ctx, d, true));
     applyFsGroup(ctx, dir, true);
     return dir;
   }
@@ -169,7 +171,7 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
       files[it.path] = it.fieldRef ? fieldRefValue(ctx, it.fieldRef.fieldPath) : it.resourceFieldRef ? resourceFieldValue(ctx.pod, it.resourceFieldRef.containerName, it.resourceFieldRef.resource, it.resourceFieldRef.divisor) : '';
       items.push({ key: it.path, path: it.path, ...(it.mode !== undefined ? { mode: it.mode } : {}) });
     }
-    writeFiles(dir, files, items, v.downwardAPI.defaultMode);
+    writeFiles(dir, files, items, v.downwardAPI.defaultMode, (d) => applyFsGroup(ctx, d, true));
     applyFsGroup(ctx, dir, true);
     return dir;
   }
