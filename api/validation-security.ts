@@ -1,12 +1,14 @@
 // Pod and container securityContext checks of ValidatePodSpec that the rest of validation-pod.ts
 // does not make: seccompProfile (type, Localhost path inside the kubelet's seccomp dir), sysctls
-// (names, duplicates, host namespaces), fsGroupChangePolicy, shareProcessNamespace with hostPID.
+// (names, duplicates, host namespaces), fsGroupChangePolicy, supplementalGroupsPolicy, procMount,
+// shareProcessNamespace with hostPID.
 import type { PodSpec, SeccompProfile } from './core.js';
 import { fieldErr, type FieldError } from './field-errors.js';
 
 const SECCOMP_TYPES = ['Localhost', 'RuntimeDefault', 'Unconfined'];
 const FS_GROUP_CHANGE_POLICIES = ['Always', 'OnRootMismatch'];
 const PROC_MOUNT_TYPES = ['Default', 'Unmasked'];
+const SUPPLEMENTAL_GROUPS_POLICIES = ['Merge', 'Strict'];
 const SYSCTL_SEGMENT = '[a-z0-9]([-_a-z0-9]*[a-z0-9])?';
 const SYSCTL_RE = new RegExp(`^(${SYSCTL_SEGMENT}[\\./])*${SYSCTL_SEGMENT}$`);
 
@@ -49,13 +51,16 @@ function sysctlNamespace(name: string): 'net' | 'ipc' | '' {
 
 export function validatePodSecurity(spec: PodSpec, field: string): FieldError[] {
   const errs: FieldError[] = [];
-  const psc = spec.securityContext as (PodSpec['securityContext'] & { fsGroupChangePolicy?: string }) | undefined;
+  const psc = spec.securityContext as (PodSpec['securityContext'] & { fsGroupChangePolicy?: string; supplementalGroupsPolicy?: string }) | undefined;
   const sf = `${field}.securityContext`;
   if (spec.shareProcessNamespace && spec.hostPID) errs.push(fieldErr.invalid(`${sf}.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
   if (!psc) return errs;
   errs.push(...validateSeccompProfile(psc.seccompProfile, `${sf}.seccompProfile`));
   if (psc.fsGroupChangePolicy !== undefined && !FS_GROUP_CHANGE_POLICIES.includes(psc.fsGroupChangePolicy)) {
     errs.push(fieldErr.notSupported(`${sf}.fsGroupChangePolicy`, psc.fsGroupChangePolicy, FS_GROUP_CHANGE_POLICIES));
+  }
+  if (psc.supplementalGroupsPolicy !== undefined && !SUPPLEMENTAL_GROUPS_POLICIES.includes(psc.supplementalGroupsPolicy)) {
+    errs.push(fieldErr.notSupported(`${sf}.supplementalGroupsPolicy`, psc.supplementalGroupsPolicy, SUPPLEMENTAL_GROUPS_POLICIES));
   }
   const names = new Set<string>();
   (psc.sysctls ?? []).forEach((s, i) => {
