@@ -510,7 +510,6 @@ export class PodWorker {
       );
       this.d.index.addContainer(this.uid, id);
     } catch (e) {
-      if (!(e instanceof Error)) throw e;
       const reason = e instanceof EnvError || e instanceof VolumeError || e instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
       this.waiting.set(c.name, { reason, message: (e as Error).message });
       this.event('Warning', 'Failed', `Error: ${(e as Error).message}`);
