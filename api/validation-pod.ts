@@ -280,6 +280,8 @@ function validateContainers(
       }
       if (vm.mountPropagation !== undefined && !['None', 'HostToContainer', 'Bidirectional'].includes(vm.mountPropagation)) {
         errs.push(fieldErr.notSupported(`${vp}.mountPropagation`, vm.mountPropagation, ['Bidirectional', 'HostToContainer', 'None']));
+      } else if (vm.mountPropagation === 'Bidirectional' && !c.securityContext?.privileged) {
+        errs.push(fieldErr.forbidden(`${vp}.mountPropagation`, 'Bidirectional mount propagation is available only to privileged containers'));
       }
     });
     if (init) {

@@ -54,6 +54,9 @@ test('what the runtime cannot honour is refused at admission, with the reason', 
     { name: 'appArmor annotation', pod: pod({}, { 'container.apparmor.security.beta.kubernetes.io/c': 'localhost/foo' }), reason: 'AppArmor' },
     { name: 'windows hostProcess', pod: pod({ securityContext: { windowsOptions: { hostProcess: true } } as never }), reason: 'UnsupportedPodSpec', message: /windowsOptions \(hostProcess\) apply to Windows nodes only/ },
     { name: 'unsafe sysctl', pod: pod(sysctls(['kernel.msgmax', '1'])), reason: 'SysctlForbidden' },
+    { name: 'mount propagation', pod: { ...pod({}), spec: { volumes: [{ name: 'v', emptyDir: {} }], containers: [{ name: 'c', volumeMounts: [{ name: 'v', mountPath: '/v', mountPropagation: 'HostToContainer' }] }] } }, reason: 'UnsupportedPodSpec', message: /container c: mountPropagation HostToContainer \(volume v\) is not supported/ },
+    { name: 'mount propagation None', pod: { ...pod({}), spec: { volumes: [{ name: 'v', emptyDir: {} }], containers: [{ name: 'c', volumeMounts: [{ name: 'v', mountPath: '/v', mountPropagation: 'None' }] }] } } },
+    { name: 'runtimeClassName', pod: pod({ runtimeClassName: 'gvisor' }), reason: 'UnsupportedPodSpec', message: /runtimeClassName "gvisor"/ },
   ];
   for (const tc of cases) {
     const r = admitSecurity(tc.pod, list);

@@ -1,5 +1,6 @@
 // Node admission of a pod's security settings: what this node's runtime cannot honour is refused
-// before anything runs (the pod ends Failed with the reason), never accepted and ignored.
+// before anything runs (the pod ends Failed with the reason), never accepted and ignored:
+// hostUsers false, AppArmor profiles, Windows options, mount propagation, runtimeClassName.
 // Reasons and messages as kubelet's admit handlers where it has one (SysctlForbidden, AppArmor,
 // PodOSNotSupported).
 import { readFileSync } from 'node:fs';
@@ -52,5 +53,12 @@ export function admitSecurity(pod: Pod, sysctls: SysctlAllowlist): Refusal | und
     (w) => w && (w.hostProcess || w.runAsUserName || w.gmsaCredentialSpec || w.gmsaCredentialSpecName),
   );
   if (win) return reject('UnsupportedPodSpec', `windowsOptions (${Object.keys(win).filter((k) => win[k as keyof typeof win]).join(', ')}) apply to Windows nodes only; this node runs Linux`);
+  // Mount propagation other than None: the runtime makes every mount private.
+  for (const c of containers) {
+    const vm = c.volumeMounts?.find((m) => m.mountPropagation && m.mountPropagation !== 'None');
+    if (vm) return reject('UnsupportedPodSpec', `container ${c.name}: mountPropagation ${vm.mountPropagation} (volume ${vm.name}) is not supported by this node's container runtime`);
+  }
+  const rc = (spec as { runtimeClassName?: string }).runtimeClassName;
+  if (rc) return reject('UnsupportedPodSpec', `runtimeClassName ${JSON.stringify(rc)}: this node has a single runtime handler and no RuntimeClass support`);
   return undefined;
 }
