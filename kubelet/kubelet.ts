@@ -18,7 +18,7 @@ import { A_CONFIG_MIRROR, A_CONFIG_SOURCE, L_CONTAINER_NAME, L_POD_UID } from '.
 import { createMetrics, type KubeletMetrics } from './metrics.js';
 import { NodeStatusManager } from './node-status.js';
 import { logDirectory, PodWorker } from './pod-worker.js';
-import { startKubeletServer } from './server.js';
+import { startHealthzServer, startKubeletServer } from './server.js';
 import { RuntimeIndex } from './runtime-index.js';
 import { StaticPodSource } from './static-pods.js';
 import { teardownVolumes } from './volumes.js';
@@ -45,12 +45,19 @@ export interface KubeletOptions {
   cgroupRoot?: string;
   /** Streaming/metrics server port; 0 = any free port; -1 = no server. Default 10250. */
   port?: number;
+  /** Address of that server; default the node's InternalIP (never every address unless asked with 0.0.0.0). */
   address?: string;
-  /** Bearer token the kubelet server requires (the apiserver's credential); none: open. */
+  /** Bearer token the kubelet server accepts (the apiserver's credential). */
   serverToken?: string;
   /** Serve HTTPS with this certificate and key (PEM files). */
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** CA bundle (PEM file) whose client certificates authenticate to the server (--client-ca-file); needs TLS. */
+  clientCAFile?: string;
+  /** Open /healthz on its own plain-HTTP listener (--healthz-port): default 10248 (any free port when `port` is 0), 0 = any free port, -1 = none. */
+  healthzPort?: number;
+  /** Address of the healthz listener (default 127.0.0.1). */
+  healthzBindAddress?: string;
   /** Injected runtime pieces (tests); built from the paths above when absent. */
   runtime?: RuntimeService;
   images?: ImageService;
@@ -78,6 +85,8 @@ export interface KubeletHandle {
   nodeName: string;
   /** Port of the kubelet server (0 when disabled). */
   port: number;
+  /** Port of the loopback /healthz listener (0 when disabled). */
+  healthzPort: number;
   runtime: RuntimeService;
   images: ImageService;
   network: PodNetwork | undefined;
@@ -88,6 +97,7 @@ export interface KubeletHandle {
 
 export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHandle> {
   const log = opts.log ?? ((m: string) => console.error(`kubelet: ${m}`));
+  if (opts.clientCAFile && !(opts.tlsCertFile && opts.tlsKeyFile)) throw new Error('kubelet: a client CA (--client-ca-file) needs a serving certificate (--tls-cert-file, --tls-private-key-file)');
   const nodeName = (opts.nodeName ?? os.hostname()).toLowerCase();
   const rootDir = opts.rootDir ?? '/var/lib/tskube/kubelet';
   const logDir = opts.logDir ?? '/var/log/pods';
@@ -373,18 +383,27 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
             pods: () => [...workers.values()].map((w) => w.pod),
           },
           opts.port ?? 10250,
-          opts.address ?? '0.0.0.0',
+          // The node's address only: pods and other machines have no business on every address of it.
+          opts.address ?? hostIP,
           {
             ...(opts.serverToken ? { token: opts.serverToken } : {}),
             ...(opts.tlsCertFile && opts.tlsKeyFile ? { tls: { cert: readFileSync(opts.tlsCertFile), key: readFileSync(opts.tlsKeyFile) } } : {}),
+            ...(opts.clientCAFile ? { clientCA: readFileSync(opts.clientCAFile) } : {}),
           },
         );
+  const healthzPort = opts.healthzPort ?? (opts.port === 0 ? 0 : 10248);
+  const healthz = healthzPort < 0 ? undefined : await startHealthzServer(() => !stopped, healthzPort, opts.healthzBindAddress ?? '127.0.0.1').catch(async (e) => {
+    await server?.close();
+    throw e;
+  });
+  if (healthz) log(`healthz on http://${opts.healthzBindAddress ?? '127.0.0.1'}:${healthz.port}/healthz`);
 
   if (server) await nodeStatus.setKubeletPort(server.port).catch((e) => log(`node status: ${(e as Error).message}`));
 
   return {
     nodeName,
     port: server?.port ?? 0,
+    healthzPort: healthz?.port ?? 0,
     runtime,
     images,
     network,
@@ -401,6 +420,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       for (const w of workers.values()) w.detach();
       await Promise.all([...workers.values()].map((w) => w.idle()));
       await server?.close();
+      await healthz?.close();
       // Events still waiting on the rate limit are not worth holding up a stop for long.
       await Promise.race([events.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       for (const c of new Set([client, eventClient])) if (c !== base) c.close();
