@@ -3,6 +3,8 @@
 // relists the runtime (PLEG) to notice container exits, keeps mirror pods
 // for static pods, and serves logs/metrics/healthz.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import os from 'node:os';
 import type { Pod, Service } from '../api/core.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
@@ -13,6 +15,7 @@ import type { RuntimeService } from '../runtime/cri.js';
 import { createImageService, type ImageService } from '../runtime/images/index.js';
 import { createPodNetwork, type PodNetwork } from '../runtime/network/index.js';
 import { Runtime } from '../runtime/runtime.js';
+import { removeUnrecorded } from '../runtime/orphans.js';
 import { admit, nodeAllocatable } from './admission.js';
 import { A_CONFIG_MIRROR, A_CONFIG_SOURCE, L_CONTAINER_NAME, L_POD_UID } from './labels.js';
 import { createMetrics, type KubeletMetrics } from './metrics.js';
@@ -142,6 +145,13 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const alloc = nodeAllocatable();
   const maxPods = opts.maxPods ?? 110;
   const index = new RuntimeIndex();
+  // A kubelet killed while it started sandboxes or containers left some with no record: no pod
+  // will ever account for them, so remove them now, before any pod worker creates new ones.
+  if (runtime instanceof Runtime) {
+    const gone = await removeUnrecorded(runtime, network);
+    const n = gone.processes.length + gone.cgroups.length + gone.sandboxes.length + gone.containers.length + gone.network.length;
+    if (n) log(`removed what no record accounts for: ${gone.processes.length} processes, ${gone.cgroups.length} cgroups, ${gone.sandboxes.length} sandbox and ${gone.containers.length} container dirs, ${gone.network.length} network allocations`);
+  }
   await index.refresh(runtime);
   const staticPods = new Map<string, Pod>();
   const podInformer = new Informer<Pod>(client, client.pods(), { fieldSelector: `spec.nodeName=${nodeName}`, onError: (e) => log(`pod informer: ${(e as Error).message}`) });
@@ -310,6 +320,12 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       }
       await teardownVolumes(rootDir, uid).catch(() => undefined);
       index.forget(uid);
+    }
+    // Volume directories (tmpfs emptyDirs, projected files) of pods no source wants and nothing runs for.
+    for (const uid of await readdir(join(rootDir, 'pods')).catch(() => [] as string[])) {
+      if (workers.has(uid) || orphanUids.has(uid)) continue;
+      log(`removing volumes of pod ${uid}: no longer in any source`);
+      await teardownVolumes(rootDir, uid).catch(() => undefined);
     }
   }
 
