@@ -106,6 +106,14 @@ test(`kill -9 of the kubelet during a scale-up to ${N}: no orphan process, cgrou
       throw new Error(`found ${JSON.stringify(l)}, want ${JSON.stringify(want)}`);
     }, 60_000, 1000);
 
+    // The restarted kubelet (its own process, HTTPS with client certificates) serves the apiserver's relay.
+    const one = (await pods(cl))[0]!.metadata!.name!;
+    const ex = await cl.up.kubectl(['exec', one, '--', 'sh', '-c', 'echo from-$(hostname)']);
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.equal(ex.stdout.trim(), `from-${one}`);
+    const logs = await cl.up.kubectl(['logs', one]);
+    assert.equal(logs.code, 0, logs.stderr);
+
     const down = await cl.up.kubectl(['scale', 'rc', 'orph', '--replicas=0']);
     assert.equal(down.code, 0, down.stderr);
     await eventually('no pods', async () => ((await pods(cl)).length === 0 ? true : undefined), 180_000, 1000);
