@@ -25,3 +25,10 @@ test('--kube-api-qps/--kube-api-burst/--event-qps/--event-burst are numbers >= 0
   assert.deepEqual([o.kubeAPIQPS, o.kubeAPIBurst, o.eventRecordQPS, o.eventBurst], [20, 40, 0, 5]);
   assert.throws(() => parseKubeletFlags(['--event-qps=-1']), />= 0/);
 });
+
+test('--client-ca-file, --healthz-port and --healthz-bind-address parse; a client CA without a serving cert is refused at start', async () => {
+  const o = parseKubeletFlags(['--client-ca-file=/pki/ca.crt', '--healthz-port', '-1', '--healthz-bind-address=127.0.0.2', '--tls-cert-file=/k.crt', '--tls-private-key-file=/k.key']);
+  assert.deepEqual([o.clientCAFile, o.healthzPort, o.healthzBindAddress, o.tlsCertFile, o.tlsKeyFile], ['/pki/ca.crt', -1, '127.0.0.2', '/k.crt', '/k.key']);
+  const { startKubelet } = await import('../kubelet/kubelet.js');
+  await assert.rejects(startKubelet({ server: 'http://127.0.0.1:1', clientCAFile: '/pki/ca.crt' }), /needs a serving certificate/);
+});
