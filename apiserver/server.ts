@@ -37,6 +37,11 @@ export interface ApiServerOptions {
   token?: string;
   /** Bearer token presented to kubelets when relaying logs, exec, attach and port-forward. */
   kubeletToken?: string;
+  /**
+   * The apiserver's client certificate and key towards kubelets, and the CA their serving
+   * certificates must chain to (--kubelet-client-certificate/-key, --kubelet-certificate-authority): PEM.
+   */
+  kubeletClient?: { cert?: string; key?: string; ca?: string };
   /** Serve HTTPS with this certificate and key (PEM); plain HTTP otherwise. */
   tls?: { cert: string; key: string };
   /** etcd compaction interval (ms); default 5 minutes. */
@@ -61,6 +66,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const host = opts.host ?? '127.0.0.1';
   const serviceCIDR = opts.serviceCIDR ?? '10.96.0.0/12';
   const log = opts.log ?? (() => undefined);
+  const kubeletCreds = { ...(opts.kubeletToken ? { token: opts.kubeletToken } : {}), ...(opts.kubeletClient ?? {}) };
   const etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, worker: opts.etcdClientThread ?? true });
   const storage = new CachedStorage(etcd);
   for (const r of RESOURCES) if (r.resource !== 'bindings') storage.cacheResource(`/registry/${r.resource}/`);
@@ -73,7 +79,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (p.subresource !== 'log' || req.method !== 'GET') {
         throw new ApiError(400, 'BadRequest', `${p.subresource} needs a connection upgrade (WebSocket or SPDY)`);
       }
-      await proxyLog(registries, req, res, p.namespace!, p.name!, opts.kubeletToken);
+      await proxyLog(registries, req, res, p.namespace!, p.name!, kubeletCreds);
     },
   });
 
@@ -184,7 +190,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!m) throw notFoundPath(url.pathname);
       const p = parseResourcePath(gm ? gm[1] : '', gm ? gm[2] : 'v1', m[1].split('/'), url.pathname);
       if (p.info.resource === 'pods' && p.name && p.namespace && ['exec', 'attach', 'portforward'].includes(p.subresource ?? '')) {
-        proxyUpgrade(registries, req, socket, head, p.namespace, p.name, p.subresource as StreamingSubresource, opts.kubeletToken).catch((err) => {
+        proxyUpgrade(registries, req, socket, head, p.namespace, p.name, p.subresource as StreamingSubresource, kubeletCreds).catch((err) => {
           const e = toApiError(err);
           socket.end(`HTTP/1.1 ${e.code} Error\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(e.toStatus())}`);
         });

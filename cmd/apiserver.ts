@@ -12,6 +12,9 @@ const FLAGS = {
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
   'token-file': { type: 'string', default: '', help: 'file holding the bearer token every client must present' },
   'kubelet-token-file': { type: 'string', default: '', help: 'bearer token presented to kubelets (their --server-token-file)' },
+  'kubelet-client-certificate': { type: 'string', default: '', help: 'client certificate (PEM) presented to kubelets' },
+  'kubelet-client-key': { type: 'string', default: '', help: 'its key (PEM)' },
+  'kubelet-certificate-authority': { type: 'string', default: '', help: "CA (PEM) the kubelets' serving certificates must chain to" },
   'tls-cert-file': { type: 'string', default: '', help: 'serving certificate (PEM); with --tls-private-key-file serves HTTPS, else plain HTTP' },
   'tls-private-key-file': { type: 'string', default: '', help: 'serving key (PEM)' },
   'etcd-client-thread': { type: 'string', default: 'true', help: 'run the etcd client in a worker thread of its own (true|false)' },
@@ -31,6 +34,10 @@ export async function runApiserver(argv: string[]): Promise<number> {
     console.error('hyperkube apiserver: --tls-cert-file and --tls-private-key-file go together');
     return 2;
   }
+  if (!!f['kubelet-client-certificate'] !== !!f['kubelet-client-key']) {
+    console.error('hyperkube apiserver: --kubelet-client-certificate and --kubelet-client-key go together');
+    return 2;
+  }
   if (!['true', 'false'].includes(f['etcd-client-thread'])) {
     console.error('hyperkube apiserver: --etcd-client-thread is true or false');
     return 2;
@@ -46,6 +53,10 @@ export async function runApiserver(argv: string[]): Promise<number> {
     token,
     tls,
     kubeletToken: f['kubelet-token-file'] ? readFileSync(f['kubelet-token-file'], 'utf8').trim() : undefined,
+    kubeletClient: {
+      ...(f['kubelet-client-certificate'] ? { cert: readFileSync(f['kubelet-client-certificate'], 'utf8'), key: readFileSync(f['kubelet-client-key'], 'utf8') } : {}),
+      ...(f['kubelet-certificate-authority'] ? { ca: readFileSync(f['kubelet-certificate-authority'], 'utf8') } : {}),
+    },
     etcdClientThread: f['etcd-client-thread'] === 'true',
     log: (m) => console.log(`apiserver: ${m}`),
   });

@@ -36,3 +36,10 @@ test('--seccomp-default stands alone or takes a bool; --pod-pids-limit; --allowe
   assert.throws(() => parseKubeletFlags(['--pod-pids-limit=-2']), /integer >= -1/);
   assert.deepEqual(parseKubeletFlags(['--allowed-unsafe-sysctls=kernel.msg*,net.core.somaxconn']).allowedUnsafeSysctls, ['kernel.msg*', 'net.core.somaxconn']);
 });
+
+test('--client-ca-file, --healthz-port and --healthz-bind-address parse; a client CA without a serving cert is refused at start', async () => {
+  const o = parseKubeletFlags(['--client-ca-file=/pki/ca.crt', '--healthz-port', '-1', '--healthz-bind-address=127.0.0.2', '--tls-cert-file=/k.crt', '--tls-private-key-file=/k.key']);
+  assert.deepEqual([o.clientCAFile, o.healthzPort, o.healthzBindAddress, o.tlsCertFile, o.tlsKeyFile], ['/pki/ca.crt', -1, '127.0.0.2', '/k.crt', '/k.key']);
+  const { startKubelet } = await import('../kubelet/kubelet.js');
+  await assert.rejects(startKubelet({ server: 'http://127.0.0.1:1', clientCAFile: '/pki/ca.crt' }), /needs a serving certificate/);
+});

@@ -16,10 +16,13 @@ const USAGE = `usage: kubelet [flags]
   --state-dir DIR            runtime state (default /run/tskube)
   --log-dir DIR              container logs (default /var/log/pods)
   --port N                   kubelet server port (default 10250; 0 any, -1 off)
-  --address IP               kubelet server address (default 0.0.0.0)
-  --server-token-file PATH   require this bearer token on the kubelet server (the apiserver's credential)
+  --address IP               kubelet server address (default: the node IP; 0.0.0.0 for every address)
+  --server-token-file PATH   accept this bearer token on the kubelet server (the apiserver's credential)
   --tls-cert-file PATH       serve HTTPS with this certificate (with --tls-private-key-file)
   --tls-private-key-file PATH
+  --client-ca-file PATH      authenticate clients by certificates this CA signed (the apiserver's kubelet-client cert); needs TLS
+  --healthz-port N           open /healthz on 127.0.0.1 (default 10248; 0 any, -1 off)
+  --healthz-bind-address IP  address of the healthz listener (default 127.0.0.1)
   --images-root DIR          image store (default /var/lib/tskube/images)
   --containers-dir DIR       container snapshots (default /var/lib/tskube/containers)
   --cgroup-root NAME         parent cgroup of pods (default tskube)
@@ -51,6 +54,9 @@ const FLAGS: Record<string, keyof KubeletOptions> = {
   'server-token-file': 'serverToken',
   'tls-cert-file': 'tlsCertFile',
   'tls-private-key-file': 'tlsKeyFile',
+  'client-ca-file': 'clientCAFile',
+  'healthz-port': 'healthzPort',
+  'healthz-bind-address': 'healthzBindAddress',
   'images-root': 'imagesRoot',
   'containers-dir': 'containersDir',
   'cgroup-root': 'cgroupRoot',
@@ -72,7 +78,7 @@ function parseBool(name: string, v: string): boolean {
   throw new Error(`invalid boolean value ${JSON.stringify(v)} for --${name}`);
 }
 
-const NUMERIC = new Set<keyof KubeletOptions>(['port', 'maxPods', 'kubeAPIQPS', 'kubeAPIBurst', 'eventRecordQPS', 'eventBurst']);
+const NUMERIC = new Set<keyof KubeletOptions>(['port', 'healthzPort', 'maxPods', 'kubeAPIQPS', 'kubeAPIBurst', 'eventRecordQPS', 'eventBurst']);
 
 /** Parse kubelet flags (--flag value or --flag=value). Throws on unknown flags. */
 export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boolean } {
@@ -105,7 +111,7 @@ export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boo
       if (value === undefined) throw new Error(`flag --${name} needs a value`);
     }
     if (key === 'maxPods' && !(Number.isInteger(Number(value)) && Number(value) > 0)) throw new Error(`--max-pods must be a positive integer, got ${JSON.stringify(value)}`);
-    if (NUMERIC.has(key) && key !== 'port' && !(Number(value) >= 0)) throw new Error(`--${name} must be a number >= 0, got ${JSON.stringify(value)}`);
+    if (NUMERIC.has(key) && key !== 'port' && key !== 'healthzPort' && !(Number(value) >= 0)) throw new Error(`--${name} must be a number >= 0, got ${JSON.stringify(value)}`);
     out[key] = NUMERIC.has(key) ? Number(value) : key === 'serverToken' ? readFileSync(value, 'utf8').trim() : value;
   }
   return out as KubeletOptions;

@@ -81,3 +81,24 @@ export async function ensureClientCert(dir: string, name: string, cn: string, or
   }
   return readPair(certPath, keyPath);
 }
+
+/** Who the apiserver is towards kubelets (kubeadm's apiserver-kubelet-client). */
+export const KUBELET_CLIENT_CN = 'kube-apiserver-kubelet-client';
+
+export interface KubeletPki {
+  /** The kubelet's serving certificate, for its node IP and name. */
+  serving: CertPair;
+  /** The apiserver's client certificate towards kubelets. */
+  client: CertPair;
+  /** The CA both chain to: the kubelet's --client-ca-file and the apiserver's --kubelet-certificate-authority. */
+  caPath: string;
+  ca: string;
+}
+
+/** The kubelet's serving certificate and the apiserver's kubelet-client certificate, made on first start. */
+export async function ensureKubeletPki(dir: string, node: { name: string; ip: string }): Promise<KubeletPki> {
+  const serving = await ensureServingCert(dir, 'kubelet', { ips: [...new Set([node.ip, '127.0.0.1'])], dns: [...new Set([node.name, 'localhost'])] });
+  const client = await ensureClientCert(dir, 'apiserver-kubelet-client', KUBELET_CLIENT_CN, 'system:masters');
+  const caPath = join(dir, 'ca.crt');
+  return { serving, client, caPath, ca: await readFile(caPath, 'utf8') };
+}

@@ -12,6 +12,7 @@ import { startEtcdProcess } from './etcd-process.js';
 import { untilSignal } from './flags.js';
 import { PIDS_FILE } from './reset.js';
 import { Supervisor, type Supervised } from './supervisor.js';
+import type { KubeletPki } from './pki.js';
 
 export interface UpProcessesOptions {
   /** `up`'s parsed flag values. */
@@ -21,7 +22,9 @@ export interface UpProcessesOptions {
   disabled: ReadonlySet<string>;
   /** Files the apiserver and kubelet read their secrets from. */
   adminTokenFile: string;
-  kubeletTokenFile: string;
+  /** The node IP the kubelet serves on, and its and the apiserver's certificates towards each other. */
+  nodeIP: string;
+  kubeletPki: KubeletPki;
   serving: { certPath: string; keyPath: string };
   ca: string;
   token: string;
@@ -66,7 +69,9 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
         `--service-node-port-range=${f('service-node-port-range')}`,
         `--token-file=${o.adminTokenFile}`,
-        `--kubelet-token-file=${o.kubeletTokenFile}`,
+        `--kubelet-client-certificate=${o.kubeletPki.client.certPath}`,
+        `--kubelet-client-key=${o.kubeletPki.client.keyPath}`,
+        `--kubelet-certificate-authority=${o.kubeletPki.caPath}`,
         `--tls-cert-file=${o.serving.certPath}`,
         `--tls-private-key-file=${o.serving.keyPath}`,
       ],
@@ -100,11 +105,15 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
           `--images-root=${join(dataDir, 'images')}`,
           `--containers-dir=${join(dataDir, 'containers')}`,
           `--port=${f('kubelet-port')}`,
+          `--healthz-port=${f('kubelet-healthz-port')}`,
           ...(o.flags['max-pods'] !== undefined ? [`--max-pods=${f('max-pods')}`] : []),
           '--seccomp-default', // as `up` in-process: RuntimeDefault unless a pod asks otherwise
-          // Reached by the apiserver at the node's InternalIP; every request needs the token.
-          '--address=0.0.0.0',
-          `--server-token-file=${o.kubeletTokenFile}`,
+          // Reached by the apiserver at the node's InternalIP only, over HTTPS with its client certificate.
+          `--node-ip=${o.nodeIP}`,
+          `--address=${o.nodeIP}`,
+          `--tls-cert-file=${o.kubeletPki.serving.certPath}`,
+          `--tls-private-key-file=${o.kubeletPki.serving.keyPath}`,
+          `--client-ca-file=${o.kubeletPki.caPath}`,
         ],
         ready: /^kubelet: node \S+ running/,
         log,

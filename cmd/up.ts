@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { startApiServer } from '../apiserver/server.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { startEtcdProcess } from './etcd-process.js';
-import { ensureServingCert } from './pki.js';
+import { ensureKubeletPki, ensureServingCert } from './pki.js';
+import { detectNodeIP } from '../kubelet/node-status.js';
+import { hostname } from 'node:os';
 import { UP_PID_FILE } from './reset.js';
 import { RestClient } from '../client/rest.js';
 import { startControllerManager } from '../controllers/manager.js';
@@ -40,7 +42,8 @@ const FLAGS = {
   'service-device': { type: 'string', default: 'tkube-svc0', help: 'local device the Service CIDR is routed to' },
   'proxy-healthz-port': { type: 'string', default: '10256', help: "proxy's /healthz and /metrics on 127.0.0.1 (0: any free port)" },
   'max-pods': { type: 'string', default: '110', help: "the kubelet's pods capacity: most pods this node runs" },
-  'kubelet-port': { type: 'string', default: '10250', help: 'kubelet streaming server port (0: any free port); it answers only the apiserver' },
+  'kubelet-port': { type: 'string', default: '10250', help: "kubelet server port on the node IP (0: any free port); HTTPS, it answers only the apiserver's client certificate" },
+  'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
 } as const;
 
 const COMPONENTS = ['scheduler', 'controller-manager', 'proxy', 'kubelet'];
@@ -63,8 +66,8 @@ async function secretFile(path: string): Promise<string> {
   return t;
 }
 
-/** The admin token, the kubelet server's token and the apiserver's serving certificate, made on first start. */
-async function clusterSecrets(dataDir: string, host: string) {
+/** The admin token, the apiserver's serving certificate and the kubelet's certificates, made on first start. */
+async function clusterSecrets(dataDir: string, host: string, nodeName: string) {
   const token = await adminToken(dataDir);
   const pkiDir = join(dataDir, 'pki');
   const serving = await ensureServingCert(pkiDir, 'apiserver', {
@@ -72,9 +75,10 @@ async function clusterSecrets(dataDir: string, host: string) {
     dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
   });
   const ca = await readFile(join(pkiDir, 'ca.crt'), 'utf8');
-  // The kubelet's streaming server answers only the apiserver, which holds this token.
-  const kubeletToken = await secretFile(join(dataDir, 'kubelet-token'));
-  return { token, serving, ca, kubeletToken };
+  // The kubelet serves HTTPS on the node IP and answers only the apiserver's client certificate.
+  const nodeIP = detectNodeIP();
+  const kubeletPki = await ensureKubeletPki(pkiDir, { name: nodeName, ip: nodeIP });
+  return { token, serving, ca, nodeIP, kubeletPki };
 }
 
 function disabledComponents(spec: string): Set<string> {
@@ -88,6 +92,7 @@ export async function runUp(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const f = parsed.values;
   const dataDir = f['data-dir'];
+  const nodeName = (f['hostname-override'] || hostname()).toLowerCase();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const started = Date.now();
   // `hyperkube reset` finds and stops a running `up` through this file.
@@ -96,13 +101,14 @@ export async function runUp(argv: string[]): Promise<number> {
   const step = (m: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(2)}s] ${m}`);
   if (f['multi-process']) {
     const disabled = disabledComponents(f.disable);
-    const secrets = await clusterSecrets(dataDir, f['bind-address']);
+    const secrets = await clusterSecrets(dataDir, f['bind-address'], nodeName);
     const code = await runUpProcesses({
       flags: f,
       dataDir,
       disabled,
       adminTokenFile: join(dataDir, 'admin-token'),
-      kubeletTokenFile: join(dataDir, 'kubelet-token'),
+      nodeIP: secrets.nodeIP,
+      kubeletPki: secrets.kubeletPki,
       serving: secrets.serving,
       ca: secrets.ca,
       token: secrets.token,
@@ -124,10 +130,10 @@ export async function runUp(argv: string[]): Promise<number> {
   };
   try {
     const host = f['bind-address'];
-    const { token, serving, ca, kubeletToken } = await clusterSecrets(dataDir, host);
+    const { token, serving, ca, nodeIP, kubeletPki } = await clusterSecrets(dataDir, host, nodeName);
     const apiserver = await startApiServer({
       tls: { cert: serving.cert, key: serving.key },
-      kubeletToken,
+      kubeletClient: { cert: kubeletPki.client.cert, key: kubeletPki.client.key, ca: kubeletPki.ca },
       etcdEndpoints: [etcd.endpoint],
       host,
       port: Number(f.port),
@@ -171,11 +177,15 @@ export async function runUp(argv: string[]): Promise<number> {
         imagesRoot: join(dataDir, 'images'),
         containersDir: join(dataDir, 'containers'),
         port: Number(f['kubelet-port']),
+        healthzPort: Number(f['kubelet-healthz-port']),
         maxPods,
         seccompDefault: true, // `up` runs containers with RuntimeDefault seccomp unless a pod asks otherwise
-        // Reached by the apiserver at the node's InternalIP; every request needs the token.
-        address: '0.0.0.0',
-        serverToken: kubeletToken,
+        // Reached by the apiserver at the node's InternalIP only, over HTTPS with its client certificate.
+        nodeIP,
+        address: nodeIP,
+        tlsCertFile: kubeletPki.serving.certPath,
+        tlsKeyFile: kubeletPki.serving.keyPath,
+        clientCAFile: kubeletPki.caPath,
         log: (m) => step(`kubelet: ${m}`),
       });
       // Stopping the kubelet leaves its pods running; the next start re-adopts them.

@@ -1,7 +1,51 @@
 // For the apiserver: where a pod's streaming subresource lives on its
 // node's kubelet (pods/log → /containerLogs, pods/exec → /exec, pods/attach
-// → /attach, pods/portforward → /portForward), as the real apiserver maps them.
+// → /attach, pods/portforward → /portForward), as the real apiserver maps them,
+// and how to reach it (HTTPS with the apiserver's client certificate, verifying
+// the kubelet's serving certificate against the cluster CA).
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import type { Node } from '../api/core.js';
+
+/**
+ * How the apiserver authenticates to kubelets and checks them (kube-apiserver's
+ * --kubelet-client-certificate/--kubelet-client-key, --kubelet-certificate-authority).
+ * With a certificate or a CA the connection is HTTPS, and the kubelet's serving
+ * certificate must be signed by `ca` for the address dialled.
+ */
+export interface KubeletClientCredentials {
+  token?: string;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  ca?: string | Buffer;
+}
+
+const useTls = (c: KubeletClientCredentials) => !!(c.cert || c.ca);
+
+function tlsOptions(host: string, c: KubeletClientCredentials): tls.ConnectionOptions {
+  // SNI takes a name, never an address; the certificate is checked against `host` either way.
+  return { host, ...(net.isIP(host) ? {} : { servername: host }), ...(c.cert ? { cert: c.cert, key: c.key } : {}), ...(c.ca ? { ca: c.ca } : {}), rejectUnauthorized: true };
+}
+
+/** GET a kubelet path with the apiserver's credentials. */
+export function kubeletGet(host: string, port: number, path: string, c: KubeletClientCredentials, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+  const headers = c.token ? { authorization: `Bearer ${c.token}` } : {};
+  if (!useTls(c)) return http.get({ host, port, path, headers }, onResponse);
+  return https.get({ ...tlsOptions(host, c), port, path, headers, agent: false }, onResponse);
+}
+
+/** A connection to a kubelet (TLS when the credentials say so), resolved once connected (and the handshake verified). */
+export function kubeletDial(host: string, port: number, c: KubeletClientCredentials): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = useTls(c) ? tls.connect({ ...tlsOptions(host, c), port }) : net.connect({ host, port });
+    // Streams carry small interactive frames (keystrokes, SPDY control frames): no Nagle delay.
+    sock.setNoDelay(true);
+    sock.once(useTls(c) ? 'secureConnect' : 'connect', () => resolve(sock));
+    sock.once('error', reject);
+  });
+}
 
 export type StreamingSubresource = 'log' | 'exec' | 'attach' | 'portforward';
 

@@ -3,6 +3,8 @@
 // relists the runtime (PLEG) to notice container exits, keeps mirror pods
 // for static pods, and serves logs/metrics/healthz.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import os from 'node:os';
 import type { Pod, Service } from '../api/core.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
@@ -13,6 +15,7 @@ import type { RuntimeService } from '../runtime/cri.js';
 import { createImageService, type ImageService } from '../runtime/images/index.js';
 import { createPodNetwork, type PodNetwork } from '../runtime/network/index.js';
 import { Runtime } from '../runtime/runtime.js';
+import { removeUnrecorded } from '../runtime/orphans.js';
 import { admit, nodeAllocatable } from './admission.js';
 import { admitSecurity } from './security-admission.js';
 import { sysctlAllowlist } from './sysctls.js';
@@ -20,7 +23,7 @@ import { A_CONFIG_MIRROR, A_CONFIG_SOURCE, L_CONTAINER_NAME, L_POD_UID } from '.
 import { createMetrics, type KubeletMetrics } from './metrics.js';
 import { NodeStatusManager } from './node-status.js';
 import { logDirectory, PodWorker } from './pod-worker.js';
-import { startKubeletServer } from './server.js';
+import { startHealthzServer, startKubeletServer } from './server.js';
 import { RuntimeIndex } from './runtime-index.js';
 import { StaticPodSource } from './static-pods.js';
 import { teardownVolumes } from './volumes.js';
@@ -47,12 +50,19 @@ export interface KubeletOptions {
   cgroupRoot?: string;
   /** Streaming/metrics server port; 0 = any free port; -1 = no server. Default 10250. */
   port?: number;
+  /** Address of that server; default the node's InternalIP (never every address unless asked with 0.0.0.0). */
   address?: string;
-  /** Bearer token the kubelet server requires (the apiserver's credential); none: open. */
+  /** Bearer token the kubelet server accepts (the apiserver's credential). */
   serverToken?: string;
   /** Serve HTTPS with this certificate and key (PEM files). */
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** CA bundle (PEM file) whose client certificates authenticate to the server (--client-ca-file); needs TLS. */
+  clientCAFile?: string;
+  /** Open /healthz on its own plain-HTTP listener (--healthz-port): default 10248 (any free port when `port` is 0), 0 = any free port, -1 = none. */
+  healthzPort?: number;
+  /** Address of the healthz listener (default 127.0.0.1). */
+  healthzBindAddress?: string;
   /** Injected runtime pieces (tests); built from the paths above when absent. */
   runtime?: RuntimeService;
   images?: ImageService;
@@ -86,6 +96,8 @@ export interface KubeletHandle {
   nodeName: string;
   /** Port of the kubelet server (0 when disabled). */
   port: number;
+  /** Port of the loopback /healthz listener (0 when disabled). */
+  healthzPort: number;
   runtime: RuntimeService;
   images: ImageService;
   network: PodNetwork | undefined;
@@ -96,6 +108,7 @@ export interface KubeletHandle {
 
 export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHandle> {
   const log = opts.log ?? ((m: string) => console.error(`kubelet: ${m}`));
+  if (opts.clientCAFile && !(opts.tlsCertFile && opts.tlsKeyFile)) throw new Error('kubelet: a client CA (--client-ca-file) needs a serving certificate (--tls-cert-file, --tls-private-key-file)');
   const nodeName = (opts.nodeName ?? os.hostname()).toLowerCase();
   const rootDir = opts.rootDir ?? '/var/lib/tskube/kubelet';
   const logDir = opts.logDir ?? '/var/log/pods';
@@ -142,6 +155,13 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const alloc = nodeAllocatable();
   const maxPods = opts.maxPods ?? 110;
   const index = new RuntimeIndex();
+  // A kubelet killed while it started sandboxes or containers left some with no record: no pod
+  // will ever account for them, so remove them now, before any pod worker creates new ones.
+  if (runtime instanceof Runtime) {
+    const gone = await removeUnrecorded(runtime, network);
+    const n = gone.processes.length + gone.cgroups.length + gone.sandboxes.length + gone.containers.length + gone.network.length;
+    if (n) log(`removed what no record accounts for: ${gone.processes.length} processes, ${gone.cgroups.length} cgroups, ${gone.sandboxes.length} sandbox and ${gone.containers.length} container dirs, ${gone.network.length} network allocations`);
+  }
   await index.refresh(runtime);
   const staticPods = new Map<string, Pod>();
   const podInformer = new Informer<Pod>(client, client.pods(), { fieldSelector: `spec.nodeName=${nodeName}`, onError: (e) => log(`pod informer: ${(e as Error).message}`) });
@@ -316,6 +336,12 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       await teardownVolumes(rootDir, uid).catch(() => undefined);
       index.forget(uid);
     }
+    // Volume directories (tmpfs emptyDirs, projected files) of pods no source wants and nothing runs for.
+    for (const uid of await readdir(join(rootDir, 'pods')).catch(() => [] as string[])) {
+      if (workers.has(uid) || orphanUids.has(uid)) continue;
+      log(`removing volumes of pod ${uid}: no longer in any source`);
+      await teardownVolumes(rootDir, uid).catch(() => undefined);
+    }
   }
 
   // PLEG: one relist for all pods; a worker is kicked when its containers changed.
@@ -388,18 +414,27 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
             pods: () => [...workers.values()].map((w) => w.pod),
           },
           opts.port ?? 10250,
-          opts.address ?? '0.0.0.0',
+          // The node's address only: pods and other machines have no business on every address of it.
+          opts.address ?? hostIP,
           {
             ...(opts.serverToken ? { token: opts.serverToken } : {}),
             ...(opts.tlsCertFile && opts.tlsKeyFile ? { tls: { cert: readFileSync(opts.tlsCertFile), key: readFileSync(opts.tlsKeyFile) } } : {}),
+            ...(opts.clientCAFile ? { clientCA: readFileSync(opts.clientCAFile) } : {}),
           },
         );
+  const healthzPort = opts.healthzPort ?? (opts.port === 0 ? 0 : 10248);
+  const healthz = healthzPort < 0 ? undefined : await startHealthzServer(() => !stopped, healthzPort, opts.healthzBindAddress ?? '127.0.0.1').catch(async (e) => {
+    await server?.close();
+    throw e;
+  });
+  if (healthz) log(`healthz on http://${opts.healthzBindAddress ?? '127.0.0.1'}:${healthz.port}/healthz`);
 
   if (server) await nodeStatus.setKubeletPort(server.port).catch((e) => log(`node status: ${(e as Error).message}`));
 
   return {
     nodeName,
     port: server?.port ?? 0,
+    healthzPort: healthz?.port ?? 0,
     runtime,
     images,
     network,
@@ -416,6 +451,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       for (const w of workers.values()) w.detach();
       await Promise.all([...workers.values()].map((w) => w.idle()));
       await server?.close();
+      await healthz?.close();
       // Events still waiting on the rate limit are not worth holding up a stop for long.
       await Promise.race([events.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       for (const c of new Set([client, eventClient])) if (c !== base) c.close();

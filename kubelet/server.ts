@@ -1,7 +1,12 @@
-// The kubelet's HTTP server: /containerLogs, /healthz, /metrics, /pods.
+// The kubelet's server: /containerLogs, /exec, /attach, /portForward, /healthz, /metrics,
+// /pods. As Kubernetes' kubelet: HTTPS with client certificates signed by the cluster
+// CA (the apiserver's kubelet-client certificate) and/or a bearer token; anonymous
+// requests get 401, authenticated but unauthorized ones 403. An open /healthz lives
+// on its own loopback listener (startHealthzServer).
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Pod } from '../api/core.js';
 import { containerLogFiles, LogFormatter, readFrom, readLog, type LogQuery } from './logs.js';
@@ -71,18 +76,76 @@ async function containerLogs(d: ServerDeps, req: IncomingMessage, res: ServerRes
 }
 
 export interface ServerSecurity {
-  /** When set, every endpoint but /healthz wants `Authorization: Bearer <token>` (the apiserver's credential). */
+  /** When set, a request with `Authorization: Bearer <token>` is allowed (the apiserver's credential). */
   token?: string;
   /** PEM certificate and key: serve HTTPS instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * PEM CA bundle (the kubelet's --client-ca-file): with `tls`, a client certificate
+   * it signed authenticates the request (CN = user, O = groups), and every path,
+   * /healthz included, needs an authenticated and authorized client (anonymous: 401).
+   * Health checks go to the separate loopback /healthz listener instead.
+   */
+  clientCA?: string | Buffer;
+  /** Users allowed once authenticated by certificate (default: the apiserver's kube-apiserver-kubelet-client). */
+  allowedUsers?: string[];
+  /** Groups allowed once authenticated by certificate (default: system:masters). */
+  allowedGroups?: string[];
 }
 
-function authorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (!token) return true;
+/** Who a request is, or why not: the token, or the verified client certificate's subject. */
+export type Authn = { ok: true; user: string; groups: string[] } | { ok: false };
+
+function bearerMatches(req: IncomingMessage, token: string): boolean {
   const h = req.headers.authorization ?? '';
   const a = Buffer.from(h);
   const b = Buffer.from(`Bearer ${token}`);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Authenticate as the kubelet's x509 and token authenticators do (either suffices). */
+export function authenticate(req: IncomingMessage, sec: ServerSecurity): Authn {
+  if (sec.token && bearerMatches(req, sec.token)) return { ok: true, user: 'kubelet-token', groups: ['system:masters'] };
+  const sock = req.socket as TLSSocket;
+  if (sec.clientCA && sock.encrypted && sock.authorized) {
+    const subject = sock.getPeerCertificate()?.subject;
+    const user = asList(subject?.CN)[0];
+    if (user) return { ok: true, user, groups: asList(subject?.O) };
+  }
+  return { ok: false };
+}
+
+/** 401 for nobody, 403 for someone not allowed, undefined when the request may go on. */
+function deny(req: IncomingMessage, sec: ServerSecurity): { code: 401 | 403; message: string } | undefined {
+  if (!sec.token && !sec.clientCA) return undefined; // an open server (tests, standalone without credentials)
+  const who = authenticate(req, sec);
+  if (!who.ok) return { code: 401, message: 'Unauthorized' };
+  const users = sec.allowedUsers ?? ['kube-apiserver-kubelet-client'];
+  const groups = sec.allowedGroups ?? ['system:masters'];
+  if (users.includes(who.user) || who.groups.some((g) => groups.includes(g))) return undefined;
+  // The kubelet's wording (its SubjectAccessReview answer), with what was asked for.
+  const sub = new URL(req.url ?? '/', 'http://kubelet').pathname.split('/')[1] || 'proxy';
+  return { code: 403, message: `Forbidden (user=${who.user}, verb=${req.method === 'GET' ? 'get' : 'create'}, resource=nodes, subresource=${sub})` };
+}
+
+/** The kubelet's healthz port (--healthz-port, 10248): /healthz only, plain HTTP, meant for loopback. */
+export async function startHealthzServer(healthy: () => boolean, port: number, host = '127.0.0.1'): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://kubelet').pathname !== '/healthz') return fail(res, 404, 'not found');
+    if (healthy()) res.end('ok');
+    else fail(res, 500, 'not healthy');
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 export async function startKubeletServer(d: ServerDeps, port: number, host = '0.0.0.0', sec: ServerSecurity = {}): Promise<{ server: Server; port: number; close(): Promise<void> }> {
@@ -90,8 +153,11 @@ export async function startKubeletServer(d: ServerDeps, port: number, host = '0.
     const url = new URL(req.url ?? '/', 'http://kubelet');
     const parts = url.pathname.split('/').filter(Boolean);
     const handle = async () => {
+      // Open only on a server without client certificates (the loopback healthz listener, tests).
+      if (url.pathname === '/healthz' && !sec.clientCA) return d.healthy() ? void res.end('ok') : fail(res, 500, 'not healthy');
+      const denied = deny(req, sec);
+      if (denied) return fail(res, denied.code, denied.message);
       if (url.pathname === '/healthz') return d.healthy() ? void res.end('ok') : fail(res, 500, 'not healthy');
-      if (!authorized(req, sec.token)) return fail(res, 401, 'Unauthorized');
       if (req.method !== 'GET') return fail(res, 405, 'method not allowed');
       if (url.pathname === '/metrics') {
         res.writeHead(200, { 'content-type': d.metrics.registry.contentType });
@@ -109,10 +175,13 @@ export async function startKubeletServer(d: ServerDeps, port: number, host = '0.
       else res.destroy();
     });
   };
-  const server: Server = sec.tls ? createHttpsServer({ cert: sec.tls.cert, key: sec.tls.key }, onRequest) : createServer(onRequest);
+  // requestCert without rejectUnauthorized: a client without a good certificate still gets an HTTP 401, as from the kubelet.
+  const tlsOpts = sec.tls ? { cert: sec.tls.cert, key: sec.tls.key, ...(sec.clientCA ? { ca: sec.clientCA, requestCert: true, rejectUnauthorized: false } : {}) } : undefined;
+  const server: Server = tlsOpts ? createHttpsServer(tlsOpts, onRequest) : createServer(onRequest);
   const upgrade = streamingUpgrade(d);
   server.on('upgrade', (req, socket, head) => {
-    if (!authorized(req, sec.token)) return void socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    const denied = deny(req, sec);
+    if (denied) return void socket.end(`HTTP/1.1 ${denied.code} ${denied.code === 401 ? 'Unauthorized' : 'Forbidden'}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(denied.message)}\r\n\r\n${denied.message}`);
     if (!upgrade.handle(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));

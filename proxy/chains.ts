@@ -51,6 +51,8 @@ export class ChainNames {
   readonly postrouting: string;
   readonly markMasq: string;
   readonly forward: string;
+  /** filter chain of the localnet guard (kube-proxy's KUBE-FIREWALL). */
+  readonly firewall: string;
 
   constructor(prefix = 'KUBE') {
     // Accept "TKP3F" and "TKP3F-" alike; names are always "<prefix>-<kind>".
@@ -66,6 +68,7 @@ export class ChainNames {
     this.postrouting = `${p}-POSTROUTING`;
     this.markMasq = `${p}-MARK-MASQ`;
     this.forward = `${p}-FORWARD`;
+    this.firewall = `${p}-FIREWALL`;
   }
 
   /** KUBE-SVC-<hash> for one service port; servicePortName is "ns/name" or "ns/name:port". */

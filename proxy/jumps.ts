@@ -14,7 +14,7 @@ export interface JumpRule {
   args: string[];
 }
 
-/** kube-proxy's jumps: nat PREROUTING/OUTPUT/POSTROUTING and filter INPUT/FORWARD/OUTPUT. */
+/** kube-proxy's jumps: nat PREROUTING/OUTPUT/POSTROUTING and filter INPUT/FORWARD/OUTPUT (the last two also into the localnet guard). */
 export function jumpRules(n: ChainNames): JumpRule[] {
   const portals = ['-m', 'comment', '--comment', 'kubernetes service portals', '-j', n.services];
   const newConn = ['-m', 'conntrack', '--ctstate', 'NEW'];
@@ -29,6 +29,9 @@ export function jumpRules(n: ChainNames): JumpRule[] {
     { table: 'filter', chain: 'FORWARD', args: external },
     { table: 'filter', chain: 'FORWARD', args: ['-m', 'comment', '--comment', 'kubernetes forwarding rules', '-j', n.forward] },
     { table: 'filter', chain: 'OUTPUT', args: [...newConn, ...portals] },
+    // The localnet guard (see localnet-firewall.ts): every packet, as kube-proxy's KUBE-FIREWALL.
+    { table: 'filter', chain: 'INPUT', args: ['-j', n.firewall] },
+    { table: 'filter', chain: 'OUTPUT', args: ['-j', n.firewall] },
   ];
 }
 

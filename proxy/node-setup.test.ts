@@ -17,8 +17,13 @@ async function sysctl(path: string): Promise<string> {
 }
 
 test('setupNode turns on forwarding and route_localnet and routes the service CIDR to a local device', async () => {
-  const r = await setupNode({ serviceCIDR: cidr, netns: ns, serviceDevice: 'tksvc0' });
+  const r = await setupNode({ serviceCIDR: cidr, netns: ns, serviceDevice: 'tksvc0', chainPrefix: 'TKNS' });
   assert.deepEqual([r.ipForward, r.routeLocalnet], [true, true]);
+  // route_localnet comes with the localnet guard (CVE-2020-8558), jumped to from INPUT and OUTPUT.
+  const filter = await inNetns(ns, 'iptables-save', ['-t', 'filter']);
+  assert.match(filter, /^-A INPUT -j TKNS-FIREWALL$/m);
+  assert.match(filter, /^-A OUTPUT -j TKNS-FIREWALL$/m);
+  assert.match(filter, /^-A TKNS-FIREWALL ! -s 127\.0\.0\.0\/8 -d 127\.0\.0\.0\/8 .*! --ctstate RELATED,ESTABLISHED,DNAT -j DROP$/m);
   assert.equal(await sysctl('net/ipv4/ip_forward'), '1');
   assert.equal(await sysctl('net/ipv4/conf/all/route_localnet'), '1');
   const hasBridgeNf = (await inNetns(ns, 'sh', ['-c', 'test -e /proc/sys/net/bridge/bridge-nf-call-iptables && echo y || echo n'])).trim() === 'y';
@@ -26,8 +31,9 @@ test('setupNode turns on forwarding and route_localnet and routes the service CI
   const routes = await sh('ip', ['-n', ns, 'route', 'show', cidr]);
   assert.match(routes, new RegExp(`${cidr.replace(/\./g, '\\.')} dev tksvc0`));
   // Idempotent.
-  await setupNode({ serviceCIDR: cidr, netns: ns, serviceDevice: 'tksvc0' });
+  await setupNode({ serviceCIDR: cidr, netns: ns, serviceDevice: 'tksvc0', chainPrefix: 'TKNS' });
   assert.equal((await sh('ip', ['-n', ns, 'route', 'show', cidr])).trim().split('\n').length, 1);
+  assert.equal((await inNetns(ns, 'iptables-save', ['-t', 'filter'])).split('\n').filter((l) => l.includes('-j TKNS-FIREWALL')).length, 2, 'jumps not doubled');
   await removeDummyRoute('tksvc0', ns);
   assert.equal((await sh('ip', ['-n', ns, 'route', 'show', cidr])).trim(), '');
 });

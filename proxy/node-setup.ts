@@ -1,5 +1,6 @@
 // What the node's kernel needs before service rules can work: forwarding on,
-// route_localnet (so NodePorts answer on 127.0.0.1), bridge netfilter where
+// route_localnet (so NodePorts answer on 127.0.0.1) behind the localnet guard
+// (localnet-firewall.ts), bridge netfilter where
 // the kernel has it (or hairpin mode on bridge ports where it does not), and a
 // route over the whole service CIDR so a VIP without rules never leaves the
 // machine.
@@ -15,6 +16,9 @@
 import { execFile } from 'node:child_process';
 import { access, readFile, readdir, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { ChainNames } from './chains.js';
+import { ExecIptables, type Iptables } from './iptables.js';
+import { installLocalnetFirewall } from './localnet-firewall.js';
 
 const execFileP = promisify(execFile);
 
@@ -29,6 +33,13 @@ export interface NodeSetupOptions {
   serviceDevice?: string;
   /** Do all of it inside this named network namespace (tests); default the host's. */
   netns?: string;
+  /**
+   * Chain prefix of the proxy: its <prefix>-FIREWALL localnet guard is installed
+   * before route_localnet is turned on (see localnet-firewall.ts). Default "KUBE".
+   */
+  chainPrefix?: string;
+  /** iptables to install the guard with; default the host's (or the netns's). */
+  iptables?: Iptables;
 }
 
 export interface NodeSetupResult {
@@ -116,6 +127,8 @@ export async function setBridgeHairpin(bridge: string): Promise<string[]> {
 export async function setupNode(opts: NodeSetupOptions): Promise<NodeSetupResult> {
   const { netns } = opts;
   const ipForward = (await setSysctl('net.ipv4.ip_forward', '1', netns)) === '1';
+  // The guard first: route_localnet without it opens loopback-only services to pods (CVE-2020-8558).
+  await installLocalnetFirewall(opts.iptables ?? new ExecIptables({ netns }), new ChainNames(opts.chainPrefix));
   const routeLocalnet = (await setSysctl('net.ipv4.conf.all.route_localnet', '1', netns)) === '1';
   let bridgeNetfilter = false;
   if (await hasSysctl('net.bridge.bridge-nf-call-iptables', netns)) {

@@ -7,6 +7,7 @@
 import type { Endpoints, Service } from '../api/core.js';
 import { ChainNames } from './chains.js';
 import type { Table } from './jumps.js';
+import { localnetDropLine } from './localnet-firewall.js';
 import { comparePorts, serviceKey, servicePortsOf, type ServicePortInfo } from './service-ports.js';
 
 export interface RenderInput {
@@ -295,7 +296,7 @@ export function renderTables(input: RenderInput): { nat: RenderedTable; filter: 
 
   // filter: REJECT for services without endpoints, ACCEPT for marked forwarded traffic.
   const filter = new TableBuilder('filter');
-  for (const c of [n.services, n.externalServices, n.forward]) filter.chain(c);
+  for (const c of [n.services, n.externalServices, n.forward, n.firewall]) filter.chain(c);
   for (const f of fragments) {
     filter.push(n.services, f.filterServices);
     filter.push(n.externalServices, f.filterExternal);
@@ -309,6 +310,8 @@ export function renderTables(input: RenderInput): { nat: RenderedTable; filter: 
   // Service traffic DNATed to a pod must be forwarded even where FORWARD's policy is DROP.
   filter.rule(n.forward, comment('kubernetes forwarding rules'), `-m mark --mark ${mark}/${mark}`, '-j ACCEPT');
   filter.rule(n.forward, comment('kubernetes forwarding conntrack rule'), '-m conntrack --ctstate RELATED,ESTABLISHED', '-j ACCEPT');
+  // route_localnet (NodePorts on 127.0.0.1) must not open loopback services to pods: see localnet-firewall.ts.
+  filter.push(n.firewall, [localnetDropLine(n)]);
 
   return { nat: nat.done(deleted), filter: filter.done() };
 }

@@ -74,13 +74,14 @@ function serveHealth(proxier: Proxier, registry: Registry, host: string, port: n
 export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer> {
   const log = opts.log ?? ((m: string) => console.log(`proxy: ${m}`));
   const serviceCIDR = opts.serviceCIDR ?? '10.96.0.0/12';
+  const iptables = opts.iptables ?? new ExecIptables({ netns: opts.netns });
   if (opts.nodeSetup !== false) {
-    const r = await setupNode({ serviceCIDR, netns: opts.netns, ...(opts.nodeSetup ?? {}) });
+    const r = await setupNode({ serviceCIDR, netns: opts.netns, chainPrefix: opts.chainPrefix, iptables, ...(opts.nodeSetup ?? {}) });
     log(`node setup: ip_forward=${r.ipForward} route_localnet=${r.routeLocalnet} bridge-nf=${r.bridgeNetfilter} route "${r.serviceRoute}"`);
   }
   const registry = opts.metricsRegistry ?? new Registry();
   const proxier = new Proxier({
-    iptables: opts.iptables ?? new ExecIptables({ netns: opts.netns }),
+    iptables,
     chainPrefix: opts.chainPrefix,
     clusterCIDR: opts.clusterCIDR ?? '10.244.0.0/16',
     serviceCIDR,

@@ -11,7 +11,10 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Endpoints, Service } from '../api/core.js';
+import { buildSynProbe, probeResult, type ProbeResult } from '../testing/syn-probe.js';
+import { ChainNames } from './chains.js';
 import { ExecIptables } from './iptables.js';
+import { installLocalnetFirewall } from './localnet-firewall.js';
 import { createNetns, inNetns, randomOctet, removeNetns, sh, uniqueName, vethBetween } from './netns-testing.js';
 import { setupNode } from './node-setup.js';
 import { Proxier } from './proxier.js';
@@ -92,7 +95,7 @@ before(async () => {
   // Pods reach services through the node: a default route via the node's end of the veth.
   await sh('ip', ['-n', podNs, 'route', 'add', 'default', 'via', clientIP]);
 
-  const setup = await setupNode({ serviceCIDR, netns: clientNs, serviceDevice: 'tksvc0' });
+  const setup = await setupNode({ serviceCIDR, netns: clientNs, serviceDevice: 'tksvc0', chainPrefix: prefix });
   assert.equal(setup.ipForward, true);
   assert.equal(setup.routeLocalnet, true);
 
@@ -169,4 +172,38 @@ test('an endpoint change is live within a second', async () => {
   const r = await fetchFrom(`http://${vip}/`, 5);
   assert.equal(r.ok, false);
   assert.ok(r.ms < 1000);
+});
+
+test('localnet guard: a pod with NET_RAW cannot reach a 127.0.0.1-only port of the node through its MAC; NodePorts on 127.0.0.1 still work', async () => {
+  // A service only on the node's loopback, and the raw-socket probe (a SYN to 127.0.0.1
+  // in a frame addressed to the node's end of the veth, as a pod can send one).
+  const port = 20000 + (x % 1000);
+  const dir = await mkdtemp(join(tmpdir(), 'tkp-probe-'));
+  await writeFile(join(dir, 'index.html'), 'loopback-only\n');
+  const loopOnly = spawn('nsenter', [`--net=/run/netns/${clientNs}`, '--', 'busybox', 'httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', dir], { stdio: 'ignore' });
+  try {
+    const probe = await buildSynProbe(dir);
+    await eventually(async () => (await fetchFrom(`http://127.0.0.1:${port}/`, 1)).body === 'loopback-only', 'loopback listener');
+    const mac = /link\/ether (\S+)/.exec(await sh('ip', ['-n', clientNs, '-o', 'link', 'show', 'tkc0']))![1]!;
+    const synFromPod = async (): Promise<ProbeResult> => {
+      try {
+        return probeResult(await inNetns(podNs, probe, ['tkb0', mac, '127.0.0.1', String(port), '1500']));
+      } catch (e) {
+        const err = e as { stdout?: string; stderr?: string };
+        return probeResult(err.stdout ?? '', err.stderr ?? String(e));
+      }
+    };
+    const names = new ChainNames(prefix);
+    assert.equal(await synFromPod(), 'TIMEOUT', 'the guard drops the SYN: no handshake with a loopback-only port');
+    // Without the guard (its INPUT jump removed) the same probe completes a handshake: the hole is real.
+    await inNetns(clientNs, 'iptables', ['-w', '-D', 'INPUT', '-j', names.firewall]);
+    assert.equal(await synFromPod(), 'SYNACK', 'route_localnet without the guard opens 127.0.0.1 to the pod');
+    await installLocalnetFirewall(new ExecIptables({ netns: clientNs }), names);
+    assert.equal(await synFromPod(), 'TIMEOUT');
+    const np = await fetchFrom(`http://127.0.0.1:${nodePort}/`);
+    assert.ok(np.ok && /^backend-\d$/.test(np.body), `NodePort on 127.0.0.1 with the guard: ${JSON.stringify(np)}`);
+  } finally {
+    loopOnly.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -80,6 +80,7 @@ export function upArgs(f: IsolatedFlags): string[] {
     `--pod-manifest-path=${f.manifests}`,
     `--hostname-override=${f.node}`,
     '--kubelet-port=0',
+    '--kubelet-healthz-port=0',
     '--proxy-healthz-port=0',
   ];
 }

@@ -3,12 +3,11 @@
 // for logs, the raw upgraded connection (WebSocket / SPDY) for the others — as
 // Kubernetes' apiserver does.
 
-import http from 'node:http';
-import net from 'node:net';
+import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Node, Pod } from '../../api/core.js';
-import { kubeletAddress, kubeletPath, type StreamingSubresource } from '../../kubelet/kubelet-client.js';
+import { kubeletAddress, kubeletDial, kubeletGet, kubeletPath, type KubeletClientCredentials, type StreamingSubresource } from '../../kubelet/kubelet-client.js';
 import { ApiError, badRequest } from '../errors.js';
 import type { Registries } from '../registry/index.js';
 
@@ -39,11 +38,11 @@ export async function kubeletTarget(reg: Registries, namespace: string, name: st
 }
 
 /** GET pods/<name>/log: the kubelet's answer, streamed through as it comes (follow). */
-export async function proxyLog(reg: Registries, req: Request, res: Response, namespace: string, name: string, token?: string): Promise<void> {
+export async function proxyLog(reg: Registries, req: Request, res: Response, namespace: string, name: string, creds: KubeletClientCredentials = {}): Promise<void> {
   const query = new URL(req.originalUrl, 'http://x').searchParams;
   const t = await kubeletTarget(reg, namespace, name, 'log', query);
   await new Promise<void>((resolve, reject) => {
-    const out = http.get({ host: t.host, port: t.port, path: t.path, headers: token ? { authorization: `Bearer ${token}` } : {} }, (kres) => {
+    const out = kubeletGet(t.host, t.port, t.path, creds, (kres) => {
       res.writeHead(kres.statusCode ?? 502, { 'Content-Type': kres.headers['content-type'] ?? 'text/plain', 'Transfer-Encoding': 'chunked' });
       kres.pipe(res);
       kres.on('end', resolve);
@@ -58,15 +57,13 @@ export async function proxyLog(reg: Registries, req: Request, res: Response, nam
  * exec / attach / portforward: replay the client's upgrade request to the kubelet
  * with the kubelet's path, then join the two connections byte for byte.
  */
-export async function proxyUpgrade(reg: Registries, req: http.IncomingMessage, socket: Duplex, head: Buffer, namespace: string, name: string, sub: StreamingSubresource, token?: string): Promise<void> {
+export async function proxyUpgrade(reg: Registries, req: http.IncomingMessage, socket: Duplex, head: Buffer, namespace: string, name: string, sub: StreamingSubresource, creds: KubeletClientCredentials = {}): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const t = await kubeletTarget(reg, namespace, name, sub, url.searchParams);
   // Streams carry small interactive frames (keystrokes, SPDY control frames): no Nagle delay.
-  const upstream = net.connect({ port: t.port, host: t.host, noDelay: true });
-  (socket as net.Socket).setNoDelay?.(true);
-  await new Promise<void>((resolve, reject) => {
-    upstream.once('connect', resolve);
-    upstream.once('error', (err) => reject(new ApiError(502, 'InternalError', `error dialing the kubelet on ${t.host}:${t.port}: ${err.message}`)));
+  (socket as import('node:net').Socket).setNoDelay?.(true);
+  const upstream = await kubeletDial(t.host, t.port, creds).catch((err: Error) => {
+    throw new ApiError(502, 'InternalError', `error dialing the kubelet on ${t.host}:${t.port}: ${err.message}`);
   });
   const lines = [`${req.method} ${t.path} HTTP/1.1`];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -75,7 +72,7 @@ export async function proxyUpgrade(reg: Registries, req: http.IncomingMessage, s
     lines.push(`${k}: ${req.rawHeaders[i + 1]}`);
   }
   lines.push(`Host: ${t.host}:${t.port}`);
-  if (token) lines.push(`Authorization: Bearer ${token}`);
+  if (creds.token) lines.push(`Authorization: Bearer ${creds.token}`);
   upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
   if (head.length) upstream.write(head);
   upstream.pipe(socket);

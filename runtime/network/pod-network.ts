@@ -171,6 +171,12 @@ class BridgePodNetwork implements PodNetwork {
     return this.readState(sandboxId);
   }
 
+  async sandboxIds(): Promise<string[]> {
+    const ids = new Set((await this.allStates()).map((s) => s.sandboxId));
+    for (const owner of (await this.ipam.allocations()).values()) if (owner) ids.add(owner);
+    return [...ids];
+  }
+
   async cleanup(): Promise<void> {
     await mkdir(this.podsDir, { recursive: true });
     await this.lock.run(async () => {

@@ -42,6 +42,8 @@ export interface PodNetwork {
   /** Removes veth, hostPort rules and releases the IP. Safe to call twice or for unknown ids. */
   teardown(sandboxId: string): Promise<void>;
   status(sandboxId: string): Promise<PodNetworkStatus | null>;
+  /** Every sandbox id holding network state or an address (to find ones no sandbox record names). */
+  sandboxIds?(): Promise<string[]>;
   /** Remove everything created with this chainPrefix/bridge: pods' veths, chains, bridge, state. */
   cleanup(): Promise<void>;
 }
