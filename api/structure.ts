@@ -190,7 +190,7 @@ function scalarOk(d: Scalar, v: unknown): boolean {
 /** Check `obj` against the schema of `kind`; unknown kinds pass unchecked. */
 export function checkStructure(kind: string, obj: unknown, opts: StructureOptions = {}): StructureResult {
   const res: StructureResult = { errors: [], unknown: [] };
-  if (!TYPES[kind]) return res;
+  if (!Object.prototype.hasOwnProperty.call(TYPES, kind)) return res;
   if (!isObj(obj)) {
     res.errors.push(`json: cannot unmarshal ${jsonType(obj)} into Go value of type v1.${kind}`);
     return res;
@@ -222,7 +222,8 @@ class Walker {
   fields(v: Record<string, unknown>, def: TypeDef, typeName: string): void {
     for (const k of Object.keys(v)) {
       const el = v[k];
-      const fd = def.fields[k];
+      // Own fields only: "constructor" in a body is an unknown field, not Object's.
+      const fd = Object.prototype.hasOwnProperty.call(def.fields, k) ? def.fields[k] : undefined;
       this.push(k, FIELD);
       if (!fd) {
         if (!def.open) {
