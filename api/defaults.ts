@@ -177,8 +177,9 @@ function addToQOS(c: Container, acc: { any: boolean; guaranteed: boolean }): voi
   }
 }
 
-function isZeroQuantity(q: string): boolean {
-  return /^[+]?0*(\.0*)?[a-zA-Z]*$/.test(q.trim());
+function isZeroQuantity(q: string | number): boolean {
+  if (typeof q === 'number') return q === 0;
+  return /^[+]?0*(\.0*)?[a-zA-Z]*$/.test(String(q).trim());
 }
 
 function sameQuantity(a: string, b: string): boolean {

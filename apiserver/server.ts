@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { ApiError, toApiError } from './errors.js';
@@ -185,22 +186,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const p = parseResourcePath(gm ? gm[1] : '', gm ? gm[2] : 'v1', m[1].split('/'), url.pathname);
       if (p.info.resource === 'pods' && p.name && p.namespace && ['exec', 'attach', 'portforward'].includes(p.subresource ?? '')) {
         proxyUpgrade(registries, req, socket, head, p.namespace, p.name, p.subresource as StreamingSubresource, opts.kubeletToken).catch((err) => {
-          const e = toApiError(err);
-          socket.end(`HTTP/1.1 ${e.code} Error\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(e.toStatus())}`);
+          rejectUpgrade(socket, err);
         });
         return;
       }
       if (p.name !== undefined) throw notFoundPath(url.pathname);
+      // Parameters are checked before the upgrade, so a bad watch is an HTTP 4xx Status.
+      const fakeReq = { query: parseQuery(url.search.slice(1)), headers: req.headers } as unknown as Request;
+      const reg = handler.registryFor(p);
+      const prepared = handler.prepareWatch(fakeReq, p);
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const fakeReq = { query: Object.fromEntries(url.searchParams), headers: req.headers } as unknown as Request;
-        const reg = handler.registryFor(p);
-        handler.watch(fakeReq, undefined, reg, p, wsTransport(ws)).catch((err) => {
+        handler.watch(prepared, reg, p, wsTransport(ws)).catch((err) => {
           ws.close(1011, String((err as Error).message).slice(0, 120));
         });
       });
     } catch (err) {
-      const status = err instanceof ApiError ? err.code : 500;
-      socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(toApiError(err).toStatus())}`);
+      rejectUpgrade(socket, err);
     }
   });
 
@@ -237,6 +238,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await storage.close();
     },
   };
+}
+
+/** An upgrade refused with a Status body (the socket is not HTTP-managed any more). */
+export function rejectUpgrade(socket: Duplex, err: unknown): void {
+  const e = toApiError(err);
+  const body = JSON.stringify(e.toStatus());
+  const retry = e.details?.retryAfterSeconds ? `Retry-After: ${e.details.retryAfterSeconds}\r\n` : '';
+  socket.end(
+    `HTTP/1.1 ${e.code} ${http.STATUS_CODES[e.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
+  );
 }
 
 function notFoundPath(path: string) {

@@ -30,6 +30,8 @@ export interface ListQuery {
   limit?: number;
   continueToken?: string;
   resourceVersion?: string;
+  /** resourceVersionMatch=Exact: the list as of exactly resourceVersion. */
+  exact?: boolean;
 }
 
 export interface WatchSink {
@@ -116,6 +118,8 @@ export class Registry<T extends KubeObject = KubeObject> {
       if (!tok.start.startsWith(prefix)) throw badRequest('continue key is not valid for this list');
       startAfter = tok.start;
       exactRevision = tok.rv;
+    } else if (q.exact && q.resourceVersion && q.resourceVersion !== '0') {
+      exactRevision = q.resourceVersion;
     }
     const limit = q.limit && q.limit > 0 ? q.limit : undefined;
     try {
