@@ -34,6 +34,8 @@ export interface PreparedWatch {
 export interface HandlerDeps {
   registries: Registries;
   watchCounters?: WatchCounters;
+  /** Admits a long-running request (a watch) or throws the 429; returns its release. */
+  admitLongRunning?: (req: Request) => () => void;
   /** Streaming subresources (log/exec/attach/portforward) go to the kubelet; absent until one is wired. */
   streaming?: (req: Request, res: Response, path: ResourcePath) => Promise<void>;
 }
@@ -78,6 +80,8 @@ export class ResourceHandler {
             info.verb = 'watch';
             // Every parameter is checked before the 200 and the stream begin.
             const w = this.prepareWatch(req, p);
+            const release = this.deps.admitLongRunning?.(req);
+            if (release) res.once('close', release);
             return this.watch(w, reg, p, httpTransport(res));
           }
           info.verb = 'list';
