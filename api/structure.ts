@@ -263,12 +263,14 @@ class Walker {
   private value(v: unknown, d: Desc, owner: string): void {
     if (v === null || v === undefined) return; // null decodes to the zero value
     if (typeof d === 'string') {
-      if (!scalarOk(d, v)) this.typeError(v, d, owner);
-      else if ((d === 'int' || d === 'int64') && this.floatIntegers) {
+      const ok = scalarOk(d, v);
+      if ((d === 'int' || d === 'int64') && this.floatIntegers && typeof v === 'number') {
+        // Go names the literal as written ("1e3"), and refuses it even when its value is in range.
         const name = this.segs[this.segs.length - 1];
         const literal = typeof name === 'string' ? this.floatIntegers.get(name) : undefined;
-        if (literal !== undefined && Number(literal) === v) this.typeError(v, d, owner, literal);
+        if (literal !== undefined && Number(literal) === v) return this.typeError(v, d, owner, literal);
       }
+      if (!ok) this.typeError(v, d, owner);
       return;
     }
     if ('list' in d) {

@@ -71,7 +71,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   for (const r of RESOURCES) if (r.resource !== 'bindings') storage.cacheResource(`/registry/${r.resource}/`);
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });
   const metrics = new ApiMetrics();
-  const limits: ConnectionLimits = { ...defaultConnectionLimits(), ...opts.connectionLimits };
+  // Caps not given are derived from the total, given or sized from the descriptor limit.
+  const limits: ConnectionLimits = { ...defaultConnectionLimits(undefined, opts.connectionLimits?.maxConnections), ...opts.connectionLimits };
   if (limits.maxConnectionsPerAddress > limits.maxConnections) limits.maxConnectionsPerAddress = limits.maxConnections;
   const guard = new ConnectionGuard(limits, !!opts.tls);
   const handler = new ResourceHandler({

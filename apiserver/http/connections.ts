@@ -49,8 +49,8 @@ export function openFileLimit(): number | undefined {
  * rest is etcd's client, the kubelet's containers and files, the other components of
  * `up`), at most 10000; one address may hold half of that.
  */
-export function defaultConnectionLimits(nofile = openFileLimit()): ConnectionLimits {
-  const total = Math.max(64, Math.min(10_000, Math.floor((nofile ?? 20_000) / 2)));
+export function defaultConnectionLimits(nofile = openFileLimit(), maxConnections?: number): ConnectionLimits {
+  const total = maxConnections ?? Math.max(64, Math.min(10_000, Math.floor((nofile ?? 20_000) / 2)));
   return {
     maxConnections: total,
     maxConnectionsPerAddress: Math.max(16, Math.floor(total / 2)),

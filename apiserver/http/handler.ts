@@ -224,7 +224,7 @@ export class ResourceHandler {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
     }
     const patch = decodeBody(await readRawBody(req), req.headers['content-type']);
-    const floats = floatIntegersOf(patch);
+    const floats = patchFloatIntegers(fmt, patch, floatIntegersOf(patch));
     const force = queryBool(req, 'force');
     if (fmt === 'apply' && !queryString(req, 'fieldManager')) {
       throw badRequest('PATCH with application/apply-patch+yaml requires the fieldManager query parameter');
@@ -290,6 +290,22 @@ export class ResourceHandler {
     }
     this.send(req, res, 200, { ...list, items: deleted } as unknown as KubeObject);
   }
+}
+
+/**
+ * JSON patch values are written under "value": a float-written integer there belongs to
+ * the field the op's path ends in (`{"path":"/spec/replicas","value":1e3}` → replicas).
+ */
+function patchFloatIntegers(fmt: string, patch: unknown, floats: ReadonlyMap<string, string> | undefined): ReadonlyMap<string, string> | undefined {
+  const literal = floats?.get('value');
+  if (fmt !== 'json' || literal === undefined || !Array.isArray(patch)) return floats;
+  const out = new Map(floats);
+  for (const op of patch) {
+    if (op && typeof op === 'object' && typeof op.path === 'string' && op.value === Number(literal)) {
+      out.set(op.path.slice(op.path.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~'), literal);
+    }
+  }
+  return out;
 }
 
 function pinsResourceVersion(fmt: string, patch: unknown): boolean {
