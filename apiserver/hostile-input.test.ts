@@ -183,6 +183,20 @@ describe('crash corpus', () => {
     assert.equal(exact.body.metadata.resourceVersion, rv);
   });
 
+  test('JSON patches cannot grow an object past the depth limit a step at a time', async () => {
+    const c = await t.req('POST', `${NS}/pods`, podBody('deep-pod', ''));
+    assert.equal(c.status, 201, c.text);
+    const add = (path: string, depth: number) => `[{"op":"add","path":"${path}","value":${deep(depth, '{"a":', '}')}}]`;
+    // Pod status is stored as given (an open object here), and the status subresource may be patched.
+    const first = await t.req('PATCH', `${NS}/pods/deep-pod/status`, add('/status/deep', 600), { 'content-type': JSONPATCH });
+    assert.equal(first.status, 200, first.text.slice(0, 300));
+    const before = await revision();
+    const second = await t.req('PATCH', `${NS}/pods/deep-pod/status`, add(`/status/deep${'/a'.repeat(599)}`, 600), { 'content-type': JSONPATCH });
+    await assertStatus(second, 400, 'BadRequest', /exceeds the max depth/, 'second deep add');
+    assert.equal(await revision(), before);
+    assert.equal((await t.req('GET', '/readyz')).status, 200);
+  });
+
   test('quantities as JSON numbers are accepted and stored in canonical form; YAML 1e3 is a number as in Go', async () => {
     const r = await t.req('POST', `${NS}/pods`, podBody('qn', ',"resources":{"limits":{"cpu":1,"memory":1.5},"requests":{"cpu":0.5}}'));
     assert.equal(r.status, 201, r.text);

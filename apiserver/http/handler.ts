@@ -20,6 +20,7 @@ import { K8S_PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf } from '../
 import { deleteOptionsOf, fieldManagerOf, isDryRun, listOptionsOf, parseResourcePath, queryBool, queryResourceVersion, queryString, type ListOptions, type ResourcePath } from './request.js';
 import { buildFilter } from './filters.js';
 import { applyPatchBody } from './patching.js';
+import { MAX_JSON_DEPTH, depthExceeds } from '../../api/json-scan.js';
 import { checkStructure, structureErrorMessage, unknownFieldsMessage } from '../../api/structure.js';
 import { tableRequest, toTable, type TableRequest } from './tables.js';
 import { WatchStream, httpTransport, type WatchTransport } from './watch.js';
@@ -252,6 +253,8 @@ export class ResourceHandler {
       p.name,
       (cur) => {
         const next = applyPatchBody(fmt, cur, patch, { kind: p.info.kind, manager: ctx.fieldManager, force });
+        // A JSON patch can add a value under a deep pointer: the result may nest deeper than either input.
+        if (fmt === 'json' && depthExceeds(next)) throw badRequest(`the patched object exceeds the max depth of ${MAX_JSON_DEPTH} nested objects and arrays`);
         checkFields(req, res, p.info.kind, next, floats);
         // A patch may pin resourceVersion (a precondition); if it does not, the write is retried on conflict.
         if (!pinsResourceVersion(fmt, patch) && next.metadata) delete next.metadata.resourceVersion;
