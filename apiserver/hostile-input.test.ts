@@ -120,7 +120,13 @@ describe('crash corpus', () => {
     assert.equal(await revision(), before, 'something was written');
     assert.equal((await t.req('GET', `${NS}/replicationcontrollers/rc`)).text, rcBefore);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
-    assert.equal((await t.req('GET', '/metrics')).status, 200);
+    // Metrics labels come from fixed sets: unknown resources and groups mint no series.
+    for (const path of [`${NS}/zzzunknownzzz`, '/apis/zzz.evil.group/v1/zzzthings', `${NS}/configmaps/cm/zzzsub`]) {
+      assert.equal((await t.req('GET', path)).status, 404, path);
+    }
+    const metrics = await t.req('GET', '/metrics');
+    assert.equal(metrics.status, 200);
+    assert.doesNotMatch(metrics.text, /zzz/);
   });
 
   test('bad list and watch parameters answer the same 4xx, never a 200 with an empty stream', async () => {
