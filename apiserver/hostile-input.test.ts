@@ -203,6 +203,21 @@ describe('crash corpus', () => {
     assert.equal((await t.req('GET', '/readyz')).status, 200);
   });
 
+  test('grace periods at the int64 edge: a valid timestamp, never a 500; beyond int64 a 400', async () => {
+    const mk = (name: string, spec = '') => t.req('POST', `${NS}/pods`, `{"metadata":{"name":"${name}"},"spec":{${spec}"nodeName":"n1","containers":[{"name":"c","image":"i"}]}}`);
+    assert.equal((await mk('g1', '"terminationGracePeriodSeconds":9000000000000000000,')).status, 201);
+    const d1 = await t.req('DELETE', `${NS}/pods/g1`);
+    assert.equal(d1.status, 200, d1.text);
+    assert.match(d1.body.metadata.deletionTimestamp, /^9999-12-31T23:59:59Z$/);
+    assert.equal((await mk('g2')).status, 201);
+    const d2 = await t.req('DELETE', `${NS}/pods/g2?gracePeriodSeconds=9000000000000000000`);
+    assert.equal(d2.status, 200, d2.text);
+    const d3 = await t.req('DELETE', `${NS}/pods/g2?gracePeriodSeconds=9223372036854775808`);
+    await assertStatus(d3, 400, 'BadRequest', /value out of range/, 'grace 2^63 query');
+    const d4 = await t.req('DELETE', `${NS}/pods/g2`, '{"gracePeriodSeconds":1e300}');
+    await assertStatus(d4, 400, 'BadRequest', /of type int64/, 'grace 1e300 body');
+  });
+
   test('quantities as JSON numbers are accepted and stored in canonical form; YAML 1e3 is a number as in Go', async () => {
     const r = await t.req('POST', `${NS}/pods`, podBody('qn', ',"resources":{"limits":{"cpu":1,"memory":1.5},"requests":{"cpu":0.5}}'));
     assert.equal(r.status, 201, r.text);

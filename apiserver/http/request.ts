@@ -185,8 +185,14 @@ export function deleteOptionsOf(req: Request, body: unknown): DeleteOptions {
     const b = body as Record<string, unknown>;
     if (b.kind !== undefined && b.kind !== 'DeleteOptions') throw badRequest(`expected DeleteOptions in the request body, got ${String(b.kind)}`);
     if (b.gracePeriodSeconds !== undefined) {
-      if (typeof b.gracePeriodSeconds !== 'number' || !Number.isInteger(b.gracePeriodSeconds)) throw badRequest('gracePeriodSeconds must be an integer');
-      opts.gracePeriodSeconds = b.gracePeriodSeconds;
+      const g = b.gracePeriodSeconds;
+      if (typeof g !== 'number' || !Number.isInteger(g) || g < -(2 ** 63) || g >= 2 ** 63) {
+        throw badRequest(`json: cannot unmarshal ${typeof g === 'number' ? `number ${g}` : typeof g} into Go struct field DeleteOptions.gracePeriodSeconds of type int64`);
+      }
+      opts.gracePeriodSeconds = g;
+    }
+    if (b.propagationPolicy !== undefined && typeof b.propagationPolicy !== 'string') {
+      throw badRequest(`json: cannot unmarshal ${typeof b.propagationPolicy} into Go struct field DeleteOptions.propagationPolicy of type v1.DeletionPropagation`);
     }
     if (b.propagationPolicy !== undefined) opts.propagationPolicy = b.propagationPolicy as DeleteOptions['propagationPolicy'];
     if (typeof b.orphanDependents === 'boolean') opts.orphanDependents = b.orphanDependents;
