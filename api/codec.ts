@@ -4,6 +4,7 @@
 
 import yaml from 'js-yaml';
 import type { KubeObject, Status } from './meta.js';
+import { JSONDepthError, scanJSON } from './json-scan.js';
 
 /** Kubernetes' default request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -133,17 +134,53 @@ export function decodeBody(body: string | Buffer, contentType?: string): unknown
   const text = typeof body === 'string' ? body : body.toString('utf8');
   if (isBlank(text)) throw new CodecError('BadRequest', 'the request body is empty');
   if (fmt === 'json') {
+    let v: unknown;
     try {
-      return JSON.parse(text);
+      const scan = scanJSON(text);
+      v = JSON.parse(text);
+      if (scan.floatIntegers && v !== null && typeof v === 'object') FLOAT_INTEGERS.set(v, scan.floatIntegers);
     } catch (e) {
+      if (e instanceof JSONDepthError) throw new CodecError('BadRequest', `json parse error: ${e.message}`);
       throw new CodecError('BadRequest', `json parse error: ${(e as Error).message}`);
     }
+    return v;
   }
+  let v: unknown;
   try {
-    return yaml.load(text, { schema: YAML_SCHEMA });
+    v = yaml.load(text, { schema: YAML_SCHEMA });
   } catch (e) {
     throw new CodecError('BadRequest', `error converting YAML to JSON: ${yamlMessage(e)}`);
   }
+  if (expandedNodesExceed(v, MAX_YAML_NODES)) {
+    throw new CodecError('BadRequest', `error converting YAML to JSON: yaml: document contains excessive aliasing`);
+  }
+  return v;
+}
+
+/** Integral numbers written as floats in a decoded JSON body (see json-scan.ts), by the body's root. */
+const FLOAT_INTEGERS = new WeakMap<object, ReadonlyMap<string, string>>();
+
+/** Field name → literal (e.g. "replicas" → "1e3") of integral numbers written with a fraction or exponent in this body. */
+export function floatIntegersOf(body: unknown): ReadonlyMap<string, string> | undefined {
+  return body !== null && typeof body === 'object' ? FLOAT_INTEGERS.get(body) : undefined;
+}
+
+/**
+ * YAML aliases share one node, so a small document can stand for a huge one once
+ * written out as JSON ("billion laughs"). Count nodes as JSON would expand them,
+ * without recursion, and stop at the limit (a 3 MiB JSON body holds fewer).
+ */
+const MAX_YAML_NODES = 1_000_000;
+function expandedNodesExceed(v: unknown, limit: number): boolean {
+  let count = 0;
+  const stack: unknown[] = [v];
+  while (stack.length) {
+    const cur = stack.pop();
+    if (++count > limit) return true;
+    if (cur === null || typeof cur !== 'object') continue;
+    for (const child of Array.isArray(cur) ? cur : Object.values(cur)) stack.push(child);
+  }
+  return false;
 }
 
 function yamlMessage(e: unknown): string {

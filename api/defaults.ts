@@ -5,6 +5,7 @@
 // running it twice gives the same object as running it once.
 
 import type { KubeObject } from './meta.js';
+import { getOwn, setOwn } from './own-keys.js';
 import type {
   Container,
   Namespace,
@@ -107,7 +108,8 @@ export function defaultContainer(c: Container): void {
   // Limits without requests: requests default to the limits.
   if (c.resources.limits) {
     c.resources.requests ??= {};
-    for (const [k, v] of Object.entries(c.resources.limits)) c.resources.requests[k] ??= v;
+    const requests = c.resources.requests;
+    for (const [k, v] of Object.entries(c.resources.limits)) if (getOwn(requests, k) == null) setOwn(requests, k, v);
   }
   for (const p of c.ports ?? []) p.protocol ??= 'TCP';
   for (const e of c.env ?? []) defaultEnv(e);
@@ -175,8 +177,9 @@ function addToQOS(c: Container, acc: { any: boolean; guaranteed: boolean }): voi
   }
 }
 
-function isZeroQuantity(q: string): boolean {
-  return /^[+]?0*(\.0*)?[a-zA-Z]*$/.test(q.trim());
+function isZeroQuantity(q: string | number): boolean {
+  if (typeof q === 'number') return q === 0;
+  return /^[+]?0*(\.0*)?[a-zA-Z]*$/.test(String(q).trim());
 }
 
 function sameQuantity(a: string, b: string): boolean {

@@ -3,6 +3,7 @@
 
 import { PatchError } from './patch-error.js';
 import { deepEqual } from './deep-equal.js';
+import { getOwn, hasOwnKey, setOwn } from './own-keys.js';
 
 export interface JSONPatchOp {
   op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
@@ -63,7 +64,7 @@ export function getPointer(doc: unknown, pointer: string, op = 'get'): unknown {
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) return parent[arrayIndex(last, parent, false, pointer, op)];
   if (!Object.prototype.hasOwnProperty.call(parent, last)) throw new PatchError(`${op} operation does not apply: doc is missing key: ${pointer}`, 422);
-  return parent[last];
+  return (parent as Record<string, unknown>)[last];
 }
 
 function add(doc: unknown, pointer: string, value: unknown, op = 'add'): unknown {
@@ -72,7 +73,7 @@ function add(doc: unknown, pointer: string, value: unknown, op = 'add'): unknown
   const parent = parentOf(doc, tokens, pointer, op);
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) parent.splice(arrayIndex(last, parent, true, pointer, op), 0, value);
-  else parent[last] = value;
+  else setOwn(parent, last, value);
   return doc;
 }
 
@@ -150,7 +151,7 @@ function mergeValue(target: unknown, patch: unknown): unknown {
     target !== null && typeof target === 'object' && !Array.isArray(target) ? (target as Record<string, unknown>) : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === null) delete out[k];
-    else out[k] = mergeValue(out[k], v);
+    else setOwn(out, k, mergeValue(getOwn(out, k), v));
   }
   return out;
 }
@@ -160,11 +161,12 @@ export function createMergePatch(from: unknown, to: unknown): unknown {
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (!isObj(from) || !isObj(to)) return structuredClone(to);
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(from)) if (!(k in to) || to[k] === undefined) out[k] = null;
+  for (const k of Object.keys(from)) if (getOwn(to, k) === undefined) setOwn(out, k, null);
   for (const [k, v] of Object.entries(to)) {
     if (v === undefined) continue;
-    if (!(k in from)) out[k] = structuredClone(v);
-    else if (!deepEqual(from[k], v)) out[k] = isObj(from[k]) && isObj(v) ? createMergePatch(from[k], v) : structuredClone(v);
+    const f = getOwn(from, k);
+    if (!hasOwnKey(from, k)) setOwn(out, k, structuredClone(v));
+    else if (!deepEqual(f, v)) setOwn(out, k, isObj(f) && isObj(v) ? createMergePatch(f, v) : structuredClone(v));
   }
   return out;
 }

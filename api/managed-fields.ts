@@ -10,6 +10,7 @@ import { fieldRule, mergeIdentity, rootType, sameIdentity, typeRules, type Merge
 import { applyStrategicMergePatch } from './strategic-merge.js';
 import { PatchError } from './patch-error.js';
 import { deepEqual } from './deep-equal.js';
+import { getOwn, hasOwnKey, setOwn } from './own-keys.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -253,8 +254,9 @@ export function toFieldsV1(set: FieldSet): Record<string, unknown> {
   for (const enc of [...set].sort()) {
     let node = root;
     for (const seg of JSON.parse(enc) as FieldPath) {
-      node[seg] ??= {};
-      node = node[seg] as Obj;
+      let next = getOwn(node, seg) as Obj | undefined;
+      if (next === undefined) setOwn(node, seg, (next = {}));
+      node = next;
     }
   }
   return root;
@@ -274,6 +276,15 @@ export function fromFieldsV1(tree: Record<string, unknown> | undefined): FieldSe
   return out;
 }
 
+/** The JSON of a `k:` or `v:` segment; undefined when malformed (managedFields come from clients too). */
+function parseSegment(seg: string): unknown {
+  try {
+    return JSON.parse(seg.slice(2));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Navigate a path; returns {parent, key/index} of the last segment, or undefined if absent. */
 function locate(obj: unknown, path: FieldPath): { container: Obj | unknown[]; at: string | number } | undefined {
   let cur: unknown = obj;
@@ -284,23 +295,25 @@ function locate(obj: unknown, path: FieldPath): { container: Obj | unknown[]; at
     if (seg.startsWith('f:')) {
       if (!isObj(cur)) return undefined;
       const k = seg.slice(2);
-      if (!(k in cur)) return undefined;
+      if (!hasOwnKey(cur, k)) return undefined;
       container = cur;
       at = k;
       cur = cur[k];
     } else if (seg.startsWith('k:')) {
       if (!Array.isArray(cur)) return undefined;
-      const want = JSON.parse(seg.slice(2)) as Obj;
-      const i = cur.findIndex((el) => isObj(el) && sameIdentity(want, Object.fromEntries(Object.keys(want).map((k) => [k, el[k]]))));
+      const want = parseSegment(seg);
+      if (!isObj(want)) return undefined;
+      const i = cur.findIndex((el) => isObj(el) && sameIdentity(want, Object.fromEntries(Object.keys(want).map((k) => [k, getOwn(el, k)]))));
       // Fall back to defaulted keys (e.g. protocol omitted means TCP).
-      const j = i >= 0 ? i : cur.findIndex((el) => isObj(el) && Object.keys(want).every((k) => (el[k] ?? (k === 'protocol' ? 'TCP' : undefined)) === want[k]));
+      const j = i >= 0 ? i : cur.findIndex((el) => isObj(el) && Object.keys(want).every((k) => (getOwn(el, k) ?? (k === 'protocol' ? 'TCP' : undefined)) === want[k]));
       if (j < 0) return undefined;
       container = cur;
       at = j;
       cur = cur[j];
     } else if (seg.startsWith('v:')) {
       if (!Array.isArray(cur)) return undefined;
-      const want = JSON.parse(seg.slice(2));
+      const want = parseSegment(seg);
+      if (want === undefined) return undefined;
       const i = cur.findIndex((el) => deepEqual(el, want));
       if (i < 0) return undefined;
       container = cur;
@@ -345,7 +358,7 @@ export function formatFieldPath(path: FieldPath): string {
     if (seg === '.') continue;
     if (seg.startsWith('f:')) s += `.${seg.slice(2)}`;
     else if (seg.startsWith('k:')) {
-      const id = JSON.parse(seg.slice(2)) as Obj;
+      const id = (parseSegment(seg) ?? {}) as Obj;
       s += `[${Object.entries(id).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
     } else if (seg.startsWith('v:')) s += `[=${seg.slice(2)}]`;
   }

@@ -99,8 +99,9 @@ const DEFAULT_ROOT: TypeRules = { metadata: { type: 'ObjectMeta' } };
 /** The rule for `field` inside a value of type `typeName` (undefined = no special rule). */
 export function fieldRule(typeName: string | undefined, field: string): FieldRule | undefined {
   if (!typeName) return undefined;
-  const rules = typeName === '__default' ? DEFAULT_ROOT : PATCH_SCHEMA[typeName];
-  return rules?.[field];
+  // Own properties only: "constructor" or "__proto__" in a patch are data, not rules.
+  const rules = typeName === '__default' ? DEFAULT_ROOT : Object.prototype.hasOwnProperty.call(PATCH_SCHEMA, typeName) ? PATCH_SCHEMA[typeName] : undefined;
+  return rules && Object.prototype.hasOwnProperty.call(rules, field) ? rules[field] : undefined;
 }
 
 /** PATCH_SCHEMA (read-only, so snapshotting it is safe) as Maps: cheaper than property lookups that mostly miss. */
@@ -122,7 +123,7 @@ export function mergeIdentity(el: unknown, keys: MergeKey[]): Record<string, unk
   if (el === null || typeof el !== 'object' || Array.isArray(el)) return undefined;
   const out: Record<string, unknown> = {};
   for (const k of keys) {
-    const v = (el as Record<string, unknown>)[k.name] ?? k.default;
+    const v = (Object.prototype.hasOwnProperty.call(el, k.name) ? (el as Record<string, unknown>)[k.name] : undefined) ?? k.default;
     if (v === undefined) return undefined;
     out[k.name] = v;
   }

@@ -4,6 +4,7 @@
 import type { KubeObject } from './meta.js';
 import { ProtobufError, readFields, readVarint, type WireField } from './proto/wire.js';
 import { KINDS, SCHEMA, type FieldSpec } from './proto/schema.js';
+import { setOwn } from './own-keys.js';
 
 export { ProtobufError } from './proto/wire.js';
 
@@ -50,7 +51,7 @@ export function decodeMessage(buf: Buffer, msgName: string): JsonObject {
     if (flags.includes('m')) {
       const [k, v] = decodeMapEntry(field, type, msgName, name);
       const map = (out[name] ??= {}) as JsonObject;
-      map[k] = v;
+      setOwn(map, k, v); // map keys are user data ("__proto__" too)
     } else if (flags.includes('r')) {
       const arr = (out[name] ??= []) as Json[];
       for (const v of decodeRepeated(field, type, `${msgName}.${name}`)) arr.push(v);

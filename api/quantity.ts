@@ -35,11 +35,16 @@ export function parseQuantity(input: string | number): Quantity {
   if (!m) throw new QuantityError(input);
   const num = Number(m[1]);
   const suffix = m[2]!;
-  if (suffix in BINARY) return { value: num * 2 ** BINARY[suffix]!, format: 'BinarySI' };
-  if (suffix in DECIMAL) return { value: num * 10 ** DECIMAL[suffix]!, format: 'DecimalSI' };
-  const e = /^[eE]([+-]?\d+)$/.exec(suffix);
-  if (e) return { value: num * 10 ** Number(e[1]), format: 'DecimalExponent' };
-  throw new QuantityError(input);
+  let q: Quantity | undefined;
+  if (Object.hasOwn(BINARY, suffix)) q = { value: num * 2 ** BINARY[suffix]!, format: 'BinarySI' };
+  else if (Object.hasOwn(DECIMAL, suffix)) q = { value: num * 10 ** DECIMAL[suffix]!, format: 'DecimalSI' };
+  else {
+    const e = /^[eE]([+-]?\d+)$/.exec(suffix);
+    if (e) q = { value: num * 10 ** Number(e[1]), format: 'DecimalExponent' };
+  }
+  // "1e1000" overflows a double: no resource is that large, and every consumer needs a finite number.
+  if (!q || !Number.isFinite(q.value)) throw new QuantityError(input);
+  return q;
 }
 
 /** Whether a string is a valid quantity. */

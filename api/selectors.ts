@@ -356,7 +356,7 @@ export function parseFieldSelector(selector: string): FieldMatcher {
     empty: reqs.length === 0,
     matches: (fields) =>
       reqs.every((r) => {
-        const v = fields[r.field] ?? '';
+        const v = (Object.prototype.hasOwnProperty.call(fields, r.field) ? fields[r.field] : undefined) ?? '';
         return r.operator === '!=' ? v !== r.value : v === r.value;
       }),
     requiresExactMatch: (field) => reqs.find((r) => r.field === field && r.operator !== '!=')?.value,

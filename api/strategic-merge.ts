@@ -7,6 +7,7 @@
 import { PatchError } from './patch-error.js';
 import { fieldRule, mergeIdentity, rootType, sameIdentity, type FieldRule } from './patch-schema.js';
 import { deepEqual } from './deep-equal.js';
+import { getOwn, setOwn } from './own-keys.js';
 
 type Obj = Record<string, unknown>;
 
@@ -26,7 +27,7 @@ export function applyStrategicMergePatch<T>(original: T, patch: unknown, kind?: 
 
 /** Merge `patch` into `orig` (which may be undefined). */
 function mergeMap(orig: Obj | undefined, patch: Obj, type: string | undefined): Obj {
-  const directive = patch[PATCH];
+  const directive = getOwn(patch, PATCH);
   if (directive !== undefined) {
     // As in Kubernetes, a map that says `$patch: delete` becomes empty (list elements are removed instead).
     if (directive === 'delete') return {};
@@ -38,7 +39,7 @@ function mergeMap(orig: Obj | undefined, patch: Obj, type: string | undefined): 
     if (directive !== 'merge') throw new PatchError(`Unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`);
   }
   let result: Obj = orig ? { ...orig } : {};
-  const retain = patch[RETAIN_KEYS];
+  const retain = getOwn(patch, RETAIN_KEYS);
   if (retain !== undefined) {
     if (!Array.isArray(retain)) throw new PatchError(`${RETAIN_KEYS} must be a list of field names`);
     const keep = new Set(retain.map(String));
@@ -52,10 +53,10 @@ function mergeMap(orig: Obj | undefined, patch: Obj, type: string | undefined): 
     if (!k.startsWith(DELETE_FROM_PRIMITIVE)) continue;
     const field = k.slice(DELETE_FROM_PRIMITIVE.length);
     if (!Array.isArray(v)) throw new PatchError(`${k} must be a list`);
-    const cur = result[field];
+    const cur = getOwn(result, field);
     if (Array.isArray(cur)) {
       const filtered = cur.filter((x) => !v.some((d) => deepEqual(d, x)));
-      if (filtered.length) result[field] = filtered;
+      if (filtered.length) setOwn(result, field, filtered);
       else delete result[field];
     }
   }
@@ -72,21 +73,21 @@ function mergeMap(orig: Obj | undefined, patch: Obj, type: string | undefined): 
       continue;
     }
     const rule = fieldRule(type, k);
-    const ov = result[k];
+    const ov = getOwn(result, k);
     if (isObj(pv)) {
-      result[k] = mergeMap(isObj(ov) ? ov : undefined, pv, rule?.type);
+      setOwn(result, k, mergeMap(isObj(ov) ? ov : undefined, pv, rule?.type));
     } else if (Array.isArray(pv)) {
-      const merged = mergeList(Array.isArray(ov) ? ov : undefined, pv, rule);
-      result[k] = merged;
+      setOwn(result, k, mergeList(Array.isArray(ov) ? ov : undefined, pv, rule));
     } else {
-      result[k] = pv;
+      setOwn(result, k, pv);
     }
   }
   for (const [field, order] of orders) {
-    const cur = result[field];
+    const cur = getOwn(result, field);
     if (Array.isArray(cur)) {
-      const before = orig && Array.isArray(orig[field]) ? (orig[field] as unknown[]) : [];
-      result[field] = applyElementOrder(cur, order, before, fieldRule(type, field));
+      const prev = orig ? getOwn(orig, field) : undefined;
+      const before = Array.isArray(prev) ? prev : [];
+      setOwn(result, field, applyElementOrder(cur, order, before, fieldRule(type, field)));
     }
   }
   return result;
@@ -98,7 +99,7 @@ function mergeList(orig: unknown[] | undefined, patch: unknown[], rule: FieldRul
     // A set of primitives: union, keeping the original order.
     const out = [...(orig ?? [])];
     for (const v of patch) {
-      if (isObj(v) && v[PATCH] !== undefined) throw new PatchError(`${PATCH} directives are not supported in lists of primitives`);
+      if (isObj(v) && getOwn(v, PATCH) !== undefined) throw new PatchError(`${PATCH} directives are not supported in lists of primitives`);
       if (!out.some((x) => deepEqual(x, v))) out.push(v);
     }
     return out;
@@ -107,8 +108,8 @@ function mergeList(orig: unknown[] | undefined, patch: unknown[], rule: FieldRul
     // Atomic list: replaced whole (directives inside maps are still honoured on a fresh base).
     return patch.map((v) => (isObj(v) ? mergeMap(undefined, v, rule?.type) : v));
   }
-  const replaceAll = patch.some((v) => isObj(v) && v[PATCH] === 'replace' && mergeIdentity(v, keys) === undefined);
-  const items = patch.filter((v) => !(isObj(v) && v[PATCH] === 'replace' && mergeIdentity(v, keys) === undefined));
+  const replaceAll = patch.some((v) => isObj(v) && getOwn(v, PATCH) === 'replace' && mergeIdentity(v, keys) === undefined);
+  const items = patch.filter((v) => !(isObj(v) && getOwn(v, PATCH) === 'replace' && mergeIdentity(v, keys) === undefined));
   let out: unknown[] = replaceAll ? [] : [...(orig ?? [])];
   for (const p of items) {
     if (!isObj(p)) throw new PatchError(`list element ${JSON.stringify(p)} must be a map when the list is merged by key`);
@@ -118,7 +119,7 @@ function mergeList(orig: unknown[] | undefined, patch: unknown[], rule: FieldRul
       const oid = mergeIdentity(o, keys);
       return oid !== undefined && sameIdentity(oid, id);
     });
-    if (p[PATCH] === 'delete') {
+    if (getOwn(p, PATCH) === 'delete') {
       if (idx >= 0) out = out.filter((o) => !(mergeIdentity(o, keys) && sameIdentity(mergeIdentity(o, keys)!, id)));
       continue;
     }

@@ -4,7 +4,9 @@
 // the apiserver can honour ?fieldValidation=Strict|Warn|Ignore (and prune
 // them). Types marked open below accept unknown fields.
 
-type Scalar = 'string' | 'int' | 'bool' | 'number' | 'intstr' | 'quantity' | 'time' | 'any' | 'object';
+import { canonicalQuantity } from './quantity.js';
+
+type Scalar = 'string' | 'int' | 'int64' | 'bool' | 'number' | 'intstr' | 'quantity' | 'time' | 'any' | 'object';
 type Desc = Scalar | { list: Desc } | { map: Desc } | { ref: string };
 
 interface TypeDef {
@@ -14,7 +16,9 @@ interface TypeDef {
 }
 
 const S: Desc = 'string';
+/** int32 in Go: larger values are a decode error, as Go's decoder refuses them. */
 const I: Desc = 'int';
+const I64: Desc = 'int64';
 const B: Desc = 'bool';
 const OBJ: Desc = 'object';
 const list = (d: Desc): Desc => ({ list: d });
@@ -26,8 +30,8 @@ const TYPE_META = { apiVersion: S, kind: S };
 const TYPES: Record<string, TypeDef> = {
   ObjectMeta: {
     fields: {
-      name: S, generateName: S, namespace: S, selfLink: S, uid: S, resourceVersion: S, generation: I,
-      creationTimestamp: 'time', deletionTimestamp: 'time', deletionGracePeriodSeconds: I,
+      name: S, generateName: S, namespace: S, selfLink: S, uid: S, resourceVersion: S, generation: I64,
+      creationTimestamp: 'time', deletionTimestamp: 'time', deletionGracePeriodSeconds: I64,
       labels: map(S), annotations: map(S), ownerReferences: list(ref('OwnerReference')), finalizers: list(S),
       managedFields: list(OBJ),
     },
@@ -39,7 +43,7 @@ const TYPES: Record<string, TypeDef> = {
   PodSpec: {
     fields: {
       volumes: list(ref('Volume')), initContainers: list(ref('Container')), containers: list(ref('Container')),
-      ephemeralContainers: list(OBJ), restartPolicy: S, terminationGracePeriodSeconds: I, activeDeadlineSeconds: I,
+      ephemeralContainers: list(OBJ), restartPolicy: S, terminationGracePeriodSeconds: I64, activeDeadlineSeconds: I64,
       dnsPolicy: S, dnsConfig: OBJ, nodeSelector: map(S), serviceAccountName: S, serviceAccount: S,
       automountServiceAccountToken: B, nodeName: S, hostNetwork: B, hostPID: B, hostIPC: B, shareProcessNamespace: B,
       securityContext: OBJ, imagePullSecrets: list(OBJ), hostname: S, subdomain: S, affinity: OBJ, schedulerName: S,
@@ -67,12 +71,12 @@ const TYPES: Record<string, TypeDef> = {
     fields: {
       exec: OBJ, httpGet: ref('HTTPGetAction'), tcpSocket: ref('TCPSocketAction'), grpc: OBJ,
       initialDelaySeconds: I, timeoutSeconds: I, periodSeconds: I, successThreshold: I, failureThreshold: I,
-      terminationGracePeriodSeconds: I,
+      terminationGracePeriodSeconds: I64,
     },
   },
   HTTPGetAction: { fields: { path: S, port: 'intstr', host: S, scheme: S, httpHeaders: list(OBJ) } },
   TCPSocketAction: { fields: { port: 'intstr', host: S } },
-  Toleration: { fields: { key: S, operator: S, value: S, effect: S, tolerationSeconds: I } },
+  Toleration: { fields: { key: S, operator: S, value: S, effect: S, tolerationSeconds: I64 } },
   // Many volume sources exist; only the name is typed here.
   Volume: { open: true, fields: { name: S } },
 
@@ -117,7 +121,8 @@ const TYPES: Record<string, TypeDef> = {
   LeaseSpec: {
     fields: { holderIdentity: S, leaseDurationSeconds: I, acquireTime: 'time', renewTime: 'time', leaseTransitions: I, strategy: S, preferredHolder: S },
   },
-  Scale: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: OBJ, status: OBJ } },
+  Scale: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ScaleSpec'), status: OBJ } },
+  ScaleSpec: { fields: { replicas: I } },
 };
 
 export interface StructureResult {
@@ -130,6 +135,8 @@ export interface StructureResult {
 export interface StructureOptions {
   /** Delete unknown fields from the object (fieldValidation=Ignore/Warn behaviour). */
   prune?: boolean;
+  /** From codec.floatIntegersOf: integral numbers the JSON body wrote as floats ("1e3"), refused for integer fields as Go does. */
+  floatIntegers?: ReadonlyMap<string, string>;
 }
 
 function goType(d: Desc): string {
@@ -140,6 +147,8 @@ function goType(d: Desc): string {
         return d === 'time' ? 'v1.Time' : 'string';
       case 'int':
         return 'int32';
+      case 'int64':
+        return 'int64';
       case 'bool':
         return 'bool';
       case 'number':
@@ -171,13 +180,16 @@ function scalarOk(d: Scalar, v: unknown): boolean {
     case 'time':
       return typeof v === 'string';
     case 'int':
-      return typeof v === 'number' && Number.isInteger(v);
+      return typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+    case 'int64':
+      // 2^63 itself is the first double past int64's maximum.
+      return typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63;
     case 'number':
       return typeof v === 'number';
     case 'bool':
       return typeof v === 'boolean';
     case 'intstr':
-      return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
+      return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647);
     case 'quantity':
       return typeof v === 'string' || typeof v === 'number';
     case 'object':
@@ -190,13 +202,22 @@ function scalarOk(d: Scalar, v: unknown): boolean {
 /** Check `obj` against the schema of `kind`; unknown kinds pass unchecked. */
 export function checkStructure(kind: string, obj: unknown, opts: StructureOptions = {}): StructureResult {
   const res: StructureResult = { errors: [], unknown: [] };
-  if (!TYPES[kind]) return res;
+  if (!Object.prototype.hasOwnProperty.call(TYPES, kind)) return res;
   if (!isObj(obj)) {
     res.errors.push(`json: cannot unmarshal ${jsonType(obj)} into Go value of type v1.${kind}`);
     return res;
   }
-  new Walker(res, !!opts.prune).fields(obj, TYPES[kind]!, kind);
+  new Walker(res, !!opts.prune, opts.floatIntegers).fields(obj, TYPES[kind]!, kind);
   return res;
+}
+
+/** A number given for a quantity, as the string Kubernetes would store (non-finite ones fail validation later). */
+function quantityFromNumber(n: number): string {
+  try {
+    return canonicalQuantity(n);
+  } catch {
+    return String(n);
+  }
 }
 
 const FIELD = 0;
@@ -216,13 +237,15 @@ class Walker {
   constructor(
     private readonly res: StructureResult,
     private readonly prune: boolean,
+    private readonly floatIntegers?: ReadonlyMap<string, string>,
   ) {}
 
   /** The fields of a struct value of type `typeName`. */
   fields(v: Record<string, unknown>, def: TypeDef, typeName: string): void {
     for (const k of Object.keys(v)) {
       const el = v[k];
-      const fd = def.fields[k];
+      // Own fields only: "constructor" in a body is an unknown field, not Object's.
+      const fd = Object.prototype.hasOwnProperty.call(def.fields, k) ? def.fields[k] : undefined;
       this.push(k, FIELD);
       if (!fd) {
         if (!def.open) {
@@ -240,7 +263,14 @@ class Walker {
   private value(v: unknown, d: Desc, owner: string): void {
     if (v === null || v === undefined) return; // null decodes to the zero value
     if (typeof d === 'string') {
-      if (!scalarOk(d, v)) this.typeError(v, d, owner);
+      const ok = scalarOk(d, v);
+      if ((d === 'int' || d === 'int64') && this.floatIntegers && typeof v === 'number') {
+        // Go names the literal as written ("1e3"), and refuses it even when its value is in range.
+        const name = this.segs[this.segs.length - 1];
+        const literal = typeof name === 'string' ? this.floatIntegers.get(name) : undefined;
+        if (literal !== undefined && Number(literal) === v) return this.typeError(v, d, owner, literal);
+      }
+      if (!ok) this.typeError(v, d, owner);
       return;
     }
     if ('list' in d) {
@@ -258,7 +288,9 @@ class Walker {
       for (const k of Object.keys(v)) {
         const el = v[k];
         this.push(k, MAP_KEY);
-        this.value(el, d.map, owner);
+        // Quantities may be JSON numbers (`cpu: 1`); they are stored as the canonical string, as Go does.
+        if (d.map === 'quantity' && typeof el === 'number') v[k] = quantityFromNumber(el);
+        else this.value(el, d.map, owner);
         this.pop();
       }
       return;
@@ -268,8 +300,8 @@ class Walker {
     this.fields(v, def, d.ref);
   }
 
-  private typeError(v: unknown, d: Desc, owner: string): void {
-    this.res.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${this.goPath()} of type ${goType(d)}`);
+  private typeError(v: unknown, d: Desc, owner: string, literal?: string): void {
+    this.res.errors.push(`json: cannot unmarshal ${literal !== undefined ? `number ${literal}` : jsonType(v)} into Go struct field ${owner}.${this.goPath()} of type ${goType(d)}`);
   }
 
   private push(seg: string | number, tag: SegmentTag): void {

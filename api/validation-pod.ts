@@ -192,7 +192,7 @@ function validateResources(r: ResourceRequirements | undefined, field: string): 
   }
   if (r.requests == null) return errs;
   for (const [name, req] of Object.entries(r.requests)) {
-    const lim = r.limits?.[name];
+    const lim = r.limits && Object.prototype.hasOwnProperty.call(r.limits, name) ? r.limits[name] : undefined;
     if (lim === undefined) continue;
     const a = parseQuantityLoose(String(req));
     const b = parseQuantityLoose(String(lim));

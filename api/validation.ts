@@ -123,7 +123,7 @@ function validateRC(rc: ReplicationController): FieldError[] {
     return errs;
   }
   const labels = spec.template.metadata?.labels ?? {};
-  if (Object.keys(selector).length > 0 && !Object.entries(selector).every(([k, v]) => labels[k] === v)) {
+  if (Object.keys(selector).length > 0 && !Object.entries(selector).every(([k, v]) => Object.prototype.hasOwnProperty.call(labels, k) && labels[k] === v)) {
     errs.push(fieldErr.invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
   }
   errs.push(...validateLabels(spec.template.metadata?.labels, 'spec.template.metadata.labels'));

@@ -19,6 +19,7 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'ServiceUnavailable'
   | 'Timeout'
+  | 'TooManyRequests'
   | 'Expired'
   | 'InternalError';
 

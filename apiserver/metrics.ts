@@ -1,6 +1,17 @@
 // apiserver metrics (prom-client), named as Kubernetes names them.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RESOURCES } from '../api/resources.js';
+
+// Label values come only from fixed sets: a request for an unknown resource or with an odd
+// method must not mint new series (unbounded memory) or carry user text into the exposition.
+const VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'connect']);
+const KNOWN_RESOURCES = new Set(RESOURCES.map((r) => r.resource));
+const KNOWN_SUBRESOURCES = new Set(RESOURCES.flatMap((r) => r.subresources.map((s) => s.name)));
+const verbLabel = (v: string) => (VERBS.has(v) ? v : 'other');
+const resourceLabel = (r: string) => (KNOWN_RESOURCES.has(r) ? r : '');
+const subresourceLabel = (s: string) => (KNOWN_SUBRESOURCES.has(s) ? s : '');
+const codeLabel = (c: number) => (Number.isInteger(c) && c >= 100 && c < 600 ? String(c) : '0');
 
 export interface WatchCounters {
   opened(resource: string): void;
@@ -42,13 +53,16 @@ export class ApiMetrics implements WatchCounters {
   /** Labelled children, looked up once per label set: every request records two metrics. */
   private readonly children = new Map<string, { duration: { observe(v: number): void }; requests: { inc(): void } }>();
 
-  observe(verb: string, resource: string, subresource: string, code: number, seconds: number) {
+  observe(verbIn: string, resourceIn: string, subresourceIn: string, code: number, seconds: number) {
+    const verb = verbLabel(verbIn);
+    const resource = resourceLabel(resourceIn);
+    const subresource = subresourceLabel(subresourceIn);
     const key = `${verb} ${resource} ${subresource} ${code}`;
     let c = this.children.get(key);
     if (!c) {
       c = {
         duration: this.duration.labels({ verb, resource, subresource }),
-        requests: this.requests.labels({ verb, resource, subresource, code: String(code) }),
+        requests: this.requests.labels({ verb, resource, subresource, code: codeLabel(code) }),
       };
       this.children.set(key, c);
     }
@@ -56,12 +70,14 @@ export class ApiMetrics implements WatchCounters {
     c.requests.inc();
   }
 
-  opened(resource: string) {
+  opened(resourceIn: string) {
+    const resource = resourceLabel(resourceIn);
     this.watchers.inc({ resource });
     this.watchesTotal.inc({ resource });
   }
 
-  closed(resource: string) {
+  closed(resourceIn: string) {
+    const resource = resourceLabel(resourceIn);
     this.watchers.dec({ resource });
   }
 }

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { ApiError, toApiError } from './errors.js';
@@ -17,6 +18,7 @@ import { ResourceHandler, sendJSON, type RequestInfo } from './http/handler.js';
 import { parse as parseQuery } from 'node:querystring';
 import { parseResourcePath } from './http/request.js';
 import { wsTransport } from './http/watch.js';
+import { ConnectionGuard, defaultConnectionLimits, type ConnectionLimits } from './http/connections.js';
 import { proxyLog, proxyUpgrade } from './http/streaming.js';
 import type { StreamingSubresource } from '../kubelet/kubelet-client.js';
 import { apiGroup, apiGroupList, apiVersions, resourceList, VERSION_INFO } from './discovery.js';
@@ -49,6 +51,8 @@ export interface ApiServerOptions {
   /** Run the etcd client in a worker thread (another core for its gRPC work); default true. */
   etcdClientThread?: boolean;
   log?: (msg: string) => void;
+  /** Caps on client connections and long-running requests; defaults from the descriptor limit (see http/connections.ts). */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 export interface ApiServer {
@@ -57,6 +61,7 @@ export interface ApiServer {
   registries: Registries;
   metrics: ApiMetrics;
   storage: Storage;
+  connections: ConnectionGuard;
   stop(): Promise<void>;
 }
 
@@ -72,9 +77,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   for (const r of RESOURCES) if (r.resource !== 'bindings') storage.cacheResource(`/registry/${r.resource}/`);
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });
   const metrics = new ApiMetrics();
+  // Caps not given are derived from the total, given or sized from the descriptor limit.
+  const limits: ConnectionLimits = { ...defaultConnectionLimits(undefined, opts.connectionLimits?.maxConnections), ...opts.connectionLimits };
+  if (limits.maxConnectionsPerAddress > limits.maxConnections) limits.maxConnectionsPerAddress = limits.maxConnections;
+  const guard = new ConnectionGuard(limits, !!opts.tls);
   const handler = new ResourceHandler({
     registries,
     watchCounters: metrics,
+    admitLongRunning: (req) => guard.admitLongRunning(req.socket),
     streaming: async (req, res, p) => {
       if (p.subresource !== 'log' || req.method !== 'GET') {
         throw new ApiError(400, 'BadRequest', `${p.subresource} needs a connection upgrade (WebSocket or SPDY)`);
@@ -173,10 +183,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => sendError(res, err));
 
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.once('close', guard.requestStarted(req.socket));
     if (!resourceRoute(req, res)) app(req, res);
   };
   const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
-  server.keepAliveTimeout = 120_000;
+  guard.attach(server);
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) {
@@ -190,23 +201,25 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!m) throw notFoundPath(url.pathname);
       const p = parseResourcePath(gm ? gm[1] : '', gm ? gm[2] : 'v1', m[1].split('/'), url.pathname);
       if (p.info.resource === 'pods' && p.name && p.namespace && ['exec', 'attach', 'portforward'].includes(p.subresource ?? '')) {
+        socket.once('close', guard.admitLongRunning(req.socket));
         proxyUpgrade(registries, req, socket, head, p.namespace, p.name, p.subresource as StreamingSubresource, kubeletCreds).catch((err) => {
-          const e = toApiError(err);
-          socket.end(`HTTP/1.1 ${e.code} Error\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(e.toStatus())}`);
+          rejectUpgrade(socket, err);
         });
         return;
       }
       if (p.name !== undefined) throw notFoundPath(url.pathname);
+      // Parameters are checked before the upgrade, so a bad watch is an HTTP 4xx Status.
+      const fakeReq = { query: parseQuery(url.search.slice(1)), headers: req.headers } as unknown as Request;
+      const reg = handler.registryFor(p);
+      const prepared = handler.prepareWatch(fakeReq, p);
+      socket.once('close', guard.admitLongRunning(req.socket));
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const fakeReq = { query: Object.fromEntries(url.searchParams), headers: req.headers } as unknown as Request;
-        const reg = handler.registryFor(p);
-        handler.watch(fakeReq, undefined, reg, p, wsTransport(ws)).catch((err) => {
+        handler.watch(prepared, reg, p, wsTransport(ws)).catch((err) => {
           ws.close(1011, String((err as Error).message).slice(0, 120));
         });
       });
     } catch (err) {
-      const status = err instanceof ApiError ? err.code : 500;
-      socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(toApiError(err).toStatus())}`);
+      rejectUpgrade(socket, err);
     }
   });
 
@@ -235,6 +248,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     registries,
     metrics,
     storage,
+    connections: guard,
     async stop() {
       compactor?.stop();
       for (const ws of wss.clients) ws.terminate();
@@ -243,6 +257,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await storage.close();
     },
   };
+}
+
+/** An upgrade refused with a Status body (the socket is not HTTP-managed any more). */
+export function rejectUpgrade(socket: Duplex, err: unknown): void {
+  const e = toApiError(err);
+  const body = JSON.stringify(e.toStatus());
+  const retry = e.details?.retryAfterSeconds ? `Retry-After: ${e.details.retryAfterSeconds}\r\n` : '';
+  socket.end(
+    `HTTP/1.1 ${e.code} ${http.STATUS_CODES[e.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
+  );
 }
 
 function notFoundPath(path: string) {

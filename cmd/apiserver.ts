@@ -18,7 +18,31 @@ const FLAGS = {
   'tls-cert-file': { type: 'string', default: '', help: 'serving certificate (PEM); with --tls-private-key-file serves HTTPS, else plain HTTP' },
   'tls-private-key-file': { type: 'string', default: '', help: 'serving key (PEM)' },
   'etcd-client-thread': { type: 'string', default: 'true', help: 'run the etcd client in a worker thread of its own (true|false)' },
+  'max-connections': { type: 'string', default: '', help: 'client connections in all (default: half the open-file limit, at most 10000)' },
+  'max-connections-per-address': { type: 'string', default: '', help: 'client connections from one address (default: half of --max-connections)' },
+  'max-long-running-requests': { type: 'string', default: '', help: 'watches and exec/attach/port-forward streams in all (default: half of --max-connections)' },
+  'max-long-running-requests-per-address': { type: 'string', default: '', help: 'watches and streams from one address (default: a quarter of --max-connections)' },
+  'idle-connection-timeout': { type: 'string', default: '90', help: 'seconds an idle keep-alive connection stays open' },
 } as const;
+
+/** Connection caps from flags: '' keeps the default, anything else must be a positive integer. */
+function connectionLimitFlags(f: Record<string, string>): Record<string, number> | string {
+  const out: Record<string, number> = {};
+  const names: [string, string, number][] = [
+    ['max-connections', 'maxConnections', 1],
+    ['max-connections-per-address', 'maxConnectionsPerAddress', 1],
+    ['max-long-running-requests', 'maxLongRunning', 1],
+    ['max-long-running-requests-per-address', 'maxLongRunningPerAddress', 1],
+    ['idle-connection-timeout', 'idleTimeoutMs', 1000],
+  ];
+  for (const [flag, key, scale] of names) {
+    const v = f[flag];
+    if (v === undefined || v === '') continue;
+    if (!/^[1-9]\d*$/.test(v)) return `--${flag} must be a positive integer`;
+    out[key] = Number(v) * scale;
+  }
+  return out;
+}
 
 export async function runApiserver(argv: string[]): Promise<number> {
   const parsed = parseFlags('apiserver', FLAGS, argv);
@@ -42,6 +66,11 @@ export async function runApiserver(argv: string[]): Promise<number> {
     console.error('hyperkube apiserver: --etcd-client-thread is true or false');
     return 2;
   }
+  const limits = connectionLimitFlags(f as unknown as Record<string, string>);
+  if (typeof limits === 'string') {
+    console.error(`hyperkube apiserver: ${limits}`);
+    return 2;
+  }
   const tls = f['tls-cert-file'] ? { cert: readFileSync(f['tls-cert-file'], 'utf8'), key: readFileSync(f['tls-private-key-file'], 'utf8') } : undefined;
   const server = await startApiServer({
     etcdEndpoints: f['etcd-servers'].split(','),
@@ -58,6 +87,7 @@ export async function runApiserver(argv: string[]): Promise<number> {
       ...(f['kubelet-certificate-authority'] ? { ca: readFileSync(f['kubelet-certificate-authority'], 'utf8') } : {}),
     },
     etcdClientThread: f['etcd-client-thread'] === 'true',
+    connectionLimits: limits,
     log: (m) => console.log(`apiserver: ${m}`),
   });
   console.log(`apiserver: serving on ${server.url}`);

@@ -15,19 +15,28 @@ import { deleteNamespace, finalizeNamespace } from '../registry/namespaces.js';
 import { scaleOf, updateScale, type Scale } from '../registry/scale.js';
 import { readRawBody } from './body.js';
 import { rememberedText } from '../storage/codec.js';
-import { decodeBody, decodeObject, mediaType, patchTypeOf } from '../../api/codec.js';
+import { decodeBody, decodeObject, floatIntegersOf, mediaType, patchTypeOf } from '../../api/codec.js';
 import { K8S_PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf } from '../../api/protobuf.js';
-import { deleteOptionsOf, fieldManagerOf, isDryRun, parseResourcePath, queryBool, queryInt, queryString, type ResourcePath } from './request.js';
+import { deleteOptionsOf, fieldManagerOf, isDryRun, listOptionsOf, parseResourcePath, queryBool, queryResourceVersion, queryString, type ListOptions, type ResourcePath } from './request.js';
 import { buildFilter } from './filters.js';
 import { applyPatchBody } from './patching.js';
+import { MAX_JSON_DEPTH, depthExceeds } from '../../api/json-scan.js';
 import { checkStructure, structureErrorMessage, unknownFieldsMessage } from '../../api/structure.js';
 import { tableRequest, toTable, type TableRequest } from './tables.js';
 import { WatchStream, httpTransport, type WatchTransport } from './watch.js';
 import type { WatchCounters } from '../metrics.js';
 
+export interface PreparedWatch {
+  options: ListOptions;
+  filter: ReturnType<typeof buildFilter>;
+  table: TableRequest | undefined;
+}
+
 export interface HandlerDeps {
   registries: Registries;
   watchCounters?: WatchCounters;
+  /** Admits a long-running request (a watch) or throws the 429; returns its release. */
+  admitLongRunning?: (req: Request) => () => void;
   /** Streaming subresources (log/exec/attach/portforward) go to the kubelet; absent until one is wired. */
   streaming?: (req: Request, res: Response, path: ResourcePath) => Promise<void>;
 }
@@ -70,7 +79,11 @@ export class ResourceHandler {
         if (p.name === undefined) {
           if (p.watchPath || queryBool(req, 'watch')) {
             info.verb = 'watch';
-            return this.watch(req, res, reg, p, httpTransport(res));
+            // Every parameter is checked before the 200 and the stream begin.
+            const w = this.prepareWatch(req, p);
+            const release = this.deps.admitLongRunning?.(req);
+            if (release) res.once('close', release);
+            return this.watch(w, reg, p, httpTransport(res));
           }
           info.verb = 'list';
           return this.list(req, res, reg, p);
@@ -101,37 +114,46 @@ export class ResourceHandler {
   }
 
   private async get(req: Request, res: Response, reg: Registry, p: ResourcePath) {
-    const obj = await reg.get(p.namespace, p.name!, queryString(req, 'resourceVersion'));
+    const obj = await reg.get(p.namespace, p.name!, queryResourceVersion(req));
     if (p.subresource === 'scale') return this.send(req, res, 200, scaleOf(obj));
     this.send(req, res, 200, obj);
   }
 
   private async list(req: Request, res: Response, reg: Registry, p: ResourcePath) {
-    const filter = buildFilter(p.info, queryString(req, 'labelSelector'), queryString(req, 'fieldSelector'));
+    const o = listOptionsOf(req, false);
+    const filter = buildFilter(p.info, o.labelSelector, o.fieldSelector);
     const list = await reg.list(p.namespace, {
       filter,
-      limit: queryInt(req, 'limit'),
-      continueToken: queryString(req, 'continue') || undefined,
-      resourceVersion: queryString(req, 'resourceVersion'),
+      limit: o.limit,
+      continueToken: o.continueToken,
+      resourceVersion: o.resourceVersion,
+      exact: o.resourceVersionMatch === 'Exact',
     });
     const t = tableRequest(req);
     const body = t ? toTable(list, t) : list;
     sendJSON(res, 200, body);
   }
 
-  async watch(req: Request, _res: Response | undefined, reg: Registry, p: ResourcePath, transport: WatchTransport) {
-    const filter = buildFilter(p.info, queryString(req, 'labelSelector'), queryString(req, 'fieldSelector'));
-    const t = tableRequest(req);
-    const rv = queryString(req, 'resourceVersion');
-    const sendInitial = queryBool(req, 'sendInitialEvents');
+  /** A watch's parameters, parsed and checked (throws the 4xx) before any byte of the stream is sent. */
+  prepareWatch(req: Request, p: ResourcePath): PreparedWatch {
+    const options = listOptionsOf(req, true);
+    const filter = buildFilter(p.info, options.labelSelector, options.fieldSelector);
+    return { options, filter, table: tableRequest(req) };
+  }
+
+  async watch(w: PreparedWatch, reg: Registry, p: ResourcePath, transport: WatchTransport) {
+    const { filter, options } = w;
+    const t = w.table;
+    const rv = options.resourceVersion;
+    const sendInitial = options.sendInitialEvents === true;
     // Table watches carry the column definitions with the first event only, as Kubernetes does.
     let firstTable = true;
-    const timeoutSeconds = queryInt(req, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
+    const timeoutSeconds = options.timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800);
     const stream = new WatchStream({
       transport,
       kind: p.info.kind,
       apiVersion: apiVersionOf(p.info),
-      bookmarks: queryBool(req, 'allowWatchBookmarks'),
+      bookmarks: options.allowWatchBookmarks,
       present: t ? (o) => toTable(o, { ...t, noHeaders: !firstTable || (firstTable = false) }) : undefined,
       timeoutSeconds,
     });
@@ -167,7 +189,7 @@ export class ResourceHandler {
 
   private async create(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     const body = await this.readObject(req);
-    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body);
+    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(body));
     if (p.info.resource === 'bindings' || p.subresource === 'binding') {
       const podName = p.subresource === 'binding' ? p.name! : body?.metadata?.name;
       if (!podName) throw badRequest('Binding.metadata.name (the pod) is required');
@@ -183,7 +205,7 @@ export class ResourceHandler {
   private async update(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     if (p.name === undefined) throw methodNotAllowed('PUT requires a named object');
     const body = await this.readObject(req);
-    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body);
+    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(body));
     if (p.subresource === 'scale') {
       const scale = await updateScale(reg, ctx, p.name, () => body as Scale);
       return this.send(req, res, 200, scale);
@@ -203,18 +225,23 @@ export class ResourceHandler {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
     }
     const patch = decodeBody(await readRawBody(req), req.headers['content-type']);
+    const floats = patchFloatIntegers(fmt, patch, floatIntegersOf(patch));
     const force = queryBool(req, 'force');
     if (fmt === 'apply' && !queryString(req, 'fieldManager')) {
       throw badRequest('PATCH with application/apply-patch+yaml requires the fieldManager query parameter');
     }
     if (p.subresource === 'scale') {
-      const scale = await updateScale(reg, ctx, p.name, (cur) => applyPatchBody(fmt, cur, patch, { kind: 'Scale', manager: ctx.fieldManager, force }) as Scale);
+      const scale = await updateScale(reg, ctx, p.name, (cur) => {
+        const next = applyPatchBody(fmt, cur, patch, { kind: 'Scale', manager: ctx.fieldManager, force }) as Scale;
+        checkFields(req, res, 'Scale', next, floats);
+        return next;
+      });
       return this.send(req, res, 200, scale);
     }
     const applyCreate = fmt === 'apply' && !p.subresource
       ? () => {
           const obj = applyPatchBody(fmt, undefined, patch, { kind: p.info.kind, manager: ctx.fieldManager, force });
-          checkFields(req, res, p.info.kind, obj);
+          checkFields(req, res, p.info.kind, obj, floats);
           obj.metadata ??= {};
           if (obj.metadata.name !== undefined && obj.metadata.name !== p.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
           obj.metadata.name = p.name;
@@ -226,7 +253,9 @@ export class ResourceHandler {
       p.name,
       (cur) => {
         const next = applyPatchBody(fmt, cur, patch, { kind: p.info.kind, manager: ctx.fieldManager, force });
-        checkFields(req, res, p.info.kind, next);
+        // A JSON patch can add a value under a deep pointer: the result may nest deeper than either input.
+        if (fmt === 'json' && depthExceeds(next)) throw badRequest(`the patched object exceeds the max depth of ${MAX_JSON_DEPTH} nested objects and arrays`);
+        checkFields(req, res, p.info.kind, next, floats);
         // A patch may pin resourceVersion (a precondition); if it does not, the write is retried on conflict.
         if (!pinsResourceVersion(fmt, patch) && next.metadata) delete next.metadata.resourceVersion;
         return next;
@@ -266,6 +295,22 @@ export class ResourceHandler {
   }
 }
 
+/**
+ * JSON patch values are written under "value": a float-written integer there belongs to
+ * the field the op's path ends in (`{"path":"/spec/replicas","value":1e3}` → replicas).
+ */
+function patchFloatIntegers(fmt: string, patch: unknown, floats: ReadonlyMap<string, string> | undefined): ReadonlyMap<string, string> | undefined {
+  const literal = floats?.get('value');
+  if (fmt !== 'json' || literal === undefined || !Array.isArray(patch)) return floats;
+  const out = new Map(floats);
+  for (const op of patch) {
+    if (op && typeof op === 'object' && typeof op.path === 'string' && op.value === Number(literal)) {
+      out.set(op.path.slice(op.path.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~'), literal);
+    }
+  }
+  return out;
+}
+
 function pinsResourceVersion(fmt: string, patch: unknown): boolean {
   if (fmt === 'json') {
     return Array.isArray(patch) && patch.some((op) => op?.path === '/metadata/resourceVersion' && (op.op === 'add' || op.op === 'replace'));
@@ -277,12 +322,12 @@ function pinsResourceVersion(fmt: string, patch: unknown): boolean {
  * Decode-time checks: wrong JSON types are a 400; unknown fields are a 400 with
  * ?fieldValidation=Strict (what kubectl sends), otherwise dropped with a Warning header.
  */
-function checkFields(req: Request, res: Response, kind: string, obj: KubeObject): void {
+function checkFields(req: Request, res: Response, kind: string, obj: KubeObject, floatIntegers?: ReadonlyMap<string, string>): void {
   const mode = queryString(req, 'fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
   }
-  const result = checkStructure(kind, obj, { prune: mode !== 'Strict' });
+  const result = checkStructure(kind, obj, { prune: mode !== 'Strict', floatIntegers });
   const typeError = structureErrorMessage(kind, result);
   if (typeError) throw badRequest(typeError);
   const unknown = unknownFieldsMessage(result);

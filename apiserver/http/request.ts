@@ -51,16 +51,113 @@ export function queryString(req: Request, key: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/**
+ * A boolean query parameter as kube-apiserver converts one (apimachinery's
+ * Convert_Slice_string_To_bool): absent, "0" and "false" in any case are false;
+ * anything else, even "" or "yes", is true. (strconv.ParseBool's words all agree.)
+ */
 export function queryBool(req: Request, key: string): boolean {
   const v = queryString(req, key);
-  return v === 'true' || v === '1';
+  if (v === undefined) return false;
+  return !(v === '0' || v.toLowerCase() === 'false');
 }
 
+/** Present at all (for *bool options such as sendInitialEvents). */
+export function queryHas(req: Request, key: string): boolean {
+  return queryString(req, key) !== undefined;
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** An int64 query parameter, parsed as Go's strconv.ParseInt does (400 with its words otherwise). */
 export function queryInt(req: Request, key: string): number | undefined {
   const v = queryString(req, key);
   if (v === undefined || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${key}: ${JSON.stringify(v)} is not an integer`);
+  if (!/^[+-]?\d+$/.test(v)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const big = BigInt(v);
+  if (big > INT64_MAX || big < -INT64_MAX - 1n) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
   return Number(v);
+}
+
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * ?resourceVersion: "" or a decimal uint64 (etcd revisions), else 400. Upstream answers a 500 with
+ * the same words (kubernetes#101350, #139485); a client error is a 400 here.
+ */
+export function queryResourceVersion(req: Request): string | undefined {
+  const v = queryString(req, 'resourceVersion');
+  if (v === undefined || v === '') return v;
+  const fail = (why: string) => badRequest(`resourceVersion: Invalid value: ${JSON.stringify(v)}: strconv.ParseUint: parsing ${JSON.stringify(v)}: ${why}`);
+  if (!/^\+?\d+$/.test(v)) throw fail('invalid syntax');
+  if (BigInt(v) > UINT64_MAX) throw fail('value out of range');
+  // Leading zeros or "+" parse in Go; storage wants the plain decimal form.
+  return BigInt(v).toString();
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+  limit?: number;
+  continueToken?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks: boolean;
+  sendInitialEvents?: boolean;
+}
+
+/**
+ * The query of a list or a watch, checked the same way for both before anything is
+ * sent (so a bad watch is a 400 Status, not a 200 and an empty stream): values that do
+ * not parse are 400, as the parameter decoding upstream; combinations ValidateListOptions
+ * forbids are 422 on ListOptions.meta.k8s.io.
+ */
+export function listOptionsOf(req: Request, watch: boolean): ListOptions {
+  const o: ListOptions = {
+    labelSelector: queryString(req, 'labelSelector'),
+    fieldSelector: queryString(req, 'fieldSelector'),
+    resourceVersion: queryResourceVersion(req),
+    resourceVersionMatch: queryString(req, 'resourceVersionMatch') || undefined,
+    // A limit of 0 or below means no limit upstream (storage pages only when limit > 0).
+    limit: queryInt(req, 'limit'),
+    continueToken: queryString(req, 'continue') || undefined,
+    timeoutSeconds: queryInt(req, 'timeoutSeconds'),
+    allowWatchBookmarks: queryBool(req, 'allowWatchBookmarks'),
+    sendInitialEvents: queryHas(req, 'sendInitialEvents') ? queryBool(req, 'sendInitialEvents') : undefined,
+  };
+  const errs: { field: string; message: string; reason: string }[] = [];
+  const forbidden = (field: string, detail: string) => errs.push({ field, reason: 'FieldValueForbidden', message: `Forbidden: ${detail}` });
+  const unsupported = (field: string, value: string, supported: string[]) =>
+    errs.push({ field, reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}` });
+  const match = o.resourceVersionMatch;
+  if (watch) {
+    if (o.sendInitialEvents !== undefined && match !== 'NotOlderThan') {
+      forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    }
+    if (match) {
+      if (o.sendInitialEvents === undefined) forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+      if (match !== 'NotOlderThan') unsupported('resourceVersionMatch', match, ['NotOlderThan']);
+      if (o.continueToken) forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
+    }
+  } else {
+    if (match) {
+      if (!o.resourceVersion) forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided');
+      if (o.continueToken) forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
+      if (match !== 'Exact' && match !== 'NotOlderThan') unsupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']);
+      if (match === 'Exact' && o.resourceVersion === '0') forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    }
+    if (o.sendInitialEvents !== undefined) forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list');
+  }
+  if (errs.length) {
+    const list = errs.map((e) => `${e.field}: ${e.message}`).join(', ');
+    throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${errs.length > 1 ? `[${list}]` : list}`, {
+      group: 'meta.k8s.io',
+      kind: 'ListOptions',
+      causes: errs.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
+    });
+  }
+  return o;
 }
 
 export function isDryRun(req: Request): boolean {
@@ -88,8 +185,14 @@ export function deleteOptionsOf(req: Request, body: unknown): DeleteOptions {
     const b = body as Record<string, unknown>;
     if (b.kind !== undefined && b.kind !== 'DeleteOptions') throw badRequest(`expected DeleteOptions in the request body, got ${String(b.kind)}`);
     if (b.gracePeriodSeconds !== undefined) {
-      if (typeof b.gracePeriodSeconds !== 'number' || !Number.isInteger(b.gracePeriodSeconds)) throw badRequest('gracePeriodSeconds must be an integer');
-      opts.gracePeriodSeconds = b.gracePeriodSeconds;
+      const g = b.gracePeriodSeconds;
+      if (typeof g !== 'number' || !Number.isInteger(g) || g < -(2 ** 63) || g >= 2 ** 63) {
+        throw badRequest(`json: cannot unmarshal ${typeof g === 'number' ? `number ${g}` : typeof g} into Go struct field DeleteOptions.gracePeriodSeconds of type int64`);
+      }
+      opts.gracePeriodSeconds = g;
+    }
+    if (b.propagationPolicy !== undefined && typeof b.propagationPolicy !== 'string') {
+      throw badRequest(`json: cannot unmarshal ${typeof b.propagationPolicy} into Go struct field DeleteOptions.propagationPolicy of type v1.DeletionPropagation`);
     }
     if (b.propagationPolicy !== undefined) opts.propagationPolicy = b.propagationPolicy as DeleteOptions['propagationPolicy'];
     if (typeof b.orphanDependents === 'boolean') opts.orphanDependents = b.orphanDependents;

@@ -30,6 +30,8 @@ export interface ListQuery {
   limit?: number;
   continueToken?: string;
   resourceVersion?: string;
+  /** resourceVersionMatch=Exact: the list as of exactly resourceVersion. */
+  exact?: boolean;
 }
 
 export interface WatchSink {
@@ -116,6 +118,8 @@ export class Registry<T extends KubeObject = KubeObject> {
       if (!tok.start.startsWith(prefix)) throw badRequest('continue key is not valid for this list');
       startAfter = tok.start;
       exactRevision = tok.rv;
+    } else if (q.exact && q.resourceVersion && q.resourceVersion !== '0') {
+      exactRevision = q.resourceVersion;
     }
     const limit = q.limit && q.limit > 0 ? q.limit : undefined;
     try {
@@ -374,7 +378,8 @@ export class Registry<T extends KubeObject = KubeObject> {
       }
       const now = Date.now();
       const graceSecs = graceful ? grace! : 0;
-      const deletionTs = nowSeconds(now + graceSecs * 1000);
+      // An int64 grace period can be far past what a timestamp can say; RFC 3339 ends with year 9999.
+      const deletionTs = nowSeconds(Math.min(now + graceSecs * 1000, LAST_RFC3339_MS));
       if (!m.deletionTimestamp || graceSecs < (m.deletionGracePeriodSeconds ?? Infinity)) {
         m.deletionTimestamp = deletionTs;
         m.deletionGracePeriodSeconds = graceSecs;
@@ -475,6 +480,7 @@ export class Registry<T extends KubeObject = KubeObject> {
 
 /** RFC 3339 to the second (memoised: every write stamps one). */
 export const nowSeconds = nowRFC3339;
+const LAST_RFC3339_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 function withGeneratedName<T extends KubeObject>(obj: T): T {

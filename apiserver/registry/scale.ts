@@ -42,7 +42,8 @@ export async function updateScale(
   const res = await reg.guaranteedUpdate(ctx, name, async (cur) => {
     const next = await compute(scaleOf(cur));
     const replicas = next?.spec?.replicas;
-    if (replicas === undefined || !Number.isInteger(replicas) || replicas < 0) {
+    // int32, as autoscaling/v1 Scale.spec.replicas (the decode check normally refuses larger ones first).
+    if (replicas === undefined || !Number.isInteger(replicas) || replicas < 0 || replicas > 2147483647) {
       throw badRequest('spec.replicas must be a non-negative integer');
     }
     if (next.metadata?.name && next.metadata.name !== name) throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);

@@ -2,13 +2,14 @@
 
 import type { KubeObject } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
+import { setOwn } from '../../api/own-keys.js';
 import { defaultStrategy, type Strategy } from './strategy.js';
 
 function foldStringData(obj: KubeObject): void {
   const sd = obj.stringData as Record<string, string> | undefined;
   if (sd && typeof sd === 'object') {
     const data = { ...((obj.data as Record<string, string>) ?? {}) };
-    for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    for (const [k, v] of Object.entries(sd)) setOwn(data, k, Buffer.from(String(v), 'utf8').toString('base64'));
     obj.data = data;
   }
   delete obj.stringData;
