@@ -49,11 +49,16 @@ class FixedBackoff {
   }
 }
 
+function tlsCredentials(tls: EtcdTLS) {
+  const rootCertificate = Buffer.from(tls.ca);
+  return tls.cert && tls.key ? { rootCertificate, certChain: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key) } : { rootCertificate };
+}
+
 export function newEtcdClient(opts: EtcdClientOptions): Etcd3 {
   const callTimeout = opts.callTimeoutMs ?? 5000;
   return new Etcd3({
     hosts: opts.endpoints,
-    ...(opts.tls ? { credentials: { rootCertificate: Buffer.from(opts.tls.ca), certChain: Buffer.from(opts.tls.cert), privateKey: Buffer.from(opts.tls.key) } } : {}),
+    ...(opts.tls ? { credentials: tlsCredentials(opts.tls) } : {}),
     dialTimeout: opts.dialTimeout ?? 1000,
     faultHandling: {
       global: runOnce,
