@@ -21,6 +21,8 @@ import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { Ledger, type Attempt, type WriteKind } from './soak-ledger.js';
 import { NoAnswer, SoakHttp } from './soak-http.js';
 import { absolute, report, round, type Figure } from './common.js';
+import { readProcs } from '../cmd/procs-file.js';
+import { signalIfSame, stillRunning } from '../cmd/proc-identity.js';
 
 const NS = 'default';
 const LABEL = 'soak=1';
@@ -159,6 +161,7 @@ class Watcher {
             return;
           }
           const m = metaOf(ev.object);
+          if (!/^\d+$/.test(m?.resourceVersion ?? '')) return;
           if (BigInt(m.resourceVersion) < BigInt(this.lastRV || '0')) this.disorder++;
           this.lastRV = m.resourceVersion;
           if (ev.type === 'BOOKMARK') return;
@@ -257,16 +260,15 @@ export async function main(args: string[] = []): Promise<void> {
         if (next > end - Math.min(killEveryMs, 15_000)) return;
         await sleep(next - Date.now());
         const victim = victims[i % victims.length]!;
-        // Only once every component is back from the previous kill.
-        for (let j = 0; j < 600 && VICTIMS.some((c) => !pidsOf(cl)[c]); j++) await sleep(100);
-        const pid = pidsOf(cl)[victim];
-        if (!pid) continue;
-        try {
-          process.kill(pid, 'SIGKILL');
-          kills.push(`${victim}@${Math.round((Date.now() - t0) / 1000)}s`);
-        } catch {
-          // exited meanwhile
-        }
+        // Only once every component is back from the previous kill; by pid and start time
+        // (procs.json), so a pid the kernel gave to another process is never signalled.
+        const running = () => VICTIMS.every((c) => {
+          const id = readProcs(cl.up.dataDir)?.[c];
+          return id !== undefined && stillRunning(id);
+        });
+        for (let j = 0; j < 600 && !running(); j++) await sleep(100);
+        const id = readProcs(cl.up.dataDir)?.[victim];
+        if (id && signalIfSame(id, 'SIGKILL')) kills.push(`${victim}@${Math.round((Date.now() - t0) / 1000)}s`);
       }
     })();
     const keys = (w: number) => Array.from({ length: keysPer }, (_, k) => `soak-w${w}-k${k}`);
