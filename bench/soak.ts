@@ -6,7 +6,7 @@
 //    saw whenever a stream ends (re-listing only on 410 Gone);
 //  - an RC keeps a few pods running, so the scheduler, controllers and kubelet have work;
 //  - every --kill-every, one component in turn (apiserver, controller-manager, scheduler,
-//    kubelet, proxy, etcd) gets kill -9 by its pid (pids.json); up restarts it.
+//    kubelet, proxy, etcd) gets kill -9 by its pid and start time (procs.json); up restarts it.
 // At the end, once the cluster answers again: every acknowledged write must be in the final
 // state (acknowledged writes lost: 0), every watcher's view must equal a fresh list, and the
 // RC's pods must be Running. Reported: writes, losses, 5xx answers (requests that found no
@@ -54,12 +54,10 @@ function rssMiB(pid: number): number | undefined {
   }
 }
 
-function pidsOf(cl: IsolatedCluster): Record<string, number> {
-  try {
-    return JSON.parse(readFileSync(join(cl.up.dataDir, 'pids.json'), 'utf8')) as Record<string, number>;
-  } catch {
-    return {};
-  }
+/** The pid of a running component, checked against its recorded start time. */
+function pidOf(cl: IsolatedCluster, component: string): number | undefined {
+  const id = readProcs(cl.up.dataDir)?.[component];
+  return id && stillRunning(id) ? id.pid : undefined;
 }
 
 interface Meta {
@@ -251,7 +249,7 @@ export async function main(args: string[] = []): Promise<void> {
     const end = t0 + durationMs;
     const until = () => Date.now() >= end;
     const sampler = setInterval(() => {
-      const pid = pidsOf(cl).apiserver;
+      const pid = pidOf(cl, 'apiserver');
       const mib = pid ? rssMiB(pid) : undefined;
       if (pid && mib !== undefined) rss.push({ pid, at: Date.now() - t0, mib });
     }, 2000);

@@ -30,7 +30,7 @@ const FLAGS = {
   'cluster-cidr': { type: 'string', default: '10.244.0.0/16', help: 'pod network of the cluster (the proxy masquerades Service traffic from outside it)' },
   'multi-process': { type: 'boolean', default: false, help: 'run etcd and each component as its own child process, restarted when it dies; pids in <data-dir>/pids.json' },
   disable: { type: 'string', default: '', help: 'comma-separated components not to run: scheduler, controller-manager, proxy, kubelet' },
-  'hostname-override': { type: 'string', default: '', help: 'node name (default: the hostname)' },
+  'hostname-override': { type: 'string', default: '', help: 'node name (default: the hostname, lowercased)' },
   'pod-manifest-path': { type: 'string', default: '/etc/kubernetes/manifests', help: 'directory of static pod manifests the kubelet runs' },
   'pod-cidr': { type: 'string', default: '10.244.0.0/24', help: "this node's pod CIDR (inside --cluster-cidr)" },
   bridge: { type: 'string', default: 'cbr0', help: 'pod bridge' },
