@@ -8,8 +8,9 @@ import { startApiServer } from '../apiserver/server.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { startEtcdProcess, type EtcdProcess } from './etcd-process.js';
 import { ensureEtcdPKI, ensureServingCert } from './pki.js';
-import { UP_PID_FILE, removeProcFiles, writeProcs } from './procs-file.js';
-import { procIdentity } from './proc-identity.js';
+import { UP_PID_FILE, readProcs, removeProcFiles, writeProcs } from './procs-file.js';
+import { procIdentity, stillRunning } from './proc-identity.js';
+import { assertPortFree } from './port-holder.js';
 import { Stopping, stopOnSignal, unlessStopped } from './shutdown.js';
 import { RestClient } from '../client/rest.js';
 import { startControllerManager } from '../controllers/manager.js';
@@ -109,6 +110,11 @@ export async function runUp(argv: string[]): Promise<number> {
   // From here on a signal stops `up` promptly, whatever it is doing.
   const stop = stopOnSignal((m) => step(m));
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // One `up` per data dir: a second would take over the first's records (and reset with them).
+  const other = readProcs(dataDir)?.up;
+  if (other && other.pid !== process.pid && stillRunning(other)) throw new Error(`another hyperkube up (pid ${other.pid}) is running on ${dataDir}`);
+  // Taken ports are refused before anything starts (etcd's are checked as it starts).
+  if (Number(f.port) !== 0) await assertPortFree(Number(f.port), 'apiserver port', f['bind-address']);
   const me = procIdentity(process.pid)!;
   // `hyperkube reset` finds and stops a running `up` (and what it started) through these.
   await writeFile(join(dataDir, UP_PID_FILE), `${process.pid}\n`);
