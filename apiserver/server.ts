@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import { ApiError, toApiError } from './errors.js';
 import { ApiMetrics } from './metrics.js';
 import { EtcdStorage } from './storage/etcd.js';
+import type { EtcdTLS } from './storage/etcd-client.js';
 import { CachedStorage } from './storage/cache.js';
 import { startCompactor, type Compactor } from './storage/compactor.js';
 import type { Storage } from './storage/interface.js';
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   etcdEndpoints: string[];
   /** Prefix for every etcd key (lets tests share one etcd); default ''. */
   etcdPrefix?: string;
+  /** Client TLS towards etcd (https:// endpoints): CA, client certificate and key, PEM. */
+  etcdTLS?: EtcdTLS;
   host?: string;
   /** 0 = a free port. Default 6443. */
   port?: number;
@@ -72,7 +75,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serviceCIDR = opts.serviceCIDR ?? '10.96.0.0/12';
   const log = opts.log ?? (() => undefined);
   const kubeletCreds = { ...(opts.kubeletToken ? { token: opts.kubeletToken } : {}), ...(opts.kubeletClient ?? {}) };
-  const etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, worker: opts.etcdClientThread ?? true });
+  const etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, tls: opts.etcdTLS, worker: opts.etcdClientThread ?? true });
   const storage = new CachedStorage(etcd);
   for (const r of RESOURCES) if (r.resource !== 'bindings') storage.cacheResource(`/registry/${r.resource}/`);
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });

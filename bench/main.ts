@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench -- <name>`: api, runtime, pods, scheduler, proxy, all (each in turn, here),
+// `npm run bench -- <name>`: api, runtime, pods, scheduler, proxy, soak, all (each in turn, here; soak not),
 // or report (each in its own process, results written to bench/RESULTS.md).
 
-const BENCHES = ['api', 'runtime', 'pods', 'scheduler', 'proxy', 'report'] as const;
+const BENCHES = ['api', 'runtime', 'pods', 'scheduler', 'proxy', 'soak', 'report'] as const;
 
 async function run(name: string, args: string[]): Promise<void> {
   const mod = (await import(`./${name}.js`)) as { main(args: string[]): Promise<void> };
@@ -11,7 +11,7 @@ async function run(name: string, args: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   const [name = 'all', ...args] = argv;
-  const names = name === 'all' ? BENCHES.filter((b) => b !== 'report') : [name];
+  const names = name === 'all' ? BENCHES.filter((b) => b !== 'report' && b !== 'soak') : [name];
   for (const n of names) {
     if (!(BENCHES as readonly string[]).includes(n)) {
       console.error(`unknown benchmark "${n}"; one of: ${BENCHES.join(', ')}, all`);

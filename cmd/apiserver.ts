@@ -5,9 +5,12 @@ import { parseFlags, untilSignal } from './flags.js';
 
 const FLAGS = {
   'etcd-servers': { type: 'string', help: 'comma-separated etcd client URLs (required)' },
+  'etcd-cafile': { type: 'string', default: '', help: 'CA bundle (PEM) that signed the etcd servers\' certificates; with --etcd-certfile and --etcd-keyfile for https:// etcd servers' },
+  'etcd-certfile': { type: 'string', default: '', help: 'client certificate (PEM) presented to etcd' },
+  'etcd-keyfile': { type: 'string', default: '', help: 'key (PEM) of --etcd-certfile' },
   'etcd-prefix': { type: 'string', default: '', help: 'prefix of every etcd key' },
   'bind-address': { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
-  port: { type: 'string', default: '6443', help: 'port to listen on (plain HTTP)' },
+  port: { type: 'string', default: '6443', help: 'port to listen on (HTTPS with --tls-cert-file, else plain HTTP)' },
   'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: 'CIDR Service ClusterIPs come from' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
   'token-file': { type: 'string', default: '', help: 'file holding the bearer token every client must present' },
@@ -62,6 +65,12 @@ export async function runApiserver(argv: string[]): Promise<number> {
     console.error('hyperkube apiserver: --kubelet-client-certificate and --kubelet-client-key go together');
     return 2;
   }
+  const etcdFiles = [f['etcd-cafile'], f['etcd-certfile'], f['etcd-keyfile']];
+  if (etcdFiles.some(Boolean) && !etcdFiles.every(Boolean)) {
+    console.error('hyperkube apiserver: --etcd-cafile, --etcd-certfile and --etcd-keyfile go together');
+    return 2;
+  }
+  const etcdTLS = etcdFiles.every(Boolean) ? { ca: readFileSync(f['etcd-cafile'], 'utf8'), cert: readFileSync(f['etcd-certfile'], 'utf8'), key: readFileSync(f['etcd-keyfile'], 'utf8') } : undefined;
   if (!['true', 'false'].includes(f['etcd-client-thread'])) {
     console.error('hyperkube apiserver: --etcd-client-thread is true or false');
     return 2;
@@ -75,6 +84,7 @@ export async function runApiserver(argv: string[]): Promise<number> {
   const server = await startApiServer({
     etcdEndpoints: f['etcd-servers'].split(','),
     etcdPrefix: f['etcd-prefix'],
+    etcdTLS,
     host: f['bind-address'],
     port: Number(f.port),
     serviceCIDR: f['service-cluster-ip-range'],

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Started, Supervised } from './supervisor.js';
+import { procStartTime } from './proc-identity.js';
 
 export const SUPERVISED_ENV = 'TSKUBE_SUPERVISED';
 
@@ -51,6 +52,8 @@ function startComponent(o: ComponentProcessOptions, signal: AbortSignal): Promis
     env: { ...process.env, [SUPERVISED_ENV]: '1' },
   });
   child.stdin!.on('error', () => undefined);
+  // Read before the child can have been reaped: its own start time, not a successor's.
+  const startTime = child.pid ? procStartTime(child.pid) : undefined;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, sig) => resolve(sig ?? `exit code ${code}`));
     child.once('error', (err) => resolve(err.message));
@@ -91,7 +94,7 @@ function startComponent(o: ComponentProcessOptions, signal: AbortSignal): Promis
       if (!m) return;
       cleanup();
       o.onReady?.(m);
-      resolve({ pid: child.pid!, exited, stop });
+      resolve({ pid: child.pid!, startTime, exited, stop });
     };
     void exited.then((why) => {
       if (!onLine) return;

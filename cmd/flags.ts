@@ -39,12 +39,20 @@ export function usage(cmd: string, defs: FlagDefs): string {
   return `usage: hyperkube ${cmd} [flags]\n\nflags:\n${lines.join('\n')}`;
 }
 
-/** Resolves on SIGINT/SIGTERM (once). */
-export function untilSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves on SIGINT/SIGTERM (once). The stop that follows is bounded: a second signal
+ * ends the process (the default action, once these handlers are gone), and so does the
+ * grace period running out.
+ */
+export function untilSignal(graceMs = 20_000): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (sig: NodeJS.Signals) => {
       process.off('SIGINT', on);
       process.off('SIGTERM', on);
+      setTimeout(() => {
+        console.error(`still stopping ${graceMs / 1000}s after ${sig}: exiting now`);
+        process.exit(1);
+      }, graceMs).unref();
       resolve(sig);
     };
     process.on('SIGINT', on);

@@ -20,7 +20,7 @@ commands:
   controller-manager  run the controllers (replication, endpoints, node lifecycle, gc, namespace, events)
   proxy               program iptables for Services
   kubelet             run the pods bound to this node and static pods from a directory
-  reset               stop \`up\` and remove everything tskube created on this host
+  reset               stop \`up\` and the processes it started, and remove everything tskube created on this host
   runtime             the container runtime's debugging CLI (run, ps, exec, logs, stop, rm, images, pull, load, rmi)
 
 Run 'hyperkube <command> --help' for the flags of a command.`;
@@ -52,10 +52,13 @@ function stopWithSupervisor(): boolean {
 }
 
 let supervised = false;
+/** `up` exits once it has stopped everything, whatever handle a component left open. */
+let exitWhenDone = false;
 
 async function main(argv: string[]): Promise<number> {
   supervised = stopWithSupervisor();
   const [cmd, ...rest] = argv;
+  exitWhenDone = supervised || cmd === 'up';
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
     return cmd ? 0 : 2;
@@ -72,11 +75,11 @@ main(process.argv.slice(2)).then(
   (code) => {
     if (code !== undefined && code !== -1) process.exitCode = code;
     // Stopped: exit now rather than wait on stdin or any handle a component left open.
-    if (supervised) process.exit();
+    if (exitWhenDone) process.exit();
   },
   (err) => {
     console.error(`hyperkube: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
-    if (supervised) process.exit();
+    if (exitWhenDone) process.exit();
   },
 );

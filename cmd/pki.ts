@@ -3,7 +3,7 @@
 // bearer tokens over TLS, so the apiserver `up` runs serves HTTPS.
 
 import { execFile } from 'node:child_process';
-import { access, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -28,6 +28,8 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 }
 
 async function readPair(certPath: string, keyPath: string): Promise<CertPair> {
+  // Whoever made it, a private key is readable by root alone.
+  await chmod(keyPath, 0o600);
   return { cert: await readFile(certPath, 'utf8'), key: await readFile(keyPath, 'utf8'), certPath, keyPath };
 }
 
@@ -101,4 +103,31 @@ export async function ensureKubeletPki(dir: string, node: { name: string; ip: st
   const client = await ensureClientCert(dir, 'apiserver-kubelet-client', KUBELET_CLIENT_CN, 'system:masters');
   const caPath = join(dir, 'ca.crt');
   return { serving, client, caPath, ca: await readFile(caPath, 'utf8') };
+}
+
+/** etcd's own certificates: what `up` passes to etcd and to the apiserver, its only client. */
+export interface EtcdPKI {
+  dir: string;
+  caPath: string;
+  /** The CA certificate (PEM). */
+  ca: string;
+  server: CertPair;
+  peer: CertPair;
+  /** The apiserver's client certificate towards etcd. */
+  client: CertPair;
+}
+
+/**
+ * A CA of etcd's own under `dir` (as kubeadm's etcd/ca), so no certificate the cluster
+ * CA signs (kubelets', users') is accepted by etcd: only the apiserver's client
+ * certificate made here. etcd listens on loopback only, so the SANs are 127.0.0.1 and localhost.
+ */
+export async function ensureEtcdPKI(dir: string): Promise<EtcdPKI> {
+  const ca = await ensureCA(dir);
+  const loopback = { ips: ['127.0.0.1'], dns: ['localhost'] };
+  const server = await ensureServingCert(dir, 'server', loopback);
+  // A peer certificate authenticates both ends of the peer connection.
+  const peer = await ensureServingCert(dir, 'peer', loopback, true);
+  const client = await ensureClientCert(dir, 'apiserver-etcd-client', 'kube-apiserver-etcd-client');
+  return { dir, caPath: ca.certPath, ca: ca.cert, server, peer, client };
 }

@@ -1,9 +1,10 @@
-// `hyperkube reset`: stop a running `up` and remove everything tskube made on this
+// `hyperkube reset`: stop a running `up` (and exactly the processes it started, by pid
+// and start time: procs-file.ts) and remove everything tskube made on this
 // host — containers, their cgroups and mounts, the pod bridge and its iptables chains,
 // the Service rules and route, state and data directories — leaving the host as before.
 
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Runtime } from '../runtime/runtime.js';
 import { removeAllPods } from '../runtime/reset.js';
@@ -12,9 +13,11 @@ import { createPodNetwork } from '../runtime/network/index.js';
 import { ExecIptables } from '../proxy/iptables.js';
 import { removeDummyRoute } from '../proxy/node-setup.js';
 import { parseFlags } from './flags.js';
+import { PROCS_FILE, UP_PID_FILE, readProcs } from './procs-file.js';
+import { signalIfSame, stillRunning, type ProcIdentity } from './proc-identity.js';
 
 const FLAGS = {
-  'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'data dir of `up` (etcd, kubeconfig, images, containers, kubelet)' },
+  'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'data dir of `up` (etcd, certificates, kubeconfig, images, containers, kubelet); the processes recorded there are stopped first' },
   'state-dir': { type: 'string', default: '/run/tskube', help: 'runtime state dir' },
   'log-dir': { type: 'string', default: '/var/log/pods', help: 'container logs' },
   'cgroup-root': { type: 'string', default: 'tskube', help: 'cgroup tree of the pods' },
@@ -24,63 +27,41 @@ const FLAGS = {
   'service-device': { type: 'string', default: 'tkube-svc0', help: 'device the Service CIDR is routed to' },
 } as const;
 
-export const UP_PID_FILE = 'up.pid';
-/** Written by `up --multi-process`: {"up": pid, "etcd": pid, "apiserver": pid, ...}. */
-export const PIDS_FILE = 'pids.json';
-
-/** Sends `sig`; false when there is no such process (any more). */
-const signal = (pid: number, sig: NodeJS.Signals | 0) => {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const alive = (pid: number) => signal(pid, 0);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Children of an `up --multi-process` that did not stop them (it was killed): each pid
- * still running tskube's etcd or hyperkube gets SIGTERM, then SIGKILL after 10 s.
+ * SIGTERM to each recorded process that is still the one recorded (same pid and start
+ * time), then SIGKILL to any still running after `graceMs`. A pid now used by another
+ * process is never signalled.
  */
-async function stopListedChildren(dataDir: string, say: (m: string) => void): Promise<void> {
-  let pids: Record<string, number>;
-  try {
-    pids = JSON.parse(await readFile(join(dataDir, PIDS_FILE), 'utf8')) as Record<string, number>;
-  } catch {
-    return;
+async function stopRecorded(procs: [string, ProcIdentity][], graceMs: number, say: (m: string) => void): Promise<void> {
+  const left: [string, ProcIdentity][] = [];
+  for (const [name, id] of procs) {
+    if (!stillRunning(id)) continue;
+    if (!signalIfSame(id, 'SIGTERM')) continue;
+    say(`stopping ${name} (pid ${id.pid})`);
+    left.push([name, id]);
   }
-  const ours = async (pid: number) => /hyperkube|etcd/.test(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''));
-  const left: number[] = [];
-  for (const [name, pid] of Object.entries(pids)) {
-    if (name === 'up' || !Number.isInteger(pid) || pid <= 1 || !(await ours(pid))) continue;
-    if (!signal(pid, 'SIGTERM')) continue;
-    say(`stopping ${name} (pid ${pid})`);
-    left.push(pid);
-  }
-  for (let i = 0; i < 100 && left.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of left) signal(pid, 'SIGKILL');
+  const deadline = Date.now() + graceMs;
+  while (left.some(([, id]) => stillRunning(id)) && Date.now() < deadline) await sleep(100);
+  for (const [name, id] of left) if (signalIfSame(id, 'SIGKILL')) say(`${name} (pid ${id.pid}) did not stop in ${graceMs / 1000}s: killed`);
+  for (let i = 0; i < 50 && left.some(([, id]) => stillRunning(id)); i++) await sleep(100);
 }
 
+/**
+ * Stops what `up` started, as recorded in procs.json: `up` first (it stops its children
+ * in order), then any child still running, e.g. the etcd of an `up` killed with kill -9.
+ */
 async function stopUp(dataDir: string, say: (m: string) => void): Promise<void> {
-  const pidFile = join(dataDir, UP_PID_FILE);
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  if (!pid) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return; // not running
+  const procs = readProcs(dataDir);
+  if (!procs) {
+    if (existsSync(join(dataDir, UP_PID_FILE))) say(`${UP_PID_FILE} without ${PROCS_FILE} (an older up?): its pid cannot be proven to be up's, not signalled`);
+    return;
   }
-  say(`stopping hyperkube up (pid ${pid})`);
-  for (let i = 0; i < 300; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`hyperkube up (pid ${pid}) did not stop within 30 s`);
+  const { up, ...children } = procs;
+  // up's own shutdown is bounded at 20 s; past that it is killed.
+  if (up) await stopRecorded([['hyperkube up', up]], 30_000, say);
+  await stopRecorded(Object.entries(children), 10_000, say);
 }
 
 export async function runReset(argv: string[]): Promise<number> {
@@ -90,7 +71,6 @@ export async function runReset(argv: string[]): Promise<number> {
   const say = (m: string) => console.log(`reset: ${m}`);
   const dataDir = f['data-dir'];
   await stopUp(dataDir, say);
-  await stopListedChildren(dataDir, say);
 
   const images = await createImageService({ root: join(dataDir, 'images') });
   const runtime = new Runtime({ images, stateDir: f['state-dir'], containersDir: join(dataDir, 'containers'), cgroupRoot: f['cgroup-root'] });

@@ -5,6 +5,8 @@
 
 export interface Started {
   pid: number;
+  /** Start time from /proc/<pid>/stat, read right after the spawn (pid + start time name the process for good). */
+  startTime?: number;
   /** Resolves once the process has exited, with its exit code or signal. */
   exited: Promise<string>;
   /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
@@ -19,8 +21,8 @@ export interface Supervised {
 
 export interface SupervisorOptions {
   log(m: string): void;
-  /** Called with every component's pid after each start and restart. */
-  onPids?(pids: Record<string, number>): void;
+  /** Called with every component's pid (and pid + start time) after each start and restart. */
+  onPids?(pids: Record<string, number>, procs: Record<string, { pid: number; start: number }>): void;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   /** Running this long resets the back-off. */
@@ -91,8 +93,13 @@ export class Supervisor {
     return started;
   }
 
+  /** pid and start time of every running component that has one. */
+  procs(): Record<string, { pid: number; start: number }> {
+    return Object.fromEntries(this.entries.filter((e) => e.cur?.startTime !== undefined).map((e) => [e.spec.name, { pid: e.cur!.pid, start: e.cur!.startTime! }]));
+  }
+
   private changed(): void {
-    this.o.onPids?.(this.pids());
+    this.o.onPids?.(this.pids(), this.procs());
   }
 
   private watch(e: Entry, cur: Started): void {

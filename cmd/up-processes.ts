@@ -4,15 +4,17 @@
 // Stopping `up` stops them all, the last started first; pods keep running.
 
 import { renameSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { componentProcess } from './component-process.js';
 import { startEtcdProcess } from './etcd-process.js';
-import { untilSignal } from './flags.js';
-import { PIDS_FILE } from './reset.js';
+import type { EtcdPKI } from './pki.js';
+import { PIDS_FILE, removeProcFiles, writeProcs, type Procs } from './procs-file.js';
+import { procIdentity } from './proc-identity.js';
+import type { StopSignal } from './shutdown.js';
 import { Supervisor, type Supervised } from './supervisor.js';
 import type { KubeletPki } from './pki.js';
+import { createServer } from 'node:net';
 
 export interface UpProcessesOptions {
   /** `up`'s parsed flag values. */
@@ -28,23 +30,40 @@ export interface UpProcessesOptions {
   serving: { certPath: string; keyPath: string };
   ca: string;
   token: string;
+  /** etcd's certificates; the apiserver gets the client certificate's files. */
+  etcdPKI: EtcdPKI;
+  /** up's stop signal (bounded shutdown). */
+  stop: StopSignal;
   step(m: string): void;
 }
 
-/** Writes `{"up": pid, "etcd": pid, "apiserver": pid, ...}` atomically. */
-function writePids(dataDir: string, pids: Record<string, number>): void {
+/** A free loopback port, for flags where `up` means "any free port" and the component "none". */
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** Writes `{"up": pid, "etcd": pid, "apiserver": pid, ...}` atomically, and procs.json (pid + start time) for reset. */
+function writePids(dataDir: string, pids: Record<string, number>, procs: Procs): void {
   const path = join(dataDir, PIDS_FILE);
   writeFileSync(`${path}.tmp`, `${JSON.stringify({ up: process.pid, ...pids }, null, 2)}\n`);
   renameSync(`${path}.tmp`, path);
+  writeProcs(dataDir, { up: procIdentity(process.pid)!, ...procs });
 }
 
 export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
   const f = (k: string) => String(o.flags[k]);
   const { dataDir, step } = o;
   const kubeconfig = join(dataDir, 'kubeconfig');
-  const sup = new Supervisor({ log: step, onPids: (p) => writePids(dataDir, p) });
+  const sup = new Supervisor({ log: step, onPids: (p, procs) => writePids(dataDir, p, procs) });
   // A signal during start-up cancels the starts in progress, then everything stops.
-  const signalled = untilSignal().then((sig) => {
+  const signalled = o.stop.signalled.then((sig) => {
     step(`stopping (${sig})`);
     return sig;
   });
@@ -54,8 +73,11 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     void sup.stop();
   });
 
-  const etcdOpts = { dataDir: join(dataDir, 'etcd'), clientPort: Number(f('etcd-client-port')), peerPort: Number(f('etcd-peer-port')), detached: true, dieWithParent: true };
-  const etcdEndpoint = `http://127.0.0.1:${etcdOpts.clientPort}`;
+  const etcdOpts = { dataDir: join(dataDir, 'etcd'), clientPort: Number(f('etcd-client-port')), peerPort: Number(f('etcd-peer-port')), pki: o.etcdPKI, detached: true, dieWithParent: true };
+  const etcdEndpoint = `https://127.0.0.1:${etcdOpts.clientPort}`;
+  // 0 is "any free port" to `up` but "no listener" to `hyperkube proxy` (as kube-proxy's --healthz-port): pick one.
+  let proxyHealthz = f('proxy-healthz-port');
+  if (proxyHealthz === '0' && !o.disabled.has('proxy')) proxyHealthz = String(await anyFreePort());
   let apiPort = f('port');
   let apiUrl = '';
   const log = (line: string) => step(line);
@@ -64,6 +86,9 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
       name: 'apiserver',
       args: () => [
         `--etcd-servers=${etcdEndpoint}`,
+        `--etcd-cafile=${o.etcdPKI.caPath}`,
+        `--etcd-certfile=${o.etcdPKI.client.certPath}`,
+        `--etcd-keyfile=${o.etcdPKI.client.keyPath}`,
         `--bind-address=${f('bind-address')}`,
         `--port=${apiPort}`,
         `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
@@ -130,8 +155,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
           `--service-device=${f('service-device')}`,
           `--cluster-cidr=${f('cluster-cidr')}`,
           `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
-          // 0 is "any free port" to `up` but "no listener" to `hyperkube proxy`, as kube-proxy's --healthz-port.
-          `--healthz-port=${f('proxy-healthz-port')}`,
+          `--healthz-port=${proxyHealthz}`,
         ],
         ready: /^proxy: syncing/,
         log,
@@ -144,7 +168,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
       name: 'etcd',
       async start() {
         const e = await startEtcdProcess(etcdOpts);
-        return { pid: e.pid, exited: e.exited, stop: () => e.stop() };
+        return { pid: e.pid, startTime: e.startTime, exited: e.exited, stop: () => e.stop() };
       },
     });
     step(`etcd ready on ${etcdEndpoint} (pid ${etcd.pid})`);
@@ -158,13 +182,13 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     if (failed) throw failed.reason;
   } catch (err) {
     await sup.stop();
-    await rm(join(dataDir, PIDS_FILE), { force: true });
+    removeProcFiles(dataDir);
     if (interrupted) return 0;
     throw err;
   }
   console.log(`ready: kubeconfig ${kubeconfig} — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
   await signalled;
   await sup.stop();
-  await rm(join(dataDir, PIDS_FILE), { force: true });
+  removeProcFiles(dataDir);
   return 0;
 }

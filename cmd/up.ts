@@ -2,35 +2,39 @@
 // each talking to the others only through the apiserver, for a one-machine cluster.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startApiServer } from '../apiserver/server.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
-import { startEtcdProcess } from './etcd-process.js';
-import { ensureKubeletPki, ensureServingCert } from './pki.js';
+import { startEtcdProcess, type EtcdProcess } from './etcd-process.js';
+import { ensureEtcdPKI, ensureServingCert } from './pki.js';
+import { UP_PID_FILE, readProcs, removeProcFiles, writeProcs } from './procs-file.js';
+import { procIdentity, stillRunning } from './proc-identity.js';
+import { assertPortFree } from './port-holder.js';
+import { Stopping, stopOnSignal, unlessStopped } from './shutdown.js';
+import { ensureKubeletPki } from './pki.js';
 import { detectNodeIP } from '../kubelet/node-status.js';
 import { hostname } from 'node:os';
-import { UP_PID_FILE } from './reset.js';
 import { RestClient } from '../client/rest.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { startProxy } from '../proxy/server.js';
 import { startKubelet } from '../kubelet/kubelet.js';
-import { parseFlags, untilSignal } from './flags.js';
+import { parseFlags } from './flags.js';
 import { runUpProcesses } from './up-processes.js';
 
 const FLAGS = {
-  'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the kubeconfig and the admin token live' },
+  'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the certificates and keys, the kubeconfig and the tokens live (made mode 0700)' },
   'bind-address': { type: 'string', default: '127.0.0.1', help: 'address the apiserver listens on' },
-  port: { type: 'string', default: '6443', help: 'apiserver port (plain HTTP, bearer token required)' },
-  'etcd-client-port': { type: 'string', default: '12379', help: 'loopback port of the embedded etcd' },
-  'etcd-peer-port': { type: 'string', default: '12380', help: 'loopback peer port of the embedded etcd' },
+  port: { type: 'string', default: '6443', help: 'apiserver port (HTTPS with a certificate of the cluster CA, bearer token required; 0: any free port)' },
+  'etcd-client-port': { type: 'string', default: '12379', help: "etcd's client port on 127.0.0.1 (TLS; only the apiserver's client certificate is accepted); up refuses to start if it is taken" },
+  'etcd-peer-port': { type: 'string', default: '12380', help: "etcd's peer port on 127.0.0.1 (TLS, peer certificate required); up refuses to start if it is taken" },
   'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: 'CIDR Service ClusterIPs come from' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
-  'cluster-cidr': { type: 'string', default: '10.244.0.0/16', help: 'pod network of the cluster' },
+  'cluster-cidr': { type: 'string', default: '10.244.0.0/16', help: 'pod network of the cluster (the proxy masquerades Service traffic from outside it)' },
   'multi-process': { type: 'boolean', default: false, help: 'run etcd and each component as its own child process, restarted when it dies; pids in <data-dir>/pids.json' },
   disable: { type: 'string', default: '', help: 'comma-separated components not to run: scheduler, controller-manager, proxy, kubelet' },
-  'hostname-override': { type: 'string', default: '', help: 'node name (default: the hostname)' },
+  'hostname-override': { type: 'string', default: '', help: 'node name (default: the hostname, lowercased)' },
   'pod-manifest-path': { type: 'string', default: '/etc/kubernetes/manifests', help: 'directory of static pod manifests the kubelet runs' },
   'pod-cidr': { type: 'string', default: '10.244.0.0/24', help: "this node's pod CIDR (inside --cluster-cidr)" },
   bridge: { type: 'string', default: 'cbr0', help: 'pod bridge' },
@@ -87,21 +91,43 @@ function disabledComponents(spec: string): Set<string> {
   return disabled;
 }
 
+/** Checks the flags `up` reads as numbers before anything starts. */
+function checkNumbers(f: Record<string, string | boolean>): void {
+  for (const k of ['port', 'etcd-client-port', 'etcd-peer-port', 'proxy-healthz-port', 'kubelet-port']) {
+    const v = Number(f[k]);
+    if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`--${k} must be a port number (0-65535), got ${JSON.stringify(f[k])}`);
+  }
+  for (const k of ['etcd-client-port', 'etcd-peer-port']) if (Number(f[k]) === 0) throw new Error(`--${k} must name a port (etcd's ports are fixed across restarts)`);
+  if (f['etcd-client-port'] === f['etcd-peer-port']) throw new Error('--etcd-client-port and --etcd-peer-port must differ');
+  const maxPods = Number(f['max-pods']);
+  if (!Number.isInteger(maxPods) || maxPods < 1) throw new Error(`--max-pods must be a positive integer, got ${JSON.stringify(f['max-pods'])}`);
+}
+
 export async function runUp(argv: string[]): Promise<number> {
   const parsed = parseFlags('up', FLAGS, argv);
   if (!parsed) return 0;
   const f = parsed.values;
+  checkNumbers(f);
+  const disabled = disabledComponents(f.disable);
   const dataDir = f['data-dir'];
   const nodeName = (f['hostname-override'] || hostname()).toLowerCase();
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const started = Date.now();
-  // `hyperkube reset` finds and stops a running `up` through this file.
-  const pidFile = join(dataDir, UP_PID_FILE);
-  await writeFile(pidFile, `${process.pid}\n`);
   const step = (m: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(2)}s] ${m}`);
+  // From here on a signal stops `up` promptly, whatever it is doing.
+  const stop = stopOnSignal((m) => step(m));
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // One `up` per data dir: a second would take over the first's records (and reset with them).
+  const other = readProcs(dataDir)?.up;
+  if (other && other.pid !== process.pid && stillRunning(other)) throw new Error(`another hyperkube up (pid ${other.pid}) is running on ${dataDir}`);
+  // Taken ports are refused before anything starts (etcd's are checked as it starts).
+  if (Number(f.port) !== 0) await assertPortFree(Number(f.port), 'apiserver port', f['bind-address']);
+  const me = procIdentity(process.pid)!;
+  // `hyperkube reset` finds and stops a running `up` (and what it started) through these.
+  await writeFile(join(dataDir, UP_PID_FILE), `${process.pid}\n`);
+  writeProcs(dataDir, { up: me });
+  const secrets = await clusterSecrets(dataDir, f['bind-address'], nodeName);
+  const etcdPKI = await ensureEtcdPKI(join(dataDir, 'pki', 'etcd'));
   if (f['multi-process']) {
-    const disabled = disabledComponents(f.disable);
-    const secrets = await clusterSecrets(dataDir, f['bind-address'], nodeName);
     const code = await runUpProcesses({
       flags: f,
       dataDir,
@@ -112,108 +138,136 @@ export async function runUp(argv: string[]): Promise<number> {
       serving: secrets.serving,
       ca: secrets.ca,
       token: secrets.token,
+      etcdPKI,
+      stop,
       step,
     });
-    await rm(pidFile, { force: true });
+    removeProcFiles(dataDir);
+    stop.dispose();
     return code;
   }
 
-  const etcd = await startEtcdProcess({
-    dataDir: join(dataDir, 'etcd'),
-    clientPort: Number(f['etcd-client-port']),
-    peerPort: Number(f['etcd-peer-port']),
-  });
-  step(`etcd ready on ${etcd.endpoint} (pid ${etcd.pid})`);
-  const stops: (() => Promise<void>)[] = [() => etcd.stop()];
+  const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch((e) => console.error(`stop: ${(e as Error).message}`));
   };
+  let etcd: EtcdProcess;
   try {
+    etcd = await unlessStopped(
+      stop,
+      startEtcdProcess({
+        dataDir: join(dataDir, 'etcd'),
+        clientPort: Number(f['etcd-client-port']),
+        peerPort: Number(f['etcd-peer-port']),
+        pki: etcdPKI,
+        detached: true,
+        dieWithParent: true,
+      }),
+      (e) => e.stop(),
+    );
+    stops.push(() => etcd.stop());
+    writeProcs(dataDir, { up: me, etcd: { pid: etcd.pid, start: etcd.startTime } });
+    step(`etcd ready on ${etcd.endpoint} (pid ${etcd.pid})`);
     const host = f['bind-address'];
-    const { token, serving, ca, nodeIP, kubeletPki } = await clusterSecrets(dataDir, host, nodeName);
-    const apiserver = await startApiServer({
-      tls: { cert: serving.cert, key: serving.key },
-      kubeletClient: { cert: kubeletPki.client.cert, key: kubeletPki.client.key, ca: kubeletPki.ca },
-      etcdEndpoints: [etcd.endpoint],
-      host,
-      port: Number(f.port),
-      serviceCIDR: f['service-cluster-ip-range'],
-      nodePortRange: f['service-node-port-range'],
-      token,
-      log: (m) => step(`apiserver: ${m}`),
-    });
+    const { token, serving, ca, kubeletPki } = secrets;
+    const apiserver = await unlessStopped(
+      stop,
+      startApiServer({
+        tls: { cert: serving.cert, key: serving.key },
+        kubeletClient: { cert: kubeletPki.client.cert, key: kubeletPki.client.key, ca: kubeletPki.ca },
+        etcdEndpoints: [etcd.endpoint],
+        etcdTLS: etcd.tls,
+        host,
+        port: Number(f.port),
+        serviceCIDR: f['service-cluster-ip-range'],
+        nodePortRange: f['service-node-port-range'],
+        token,
+        log: (m) => step(`apiserver: ${m}`),
+      }),
+      (a) => a.stop(),
+    );
     stops.push(() => apiserver.stop());
     step(`apiserver ready on ${apiserver.url}`);
     const kubeconfig = join(dataDir, 'kubeconfig');
     await writeKubeconfig(kubeconfig, { server: apiserver.url, token, ca });
     const maxPods = Number(f['max-pods']);
-    if (!Number.isInteger(maxPods) || maxPods < 1) throw new Error(`--max-pods must be a positive integer, got ${JSON.stringify(f['max-pods'])}`);
-    const disabled = disabledComponents(f.disable);
     // Every component reaches the cluster only through the apiserver, with the admin credentials.
     const client = new RestClient({ server: apiserver.url, token, ca: Buffer.from(ca) });
     stops.push(async () => client.close());
     if (!disabled.has('controller-manager')) {
-      const cm = await startControllerManager({ client, log: (m) => step(`controller-manager: ${m}`) });
+      const cm = await unlessStopped(stop, startControllerManager({ client, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());
       step('controller-manager running');
     }
     if (!disabled.has('scheduler')) {
-      const sched = await startScheduler({ client, log: (m) => step(`scheduler: ${m}`) });
+      const sched = await unlessStopped(stop, startScheduler({ client, log: (m) => step(`scheduler: ${m}`) }), (c) => c.stop());
       stops.push(() => sched.stop());
       step('scheduler running');
     }
     if (!disabled.has('kubelet')) {
-      const kubelet = await startKubelet({
-        client,
-        nodeName: f['hostname-override'] || undefined,
-        podManifestPath: f['pod-manifest-path'],
-        podCIDR: f['pod-cidr'],
-        bridgeName: f.bridge,
-        chainPrefix: f['chain-prefix'],
-        stateDir: f['state-dir'],
-        logDir: f['log-dir'],
-        cgroupRoot: f['cgroup-root'],
-        rootDir: join(dataDir, 'kubelet'),
-        imagesRoot: join(dataDir, 'images'),
-        containersDir: join(dataDir, 'containers'),
-        port: Number(f['kubelet-port']),
-        healthzPort: Number(f['kubelet-healthz-port']),
-        maxPods,
-        seccompDefault: true, // `up` runs containers with RuntimeDefault seccomp unless a pod asks otherwise
-        // Reached by the apiserver at the node's InternalIP only, over HTTPS with its client certificate.
-        nodeIP,
-        address: nodeIP,
-        tlsCertFile: kubeletPki.serving.certPath,
-        tlsKeyFile: kubeletPki.serving.keyPath,
-        clientCAFile: kubeletPki.caPath,
-        log: (m) => step(`kubelet: ${m}`),
-      });
+      const kubelet = await unlessStopped(
+        stop,
+        startKubelet({
+          client,
+          nodeName: f['hostname-override'] || undefined,
+          podManifestPath: f['pod-manifest-path'],
+          podCIDR: f['pod-cidr'],
+          bridgeName: f.bridge,
+          chainPrefix: f['chain-prefix'],
+          stateDir: f['state-dir'],
+          logDir: f['log-dir'],
+          cgroupRoot: f['cgroup-root'],
+          rootDir: join(dataDir, 'kubelet'),
+          imagesRoot: join(dataDir, 'images'),
+          containersDir: join(dataDir, 'containers'),
+          port: Number(f['kubelet-port']),
+          healthzPort: Number(f['kubelet-healthz-port']),
+          maxPods,
+          seccompDefault: true, // `up` runs containers with RuntimeDefault seccomp unless a pod asks otherwise
+          // Reached by the apiserver at the node's InternalIP only, over HTTPS with its client certificate.
+          nodeIP: secrets.nodeIP,
+          address: secrets.nodeIP,
+          tlsCertFile: kubeletPki.serving.certPath,
+          tlsKeyFile: kubeletPki.serving.keyPath,
+          clientCAFile: kubeletPki.caPath,
+          log: (m) => step(`kubelet: ${m}`),
+        }),
+        (k) => k.stop(),
+      );
       // Stopping the kubelet leaves its pods running; the next start re-adopts them.
       stops.push(() => kubelet.stop());
       step(`kubelet running as node ${kubelet.nodeName}`);
     }
     if (!disabled.has('proxy')) {
-      const proxy = await startProxy({
-        client,
-        chainPrefix: f['proxy-chain-prefix'],
-        nodeSetup: { serviceDevice: f['service-device'] },
-        clusterCIDR: f['cluster-cidr'],
-        serviceCIDR: f['service-cluster-ip-range'],
-        healthz: { host: '127.0.0.1', port: Number(f['proxy-healthz-port']) },
-        log: (m) => step(`proxy: ${m}`),
-      });
+      const proxy = await unlessStopped(
+        stop,
+        startProxy({
+          client,
+          chainPrefix: f['proxy-chain-prefix'],
+          nodeSetup: { serviceDevice: f['service-device'] },
+          clusterCIDR: f['cluster-cidr'],
+          serviceCIDR: f['service-cluster-ip-range'],
+          healthz: { host: '127.0.0.1', port: Number(f['proxy-healthz-port']) },
+          log: (m) => step(`proxy: ${m}`),
+        }),
+        (p) => p.stop(),
+      );
       // Stopping `up` leaves the rules in place, like a restarting kube-proxy; the next start adopts them.
       stops.push(() => proxy.stop());
       step('proxy running');
     }
     console.log(`ready: kubeconfig ${kubeconfig} — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
   } catch (err) {
+    if (err instanceof Stopping) step(err.message);
     await stopAll();
+    removeProcFiles(dataDir);
+    if (err instanceof Stopping) return 0;
     throw err;
   }
-  const why = await Promise.race([untilSignal(), etcd.exited.then((c) => `etcd exited (${c})`)]);
+  const why = await Promise.race([stop.signalled, etcd.exited.then((c) => `etcd exited (${c})`)]);
   step(`stopping (${why})`);
   await stopAll();
-  await rm(pidFile, { force: true });
-  return 0;
+  removeProcFiles(dataDir);
+  stop.dispose();
+  return why.startsWith('etcd') ? 1 : 0;
 }

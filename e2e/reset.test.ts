@@ -4,13 +4,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { cgroupPids } from '../runtime/reset.js';
+import { startEtcd } from '../testing/etcd.js';
+import { procStartTime } from '../cmd/proc-identity.js';
 
 const run = promisify(execFile);
 
@@ -64,6 +66,40 @@ test('reset removes containers, cgroups, bridge, chains and state', async () => 
     assert.doesNotMatch(mounts, new RegExp(root));
   } finally {
     await run(process.execPath, [...hyperkube(), 'reset', ...reset]).catch(() => undefined);
+    await run('rm', ['-rf', root]);
+  }
+});
+
+test('reset stops the processes up recorded (a stale etcd of a kill -9\'d up), never a pid whose start time differs', { timeout: 120_000 }, async () => {
+  const tag = Math.random().toString(36).slice(2, 6);
+  const root = mkdtempSync(join(tmpdir(), 'tkt-reset-procs-'));
+  const dataDir = join(root, 'data');
+  mkdirSync(dataDir);
+  // A stale etcd as a kill -9'd `up` of old would leave it: running, parent gone.
+  const etcd = await startEtcd();
+  // A process that merely got a recorded pid: here, the pid of a sleep recorded with another start time.
+  const bystander = spawn('sleep', ['300'], { stdio: 'ignore' });
+  const deadUp = spawn('true');
+  await new Promise((r) => deadUp.once('exit', r));
+  try {
+    const etcdStart = procStartTime(etcd.pid)!;
+    const sleepStart = procStartTime(bystander.pid!)!;
+    writeFileSync(join(dataDir, 'procs.json'), JSON.stringify({
+      up: { pid: deadUp.pid, start: 1 },
+      etcd: { pid: etcd.pid, start: etcdStart },
+      apiserver: { pid: bystander.pid, start: sleepStart + 1 },
+    }));
+    const names = [`--data-dir=${dataDir}`, `--state-dir=${join(root, 'state')}`, `--log-dir=${join(root, 'logs')}`, `--cgroup-root=tkq${tag}`, `--bridge=tkq${tag}`, `--chain-prefix=TKQ${tag.toUpperCase()}`, `--proxy-chain-prefix=TKQP${tag.toUpperCase()}`.slice(0, 27), `--service-device=tkqs${tag}`];
+    const r = await run(process.execPath, [...hyperkube(), 'reset', ...names]);
+    assert.match(r.stdout, new RegExp(`stopping etcd \\(pid ${etcd.pid}\\)`));
+    assert.doesNotMatch(r.stdout, /stopping apiserver|stopping hyperkube up/);
+    // It is this test's child: gone once Node has reaped it.
+    for (let i = 0; i < 50 && procStartTime(etcd.pid) !== undefined; i++) await new Promise((res) => setTimeout(res, 100));
+    assert.equal(procStartTime(etcd.pid), undefined, 'the stale etcd is gone');
+    assert.ok(procStartTime(bystander.pid!) === sleepStart && bystander.exitCode === null && bystander.signalCode === null, 'the process with another start time was not signalled');
+  } finally {
+    bystander.kill('SIGKILL');
+    await etcd.stop();
     await run('rm', ['-rf', root]);
   }
 });

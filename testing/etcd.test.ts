@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { startEtcd, freePort } from './etcd.js';
 import { newEtcdClient } from '../apiserver/storage/etcd-client.js';
+import { EtcdStorage } from '../apiserver/storage/etcd.js';
 
 test('freePort returns a bindable port', async () => {
   const p = await freePort();
@@ -60,4 +61,29 @@ test('startEtcd: put/get, restart keeps data on the same endpoint, stop removes 
     alive = false;
   }
   assert.equal(alive, false);
+});
+
+test('startEtcd with tls: the storage reaches it with the client certificate, through the client thread too; without one it cannot', { timeout: 120_000 }, async (t) => {
+  const etcd = await startEtcd({ tls: true });
+  t.after(() => etcd.stop());
+  assert.match(etcd.endpoint, /^https:\/\/127\.0\.0\.1:\d+$/);
+  assert.ok(etcd.tls);
+  for (const worker of [false, true]) {
+    const storage: EtcdStorage = new EtcdStorage({ endpoints: etcd.endpoint, tls: etcd.tls, worker, prefix: `/w${worker}` });
+    try {
+      const made: { revision: string } = await storage.create('/registry/configmaps/default/a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } } as never);
+      const got: { revision: string } = await storage.get('/registry/configmaps/default/a');
+      assert.equal(got.revision, made.revision, `worker=${worker}`);
+    } finally {
+      await storage.kv.close();
+    }
+  }
+  // The CA alone (no client certificate): etcd refuses the handshake.
+  const anonymous = newEtcdClient({ endpoints: etcd.endpoint, dialTimeout: 500, callTimeoutMs: 1500, tls: { ...etcd.tls, cert: '', key: '' } });
+  t.after(() => anonymous.close());
+  await assert.rejects(anonymous.get('/wtrue/registry/configmaps/default/a').string());
+  // Plain HTTP to the TLS port fails too.
+  const plain = newEtcdClient({ endpoints: etcd.endpoint.replace('https:', 'http:'), dialTimeout: 500, callTimeoutMs: 1500 });
+  t.after(() => plain.close());
+  await assert.rejects(plain.get('/wtrue/registry/configmaps/default/a').string());
 });

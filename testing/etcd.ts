@@ -1,13 +1,16 @@
 // Starts a real etcd (v3.4, /usr/bin/etcd) as a child process for tests: free
 // loopback ports, a fresh temp data dir, timeouts shortened so restarts and
-// leader election take ~0.3 s instead of ~1.4 s.
+// leader election take ~0.3 s instead of ~1.4 s. Plain HTTP on loopback by default
+// (storage unit tests); `tls: true` runs it as `up` does, with client certificate
+// auth (certificates from cmd/pki.ts in the data dir; handle.tls is the client's).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newEtcdClient } from '../apiserver/storage/etcd-client.js';
+import { newEtcdClient, type EtcdTLS } from '../apiserver/storage/etcd-client.js';
+import { ensureEtcdPKI } from '../cmd/pki.js';
 
 export interface EtcdOptions {
   /** etcd binary; default /usr/bin/etcd (or $ETCD_BIN). */
@@ -24,11 +27,15 @@ export interface EtcdOptions {
   progressNotifyInterval?: string;
   /** Extra command-line flags. */
   extraArgs?: string[];
+  /** Serve clients over TLS and require a client certificate, as `up` does. */
+  tls?: boolean;
 }
 
 export interface EtcdHandle {
-  /** Client URL, e.g. http://127.0.0.1:40123 */
+  /** Client URL, e.g. http://127.0.0.1:40123 (https:// with tls) */
   endpoint: string;
+  /** With tls: the CA, client certificate and key a client needs. */
+  tls?: EtcdTLS;
   dataDir: string;
   /** PID of the current etcd process (changes after restart()). */
   readonly pid: number;
@@ -72,9 +79,13 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
   const clientPort = await freePort();
   let peerPort = await freePort();
   while (peerPort === clientPort) peerPort = await freePort();
-  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const scheme = opts.tls ? 'https' : 'http';
+  const endpoint = `${scheme}://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const name = `tkt-${randomTag()}`;
+  const pki = opts.tls ? await ensureEtcdPKI(join(dataDir, 'pki')) : undefined;
+  const tls: EtcdTLS | undefined = pki ? { ca: pki.ca, cert: pki.client.cert, key: pki.client.key } : undefined;
+  const tlsArgs = pki ? [`--cert-file=${pki.server.certPath}`, `--key-file=${pki.server.keyPath}`, '--client-cert-auth', `--trusted-ca-file=${pki.caPath}`] : [];
   const args = [
     `--name=${name}`,
     `--data-dir=${join(dataDir, 'data')}`,
@@ -95,6 +106,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
     `--max-request-bytes=${4 * 1024 * 1024}`,
     '--logger=zap',
     '--log-level=error',
+    ...tlsArgs,
     ...(opts.extraArgs ?? []),
   ];
 
@@ -109,7 +121,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
     c.stderr?.on('data', (d: Buffer) => {
       stderrTail = (stderrTail + d.toString()).slice(-4000);
     });
-    await waitReady(endpoint, c, opts.startTimeoutMs ?? 20_000, () => stderrTail);
+    await waitReady(endpoint, c, opts.startTimeoutMs ?? 20_000, () => stderrTail, tls);
   };
 
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
@@ -138,6 +150,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
 
   return {
     endpoint,
+    tls,
     dataDir,
     get pid() {
       return child?.pid ?? -1;
@@ -165,9 +178,9 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
 }
 
 /** Poll with a real request (a get) until etcd answers, the process dies, or time runs out. */
-async function waitReady(endpoint: string, child: ChildProcess, timeoutMs: number, tail: () => string): Promise<void> {
+async function waitReady(endpoint: string, child: ChildProcess, timeoutMs: number, tail: () => string, tls?: EtcdTLS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const client = newEtcdClient({ endpoints: endpoint, dialTimeout: 500, callTimeoutMs: 1000 });
+  const client = newEtcdClient({ endpoints: endpoint, dialTimeout: 500, callTimeoutMs: 1000, tls });
   try {
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {

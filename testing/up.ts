@@ -13,6 +13,8 @@ export interface UpCluster {
   dataDir: string;
   kubeconfig: string;
   child: ChildProcess;
+  /** The ports this `up` was given. */
+  ports: { api: number; etcdClient: number; etcdPeer: number };
   output(): string;
   kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
@@ -30,11 +32,18 @@ export interface UpOptions {
   dataDir?: string;
   /** Leave the data dir in place on stop() (to start again on it). */
   keepData?: boolean;
+  /** Use these etcd ports instead of free ones (e.g. to start on the same ones again). */
+  etcdPorts?: { client: number; peer: number };
 }
+
+const gone = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
 
 export async function startUp(extraArgs: string[] = [], o: UpOptions = {}): Promise<UpCluster> {
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'tkt-up-')));
-  const [port, ec, ep] = [await freePort(), await freePort(), await freePort()];
+  const port = await freePort();
+  const ec = o.etcdPorts?.client ?? (await freePort());
+  let ep = o.etcdPorts?.peer ?? (await freePort());
+  while (ep === ec || ep === port) ep = await freePort();
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), 'up', `--data-dir=${dataDir}`, `--port=${port}`, `--etcd-client-port=${ec}`, `--etcd-peer-port=${ep}`, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -42,7 +51,7 @@ export async function startUp(extraArgs: string[] = [], o: UpOptions = {}): Prom
   const kubeconfig = join(dataDir, 'kubeconfig');
   const deadline = Date.now() + 60_000;
   while (!/^ready: /m.test(out)) {
-    if (child.exitCode !== null) throw new Error(`hyperkube up exited: ${out}`);
+    if (gone(child)) throw new Error(`hyperkube up exited: ${out}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`hyperkube up not ready: ${out}`);
@@ -61,10 +70,11 @@ export async function startUp(extraArgs: string[] = [], o: UpOptions = {}): Prom
     dataDir,
     kubeconfig,
     child,
+    ports: { api: port, etcdClient: ec, etcdPeer: ep },
     output: () => out,
     kubectl,
     async stop() {
-      if (child.exitCode === null) {
+      if (!gone(child)) {
         child.kill('SIGTERM');
         await new Promise<void>((r) => {
           const t = setTimeout(() => {

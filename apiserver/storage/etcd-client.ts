@@ -13,6 +13,18 @@ export interface EtcdClientOptions {
   dialTimeout?: number;
   /** Deadline of each unary call (ms); default 5000. Streams (watch) have none. */
   callTimeoutMs?: number;
+  /** TLS towards https:// endpoints: the CA that signed etcd's serving certificate, and this client's certificate and key (PEM). */
+  tls?: EtcdTLS;
+}
+
+/**
+ * PEM text, not Buffers: the options cross into the etcd client thread, where a
+ * structured-cloned Buffer arrives as a Uint8Array, which gRPC refuses.
+ */
+export interface EtcdTLS {
+  ca: string;
+  cert: string;
+  key: string;
 }
 
 /** Never aborted; shared because creating an AbortSignal per call costs ~8 µs of the hot path. */
@@ -37,10 +49,16 @@ class FixedBackoff {
   }
 }
 
+function tlsCredentials(tls: EtcdTLS) {
+  const rootCertificate = Buffer.from(tls.ca);
+  return tls.cert && tls.key ? { rootCertificate, certChain: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key) } : { rootCertificate };
+}
+
 export function newEtcdClient(opts: EtcdClientOptions): Etcd3 {
   const callTimeout = opts.callTimeoutMs ?? 5000;
   return new Etcd3({
     hosts: opts.endpoints,
+    ...(opts.tls ? { credentials: tlsCredentials(opts.tls) } : {}),
     dialTimeout: opts.dialTimeout ?? 1000,
     faultHandling: {
       global: runOnce,
@@ -55,6 +73,8 @@ export function newEtcdClient(opts: EtcdClientOptions): Etcd3 {
       'grpc.keepalive_permit_without_calls': 1,
       // etcd's own limit is 1.5 MiB per request by default; responses (lists) can be larger.
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      // TLS to a loopback IP: check the certificate's DNS name "localhost" (SNI may not carry an IP; Node warns).
+      ...(opts.tls ? { 'grpc.ssl_target_name_override': 'localhost' } : {}),
     },
   });
 }

@@ -7,7 +7,7 @@ import type { Etcd3, IKeyValue, IRangeRequest } from 'etcd3';
 import { StorageError } from './interface.js';
 import { toStorageError } from './errors.js';
 import { keySuccessor, prefixEnd } from './keys.js';
-import { newEtcdClient } from './etcd-client.js';
+import { newEtcdClient, type EtcdTLS } from './etcd-client.js';
 import { EtcdWatch } from './etcd-watch.js';
 import type { KV, KVDeleteResult, KVListOptions, KVListResult, KVPair, KVWatchHandlers, KVWatchOptions, KVWriteResult } from './kv.js';
 
@@ -22,6 +22,8 @@ export interface EtcdKVOptions {
   /** Delay before re-creating a broken watch (ms), growing to maxWatchRetryMs; default 100. */
   watchRetryMs?: number;
   maxWatchRetryMs?: number;
+  /** Client TLS (https:// endpoints). */
+  tls?: EtcdTLS;
 }
 
 export class EtcdKV implements KV {
@@ -33,7 +35,7 @@ export class EtcdKV implements KV {
   private closed = false;
 
   constructor(opts: EtcdKVOptions) {
-    this.client = newEtcdClient({ endpoints: opts.endpoints, dialTimeout: opts.dialTimeout, callTimeoutMs: opts.callTimeoutMs });
+    this.client = newEtcdClient({ endpoints: opts.endpoints, dialTimeout: opts.dialTimeout, callTimeoutMs: opts.callTimeoutMs, tls: opts.tls });
     this.prefix = opts.prefix ?? '';
     this.watchRetryMs = opts.watchRetryMs ?? 100;
     this.maxWatchRetryMs = opts.maxWatchRetryMs ?? 1000;
