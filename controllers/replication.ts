@@ -55,6 +55,13 @@ export async function slowStartBatch(count: number, initial: number, fn: () => P
   return { successes, attempted };
 }
 
+/** True when two versions of an RC differ only in status (and the bookkeeping every write changes). */
+export function onlyStatusChanged(a: ReplicationController, b: ReplicationController): boolean {
+  if (a.metadata?.resourceVersion === b.metadata?.resourceVersion) return false; // a resync: look again
+  const strip = (rc: ReplicationController) => ({ ...rc, status: undefined, metadata: { ...rc.metadata, resourceVersion: undefined, managedFields: undefined } });
+  return deepEqual(strip(a), strip(b));
+}
+
 export class ReplicationManager implements Controller {
   readonly pods: Informer<Pod>;
   readonly rcs: Informer<ReplicationController>;
@@ -72,7 +79,12 @@ export class ReplicationManager implements Controller {
     this.pods = opts.podInformer ?? this.own(new Informer<Pod>(this.client, 'pods'));
     this.rcs = opts.rcInformer ?? this.own(new Informer<ReplicationController>(this.client, 'replicationcontrollers'));
     this.rcs.on('add', (rc) => this.enqueue(rc));
-    this.rcs.on('update', (_old, rc) => this.enqueue(rc));
+    this.rcs.on('update', (old, rc) => {
+      // Our own status write comes back as an update: syncing again at once for it would skip the
+      // back-off of a failing sync (a new ReplicaFailure message each time would loop at full speed).
+      if (onlyStatusChanged(old, rc)) return;
+      this.enqueue(rc);
+    });
     this.rcs.on('delete', (rc) => {
       this.expectations.delete(objectKey(rc));
       this.enqueue(rc);
