@@ -41,3 +41,28 @@ test('a failing sync is retried with growing back-off, one log line per retry; s
   await q.shutDownWithDrain();
   await done;
 });
+
+test('a key re-queued by events while it fails: the back-off still grows, the log stays one line per back-off step', async () => {
+  const q = new WorkQueue<string>({ rateLimiter: new ExponentialFailureRateLimiter<string>(10, 10_000) });
+  let attempts = 0;
+  const lines: string[] = [];
+  const done = runWorkers(
+    q,
+    1,
+    async () => {
+      attempts++;
+      throw new Error('forbidden');
+    },
+    'test',
+    (m) => lines.push(m),
+  );
+  // An informer event every 2 ms (pods of the namespace being deleted, say) re-adds the key at once.
+  const storm = setInterval(() => q.add('ns/rc'), 2);
+  await new Promise((r) => setTimeout(r, 600));
+  clearInterval(storm);
+  await q.shutDownWithDrain();
+  await done;
+  assert.ok(attempts > 50, `events drive many syncs (${attempts})`);
+  assert.ok(lines.length <= 12, `but only ${lines.length} lines for ${attempts} failures`);
+  assert.match(lines[lines.length - 1]!, /more failures since the last line/);
+});
