@@ -411,13 +411,29 @@ export class ReplicationManager implements Controller {
       conditions: s.conditions ?? [],
     });
     if (deepEqual(norm(cur), norm(status))) return;
+    const rcs = this.client.replicationControllers(rc.metadata?.namespace);
     try {
-      await this.client.replicationControllers(rc.metadata?.namespace).updateStatus({ ...rc, status });
+      await rcs.updateStatus({ ...rc, status });
     } catch (err) {
       if (isNotFound(err)) return;
-      // A newer RC is on its way through the informer, which will sync again.
-      if (isConflict(err)) return;
-      throw err;
+      if (!isConflict(err)) throw err;
+      // A stale cache (often our own last status write, which does not trigger a sync): as
+      // Kubernetes' updateReplicaSetStatus, read it again and retry once; a second conflict
+      // fails the sync, which is retried with back-off.
+      let fresh: ReplicationController;
+      try {
+        fresh = await rcs.get(rc.metadata?.name ?? '');
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw e;
+      }
+      if (fresh.metadata?.uid !== rc.metadata?.uid) return;
+      // Only our view of spec decides the status; a newer generation will be synced again anyway.
+      if (fresh.metadata?.generation !== rc.metadata?.generation) {
+        this.enqueue(fresh);
+        return;
+      }
+      await rcs.updateStatus({ ...fresh, status });
     }
     // Availability is time-based: look again once the youngest ready pod becomes available.
     const mrs = rc.spec?.minReadySeconds ?? 0;
