@@ -1,7 +1,8 @@
 // kubecfg's waiting verbs against a real cluster (isolated `hyperkube up`, real kubelet and
 // containers): a rolling update to an image that can never be pulled makes no progress, so after
 // --timeout it rolls back and exits 1 saying why, while the old pods keep answering HTTP the whole
-// time; `kubecfg stop` returns only once no pod of the controller is left. kubecfg runs as a child
+// time; the same update to a good image succeeds with every pod Ready all along; `kubecfg stop`
+// returns only once no pod of the controller is left. kubecfg runs as a child
 // process, as a user runs it. The bad image points at 127.0.0.1:1 (loopback, refused at once).
 
 import { after, before, test } from 'node:test';
@@ -121,10 +122,35 @@ test('a rolling update whose new pods never become Ready rolls back and fails; t
   assert.deepEqual(after.map((p) => p.metadata.name).sort(), oldNames, 'the same old pods, still Ready');
   await eventually('the new pod is gone', async () => ((await pods('app=web')).length === 2 ? true : undefined), 60_000, 500);
 
-  // stop: returns when no pod is left, not when the controller counts 0.
+  // The same update to an image that works: it succeeds, with 2 pods Ready at every sample.
+  let sampling = true;
+  let minReady = Infinity;
+  const sampler = (async () => {
+    while (sampling) {
+      const ps = await pods('app=web').catch(() => undefined);
+      if (ps) minReady = Math.min(minReady, ps.filter(isReady).length);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  let good;
+  try {
+    good = await kubecfg('rollingupdate', 'web', '--image', 'busybox:latest', '-u', '1s', '--timeout', '60s');
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  const next = /^Created (web-[0-9a-f]{10})$/m.exec(good.stdout)?.[1];
+  assert.ok(next, good.stdout);
+  assert.match(good.stdout, new RegExp(`Update succeeded: 2 of 2 pods of ${next} are Ready`));
+  assert.ok(minReady >= 2, `2 pods Ready all along (saw ${minReady})`);
+  const now = (await pods('app=web')).filter(isReady);
+  assert.deepEqual(now.map((p) => p.spec.containers[0].image), ['busybox:latest', 'busybox:latest']);
+
+  // stop (by the name the user knows): returns when no pod is left, not when the controller counts 0.
   const s = await kubecfg('stop', 'web', '--timeout', '90s');
   assert.equal(s.code, 0, s.stderr);
   assert.equal((await pods('app=web')).length, 0, 'no pod left, Terminating ones included, when stop returns');
-  assert.match(s.stdout, /^web\s+0\s+0\s/m);
-  await kubectl(['delete', 'rc', 'web']);
+  assert.match(s.stdout, new RegExp(`^${next}\\s+0\\s+0\\s`, 'm'));
+  assert.equal((await kubecfg('rm', 'web')).code, 0);
 });
