@@ -43,13 +43,15 @@ describe('sync back-off on a real apiserver', { timeout: 120_000 }, () => {
 
     const lines: string[] = [];
     const before403 = await forbiddenPodCreates(t.url);
-    cm = await startControllerManager({ client, controllers: ['replication'], recordEvents: false, log: (m) => lines.push(m) });
+    cm = await startControllerManager({ client, controllers: ['replication'], log: (m) => lines.push(m) });
     const t0 = Date.now();
     await waitFor(() => lines.some((l) => l.includes('"' + ns + '/stuck"')), 10_000, 'first failure logged');
     await sleep(6000 - (Date.now() - t0));
     const mine = lines.filter((l) => l.startsWith(`replication: syncing "${ns}/stuck" failed`));
     const creates = (await forbiddenPodCreates(t.url)) - before403;
-    console.log(`# 6 s of a failing RC sync: ${mine.length} log lines, ${creates} pod creates refused`);
+    // Its FailedCreate Events cannot be written either (same namespace): logged once per doubling window.
+    const eventLines = lines.filter((l) => l.startsWith('events: '));
+    console.log(`# 6 s of a failing RC sync: ${mine.length} log lines, ${creates} pod creates refused, ${eventLines.length} lines about unwritable events`);
     for (const l of mine.slice(0, 4)) console.log(`#   ${l}`);
     // 5 ms doubling: 5+10+...+2560 ms ≈ 5.1 s, so about 11 retries in 6 s; without back-off it would be thousands.
     assert.ok(mine.length >= 5, `it keeps retrying (${mine.length} lines)`);
@@ -57,6 +59,8 @@ describe('sync back-off on a real apiserver', { timeout: 120_000 }, () => {
     assert.ok(creates >= mine.length && creates <= 16, `one create per attempt (slow start begins with 1): ${creates}`);
     assert.match(mine[0]!, /failed \(attempt 1, retrying in 5ms\): .*unable to create new content in namespace .* because it is being terminated/);
     assert.match(mine[mine.length - 1]!, /retrying in (1\.3s|2\.6s|5\.1s)/);
+    assert.ok(eventLines.length >= 1 && eventLines.length <= 4, eventLines.join('\n'));
+    assert.match(eventLines[0]!, /^events: writing FailedCreate for ReplicationController .*\/stuck failed: unable to create new content/);
     // The RC's status says why.
     const rc = await client.replicationControllers(ns).get('stuck');
     assert.equal(rc.status?.conditions?.[0]?.reason, 'FailedCreate');
