@@ -1,6 +1,6 @@
 // The classic kubecfg verbs: run, resize, stop, rm, list, and the helpers the
 // rolling update (rolling.ts) shares with them. stop scales a controller to 0
-// and returns only once none of its pods is left, terminating ones included.
+// and returns only once none of its pods is left running or terminating.
 // A rolling update gives the old and new controllers a distinguishing
 // "deployment" label; the new controller is named <rc>-<hash> and its
 // annotation remembers the name the user knows it by, so `resize web`/`stop web`
@@ -160,7 +160,8 @@ export async function stopCommand(ctx: Ctx): Promise<number> {
     // the pods are gone (a pod of a node that is down stays Terminating until it is collected).
     await waitFor(ctx, `replicationcontroller "${rcName}" to have no pods`, timeout, async () => {
       last = await rcs(ctx).get(rcName);
-      left = await podsOf(ctx, last);
+      // Pods that finished (Succeeded/Failed, e.g. evicted) run nothing, and the controller never deletes them.
+      left = (await podsOf(ctx, last)).filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
       return left.length === 0 && (last.status?.replicas ?? 0) === 0 && (last.status?.observedGeneration ?? 0) >= (last.metadata.generation ?? 0);
     });
   } catch (err) {

@@ -20,7 +20,7 @@ import { writeKubeconfig } from '../../client/kubeconfig.js';
 import { eventually, startTestCluster, uniqueName, type TestCluster } from '../../client/test-cluster.js';
 import { kubecfgMain } from './main.js';
 import { NAME_ANNOTATION, DEPLOYMENT_LABEL } from './classic.js';
-import { StandInKubelet } from './test-kubelet.js';
+import { IGNORE_ANNOTATION, StandInKubelet } from './test-kubelet.js';
 
 let c: TestCluster;
 let dir: string;
@@ -311,6 +311,9 @@ describe('classic verbs with a replication controller at work', () => {
   const readyPods = async (sel: string) => (await podsNamed(sel)).filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
 
   test('stop scales to 0 and returns only when no pod of the controller is left, Terminating ones included', async () => {
+    // A pod with its labels that already failed (evicted, say) runs nothing: stop does not wait for it.
+    await c.client.pods(cns).create({ metadata: { name: 'stopper-evicted', labels: { name: 'stopper' }, annotations: { [IGNORE_ANNOTATION]: '' } }, spec: { nodeName: 'kc-node', containers: [{ name: 'c', image: 'busybox' }] } });
+    await c.client.pods(cns).patch('stopper-evicted', { status: { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' } }, 'merge', { subresource: 'status' });
     assert.equal((await kc(['run', 'busybox', '2', 'stopper', '-n', cns])).code, 0);
     await eventually('2 Ready pods', async () => ((await readyPods('name=stopper')).length === 2 ? true : undefined));
     // The kubelet is slow to kill them: the pods stay Terminating after the scale-down.
@@ -321,17 +324,18 @@ describe('classic verbs with a replication controller at work', () => {
       return r;
     });
     await eventually('both pods Terminating', async () => {
-      const ps = await podsNamed('name=stopper');
+      const ps = (await podsNamed('name=stopper')).filter((p) => p.metadata.name !== 'stopper-evicted');
       return ps.length === 2 && ps.every((p) => p.metadata.deletionTimestamp) ? true : undefined;
     });
-    assert.equal((await c.client.replicationControllers(cns).get('stopper')).status?.replicas, 0, 'the controller already counts 0');
+    await eventually('the controller counts 0', async () => ((await c.client.replicationControllers(cns).get('stopper')).status?.replicas === 0 ? true : undefined));
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(done, false, 'stop must wait while pods are Terminating');
     kubelet.hold = false;
     kubelet.finishTerminating();
     const r = await stopping;
     assert.equal(r.code, 0, r.err);
-    assert.equal((await podsNamed('name=stopper')).length, 0, 'no pod left when stop returns');
+    assert.deepEqual((await podsNamed('name=stopper')).map((p) => p.metadata.name), ['stopper-evicted'], 'no pod left running or terminating when stop returns');
+    await c.client.pods(cns).delete('stopper-evicted');
     assert.match(r.out, /^stopper\s+0\s+0\s+/m);
   });
 

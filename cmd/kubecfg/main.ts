@@ -24,8 +24,8 @@ Verbs:
   describe TYPE [NAME...]       details and events
   run IMAGE REPLICAS NAME       a replication controller labelled name=NAME (-p hostPort:containerPort, -s [port] for a service)
   resize RC N                   set the replica count
-  stop RC                       scale to 0 and wait until none of its pods is left, terminating ones
-                                included (--timeout, default 5m: then exit 1 naming the pods left)
+  stop RC                       scale to 0 and wait until none of its pods is left running or
+                                terminating (--timeout, default 5m: then exit 1 naming the pods left)
   rm RC                         delete a replication controller (its pods are deleted in the background)
   rollingupdate RC --image IMG  replace pods one at a time: a new pod must be Ready before an old one
                                 goes, and it succeeds only when all new pods are Ready (-u PERIOD

@@ -11,6 +11,9 @@ import { isConflict, isNotFound } from '../../client/errors.js';
 import { Informer } from '../../client/informer.js';
 import type { RestClient } from '../../client/rest.js';
 
+/** Pods with this annotation are left alone (a test writes their status itself). */
+export const IGNORE_ANNOTATION = 'test.tskube.io/no-kubelet';
+
 export class StandInKubelet {
   readonly pods: Informer<Pod>;
   /** Images whose container never becomes Ready. */
@@ -58,6 +61,7 @@ export class StandInKubelet {
   }
 
   private async act(pod: Pod): Promise<void> {
+    if (pod.metadata?.annotations?.[IGNORE_ANNOTATION] !== undefined) return;
     const pods = this.client.pods(this.namespace);
     const name = pod.metadata?.name ?? '';
     if (pod.metadata?.deletionTimestamp) {
