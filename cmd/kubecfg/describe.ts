@@ -76,7 +76,7 @@ export function renderValue(key: string, v: unknown, indent: string, out: string
 
 export function describeObject(obj: Describable, events: Event[] | undefined, now = Date.now()): string {
   const m = obj.metadata ?? {};
-  const W = 18;
+  const W = 20; // kubectl: "CreationTimestamp:" and two spaces
   const out: string[] = [];
   out.push(`${'Name:'.padEnd(W)}${m.name ?? ''}`);
   if (m.namespace) out.push(`${'Namespace:'.padEnd(W)}${m.namespace}`);
