@@ -48,7 +48,7 @@ test('describe: metadata first, nested fields indented, events table', () => {
     Date.parse('2026-01-01T00:01:10Z'),
   );
   const lines = text.split('\n');
-  assert.equal(lines[0], 'Name:               web');
+  assert.equal(lines[0], 'Name:             web');
   assert.equal(lines[1], 'Namespace:        default');
   assert.equal(lines[2], 'Labels:           app=web');
   assert.equal(lines[3], '                  tier=fe');
