@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BucketRateLimiter, ExponentialFailureRateLimiter, MaxOfRateLimiter, WorkQueue } from './workqueue.js';
+import { BucketRateLimiter, defaultControllerRateLimiter, ExponentialFailureRateLimiter, formatDelay, MaxOfRateLimiter, WorkQueue } from './workqueue.js';
 
 test('an item added twice before processing is processed once, in FIFO order', async () => {
   const q = new WorkQueue<string>();
@@ -129,4 +129,35 @@ test('many items: each handed out exactly once across concurrent workers', async
   await Promise.all(workers);
   assert.equal(seen.size, 500);
   for (const [, n] of seen) assert.ok(n >= 1 && n <= 2);
+});
+
+test('default controller rate limiter (fake clock): 5 ms doubling to 1000 s per item, under a 10 qps / burst 100 bucket', () => {
+  let now = 1_000_000;
+  const lim = defaultControllerRateLimiter<string>(() => now);
+  // One item failing again and again: the per-item back-off dominates.
+  const delays = Array.from({ length: 20 }, () => lim.when('a'));
+  assert.deepEqual(delays.slice(0, 8), [5, 10, 20, 40, 80, 160, 320, 640]);
+  assert.equal(delays[17], 655_360);
+  assert.equal(delays[18], 1000_000, 'capped at 1000 s');
+  assert.equal(delays[19], 1000_000);
+  assert.equal(lim.numRequeues('a'), 20);
+  lim.forget('a');
+  assert.equal(lim.numRequeues('a'), 0);
+  now += 100_000; // the bucket refills (to at most 100 tokens)
+  assert.equal(lim.when('a'), 5, 'forgotten: back to the base delay');
+  // Many distinct items failing once each: the first 100 ride the burst, then 10 per second.
+  const fresh = new MaxOfRateLimiter<string>(new ExponentialFailureRateLimiter<string>(5, 1000_000), new BucketRateLimiter<string>(10, 100, () => now));
+  const first = Array.from({ length: 100 }, (_, i) => fresh.when(`k${i}`));
+  assert.ok(first.every((d) => d === 5), 'burst: only the per-item 5 ms');
+  assert.equal(fresh.when('k100'), 100, 'the 101st waits for a token (100 ms at 10 qps)');
+  assert.equal(fresh.when('k101'), 200);
+  now += 1000; // 10 tokens back, 2 of them already promised
+  assert.equal(fresh.when('k102'), 5, 'tokens again: only the per-item delay');
+});
+
+test('formatDelay writes delays for people', () => {
+  assert.equal(formatDelay(5), '5ms');
+  assert.equal(formatDelay(1280), '1.3s');
+  assert.equal(formatDelay(163_840), '2m44s');
+  assert.equal(formatDelay(1000_000), '16m40s');
 });

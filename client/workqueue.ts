@@ -34,15 +34,18 @@ export class ExponentialFailureRateLimiter<T> implements RateLimiter<T> {
 /** An overall token bucket (qps, burst): limits the whole queue's retry rate. */
 export class BucketRateLimiter<T> implements RateLimiter<T> {
   private tokens: number;
-  private last = Date.now();
+  private last: number;
   constructor(
     private readonly qps = 10,
     private readonly burst = 100,
+    /** The clock (tests pass a fake one). */
+    private readonly now: () => number = Date.now,
   ) {
     this.tokens = burst;
+    this.last = now();
   }
   when(_item: T): number {
-    const now = Date.now();
+    const now = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
     this.last = now;
     this.tokens -= 1;
@@ -77,8 +80,17 @@ export class MaxOfRateLimiter<T> implements RateLimiter<T> {
 }
 
 /** client-go's DefaultControllerRateLimiter: 5 ms .. 1000 s per item, 10 qps / 100 burst overall. */
-export function defaultControllerRateLimiter<T>(): RateLimiter<T> {
-  return new MaxOfRateLimiter<T>(new ExponentialFailureRateLimiter<T>(5, 1000_000), new BucketRateLimiter<T>(10, 100));
+export function defaultControllerRateLimiter<T>(now: () => number = Date.now): RateLimiter<T> {
+  return new MaxOfRateLimiter<T>(new ExponentialFailureRateLimiter<T>(5, 1000_000), new BucketRateLimiter<T>(10, 100, now));
+}
+
+/** A delay for people: "5ms", "1.3s", "2m40s". */
+export function formatDelay(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return s ? `${m}m${s}s` : `${m}m`;
 }
 
 export interface WorkQueueOptions<T> {

@@ -20,6 +20,7 @@ const FLAGS = {
   'node-startup-grace-period': { type: 'string', default: '1m0s', help: 'the same for a node that never reported' },
   'pod-eviction-timeout': { type: 'string', default: '5m0s', help: 'default toleration of not-ready/unreachable nodes before pods are evicted' },
   'event-ttl': { type: 'string', default: '1h0m0s', help: 'events older than this are deleted' },
+  'terminated-pod-gc-threshold': { type: 'string', default: '12500', help: 'terminated pods (Succeeded/Failed) kept before the pod garbage collector deletes the oldest; 0 keeps them all' },
 } as const;
 
 /** A Go duration ("40s", "5m0s", "1h30m", "300ms") in milliseconds. */
@@ -57,6 +58,12 @@ function positiveInt(name: string, v: string): number {
   return n;
 }
 
+function nonNegativeInt(name: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 export async function runControllerManager(argv: string[]): Promise<number> {
   let client: RestClient;
   let opts: Omit<Parameters<typeof startControllerManager>[0], 'client'>;
@@ -82,6 +89,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
       nodeStartupGracePeriodMs: parseDuration(f['node-startup-grace-period']),
       podEvictionTimeoutMs: parseDuration(f['pod-eviction-timeout']),
       eventTTLMs: parseDuration(f['event-ttl']),
+      terminatedPodGCThreshold: nonNegativeInt('terminated-pod-gc-threshold', f['terminated-pod-gc-threshold']),
     };
   } catch (err) {
     console.error(`hyperkube controller-manager: ${err instanceof Error ? err.message : String(err)}`);

@@ -17,7 +17,7 @@ commands:
   up                  run etcd and every component for a one-machine cluster
   apiserver           run the apiserver against an existing etcd (--etcd-servers=...)
   scheduler           run the scheduler against an apiserver
-  controller-manager  run the controllers (replication, endpoints, node lifecycle, gc, namespace, events)
+  controller-manager  run the controllers (replication, endpoints, node lifecycle, gc, pod gc, namespace, events)
   proxy               program iptables for Services
   kubelet             run the pods bound to this node and static pods from a directory
   reset               stop \`up\` and the processes it started, and remove everything tskube created on this host

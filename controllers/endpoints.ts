@@ -234,11 +234,9 @@ export class EndpointsController {
       if (cur) await epClient.update(next);
       else await epClient.create(next);
     } catch (err) {
-      // A stale cache: the informer brings the newer object and the key is synced again.
-      if (isConflict(err) || isAlreadyExists(err)) {
-        this.queue.addRateLimited(key);
-        return;
-      }
+      // A stale cache: the informer brings the newer object; meanwhile the key is retried with
+      // back-off (thrown, so runWorkers does not forget the back-off as it would for a success).
+      if (isConflict(err) || isAlreadyExists(err)) throw new Error(`endpoints ${key} changed meanwhile (${err instanceof Error ? err.message : String(err)})`);
       throw err;
     }
   }

@@ -6,13 +6,15 @@
 // "(combined from similar events)" Event counts them all; and a token bucket per
 // source, object, type and reason (burst 25, one more every 5 minutes) drops the
 // rest, so a controller creating 200 pods writes 25 events, not 200. Events are sent in
-// the background (a recorder never blocks its caller) with bounded concurrency.
+// the background (a recorder never blocks its caller) with bounded concurrency;
+// an Event that cannot be written is dropped, logged once per back-off window.
 // Also here: the TTL cleaner that deletes Events older than an hour.
 
 import type { Event, ObjectReference } from '../api/core.js';
 import type { ObjectMeta } from '../api/meta.js';
 import { isNotFound } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
+import { FailureLog } from './failure-log.js';
 import { nowTime } from './pod-util.js';
 
 export interface EventRecorderOptions {
@@ -83,11 +85,14 @@ export class EventRecorder {
   private active = 0;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  private readonly failures: FailureLog;
 
   constructor(
     private readonly client: RestClient,
     private readonly opts: EventRecorderOptions,
-  ) {}
+  ) {
+    this.failures = new FailureLog((m) => (opts.log ?? console.error)(m));
+  }
 
   /** Record an event about obj (sent in the background). */
   event(obj: InvolvedObject, type: EventType, reason: string, message: string): void {
@@ -101,7 +106,15 @@ export class EventRecorder {
     const prev = this.chains.get(key);
     const job = async () => {
       await prev;
-      await this.send(key, ref, type, reason, message);
+      // Events that cannot be written (a namespace being terminated, an apiserver away) are
+      // dropped, as client-go's broadcaster does after its retries; logged once per back-off window.
+      const where = ref.namespace || 'default';
+      try {
+        await this.send(key, ref, type, reason, message);
+        this.failures.succeeded(where);
+      } catch (err) {
+        this.failures.failed(where, `events: writing ${reason} for ${ref.kind} ${where}/${ref.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
     };
     let done: Promise<void>;
     done = new Promise<void>((resolve) => this.enqueue(() => job().finally(resolve))).finally(() => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { parseControllers, parseDuration } from '../cmd/controller-manager.js';
+import { parseControllers, parseDuration, runControllerManager } from '../cmd/controller-manager.js';
 import { sleep, waitFor } from '../testing/wait.js';
 import { startControllerManager } from './manager.js';
 import { activePods, rcObject, startEnv, type ControllerTestEnv } from './test-helpers.js';
@@ -29,9 +29,26 @@ describe('flag parsing', () => {
     assert.equal(parseDuration('1h30m'), 5_400_000);
     assert.equal(parseDuration('250ms'), 250);
     assert.throws(() => parseDuration('5 minutes'));
-    assert.deepEqual(parseControllers('*,-eventttl').sort(), ['endpoints', 'garbagecollector', 'namespace', 'nodelifecycle', 'replication']);
+    assert.deepEqual(parseControllers('*,-eventttl').sort(), ['endpoints', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'replication']);
     assert.deepEqual(parseControllers('replication'), ['replication']);
     assert.throws(() => parseControllers('nosuch'));
+  });
+
+  it('--terminated-pod-gc-threshold: documented, a non-negative integer', async () => {
+    const out: string[] = [];
+    const log = console.log;
+    const err = console.error;
+    console.log = (m: string) => out.push(m);
+    console.error = (m: string) => out.push(m);
+    try {
+      assert.equal(await runControllerManager(['--help']), 0);
+      assert.match(out.join('\n'), /--terminated-pod-gc-threshold value\n\s+terminated pods \(Succeeded\/Failed\) kept before the pod garbage collector deletes the oldest; 0 keeps them all.*12500/);
+      assert.equal(await runControllerManager(['--master', 'http://127.0.0.1:1', '--terminated-pod-gc-threshold=-5']), 2);
+      assert.match(out.join('\n'), /--terminated-pod-gc-threshold must be a non-negative integer, got "-5"/);
+    } finally {
+      console.log = log;
+      console.error = err;
+    }
   });
 });
 

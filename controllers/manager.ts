@@ -11,9 +11,10 @@ import { GarbageCollector } from './garbage-collector.js';
 import { InformerFactory } from './informers.js';
 import { NamespaceController } from './namespace.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
+import { PodGCController } from './podgc.js';
 import { ReplicationManager } from './replication.js';
 
-export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl'] as const;
+export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -38,6 +39,11 @@ export interface ControllerManagerOptions {
   nodeStartupGracePeriodMs?: number;
   /** --pod-eviction-timeout: the default NoExecute toleration for not-ready/unreachable (300 s). */
   podEvictionTimeoutMs?: number;
+  /** --terminated-pod-gc-threshold (12500; 0 keeps every terminated pod). */
+  terminatedPodGCThreshold?: number;
+  /** How often PodGC looks (20 s) and how long a missing node is quarantined before a GET (40 s). */
+  podGCPeriodMs?: number;
+  podGCQuarantineMs?: number;
   /** --event-ttl (1 h), and how often the cleaner looks (1 min). */
   eventTTLMs?: number;
   eventTTLPeriodMs?: number;
@@ -52,6 +58,7 @@ export interface ControllerManager {
   readonly nodeLifecycle?: NodeLifecycleController;
   readonly garbageCollector?: GarbageCollector;
   readonly namespace?: NamespaceController;
+  readonly podGC?: PodGCController;
   stop(): Promise<void>;
 }
 
@@ -89,12 +96,15 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     : undefined;
   const garbageCollector = enabled.has('garbagecollector') ? new GarbageCollector({ client, informers: factory, workers: opts.concurrentGcSyncs ?? 20, log }) : undefined;
   const namespace = enabled.has('namespace') ? new NamespaceController({ client, workers: opts.concurrentNamespaceSyncs ?? 10, log, namespaceInformer: factory.get<Namespace>('namespaces') }) : undefined;
+  const podGC = enabled.has('podgc')
+    ? new PodGCController({ client, terminatedPodThreshold: opts.terminatedPodGCThreshold, gcCheckPeriodMs: opts.podGCPeriodMs, quarantineMs: opts.podGCQuarantineMs, log, podInformer: pods(), nodeInformer: factory.get<Node>('nodes') })
+    : undefined;
 
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace]) {
+    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -112,6 +122,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     nodeLifecycle,
     garbageCollector,
     namespace,
+    podGC,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

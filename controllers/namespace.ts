@@ -82,10 +82,7 @@ export class NamespaceController {
       await this.opts.client.namespaces().updateSubresource(name, 'finalize', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, resourceVersion: ns.metadata?.resourceVersion }, spec: { finalizers } });
     } catch (err) {
       if (isNotFound(err)) return;
-      if (isConflict(err)) {
-        this.queue.addRateLimited(name);
-        return;
-      }
+      // Thrown (not requeued here): runWorkers retries with back-off and forgets it only on success.
       throw err;
     }
   }

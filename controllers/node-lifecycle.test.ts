@@ -1,7 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lease, Node, Pod } from '../api/core.js';
+import { RestClient } from '../client/rest.js';
+import { Informer } from '../client/informer.js';
 import { sleep, waitFor } from '../testing/wait.js';
+import { NodeLifecycleController as NLC } from './node-lifecycle.js';
 import { evictionTime, startNodeLifecycleController, TAINT_NOT_READY, TAINT_UNREACHABLE, type NodeLifecycleController } from './node-lifecycle.js';
 import { startReplicationManager, type ReplicationManager } from './replication.js';
 import { activePods, rcObject, startEnv, type ControllerTestEnv } from './test-helpers.js';
@@ -107,5 +110,32 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
     await client.nodes().create({ metadata: { name: nodeName } } as Node);
     await client.nodes().patch(nodeName, { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', lastHeartbeatTime: ts(), lastTransitionTime: ts() }] } }, 'merge', { subresource: 'status' });
     await waitFor(async () => (await client.nodes().get(nodeName)).spec?.taints?.some((t) => t.key === TAINT_NOT_READY && t.effect === 'NoExecute') ?? false, 20_000, 'not-ready taint');
+  });
+  it('a node whose writes keep failing is retried with a per-node back-off, a log line per retry', async () => {
+    const { client, tag } = env;
+    const nodeName = `${tag}-unwritable`;
+    // A node that never reported: past its startup grace it must be marked Unknown, but every
+    // write goes to a port nobody listens on (the caches still come from the real apiserver).
+    await client.nodes().create({ metadata: { name: nodeName } } as Node);
+    const informers = [new Informer<Node>(client, 'nodes'), new Informer<Pod>(client, 'pods')];
+    const dead = new RestClient('http://127.0.0.1:1');
+    const lines: string[] = [];
+    const c = new NLC({ client: dead, nodeMonitorPeriodMs: 50, nodeStartupGracePeriodMs: 0, nodeInformer: informers[0] as Informer<Node>, podInformer: informers[1] as Informer<Pod>, log: (m) => lines.push(m) });
+    try {
+      await Promise.all(informers.map((i) => i.start()));
+      // 30 passes 50 ms apart (1.5 s): retries after 50, 100, 200, 400, 800 ms: 5 or 6 lines, not 30.
+      for (let i = 0; i < 30; i++) {
+        await c.monitor();
+        await sleep(50);
+      }
+      const mine = lines.filter((l) => l.includes(`node ${nodeName} `));
+      assert.ok(mine.length >= 3 && mine.length <= 7, `${mine.length} lines:\n${mine.join('\n')}`);
+      assert.match(mine[0]!, new RegExp(`^node-lifecycle: node ${nodeName} \\(attempt 1, retrying in 50ms\\): `));
+      assert.match(mine[2]!, /attempt 3, retrying in 200ms/);
+    } finally {
+      dead.close();
+      await Promise.all(informers.map((i) => i.stop()));
+      await client.nodes().delete(nodeName);
+    }
   });
 });

@@ -17,6 +17,7 @@ import { deepEqual } from '../api/deep-equal.js';
 import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
+import { ExponentialFailureRateLimiter, formatDelay } from '../client/workqueue.js';
 import type { EventRecorder } from './events.js';
 import { isPodReady, nowTime, toleratesTaint } from './pod-util.js';
 
@@ -99,6 +100,9 @@ export class NodeLifecycleController {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Per-node back-off after a failed pass: from one monitor period, doubling, at most 16 periods. */
+  private readonly backoff: ExponentialFailureRateLimiter<string>;
+  private readonly retryAt = new Map<string, number>();
 
   constructor(private readonly opts: NodeLifecycleOptions) {
     const c = opts.client;
@@ -106,7 +110,14 @@ export class NodeLifecycleController {
     this.nodes = opts.nodeInformer ?? this.keep(new Informer<Node>(c, 'nodes'));
     this.pods = opts.podInformer ?? this.keep(new Informer<Pod>(c, 'pods'));
     this.leases = this.keep(new Informer<Lease>(c, 'leases', { namespace: NODE_LEASE_NAMESPACE }));
-    this.nodes.on('delete', (n) => this.health.delete(n.metadata?.name ?? ''));
+    const period = opts.nodeMonitorPeriodMs ?? 5000;
+    this.backoff = new ExponentialFailureRateLimiter<string>(period, 16 * period);
+    this.nodes.on('delete', (n) => {
+      const name = n.metadata?.name ?? '';
+      this.health.delete(name);
+      this.retryAt.delete(name);
+      this.backoff.forget(name);
+    });
     this.pods.on('delete', (p) => this.firstSeen.delete(p.metadata?.uid ?? ''));
   }
 
@@ -154,10 +165,20 @@ export class NodeLifecycleController {
       l.push(p);
     }
     for (const node of this.nodes.store.list()) {
+      const name = node.metadata?.name ?? '';
+      // A node whose last pass failed waits out its back-off (per node, doubling from one period).
+      const due = this.retryAt.get(name);
+      if (due !== undefined && now < due) continue;
       try {
-        await this.monitorNode(node, podsByNode.get(node.metadata?.name ?? '') ?? [], now);
+        await this.monitorNode(node, podsByNode.get(name) ?? [], now);
+        this.retryAt.delete(name);
+        this.backoff.forget(name);
       } catch (err) {
-        if (!isConflict(err) && !isNotFound(err)) this.log(`node-lifecycle: node ${node.metadata?.name}: ${err instanceof Error ? err.message : String(err)}`);
+        // A conflict or a node deleted meanwhile: the next pass sees the new version.
+        if (isConflict(err) || isNotFound(err)) continue;
+        const delay = this.backoff.when(name);
+        this.retryAt.set(name, now + delay);
+        this.log(`node-lifecycle: node ${name} (attempt ${this.backoff.numRequeues(name)}, retrying in ${formatDelay(delay)}): ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor, sleep } from '../testing/wait.js';
-import { startReplicationManager, slowStartBatch, type ReplicationManager } from './replication.js';
+import { onlyStatusChanged, startReplicationManager, slowStartBatch, type ReplicationManager } from './replication.js';
 import { activePods, rcObject, startEnv, type ControllerTestEnv } from './test-helpers.js';
 
 describe('replication controller', { timeout: 180_000 }, () => {
@@ -13,6 +13,14 @@ describe('replication controller', { timeout: 180_000 }, () => {
   after(async () => {
     await rm?.stop();
     await env?.stop();
+  });
+
+  it('onlyStatusChanged: our own status write is not a reason to sync again; spec, metadata and resyncs are', () => {
+    const a = { ...rcObject('x', 2), metadata: { name: 'x', resourceVersion: '1', generation: 1 }, status: { replicas: 1 } };
+    assert.equal(onlyStatusChanged(a, { ...a, metadata: { ...a.metadata, resourceVersion: '2' }, status: { replicas: 2 } }), true);
+    assert.equal(onlyStatusChanged(a, { ...a }), false, 'a resync (same resourceVersion) syncs');
+    assert.equal(onlyStatusChanged(a, { ...a, metadata: { ...a.metadata, resourceVersion: '2', generation: 2 }, spec: { ...a.spec, replicas: 3 } }), false);
+    assert.equal(onlyStatusChanged(a, { ...a, metadata: { ...a.metadata, resourceVersion: '2', deletionTimestamp: '2024-01-01T00:00:00Z' } }), false);
   });
 
   it('slowStartBatch runs 1, 2, 4, ... and stops at a failing batch', async () => {

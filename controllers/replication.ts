@@ -55,6 +55,13 @@ export async function slowStartBatch(count: number, initial: number, fn: () => P
   return { successes, attempted };
 }
 
+/** True when two versions of an RC differ only in status (and the bookkeeping every write changes). */
+export function onlyStatusChanged(a: ReplicationController, b: ReplicationController): boolean {
+  if (a.metadata?.resourceVersion === b.metadata?.resourceVersion) return false; // a resync: look again
+  const strip = (rc: ReplicationController) => ({ ...rc, status: undefined, metadata: { ...rc.metadata, resourceVersion: undefined, managedFields: undefined } });
+  return deepEqual(strip(a), strip(b));
+}
+
 export class ReplicationManager implements Controller {
   readonly pods: Informer<Pod>;
   readonly rcs: Informer<ReplicationController>;
@@ -72,7 +79,12 @@ export class ReplicationManager implements Controller {
     this.pods = opts.podInformer ?? this.own(new Informer<Pod>(this.client, 'pods'));
     this.rcs = opts.rcInformer ?? this.own(new Informer<ReplicationController>(this.client, 'replicationcontrollers'));
     this.rcs.on('add', (rc) => this.enqueue(rc));
-    this.rcs.on('update', (_old, rc) => this.enqueue(rc));
+    this.rcs.on('update', (old, rc) => {
+      // Our own status write comes back as an update: syncing again at once for it would skip the
+      // back-off of a failing sync (a new ReplicaFailure message each time would loop at full speed).
+      if (onlyStatusChanged(old, rc)) return;
+      this.enqueue(rc);
+    });
     this.rcs.on('delete', (rc) => {
       this.expectations.delete(objectKey(rc));
       this.enqueue(rc);
@@ -399,13 +411,29 @@ export class ReplicationManager implements Controller {
       conditions: s.conditions ?? [],
     });
     if (deepEqual(norm(cur), norm(status))) return;
+    const rcs = this.client.replicationControllers(rc.metadata?.namespace);
     try {
-      await this.client.replicationControllers(rc.metadata?.namespace).updateStatus({ ...rc, status });
+      await rcs.updateStatus({ ...rc, status });
     } catch (err) {
       if (isNotFound(err)) return;
-      // A newer RC is on its way through the informer, which will sync again.
-      if (isConflict(err)) return;
-      throw err;
+      if (!isConflict(err)) throw err;
+      // A stale cache (often our own last status write, which does not trigger a sync): as
+      // Kubernetes' updateReplicaSetStatus, read it again and retry once; a second conflict
+      // fails the sync, which is retried with back-off.
+      let fresh: ReplicationController;
+      try {
+        fresh = await rcs.get(rc.metadata?.name ?? '');
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw e;
+      }
+      if (fresh.metadata?.uid !== rc.metadata?.uid) return;
+      // Only our view of spec decides the status; a newer generation will be synced again anyway.
+      if (fresh.metadata?.generation !== rc.metadata?.generation) {
+        this.enqueue(fresh);
+        return;
+      }
+      await rcs.updateStatus({ ...fresh, status });
     }
     // Availability is time-based: look again once the youngest ready pod becomes available.
     const mrs = rc.spec?.minReadySeconds ?? 0;

@@ -48,6 +48,7 @@ def(['--update-period', '-u'], true);
 def(['--port', '-p'], true);
 def(['--service'], false);
 def(['--timeout'], true);
+// Accepted for old scripts: rollingupdate now always waits for Ready pods.
 def(['--wait-ready'], false);
 def(['--show-labels'], false);
 def(['--no-headers'], false);
@@ -156,4 +157,16 @@ export function parseDuration(s: string): number {
   }
   if (consumed !== s.length || consumed === 0) throw new UsageError(`invalid duration "${s}" (e.g. 10s, 1m, 500ms)`);
   return total;
+}
+
+/** A duration as Go prints it: "5m0s", "1m30s", "20s", "500ms". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const totalS = Math.round(ms / 1000);
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = totalS % 60;
+  if (h) return `${h}h${m}m${s}s`;
+  if (m) return `${m}m${s}s`;
+  return `${s}s`;
 }

@@ -1,17 +1,18 @@
-// The classic kubecfg verbs: run, resize, stop, rm, rollingupdate, list.
-// A rolling update follows kubectl rolling-update: the old and new
-// controllers get a distinguishing "deployment" label in their selectors (the
-// old controller's pods are relabelled first), then the new one is scaled up
-// and the old one down a pod at a time, and the old one is deleted. The new
-// controller is named <rc>-<hash>; its annotation remembers the name the user
-// knows it by, so `resize web`/`stop web` still find it afterwards.
+// The classic kubecfg verbs: run, resize, stop, rm, list, and the helpers the
+// rolling update (rolling.ts) shares with them. stop scales a controller to 0
+// and returns only once none of its pods is left running or terminating.
+// A rolling update gives the old and new controllers a distinguishing
+// "deployment" label; the new controller is named <rc>-<hash> and its
+// annotation remembers the name the user knows it by, so `resize web`/`stop web`
+// still find it afterwards.
 
 import { createHash } from 'node:crypto';
-import type { ReplicationController, Service, PodTemplateSpec, TypedObject } from '../../api/core.js';
+import type { Pod, ReplicationController, Service, PodTemplateSpec, TypedObject } from '../../api/core.js';
 import type { KubeObject } from '../../api/meta.js';
 import { isNotFound } from '../../client/errors.js';
 import type { ResourceClient } from '../../client/rest.js';
-import { parseDuration, UsageError } from './args.js';
+import { formatDuration, parseDuration, UsageError } from './args.js';
+import { podsOf } from './rc-pods.js';
 import { resolveResource, type Ctx } from './context.js';
 import { getCommand, typed } from './get.js';
 import { formatColumns, isTable, tableRows, toJson, toYaml } from './printers.js';
@@ -21,12 +22,12 @@ export const NEXT_ANNOTATION = 'kubecfg.tskube.io/next-controller';
 export const DESIRED_ANNOTATION = 'kubecfg.tskube.io/desired-replicas';
 export const DEPLOYMENT_LABEL = 'deployment';
 
-function rcs(ctx: Ctx): ResourceClient<ReplicationController> {
+export function rcs(ctx: Ctx): ResourceClient<ReplicationController> {
   return ctx.client.replicationControllers(ctx.namespace);
 }
 
 /** Print objects the classic way: -json / -yaml (or -o), else the server's table. */
-async function show(ctx: Ctx, plural: string, typedObjs: TypedObject[]): Promise<void> {
+export async function show(ctx: Ctx, plural: string, typedObjs: TypedObject[]): Promise<void> {
   const objs = typedObjs as unknown as KubeObject[];
   const info = resolveResource(plural);
   const o = ctx.flags.str('output');
@@ -48,7 +49,7 @@ async function show(ctx: Ctx, plural: string, typedObjs: TypedObject[]): Promise
   ctx.io.stdout.write(formatColumns(rows));
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new Error('aborted'));
     const t = setTimeout(() => {
@@ -64,7 +65,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Poll until cond holds (or time runs out). */
-async function waitFor(ctx: Ctx, what: string, timeoutMs: number, cond: () => Promise<boolean>): Promise<void> {
+export async function waitFor(ctx: Ctx, what: string, timeoutMs: number, cond: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await cond()) return;
@@ -147,16 +148,27 @@ export async function resizeCommand(ctx: Ctx): Promise<number> {
 
 export async function stopCommand(ctx: Ctx): Promise<number> {
   const [name] = ctx.args;
-  if (!name) throw new UsageError('usage: kubecfg stop <rc>');
+  if (!name) throw new UsageError('usage: kubecfg stop <rc> [--timeout 5m]');
   const rc = await resolveRc(ctx, name);
   const rcName = rc.metadata.name!;
   await rcs(ctx).scale(rcName, 0);
   const timeout = parseDuration(ctx.flags.str('timeout') ?? '5m');
   let last = rc;
-  await waitFor(ctx, `replicationcontroller "${rcName}" to have 0 replicas`, timeout, async () => {
-    last = await rcs(ctx).get(rcName);
-    return (last.status?.replicas ?? 0) === 0 && (last.status?.observedGeneration ?? 0) >= (last.metadata.generation ?? 0);
-  });
+  let left: Pod[] = [];
+  try {
+    // Scaled to 0 is not stopped: the pods' containers run until the kubelet has killed them and
+    // the pods are gone (a pod of a node that is down stays Terminating until it is collected).
+    await waitFor(ctx, `replicationcontroller "${rcName}" to have no pods`, timeout, async () => {
+      last = await rcs(ctx).get(rcName);
+      // Pods that finished (Succeeded/Failed, e.g. evicted) run nothing, and the controller never deletes them.
+      left = (await podsOf(ctx, last)).filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+      return left.length === 0 && (last.status?.replicas ?? 0) === 0 && (last.status?.observedGeneration ?? 0) >= (last.metadata.generation ?? 0);
+    });
+  } catch (err) {
+    if (ctx.io.signal?.aborted || !(err instanceof Error) || !err.message.startsWith('timed out')) throw err;
+    const names = left.slice(0, 5).map((p) => `${p.metadata.name} (${p.metadata.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Pending')})`);
+    throw new Error(`timed out after ${formatDuration(timeout)} waiting for the pods of replicationcontroller "${rcName}" to go: ${left.length} left: ${names.join(', ')}${left.length > 5 ? ', ...' : ''}`);
+  }
   await show(ctx, 'replicationcontrollers', [last]);
   return 0;
 }
@@ -188,7 +200,7 @@ function stableJson(v: unknown): string {
 }
 
 /** Give the old RC a deployment label in template, pods and selector, so the new RC's pods are not its own. */
-async function addDeploymentKey(ctx: Ctx, old: ReplicationController): Promise<ReplicationController> {
+export async function addDeploymentKey(ctx: Ctx, old: ReplicationController): Promise<ReplicationController> {
   if (old.spec?.selector?.[DEPLOYMENT_LABEL]) return old;
   const hash = templateHash(old.spec?.template);
   const client = rcs(ctx);
@@ -208,76 +220,6 @@ async function addDeploymentKey(ctx: Ctx, old: ReplicationController): Promise<R
   }
   // 3. Then the selector.
   return client.patch(name, { spec: { selector: { [DEPLOYMENT_LABEL]: hash } } }, 'merge');
-}
-
-export async function rollingUpdateCommand(ctx: Ctx): Promise<number> {
-  const [name] = ctx.args;
-  const image = ctx.flags.str('image');
-  if (!name || !image) throw new UsageError('usage: kubecfg rollingupdate <rc> --image <image> [-u <period>]');
-  const period = parseDuration(ctx.flags.str('update-period') ?? '1m');
-  const timeout = parseDuration(ctx.flags.str('timeout') ?? '5m');
-  const client = rcs(ctx);
-  let old = await resolveRc(ctx, name);
-  const oldName = old.metadata.name!;
-  const base = old.metadata.annotations?.[NAME_ANNOTATION] ?? oldName;
-  const containers = old.spec?.template?.spec?.containers ?? [];
-  if (containers.length !== 1) throw new UsageError(`--image needs a controller with exactly one container; "${oldName}" has ${containers.length}`);
-
-  old = await addDeploymentKey(ctx, old);
-
-  const template = JSON.parse(JSON.stringify(old.spec?.template ?? {})) as PodTemplateSpec;
-  template.spec!.containers[0]!.image = image;
-  const newHash = templateHash(template);
-  if (newHash === templateHash(old.spec?.template)) throw new UsageError(`"${oldName}" already runs ${image}`);
-  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [DEPLOYMENT_LABEL]: newHash } };
-  const newName = `${base}-${newHash}`;
-  const desired = Number(old.metadata.annotations?.[DESIRED_ANNOTATION] ?? old.spec?.replicas ?? 1);
-
-  let next: ReplicationController;
-  try {
-    next = await client.get(newName); // resuming an interrupted update
-    ctx.io.stdout.write(`Continuing update with existing controller ${newName}.\n`);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    next = await client.create({
-      apiVersion: 'v1',
-      kind: 'ReplicationController',
-      metadata: {
-        name: newName,
-        ...(old.metadata.labels ? { labels: old.metadata.labels } : {}),
-        annotations: { [NAME_ANNOTATION]: base, [DESIRED_ANNOTATION]: String(desired) },
-      },
-      spec: { replicas: 0, selector: { ...old.spec?.selector, [DEPLOYMENT_LABEL]: newHash }, template },
-    });
-    ctx.io.stdout.write(`Created ${newName}\n`);
-  }
-  await client.patch(oldName, { metadata: { annotations: { [NEXT_ANNOTATION]: newName, [DESIRED_ANNOTATION]: String(desired) } } }, 'merge');
-
-  let up = next.spec?.replicas ?? 0;
-  let down = old.spec?.replicas ?? 0;
-  ctx.io.stdout.write(`Scaling up ${newName} from ${up} to ${desired}, scaling down ${oldName} from ${down} to 0 (keep ${desired} pods available, don't exceed ${desired + 1} pods)\n`);
-  while (up < desired || down > 0) {
-    if (up < desired) {
-      up++;
-      ctx.io.stdout.write(`Scaling ${newName} up to ${up}\n`);
-      await client.scale(newName, up);
-      if (ctx.flags.bool('wait-ready')) {
-        await waitFor(ctx, `${newName} to have ${up} ready pods`, timeout, async () => ((await client.get(newName)).status?.readyReplicas ?? 0) >= up);
-      }
-      await sleep(period, ctx.io.signal);
-    }
-    if (down > 0) {
-      down--;
-      ctx.io.stdout.write(`Scaling ${oldName} down to ${down}\n`);
-      await client.scale(oldName, down);
-      if (up < desired || down > 0) await sleep(period, ctx.io.signal);
-    }
-  }
-  ctx.io.stdout.write(`Update succeeded. Deleting ${oldName}\n`);
-  await client.delete(oldName, { propagationPolicy: 'Background' });
-  await client.patch(newName, { metadata: { annotations: { [DESIRED_ANNOTATION]: null } } }, 'merge');
-  ctx.io.stdout.write(`replicationcontroller/${oldName} rolling updated to "${newName}"\n`);
-  return 0;
 }
 
 const LIST_TYPES: Record<string, string> = {

@@ -82,7 +82,7 @@ export function describeObject(obj: Describable, events: Event[] | undefined, no
   if (m.namespace) out.push(`${'Namespace:'.padEnd(W)}${m.namespace}`);
   out.push(...mapLines(m.labels, '', 'Labels', W));
   out.push(...mapLines(m.annotations, '', 'Annotations', W));
-  if (m.creationTimestamp) out.push(`${'CreationTimestamp:'.padEnd(W)}${m.creationTimestamp}`);
+  if (m.creationTimestamp) out.push(`CreationTimestamp: ${m.creationTimestamp}`); // longer than W: one space, as the other labels have at least
   if (m.deletionTimestamp) out.push(`${'Terminating:'.padEnd(W)}since ${m.deletionTimestamp} (grace ${m.deletionGracePeriodSeconds ?? 0}s)`);
   if (m.uid) out.push(`${'UID:'.padEnd(W)}${m.uid}`);
   if (m.ownerReferences?.length) {

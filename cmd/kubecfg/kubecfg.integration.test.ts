@@ -1,20 +1,26 @@
 // kubecfg's verbs in-process (kubecfgMain) against the real apiserver and etcd.
-// What needs a controller manager or a kubelet (pods appearing for an RC,
-// readiness) is played here by the test writing RC status, or left to e2e/.
+// The verbs that wait on pods (stop, rollingupdate) run with the real replication
+// and endpoints controllers in-process; what a kubelet would report (binding,
+// Running/Ready, a container that keeps exiting, Terminating pods finishing)
+// is played by test-kubelet.ts; real containers are e2e/'s.
 
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import yaml from 'js-yaml';
-import type { ReplicationController, Service } from '../../api/core.js';
+import type { Pod, ReplicationController, Service } from '../../api/core.js';
 import { isNotFound } from '../../client/errors.js';
+import { Informer } from '../../client/informer.js';
+import { startEndpointsController, type EndpointsController } from '../../controllers/endpoints.js';
+import { startReplicationManager, type ReplicationManager } from '../../controllers/replication.js';
 import { writeKubeconfig } from '../../client/kubeconfig.js';
 import { eventually, startTestCluster, uniqueName, type TestCluster } from '../../client/test-cluster.js';
 import { kubecfgMain } from './main.js';
 import { NAME_ANNOTATION, DEPLOYMENT_LABEL } from './classic.js';
+import { IGNORE_ANNOTATION, StandInKubelet } from './test-kubelet.js';
 
 let c: TestCluster;
 let dir: string;
@@ -272,51 +278,157 @@ test('classic: run with -p and -s makes an RC labelled name=<name> and a Service
   await eventually('rc gone', async () => isNotFound(await c.client.replicationControllers(ns).get('webapp').catch((e: unknown) => e)));
 });
 
-test('classic: stop scales to 0 and waits until status.replicas is 0 (the test plays the controller)', async () => {
-  await kc(['run', 'busybox', '2', 'stopper', '-n', ns]);
-  const rcs = c.client.replicationControllers(ns);
-  // Pretend 2 pods run.
-  let cur = await rcs.get('stopper');
-  await rcs.updateStatus({ ...cur, status: { replicas: 2, observedGeneration: cur.metadata.generation } });
-  let done = false;
-  const stopping = kc(['stop', 'stopper', '-n', ns, '--timeout', '60s']).then((r) => {
-    done = true;
-    return r;
+// The classic verbs that wait on pods run against the real replication and endpoints
+// controllers (in-process, on this namespace only) and a stand-in for the kubelet's reports.
+describe('classic verbs with a replication controller at work', () => {
+  let cns: string;
+  let kubelet: StandInKubelet;
+  let rm: ReplicationManager;
+  let ep: EndpointsController;
+  const informers: Informer<any>[] = [];
+  before(async () => {
+    cns = uniqueName('tkt-kcc');
+    await c.client.namespaces().create({ metadata: { name: cns } });
+    const inf = <T extends { metadata?: unknown }>(resource: string) => {
+      const i = new Informer<any>(c.client, resource, { namespace: cns });
+      informers.push(i);
+      return i as Informer<T & any>;
+    };
+    const pods = inf<Pod>('pods');
+    rm = await startReplicationManager({ client: c.client, log: () => {}, podInformer: pods, rcInformer: inf('replicationcontrollers') });
+    ep = await startEndpointsController({ client: c.client, log: () => {}, podInformer: pods, serviceInformer: inf('services') });
+    kubelet = new StandInKubelet(c.client, cns);
+    await kubelet.start();
   });
-  await eventually('spec.replicas 0', async () => (await rcs.get('stopper')).spec?.replicas === 0);
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(done, false, 'stop must wait for status.replicas to reach 0');
-  cur = await rcs.get('stopper');
-  await rcs.updateStatus({ ...cur, status: { replicas: 0, observedGeneration: cur.metadata.generation } });
-  const r = await stopping;
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^stopper\s+0\s+0\s+/m);
-});
+  after(async () => {
+    await kubelet?.stop();
+    await rm?.stop();
+    await ep?.stop();
+    await Promise.all(informers.map((i) => i.stop()));
+  });
 
-test('classic: rollingupdate replaces the RC one step at a time and keeps the name mapping', async () => {
-  await kc(['run', 'busybox:1.35', '2', 'roller', '-n', ns]);
-  const rcs = c.client.replicationControllers(ns);
-  // A pod the old RC "owns", which must be relabelled so the new RC's selector excludes it.
-  await c.client.pods(ns).create({ metadata: { name: 'roller-pod', labels: { name: 'roller' } }, spec: { containers: [{ name: 'roller', image: 'busybox:1.35' }] } });
-  const r = await kc(['rollingupdate', 'roller', '--image', 'busybox:1.36', '-u', '20ms', '-n', ns]);
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /Scaling roller-[0-9a-f]+ up to 1\n/);
-  assert.match(r.out, /Scaling roller down to 1\n/);
-  assert.match(r.out, /Scaling roller down to 0\n/);
-  await eventually('old rc gone', async () => isNotFound(await rcs.get('roller').catch((e: unknown) => e)));
-  const all = (await rcs.list()).items.filter((x) => x.metadata.annotations?.[NAME_ANNOTATION] === 'roller');
-  assert.equal(all.length, 1);
-  const next = all[0]!;
-  assert.match(next.metadata.name!, /^roller-[0-9a-f]{10}$/);
-  assert.equal(next.spec?.replicas, 2);
-  assert.equal(next.spec?.template?.spec?.containers[0]?.image, 'busybox:1.36');
-  assert.ok(next.spec?.selector?.[DEPLOYMENT_LABEL], 'the new selector has the deployment key');
-  assert.equal(next.spec?.selector?.name, 'roller');
-  const oldPod = await c.client.pods(ns).get('roller-pod');
-  assert.ok(oldPod.metadata.labels?.[DEPLOYMENT_LABEL], 'the old pod was relabelled');
-  assert.notEqual(oldPod.metadata.labels?.[DEPLOYMENT_LABEL], next.spec?.selector?.[DEPLOYMENT_LABEL]);
-  // The classic name still works after the update.
-  const resized = await kc(['resize', 'roller', '1', '-n', ns]);
-  assert.equal(resized.code, 0, resized.err);
-  assert.equal((await rcs.get(next.metadata.name!)).spec?.replicas, 1);
+  const podsNamed = async (sel: string) => (await c.client.pods(cns).list({ labelSelector: sel })).items;
+  const readyPods = async (sel: string) => (await podsNamed(sel)).filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+
+  test('stop scales to 0 and returns only when no pod of the controller is left, Terminating ones included', async () => {
+    // A pod with its labels that already failed (evicted, say) runs nothing: stop does not wait for it.
+    await c.client.pods(cns).create({ metadata: { name: 'stopper-evicted', labels: { name: 'stopper' }, annotations: { [IGNORE_ANNOTATION]: '' } }, spec: { nodeName: 'kc-node', containers: [{ name: 'c', image: 'busybox' }] } });
+    await c.client.pods(cns).patch('stopper-evicted', { status: { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' } }, 'merge', { subresource: 'status' });
+    assert.equal((await kc(['run', 'busybox', '2', 'stopper', '-n', cns])).code, 0);
+    await eventually('2 Ready pods', async () => ((await readyPods('name=stopper')).length === 2 ? true : undefined));
+    // The kubelet is slow to kill them: the pods stay Terminating after the scale-down.
+    kubelet.hold = true;
+    let done = false;
+    const stopping = kc(['stop', 'stopper', '-n', cns, '--timeout', '60s']).then((r) => {
+      done = true;
+      return r;
+    });
+    await eventually('both pods Terminating', async () => {
+      const ps = (await podsNamed('name=stopper')).filter((p) => p.metadata.name !== 'stopper-evicted');
+      return ps.length === 2 && ps.every((p) => p.metadata.deletionTimestamp) ? true : undefined;
+    });
+    await eventually('the controller counts 0', async () => ((await c.client.replicationControllers(cns).get('stopper')).status?.replicas === 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(done, false, 'stop must wait while pods are Terminating');
+    kubelet.hold = false;
+    kubelet.finishTerminating();
+    const r = await stopping;
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual((await podsNamed('name=stopper')).map((p) => p.metadata.name), ['stopper-evicted'], 'no pod left running or terminating when stop returns');
+    await c.client.pods(cns).delete('stopper-evicted');
+    assert.match(r.out, /^stopper\s+0\s+0\s+/m);
+  });
+
+  test('stop times out with exit 1 naming the pods left', async () => {
+    assert.equal((await kc(['run', 'busybox', '1', 'stuckstop', '-n', cns])).code, 0);
+    await eventually('a Ready pod', async () => ((await readyPods('name=stuckstop')).length === 1 ? true : undefined));
+    kubelet.hold = true;
+    try {
+      const r = await kc(['stop', 'stuckstop', '-n', cns, '--timeout', '2s']);
+      assert.equal(r.code, 1);
+      assert.match(r.err, /^error: timed out after 2s waiting for the pods of replicationcontroller "stuckstop" to go: 1 left: stuckstop-\w+ \(Terminating\)\n$/);
+    } finally {
+      kubelet.hold = false;
+      kubelet.finishTerminating();
+    }
+    await eventually('pods gone', async () => ((await podsNamed('name=stuckstop')).length === 0 ? true : undefined));
+  });
+
+  test('rollingupdate replaces the RC one step at a time, each new pod Ready before an old one goes, and keeps the name mapping', async () => {
+    await kc(['run', 'busybox:1.35', '2', 'roller', '-n', cns]);
+    const rcs = c.client.replicationControllers(cns);
+    await eventually('2 Ready pods', async () => ((await readyPods('name=roller')).length === 2 ? true : undefined));
+    // While it runs, sample: Ready pods never fewer than 2, never more than 3 pods alive.
+    let sampling = true;
+    let minReady = Infinity;
+    let maxLive = 0;
+    const sampler = (async () => {
+      while (sampling) {
+        const ps = (await podsNamed('name=roller')).filter((p) => !p.metadata.deletionTimestamp);
+        maxLive = Math.max(maxLive, ps.length);
+        minReady = Math.min(minReady, (await readyPods('name=roller')).length);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    let r: Result;
+    try {
+      r = await kc(['rollingupdate', 'roller', '--image', 'busybox:1.36', '-u', '200ms', '-n', cns]);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    assert.equal(r.code, 0, r.err);
+    const next = /^Created (roller-[0-9a-f]{10})$/m.exec(r.out)?.[1];
+    assert.ok(next, r.out);
+    const steps = r.out.split('\n').filter((l) => l.startsWith('Scaling ') && !l.includes(' from '));
+    assert.deepEqual(steps, [`Scaling ${next} up to 1`, 'Scaling roller down to 1', `Scaling ${next} up to 2`, 'Scaling roller down to 0']);
+    assert.match(r.out, new RegExp(`Update succeeded: 2 of 2 pods of ${next} are Ready`));
+    assert.ok(minReady >= 2, `2 pods Ready all along (saw ${minReady})`);
+    assert.ok(maxLive <= 3, `at most one pod over the 2 wanted (saw ${maxLive})`);
+    await eventually('old rc gone', async () => isNotFound(await rcs.get('roller').catch((e: unknown) => e)));
+    const all = (await rcs.list()).items.filter((x) => x.metadata.annotations?.[NAME_ANNOTATION] === 'roller');
+    assert.equal(all.length, 1);
+    assert.equal(all[0]!.metadata.name, next);
+    assert.equal(all[0]!.spec?.replicas, 2);
+    assert.equal(all[0]!.spec?.template?.spec?.containers[0]?.image, 'busybox:1.36');
+    assert.ok(all[0]!.spec?.selector?.[DEPLOYMENT_LABEL], 'the new selector has the deployment key');
+    const ready = await readyPods('name=roller');
+    assert.deepEqual(ready.map((p) => p.spec?.containers[0]?.image), ['busybox:1.36', 'busybox:1.36']);
+    // The classic name still works after the update.
+    const resized = await kc(['resize', 'roller', '1', '-n', cns]);
+    assert.equal(resized.code, 0, resized.err);
+    assert.equal((await rcs.get(next)).spec?.replicas, 1);
+  });
+
+  test('rollingupdate to an image that never becomes Ready fails with exit 1 and rolls back; the old pods serve all along', async () => {
+    kubelet.broken.add('busybox:crashes');
+    assert.equal((await kc(['run', 'busybox:1.35', '2', 'steady', '-p', '80', '-s', '-n', cns])).code, 0);
+    await eventually('2 Ready pods', async () => ((await readyPods('name=steady')).length === 2 ? true : undefined));
+    const oldPods = (await readyPods('name=steady')).map((p) => p.metadata.name).sort();
+    const oldIPs = (await readyPods('name=steady')).map((p) => p.status?.podIP).sort();
+    const endpointIPs = async () => ((await c.client.endpoints(cns).get('steady')).subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)).sort();
+    await eventually('the service serves from both old pods', async () => (JSON.stringify(await endpointIPs()) === JSON.stringify(oldIPs) ? true : undefined));
+
+    const t0 = Date.now();
+    const r = await kc(['rollingupdate', 'steady', '--image', 'busybox:crashes', '-u', '20ms', '--timeout', '3s', '-n', cns]);
+    const took = Date.now() - t0;
+    assert.equal(r.code, 1, r.out);
+    assert.doesNotMatch(r.out, /Update succeeded/);
+    assert.match(r.out, /Scaling steady-[0-9a-f]{10} up to 1\n/);
+    assert.doesNotMatch(r.out, /Scaling steady down/, 'no old pod was given up for a pod that is not Ready');
+    assert.match(r.out, /Rolling back: scaling steady up to 2, steady-[0-9a-f]{10} down to 0\n/);
+    assert.match(
+      r.err,
+      /^error: rolling update of steady to busybox:crashes failed: timed out after 3s waiting for 1 Ready pod of steady-[0-9a-f]{10} \(0 Ready; not ready: steady-[0-9a-f]{10}-\w+: steady: CrashLoopBackOff \(back-off 40s restarting failed container=steady pod=steady-[0-9a-f]{10}-\w+\)\); rolled back: steady scaled back to 2, steady-[0-9a-f]{10} deleted\n$/,
+    );
+    assert.ok(took >= 3000 && took < 20_000, `failed after the timeout (${took} ms)`);
+    // The old controller is as it was, the new one gone with its pod; the same old pods still serve.
+    const old = await c.client.replicationControllers(cns).get('steady');
+    assert.equal(old.spec?.replicas, 2);
+    assert.equal(old.metadata.annotations?.['kubecfg.tskube.io/next-controller'], undefined);
+    assert.equal((await c.client.replicationControllers(cns).list()).items.filter((x) => x.metadata.name?.startsWith('steady-')).length, 0);
+    await eventually('the broken pod is gone', async () => ((await podsNamed('name=steady')).length === 2 ? true : undefined));
+    assert.deepEqual((await readyPods('name=steady')).map((p) => p.metadata.name).sort(), oldPods);
+    assert.deepEqual(await endpointIPs(), oldIPs);
+  });
 });

@@ -7,7 +7,8 @@ import { Flags, parseArgs, UsageError } from './args.js';
 import { errorText, type Ctx, type KubecfgIO } from './context.js';
 import { getCommand } from './get.js';
 import { applyCommand, createCommand, deleteCommand, describeCommand } from './write.js';
-import { listCommand, resizeCommand, rmCommand, rollingUpdateCommand, runCommand, stopCommand } from './classic.js';
+import { listCommand, resizeCommand, rmCommand, runCommand, stopCommand } from './classic.js';
+import { rollingUpdateCommand } from './rolling.js';
 
 export type { KubecfgIO } from './context.js';
 
@@ -23,9 +24,13 @@ Verbs:
   describe TYPE [NAME...]       details and events
   run IMAGE REPLICAS NAME       a replication controller labelled name=NAME (-p hostPort:containerPort, -s [port] for a service)
   resize RC N                   set the replica count
-  stop RC                       scale to 0 and wait for the pods to go
-  rm RC                         delete a replication controller
-  rollingupdate RC --image IMG  replace pods one at a time (-u PERIOD between steps, default 1m)
+  stop RC                       scale to 0 and wait until none of its pods is left running or
+                                terminating (--timeout, default 5m: then exit 1 naming the pods left)
+  rm RC                         delete a replication controller (its pods are deleted in the background)
+  rollingupdate RC --image IMG  replace pods one at a time: a new pod must be Ready before an old one
+                                goes, and it succeeds only when all new pods are Ready (-u PERIOD
+                                between steps, default 1m; --timeout per step, default 5m: then it
+                                rolls back to the old controller and exits 1 saying why)
   list minions|pods|replicationControllers|services
 
 Flags:
