@@ -31,6 +31,9 @@ import type { ImageService } from './images/types.js';
 import type { PodNetwork } from './network/types.js';
 import { effectiveCapabilities } from './capabilities.js';
 import { detectCgroupDriver, type CgroupDriver } from './cgroups.js';
+import { CAPABILITIES } from './capabilities.js';
+import { seccompConfig, SeccompProfileError } from './seccomp.js';
+import { checkSubPath, checkSysctls, hostPidLimit, InvalidArgumentError } from './pod-security.js';
 import { resolveProcess } from './command.js';
 import { hostsFile, resolvConf } from './pod-files.js';
 import { cmdlineHas, inCgroup, isAlive, readKV, signal } from './proc.js';
@@ -59,7 +62,19 @@ export interface RuntimeOptions {
   /** Rotated files kept (incl. the live one). Default 5. */
   logMaxFiles?: number;
   hostResolvConf?: string;
+  /**
+   * Pids kept for the host: the cgroup root's pids.max is min(pid_max, threads-max) minus this, so
+   * pods together can never take every pid (kubelet --system-reserved-pids). Default 1024.
+   */
+  reservedPids?: number;
+  /** BENCHMARK ONLY: resolve container paths the old, unsafe way, to show what the safe walk costs. */
+  benchUnsafePaths?: boolean;
 }
+
+/** Default RuntimeOptions.reservedPids. */
+export const DEFAULT_RESERVED_PIDS = 1024;
+
+export { InvalidArgumentError };
 
 export class NotFoundError extends Error {
   constructor(kind: string, id: string) {
@@ -110,6 +125,17 @@ export class Runtime implements RuntimeService {
     this.containersDir = opts.containersDir ?? '/var/lib/tskube/containers';
     this.cgroupRoot = opts.cgroupRoot ?? 'tskube';
     this.cgroups = opts.cgroups ?? detectCgroupDriver();
+  }
+
+  private rootReady?: Promise<void>;
+
+  /** The cgroup root, once per instance: its pids.max leaves the host reservedPids pids. */
+  private ensureCgroupRoot(): Promise<void> {
+    this.rootReady ??= this.cgroups.create(this.cgroupRoot, { pidsLimit: hostPidLimit(this.opts.reservedPids ?? DEFAULT_RESERVED_PIDS) }).catch((e) => {
+      this.rootReady = undefined;
+      throw e;
+    });
+    return this.rootReady;
   }
 
   private shim(): Promise<string> {
@@ -171,6 +197,8 @@ export class Runtime implements RuntimeService {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const shim = await this.shim();
+    const sysctls = checkSysctls(config);
+    await this.ensureCgroupRoot();
     const id = newId();
     // Async mkdirs and writes on the start path: many pods start at once and share this event loop.
     const dir = this.sbDir(id);
@@ -187,6 +215,8 @@ export class Runtime implements RuntimeService {
         ['new_net', hostNetwork ? 0 : 1],
         ['new_ipc', config.hostIPC ? 0 : 1],
         ['new_uts', hostNetwork ? 0 : 1],
+        ['new_pid', config.shareProcessNamespace && !config.hostPID ? 1 : 0],
+        ...sysctls.map((kv): [string, string] => ['sysctl', kv]),
         ['hostname', hostname],
         ['started', join(dir, 'started')],
         ...this.cgroups.procsFiles(`${cgroup}/pause-${id.slice(0, 12)}`).map((f): [string, string] => ['cgroup', f]),
@@ -320,6 +350,13 @@ export class Runtime implements RuntimeService {
         noNewPrivs: !privileged && sc.allowPrivilegeEscalation !== true,
         privileged,
       };
+      for (const m of config.mounts ?? []) checkSubPath(m.subPath);
+      try {
+        // Compiled once here (a Localhost profile is read now); exec sessions reuse the same lines.
+        spec.seccomp = seccompConfig(sc.seccompProfile, spec.caps.map((n) => `CAP_${CAPABILITIES[n]}`), privileged) as [string, string | number][];
+      } catch (e) {
+        throw e instanceof SeccompProfileError ? new InvalidArgumentError(e.message) : e;
+      }
       let logPath = config.logPath ?? '';
       if (logPath && !isAbsolute(logPath)) logPath = join(sbConfig.logDirectory ?? sb.config.logDirectory ?? '/var/log/pods', logPath);
       const cgroup = `${sb.cgroup}/${id.slice(0, 32)}`;
@@ -351,11 +388,18 @@ export class Runtime implements RuntimeService {
     // Namespaces are joined through the pause process; host namespaces are simply not left.
     if (!sb.config.hostNetwork) conf.push(['ns_net', `/proc/${sb.pausePid}/ns/net`], ['ns_uts', `/proc/${sb.pausePid}/ns/uts`]);
     if (!sb.config.hostIPC) conf.push(['ns_ipc', `/proc/${sb.pausePid}/ns/ipc`]);
+    // Pid namespace: the host's (hostPID), the pod's held by pause as PID 1 (shareProcessNamespace), or its own.
+    if (sb.config.hostPID) conf.push(['host_pid', 1]);
+    else if (sb.config.shareProcessNamespace) conf.push(['ns_pid', `/proc/${sb.pausePid}/ns/pid`]);
+    for (const m of this.cgroups.nsMounts()) conf.push(['cgroup_mount', m]);
+    if (c.securityContext?.procMount === 'Unmasked') conf.push(['unmasked', 1]);
+    if (this.opts.benchUnsafePaths) conf.push(['unsafe_paths', 1]);
+    conf.push(...(p.seccomp ?? []));
     const userTargets = new Set((c.mounts ?? []).map((m) => m.containerPath.replace(/\/+$/, '')));
     for (const [file, target] of [['hosts', '/etc/hosts'], ['resolv.conf', '/etc/resolv.conf'], ['hostname', '/etc/hostname']]) {
       if (!userTargets.has(target)) conf.push(['mount', `${join(sbDir, file)}\t${target}\t${c.securityContext?.readOnlyRootFilesystem ? 'ro' : 'rw'}`]);
     }
-    for (const m of c.mounts ?? []) conf.push(['mount', `${m.hostPath}\t${m.containerPath}\t${m.readonly ? 'ro' : 'rw'}`]);
+    for (const m of c.mounts ?? []) conf.push(['mount', `${m.hostPath}\t${m.containerPath}\t${m.readonly ? 'ro' : 'rw'}${m.subPath ? `\t${m.subPath}` : ''}`]);
     for (const a of p.argv) conf.push(['arg', a]);
     for (const e of p.env) conf.push(['env', e]);
     conf.push(['cwd', p.cwd], ['uid', p.uid], ['gid', p.gid]);
@@ -531,6 +575,7 @@ export class Runtime implements RuntimeService {
     for (const g of p.groups) conf.push(['group', g]);
     for (const c of p.caps) conf.push(['cap', c]);
     conf.push(['nnp', p.noNewPrivs ? 1 : 0]);
+    conf.push(...(p.seccomp ?? []));
     for (const f2 of this.cgroups.procsFiles(r.cgroup)) conf.push(['cgroup', f2]);
     const path = join(this.ctDir(containerId), `exec-${randomBytes(6).toString('hex')}.conf`);
     writeShimConfig(path, conf);

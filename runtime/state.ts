@@ -27,6 +27,8 @@ export interface ProcessSpec {
   caps: number[];
   noNewPrivs: boolean;
   privileged: boolean;
+  /** The compiled seccomp profile as shim config lines (none: unconfined); exec applies the same. */
+  seccomp?: [string, string | number][];
 }
 
 export interface ContainerRecord {
