@@ -53,7 +53,10 @@ int sp_clean(const char *path, char *out, size_t n) {
   return 0;
 }
 
-static int walk(int rootfd, const char *rel) {
+// The component walk; with kind != SP_NONE it also creates what is missing (directories, the last
+// component as kind) with mkdirat/openat in the fd of the directory just resolved. A dangling link is
+// followed into the root and its target created there, as runc's MkdirAllInRoot does.
+static int walk(int rootfd, const char *rel, int kind, mode_t mode) {
   char rem[PATH_MAX], tmp[PATH_MAX];
   int stack[128], depth = 0, links = 0;
   snprintf(rem, sizeof rem, "%s", rel);
@@ -79,6 +82,19 @@ static int walk(int rootfd, const char *rel) {
       continue;
     }
     int fd = openat(stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && kind != SP_NONE) {
+      while (*p == '/') p++;
+      int last = !*p;
+      if (last && kind == SP_FILE) {
+        int f = openat(stack[depth], comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (f < 0 && errno != EEXIST) goto err;
+        if (f >= 0) close(f);
+      } else if (mkdirat(stack[depth], comp, last ? mode : 0755) < 0 && errno != EEXIST) {
+        goto err;
+      }
+      // Whatever is there now (ours, or a racer's link) goes through the same checks below.
+      fd = openat(stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
     if (fd < 0) goto err;
     struct stat st;
     if (fstat(fd, &st) < 0) {
@@ -131,7 +147,7 @@ static int resolve(int rootfd, const char *rel) {
     if (fd >= 0 || (errno != ENOSYS && errno != EAGAIN)) return fd;
     if (errno == ENOSYS) have_openat2 = 0;
   }
-  return walk(rootfd, rel);
+  return walk(rootfd, rel, SP_NONE, 0);
 }
 
 // The pre-issue-12 behaviour (plain lookups that follow links anywhere), kept only so the benchmark
@@ -153,61 +169,13 @@ static int unsafe_open(int rootfd, const char *rel, int kind, mode_t mode) {
 }
 
 int sp_open(int rootfd, const char *path, int kind, mode_t mode) {
-  char rel[PATH_MAX], pre[PATH_MAX];
+  char rel[PATH_MAX];
   if (sp_clean(path, rel, sizeof rel) < 0) return -1;
   if (sp_unsafe) return unsafe_open(rootfd, rel, kind, mode);
   int fd = resolve(rootfd, rel);
   if (fd >= 0 || errno != ENOENT || kind == SP_NONE) return fd;
-  int parent = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-  if (parent < 0) return -1;
-  size_t plen = 0;
-  const char *p = rel;
-  while (*p) {
-    const char *e = strchr(p, '/');
-    size_t l = e ? (size_t)(e - p) : strlen(p);
-    int last = !e;
-    char comp[NAME_MAX + 1];
-    if (l > NAME_MAX) {
-      errno = ENAMETOOLONG;
-      goto err;
-    }
-    memcpy(comp, p, l);
-    comp[l] = 0;
-    if (plen) pre[plen++] = '/';
-    memcpy(pre + plen, p, l);
-    plen += l;
-    pre[plen] = 0;
-    p = e ? e + 1 : p + l;
-    fd = resolve(rootfd, pre);
-    if (fd < 0) {
-      if (errno != ENOENT) goto err;
-      // Created in the directory we hold: never outside it, whatever is swapped in meanwhile.
-      if (!last || kind == SP_DIR) {
-        if (mkdirat(parent, comp, last ? mode : 0755) < 0 && errno != EEXIST) goto err;
-      } else {
-        int f = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
-        if (f < 0 && errno != EEXIST) goto err;
-        if (f >= 0) close(f);
-      }
-      fd = openat(parent, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      struct stat st;
-      if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
-        // A link appeared (or was there, dangling): resolve it inside the root, or fail.
-        close(fd);
-        fd = resolve(rootfd, pre);
-      }
-      if (fd < 0) goto err;
-    }
-    close(parent);
-    parent = fd;
-  }
-  return parent;
-err : {
-  int e = errno;
-  close(parent);
-  errno = e;
-  return -1;
-}
+  // Something is missing: create it with the walk (held fds, links followed inside the root).
+  return walk(rootfd, rel, kind, mode);
 }
 
 const char *sp_fdpath(int fd, char *buf, size_t n) {
