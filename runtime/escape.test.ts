@@ -7,7 +7,7 @@ import { after, before, beforeEach, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cgroupPids, dirImages, mountsUnder, podConfig, testRuntime, type TestRuntimeEnv } from './test-fixtures.js';
@@ -171,15 +171,17 @@ test('subPath: resolved inside the volume, created when missing; a component swa
   assert.equal(linked.code, 0, linked.message || linked.out);
   assert.ok(!existsSync(join(hostDir, 'c')));
   // The race: a host loop swaps a/ for a link to the host dir and back while containers start.
-  const racer = spawn('timeout', ['20', 'sh', '-c', `cd ${v} && while :; do mv a a.real 2>/dev/null; ln -s ${hostDir} a 2>/dev/null; rm -f a; mv a.real a 2>/dev/null; done`], { stdio: 'ignore' });
+  const racer = spawn('timeout', ['20', 'sh', '-c', `cd ${v} && while :; do mv a a.real 2>/dev/null; ln -s ${hostDir} a 2>/dev/null; rm -f a; mv a.real a 2>/dev/null; done`], { stdio: 'ignore', detached: true });
   try {
     for (let i = 0; i < 15; i++) {
       const r = await run(`race-${i}`, { command: ['true'], mounts: [{ hostPath: v, containerPath: '/m', subPath: `a/b/race${i}` }] });
       assert.ok(r.code === 0 || r.reason === 'ContainerCannotRun', `${r.code} ${r.message}`);
     }
   } finally {
-    racer.kill('SIGKILL');
+    // Its own process group: timeout and the shell loop end together.
+    process.kill(-racer.pid!, 'SIGKILL');
     await new Promise((r) => racer.once('exit', r));
+    if (!existsSync(join(v, 'a')) && existsSync(join(v, 'a.real'))) renameSync(join(v, 'a.real'), join(v, 'a'));
   }
   for (const e of readdirSync(hostDir)) assert.ok(!e.startsWith('race') && e !== 'b', `host dir got ${e}`);
 });
