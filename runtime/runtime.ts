@@ -3,7 +3,7 @@
 // state.ts); the processes are owned by tskube-shim daemons, so any number
 // of runtime instances (and restarts of Node) see the same truth.
 import { spawnCaptured } from './spawner.js';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -394,7 +394,7 @@ export class Runtime implements RuntimeService {
     for (const m of this.cgroups.nsMounts()) conf.push(['cgroup_mount', m]);
     if (c.securityContext?.procMount === 'Unmasked') conf.push(['unmasked', 1]);
     if (this.opts.benchUnsafePaths) conf.push(['unsafe_paths', 1]);
-    conf.push(...(p.seccomp ?? []));
+    conf.push(...this.seccompLines(p.seccomp));
     const userTargets = new Set((c.mounts ?? []).map((m) => m.containerPath.replace(/\/+$/, '')));
     for (const [file, target] of [['hosts', '/etc/hosts'], ['resolv.conf', '/etc/resolv.conf'], ['hostname', '/etc/hostname']]) {
       if (!userTargets.has(target)) conf.push(['mount', `${join(sbDir, file)}\t${target}\t${c.securityContext?.readOnlyRootFilesystem ? 'ro' : 'rw'}`]);
@@ -412,6 +412,13 @@ export class Runtime implements RuntimeService {
     conf.push(['state', join(dir, 'exit')], ['started', join(dir, 'started')], ['attach_sock', this.attachSocket(r.id)]);
     conf.push(['tty', c.tty ? 1 : 0], ['stdin', c.stdin ? 1 : 0], ['stdin_once', c.stdinOnce ? 1 : 0]);
     return conf;
+  }
+
+  /** The profile's lines plus where the shim caches the compiled program (keyed by the lines' hash). */
+  private seccompLines(lines: ShimConfig | undefined): ShimConfig {
+    if (!lines?.length) return [];
+    const key = createHash('sha256').update(JSON.stringify(lines)).digest('hex');
+    return [...lines, ['seccomp_cache', join(ensureDir(join(this.stateDir, 'seccomp')), `${key}.bpf`)]];
   }
 
   /** Short path: unix socket names are limited to 108 bytes. */
@@ -575,7 +582,7 @@ export class Runtime implements RuntimeService {
     for (const g of p.groups) conf.push(['group', g]);
     for (const c of p.caps) conf.push(['cap', c]);
     conf.push(['nnp', p.noNewPrivs ? 1 : 0]);
-    conf.push(...(p.seccomp ?? []));
+    conf.push(...this.seccompLines(p.seccomp));
     for (const f2 of this.cgroups.procsFiles(r.cgroup)) conf.push(['cgroup', f2]);
     const path = join(this.ctDir(containerId), `exec-${randomBytes(6).toString('hex')}.conf`);
     writeShimConfig(path, conf);
