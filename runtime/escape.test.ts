@@ -200,6 +200,21 @@ test('the fallback walk (no openat2) keeps the same guarantees', async () => {
   assert.ok(!existsSync(join(hostDir, 'x')) && !existsSync(join(hostDir, 'ww')));
 });
 
+test('control: the old unsafe lookups (bench-only option) DO reach the host in the first case, so the corpus can tell', async () => {
+  const probe = mkdtempSync(join(tmpdir(), 'tkt-probe-'));
+  try {
+    const l = layer('probe', { data: probe });
+    const rt = new Runtime({ ...env.options, benchUnsafePaths: true, images: dirImages({ probe: { layers: [env.busyboxLayer, l] } }) });
+    const id = await rt.createContainer(pod, { metadata: { name: 'probe' }, image: 'probe', command: ['true'], mounts: [{ hostPath: volume('probe'), containerPath: '/data/x' }] });
+    await rt.startContainer(id).catch(() => undefined);
+    await rt.waitExit(id, 30_000);
+    assert.ok(existsSync(join(probe, 'x')), 'the unsafe path created x in the probe dir');
+    await rt.removeContainer(id);
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+});
+
 test('CVE-2019-5736: a process tskube runs in a container runs from a sealed memfd, is not dumpable; its exe cannot be written', async () => {
   const shimFile = shimBinaryPath();
   const hash = () => createHash('sha256').update(readFileSync(shimFile)).digest('hex');

@@ -139,6 +139,10 @@ test('seccomp: RuntimeDefault filters (Seccomp: 2, unshare -U EPERM, also in exe
   assert.match(readFileSync(join(env.root, 'logs', 'seccomp', 'rd-init.log'), 'utf8'), /Seccomp:\s+2[\s\S]*unshare-denied/);
   // Ordinary work still runs under RuntimeDefault: fork, files, sockets, threads of busybox tools.
   assert.equal((await sh(rd, 'mkdir -p /tmp/a && echo x > /tmp/a/f && cat /tmp/a/f && ls /proc/self/fd >/dev/null && (sleep 0.1 &) && wget -q -T 1 http://127.0.0.1:1/ 2>/dev/null; echo ok')).out, 'x\nok\n');
+  // Without no_new_privs (allowPrivilegeEscalation) the filter goes on while the shim still holds
+  // CAP_SYS_ADMIN, and the identity switch after it must pass the filter: a non-root user here.
+  const esc = await start(p, 'esc', { securityContext: { seccompProfile: { type: 'RuntimeDefault' }, allowPrivilegeEscalation: true, runAsUser: 65534 } });
+  assert.match((await sh(esc, 'id -u; grep -E "Seccomp:|NoNewPrivs:" /proc/self/status')).out, /^65534\nNoNewPrivs:\s+0\nSeccomp:\s+2\n/);
   // Localhost: a profile allowing everything but mkdir/mkdirat.
   const prof = join(env.root, 'no-mkdir.json');
   writeFileSync(prof, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
@@ -149,6 +153,6 @@ test('seccomp: RuntimeDefault filters (Seccomp: 2, unshare -U EPERM, also in exe
   assert.equal((await sh(lh, 'touch /tmp/yes && echo made')).out, 'made\n');
   // A missing or broken Localhost profile is refused at create, with the path in the message.
   await assert.rejects(env.runtime.createContainer(p, { metadata: { name: 'bad' }, image: 'busybox', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: join(env.root, 'missing.json') } } }), /cannot load seccomp profile/);
-  for (const id of [rd, un, init, lh]) await env.runtime.stopContainer(id, 0);
+  for (const id of [rd, un, init, lh, esc]) await env.runtime.stopContainer(id, 0);
   await env.runtime.removePodSandbox(p);
 });
