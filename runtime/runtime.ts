@@ -29,9 +29,8 @@ import type {
 } from './cri.js';
 import type { ImageService } from './images/types.js';
 import type { PodNetwork } from './network/types.js';
-import { effectiveCapabilities } from './capabilities.js';
+import { CAPABILITIES, effectiveCapabilities } from './capabilities.js';
 import { detectCgroupDriver, type CgroupDriver } from './cgroups.js';
-import { CAPABILITIES } from './capabilities.js';
 import { seccompConfig, SeccompProfileError } from './seccomp.js';
 import { checkSubPath, checkSysctls, hostPidLimit, InvalidArgumentError } from './pod-security.js';
 import { resolveProcess } from './command.js';
@@ -353,7 +352,7 @@ export class Runtime implements RuntimeService {
       for (const m of config.mounts ?? []) checkSubPath(m.subPath);
       try {
         // Compiled once here (a Localhost profile is read now); exec sessions reuse the same lines.
-        spec.seccomp = seccompConfig(sc.seccompProfile, spec.caps.map((n) => `CAP_${CAPABILITIES[n]}`), privileged) as [string, string | number][];
+        spec.seccomp = seccompConfig(sc.seccompProfile, spec.caps.map((n) => `CAP_${CAPABILITIES[n]}`), privileged);
       } catch (e) {
         throw e instanceof SeccompProfileError ? new InvalidArgumentError(e.message) : e;
       }
