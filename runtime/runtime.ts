@@ -4,7 +4,7 @@
 // of runtime instances (and restarts of Node) see the same truth.
 import { spawnCaptured } from './spawner.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -25,6 +25,7 @@ import type {
   PodSandboxStatus,
   RuntimeService,
   RuntimeVersion,
+  SeccompProfile,
   StreamSession,
 } from './cri.js';
 import type { ImageService } from './images/types.js';
@@ -36,7 +37,7 @@ import { checkSubPath, checkSysctls, hostPidLimit, InvalidArgumentError } from '
 import { resolveProcess } from './command.js';
 import { hostsFile, resolvConf } from './pod-files.js';
 import { cmdlineHas, inCgroup, isAlive, readKV, signal } from './proc.js';
-import { saveShimConfig, writeShimConfig, type ShimConfig } from './shim-config.js';
+import { encodeShimConfig, saveShimConfig, writeShimConfig, type ShimConfig } from './shim-config.js';
 import { ensureShim } from './shim-binary.js';
 import { ensureDir, listIds, readJson, removeDir, writeJsonAtomic, type ContainerRecord, type ProcessSpec, type SandboxRecord } from './state.js';
 import { attachSession, execSession, execSync, portForwardStream } from './streams.js';
@@ -74,6 +75,11 @@ export interface RuntimeOptions {
 export const DEFAULT_RESERVED_PIDS = 1024;
 
 export { InvalidArgumentError };
+
+/** The shim keys naming a profile file and its compiled-program cache. */
+function seccompKeys(file: string | undefined): ShimConfig {
+  return file ? [['seccomp_profile', file], ['seccomp_cache', file.replace(/\.conf$/, '.bpf')]] : [];
+}
 
 export class NotFoundError extends Error {
   constructor(kind: string, id: string) {
@@ -352,7 +358,7 @@ export class Runtime implements RuntimeService {
       for (const m of config.mounts ?? []) checkSubPath(m.subPath);
       try {
         // Compiled once here (a Localhost profile is read now); exec sessions reuse the same lines.
-        spec.seccomp = seccompConfig(sc.seccompProfile, spec.caps.map((n) => `CAP_${CAPABILITIES[n]}`), privileged);
+        spec.seccompProfile = this.seccompProfileFile(sc.seccompProfile, spec.caps.map((n) => `CAP_${CAPABILITIES[n]}`), privileged);
       } catch (e) {
         throw e instanceof SeccompProfileError ? new InvalidArgumentError(e.message) : e;
       }
@@ -393,7 +399,7 @@ export class Runtime implements RuntimeService {
     for (const m of this.cgroups.nsMounts()) conf.push(['cgroup_mount', m]);
     if (c.securityContext?.procMount === 'Unmasked') conf.push(['unmasked', 1]);
     if (this.opts.benchUnsafePaths) conf.push(['unsafe_paths', 1]);
-    conf.push(...this.seccompLines(p.seccomp));
+    conf.push(...seccompKeys(p.seccompProfile));
     const userTargets = new Set((c.mounts ?? []).map((m) => m.containerPath.replace(/\/+$/, '')));
     for (const [file, target] of [['hosts', '/etc/hosts'], ['resolv.conf', '/etc/resolv.conf'], ['hostname', '/etc/hostname']]) {
       if (!userTargets.has(target)) conf.push(['mount', `${join(sbDir, file)}\t${target}\t${c.securityContext?.readOnlyRootFilesystem ? 'ro' : 'rw'}`]);
@@ -413,11 +419,29 @@ export class Runtime implements RuntimeService {
     return conf;
   }
 
-  /** The profile's lines plus where the shim caches the compiled program (keyed by the lines' hash). */
-  private seccompLines(lines: ShimConfig | undefined): ShimConfig {
-    if (!lines?.length) return [];
-    const key = createHash('sha256').update(JSON.stringify(lines)).digest('hex');
-    return [...lines, ['seccomp_cache', join(ensureDir(join(this.stateDir, 'seccomp')), `${key}.bpf`)]];
+  /** RuntimeDefault profile files by capability set: the profile is the same for every such container. */
+  private readonly defaultProfiles = new Map<string, string>();
+
+  /**
+   * The container's seccomp profile as a shim config file under <stateDir>/seccomp/<sha256>.conf
+   * (written once per distinct profile; the shim caches the compiled BPF beside it as .bpf), or
+   * undefined for none. Keeps the ~450 rule lines out of every container's and exec's config.
+   */
+  private seccompProfileFile(profile: SeccompProfile | undefined, caps: string[], privileged: boolean): string | undefined {
+    const memoKey = profile?.type === 'RuntimeDefault' && !privileged ? caps.join(',') : undefined;
+    const known = memoKey !== undefined ? this.defaultProfiles.get(memoKey) : undefined;
+    if (known && existsSync(known)) return known;
+    const lines = seccompConfig(profile, caps, privileged);
+    if (!lines.length) return undefined;
+    const text = encodeShimConfig(lines);
+    const file = join(ensureDir(join(this.stateDir, 'seccomp')), `${createHash('sha256').update(text).digest('hex')}.conf`);
+    if (!existsSync(file)) {
+      const tmp = `${file}.tmp${process.pid}`;
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, file);
+    }
+    if (memoKey !== undefined) this.defaultProfiles.set(memoKey, file);
+    return file;
   }
 
   /** Short path: unix socket names are limited to 108 bytes. */
@@ -581,7 +605,7 @@ export class Runtime implements RuntimeService {
     for (const g of p.groups) conf.push(['group', g]);
     for (const c of p.caps) conf.push(['cap', c]);
     conf.push(['nnp', p.noNewPrivs ? 1 : 0]);
-    conf.push(...this.seccompLines(p.seccomp));
+    conf.push(...seccompKeys(p.seccompProfile));
     for (const f2 of this.cgroups.procsFiles(r.cgroup)) conf.push(['cgroup', f2]);
     const path = join(this.ctDir(containerId), `exec-${randomBytes(6).toString('hex')}.conf`);
     writeShimConfig(path, conf);

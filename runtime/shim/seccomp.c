@@ -119,10 +119,22 @@ static void store_cached(const char *path) {
 }
 
 int seccomp_prepare(void) {
-  const char *d = get("seccomp_default");
-  if (!d) return 0;
+  const char *profile = get("seccomp_profile");
   const char *cache = get("seccomp_cache");
-  if (cache && load_cached(cache)) return 1;
+  if (profile) {
+    if (cache && load_cached(cache)) return 1;
+    // Never run unfiltered because the profile went missing: refuse to start.
+    if (access(profile, R_OK) < 0) fail("seccomp profile %s", profile);
+    load_conf(profile);
+  }
+  const char *d = get("seccomp_default");
+  if (!d) {
+    if (profile) {
+      errno = EINVAL;
+      fail("seccomp profile %s has no seccomp_default", profile);
+    }
+    return 0;
+  }
   char da[32];
   long de = -1;
   if (sscanf(d, "%31s %ld", da, &de) < 1) {

@@ -4,6 +4,8 @@
 #include <sys/types.h>
 
 // config (tskube-shim.c)
+// Appends the "key value" lines of a file to the config.
+void load_conf(const char *path);
 const char *get(const char *k);
 long geti(const char *k, long def);
 char **getall(const char *k, int *count);

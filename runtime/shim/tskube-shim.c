@@ -85,7 +85,7 @@ static void die(const char *fmt, ...) {
   exit(125);
 }
 
-static void load_conf(const char *path) {
+void load_conf(const char *path) {
   FILE *f = fopen(path, "r");
   if (!f) die("open %s: %s", path, strerror(errno));
   char *line = NULL;
