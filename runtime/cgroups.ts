@@ -40,7 +40,15 @@ export interface CgroupDriver {
   /** Removes the cgroup only if it has no sub-cgroups left (a shared parent). */
   removeIfEmpty(rel: string): Promise<void>;
   exists(rel: string): boolean;
+  /**
+   * What a container's cgroup namespace mounts under /sys/fs/cgroup, as "<dir>\t<fstype>\t<options>":
+   * v2 one cgroup2; v1 each hierarchy a container joins (never one it does not: that would show the host's tree).
+   */
+  nsMounts(): string[];
 }
+
+/** v1 controllers a container joins (the rest stay where the monitor was, so they are not shown inside). */
+const JOINED_V1 = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer', 'devices'];
 
 /** runc's default device allow-list: mknod of anything, use of the standard character devices only. */
 export const DEFAULT_DEVICE_RULES = [
@@ -109,6 +117,21 @@ function procsOf(file: string): number[] {
   } catch {
     return [];
   }
+}
+
+/** Mount dir → the controllers mounted there (cgroup v1 hierarchies), from /proc/self/mountinfo. */
+function v1Hierarchies(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const known = new Set(['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'net_prio', 'blkio', 'perf_event', 'hugetlb', 'pids', 'rdma', 'misc']);
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [pre, post] = line.split(' - ');
+    if (!post) continue;
+    const [fstype, , superOpts] = post.split(' ');
+    if (fstype !== 'cgroup') continue;
+    const mountPoint = pre.split(' ')[4];
+    if (!out.has(mountPoint)) out.set(mountPoint, superOpts.split(',').filter((o) => known.has(o)));
+  }
+  return out;
 }
 
 /** Controller → mount dir, from /proc/self/mountinfo. */
@@ -211,6 +234,16 @@ export class CgroupV1 implements CgroupDriver {
   exists(rel: string): boolean {
     return existsSync(join(this.dirs.memory, rel));
   }
+
+  nsMounts(): string[] {
+    const joined = new Set(this.hierarchies());
+    const out: string[] = [];
+    for (const [dir, ctrls] of v1Hierarchies()) {
+      if (!joined.has(dir) || !ctrls.length || !ctrls.every((c) => JOINED_V1.includes(c))) continue;
+      out.push(`${dir.slice(dir.lastIndexOf('/') + 1)}\tcgroup\t${ctrls.join(',')}`);
+    }
+    return out;
+  }
 }
 
 export class CgroupV2 implements CgroupDriver {
@@ -286,6 +319,10 @@ export class CgroupV2 implements CgroupDriver {
 
   exists(rel: string): boolean {
     return existsSync(join(this.root, rel));
+  }
+
+  nsMounts(): string[] {
+    return ['\tcgroup2\t'];
   }
 }
 

@@ -3,8 +3,8 @@
 // state.ts); the processes are owned by tskube-shim daemons, so any number
 // of runtime instances (and restarts of Node) see the same truth.
 import { spawnCaptured } from './spawner.js';
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -25,16 +25,19 @@ import type {
   PodSandboxStatus,
   RuntimeService,
   RuntimeVersion,
+  SeccompProfile,
   StreamSession,
 } from './cri.js';
 import type { ImageService } from './images/types.js';
 import type { PodNetwork } from './network/types.js';
-import { effectiveCapabilities } from './capabilities.js';
+import { CAPABILITIES, effectiveCapabilities } from './capabilities.js';
 import { detectCgroupDriver, type CgroupDriver } from './cgroups.js';
+import { seccompConfig, SeccompProfileError } from './seccomp.js';
+import { checkSubPath, checkSysctls, hostPidLimit, InvalidArgumentError } from './pod-security.js';
 import { resolveProcess } from './command.js';
 import { hostsFile, resolvConf } from './pod-files.js';
 import { cmdlineHas, inCgroup, isAlive, readKV, signal } from './proc.js';
-import { saveShimConfig, writeShimConfig, type ShimConfig } from './shim-config.js';
+import { encodeShimConfig, saveShimConfig, writeShimConfig, type ShimConfig } from './shim-config.js';
 import { ensureShim } from './shim-binary.js';
 import { ensureDir, listIds, readJson, removeDir, writeJsonAtomic, type ContainerRecord, type ProcessSpec, type SandboxRecord } from './state.js';
 import { attachSession, execSession, execSync, portForwardStream } from './streams.js';
@@ -59,6 +62,23 @@ export interface RuntimeOptions {
   /** Rotated files kept (incl. the live one). Default 5. */
   logMaxFiles?: number;
   hostResolvConf?: string;
+  /**
+   * Pids kept for the host: the cgroup root's pids.max is min(pid_max, threads-max) minus this, so
+   * pods together can never take every pid (kubelet --system-reserved-pids). Default 1024.
+   */
+  reservedPids?: number;
+  /** BENCHMARK ONLY: resolve container paths the old, unsafe way, to show what the safe walk costs. */
+  benchUnsafePaths?: boolean;
+}
+
+/** Default RuntimeOptions.reservedPids. */
+export const DEFAULT_RESERVED_PIDS = 1024;
+
+export { InvalidArgumentError };
+
+/** The shim keys naming a profile file and its compiled-program cache. */
+function seccompKeys(file: string | undefined): ShimConfig {
+  return file ? [['seccomp_profile', file], ['seccomp_cache', file.replace(/\.conf$/, '.bpf')]] : [];
 }
 
 export class NotFoundError extends Error {
@@ -110,6 +130,17 @@ export class Runtime implements RuntimeService {
     this.containersDir = opts.containersDir ?? '/var/lib/tskube/containers';
     this.cgroupRoot = opts.cgroupRoot ?? 'tskube';
     this.cgroups = opts.cgroups ?? detectCgroupDriver();
+  }
+
+  private rootReady?: Promise<void>;
+
+  /** The cgroup root, once per instance: its pids.max leaves the host reservedPids pids. */
+  private ensureCgroupRoot(): Promise<void> {
+    this.rootReady ??= this.cgroups.create(this.cgroupRoot, { pidsLimit: hostPidLimit(this.opts.reservedPids ?? DEFAULT_RESERVED_PIDS) }).catch((e) => {
+      this.rootReady = undefined;
+      throw e;
+    });
+    return this.rootReady;
   }
 
   private shim(): Promise<string> {
@@ -171,6 +202,8 @@ export class Runtime implements RuntimeService {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const shim = await this.shim();
+    const sysctls = checkSysctls(config);
+    await this.ensureCgroupRoot();
     const id = newId();
     // Async mkdirs and writes on the start path: many pods start at once and share this event loop.
     const dir = this.sbDir(id);
@@ -187,6 +220,8 @@ export class Runtime implements RuntimeService {
         ['new_net', hostNetwork ? 0 : 1],
         ['new_ipc', config.hostIPC ? 0 : 1],
         ['new_uts', hostNetwork ? 0 : 1],
+        ['new_pid', config.shareProcessNamespace && !config.hostPID ? 1 : 0],
+        ...sysctls.map((kv): [string, string] => ['sysctl', kv]),
         ['hostname', hostname],
         ['started', join(dir, 'started')],
         ...this.cgroups.procsFiles(`${cgroup}/pause-${id.slice(0, 12)}`).map((f): [string, string] => ['cgroup', f]),
@@ -320,6 +355,13 @@ export class Runtime implements RuntimeService {
         noNewPrivs: !privileged && sc.allowPrivilegeEscalation !== true,
         privileged,
       };
+      for (const m of config.mounts ?? []) checkSubPath(m.subPath);
+      try {
+        // Compiled once here (a Localhost profile is read now); exec sessions reuse the same lines.
+        spec.seccompProfile = this.seccompProfileFile(sc.seccompProfile, spec.caps.map((n) => `CAP_${CAPABILITIES[n]}`), privileged);
+      } catch (e) {
+        throw e instanceof SeccompProfileError ? new InvalidArgumentError(e.message) : e;
+      }
       let logPath = config.logPath ?? '';
       if (logPath && !isAbsolute(logPath)) logPath = join(sbConfig.logDirectory ?? sb.config.logDirectory ?? '/var/log/pods', logPath);
       const cgroup = `${sb.cgroup}/${id.slice(0, 32)}`;
@@ -351,11 +393,18 @@ export class Runtime implements RuntimeService {
     // Namespaces are joined through the pause process; host namespaces are simply not left.
     if (!sb.config.hostNetwork) conf.push(['ns_net', `/proc/${sb.pausePid}/ns/net`], ['ns_uts', `/proc/${sb.pausePid}/ns/uts`]);
     if (!sb.config.hostIPC) conf.push(['ns_ipc', `/proc/${sb.pausePid}/ns/ipc`]);
+    // Pid namespace: the host's (hostPID), the pod's held by pause as PID 1 (shareProcessNamespace), or its own.
+    if (sb.config.hostPID) conf.push(['host_pid', 1]);
+    else if (sb.config.shareProcessNamespace) conf.push(['ns_pid', `/proc/${sb.pausePid}/ns/pid`]);
+    for (const m of this.cgroups.nsMounts()) conf.push(['cgroup_mount', m]);
+    if (c.securityContext?.procMount === 'Unmasked') conf.push(['unmasked', 1]);
+    if (this.opts.benchUnsafePaths) conf.push(['unsafe_paths', 1]);
+    conf.push(...seccompKeys(p.seccompProfile));
     const userTargets = new Set((c.mounts ?? []).map((m) => m.containerPath.replace(/\/+$/, '')));
     for (const [file, target] of [['hosts', '/etc/hosts'], ['resolv.conf', '/etc/resolv.conf'], ['hostname', '/etc/hostname']]) {
       if (!userTargets.has(target)) conf.push(['mount', `${join(sbDir, file)}\t${target}\t${c.securityContext?.readOnlyRootFilesystem ? 'ro' : 'rw'}`]);
     }
-    for (const m of c.mounts ?? []) conf.push(['mount', `${m.hostPath}\t${m.containerPath}\t${m.readonly ? 'ro' : 'rw'}`]);
+    for (const m of c.mounts ?? []) conf.push(['mount', `${m.hostPath}\t${m.containerPath}\t${m.readonly ? 'ro' : 'rw'}${m.subPath ? `\t${m.subPath}` : ''}`]);
     for (const a of p.argv) conf.push(['arg', a]);
     for (const e of p.env) conf.push(['env', e]);
     conf.push(['cwd', p.cwd], ['uid', p.uid], ['gid', p.gid]);
@@ -368,6 +417,31 @@ export class Runtime implements RuntimeService {
     conf.push(['state', join(dir, 'exit')], ['started', join(dir, 'started')], ['attach_sock', this.attachSocket(r.id)]);
     conf.push(['tty', c.tty ? 1 : 0], ['stdin', c.stdin ? 1 : 0], ['stdin_once', c.stdinOnce ? 1 : 0]);
     return conf;
+  }
+
+  /** RuntimeDefault profile files by capability set: the profile is the same for every such container. */
+  private readonly defaultProfiles = new Map<string, string>();
+
+  /**
+   * The container's seccomp profile as a shim config file under <stateDir>/seccomp/<sha256>.conf
+   * (written once per distinct profile; the shim caches the compiled BPF beside it as .bpf), or
+   * undefined for none. Keeps the ~450 rule lines out of every container's and exec's config.
+   */
+  private seccompProfileFile(profile: SeccompProfile | undefined, caps: string[], privileged: boolean): string | undefined {
+    const memoKey = profile?.type === 'RuntimeDefault' && !privileged ? caps.join(',') : undefined;
+    const known = memoKey !== undefined ? this.defaultProfiles.get(memoKey) : undefined;
+    if (known && existsSync(known)) return known;
+    const lines = seccompConfig(profile, caps, privileged);
+    if (!lines.length) return undefined;
+    const text = encodeShimConfig(lines);
+    const file = join(ensureDir(join(this.stateDir, 'seccomp')), `${createHash('sha256').update(text).digest('hex')}.conf`);
+    if (!existsSync(file)) {
+      const tmp = `${file}.tmp${process.pid}`;
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, file);
+    }
+    if (memoKey !== undefined) this.defaultProfiles.set(memoKey, file);
+    return file;
   }
 
   /** Short path: unix socket names are limited to 108 bytes. */
@@ -531,6 +605,7 @@ export class Runtime implements RuntimeService {
     for (const g of p.groups) conf.push(['group', g]);
     for (const c of p.caps) conf.push(['cap', c]);
     conf.push(['nnp', p.noNewPrivs ? 1 : 0]);
+    conf.push(...seccompKeys(p.seccompProfile));
     for (const f2 of this.cgroups.procsFiles(r.cgroup)) conf.push(['cgroup', f2]);
     const path = join(this.ctDir(containerId), `exec-${randomBytes(6).toString('hex')}.conf`);
     writeShimConfig(path, conf);

@@ -3,7 +3,7 @@
 // The exact build (what hack/install.sh runs ahead of time) is SHIM_GCC_ARGS.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,6 +12,8 @@ const run = promisify(execFile);
 
 /** gcc flags; static so the monitor and pause processes stay small (no ld.so, no libc.so mappings). */
 export const SHIM_GCC_ARGS = ['-O2', '-static', '-Wall', '-o'];
+/** Linked after the sources: libseccomp's static archive (Debian libseccomp-dev). */
+export const SHIM_LIBS = ['-lseccomp'];
 
 /** The source, found from this module both under tsx (runtime/) and compiled (dist/runtime/). */
 export function shimSourcePath(): string {
@@ -21,11 +23,19 @@ export function shimSourcePath(): string {
   throw new Error(`tskube-shim.c not found (looked in ${candidates.join(', ')})`);
 }
 
-/** Where the binary for the current source lives: <source dir>/.build/tskube-shim-<hash12>. */
+/** Every .c (compiled) and .h of the shim, sorted: the build's inputs. */
+export function shimSources(): { c: string[]; all: string[] } {
+  const dir = dirname(shimSourcePath());
+  const all = readdirSync(dir).filter((f) => f.endsWith('.c') || f.endsWith('.h')).sort().map((f) => join(dir, f));
+  return { c: all.filter((f) => f.endsWith('.c')), all };
+}
+
+/** Where the binary for the current sources lives: <source dir>/.build/tskube-shim-<hash12>. */
 export function shimBinaryPath(): string {
-  const src = shimSourcePath();
-  const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
-  return join(dirname(src), '.build', `tskube-shim-${hash}`);
+  const h = createHash('sha256');
+  for (const f of shimSources().all) h.update(f.slice(f.lastIndexOf('/') + 1)).update('\0').update(readFileSync(f));
+  h.update(SHIM_LIBS.join(' '));
+  return join(dirname(shimSourcePath()), '.build', `tskube-shim-${h.digest('hex').slice(0, 12)}`);
 }
 
 let pending: Promise<string> | null = null;
@@ -47,7 +57,7 @@ async function build(): Promise<string> {
   mkdirSync(dirname(out), { recursive: true });
   // Build under a unique name and rename: two processes may compile at once.
   const tmp = `${out}.tmp${process.pid}`;
-  await run('gcc', [...SHIM_GCC_ARGS, tmp, shimSourcePath()]);
+  await run('gcc', [...SHIM_GCC_ARGS, tmp, ...shimSources().c, ...SHIM_LIBS]);
   renameSync(tmp, out);
   return out;
 }

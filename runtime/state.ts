@@ -27,6 +27,8 @@ export interface ProcessSpec {
   caps: number[];
   noNewPrivs: boolean;
   privileged: boolean;
+  /** The seccomp profile as a shim config file (runtime/seccomp.ts lines; none: unconfined); exec applies the same. */
+  seccompProfile?: string;
 }
 
 export interface ContainerRecord {

@@ -51,6 +51,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include "shim.h"
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
@@ -82,7 +85,7 @@ static void die(const char *fmt, ...) {
   exit(125);
 }
 
-static void load_conf(const char *path) {
+void load_conf(const char *path) {
   FILE *f = fopen(path, "r");
   if (!f) die("open %s: %s", path, strerror(errno));
   char *line = NULL;
@@ -110,17 +113,17 @@ static void load_conf(const char *path) {
   fclose(f);
 }
 
-static const char *get(const char *k) {
+const char *get(const char *k) {
   for (int i = 0; i < C.n; i++)
     if (!strcmp(C.key[i], k)) return C.val[i];
   return NULL;
 }
-static long geti(const char *k, long def) {
+long geti(const char *k, long def) {
   const char *v = get(k);
   return v ? strtol(v, NULL, 10) : def;
 }
 // All values of a repeated key, NULL-terminated (static storage per call site is avoided: malloc).
-static char **getall(const char *k, int *count) {
+char **getall(const char *k, int *count) {
   char **out = calloc(C.n + 1, sizeof(char *));
   int n = 0;
   for (int i = 0; i < C.n; i++)
@@ -135,7 +138,7 @@ static char **getall(const char *k, int *count) {
 static int errfd = -1; // container-init → monitor error channel (CLOEXEC)
 
 // In the container init (before exec): report why we could not start, and die.
-static void fail(const char *fmt, ...) {
+void fail(const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -385,15 +388,102 @@ static void bind_ro(const char *src, const char *dst, int ro, int rec) {
   if (ro) mnt(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | (rec ? MS_REC : 0), NULL);
 }
 
-static void make_dev(const char *root, const char *name, mode_t mode, int maj, int mnr) {
-  char p[PATH_MAX];
-  snprintf(p, sizeof p, "%s/dev/%s", root, name);
-  if (mknod(p, S_IFCHR | mode, makedev(maj, mnr)) < 0 && errno != EEXIST) fail("mknod %s", p);
-  chmod(p, mode);
+// An O_PATH fd of path inside the container root (created as kind when missing), or fail.
+static int in_root(int rootfd, const char *path, int kind, mode_t mode) {
+  int fd = sp_open(rootfd, path, kind, mode);
+  if (fd < 0) fail("resolve %s inside the container root", path);
+  return fd;
+}
+
+// Mounts onto a path resolved inside the root, through /proc/self/fd/N (never a "<root>/<path>" string).
+static void mnt_in(int rootfd, const char *src, const char *dst, int kind, mode_t mode, const char *type, unsigned long fl, const char *data) {
+  char fp[64];
+  int fd = in_root(rootfd, dst, kind, mode);
+  if (mount(src, sp_fdpath(fd, fp, sizeof fp), type, fl, data) < 0) fail("mount %s on %s (%s)", src ? src : "none", dst, type ? type : "bind");
+  close(fd);
+}
+
+// Read-only remount of the mount now on top of dst (re-resolved: the old fd names the covered directory).
+static void remount_ro_in(int rootfd, const char *dst, int rec) {
+  char fp[64];
+  int fd = in_root(rootfd, dst, SP_NONE, 0);
+  if (mount(NULL, sp_fdpath(fd, fp, sizeof fp), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | (rec ? MS_REC : 0), NULL) < 0)
+    fail("remount %s read-only", dst);
+  close(fd);
+}
+
+static void make_dev(int devfd, const char *name, mode_t mode, int maj, int mnr) {
+  if (mknodat(devfd, name, S_IFCHR | mode, makedev(maj, mnr)) < 0 && errno != EEXIST) fail("mknod /dev/%s", name);
+  fchmodat(devfd, name, mode, 0);
+}
+
+// A bind mount "src\tdst\tro|rw[\tsubPath]": the source is the host path the kubelet gave (trusted),
+// or with a subPath the path resolved INSIDE it; the target is resolved inside the container root.
+static void bind_volume(int rootfd, const char *spec_in) {
+  char *spec = strdup(spec_in), fp[64], sp[64];
+  char *src = spec, *dst = strchr(spec, '\t');
+  if (!dst) fail("bad mount spec %s", spec_in);
+  *dst++ = 0;
+  char *mode = strchr(dst, '\t'), *sub = NULL;
+  if (mode) {
+    *mode++ = 0;
+    sub = strchr(mode, '\t');
+    if (sub) *sub++ = 0;
+  }
+  int sfd;
+  if (sub && *sub) {
+    int vfd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (vfd < 0) fail("open volume %s", src);
+    // Missing subPath: created as a directory, as the kubelet does; a link swapped in cannot leave the volume.
+    sfd = sp_open(vfd, sub, SP_DIR, 0755);
+    if (sfd < 0) fail("subPath %s of volume %s", sub, src);
+    close(vfd);
+  } else {
+    sfd = open(src, O_PATH | O_CLOEXEC);
+    if (sfd < 0) fail("mount source %s", src);
+  }
+  struct stat st;
+  if (fstat(sfd, &st) < 0) fail("stat mount source %s", src);
+  int tfd = in_root(rootfd, dst, S_ISDIR(st.st_mode) ? SP_DIR : SP_FILE, S_ISDIR(st.st_mode) ? 0755 : 0644);
+  if (mount(sp_fdpath(sfd, sp, sizeof sp), sp_fdpath(tfd, fp, sizeof fp), NULL, MS_BIND | MS_REC, NULL) < 0) fail("bind %s on %s", src, dst);
+  close(tfd);
+  close(sfd);
+  if (mode && !strcmp(mode, "ro")) remount_ro_in(rootfd, dst, 1);
+  free(spec);
+}
+
+// /sys/fs/cgroup inside the container's cgroup namespace: cgroup2 (v2), or a tmpfs with each joined
+// v1 hierarchy ("cgroup_mount <dir>\t<fstype>\t<options>"), so the container sees its own limits.
+static void mount_cgroups(int rootfd, int privileged) {
+  int n;
+  char **cm = getall("cgroup_mount", &n);
+  if (n == 0) {
+    free(cm);
+    return;
+  }
+  unsigned long ro = privileged ? 0 : MS_RDONLY;
+  unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (n == 1 && !strncmp(cm[0], "\tcgroup2", 8)) {
+    mnt_in(rootfd, "cgroup2", "sys/fs/cgroup", SP_NONE, 0, "cgroup2", fl | ro, NULL);
+  } else {
+    mnt_in(rootfd, "tmpfs", "sys/fs/cgroup", SP_NONE, 0, "tmpfs", fl, "mode=755,size=64k");
+    for (int i = 0; i < n; i++) {
+      char *spec = strdup(cm[i]), *type = strchr(spec, '\t'), *opts = NULL, path[PATH_MAX];
+      if (!type) fail("bad cgroup_mount %s", cm[i]);
+      *type++ = 0;
+      opts = strchr(type, '\t');
+      if (opts) *opts++ = 0;
+      snprintf(path, sizeof path, "sys/fs/cgroup/%s", spec);
+      mnt_in(rootfd, "cgroup", path, SP_DIR, 0755, type, fl | ro, opts && *opts ? opts : NULL);
+      free(spec);
+    }
+    if (!privileged) remount_ro_in(rootfd, "sys/fs/cgroup", 0);
+  }
+  free(cm);
 }
 
 static void setup_rootfs(const char *root, int privileged) {
-  char p[PATH_MAX], q[PATH_MAX];
+  char fp[64];
   // Overlay: lowerdir lists the top layer first; config gives lowest first.
   int nl;
   char **lower = getall("lower", &nl);
@@ -419,81 +509,58 @@ static void setup_rootfs(const char *root, int privileged) {
   if (nl == 1 && !upper) bind_ro(get("lower"), root, 1, 1);
   else mnt("overlay", root, "overlay", privileged ? 0 : MS_NODEV, opts);
   free(opts);
+  // The root is a path tskube owns; everything below it is the image's and resolved inside it.
+  int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) fail("open rootfs %s", root);
 
-  snprintf(p, sizeof p, "%s/proc", root);
-  mkdir_p(p, 0555);
-  mnt("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  mnt_in(rootfd, "proc", "proc", SP_DIR, 0555, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 
-  snprintf(p, sizeof p, "%s/dev", root);
-  mkdir_p(p, 0755);
   if (privileged) {
-    bind_ro("/dev", p, 0, 1);
+    int fd = in_root(rootfd, "dev", SP_DIR, 0755);
+    if (mount("/dev", sp_fdpath(fd, fp, sizeof fp), NULL, MS_BIND | MS_REC, NULL) < 0) fail("bind /dev");
+    close(fd);
   } else {
-    mnt("tmpfs", p, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
-    make_dev(root, "null", 0666, 1, 3);
-    make_dev(root, "zero", 0666, 1, 5);
-    make_dev(root, "full", 0666, 1, 7);
-    make_dev(root, "random", 0666, 1, 8);
-    make_dev(root, "urandom", 0666, 1, 9);
-    make_dev(root, "tty", 0666, 5, 0);
-    snprintf(p, sizeof p, "%s/dev/pts", root);
-    mkdir(p, 0755);
-    mnt("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
-    snprintf(p, sizeof p, "%s/dev/ptmx", root);
-    if (symlink("pts/ptmx", p) < 0) fail("symlink ptmx");
-    snprintf(p, sizeof p, "%s/dev/shm", root);
-    mkdir(p, 01777);
-    mnt("shm", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
-    snprintf(p, sizeof p, "%s/dev/mqueue", root);
-    mkdir(p, 0755);
-    mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL); // optional
-    const char *links[][2] = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}};
-    for (unsigned i = 0; i < sizeof links / sizeof links[0]; i++) {
-      snprintf(p, sizeof p, "%s/dev/%s", root, links[i][1]);
-      if (symlink(links[i][0], p) < 0) {}
+    mnt_in(rootfd, "tmpfs", "dev", SP_DIR, 0755, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+    // The fresh tmpfs now on /dev: everything below is ours.
+    int devfd = in_root(rootfd, "dev", SP_NONE, 0);
+    make_dev(devfd, "null", 0666, 1, 3);
+    make_dev(devfd, "zero", 0666, 1, 5);
+    make_dev(devfd, "full", 0666, 1, 7);
+    make_dev(devfd, "random", 0666, 1, 8);
+    make_dev(devfd, "urandom", 0666, 1, 9);
+    make_dev(devfd, "tty", 0666, 5, 0);
+    mnt_in(rootfd, "devpts", "dev/pts", SP_DIR, 0755, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    if (symlinkat("pts/ptmx", devfd, "ptmx") < 0) fail("symlink ptmx");
+    mnt_in(rootfd, "shm", "dev/shm", SP_DIR, 01777, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+    {
+      int fd = in_root(rootfd, "dev/mqueue", SP_DIR, 0755);
+      mount("mqueue", sp_fdpath(fd, fp, sizeof fp), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL); // optional
+      close(fd);
     }
+    const char *links[][2] = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}};
+    for (unsigned i = 0; i < sizeof links / sizeof links[0]; i++)
+      if (symlinkat(links[i][0], devfd, links[i][1]) < 0) {}
     // A tty container gets its pty as /dev/console.
     const char *cons = get("console");
-    if (cons) {
-      snprintf(p, sizeof p, "%s/dev/console", root);
-      int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-      if (fd >= 0) close(fd);
-      bind_ro(cons, p, 0, 0);
-    }
+    if (cons) mnt_in(rootfd, cons, "dev/console", SP_FILE, 0600, NULL, MS_BIND, NULL);
+    close(devfd);
   }
 
   if (!privileged && geti("dev_ro", 0)) {
-    snprintf(p, sizeof p, "%s/dev", root);
-    mnt(NULL, p, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+    int fd = in_root(rootfd, "dev", SP_NONE, 0);
+    mnt(NULL, sp_fdpath(fd, fp, sizeof fp), NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+    close(fd);
   }
 
-  snprintf(p, sizeof p, "%s/sys", root);
-  mkdir_p(p, 0555);
   // sysfs belongs to the net ns; with the host's net ns a fresh mount is still fine as root.
-  mnt("sysfs", p, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (privileged ? 0 : MS_RDONLY), NULL);
+  mnt_in(rootfd, "sysfs", "sys", SP_DIR, 0555, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (privileged ? 0 : MS_RDONLY), NULL);
+  mount_cgroups(rootfd, privileged);
 
-  // Bind mounts: "src\tdst\tro|rw". Targets are created like runc does (dir or empty file).
+  // Bind mounts, targets created like runc does (dir or empty file), all inside the root.
   char **ms = getall("mount", NULL);
-  for (int i = 0; ms[i]; i++) {
-    char *spec = strdup(ms[i]);
-    char *src = spec, *dst = strchr(spec, '\t');
-    if (!dst) continue;
-    *dst++ = 0;
-    char *mode = strchr(dst, '\t');
-    if (mode) *mode++ = 0;
-    snprintf(q, sizeof q, "%s/%s", root, dst);
-    struct stat st;
-    if (stat(src, &st) < 0) fail("mount source %s", src);
-    if (S_ISDIR(st.st_mode)) mkdir_p(q, 0755);
-    else {
-      make_parent(q);
-      int fd = open(q, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-      if (fd >= 0) close(fd);
-    }
-    bind_ro(src, q, mode && !strcmp(mode, "ro"), 1);
-    free(spec);
-  }
+  for (int i = 0; ms[i]; i++) bind_volume(rootfd, ms[i]);
   free(ms);
+  close(rootfd);
 }
 
 static void pivot(const char *root) {
@@ -533,6 +600,17 @@ static void join_ns(const char *key, int type) {
   close(fd);
 }
 
+// chdir to the working directory resolved (and created) inside the container root: an image link
+// such as /work -> /proc/1/root cannot take the process out (magic links are refused).
+static void chdir_in_root(const char *cwd, int create) {
+  int rfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rfd < 0) fail("open /");
+  int fd = sp_open(rfd, cwd, create ? SP_DIR : SP_NONE, 0755);
+  if (fd < 0 || fchdir(fd) < 0) fail("chdir %s", cwd);
+  close(fd);
+  close(rfd);
+}
+
 static void container_init(int in, int out, int errw, int tty_slave) {
   int lastcap = last_cap();
   int privileged = geti("privileged", 0);
@@ -548,33 +626,39 @@ static void container_init(int in, int out, int errw, int tty_slave) {
     dup2(out, 1);
     dup2(errw, 2);
   }
+  sp_force_walk = geti("path_walk", 0);
+  sp_unsafe = geti("unsafe_paths", 0);
+  // Compiled before the mounts (libseccomp needs nothing from the filesystem), loaded last.
+  int filtered = seccomp_prepare();
   join_cgroups();
   join_ns("ns_ipc", CLONE_NEWIPC);
   join_ns("ns_uts", CLONE_NEWUTS);
   join_ns("ns_net", CLONE_NEWNET);
-  if (unshare(CLONE_NEWNS) < 0) fail("unshare mount ns");
+  // A cgroup namespace rooted at the container's cgroups (joined above): /sys/fs/cgroup shows its own.
+  if (unshare(CLONE_NEWNS | (geti("new_cgroupns", 1) ? CLONE_NEWCGROUP : 0)) < 0) fail("unshare mount/cgroup ns");
   mnt(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
   const char *root = get("rootfs");
   if (!root) fail("no rootfs");
   setup_rootfs(root, privileged);
   pivot(root);
-  if (!privileged) mask_paths();
+  if (!privileged && !geti("unmasked", 0)) mask_paths();
   if (geti("readonly_root", 0)) mnt(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
   const char *hn = get("hostname");
   // Only ever inside a UTS namespace that is not the host's.
   if (hn && get("ns_uts") && sethostname(hn, strlen(hn)) < 0) fail("sethostname");
   set_rlimits();
   const char *cwd = get("cwd");
-  if (cwd) {
-    mkdir_p(cwd, 0755);
-    if (chdir(cwd) < 0) fail("chdir %s", cwd);
-  }
+  if (cwd) chdir_in_root(cwd, 1);
+  int nnp = geti("nnp", 1);
+  // Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter: load it while we hold it (runc's order).
+  if (filtered && !nnp) seccomp_install();
   apply_identity(lastcap);
   // Everything but stdio and the error pipe (CLOEXEC) must not leak into the container.
   syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   char **argv = getall("arg", NULL);
   char **envp = getall("env", NULL);
   signal(SIGPIPE, SIG_DFL);
+  if (filtered && nnp) seccomp_install();
   exec_cmd(argv, envp);
 }
 
@@ -677,6 +761,25 @@ static void drop_client(int i) {
 
 // ------------------------------------------------------------------ start mode (monitor)
 
+static void kill_cgroup_rest(void) {
+  const char *procs = get("cgroup");
+  if (!procs) return;
+  for (int round = 0; round < 50; round++) {
+    FILE *f = fopen(procs, "r");
+    if (!f) return;
+    int pid, any = 0;
+    while (fscanf(f, "%d", &pid) == 1)
+      if (pid != getpid()) {
+        kill(pid, SIGKILL);
+        any = 1;
+      }
+    fclose(f);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+    if (!any) return;
+    usleep(10000);
+  }
+}
+
 static int mode_start(void) {
   int syncfd;
   daemonize(&syncfd);
@@ -724,9 +827,23 @@ static int mode_start(void) {
   pipe2(ep, O_CLOEXEC);
   unsigned long long oom_before = read_oom_kills("oom_file");
   unsigned long long pod_oom_before = read_oom_kills("pod_oom_file");
-  if (unshare(CLONE_NEWPID) < 0) {
-    report(syncfd, "err unshare pid ns: %s\n", strerror(errno));
-    return 1;
+  // The init's pid namespace: its own (default), the pod's (shareProcessNamespace: the pause
+  // process is PID 1 there) or the host's (hostPID). setns/unshare of a pid ns apply to children.
+  const char *nspid = get("ns_pid");
+  int own_pidns = 0;
+  if (nspid) {
+    int fd = open(nspid, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) {
+      report(syncfd, "err join pid ns %s: %s\n", nspid, strerror(errno));
+      return 1;
+    }
+    close(fd);
+  } else if (!geti("host_pid", 0)) {
+    if (unshare(CLONE_NEWPID) < 0) {
+      report(syncfd, "err unshare pid ns: %s\n", strerror(errno));
+      return 1;
+    }
+    own_pidns = 1;
   }
   pid_t pid = fork();
   if (pid < 0) {
@@ -862,6 +979,9 @@ static int mode_start(void) {
     }
   }
   if (!exited) waitpid(pid, &status, 0);
+  // Without a pid namespace of its own, the init's end does not end its descendants: the kernel
+  // would for PID 1 of a namespace, so do it for the container's cgroup, as runc does.
+  if (!own_pidns) kill_cgroup_rest();
   log_flush(&so);
   log_flush(&se);
   unsigned long long oom_after = read_oom_kills("oom_file");
@@ -914,21 +1034,66 @@ static int mode_pause(void) {
       report(syncfd, "err join cgroup %s: %s\n", cg[i], strerror(errno));
       return 1;
     }
+  int share_pid = geti("new_pid", 0);
+  if (share_pid) flags |= CLONE_NEWPID;
   if (flags && unshare(flags) < 0) {
     report(syncfd, "err unshare: %s\n", strerror(errno));
     return 1;
   }
+  // Namespaced sysctls (validated by the Node side), written through /proc/sys from inside the
+  // new net/ipc namespaces: the kernel applies them to the opener's namespaces.
+  char **sc = getall("sysctl", NULL);
+  for (int i = 0; sc[i]; i++) {
+    char key[256], path[PATH_MAX];
+    const char *eq = strchr(sc[i], '=');
+    if (!eq || eq - sc[i] >= (long)sizeof key || strstr(sc[i], "..")) {
+      report(syncfd, "err bad sysctl %s\n", sc[i]);
+      return 1;
+    }
+    memcpy(key, sc[i], eq - sc[i]);
+    key[eq - sc[i]] = 0;
+    for (char *k = key; *k; k++)
+      if (*k == '.') *k = '/';
+      else if (*k == '/') *k = '.';
+    snprintf(path, sizeof path, "/proc/sys/%s", key);
+    if (write_file(path, eq + 1) < 0) {
+      report(syncfd, "err sysctl %.*s=%s: %s\n", (int)(eq - sc[i]), sc[i], eq + 1, strerror(errno));
+      return 1;
+    }
+  }
+  free(sc);
   const char *hn = get("hostname");
   if (hn && (flags & CLONE_NEWUTS) && sethostname(hn, strlen(hn)) < 0) {
     report(syncfd, "err sethostname: %s\n", strerror(errno));
     return 1;
   }
   if (flags & CLONE_NEWNET) loopback_up();
+  pid_t me = getpid();
+  if (share_pid) {
+    // The pod's pid namespace: its PID 1 is a child holding the same net/ipc/uts; it reaps the
+    // containers' orphans (SIGCHLD ignored) and its death ends every process of the pod.
+    me = fork();
+    if (me < 0) {
+      report(syncfd, "err fork: %s\n", strerror(errno));
+      return 1;
+    }
+    if (me == 0) {
+      close(syncfd);
+      signal(SIGTERM, on_term);
+      signal(SIGINT, on_term);
+      signal(SIGCHLD, SIG_IGN);
+      for (;;) pause();
+    }
+  }
   const char *startedf = get("started");
   if (startedf) {
     char st[128];
-    snprintf(st, sizeof st, "pid=%d\nstarted_ns=%lld\n", getpid(), now_ns());
+    snprintf(st, sizeof st, "pid=%d\nstarted_ns=%lld\n", me, now_ns());
     write_atomic(startedf, st);
+  }
+  if (share_pid) {
+    report(syncfd, "ok %d\n", me);
+    _exit(0);
   }
   signal(SIGTERM, on_term);
   signal(SIGINT, on_term);
@@ -987,17 +1152,18 @@ static void on_exec_term(int sig) {
 static int mode_exec(void) {
   long target = geti("pid", 0);
   if (target <= 0) die("no target pid");
-  static const struct { const char *n; int t; } nss[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
-  int fds[5];
+  static const struct { const char *n; int t; } nss[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS}};
+  int fds[6];
   char p[64];
-  for (int i = 0; i < 5; i++) {
+  int filtered = seccomp_prepare();
+  for (int i = 0; i < 6; i++) {
     snprintf(p, sizeof p, "/proc/%ld/ns/%s", target, nss[i].n);
     fds[i] = open(p, O_RDONLY | O_CLOEXEC);
     if (fds[i] < 0) die("open %s: %s", p, strerror(errno));
   }
   int lastcap = last_cap();
   join_cgroups();
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < 6; i++)
     if (setns(fds[i], nss[i].t) < 0) die("setns %s: %s", nss[i].n, strerror(errno));
   int tty = geti("tty", 0), master = -1, slave = -1;
   if (tty) {
@@ -1019,12 +1185,16 @@ static int mode_exec(void) {
       dup2(slave, 2);
     }
     const char *cwd = get("cwd");
-    if (cwd && chdir(cwd) < 0) fail("chdir %s", cwd);
+    if (cwd) chdir_in_root(cwd, 0);
     set_rlimits();
+    int nnp = geti("nnp", 1);
+    if (filtered && !nnp) seccomp_install();
     apply_identity(lastcap);
     syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
     signal(SIGPIPE, SIG_DFL);
-    exec_cmd(getall("arg", NULL), getall("env", NULL));
+    char **argv = getall("arg", NULL), **envp = getall("env", NULL);
+    if (filtered && nnp) seccomp_install();
+    exec_cmd(argv, envp);
   }
   exec_child = c;
   struct sigaction sa = {0};
@@ -1074,11 +1244,50 @@ static int mode_portforward(const char *netns, int port) {
   return 0;
 }
 
+extern char **environ;
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+static void run_from_sealed_copy(char **argv) {
+  const char *mark = getenv("_TSKUBE_SHIM_SEALED");
+  if (mark && !strcmp(mark, "1")) {
+    unsetenv("_TSKUBE_SHIM_SEALED");
+    return;
+  }
+  int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (src < 0) die("open /proc/self/exe: %s", strerror(errno));
+  int mfd = memfd_create("tskube-shim", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (mfd < 0 && errno == EINVAL) mfd = memfd_create("tskube-shim", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) die("memfd_create: %s", strerror(errno));
+  struct stat st;
+  if (fstat(src, &st) < 0) die("stat /proc/self/exe: %s", strerror(errno));
+  off_t left = st.st_size;
+  while (left > 0) {
+    ssize_t n = sendfile(mfd, src, NULL, left);
+    if (n <= 0) die("copy shim to memfd: %s", strerror(errno));
+    left -= n;
+  }
+  close(src);
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) die("seal memfd: %s", strerror(errno));
+  setenv("_TSKUBE_SHIM_SEALED", "1", 1);
+  fexecve(mfd, argv, environ);
+  die("fexecve sealed copy: %s", strerror(errno));
+}
+
 int main(int argc, char **argv) {
   if (argc >= 4 && !strcmp(argv[1], "portforward")) return mode_portforward(argv[2], atoi(argv[3]));
   if (argc < 3) {
     fprintf(stderr, "usage: tskube-shim start|pause|exec <conf> | portforward <netns> <port>\n");
     return 2;
+  }
+  if (!strcmp(argv[1], "start") || !strcmp(argv[1], "exec")) {
+    // CVE-2019-5736: these modes put a process of this binary inside a container before execve.
+    // Run from a sealed memfd copy (so /proc/<pid>/exe never names the host file) and not dumpable
+    // (so a container process cannot open /proc/<pid>/exe or /proc/<pid>/fd at all).
+    run_from_sealed_copy(argv);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   }
   load_conf(argv[2]);
   if (!strcmp(argv[1], "start")) return mode_start();
