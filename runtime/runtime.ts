@@ -177,6 +177,15 @@ export class Runtime implements RuntimeService {
     const dir = this.ctDir(r.id);
     const exit = readKV(join(dir, 'exit'));
     const started = readKV(join(dir, 'started'));
+    return this.factsFrom(r, exit, started, true);
+  }
+
+  private factsFrom(
+    r: ContainerRecord,
+    exit: Record<string, string> | null,
+    started: Record<string, string> | null,
+    recheck: boolean,
+  ): Pick<ContainerStatus, 'state' | 'pid' | 'startedAt' | 'finishedAt' | 'exitCode' | 'reason' | 'message'> {
     const startedAt = started ? Math.round(Number(started.started_ns) / 1e6) : 0;
     if (exit) {
       const code = Number(exit.exit_code);
@@ -190,6 +199,8 @@ export class Runtime implements RuntimeService {
     if ((isAlive(pid) && inCgroup(pid, r.cgroup)) || cmdlineHas(monitor, r.id)) {
       return { state: 'CONTAINER_RUNNING', pid: isAlive(pid) ? pid : 0, startedAt, finishedAt: 0, exitCode: 0, reason: '', message: '' };
     }
+    // The monitor may have written the exit file and ended since it was read: read it again.
+    if (recheck) return this.factsFrom(r, readKV(join(this.ctDir(r.id), 'exit')), started, false);
     // The monitor was killed before it could record the exit: the code is lost.
     return { state: 'CONTAINER_EXITED', pid: 0, startedAt, finishedAt: startedAt, exitCode: 255, reason: 'Error', message: 'exit status lost: container monitor died' };
   }
