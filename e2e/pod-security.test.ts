@@ -1,7 +1,7 @@
 // Pod security as a user meets it on one isolated `hyperkube up`, through kubectl: the apiserver
 // refusing a bad seccomp profile path, the kubelet refusing a root image under runAsNonRoot and an
 // unsafe sysctl, fsGroup on an emptyDir, and `up`'s --seccomp-default (RuntimeDefault seccomp for a
-// pod that names no profile; that last check needs the runtime half, branch runtimesec).
+// pod that names no profile).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -67,7 +67,7 @@ test('an unsafe sysctl: the pod is Failed with SysctlForbidden', async () => {
   assert.equal(p.status.message, 'Pod was rejected: forbidden sysctl: "kernel.msgmax" not allowlisted');
 });
 
-test('fsGroup: the emptyDir is group-owned with setgid, the process has the group; RuntimeDefault seccomp by default (needs runtimesec)', async () => {
+test('fsGroup: the emptyDir is group-owned with setgid, the process has the group; RuntimeDefault seccomp by default', async () => {
   const spec = { securityContext: { runAsUser: 1000, fsGroup: 2000 }, volumes: [{ name: 'data', emptyDir: {} }] };
   assert.equal((await apply(pod('fsgroup', spec, { volumeMounts: [{ name: 'data', mountPath: '/data' }] }))).code, 0);
   await eventually('fsgroup Running', async () => ((await getPod('fsgroup')).status?.phase === 'Running' ? true : undefined), 60_000);

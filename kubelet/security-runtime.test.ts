@@ -1,8 +1,7 @@
 // Pod security seen from inside the pod, end to end through kubelet and runtime: host and shared
 // namespaces, seccomp (RuntimeDefault and a Localhost profile), sysctls, the memory limit under
-// /sys/fs/cgroup, subPath resolved inside the volume. These need the runtime half of the work
-// (branch runtimesec: PodSandboxConfig.hostPID/shareProcessNamespace/sysctls, seccompProfile,
-// Mount.subPath, the cgroup namespace); the kubelet half alone is tested in security.test.ts.
+// /sys/fs/cgroup, subPath resolved inside the volume. The kubelet half alone (what it hands the
+// runtime) is tested in security.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
