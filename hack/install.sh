@@ -32,6 +32,18 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
     || npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
+# Node 24 LTS beside the machine's node: .ci/run runs the unit suite under both. Kept under
+# node_modules/.cache, so reruns need no network (npm ci, on a lock change, fetches it again).
+NODE24_VERSION=24.22.3
+node24=node_modules/.cache/node24/bin/node
+case "$(uname -m)" in x86_64) node_arch=x64 ;; aarch64) node_arch=arm64 ;; *) node_arch= ;; esac
+if [ -n "$node_arch" ] && ! { [ -x "$node24" ] && [ "$("$node24" --version)" = "v$NODE24_VERSION" ]; }; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack "node-linux-$node_arch@$NODE24_VERSION" --silent >/dev/null)
+  mkdir -p node_modules/.cache/node24
+  tar xzf "$tmp/node-linux-$node_arch-$NODE24_VERSION.tgz" -C node_modules/.cache/node24 --strip-components=1 package/bin/node
+  rm -rf "$tmp"
+fi
 npm run -s build
 # The two binaries on PATH, as `npm install -g` would put them.
 chmod +x dist/cmd/hyperkube.js dist/cmd/kubecfg.js
