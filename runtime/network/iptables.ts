@@ -7,6 +7,10 @@
 //                           no SNAT when bridge-nf-call-iptables is on (conntrack sees them).
 //   filter <P>-FORWARD      accept traffic from/to the pod CIDR (hosts with a DROP policy);
 //                           jumped from FORWARD below the proxy's jumps (see ensureJumps)
+//   filter <P>-INPUT        drop what a pod sends to 127.0.0.0/8 unless it is a reply or was
+//                           DNAT'ed: the bridge has route_localnet=1 (hostPorts on 127.0.0.1),
+//                           which would otherwise let a pod with NET_RAW reach the node's
+//                           loopback-only services (CVE-2020-8558), with or without a proxy
 // Our chains are rewritten whole in one `iptables-restore --noflush` batch (declaring an
 // existing chain flushes it), so readers never see half a rule set.
 import { run, succeeds } from './exec.js';
@@ -21,11 +25,12 @@ export interface ChainNames {
   hostports: string;
   postrouting: string;
   forward: string;
+  input: string;
 }
 
 export function chainNames(prefix: string): ChainNames {
   // iptables limits chain names to 28 characters.
-  const names = { hostports: `${prefix}-HOSTPORTS`, postrouting: `${prefix}-POSTROUTING`, forward: `${prefix}-FORWARD` };
+  const names = { hostports: `${prefix}-HOSTPORTS`, postrouting: `${prefix}-POSTROUTING`, forward: `${prefix}-FORWARD`, input: `${prefix}-INPUT` };
   for (const n of Object.values(names)) if (n.length > 28) throw new Error(`chain prefix ${prefix} too long (chain ${n})`);
   return names;
 }
@@ -38,6 +43,7 @@ function jumps(c: ChainNames, comment: string): [string, string, string[]][] {
     ['nat', 'OUTPUT', [...cm, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.hostports]],
     ['nat', 'POSTROUTING', [...cm, '-j', c.postrouting]],
     ['filter', 'FORWARD', [...cm, '-j', c.forward]],
+    ['filter', 'INPUT', [...cm, '-j', c.input]],
   ];
 }
 
@@ -72,8 +78,10 @@ export function renderRules(i: RuleSetInput): string {
   const filter = [
     '*filter',
     `:${c.forward} - [0:0]`,
+    `:${c.input} - [0:0]`,
     `-A ${c.forward} -s ${podCIDR} -j ACCEPT`,
     `-A ${c.forward} -d ${podCIDR} -j ACCEPT`,
+    `-A ${c.input} -i ${bridge} -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m comment --comment "block localnet from pods" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
     'COMMIT',
   ];
   return [...nat, ...filter, ''].join('\n');
@@ -116,7 +124,7 @@ export async function removeAll(c: ChainNames, comment: string): Promise<void> {
   for (const [table, chain, rule] of jumps(c, comment)) {
     while (await succeeds('iptables', ['-w', '5', '-t', table, '-D', chain, ...rule])) { /* all copies */ }
   }
-  for (const [table, chain] of [['nat', c.hostports], ['nat', c.postrouting], ['filter', c.forward]]) {
+  for (const [table, chain] of [['nat', c.hostports], ['nat', c.postrouting], ['filter', c.forward], ['filter', c.input]]) {
     await succeeds('iptables', ['-w', '5', '-t', table, '-F', chain]);
     await succeeds('iptables', ['-w', '5', '-t', table, '-X', chain]);
   }

@@ -13,6 +13,7 @@ import { createPodNetwork, bridgeNetfilterEnabled } from './pod-network.js';
 import { IPAM } from './ipam.js';
 import { removeAll, chainNames } from './iptables.js';
 import type { PodNetwork } from './types.js';
+import { buildSynProbe, probeResult } from '../../testing/syn-probe.js';
 
 const run = promisify(execFile);
 const rand = randomBytes(2).toString('hex');
@@ -160,6 +161,37 @@ test('hostNetwork pods are left alone; bridge netfilter is detected', async () =
   assert.equal(await net.status(`host-${rand}`), null);
   const bnf = await bridgeNetfilterEnabled();
   assert.equal(bnf, existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables') ? execFileSync('cat', ['/proc/sys/net/bridge/bridge-nf-call-iptables'], { encoding: 'utf8' }).trim() === '1' : null);
+});
+
+test('localnet guard: a pod with NET_RAW gets no SYN-ACK from a host service on 127.0.0.1, with no proxy running', async () => {
+  // The bridge has route_localnet=1 (hostPorts on 127.0.0.1); without the guard a raw SYN for
+  // 127.0.0.1 in a frame to the gateway's MAC reaches loopback-only services (CVE-2020-8558).
+  const nsC = `tkt${rand}c`;
+  await run('ip', ['netns', 'add', nsC]);
+  await net.setup({ sandboxId: `sb-e-${rand}`, netnsPath: `/run/netns/${nsC}`, portMappings: [] });
+  assert.equal((await run('cat', [`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`])).stdout.trim(), '1');
+  const srv = createServer((c) => c.end());
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  try {
+    const probe = await buildSynProbe(work);
+    const mac = /link\/ether (\S+)/.exec((await run('ip', ['-o', 'link', 'show', bridge])).stdout)![1]!;
+    // The node learns the pod's MAC from an ordinary packet first, as from an attacker's earlier traffic.
+    await run('ip', ['netns', 'exec', nsC, 'busybox', 'ping', '-c', '1', '-W', '2', gateway]);
+    const counter = async () => Number(/^\s*(\d+)/m.exec((await run('iptables', ['-w', '5', '-t', 'filter', '-L', `${prefix}-INPUT`, '-v', '-x', '-n'])).stdout.split('\n').slice(2).join('\n'))?.[1] ?? 0);
+    const before = await counter();
+    const r = await run('ip', ['netns', 'exec', nsC, probe, 'eth0', mac, '127.0.0.1', String(port), '2000']).catch((err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '' }));
+    assert.notEqual(probeResult(r.stdout, r.stderr), 'SYNACK');
+    // Our rule dropped it, unless another guard (a proxy's FIREWALL chain) sits before ours in INPUT.
+    const input = (await run('iptables', ['-w', '5', '-t', 'filter', '-S', 'INPUT'])).stdout.split('\n');
+    const ours = input.findIndex((l) => l.includes(`-j ${prefix}-INPUT`));
+    assert.ok(ours >= 0, 'our INPUT jump is installed');
+    if (!input.slice(0, ours).some((l) => /FIREWALL/.test(l))) assert.ok((await counter()) > before, 'the drop rule counted the probe');
+  } finally {
+    srv.close();
+    await net.teardown(`sb-e-${rand}`);
+    await run('ip', ['netns', 'del', nsC]);
+  }
 });
 
 test('a netns given as /proc/<pid>/ns/net (the pause process) works; cleanup removes everything', async () => {

@@ -75,10 +75,11 @@ class BridgePodNetwork implements PodNetwork {
   private init(): Promise<void> {
     this.ready ??= (async () => {
       await mkdir(this.podsDir, { recursive: true });
-      await ensureBridge(this.bridge, `${this.gateway}/${this.net.prefixLength}`, this.mtu);
-      if (this.opts.enableForwarding !== false) await sysctl('net/ipv4/ip_forward', '1');
+      // Rules first: the bridge gets route_localnet=1, and its localnet guard must already be there.
       await this.lock.run(() => this.syncRules());
       await ensureJumps(this.chains, this.comment);
+      await ensureBridge(this.bridge, `${this.gateway}/${this.net.prefixLength}`, this.mtu);
+      if (this.opts.enableForwarding !== false) await sysctl('net/ipv4/ip_forward', '1');
     })().catch((e) => { this.ready = undefined; throw e; });
     return this.ready;
   }
