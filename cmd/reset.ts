@@ -4,7 +4,9 @@
 // the Service rules and route, state and data directories — leaving the host as before.
 
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Runtime } from '../runtime/runtime.js';
 import { removeAllPods } from '../runtime/reset.js';
@@ -27,6 +29,7 @@ const FLAGS = {
   'service-device': { type: 'string', default: 'tkube-svc0', help: 'device the Service CIDR is routed to' },
 } as const;
 
+const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -64,6 +67,20 @@ async function stopUp(dataDir: string, say: (m: string) => void): Promise<void> 
   await stopRecorded(Object.entries(children), 10_000, say);
 }
 
+/**
+ * The proxy turned net.ipv4.conf.all.route_localnet on behind its localnet guard. With the
+ * guard gone, a 1 there would leave loopback services open to every bridged device: set it
+ * back to 0 unless another guard (another cluster's proxy, kube-proxy) still needs it.
+ */
+async function restoreRouteLocalnet(): Promise<string> {
+  const path = '/proc/sys/net/ipv4/conf/all/route_localnet';
+  if ((await readFile(path, 'utf8').catch(() => '0')).trim() !== '1') return 'route_localnet was not on';
+  const filter = (await execFileP('iptables-save', ['-t', 'filter'])).stdout;
+  if (filter.split('\n').some((l) => l.includes('-d 127.0.0.0/8') && l.includes('-j DROP'))) return 'route_localnet left on: another localnet guard is in place';
+  await writeFile(path, '0');
+  return 'route_localnet set back to 0';
+}
+
 export async function runReset(argv: string[]): Promise<number> {
   const parsed = parseFlags('reset', FLAGS, argv);
   if (!parsed) return 0;
@@ -84,6 +101,7 @@ export async function runReset(argv: string[]): Promise<number> {
   const removed = await new ExecIptables().deleteChains(f['proxy-chain-prefix']);
   await removeDummyRoute(f['service-device']).catch(() => undefined);
   say(`Service rules removed (${removed.length} chains) and the Service route`);
+  say(await restoreRouteLocalnet());
 
   for (const dir of [f['state-dir'], dataDir, f['log-dir']]) {
     if (existsSync(dir)) await rm(dir, { recursive: true, force: true });

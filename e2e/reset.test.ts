@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +60,13 @@ test('reset removes containers, cgroups, bridge, chains and state', async () => 
     assert.deepEqual(cgroupPids(cgroup), []);
     assert.ok(!existsSync(`/sys/fs/cgroup/memory/${cgroup}`), 'cgroup tree removed');
     await assert.rejects(run('ip', ['-o', 'link', 'show', bridge]));
-    assert.doesNotMatch((await run('iptables-save')).stdout, new RegExp(`${chains}-`));
+    const rulesLeft = (await run('iptables-save')).stdout;
+    assert.doesNotMatch(rulesLeft, new RegExp(`${chains}-`));
+    // With no localnet guard left (none of another cluster), route_localnet is off again.
+    if (!/-d 127\.0\.0\.0\/8 .*-j DROP/.test(rulesLeft)) {
+      assert.equal(readFileSync('/proc/sys/net/ipv4/conf/all/route_localnet', 'utf8').trim(), '0');
+      assert.match(r.stdout, /route_localnet set back to 0|route_localnet was not on/);
+    }
     assert.ok(!existsSync(dataDir) && !existsSync(stateDir) && !existsSync(logDir));
     const mounts = (await run('cat', ['/proc/self/mountinfo'])).stdout;
     assert.doesNotMatch(mounts, new RegExp(root));
