@@ -1,5 +1,6 @@
-// Locates the shim's C source and compiles it on first use, keyed by the
-// source's hash, so a changed source never runs with a stale binary.
+// Locates the shim's C sources (runtime/shim/*.c, main() in tskube-shim.c) and
+// compiles them on first use, keyed by the sources' hash, so a changed source
+// never runs with a stale binary.
 // The exact build (what hack/install.sh runs ahead of time) is SHIM_GCC_ARGS.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -10,8 +11,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** gcc flags; static so the monitor and pause processes stay small (no ld.so, no libc.so mappings). */
-export const SHIM_GCC_ARGS = ['-O2', '-static', '-Wall', '-o'];
+/** gcc flags (the sources build without warnings under -Wall -Wextra); static so the monitor and pause processes stay small (no ld.so, no libc.so mappings). */
+export const SHIM_GCC_ARGS = ['-O2', '-static', '-Wall', '-Wextra', '-o'];
 /** Linked after the sources: libseccomp's static archive (Debian libseccomp-dev). */
 export const SHIM_LIBS = ['-lseccomp'];
 

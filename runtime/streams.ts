@@ -66,7 +66,7 @@ export function execSession(shim: string, conf: string, req: ExecRequest): Promi
   });
 }
 
-/** Frame: [kind][u32 BE length][payload]; see the attach section of tskube-shim.c. */
+/** Frame: [kind][u32 BE length][payload]; see shim/attach.h and shim/README.md. */
 function frame(kind: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(5);
   h[0] = kind;

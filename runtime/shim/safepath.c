@@ -19,7 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/openat2.h>
-#include "shim.h"
+#include "safepath.h"
 
 int sp_force_walk;
 int sp_unsafe;

@@ -19,7 +19,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
-#include "shim.h"
+#include "conf.h"
+#include "seccomp-filter.h"
+#include "util.h"
 
 static scmp_filter_ctx ctx;
 // A compiled program from the cache (seccomp_cache <path>): libseccomp's compile of a ~400-rule,

@@ -1,18 +1,8 @@
-// Shared declarations of the shim's translation units (see tskube-shim.c for the modes).
-#ifndef TSKUBE_SHIM_H
-#define TSKUBE_SHIM_H
+// safepath.c: every path inside a container resolved inside its root.
+#ifndef TSKUBE_SHIM_SAFEPATH_H
+#define TSKUBE_SHIM_SAFEPATH_H
 #include <sys/types.h>
 
-// config (tskube-shim.c)
-// Appends the "key value" lines of a file to the config.
-void load_conf(const char *path);
-const char *get(const char *k);
-long geti(const char *k, long def);
-char **getall(const char *k, int *count);
-// In the container init (before exec): report why we could not start (with strerror(errno)), and die.
-void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-
-// safepath.c: every path inside a container resolved inside its root.
 enum { SP_NONE = 0, SP_DIR = 1, SP_FILE = 2 };
 // 1 = use the component walk even where openat2 exists (tests of the fallback).
 extern int sp_force_walk;
@@ -26,10 +16,4 @@ int sp_clean(const char *path, char *out, size_t n);
 int sp_open(int rootfd, const char *path, int kind, mode_t mode);
 // "/proc/self/fd/N" for mount(2) targets and sources.
 const char *sp_fdpath(int fd, char *buf, size_t n);
-
-// seccomp.c
-// Builds the filter described by the "seccomp_*" config keys (if any); returns 0 when there is none.
-int seccomp_prepare(void);
-// Loads the prepared filter (fail()s on error). No-op without one.
-void seccomp_install(void);
 #endif
