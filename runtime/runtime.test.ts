@@ -186,6 +186,18 @@ test('attach with stdin to an interactive container', async () => {
   assert.equal(logText(readFileSync(join(logDir(), 'cat', '0.log'), 'utf8')), 'echo:one\necho:two\nbye\n');
 });
 
+test('attach stdin larger than the monitor\'s frame buffer (a pasted block) arrives whole', async () => {
+  const rt = env.runtime;
+  const id = await rt.createContainer(sb, { metadata: { name: 'wc' }, image: 'busybox', command: ['wc', '-c'], stdin: true, stdinOnce: true });
+  await rt.startContainer(id);
+  const a = await rt.attach({ containerId: id, stdin: true, stdout: true });
+  let out = '';
+  a.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  a.stdin!.end(Buffer.alloc(200_000, 'x'));
+  assert.equal(await a.wait(), 0);
+  assert.equal(out.trim(), '200000');
+});
+
 test('port-forward reaches a server on the pod loopback', async () => {
   const rt = env.runtime;
   const id = await rt.createContainer(sb, { metadata: { name: 'nc' }, image: 'busybox', command: ['sh', '-c', 'echo pong | nc -l -p 8081'] });

@@ -66,6 +66,9 @@ export function execSession(shim: string, conf: string, req: ExecRequest): Promi
   });
 }
 
+/** Largest stdin payload per frame (the monitor's frame buffer is 32 KiB). */
+const STDIN_FRAME_MAX = 16 * 1024;
+
 /** Frame: [kind][u32 BE length][payload]; see shim/attach.h and shim/README.md. */
 function frame(kind: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(5);
@@ -108,7 +111,12 @@ export function attachSession(socketPath: string, req: AttachRequest): Promise<S
       const stdin = req.stdin
         ? new Writable({
             write(chunk: Buffer, _enc, cb) {
-              sock.write(frame(0, chunk), cb);
+              // The monitor reads a frame into a 32 KiB buffer and drops a client that sends more.
+              for (let at = 0; at < chunk.length; at += STDIN_FRAME_MAX) {
+                const last = at + STDIN_FRAME_MAX >= chunk.length;
+                sock.write(frame(0, chunk.subarray(at, at + STDIN_FRAME_MAX)), last ? cb : undefined);
+              }
+              if (chunk.length === 0) cb();
             },
             final(cb) {
               sock.write(frame(5, Buffer.alloc(0)), () => cb());
