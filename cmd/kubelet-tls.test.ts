@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { createMetrics } from '../kubelet/metrics.js';
-import { kubeletDial, kubeletGet, type KubeletClientCredentials } from '../kubelet/kubelet-client.js';
+import { kubeletDial, kubeletGet, type KubeletClientCredentials } from '../client/kubelet-client.js';
 import { startHealthzServer, startKubeletServer, type ServerDeps } from '../kubelet/server.js';
 import { ensureClientCert, ensureKubeletPki, ensureServingCert, type KubeletPki } from './pki.js';
 

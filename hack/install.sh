@@ -32,7 +32,9 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
     || npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
+# dist/: what users run (no tests); dist-test/: everything, for the tests and `npm run bench`.
 npm run -s build
+npm run -s build:test
 # The two binaries on PATH, as `npm install -g` would put them.
 chmod +x dist/cmd/hyperkube.js dist/cmd/kubecfg.js
 ln -sf "$PWD/dist/cmd/hyperkube.js" /usr/local/bin/hyperkube

@@ -17,10 +17,10 @@ import { Informer } from '../../client/informer.js';
 import { startEndpointsController, type EndpointsController } from '../../controllers/endpoints.js';
 import { startReplicationManager, type ReplicationManager } from '../../controllers/replication.js';
 import { writeKubeconfig } from '../../client/kubeconfig.js';
-import { eventually, startTestCluster, uniqueName, type TestCluster } from '../../client/test-cluster.js';
+import { eventually, startTestCluster, uniqueName, type TestCluster } from '../../testing/client-env.js';
 import { kubecfgMain } from './main.js';
 import { NAME_ANNOTATION, DEPLOYMENT_LABEL } from './classic.js';
-import { IGNORE_ANNOTATION, StandInKubelet } from './test-kubelet.js';
+import { IGNORE_ANNOTATION, StandInKubelet } from '../../testing/kubecfg-stand-in-kubelet.js';
 
 let c: TestCluster;
 let dir: string;
