@@ -2,7 +2,7 @@
 // The verbs that wait on pods (stop, rollingupdate) run with the real replication
 // and endpoints controllers in-process; what a kubelet would report (binding,
 // Running/Ready, a container that keeps exiting, Terminating pods finishing)
-// is played by test-kubelet.ts; real containers are e2e/'s.
+// is played by testing/kubecfg-stand-in-kubelet.ts; real containers are e2e/'s.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
