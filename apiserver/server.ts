@@ -21,7 +21,7 @@ import { parseResourcePath } from './http/request.js';
 import { wsTransport } from './http/watch.js';
 import { ConnectionGuard, defaultConnectionLimits, type ConnectionLimits } from './http/connections.js';
 import { proxyLog, proxyUpgrade } from './http/streaming.js';
-import type { StreamingSubresource } from '../kubelet/kubelet-client.js';
+import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { apiGroup, apiGroupList, apiVersions, resourceList, VERSION_INFO } from './discovery.js';
 import { bootstrap } from './bootstrap.js';
 import { openapiRoutes } from './openapi.js';

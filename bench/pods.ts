@@ -15,7 +15,7 @@ import type { Pod } from '../api/core.js';
 import { isolatedFlags, upArgs, resetArgs, hyperkubeCommand, type IsolatedFlags } from '../testing/isolated.js';
 import { startUp, type UpCluster } from '../testing/up.js';
 import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
-import { testRuntime } from '../runtime/test-fixtures.js';
+import { testRuntime } from '../testing/runtime-env.js';
 import { absolute, machine, report, round, summarize, type Figure } from './common.js';
 import { execFileSync } from 'node:child_process';
 

@@ -8,10 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { ChainNames } from '../proxy/chains.js';
 import { ExecIptables, type Iptables, type RestoreOptions } from '../proxy/iptables.js';
 import type { JumpRule, Table } from '../proxy/jumps.js';
-import { createNetns, inNetns, removeNetns, uniqueName } from '../proxy/netns-testing.js';
+import { createNetns, inNetns, removeNetns, uniqueName } from '../testing/proxy-netns.js';
 import { Proxier } from '../proxy/proxier.js';
 import { renderAll } from '../proxy/render.js';
-import { syntheticCluster, syntheticEndpoints, type SyntheticOptions } from '../proxy/synthetic.js';
+import { syntheticCluster, syntheticEndpoints, type SyntheticOptions } from '../testing/proxy-synthetic.js';
 import { absolute, report, summarize, vsAnchor, type Figure } from './common.js';
 
 const SIZES = [1, 100, 1000];

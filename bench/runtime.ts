@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { testRuntime } from '../runtime/test-fixtures.js';
+import { testRuntime } from '../testing/runtime-env.js';
 import { rssBytes } from '../runtime/proc.js';
 import { Runtime } from '../runtime/runtime.js';
 import { createPodNetwork } from '../runtime/network/index.js';

@@ -8,7 +8,7 @@ import type { ConfigMap } from '../api/core.js';
 import { isAlreadyExists } from './errors.js';
 import { Informer } from './informer.js';
 import { RestClient } from './rest.js';
-import { eventually, startTestCluster, uniqueName, type TestCluster } from './test-cluster.js';
+import { eventually, startTestCluster, uniqueName, type TestCluster } from '../testing/client-env.js';
 
 let c: TestCluster;
 

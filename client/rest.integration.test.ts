@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, ReplicationController } from '../api/core.js';
 import { ApiError, isConflict, isGone, isNotFound } from './errors.js';
-import { eventually, startTestCluster, uniqueName, type TestCluster } from './test-cluster.js';
+import { eventually, startTestCluster, uniqueName, type TestCluster } from '../testing/client-env.js';
 import type { WatchEvent } from '../api/meta.js';
 
 let c: TestCluster;

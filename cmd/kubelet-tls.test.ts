@@ -1,6 +1,6 @@
 // The kubelet's API over HTTPS with client certificates, end to end on loopback: the
 // certificates `up` makes (cmd/pki.ts), the kubelet's server (kubelet/server.ts) and the
-// apiserver's side of it (kubelet/kubelet-client.ts). Anonymous and foreign-CA clients
+// apiserver's side of it (client/kubelet-client.ts). Anonymous and foreign-CA clients
 // get 401, a cluster-CA certificate of someone else 403, the apiserver's certificate
 // gets through; the apiserver refuses a kubelet whose certificate the CA did not sign.
 
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { createMetrics } from '../kubelet/metrics.js';
-import { kubeletDial, kubeletGet, type KubeletClientCredentials } from '../kubelet/kubelet-client.js';
+import { kubeletDial, kubeletGet, type KubeletClientCredentials } from '../client/kubelet-client.js';
 import { startHealthzServer, startKubeletServer, type ServerDeps } from '../kubelet/server.js';
 import { ensureClientCert, ensureKubeletPki, ensureServingCert, type KubeletPki } from './pki.js';
 

@@ -4,7 +4,7 @@ import type { Pod } from '../api/core.js';
 import { isNotFound } from '../client/errors.js';
 import { sleep, waitFor } from '../testing/wait.js';
 import { computeSubsets, startEndpointsController, type EndpointsController } from './endpoints.js';
-import { startEnv, type ControllerTestEnv } from './test-helpers.js';
+import { startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 

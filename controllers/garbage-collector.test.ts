@@ -6,7 +6,7 @@ import { isNotFound } from '../client/errors.js';
 import { sleep, waitFor } from '../testing/wait.js';
 import { startGarbageCollector, type GarbageCollector } from './garbage-collector.js';
 import { startReplicationManager, type ReplicationManager } from './replication.js';
-import { activePods, rcObject, startEnv, type ControllerTestEnv } from './test-helpers.js';
+import { activePods, rcObject, startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 
 const run = promisify(execFile);
 

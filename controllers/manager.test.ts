@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { parseControllers, parseDuration, runControllerManager } from '../cmd/controller-manager.js';
 import { sleep, waitFor } from '../testing/wait.js';
 import { startControllerManager } from './manager.js';
-import { activePods, rcObject, startEnv, type ControllerTestEnv } from './test-helpers.js';
+import { activePods, rcObject, startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');

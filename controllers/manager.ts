@@ -6,7 +6,8 @@
 import type { Namespace, Node, Pod, ReplicationController, Service } from '../api/core.js';
 import type { RestClient } from '../client/rest.js';
 import { EndpointsController } from './endpoints.js';
-import { EventRecorder, startEventTTLCleaner } from './events.js';
+import { EventRecorder } from '../client/events.js';
+import { startEventTTLCleaner } from './event-ttl.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { InformerFactory } from './informers.js';
 import { NamespaceController } from './namespace.js';

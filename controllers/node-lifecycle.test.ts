@@ -7,7 +7,7 @@ import { sleep, waitFor } from '../testing/wait.js';
 import { NodeLifecycleController as NLC } from './node-lifecycle.js';
 import { evictionTime, startNodeLifecycleController, TAINT_NOT_READY, TAINT_UNREACHABLE, type NodeLifecycleController } from './node-lifecycle.js';
 import { startReplicationManager, type ReplicationManager } from './replication.js';
-import { activePods, rcObject, startEnv, type ControllerTestEnv } from './test-helpers.js';
+import { activePods, rcObject, startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 
 const ts = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const micro = () => new Date().toISOString().replace('Z', '000Z');

@@ -18,7 +18,7 @@ import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { ExponentialFailureRateLimiter, formatDelay } from '../client/workqueue.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../client/events.js';
 import { isPodReady, nowTime, toleratesTaint } from './pod-util.js';
 
 export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';

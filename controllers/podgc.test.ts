@@ -6,7 +6,7 @@ import { Informer } from '../client/informer.js';
 import { sleep, waitFor } from '../testing/wait.js';
 import { startControllerManager, type ControllerManager } from './manager.js';
 import { compareForPodGC, isPodTerminated, terminatedPodsToDelete, withCondition } from './podgc.js';
-import { rcObject, startEnv, type ControllerTestEnv } from './test-helpers.js';
+import { rcObject, startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 
 const pod = (name: string, created: string, phase: string, reason?: string): Pod =>
   ({ metadata: { name, namespace: 'n', creationTimestamp: created }, spec: { containers: [] }, status: { phase, ...(reason ? { reason } : {}) } }) as Pod;

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor, sleep } from '../testing/wait.js';
 import { onlyStatusChanged, startReplicationManager, slowStartBatch, type ReplicationManager } from './replication.js';
-import { activePods, rcObject, startEnv, type ControllerTestEnv } from './test-helpers.js';
+import { activePods, rcObject, startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 
 describe('replication controller', { timeout: 180_000 }, () => {
   let env: ControllerTestEnv;

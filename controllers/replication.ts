@@ -13,7 +13,7 @@ import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { objectKey } from '../client/store.js';
 import { WorkQueue } from '../client/workqueue.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../client/events.js';
 import { Expectations } from './expectations.js';
 import { compareForDeletion, controllerRef, isPodActive, isPodAvailable, isPodReady, podKey } from './pod-util.js';
 import { runWorkers, startInformers } from './workers.js';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep, waitFor } from '../testing/wait.js';
 import { startControllerManager, type ControllerManager } from './manager.js';
-import { rcObject, startEnv, type ControllerTestEnv } from './test-helpers.js';
+import { rcObject, startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 
 /** Pod creates the apiserver answered 403, from its /metrics. */
 async function forbiddenPodCreates(url: string): Promise<number> {

@@ -27,7 +27,7 @@ function run(cmd: string, args: string[], input?: string, timeout = 120_000): Pr
     if (input !== undefined) child.stdin!.end(input);
   });
 }
-const kubecfg = (...args: string[]) => run(process.execPath, [...(fromTs ? ['--import', 'tsx'] : []), join(repoRoot, fromTs ? 'cmd/kubecfg.ts' : 'dist/cmd/kubecfg.js'), ...args]);
+const kubecfg = (...args: string[]) => run(process.execPath, [...(fromTs ? ['--import', 'tsx'] : []), fileURLToPath(new URL(`../cmd/kubecfg.${fromTs ? 'ts' : 'js'}`, import.meta.url)), ...args]);
 async function kubectl(args: string[], input?: string): Promise<string> {
   const r = await run('/usr/bin/kubectl', args, input);
   assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);

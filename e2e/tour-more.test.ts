@@ -16,7 +16,7 @@ import { hyperkubeCommand, startIsolated, type IsolatedCluster } from '../testin
 import { startRegistry, type TestRegistry } from '../testing/registry.js';
 import { eventually } from '../testing/wait.js';
 
-// This file runs from e2e/ under tsx or from dist/e2e/; the scripts and manifests are in the repo.
+// This file runs from e2e/ under tsx or from dist-test/e2e/; the scripts and manifests are in the repo.
 const fromTs = fileURLToPath(import.meta.url).endsWith('.ts');
 const repoRoot = fileURLToPath(new URL(fromTs ? '../' : '../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'tkt-tourmore-'));
@@ -46,7 +46,7 @@ async function ok(cmd: string, args: string[], timeout?: number): Promise<string
 }
 
 const kubectl = (...args: string[]) => ok('/usr/bin/kubectl', args);
-const kubecfg = (...args: string[]) => ok(process.execPath, [...(fromTs ? ['--import', 'tsx'] : []), join(repoRoot, fromTs ? 'cmd/kubecfg.ts' : 'dist/cmd/kubecfg.js'), ...args]);
+const kubecfg = (...args: string[]) => ok(process.execPath, [...(fromTs ? ['--import', 'tsx'] : []), fileURLToPath(new URL(`../cmd/kubecfg.${fromTs ? 'ts' : 'js'}`, import.meta.url)), ...args]);
 /** `hyperkube runtime` on this cluster's image store (the README's default store is the kubelet's). */
 const runtimeCli = (...args: string[]) => ok(process.execPath, [...hyperkubeCommand(), 'runtime', `--images-root=${join(cl.up.dataDir, 'images')}`, ...args]);
 

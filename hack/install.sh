@@ -44,7 +44,9 @@ if [ -n "$node_arch" ] && ! { [ -x "$node24" ] && [ "$("$node24" --version)" = "
   tar xzf "$tmp/node-linux-$node_arch-$NODE24_VERSION.tgz" -C node_modules/.cache/node24 --strip-components=1 package/bin/node
   rm -rf "$tmp"
 fi
+# dist/: what users run (no tests); dist-test/: everything, for the tests and `npm run bench`.
 npm run -s build
+npm run -s build:test
 # The two binaries on PATH, as `npm install -g` would put them.
 chmod +x dist/cmd/hyperkube.js dist/cmd/kubecfg.js
 ln -sf "$PWD/dist/cmd/hyperkube.js" /usr/local/bin/hyperkube

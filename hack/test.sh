@@ -3,11 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/install.sh
+# install.sh builds dist/ (what users run, no test code) and, from clean, dist-test/ (everything:
+# tests, testing/, e2e/, bench/), so a moved or deleted test cannot linger; tests run from dist-test/.
 # The watch cache deep-freezes what it shares, so a test that mutates a cached object fails
 # (client-go's cache mutation detector, likewise on in tests only); clusters tests start inherit it.
 export TSKUBE_CACHE_MUTATION_DETECTOR=1
-mapfile -t unit < <(find dist -name '*.test.js' -not -path 'dist/e2e/*' | sort)
-mapfile -t e2e < <(find dist/e2e -name '*.test.js' 2>/dev/null | sort)
+mapfile -t unit < <(find dist-test -name '*.test.js' -not -path 'dist-test/e2e/*' | sort)
+mapfile -t e2e < <(find dist-test/e2e -name '*.test.js' 2>/dev/null | sort)
 # Integration tests start real etcd, namespaces and iptables chains; two at a time fits 2 cores.
 node --test --test-concurrency=2 --test-timeout=300000 "${unit[@]}"
 # The same unit suite on Node 24 LTS (hack/install.sh fetched it), as Node 20's life has ended.

@@ -12,10 +12,10 @@ import { RestClient } from '../client/rest.js';
 import { createImageService } from '../runtime/images/index.js';
 import { createPodNetwork } from '../runtime/network/index.js';
 import { Runtime } from '../runtime/runtime.js';
-import { cleanupRuntime, cgroupPids } from '../runtime/test-fixtures.js';
+import { cleanupRuntime, cgroupPids } from '../testing/runtime-env.js';
 import { startTestApi } from '../testing/cluster.js';
 import { L_POD_UID } from './labels.js';
-import { testPod, waitFor } from './test-env.js';
+import { testPod, waitFor } from '../testing/kubelet-env.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const compiled = import.meta.url.endsWith('.js');

@@ -8,9 +8,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lease, Pod } from '../api/core.js';
 import { isNotFound } from '../client/errors.js';
-import { cgroupPids } from '../runtime/test-fixtures.js';
+import { cgroupPids } from '../testing/runtime-env.js';
 import { L_POD_UID } from './labels.js';
-import { startKubeletTestEnv, testPod, waitFor, type KubeletTestEnv } from './test-env.js';
+import { startKubeletTestEnv, testPod, waitFor, type KubeletTestEnv } from '../testing/kubelet-env.js';
 
 let env: KubeletTestEnv;
 

@@ -10,7 +10,7 @@ import type { Pod, Service } from '../api/core.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import { RestClient } from '../client/rest.js';
-import { EventRecorder } from '../controllers/events.js';
+import { EventRecorder } from '../client/events.js';
 import type { RuntimeService } from '../runtime/cri.js';
 import { createImageService, type ImageService } from '../runtime/images/index.js';
 import { createPodNetwork, type PodNetwork } from '../runtime/network/index.js';

@@ -4,9 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../api/core.js';
-import { cgroupPids } from '../runtime/test-fixtures.js';
+import { cgroupPids } from '../testing/runtime-env.js';
 import { L_POD_UID } from './labels.js';
-import { startKubeletTestEnv, testPod, waitFor, type KubeletTestEnv } from './test-env.js';
+import { startKubeletTestEnv, testPod, waitFor, type KubeletTestEnv } from '../testing/kubelet-env.js';
 
 let env: KubeletTestEnv;
 

@@ -8,7 +8,7 @@ import type { Container, ContainerStatus, Pod, PodStatus, Service } from '../api
 import { milliValue } from '../api/quantity.js';
 import { isNotFound, isConflict } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
-import type { EventRecorder } from '../controllers/events.js';
+import type { EventRecorder } from '../client/events.js';
 import type { ContainerStatus as RtStatus, PodSandboxStatus, LinuxResources, PodSandboxConfig, RuntimeService } from '../runtime/cri.js';
 import type { ImageService } from '../runtime/images/index.js';
 import { buildEnv, EnvError } from './env.js';

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../api/core.js';
-import { cgroupPids } from '../runtime/test-fixtures.js';
+import { cgroupPids } from '../testing/runtime-env.js';
 import { L_CONTAINER_NAME, L_POD_UID } from './labels.js';
-import { startKubeletTestEnv, testPod, waitFor, type KubeletTestEnv } from './test-env.js';
+import { startKubeletTestEnv, testPod, waitFor, type KubeletTestEnv } from '../testing/kubelet-env.js';
 
 let env: KubeletTestEnv;
 

@@ -8,9 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../api/core.js';
 import type { ContainerConfig, PodSandboxConfig } from '../runtime/cri.js';
-import { cgroupPids } from '../runtime/test-fixtures.js';
+import { cgroupPids } from '../testing/runtime-env.js';
 import { L_CONTAINER_NAME, L_POD_UID } from './labels.js';
-import { startKubeletTestEnv, testPod, waitFor, type KubeletTestEnv } from './test-env.js';
+import { startKubeletTestEnv, testPod, waitFor, type KubeletTestEnv } from '../testing/kubelet-env.js';
 
 let env: KubeletTestEnv;
 const sandboxes: PodSandboxConfig[] = [];

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestClient } from '../client/rest.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { cleanupRuntime, cgroupPids } from '../runtime/test-fixtures.js';
+import { cleanupRuntime, cgroupPids } from '../testing/runtime-env.js';
 import { startTestApi } from '../testing/cluster.js';
 import { startKubelet, type KubeletHandle } from './kubelet.js';
-import { testPod, waitFor } from './test-env.js';
+import { testPod, waitFor } from '../testing/kubelet-env.js';
 
 test('a kubelet built from flags-style options runs a pod', async () => {
   const prefix = `tks${randomBytes(2).toString('hex')}`;

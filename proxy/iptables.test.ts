@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExecIptables, detectBackend, savedChains, splitRule } from './iptables.js';
-import { createNetns, removeNetns, uniqueName } from './netns-testing.js';
+import { createNetns, removeNetns, uniqueName } from '../testing/proxy-netns.js';
 
 const ns = uniqueName('tkpi');
 const prefix = uniqueName('TKI').toUpperCase();

@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNetns, inNetns, randomOctet, removeNetns, sh, uniqueName } from './netns-testing.js';
+import { createNetns, inNetns, randomOctet, removeNetns, sh, uniqueName } from '../testing/proxy-netns.js';
 import { addUnreachableRoute, removeDummyRoute, removeUnreachableRoute, setupNode } from './node-setup.js';
 
 const ns = uniqueName('tkpn');

@@ -9,7 +9,7 @@ import type { Endpoints, Service } from '../api/core.js';
 import { ChainNames } from './chains.js';
 import { ExecIptables, savedChains, type Iptables, type RestoreOptions } from './iptables.js';
 import type { JumpRule, Table } from './jumps.js';
-import { createNetns, removeNetns, uniqueName } from './netns-testing.js';
+import { createNetns, removeNetns, uniqueName } from '../testing/proxy-netns.js';
 import { Proxier } from './proxier.js';
 
 const ns = uniqueName('tkpp');

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import type { Endpoints, Service } from '../api/core.js';
 import { MAX_CHAIN_NAME } from './chains.js';
 import { probability, RenderCache, renderAll, renderFilter, renderRules, renderTables, type RenderInput } from './render.js';
-import { syntheticEndpoints } from './synthetic.js';
-import { syntheticCluster } from './synthetic.js';
+import { syntheticEndpoints } from '../testing/proxy-synthetic.js';
+import { syntheticCluster } from '../testing/proxy-synthetic.js';
 
-// Compiled tests run from dist/proxy; the data stays in the source tree.
+// Compiled tests run from dist-test/proxy; the data stays in the source tree.
 const here = fileURLToPath(new URL('.', import.meta.url));
-const testdata = join(here.replace(/\/dist\/proxy\/?$/, '/proxy'), 'testdata');
+const testdata = join(here.replace(/\/dist-test\/proxy\/?$/, '/proxy'), 'testdata');
 
 interface Case extends Partial<RenderInput> {
   description: string;

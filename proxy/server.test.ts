@@ -5,10 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints, Service } from '../api/core.js';
-import { startTestCluster, type TestCluster } from '../client/test-cluster.js';
+import { startTestCluster, type TestCluster } from '../testing/client-env.js';
 import { ChainNames } from './chains.js';
 import { ExecIptables, savedChains } from './iptables.js';
-import { createNetns, removeNetns, uniqueName } from './netns-testing.js';
+import { createNetns, removeNetns, uniqueName } from '../testing/proxy-netns.js';
 import { startProxy, type ProxyServer } from './server.js';
 
 const ns = uniqueName('tkps');

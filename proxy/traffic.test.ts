@@ -15,7 +15,7 @@ import { buildSynProbe, probeResult, type ProbeResult } from '../testing/syn-pro
 import { ChainNames } from './chains.js';
 import { ExecIptables } from './iptables.js';
 import { installLocalnetFirewall } from './localnet-firewall.js';
-import { createNetns, inNetns, randomOctet, removeNetns, sh, uniqueName, vethBetween } from './netns-testing.js';
+import { createNetns, inNetns, randomOctet, removeNetns, sh, uniqueName, vethBetween } from '../testing/proxy-netns.js';
 import { setupNode } from './node-setup.js';
 import { Proxier } from './proxier.js';
 

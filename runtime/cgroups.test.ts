@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupPids, podConfig, testRuntime, type TestRuntimeEnv } from './test-fixtures.js';
+import { cgroupPids, podConfig, testRuntime, type TestRuntimeEnv } from '../testing/runtime-env.js';
 import type { ContainerConfig } from './cri.js';
 
 let env: TestRuntimeEnv;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runtimeCli, decodeCriLog } from './cli.js';
 import { Runtime } from './runtime.js';
-import { cleanupRuntime, cgroupPids, dirImages } from './test-fixtures.js';
+import { cleanupRuntime, cgroupPids, dirImages } from '../testing/runtime-env.js';
 
 const prefix = `tkt${Math.random().toString(36).slice(2, 6)}`;
 const root = mkdtempSync(join(tmpdir(), `${prefix}-`));

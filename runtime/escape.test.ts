@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, renameSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cgroupPids, dirImages, mountsUnder, podConfig, testRuntime, type TestRuntimeEnv } from './test-fixtures.js';
+import { cgroupPids, dirImages, mountsUnder, podConfig, testRuntime, type TestRuntimeEnv } from '../testing/runtime-env.js';
 import { Runtime } from './runtime.js';
 import { shimBinaryPath } from './shim-binary.js';
 import type { ContainerConfig } from './cri.js';

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupPids, mountsUnder, podConfig, testRuntime, type TestRuntimeEnv } from './test-fixtures.js';
+import { cgroupPids, mountsUnder, podConfig, testRuntime, type TestRuntimeEnv } from '../testing/runtime-env.js';
 import type { ContainerConfig } from './cri.js';
 
 let env: TestRuntimeEnv;

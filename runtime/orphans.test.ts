@@ -15,7 +15,7 @@ import type { PodNetwork } from './network/types.js';
 import { removeUnrecorded } from './orphans.js';
 import { isAlive } from './proc.js';
 import { Runtime } from './runtime.js';
-import { cgroupPids, podConfig, testRuntime, type TestRuntimeEnv } from './test-fixtures.js';
+import { cgroupPids, podConfig, testRuntime, type TestRuntimeEnv } from '../testing/runtime-env.js';
 
 const rand = randomBytes(2).toString('hex');
 const bridge = `tko${rand}`;

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createPodNetwork } from './network/index.js';
 import type { PodNetwork } from './network/types.js';
-import { cgroupPids, podConfig, testRuntime, type TestRuntimeEnv } from './test-fixtures.js';
+import { cgroupPids, podConfig, testRuntime, type TestRuntimeEnv } from '../testing/runtime-env.js';
 
 const rand = randomBytes(2).toString('hex');
 const bridge = `tkr${rand}`;

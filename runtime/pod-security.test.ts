@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupPids, mountsUnder, podConfig, testRuntime, type TestRuntimeEnv } from './test-fixtures.js';
+import { cgroupPids, mountsUnder, podConfig, testRuntime, type TestRuntimeEnv } from '../testing/runtime-env.js';
 import type { ContainerConfig, PodSandboxConfig } from './cri.js';
 import { hostPidLimit } from './pod-security.js';
 

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Runtime } from './runtime.js';
-import { cgroupPids, testRuntime } from './test-fixtures.js';
+import { cgroupPids, testRuntime } from '../testing/runtime-env.js';
 import { isAlive } from './proc.js';
 
 const env = testRuntime();
@@ -18,7 +18,7 @@ after(async () => {
 
 test('kill -9 of the starting Node process: containers keep running, a new instance lists, stops, and keeps exit codes', async () => {
   const ts = import.meta.url.endsWith('.ts');
-  const script = fileURLToPath(new URL(`./readopt-child.${ts ? 'ts' : 'js'}`, import.meta.url));
+  const script = fileURLToPath(new URL(`../testing/runtime-readopt-child.${ts ? 'ts' : 'js'}`, import.meta.url));
   const args = { stateDir: env.options.stateDir, containersDir: env.options.containersDir, cgroupRoot: env.prefix, busyboxLayer: env.busyboxLayer, logDir: join(env.root, 'logs') };
   const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), script, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {

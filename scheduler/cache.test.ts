@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchedulerCache } from './cache.js';
-import { makeNode, makePod } from './testutil.js';
+import { makeNode, makePod } from '../testing/scheduler-objects.js';
 
 test('assume counts the pod at once; the informer confirms it; no double counting', () => {
   const c = new SchedulerCache();

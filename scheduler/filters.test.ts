@@ -15,7 +15,7 @@ import {
   type Filter,
 } from './filters.js';
 import { podRequests } from './resources.js';
-import { makeNode, makePod, nodeInfo } from './testutil.js';
+import { makeNode, makePod, nodeInfo } from '../testing/scheduler-objects.js';
 
 interface Case {
   name: string;

@@ -13,7 +13,7 @@ import { RestClient } from '../client/rest.js';
 import { startTestApi, type TestApi } from '../testing/cluster.js';
 import { waitFor, uniqueTag } from '../testing/wait.js';
 import { startScheduler } from './scheduler.js';
-import { makeNode, makePod } from './testutil.js';
+import { makeNode, makePod } from '../testing/scheduler-objects.js';
 
 async function withCluster(fn: (api: TestApi, client: RestClient, ns: string) => Promise<void>): Promise<void> {
   const api = await startTestApi();

@@ -10,7 +10,7 @@ import type { Node, Pod } from '../api/core.js';
 import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
-import { EventRecorder } from '../controllers/events.js';
+import { EventRecorder } from '../client/events.js';
 import { SchedulerCache } from './cache.js';
 import { DEFAULT_FILTERS, fitErrorMessage, runFilters } from './filters.js';
 import { schedulerMetrics, type SchedulerMetrics } from './metrics.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { controllerSpread, leastAllocated, nodeAffinityPreferred, scoreNodes, selectHost, taintPreferNoSchedule, type ScorePlugin } from './scores.js';
-import { makeNode, makePod, nodeInfo } from './testutil.js';
+import { makeNode, makePod, nodeInfo } from '../testing/scheduler-objects.js';
 import type { NodeInfo } from './node-info.js';
 import type { Pod } from '../api/core.js';
 

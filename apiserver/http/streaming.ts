@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Node, Pod } from '../../api/core.js';
-import { kubeletAddress, kubeletDial, kubeletGet, kubeletPath, type KubeletClientCredentials, type StreamingSubresource } from '../../kubelet/kubelet-client.js';
+import { kubeletAddress, kubeletDial, kubeletGet, kubeletPath, type KubeletClientCredentials, type StreamingSubresource } from '../../client/kubelet-client.js';
 import { ApiError, badRequest } from '../errors.js';
 import type { Registries } from '../registry/index.js';
 

@@ -2,7 +2,7 @@
 // The verbs that wait on pods (stop, rollingupdate) run with the real replication
 // and endpoints controllers in-process; what a kubelet would report (binding,
 // Running/Ready, a container that keeps exiting, Terminating pods finishing)
-// is played by test-kubelet.ts; real containers are e2e/'s.
+// is played by testing/kubecfg-stand-in-kubelet.ts; real containers are e2e/'s.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,10 +17,10 @@ import { Informer } from '../../client/informer.js';
 import { startEndpointsController, type EndpointsController } from '../../controllers/endpoints.js';
 import { startReplicationManager, type ReplicationManager } from '../../controllers/replication.js';
 import { writeKubeconfig } from '../../client/kubeconfig.js';
-import { eventually, startTestCluster, uniqueName, type TestCluster } from '../../client/test-cluster.js';
+import { eventually, startTestCluster, uniqueName, type TestCluster } from '../../testing/client-env.js';
 import { kubecfgMain } from './main.js';
 import { NAME_ANNOTATION, DEPLOYMENT_LABEL } from './classic.js';
-import { IGNORE_ANNOTATION, StandInKubelet } from './test-kubelet.js';
+import { IGNORE_ANNOTATION, StandInKubelet } from '../../testing/kubecfg-stand-in-kubelet.js';
 
 let c: TestCluster;
 let dir: string;

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { TarWriter } from './tar-writer.js';
-import { buildImage, writeOCILayout } from './fixtures.js';
+import { buildImage, writeOCILayout } from '../../testing/runtime-images.js';
 import { createImageService } from './service.js';
 import { sha256 } from './store.js';
 import { MEDIA } from './media.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TarWriter } from './tar-writer.js';
 import { createImageService } from './service.js';
-import { writeOCILayout, dockerArchive } from './fixtures.js';
+import { writeOCILayout, dockerArchive } from '../../testing/runtime-images.js';
 import { ImageInUseError, ImageNotFoundError } from './types.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tkt-images-'));

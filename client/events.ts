@@ -8,14 +8,14 @@
 // rest, so a controller creating 200 pods writes 25 events, not 200. Events are sent in
 // the background (a recorder never blocks its caller) with bounded concurrency;
 // an Event that cannot be written is dropped, logged once per back-off window.
-// Also here: the TTL cleaner that deletes Events older than an hour.
+// Shared by every component that records events (controllers, scheduler, kubelet);
+// the TTL cleaner that deletes old Events is a controller (controllers/event-ttl.ts).
 
 import type { Event, ObjectReference } from '../api/core.js';
 import type { ObjectMeta } from '../api/meta.js';
-import { isNotFound } from '../client/errors.js';
-import type { RestClient } from '../client/rest.js';
+import { isNotFound } from './errors.js';
+import type { RestClient } from './rest.js';
 import { FailureLog } from './failure-log.js';
-import { nowTime } from './pod-util.js';
 
 export interface EventRecorderOptions {
   component: string;
@@ -201,7 +201,7 @@ export class EventRecorder {
   }
 
   private async send(key: string, ref: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
-    const now = nowTime();
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z'); // metav1.Time: RFC 3339, whole seconds
     const namespace = ref.namespace || 'default';
     const prior = this.seen.get(key);
     const events = this.client.events(namespace);
@@ -238,51 +238,4 @@ export class EventRecorder {
     const max = this.opts.cacheSize ?? 4096;
     while (this.seen.size > max) this.seen.delete(this.seen.keys().next().value as string);
   }
-}
-
-export interface EventTTLCleanerOptions {
-  ttlMs?: number;
-  periodMs?: number;
-  log?: (m: string) => void;
-}
-
-/** Deletes Events whose last occurrence is older than the TTL (default 1 h), every period (default 1 min). */
-export function startEventTTLCleaner(client: RestClient, opts: EventTTLCleanerOptions = {}): { stop(): Promise<void>; runOnce(): Promise<number> } {
-  const ttl = opts.ttlMs ?? 3600_000;
-  const period = opts.periodMs ?? 60_000;
-  let running: Promise<number> | undefined;
-  const runOnce = async (): Promise<number> => {
-    const list = await client.events().listAll();
-    const cutoff = Date.now() - ttl;
-    let n = 0;
-    for (const ev of list.items) {
-      const last = ev.lastTimestamp || ev.eventTime || ev.series?.lastObservedTime || ev.metadata?.creationTimestamp;
-      const t = last ? Date.parse(last) : NaN;
-      if (Number.isNaN(t) || t >= cutoff) continue;
-      try {
-        await client.events(ev.metadata?.namespace).delete(ev.metadata?.name ?? '');
-        n++;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    return n;
-  };
-  const timer = setInterval(() => {
-    if (running) return;
-    running = runOnce()
-      .catch((err) => {
-        (opts.log ?? console.error)(`event-ttl: ${err instanceof Error ? err.message : String(err)}`);
-        return 0;
-      })
-      .finally(() => (running = undefined));
-  }, period);
-  timer.unref?.();
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

@@ -3,9 +3,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { sha256 } from './store.js';
-import { TarWriter } from './tar-writer.js';
-import { MEDIA } from './media.js';
+import { sha256 } from '../runtime/images/store.js';
+import { TarWriter } from '../runtime/images/tar-writer.js';
+import { MEDIA } from '../runtime/images/media.js';
 
 export interface FixtureImage {
   /** Layer tars, lowest first (uncompressed). */

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReplicationController, Pod } from '../api/core.js';
 import { RestClient } from '../client/rest.js';
-import { startTestApi, type TestApi } from '../testing/cluster.js';
-import { uniqueTag } from '../testing/wait.js';
+import { startTestApi, type TestApi } from './cluster.js';
+import { uniqueTag } from './wait.js';
 
 export interface ControllerTestEnv {
   t: TestApi;

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ImageService, ResolvedImage, ImageRunConfig } from './images/types.js';
-import { Runtime, type RuntimeOptions } from './runtime.js';
-import { removeAllPods, cgroupPids } from './reset.js';
+import type { ImageService, ResolvedImage, ImageRunConfig } from '../runtime/images/types.js';
+import { Runtime, type RuntimeOptions } from '../runtime/runtime.js';
+import { removeAllPods, cgroupPids } from '../runtime/reset.js';
 export { cgroupPids };
 
 /** A root directory with /bin/busybox and one symlink per applet, a tiny /etc. */
@@ -80,7 +80,7 @@ export function mountsUnder(dir: string): string[] {
 }
 
 /** A pod sandbox config with unique metadata. */
-export function podConfig(name: string, extra: Partial<import('./cri.js').PodSandboxConfig> = {}) {
+export function podConfig(name: string, extra: Partial<import('../runtime/cri.js').PodSandboxConfig> = {}) {
   const uid = `${name}-${Math.random().toString(16).slice(2, 10)}`;
   return { metadata: { name, namespace: 'default', uid }, ...extra };
 }

@@ -1,7 +1,7 @@
-// Child process for readopt.test.ts: starts a pod with containers, reports
+// Child process for runtime/readopt.test.ts: starts a pod with containers, reports
 // their ids on stdout, then idles until it is killed (-9) by the test.
-import { Runtime } from './runtime.js';
-import { dirImages } from './test-fixtures.js';
+import { Runtime } from '../runtime/runtime.js';
+import { dirImages } from './runtime-env.js';
 
 const opts = JSON.parse(process.argv[2]) as { stateDir: string; containersDir: string; cgroupRoot: string; busyboxLayer: string; logDir: string };
 const rt = new Runtime({ ...opts, images: dirImages({ busybox: { layers: [opts.busyboxLayer] } }) });

@@ -1,7 +1,7 @@
 // Builders for scheduler tests: nodes and pods with just the fields that matter.
 
 import type { Affinity, Container, Node, Pod, Taint, Toleration } from '../api/core.js';
-import { NodeInfo } from './node-info.js';
+import { NodeInfo } from '../scheduler/node-info.js';
 
 export interface NodeOpts {
   name?: string;

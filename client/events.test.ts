@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventRecorder, startEventTTLCleaner } from './events.js';
-import { startEnv, type ControllerTestEnv } from './test-helpers.js';
+import { EventRecorder } from './events.js';
+import { startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 
-describe('event recorder and TTL cleaner', { timeout: 60_000 }, () => {
+describe('event recorder', { timeout: 60_000 }, () => {
   let env: ControllerTestEnv;
   before(async () => {
     env = await startEnv();
@@ -48,21 +48,5 @@ describe('event recorder and TTL cleaner', { timeout: 60_000 }, () => {
     assert.equal(combined?.count, 16);
     assert.equal(combined?.message, '(combined from similar events): Created pod: spammy-24');
     assert.equal(evs.filter((e) => e.reason === 'SuccessfulDelete').length, 1, 'another reason has its own bucket');
-  });
-
-  it('the TTL cleaner deletes events older than the TTL only', async () => {
-    const { client, ns } = env;
-    const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    await client.events(ns).create({ metadata: { name: 'old.1' }, involvedObject: { kind: 'Pod', name: 'x', namespace: ns }, reason: 'Old', message: 'm', firstTimestamp: old, lastTimestamp: old, count: 1 });
-    const cleaner = startEventTTLCleaner(client, { ttlMs: 3600_000, periodMs: 3600_000 });
-    try {
-      const n = await cleaner.runOnce();
-      assert.equal(n, 1);
-      const names = (await client.events(ns).list()).items.map((e) => e.metadata?.name);
-      assert.ok(!names.includes('old.1'));
-      assert.ok(names.length >= 2, 'recent events kept');
-    } finally {
-      await cleaner.stop();
-    }
   });
 });

@@ -6,10 +6,10 @@
 // process exits — and finishes terminating pods (grace 0) unless told to hold
 // them, as a kubelet that is slow to kill them would.
 
-import type { Pod } from '../../api/core.js';
-import { isConflict, isNotFound } from '../../client/errors.js';
-import { Informer } from '../../client/informer.js';
-import type { RestClient } from '../../client/rest.js';
+import type { Pod } from '../api/core.js';
+import { isConflict, isNotFound } from '../client/errors.js';
+import { Informer } from '../client/informer.js';
+import type { RestClient } from '../client/rest.js';
 
 /** Pods with this annotation are left alone (a test writes their status itself). */
 export const IGNORE_ANNOTATION = 'test.tskube.io/no-kubelet';

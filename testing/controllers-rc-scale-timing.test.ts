@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startControllerManager, type ControllerManager } from './manager.js';
-import { timeRcScaleUp } from './rc-scale-timing.js';
-import { startEnv, type ControllerTestEnv } from './test-helpers.js';
+import { startControllerManager, type ControllerManager } from '../controllers/manager.js';
+import { timeRcScaleUp } from './controllers-rc-scale-timing.js';
+import { startEnv, type ControllerTestEnv } from './controllers-env.js';
 
 describe('RC scale-up timing (what bench/scheduler measures)', { timeout: 120_000 }, () => {
   let env: ControllerTestEnv;

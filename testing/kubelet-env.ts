@@ -13,9 +13,9 @@ import { createPodNetwork } from '../runtime/network/index.js';
 import type { PodNetwork } from '../runtime/network/types.js';
 import type { RuntimeService } from '../runtime/cri.js';
 import { Runtime } from '../runtime/runtime.js';
-import { cleanupRuntime } from '../runtime/test-fixtures.js';
-import { startTestApi, type TestApi } from '../testing/cluster.js';
-import { startKubelet, type KubeletHandle, type KubeletOptions } from './kubelet.js';
+import { cleanupRuntime } from './runtime-env.js';
+import { startTestApi, type TestApi } from './cluster.js';
+import { startKubelet, type KubeletHandle, type KubeletOptions } from '../kubelet/kubelet.js';
 
 export interface KubeletTestEnv {
   api: TestApi;

@@ -3,9 +3,9 @@
 // the apiserver on the same port (and to run a second one on the same etcd).
 
 import { Etcd3 } from 'etcd3';
-import { startEtcd, type EtcdHandle } from '../testing/etcd.js';
+import { startEtcd, type EtcdHandle } from './etcd.js';
 import { startApiServer, type ApiServer } from '../apiserver/server.js';
-import { RestClient } from './rest.js';
+import { RestClient } from '../client/rest.js';
 
 export interface TestCluster {
   etcd: EtcdHandle;
