@@ -53,6 +53,8 @@ export interface ApiServerOptions {
   compactionIntervalMs?: number;
   /** Run the etcd client in a worker thread (another core for its gRPC work); default true. */
   etcdClientThread?: boolean;
+  /** How long a request waits for an etcd that is not running (restarting) before 503 (ms); default 8000. */
+  etcdRetryBudgetMs?: number;
   log?: (msg: string) => void;
   /** Caps on client connections and long-running requests; defaults from the descriptor limit (see http/connections.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
@@ -75,7 +77,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serviceCIDR = opts.serviceCIDR ?? '10.96.0.0/12';
   const log = opts.log ?? (() => undefined);
   const kubeletCreds = { ...(opts.kubeletToken ? { token: opts.kubeletToken } : {}), ...(opts.kubeletClient ?? {}) };
-  const etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, tls: opts.etcdTLS, worker: opts.etcdClientThread ?? true });
+  const etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, tls: opts.etcdTLS, worker: opts.etcdClientThread ?? true, retryBudgetMs: opts.etcdRetryBudgetMs });
   const storage = new CachedStorage(etcd);
   for (const r of RESOURCES) if (r.resource !== 'bindings') storage.cacheResource(`/registry/${r.resource}/`);
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });

@@ -258,19 +258,20 @@ for (const worker of [false, true]) {
       }
     });
 
-    test('Unavailable fast while etcd is down, and immediate recovery', { timeout: 120_000 }, async () => {
+    test('with no hold budget: Unavailable fast while etcd is down, and immediate recovery', { timeout: 120_000 }, async () => {
       const base = `/registry/pods/${uniqueTag()}/`;
       const a = await store.create(`${base}a`, pod('a'));
+      const quick = new EtcdStorage({ endpoints: etcd.endpoint, worker, retryBudgetMs: 0 });
       await etcd.pause();
       try {
         for (const op of [
-          () => store.get(`${base}a`),
-          () => store.list(base),
-          () => store.create(`${base}b`, pod('b')),
-          () => store.update(`${base}a`, pod('a'), a.revision),
-          () => store.delete(`${base}a`),
-          () => store.currentRevision(),
-          () => store.get(`${base}a`),
+          () => quick.get(`${base}a`),
+          () => quick.list(base),
+          () => quick.create(`${base}b`, pod('b')),
+          () => quick.update(`${base}a`, pod('a'), a.revision),
+          () => quick.delete(`${base}a`),
+          () => quick.currentRevision(),
+          () => quick.get(`${base}a`),
         ]) {
           const t0 = Date.now();
           assert.equal(await code(op()), 'Unavailable');
@@ -281,8 +282,45 @@ for (const worker of [false, true]) {
         await etcd.restart();
       }
       // No circuit breaker: the very first call after etcd is back succeeds.
-      const got = await store.get(`${base}a`);
+      const got = await quick.get(`${base}a`);
       assert.equal(got.revision, a.revision);
+      await quick.close();
+    });
+
+    test('etcd restarting: calls wait for it (within the budget) and succeed once, a write exactly once', { timeout: 120_000 }, async () => {
+      const base = `/registry/pods/${uniqueTag()}/`;
+      const a = await store.create(`${base}a`, pod('a'));
+      await etcd.pause();
+      const t0 = Date.now();
+      const held = Promise.all([
+        store.create(`${base}b`, pod('b')),
+        store.update(`${base}a`, pod('a', { spec: { v: 2 } }), a.revision),
+        store.list(base),
+      ]);
+      await new Promise((r) => setTimeout(r, 700));
+      await etcd.restart();
+      const [b, a2, l] = await held;
+      assert.ok(Date.now() - t0 >= 700, 'they waited');
+      assert.ok(BigInt(a2.revision) > BigInt(a.revision));
+      assert.ok(BigInt(b.revision) > 0n);
+      assert.ok(l.items.length >= 1);
+      const after = await store.list(base);
+      assert.deepEqual(after.items.map((i) => i.key), [`${base}a`, `${base}b`]);
+    });
+
+    test('etcd down longer than the budget: Unavailable after about the budget', { timeout: 120_000 }, async () => {
+      const short = new EtcdStorage({ endpoints: etcd.endpoint, worker, retryBudgetMs: 600 });
+      await short.currentRevision();
+      await etcd.pause();
+      try {
+        const t0 = Date.now();
+        assert.equal(await code(short.create(`/registry/pods/${uniqueTag()}/x`, pod('x'))), 'Unavailable');
+        const ms = Date.now() - t0;
+        assert.ok(ms >= 300 && ms < 3000, `took ${ms} ms`);
+      } finally {
+        await etcd.restart();
+        await short.close();
+      }
     });
 
     test('compaction: exact-revision list and watch from a compacted revision are Gone', async () => {

@@ -23,17 +23,21 @@ import { decodeObject, encodeObject, rememberText, withRevision, withRevisionTex
 import type { KV, KVPair, KVWatchEvent } from './kv.js';
 import { EtcdKV, type EtcdKVOptions } from './etcd-kv.js';
 import { WorkerKV } from './kv-worker-client.js';
+import { RetryingKV } from './kv-retry.js';
 
 export interface EtcdStorageOptions extends EtcdKVOptions {
   /** Run the etcd client in a worker thread; default false. */
   worker?: boolean;
+  /** How long a call waits for an etcd that is not running to come back (ms); default 8000, 0: fail at once. */
+  retryBudgetMs?: number;
 }
 
 export class EtcdStorage implements Storage {
   readonly kv: KV;
 
   constructor(opts: EtcdStorageOptions) {
-    this.kv = opts.worker ? new WorkerKV(opts) : new EtcdKV(opts);
+    const kv = opts.worker ? new WorkerKV(opts) : new EtcdKV(opts);
+    this.kv = opts.retryBudgetMs === 0 ? kv : new RetryingKV(kv, { budgetMs: opts.retryBudgetMs });
   }
 
   private stored<T extends KubeObject>(kv: KVPair): StoredObject<T> {
