@@ -5,11 +5,11 @@
 
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Request, Response } from 'express';
 import type { Node, Pod } from '../../api/core.js';
 import { kubeletAddress, kubeletDial, kubeletGet, kubeletPath, type KubeletClientCredentials, type StreamingSubresource } from '../../kubelet/kubelet-client.js';
 import { ApiError, badRequest } from '../errors.js';
 import type { Registries } from '../registry/index.js';
+import type { ApiRequest } from './request.js';
 
 export interface KubeletTarget {
   host: string;
@@ -38,8 +38,8 @@ export async function kubeletTarget(reg: Registries, namespace: string, name: st
 }
 
 /** GET pods/<name>/log: the kubelet's answer, streamed through as it comes (follow). */
-export async function proxyLog(reg: Registries, req: Request, res: Response, namespace: string, name: string, creds: KubeletClientCredentials = {}): Promise<void> {
-  const query = new URL(req.originalUrl, 'http://x').searchParams;
+export async function proxyLog(reg: Registries, req: ApiRequest, res: http.ServerResponse, namespace: string, name: string, creds: KubeletClientCredentials = {}): Promise<void> {
+  const query = new URL(req.url, 'http://x').searchParams;
   const t = await kubeletTarget(reg, namespace, name, 'log', query);
   await new Promise<void>((resolve, reject) => {
     const out = kubeletGet(t.host, t.port, t.path, creds, (kres) => {
