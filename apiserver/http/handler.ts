@@ -5,7 +5,6 @@
 import type { ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/meta.js';
 import { apiVersionOf } from '../../api/resources.js';
-import type { Namespace } from '../../api/core.js';
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, unavailable } from '../errors.js';
 import type { Registries } from '../registry/index.js';
 import type { Registry } from '../registry/generic.js';
@@ -212,7 +211,7 @@ export class ResourceHandler {
       return this.send(req, res, 200, scale);
     }
     if (p.subresource === 'finalize') {
-      const obj = await finalizeNamespace(reg, ctx, p.name, body as unknown as Namespace);
+      const obj = await finalizeNamespace(reg, ctx, p.name, body);
       return this.send(req, res, 200, obj);
     }
     const { object, created } = await reg.update(ctx, p.name, body, p.subresource);

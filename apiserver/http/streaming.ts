@@ -19,7 +19,7 @@ export interface KubeletTarget {
 
 /** Where on which kubelet a pod's streaming subresource is served. */
 export async function kubeletTarget(reg: Registries, namespace: string, name: string, sub: StreamingSubresource, query: URLSearchParams): Promise<KubeletTarget> {
-  const pod = (await reg.byResource.get('pods')!.get(namespace, name)) as unknown as Pod;
+  const pod: Pod = await reg.byResource.get('pods')!.get(namespace, name);
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
   let container = query.get('container') ?? '';
@@ -32,7 +32,7 @@ export async function kubeletTarget(reg: Registries, namespace: string, name: st
     const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
     if (!all.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
   }
-  const node = (await reg.byResource.get('nodes')!.get(undefined, nodeName)) as unknown as Node;
+  const node: Node = await reg.byResource.get('nodes')!.get(undefined, nodeName);
   const { host, port } = kubeletAddress(node);
   return { host, port, path: kubeletPath(sub, namespace, name, query, container) };
 }

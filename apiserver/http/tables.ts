@@ -3,7 +3,8 @@
 
 import type { KubeList, KubeObject } from '../../api/meta.js';
 import { negotiate } from '../../api/codec.js';
-import { parseIncludeObject, toTable as renderTable, type IncludeObject, type Table } from '../../api/table.js';
+import { parseIncludeObject, type IncludeObject, type Table } from '../../api/table.js';
+import { toTable as renderTable } from '../../api/kinds.js';
 import { badRequest } from '../errors.js';
 import { queryString, type ApiRequest } from './request.js';
 
