@@ -66,9 +66,10 @@ describe('authentication', () => {
     assert.equal((await raw('GET', '/api/v1/namespaces', auth)).status, 200);
   });
 
-  test('an upgrade without the token is refused with 401', async () => {
+  test('an upgrade without the token is refused with the 401 Status', async () => {
     const r = await refusedUpgrade('/api/v1/namespaces/default/configmaps?watch=true');
     assert.equal(r.status, 401);
+    assert.equal(JSON.parse(r.body).reason, 'Unauthorized');
   });
 });
 

@@ -138,11 +138,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Upgrades (WebSocket watches; exec/attach/port-forward over WebSocket or SPDY) take the same route.
   server.on('upgrade', (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const req = apiRequest(raw);
-    if (!authorized(req)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
-      return;
-    }
     try {
+      if (!authorized(req)) throw unauthorized();
       const route = resourceRouteOf(req.path);
       if (!route) throw notFoundPath(req.path);
       const p = parseResourcePath(route.group, route.version, route.segs, req.path);
