@@ -3,7 +3,7 @@
 // file maps HTTP (path, query, body, Accept) onto them.
 
 import type { ServerResponse } from 'node:http';
-import type { KubeObject } from '../../api/meta.js';
+import type { KubeList, KubeObject } from '../../api/meta.js';
 import { apiVersionOf } from '../../api/resources.js';
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, unavailable } from '../errors.js';
 import type { Registries } from '../registry/index.js';
@@ -107,7 +107,7 @@ export class ResourceHandler {
     }
   }
 
-  private send(req: ApiRequest, res: ServerResponse, code: number, obj: KubeObject, table?: TableRequest) {
+  private send(req: ApiRequest, res: ServerResponse, code: number, obj: KubeObject | KubeList, table?: TableRequest) {
     const t = table ?? tableRequest(req);
     const body = t ? toTable(obj, t) : obj;
     sendJSON(res, code, body);
@@ -291,7 +291,7 @@ export class ResourceHandler {
         if (!(err instanceof ApiError && err.code === 404)) throw err;
       }
     }
-    this.send(req, res, 200, { ...list, items: deleted } as unknown as KubeObject);
+    this.send(req, res, 200, { ...list, items: deleted });
   }
 }
 
