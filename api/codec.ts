@@ -4,6 +4,7 @@
 
 import yaml from 'js-yaml';
 import type { KubeObject, Status } from './meta.js';
+import { failureStatus } from './status.js';
 import { JSONDepthError, scanJSON } from './json-scan.js';
 
 /** Kubernetes' default request body limit (3 MiB). */
@@ -31,15 +32,7 @@ export class CodecError extends Error {
   }
 
   toStatus(): Status {
-    return {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: this.message,
-      reason: this.reason,
-      code: this.code,
-    };
+    return failureStatus(this.code, this.reason, this.message);
   }
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDefaults, defaultPullPolicy, computeQOSClass, parseQuantityLoose } from './defaults.js';
+import { defaultPullPolicy, computeQOSClass, parseQuantityLoose } from './defaults.js';
+import { applyDefaults } from './kinds.js';
 import type { KubeObject } from './meta.js';
 import type { Pod, Service, ReplicationController, Namespace, Node, Secret } from './core.js';
 

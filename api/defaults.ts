@@ -2,9 +2,9 @@
 // SetDefaults_* functions plus the few values the registry strategies and
 // default admission plugins fill in, such as pod phase, QoS class, the
 // namespace finalizer). Every function mutates in place and is idempotent:
-// running it twice gives the same object as running it once.
+// running it twice gives the same object as running it once. kinds.ts says
+// which function defaults which kind (applyDefaults).
 
-import type { KubeObject } from './meta.js';
 import { getOwn, setOwn } from './own-keys.js';
 import type {
   Container,
@@ -23,34 +23,6 @@ import type {
   EnvVar,
 } from './core.js';
 import { parseQuantity } from './quantity.js';
-
-/** Apply the defaults of `kind` to `obj` in place; returns `obj` for chaining. Unknown kinds are left alone. */
-export function applyDefaults<T extends KubeObject>(kind: string, obj: T): T {
-  switch (kind) {
-    case 'Pod':
-      defaultPod(obj as unknown as Pod);
-      break;
-    case 'ReplicationController':
-      defaultReplicationController(obj as unknown as ReplicationController);
-      break;
-    case 'Service':
-      defaultService(obj as unknown as Service);
-      break;
-    case 'Namespace':
-      defaultNamespace(obj as unknown as Namespace);
-      break;
-    case 'Node':
-      defaultNode(obj as unknown as Node);
-      break;
-    case 'Secret':
-      defaultSecret(obj as unknown as Secret);
-      break;
-    case 'Endpoints':
-      defaultEndpoints(obj as unknown as Endpoints);
-      break;
-  }
-  return obj;
-}
 
 // ---------------------------------------------------------------- pods
 

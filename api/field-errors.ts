@@ -2,6 +2,7 @@
 // message body) and their conversion into the 422 Invalid Status.
 
 import type { Status, StatusCause } from './meta.js';
+import { failureStatus } from './status.js';
 
 export type FieldErrorReason =
   | 'FieldValueRequired'
@@ -86,15 +87,6 @@ export function invalidStatus(kind: string, name: string, causes: StatusCause[],
   }
   const agg = parts.length === 1 ? parts[0]! : `[${parts.join(', ')}]`;
   const qualifiedKind = group ? `${kind}.${group}` : kind;
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: `${qualifiedKind} ${JSON.stringify(name)} is invalid: ${agg}`,
-    reason: 'Invalid',
-    details: { name, ...(group ? { group } : {}), kind, causes },
-    code: 422,
-  };
+  return failureStatus(422, 'Invalid', `${qualifiedKind} ${JSON.stringify(name)} is invalid: ${agg}`, { ...(name ? { name } : {}), ...(group ? { group } : {}), kind, causes });
 }
 

@@ -4,6 +4,7 @@
 // that does not exist), 409 for server-side apply conflicts between managers.
 
 import type { Status, StatusCause } from './meta.js';
+import { failureStatus } from './status.js';
 
 export class PatchError extends Error {
   constructor(
@@ -17,15 +18,6 @@ export class PatchError extends Error {
 
   toStatus(): Status {
     const reason = this.code === 400 ? 'BadRequest' : this.code === 409 ? 'Conflict' : 'Invalid';
-    return {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: this.message,
-      reason,
-      ...(this.causes.length ? { details: { causes: this.causes } } : {}),
-      code: this.code,
-    };
+    return failureStatus(this.code, reason, this.message, this.causes.length ? { causes: this.causes } : undefined);
   }
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanDuration, translateTimestampSince, toTable, summarizePod, formatEndpoints, tableColumns, parseIncludeObject } from './table.js';
+import { humanDuration, translateTimestampSince, summarizePod, formatEndpoints, parseIncludeObject } from './table.js';
+import { tableColumns, toTable } from './kinds.js';
 import type { KubeObject } from './meta.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');

@@ -1,10 +1,11 @@
 // Server-side printing: meta.k8s.io/v1 Table responses for `kubectl get`,
-// with the columns kubectl's own printers produce for each kind. As in the
+// with the columns kubectl's own printers produce for each kind (each kind's
+// printer is registered with its other rules in kinds.ts). As in the
 // Kubernetes apiserver, every column (including the priority-1 "wide" ones) is
 // always generated; kubectl hides priority > 0 columns unless `-o wide`.
 
 import type { KubeObject, ListMeta } from './meta.js';
-import type { ConfigMap, Endpoints, Event, Lease, Namespace, Node, Pod, ReplicationController, Secret, Service } from './core.js';
+import type { TypedObject, ConfigMap, Endpoints, Event, Lease, Namespace, Node, Pod, ReplicationController, Secret, Service } from './core.js';
 import { formatLabels } from './selectors.js';
 
 export interface TableColumnDefinition {
@@ -102,12 +103,13 @@ const col = (name: string, type: TableColumnDefinition['type'], description: str
 const NAME = col('Name', 'string', 'Name must be unique within a namespace.', 0, 'name');
 const AGE = col('Age', 'string', 'Time since the object was created.');
 
-interface Printer {
+/** One kind's printer: its columns (all of them; kubectl hides priority > 0 without -o wide) and a row per object. */
+export interface Printer<T extends TypedObject = TypedObject> {
   columns: TableColumnDefinition[];
-  row(obj: KubeObject, now: Date): { cells: unknown[]; conditions?: TableRowCondition[] };
+  row(obj: T, now: Date): { cells: unknown[]; conditions?: TableRowCondition[] };
 }
 
-const age = (o: KubeObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
+const age = (o: TypedObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
 const orNone = (s: string | undefined): string => (s ? s : '<none>');
 
 // ---------------------------------------------------------------- pods
@@ -209,7 +211,7 @@ export function summarizePod(pod: Pod, now: Date = new Date()): PodSummary {
   };
 }
 
-const podPrinter: Printer = {
+export const podPrinter: Printer<Pod> = {
   columns: [
     NAME,
     col('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
@@ -221,8 +223,7 @@ const podPrinter: Printer = {
     col('Nominated Node', 'string', 'The node the scheduler nominated for preemption.', 1),
     col('Readiness Gates', 'string', 'Readiness gates that are true, out of all.', 1),
   ],
-  row(o, now) {
-    const pod = o as unknown as Pod;
+  row(pod, now) {
     const s = summarizePod(pod, now);
     const st = pod.status ?? {};
     const ip = st.podIPs?.[0]?.ip || '<none>';
@@ -239,7 +240,7 @@ const podPrinter: Printer = {
           ? [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }]
           : undefined;
     return {
-      cells: [pod.metadata.name, s.ready, s.status, s.restarts, age(o, now), ip, orNone(pod.spec?.nodeName), orNone(st.nominatedNodeName), gatesStr],
+      cells: [pod.metadata.name, s.ready, s.status, s.restarts, age(pod, now), ip, orNone(pod.spec?.nodeName), orNone(st.nominatedNodeName), gatesStr],
       ...(conditions ? { conditions } : {}),
     };
   },
@@ -258,7 +259,7 @@ function nodeRoles(node: Node): string {
   return [...roles].sort().join(',') || '<none>';
 }
 
-const nodePrinter: Printer = {
+export const nodePrinter: Printer<Node> = {
   columns: [
     NAME,
     col('Status', 'string', 'The status of the node'),
@@ -271,8 +272,7 @@ const nodePrinter: Printer = {
     col('Kernel-Version', 'string', 'Kernel version reported by the node.', 1),
     col('Container-Runtime', 'string', 'Container runtime version reported by the node.', 1),
   ],
-  row(o, now) {
-    const node = o as unknown as Node;
+  row(node, now) {
     const status: string[] = [];
     const readyCond = node.status?.conditions?.find((c) => c.type === 'Ready');
     if (readyCond) status.push(readyCond.status === 'True' ? 'Ready' : 'NotReady');
@@ -285,7 +285,7 @@ const nodePrinter: Printer = {
         node.metadata.name,
         status.join(','),
         nodeRoles(node),
-        age(o, now),
+        age(node, now),
         info?.kubeletVersion ?? '',
         addr('InternalIP'),
         addr('ExternalIP'),
@@ -324,7 +324,7 @@ export function servicePortsString(svc: Service): string {
   return s || '<none>';
 }
 
-const servicePrinter: Printer = {
+export const servicePrinter: Printer<Service> = {
   columns: [
     NAME,
     col('Type', 'string', 'How the service is exposed.'),
@@ -334,11 +334,10 @@ const servicePrinter: Printer = {
     AGE,
     col('Selector', 'string', 'Labels of the pods the service routes to.', 1),
   ],
-  row(o, now) {
-    const svc = o as unknown as Service;
+  row(svc, now) {
     const ip = svc.spec?.clusterIPs?.[0] ?? svc.spec?.clusterIP;
     return {
-      cells: [svc.metadata.name, svc.spec?.type ?? '', ip || '<none>', serviceExternalIP(svc), servicePortsString(svc), age(o, now), formatLabels(svc.spec?.selector)],
+      cells: [svc.metadata.name, svc.spec?.type ?? '', ip || '<none>', serviceExternalIP(svc), servicePortsString(svc), age(svc, now), formatLabels(svc.spec?.selector)],
     };
   },
 };
@@ -380,12 +379,12 @@ export function formatEndpoints(ep: Endpoints): string {
   return more ? `${s} + ${count - max} more...` : s;
 }
 
-const endpointsPrinter: Printer = {
+export const endpointsPrinter: Printer<Endpoints> = {
   columns: [NAME, col('Endpoints', 'string', 'Addresses and ports of the ready endpoints.'), AGE],
-  row: (o, now) => ({ cells: [o.metadata.name, formatEndpoints(o as unknown as Endpoints), age(o, now)] }),
+  row: (ep, now) => ({ cells: [ep.metadata.name, formatEndpoints(ep), age(ep, now)] }),
 };
 
-const rcPrinter: Printer = {
+export const rcPrinter: Printer<ReplicationController> = {
   columns: [
     NAME,
     col('Desired', 'integer', 'Number of desired replicas.'),
@@ -396,8 +395,7 @@ const rcPrinter: Printer = {
     col('Images', 'string', 'Images referenced by each container in the template.', 1),
     col('Selector', 'string', 'Label query over the pods the controller manages.', 1),
   ],
-  row(o, now) {
-    const rc = o as unknown as ReplicationController;
+  row(rc, now) {
     const containers = rc.spec?.template?.spec?.containers ?? [];
     return {
       cells: [
@@ -405,7 +403,7 @@ const rcPrinter: Printer = {
         rc.spec?.replicas ?? 0,
         rc.status?.replicas ?? 0,
         rc.status?.readyReplicas ?? 0,
-        age(o, now),
+        age(rc, now),
         containers.map((c) => c.name).join(','),
         containers.map((c) => c.image ?? '').join(','),
         formatLabels(rc.spec?.selector),
@@ -416,9 +414,9 @@ const rcPrinter: Printer = {
 
 // ---------------------------------------------------------------- the rest
 
-const namespacePrinter: Printer = {
+export const namespacePrinter: Printer<Namespace> = {
   columns: [NAME, col('Status', 'string', 'The status of the namespace'), AGE],
-  row: (o, now) => ({ cells: [o.metadata.name, (o as unknown as Namespace).status?.phase ?? '', age(o, now)] }),
+  row: (ns, now) => ({ cells: [ns.metadata.name, ns.status?.phase ?? '', age(ns, now)] }),
 };
 
 function eventSource(ev: Event): string {
@@ -427,7 +425,7 @@ function eventSource(ev: Event): string {
   return host ? `${component}, ${host}` : component;
 }
 
-const eventPrinter: Printer = {
+export const eventPrinter: Printer<Event> = {
   columns: [
     col('Last Seen', 'string', 'Time of the most recent occurrence.'),
     col('Type', 'string', 'Type of this event (Normal, Warning).'),
@@ -440,8 +438,7 @@ const eventPrinter: Printer = {
     col('Count', 'string', 'The number of times this event has occurred.', 1),
     col('Name', 'string', 'Name must be unique within a namespace.', 1, 'name'),
   ],
-  row(o, now) {
-    const ev = o as unknown as Event;
+  row(ev, now) {
     let first = translateTimestampSince(ev.firstTimestamp, now);
     if (!ev.firstTimestamp) first = translateTimestampSince(ev.eventTime, now);
     let last = ev.lastTimestamp ? translateTimestampSince(ev.lastTimestamp, now) : first;
@@ -459,48 +456,33 @@ const eventPrinter: Printer = {
   },
 };
 
-const configMapPrinter: Printer = {
+export const configMapPrinter: Printer<ConfigMap> = {
   columns: [NAME, col('Data', 'string', 'Number of data entries.'), AGE],
-  row(o, now) {
-    const cm = o as unknown as ConfigMap;
-    return { cells: [cm.metadata.name, Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(o, now)] };
+  row(cm, now) {
+    return { cells: [cm.metadata.name, Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(cm, now)] };
   },
 };
 
-const secretPrinter: Printer = {
+export const secretPrinter: Printer<Secret> = {
   columns: [NAME, col('Type', 'string', 'Used to facilitate programmatic handling of secret data.'), col('Data', 'string', 'Number of data entries.'), AGE],
-  row(o, now) {
-    const s = o as unknown as Secret;
-    return { cells: [s.metadata.name, s.type ?? '', Object.keys(s.data ?? {}).length, age(o, now)] };
+  row(s, now) {
+    return { cells: [s.metadata.name, s.type ?? '', Object.keys(s.data ?? {}).length, age(s, now)] };
   },
 };
 
-const leasePrinter: Printer = {
+export const leasePrinter: Printer<Lease> = {
   columns: [NAME, col('Holder', 'string', 'Identity of the current holder of the lease.'), AGE],
-  row: (o, now) => ({ cells: [o.metadata.name, (o as unknown as Lease).spec?.holderIdentity ?? '', age(o, now)] }),
+  row: (lease, now) => ({ cells: [lease.metadata.name, lease.spec?.holderIdentity ?? '', age(lease, now)] }),
 };
 
-const genericPrinter: Printer = {
+export const genericPrinter: Printer = {
   columns: [NAME, AGE],
   row: (o, now) => ({ cells: [o.metadata.name, age(o, now)] }),
 };
 
-const PRINTERS: Record<string, Printer> = {
-  Pod: podPrinter,
-  Node: nodePrinter,
-  Service: servicePrinter,
-  Endpoints: endpointsPrinter,
-  ReplicationController: rcPrinter,
-  Namespace: namespacePrinter,
-  Event: eventPrinter,
-  ConfigMap: configMapPrinter,
-  Secret: secretPrinter,
-  Lease: leasePrinter,
-};
-
-/** The column definitions used for a kind. */
-export function tableColumns(kind: string): TableColumnDefinition[] {
-  return (PRINTERS[kind] ?? genericPrinter).columns.map((c) => ({ ...c }));
+/** A printer's column definitions (copies: callers may change them). */
+export function printerColumns(printer: Printer): TableColumnDefinition[] {
+  return printer.columns.map((c) => ({ ...c }));
 }
 
 function rowObject(obj: KubeObject, include: IncludeObject): unknown {
@@ -510,9 +492,8 @@ function rowObject(obj: KubeObject, include: IncludeObject): unknown {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: meta };
 }
 
-/** A Table for one or more objects of `kind` (a single GET is a one-row table). */
-export function toTable(kind: string, objs: KubeObject[], opts: TableOptions = {}): Table {
-  const printer = PRINTERS[kind] ?? genericPrinter;
+/** A Table of `objs` by `printer` (a single GET is a one-row table); api/kinds.ts picks the printer by kind. */
+export function renderTable(printer: Printer, objs: KubeObject[], opts: TableOptions = {}): Table {
   const now = opts.now ?? new Date();
   const include = opts.includeObject ?? 'Metadata';
   const rows: TableRow[] = objs.map((o) => {
@@ -524,7 +505,7 @@ export function toTable(kind: string, objs: KubeObject[], opts: TableOptions = {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { ...(opts.listMeta ?? {}) },
-    columnDefinitions: opts.noHeaders ? [] : tableColumns(kind),
+    columnDefinitions: opts.noHeaders ? [] : printerColumns(printer),
     rows,
   };
 }

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validate } from './validation.js';
-import { applyDefaults } from './defaults.js';
+import { applyDefaults, validate } from './kinds.js';
 import type { KubeObject } from './meta.js';
 
 function pod(mut: (p: any) => void): KubeObject {

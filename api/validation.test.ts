@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validate, validateStatusUpdate, validateObjectMetaUpdate, invalidStatus } from './validation.js';
-import { applyDefaults } from './defaults.js';
+import { validateObjectMetaUpdate, invalidStatus } from './validation.js';
+import { applyDefaults, validate, validateStatusUpdate } from './kinds.js';
 import type { KubeObject, StatusCause } from './meta.js';
 
 const clone = <T>(x: T): T => structuredClone(x);

@@ -1,9 +1,8 @@
-// validate(kind, obj, old?): Kubernetes-style field errors for every kind
-// tskube serves. Create validation runs always; with `old` the update rules
-// (immutable metadata and spec fields) run too. Call it on defaulted objects,
-// as the apiserver does.
+// Kubernetes-style field errors for the fields of each kind tskube serves: the
+// create rules and the update rules (immutable fields) of each kind. kinds.ts
+// registers them per kind and its validate(kind, obj, old?) runs them after the
+// metadata checks; call it on defaulted objects, as the apiserver does.
 
-import type { KubeObject, StatusCause } from './meta.js';
 import type {
   Binding,
   ConfigMap,
@@ -12,7 +11,6 @@ import type {
   Lease,
   Namespace,
   Node,
-  Pod,
   ReplicationController,
   Scale,
   Secret,
@@ -28,13 +26,9 @@ import {
   isValidIP,
   isValidPortName,
   isValidPortNum,
-  nameIsDNS1035Label,
-  nameIsDNSLabel,
-  nameIsDNSSubdomain,
-  type NameValidator,
 } from './names.js';
-import { validateFinalizers, validateLabels, validateObjectMeta, validateObjectMetaUpdate, type MetaOptions } from './validation-meta.js';
-import { validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './validation-pod.js';
+import { validateFinalizers, validateLabels } from './validation-meta.js';
+import { validatePodSpec } from './validation-pod.js';
 import { deepEqual } from './deep-equal.js';
 
 export { validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
@@ -43,69 +37,25 @@ export { invalidStatus, fieldErr, type FieldError } from './field-errors.js';
 
 export const MAX_CONFIG_SIZE = 1024 * 1024;
 
-interface KindRules {
-  namespaced: boolean;
-  name: NameValidator;
-  create?: (obj: never) => FieldError[];
-  update?: (obj: never, old: never) => FieldError[];
-}
-
-const RULES: Record<string, KindRules> = {
-  Pod: {
-    namespaced: true,
-    name: nameIsDNSSubdomain,
-    create: (p: Pod) => validatePodSpec(p.spec),
-    update: (p: Pod, o: Pod) => validatePodSpecUpdate(p, o),
-  },
-  ReplicationController: { namespaced: true, name: nameIsDNSSubdomain, create: validateRC },
-  Service: { namespaced: true, name: nameIsDNS1035Label, create: validateService, update: validateServiceUpdate },
-  Endpoints: { namespaced: true, name: nameIsDNSSubdomain, create: validateEndpoints },
-  Event: { namespaced: true, name: nameIsDNSSubdomain, create: validateEvent },
-  ConfigMap: { namespaced: true, name: nameIsDNSSubdomain, create: validateConfigMap, update: validateConfigMapUpdate },
-  Secret: { namespaced: true, name: nameIsDNSSubdomain, create: validateSecret, update: validateSecretUpdate },
-  Lease: { namespaced: true, name: nameIsDNSSubdomain, create: validateLease },
-  Binding: { namespaced: true, name: nameIsDNSSubdomain, create: validateBinding },
-  Scale: { namespaced: true, name: nameIsDNSSubdomain, create: validateScale },
-  Namespace: { namespaced: false, name: nameIsDNSLabel, create: validateNamespace },
-  Node: { namespaced: false, name: nameIsDNSSubdomain, create: validateNode, update: validateNodeUpdate },
-};
-
-/** The metadata options of each kind in RULES, built once. */
-const META_OPTIONS = new Map<KindRules, MetaOptions>(Object.values(RULES).map((r) => [r, { namespaced: r.namespaced, validateName: r.name }]));
-
-/** Full validation of `obj` (and, with `old`, of the update from `old` to `obj`). Unknown kinds get metadata checks only. */
-export function validate(kind: string, obj: KubeObject, oldObj?: KubeObject): StatusCause[] {
-  const rules = RULES[kind] ?? { namespaced: !!obj?.metadata?.namespace, name: nameIsDNSSubdomain };
-  if (!obj || typeof obj !== 'object' || !obj.metadata || typeof obj.metadata !== 'object') return [fieldErr.required('metadata', '')];
-  const metaOptions = META_OPTIONS.get(rules) ?? { namespaced: rules.namespaced, validateName: rules.name };
-  const errs: FieldError[] = validateObjectMeta(obj.metadata, metaOptions); // a fresh array: appended to below
-  if (oldObj) errs.push(...validateObjectMetaUpdate(obj.metadata ?? {}, oldObj.metadata ?? {}));
-  if (rules.create) errs.push(...rules.create(obj as never));
-  if (oldObj && rules.update) errs.push(...rules.update(obj as never, oldObj as never));
+/** Fields of a ReplicationController's status a status write may not make negative. */
+export function validateRCStatus(rc: ReplicationController): FieldError[] {
+  const errs: FieldError[] = [];
+  const st = rc.status;
+  for (const k of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'] as const) {
+    const v = st?.[k];
+    if (v !== undefined && v < 0) errs.push(fieldErr.invalid(`status.${k}`, v, 'must be greater than or equal to 0'));
+  }
   return errs;
 }
 
-/** Validation of a write to the status subresource. */
-export function validateStatusUpdate(kind: string, obj: KubeObject, oldObj: KubeObject): StatusCause[] {
-  const errs: FieldError[] = [...validateObjectMetaUpdate(obj.metadata ?? {}, oldObj.metadata ?? {})];
-  if (kind === 'Pod') errs.push(...validatePodStatus(obj as unknown as Pod, oldObj as unknown as Pod));
-  if (kind === 'ReplicationController') {
-    const st = (obj as unknown as ReplicationController).status;
-    for (const k of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'] as const) {
-      const v = st?.[k];
-      if (v !== undefined && v < 0) errs.push(fieldErr.invalid(`status.${k}`, v, 'must be greater than or equal to 0'));
-    }
-  }
-  if (kind === 'Namespace') {
-    const ph = (obj as unknown as Namespace).status?.phase;
-    if (ph !== undefined && !['Active', 'Terminating'].includes(ph)) errs.push(fieldErr.notSupported('status.phase', ph, ['Active', 'Terminating']));
-  }
-  return errs;
+export function validateNamespaceStatus(ns: Namespace): FieldError[] {
+  const ph = ns.status?.phase;
+  return ph !== undefined && !['Active', 'Terminating'].includes(ph) ? [fieldErr.notSupported('status.phase', ph, ['Active', 'Terminating'])] : [];
 }
 
 // ---------------------------------------------------------------- ReplicationController
 
-function validateRC(rc: ReplicationController): FieldError[] {
+export function validateRC(rc: ReplicationController): FieldError[] {
   const errs: FieldError[] = [];
   const spec = rc.spec;
   if (!spec) return [fieldErr.required('spec', '')];
@@ -141,7 +91,7 @@ function validateRC(rc: ReplicationController): FieldError[] {
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 
-function validateService(svc: Service): FieldError[] {
+export function validateService(svc: Service): FieldError[] {
   const errs: FieldError[] = [];
   const spec = svc.spec;
   if (!spec) return [fieldErr.required('spec', '')];
@@ -218,7 +168,7 @@ function validateService(svc: Service): FieldError[] {
   return errs;
 }
 
-function validateServiceUpdate(svc: Service, old: Service): FieldError[] {
+export function validateServiceUpdate(svc: Service, old: Service): FieldError[] {
   const errs: FieldError[] = [];
   const oldIP = old.spec?.clusterIP;
   const newIP = svc.spec?.clusterIP;
@@ -231,7 +181,7 @@ function validateServiceUpdate(svc: Service, old: Service): FieldError[] {
 
 // ---------------------------------------------------------------- Endpoints, Event, Binding, Lease, Scale
 
-function validateEndpoints(ep: Endpoints): FieldError[] {
+export function validateEndpoints(ep: Endpoints): FieldError[] {
   const errs: FieldError[] = [];
   (ep.subsets ?? []).forEach((s, i) => {
     const fp = `subsets[${i}]`;
@@ -261,7 +211,7 @@ function validateEndpoints(ep: Endpoints): FieldError[] {
   return errs;
 }
 
-function validateEvent(ev: Event): FieldError[] {
+export function validateEvent(ev: Event): FieldError[] {
   const errs: FieldError[] = [];
   const io = ev.involvedObject;
   if (!io) return [fieldErr.required('involvedObject', '')];
@@ -277,7 +227,7 @@ function validateEvent(ev: Event): FieldError[] {
   return errs;
 }
 
-function validateBinding(b: Binding): FieldError[] {
+export function validateBinding(b: Binding): FieldError[] {
   const errs: FieldError[] = [];
   const t = b.target;
   if (!t) return [fieldErr.required('target', '')];
@@ -287,7 +237,7 @@ function validateBinding(b: Binding): FieldError[] {
   return errs;
 }
 
-function validateLease(l: Lease): FieldError[] {
+export function validateLease(l: Lease): FieldError[] {
   const errs: FieldError[] = [];
   const s = l.spec ?? {};
   if (s.leaseDurationSeconds !== undefined && s.leaseDurationSeconds <= 0) {
@@ -299,7 +249,7 @@ function validateLease(l: Lease): FieldError[] {
   return errs;
 }
 
-function validateScale(s: Scale): FieldError[] {
+export function validateScale(s: Scale): FieldError[] {
   const r = s.spec?.replicas;
   return r !== undefined && (!Number.isInteger(r) || r < 0) ? [fieldErr.invalid('spec.replicas', r, 'must be greater than or equal to 0')] : [];
 }
@@ -318,7 +268,7 @@ function dataSize(...maps: (Record<string, string> | undefined)[]): number {
   return total;
 }
 
-function validateConfigMap(cm: ConfigMap): FieldError[] {
+export function validateConfigMap(cm: ConfigMap): FieldError[] {
   const errs = [...validateDataKeys(cm.data, 'data'), ...validateDataKeys(cm.binaryData, 'binaryData')];
   for (const k of Object.keys(cm.data ?? {})) {
     if (cm.binaryData && k in cm.binaryData) errs.push(fieldErr.invalid('data', k, 'duplicate of key present in binaryData'));
@@ -344,7 +294,7 @@ function immutableDataUpdate(
   return errs;
 }
 
-function validateConfigMapUpdate(cm: ConfigMap, old: ConfigMap): FieldError[] {
+export function validateConfigMapUpdate(cm: ConfigMap, old: ConfigMap): FieldError[] {
   return immutableDataUpdate(cm, old, [
     ['data', cm.data, old.data],
     ['binaryData', cm.binaryData, old.binaryData],
@@ -359,7 +309,7 @@ const SECRET_REQUIRED_KEYS: Record<string, string[]> = {
   'kubernetes.io/tls': ['tls.crt', 'tls.key'],
 };
 
-function validateSecret(s: Secret): FieldError[] {
+export function validateSecret(s: Secret): FieldError[] {
   const errs = validateDataKeys(s.data, 'data');
   errs.push(...validateDataKeys(s.stringData, 'stringData'));
   for (const [k, v] of Object.entries(s.data ?? {})) {
@@ -378,7 +328,7 @@ function validateSecret(s: Secret): FieldError[] {
   return errs;
 }
 
-function validateSecretUpdate(s: Secret, old: Secret): FieldError[] {
+export function validateSecretUpdate(s: Secret, old: Secret): FieldError[] {
   const errs: FieldError[] = [];
   if ((s.type ?? 'Opaque') !== (old.type ?? 'Opaque')) errs.push(fieldErr.invalid('type', s.type ?? '', 'field is immutable'));
   errs.push(...immutableDataUpdate(s, old, [['data', s.data, old.data]]));
@@ -387,7 +337,7 @@ function validateSecretUpdate(s: Secret, old: Secret): FieldError[] {
 
 // ---------------------------------------------------------------- Namespace, Node
 
-function validateNamespace(ns: Namespace): FieldError[] {
+export function validateNamespace(ns: Namespace): FieldError[] {
   const errs = validateFinalizers(ns.spec?.finalizers, 'spec.finalizers');
   const ph = ns.status?.phase;
   if (ph !== undefined && !['Active', 'Terminating'].includes(ph)) errs.push(fieldErr.notSupported('status.phase', ph, ['Active', 'Terminating']));
@@ -396,7 +346,7 @@ function validateNamespace(ns: Namespace): FieldError[] {
 
 const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
 
-function validateNode(node: Node): FieldError[] {
+export function validateNode(node: Node): FieldError[] {
   const errs: FieldError[] = [];
   const spec = node.spec ?? {};
   if (spec.podCIDR) for (const m of isValidCIDR(spec.podCIDR)) errs.push(fieldErr.invalid('spec.podCIDR', spec.podCIDR, m));
@@ -426,7 +376,7 @@ function validateNode(node: Node): FieldError[] {
   return errs;
 }
 
-function validateNodeUpdate(node: Node, old: Node): FieldError[] {
+export function validateNodeUpdate(node: Node, old: Node): FieldError[] {
   const errs: FieldError[] = [];
   const oc = old.spec?.podCIDR;
   if (oc && node.spec?.podCIDR !== oc) {

@@ -2,6 +2,8 @@
 // of these, so clients (kubectl, client-go) can read reason, code and field causes.
 
 import type { Status, StatusCause, StatusDetails } from '../api/meta.js';
+import { failureStatus } from '../api/status.js';
+import { invalidStatus } from '../api/field-errors.js';
 import { StorageError } from './storage/interface.js';
 
 export type StatusReason =
@@ -35,17 +37,7 @@ export class ApiError extends Error {
   }
 
   toStatus(): Status {
-    const s: Status = {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: this.message,
-      reason: this.reason,
-      code: this.code,
-    };
-    if (this.details) s.details = this.details;
-    return s;
+    return failureStatus(this.code, this.reason, this.message, this.details);
   }
 }
 
@@ -83,13 +75,17 @@ export const conflict = (t: Target, why: string) =>
     kind: t.resource,
   });
 
+/** 422 Invalid, in the words of api/field-errors (`Pod "x" is invalid: ...`, group-qualified outside core). */
 export const invalid = (t: Target & { kind: string }, causes: StatusCause[]) => {
-  const list = causes
-    .map((c) => (c.field ? `${c.field}: ${c.message ?? c.reason}` : (c.message ?? c.reason)))
-    .join(', ');
-  const msg = `${t.kind} "${t.name ?? ''}" is invalid: ${causes.length > 1 ? `[${list}]` : list}`;
-  return new ApiError(422, 'Invalid', msg, { name: t.name, group: t.group, kind: t.kind, causes });
+  const s = invalidStatus(t.kind, t.name ?? '', causes, t.group ?? '');
+  return new ApiError(422, 'Invalid', s.message!, s.details);
 };
+
+/** A path the server does not serve (kube-apiserver's NotFound for unknown routes). */
+export const notFoundPath = (path?: string) =>
+  new ApiError(404, 'NotFound', path === undefined ? 'the server could not find the requested resource' : `the server could not find the requested resource (${path})`);
+
+export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
 export const forbidden = (t: Target, why: string) =>
   new ApiError(403, 'Forbidden', `${qualified(t)} "${t.name ?? ''}" is forbidden: ${why}`, {

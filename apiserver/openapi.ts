@@ -5,8 +5,11 @@
 // its built-in types for strategic merge), so `kubectl explain` is not supported.
 
 import { createHash } from 'node:crypto';
-import type { Express } from 'express';
+import type { ServerResponse } from 'node:http';
 import { apiVersionOf, groupVersions, resourcesIn, type ResourceInfo } from '../api/resources.js';
+import { notFoundPath } from './errors.js';
+import type { ApiRequest } from './http/request.js';
+import { sendBody, sendError } from './http/respond.js';
 
 const gvPath = (group: string, version: string) => (group === '' ? `api/${version}` : `apis/${group}/${version}`);
 
@@ -62,13 +65,10 @@ export function openapiV2Protobuf(): Buffer {
 // The Accept kubectl sends has 'v2@v1.0'; the response type spells it 'v2.v1.0' ('@' is not a MIME token character).
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
-export function openapiRoutes(app: Express): void {
+/** Serves GET /openapi/v2, /openapi/v3 and /openapi/v3/<group-version>; false for any other request. */
+export function openapiServer(): (req: ApiRequest, res: ServerResponse) => boolean {
   const v2pb = openapiV2Protobuf();
   const v2json = JSON.stringify({ swagger: '2.0', info: { title: 'tskube', version: 'v1' }, paths: {}, definitions: {} });
-  app.get('/openapi/v2', (req, res) => {
-    if ((req.headers.accept ?? '').includes('protobuf')) res.type(OPENAPI_V2_PROTOBUF).send(v2pb);
-    else res.type('application/json').send(v2json);
-  });
   const docs = new Map<string, { body: string; hash: string }>();
   for (const gv of groupVersions()) {
     const body = JSON.stringify(gvDocument(gv.group, gv.version));
@@ -77,10 +77,31 @@ export function openapiRoutes(app: Express): void {
   const root = JSON.stringify({
     paths: Object.fromEntries([...docs].map(([p, d]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` }])),
   });
-  app.get('/openapi/v3', (_req, res) => res.type('application/json').send(root));
-  app.get(/^\/openapi\/v3\/(.+)$/, (req, res) => {
-    const d = docs.get(req.params[0]);
-    if (!d) return res.status(404).type('application/json').send(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'not found', reason: 'NotFound', code: 404 }));
-    res.type('application/json').setHeader('Cache-Control', 'public, immutable').send(d.body);
-  });
+  return (req, res) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.path.startsWith('/openapi/')) return false;
+    const path = req.path.replace(/(.)\/$/, '$1'); // one trailing slash is tolerated, as on every non-resource path
+    if (path === '/openapi/v2') {
+      if ((req.headers.accept ?? '').includes('protobuf')) sendBody(res, 200, OPENAPI_V2_PROTOBUF, v2pb);
+      else sendBody(res, 200, JSON_UTF8, v2json);
+      return true;
+    }
+    if (path === '/openapi/v3') {
+      sendBody(res, 200, JSON_UTF8, root);
+      return true;
+    }
+    const m = /^\/openapi\/v3\/(.+)$/.exec(path);
+    if (!m) return false;
+    let gv: string;
+    try {
+      gv = decodeURIComponent(m[1]);
+    } catch {
+      gv = '';
+    }
+    const d = docs.get(gv);
+    if (!d) sendError(res, notFoundPath(req.path));
+    else sendBody(res, 200, JSON_UTF8, d.body, { 'Cache-Control': 'public, immutable' });
+    return true;
+  };
 }
+
+const JSON_UTF8 = 'application/json; charset=utf-8';

@@ -3,6 +3,7 @@
 // and print the server's own message.
 
 import type { Status, StatusCause } from '../api/meta.js';
+import { failureStatus } from '../api/status.js';
 
 export class ApiError extends Error {
   readonly status: Status;
@@ -55,15 +56,7 @@ export function statusFromResponse(code: number, body: string): Status {
     // not JSON: fall through to a synthesized Status
   }
   const text = body.trim();
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    code,
-    reason: reasonByCode[code] ?? 'Unknown',
-    message: text || `the server responded with HTTP ${code}`,
-  };
+  return failureStatus(code, reasonByCode[code] ?? 'Unknown', text || `the server responded with HTTP ${code}`);
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -1,11 +1,11 @@
 // Reading request bodies with a hard size cap (413 before reading more than the limit);
 // decoding by content type is api/codec's job.
 
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { MAX_REQUEST_BODY_BYTES } from '../../api/codec.js';
 import { badRequest, tooLarge } from '../errors.js';
 
-export function readRawBody(req: Request, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+export function readRawBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.resume(); // drain so the connection can still carry the answer

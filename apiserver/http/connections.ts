@@ -18,6 +18,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { ApiError } from '../errors.js';
+import { endSocketWithStatus } from './respond.js';
 
 export interface ConnectionLimits {
   /** Open connections in all (accepted sockets, including ones still in the TLS handshake). */
@@ -176,11 +177,8 @@ export class ConnectionGuard {
       socket.destroy();
       return;
     }
-    const body = JSON.stringify(tooManyRequests().toStatus());
-    socket.on('error', () => undefined);
-    socket.end(
-      `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 1\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.on('error', () => undefined); // the client may be gone already; nothing to tell it
+    endSocketWithStatus(socket, tooManyRequests());
     setTimeout(() => socket.destroy(), 1000).unref();
   }
 

@@ -2,11 +2,10 @@
 // of the registries. Kubernetes semantics of each verb live in the registry; this
 // file maps HTTP (path, query, body, Accept) onto them.
 
-import type { Request, Response } from 'express';
-import type { KubeObject } from '../../api/meta.js';
+import type { ServerResponse } from 'node:http';
+import type { KubeList, KubeObject } from '../../api/meta.js';
 import { apiVersionOf } from '../../api/resources.js';
-import type { Namespace } from '../../api/core.js';
-import { ApiError, badRequest, methodNotAllowed, unavailable } from '../errors.js';
+import { ApiError, badRequest, methodNotAllowed, notFoundPath, unavailable } from '../errors.js';
 import type { Registries } from '../registry/index.js';
 import type { Registry } from '../registry/generic.js';
 import type { RequestContext } from '../registry/strategy.js';
@@ -14,15 +13,16 @@ import { bindPod } from '../registry/pods.js';
 import { deleteNamespace, finalizeNamespace } from '../registry/namespaces.js';
 import { scaleOf, updateScale, type Scale } from '../registry/scale.js';
 import { readRawBody } from './body.js';
-import { rememberedText } from '../storage/codec.js';
 import { decodeBody, decodeObject, floatIntegersOf, mediaType, patchTypeOf } from '../../api/codec.js';
 import { K8S_PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf } from '../../api/protobuf.js';
-import { deleteOptionsOf, fieldManagerOf, isDryRun, listOptionsOf, parseResourcePath, queryBool, queryResourceVersion, queryString, type ListOptions, type ResourcePath } from './request.js';
+import { deleteOptionsOf, fieldManagerOf, isDryRun, listOptionsOf, parseResourcePath, queryBool, queryResourceVersion, queryString, type ApiRequest, type ListOptions, type ResourcePath, type ResourceRoute } from './request.js';
+import { sendJSON } from './respond.js';
 import { buildFilter } from './filters.js';
 import { applyPatchBody } from './patching.js';
 import { MAX_JSON_DEPTH, depthExceeds } from '../../api/json-scan.js';
 import { checkStructure, structureErrorMessage, unknownFieldsMessage } from '../../api/structure.js';
 import { tableRequest, toTable, type TableRequest } from './tables.js';
+import { successStatus } from '../../api/status.js';
 import { WatchStream, httpTransport, type WatchTransport } from './watch.js';
 import type { WatchCounters } from '../metrics.js';
 
@@ -36,9 +36,9 @@ export interface HandlerDeps {
   registries: Registries;
   watchCounters?: WatchCounters;
   /** Admits a long-running request (a watch) or throws the 429; returns its release. */
-  admitLongRunning?: (req: Request) => () => void;
+  admitLongRunning?: (req: ApiRequest) => () => void;
   /** Streaming subresources (log/exec/attach/portforward) go to the kubelet; absent until one is wired. */
-  streaming?: (req: Request, res: Response, path: ResourcePath) => Promise<void>;
+  streaming?: (req: ApiRequest, res: ServerResponse, path: ResourcePath) => Promise<void>;
 }
 
 /** What a request is, for metrics and logs. */
@@ -53,20 +53,20 @@ export class ResourceHandler {
 
   registryFor(p: ResourcePath): Registry {
     const reg = this.deps.registries.get(p.group, p.info.resource === 'bindings' ? 'pods' : p.info.resource);
-    if (!reg) throw new ApiError(404, 'NotFound', `the server could not find the requested resource`);
+    if (!reg) throw notFoundPath();
     return reg;
   }
 
   /** Serves one request; `info` is filled for metrics as soon as the verb is known. */
-  async handle(req: Request, res: Response, group: string, version: string, segs: string[], info: RequestInfo): Promise<void> {
-    const p = parseResourcePath(group, version, segs, req.path);
+  async handle(req: ApiRequest, res: ServerResponse, route: ResourceRoute, info: RequestInfo): Promise<void> {
+    const p = parseResourcePath(route.group, route.version, route.segs, req.path);
     info.resource = p.info.resource;
     info.subresource = p.subresource;
     const ctx: RequestContext = { namespace: p.namespace, fieldManager: fieldManagerOf(req), dryRun: false };
-    const method = req.method.toUpperCase();
+    const method = req.method;
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) ctx.dryRun = isDryRun(req);
     if (p.info.namespaced && p.name !== undefined && p.namespace === undefined && p.info.resource !== 'namespaces') {
-      throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${req.path})`);
+      throw notFoundPath(req.path);
     }
     if (p.subresource && ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(p.subresource)) {
       info.verb = method === 'GET' ? 'get' : 'create';
@@ -107,19 +107,19 @@ export class ResourceHandler {
     }
   }
 
-  private send(req: Request, res: Response, code: number, obj: KubeObject, table?: TableRequest) {
+  private send(req: ApiRequest, res: ServerResponse, code: number, obj: KubeObject | KubeList, table?: TableRequest) {
     const t = table ?? tableRequest(req);
     const body = t ? toTable(obj, t) : obj;
     sendJSON(res, code, body);
   }
 
-  private async get(req: Request, res: Response, reg: Registry, p: ResourcePath) {
+  private async get(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath) {
     const obj = await reg.get(p.namespace, p.name!, queryResourceVersion(req));
     if (p.subresource === 'scale') return this.send(req, res, 200, scaleOf(obj));
     this.send(req, res, 200, obj);
   }
 
-  private async list(req: Request, res: Response, reg: Registry, p: ResourcePath) {
+  private async list(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath) {
     const o = listOptionsOf(req, false);
     const filter = buildFilter(p.info, o.labelSelector, o.fieldSelector);
     const list = await reg.list(p.namespace, {
@@ -135,7 +135,7 @@ export class ResourceHandler {
   }
 
   /** A watch's parameters, parsed and checked (throws the 4xx) before any byte of the stream is sent. */
-  prepareWatch(req: Request, p: ResourcePath): PreparedWatch {
+  prepareWatch(req: ApiRequest, p: ResourcePath): PreparedWatch {
     const options = listOptionsOf(req, true);
     const filter = buildFilter(p.info, options.labelSelector, options.fieldSelector);
     return { options, filter, table: tableRequest(req) };
@@ -180,21 +180,21 @@ export class ResourceHandler {
     }
   }
 
-  private async readObject(req: Request): Promise<KubeObject> {
-    const raw = await readRawBody(req);
+  private async readObject(req: ApiRequest): Promise<KubeObject> {
+    const raw = await readRawBody(req.raw);
     if (patchTypeOf(req.headers['content-type'])) throw new ApiError(415, 'UnsupportedMediaType', `content type ${mediaType(req.headers['content-type'])} is only valid for PATCH`);
     if (mediaType(req.headers['content-type']) === K8S_PROTOBUF_CONTENT_TYPE) return decodeProtobuf(raw);
     return decodeObject(raw, req.headers['content-type']);
   }
 
-  private async create(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+  private async create(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     const body = await this.readObject(req);
     if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(body));
     if (p.info.resource === 'bindings' || p.subresource === 'binding') {
       const podName = p.subresource === 'binding' ? p.name! : body?.metadata?.name;
       if (!podName) throw badRequest('Binding.metadata.name (the pod) is required');
       await bindPod(reg, ctx, podName, body);
-      sendJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      sendJSON(res, 201, successStatus(201));
       return;
     }
     if (p.name !== undefined) throw methodNotAllowed(`POST is not supported on a named ${p.info.resource} object`);
@@ -202,7 +202,7 @@ export class ResourceHandler {
     this.send(req, res, 201, created);
   }
 
-  private async update(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+  private async update(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     if (p.name === undefined) throw methodNotAllowed('PUT requires a named object');
     const body = await this.readObject(req);
     checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(body));
@@ -211,20 +211,20 @@ export class ResourceHandler {
       return this.send(req, res, 200, scale);
     }
     if (p.subresource === 'finalize') {
-      const obj = await finalizeNamespace(reg, ctx, p.name, body as unknown as Namespace);
+      const obj = await finalizeNamespace(reg, ctx, p.name, body);
       return this.send(req, res, 200, obj);
     }
     const { object, created } = await reg.update(ctx, p.name, body, p.subresource);
     this.send(req, res, created ? 201 : 200, object);
   }
 
-  private async patch(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+  private async patch(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     if (p.name === undefined) throw methodNotAllowed('PATCH requires a named object');
     const fmt = patchTypeOf(req.headers['content-type']);
     if (!fmt) {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
     }
-    const patch = decodeBody(await readRawBody(req), req.headers['content-type']);
+    const patch = decodeBody(await readRawBody(req.raw), req.headers['content-type']);
     const floats = patchFloatIntegers(fmt, patch, floatIntegersOf(patch));
     const force = queryBool(req, 'force');
     if (fmt === 'apply' && !queryString(req, 'fieldManager')) {
@@ -265,8 +265,8 @@ export class ResourceHandler {
     this.send(req, res, created ? 201 : 200, object);
   }
 
-  private async delete(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
-    const raw = await readRawBody(req);
+  private async delete(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+    const raw = await readRawBody(req.raw);
     const body = !raw.length ? undefined : mediaType(req.headers['content-type']) === K8S_PROTOBUF_CONTENT_TYPE ? decodeProtobuf(raw) : decodeBody(raw, req.headers['content-type']);
     const opts = deleteOptionsOf(req, body);
     if (p.subresource) throw methodNotAllowed(`DELETE is not supported on ${p.info.resource}/${p.subresource}`);
@@ -276,9 +276,9 @@ export class ResourceHandler {
     this.send(req, res, 200, object);
   }
 
-  private async deleteCollection(req: Request, res: Response, reg: Registry, p: ResourcePath, ctx: RequestContext) {
+  private async deleteCollection(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     if (!p.info.verbs.includes('deletecollection')) throw methodNotAllowed(`deletecollection is not supported on ${p.info.resource}`);
-    const raw = await readRawBody(req);
+    const raw = await readRawBody(req.raw);
     const body = !raw.length ? undefined : mediaType(req.headers['content-type']) === K8S_PROTOBUF_CONTENT_TYPE ? decodeProtobuf(raw) : decodeBody(raw, req.headers['content-type']);
     const opts = deleteOptionsOf(req, body);
     const filter = buildFilter(p.info, queryString(req, 'labelSelector'), queryString(req, 'fieldSelector'));
@@ -291,7 +291,7 @@ export class ResourceHandler {
         if (!(err instanceof ApiError && err.code === 404)) throw err;
       }
     }
-    this.send(req, res, 200, { ...list, items: deleted } as unknown as KubeObject);
+    this.send(req, res, 200, { ...list, items: deleted });
   }
 }
 
@@ -322,7 +322,7 @@ function pinsResourceVersion(fmt: string, patch: unknown): boolean {
  * Decode-time checks: wrong JSON types are a 400; unknown fields are a 400 with
  * ?fieldValidation=Strict (what kubectl sends), otherwise dropped with a Warning header.
  */
-function checkFields(req: Request, res: Response, kind: string, obj: KubeObject, floatIntegers?: ReadonlyMap<string, string>): void {
+function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: KubeObject, floatIntegers?: ReadonlyMap<string, string>): void {
   const mode = queryString(req, 'fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
@@ -348,12 +348,4 @@ function decodeProtobuf(raw: Buffer): KubeObject {
     }
     throw err;
   }
-}
-
-/** Responses go straight to node's http: resource requests do not pass through express (see server.ts).
- *  An object storage has just written comes with its JSON text already made (storage/codec.ts). */
-export function sendJSON(res: Response, code: number, body: unknown): void {
-  const text = rememberedText(body) ?? JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -1,10 +1,68 @@
 // Parsing what a resource request asks for: the path (namespace, resource, name,
 // subresource) and the query options of lists, watches, writes and deletes.
 
-import type { Request } from 'express';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { parse as parseQuery, type ParsedUrlQuery } from 'node:querystring';
 import { lookupResource, type ResourceInfo } from '../../api/resources.js';
-import { badRequest, ApiError } from '../errors.js';
+import { badRequest, invalid, notFoundPath } from '../errors.js';
 import type { DeleteOptions } from '../registry/strategy.js';
+
+/** One request as the apiserver reads it: node's request with its path and query parsed once. */
+export interface ApiRequest {
+  /** Node's request: the socket, and the body stream. */
+  readonly raw: IncomingMessage;
+  /** Upper case. */
+  readonly method: string;
+  /** The path as sent, not decoded. */
+  readonly path: string;
+  /** Path and query as sent. */
+  readonly url: string;
+  /** The query, parsed as Go's url.ParseQuery does (a repeated key is an array). */
+  readonly query: ParsedUrlQuery;
+  readonly headers: IncomingHttpHeaders;
+}
+
+export function apiRequest(raw: IncomingMessage): ApiRequest {
+  const url = raw.url ?? '/';
+  const qi = url.indexOf('?');
+  return {
+    raw,
+    method: (raw.method ?? 'GET').toUpperCase(),
+    path: qi < 0 ? url : url.slice(0, qi),
+    url,
+    query: qi < 0 ? {} : parseQuery(url.slice(qi + 1)),
+    headers: raw.headers,
+  };
+}
+
+/** Where a path under /api/v1/ or /apis/<group>/<version>/ points, before the resource is looked up. */
+export interface ResourceRoute {
+  group: string;
+  version: string;
+  /** The segments after the group/version, percent-decoded (a trailing empty segment dropped). */
+  segs: string[];
+}
+
+/** The resource route of `path`, undefined for any other path; a path that does not decode is a 400. */
+export function resourceRouteOf(path: string): ResourceRoute | undefined {
+  let group = '';
+  let version = 'v1';
+  let rest: string;
+  const core = /^\/api\/v1\/(.+)$/.exec(path);
+  if (core) rest = core[1];
+  else {
+    const g = /^\/apis\/([^/]+)\/([^/]+)\/(.+)$/.exec(path);
+    if (!g) return undefined;
+    [, group, version, rest] = g;
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rest);
+  } catch {
+    throw badRequest(`malformed path ${path}`);
+  }
+  return { group, version, segs: decoded.split('/').filter((s, i, a) => s !== '' || i < a.length - 1) };
+}
 
 export interface ResourcePath {
   group: string;
@@ -16,8 +74,6 @@ export interface ResourcePath {
   /** Legacy /watch/ path prefix. */
   watchPath: boolean;
 }
-
-const notFoundPath = (path: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`);
 
 /** `segs` are the path segments after /api/v1 or /apis/<group>/<version>. */
 export function parseResourcePath(group: string, version: string, segs: string[], fullPath: string): ResourcePath {
@@ -45,7 +101,7 @@ export function parseResourcePath(group: string, version: string, segs: string[]
   return { group, version, info, namespace, name, subresource, watchPath };
 }
 
-export function queryString(req: Request, key: string): string | undefined {
+export function queryString(req: ApiRequest, key: string): string | undefined {
   const v = req.query[key];
   if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : undefined;
   return typeof v === 'string' ? v : undefined;
@@ -56,21 +112,21 @@ export function queryString(req: Request, key: string): string | undefined {
  * Convert_Slice_string_To_bool): absent, "0" and "false" in any case are false;
  * anything else, even "" or "yes", is true. (strconv.ParseBool's words all agree.)
  */
-export function queryBool(req: Request, key: string): boolean {
+export function queryBool(req: ApiRequest, key: string): boolean {
   const v = queryString(req, key);
   if (v === undefined) return false;
   return !(v === '0' || v.toLowerCase() === 'false');
 }
 
 /** Present at all (for *bool options such as sendInitialEvents). */
-export function queryHas(req: Request, key: string): boolean {
+export function queryHas(req: ApiRequest, key: string): boolean {
   return queryString(req, key) !== undefined;
 }
 
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** An int64 query parameter, parsed as Go's strconv.ParseInt does (400 with its words otherwise). */
-export function queryInt(req: Request, key: string): number | undefined {
+export function queryInt(req: ApiRequest, key: string): number | undefined {
   const v = queryString(req, key);
   if (v === undefined || v === '') return undefined;
   if (!/^[+-]?\d+$/.test(v)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
@@ -85,7 +141,7 @@ const UINT64_MAX = 2n ** 64n - 1n;
  * ?resourceVersion: "" or a decimal uint64 (etcd revisions), else 400. Upstream answers a 500 with
  * the same words (kubernetes#101350, #139485); a client error is a 400 here.
  */
-export function queryResourceVersion(req: Request): string | undefined {
+export function queryResourceVersion(req: ApiRequest): string | undefined {
   const v = queryString(req, 'resourceVersion');
   if (v === undefined || v === '') return v;
   const fail = (why: string) => badRequest(`resourceVersion: Invalid value: ${JSON.stringify(v)}: strconv.ParseUint: parsing ${JSON.stringify(v)}: ${why}`);
@@ -113,7 +169,7 @@ export interface ListOptions {
  * not parse are 400, as the parameter decoding upstream; combinations ValidateListOptions
  * forbids are 422 on ListOptions.meta.k8s.io.
  */
-export function listOptionsOf(req: Request, watch: boolean): ListOptions {
+export function listOptionsOf(req: ApiRequest, watch: boolean): ListOptions {
   const o: ListOptions = {
     labelSelector: queryString(req, 'labelSelector'),
     fieldSelector: queryString(req, 'fieldSelector'),
@@ -149,25 +205,18 @@ export function listOptionsOf(req: Request, watch: boolean): ListOptions {
     }
     if (o.sendInitialEvents !== undefined) forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list');
   }
-  if (errs.length) {
-    const list = errs.map((e) => `${e.field}: ${e.message}`).join(', ');
-    throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${errs.length > 1 ? `[${list}]` : list}`, {
-      group: 'meta.k8s.io',
-      kind: 'ListOptions',
-      causes: errs.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
-    });
-  }
+  if (errs.length) throw invalid({ resource: '', kind: 'ListOptions', group: 'meta.k8s.io', name: '' }, errs);
   return o;
 }
 
-export function isDryRun(req: Request): boolean {
+export function isDryRun(req: ApiRequest): boolean {
   const v = req.query.dryRun;
   const vals = Array.isArray(v) ? v : v === undefined ? [] : [v];
   for (const d of vals) if (d !== 'All') throw badRequest(`invalid dry run option: ${JSON.stringify(d)}; supported values are "All"`);
   return vals.length > 0;
 }
 
-export function fieldManagerOf(req: Request): string {
+export function fieldManagerOf(req: ApiRequest): string {
   const fm = queryString(req, 'fieldManager');
   if (fm !== undefined) {
     if (fm.length > 128) throw badRequest('fieldManager: Too long: may not be longer than 128');
@@ -179,7 +228,7 @@ export function fieldManagerOf(req: Request): string {
 }
 
 /** DeleteOptions from the query and, when present, the body. */
-export function deleteOptionsOf(req: Request, body: unknown): DeleteOptions {
+export function deleteOptionsOf(req: ApiRequest, body: unknown): DeleteOptions {
   const opts: DeleteOptions = {};
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>;

@@ -5,11 +5,11 @@
 
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Request, Response } from 'express';
 import type { Node, Pod } from '../../api/core.js';
 import { kubeletAddress, kubeletDial, kubeletGet, kubeletPath, type KubeletClientCredentials, type StreamingSubresource } from '../../client/kubelet-client.js';
 import { ApiError, badRequest } from '../errors.js';
 import type { Registries } from '../registry/index.js';
+import type { ApiRequest } from './request.js';
 
 export interface KubeletTarget {
   host: string;
@@ -19,7 +19,7 @@ export interface KubeletTarget {
 
 /** Where on which kubelet a pod's streaming subresource is served. */
 export async function kubeletTarget(reg: Registries, namespace: string, name: string, sub: StreamingSubresource, query: URLSearchParams): Promise<KubeletTarget> {
-  const pod = (await reg.byResource.get('pods')!.get(namespace, name)) as unknown as Pod;
+  const pod: Pod = await reg.byResource.get('pods')!.get(namespace, name);
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
   let container = query.get('container') ?? '';
@@ -32,14 +32,14 @@ export async function kubeletTarget(reg: Registries, namespace: string, name: st
     const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
     if (!all.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
   }
-  const node = (await reg.byResource.get('nodes')!.get(undefined, nodeName)) as unknown as Node;
+  const node: Node = await reg.byResource.get('nodes')!.get(undefined, nodeName);
   const { host, port } = kubeletAddress(node);
   return { host, port, path: kubeletPath(sub, namespace, name, query, container) };
 }
 
 /** GET pods/<name>/log: the kubelet's answer, streamed through as it comes (follow). */
-export async function proxyLog(reg: Registries, req: Request, res: Response, namespace: string, name: string, creds: KubeletClientCredentials = {}): Promise<void> {
-  const query = new URL(req.originalUrl, 'http://x').searchParams;
+export async function proxyLog(reg: Registries, req: ApiRequest, res: http.ServerResponse, namespace: string, name: string, creds: KubeletClientCredentials = {}): Promise<void> {
+  const query = new URL(req.url, 'http://x').searchParams;
   const t = await kubeletTarget(reg, namespace, name, 'log', query);
   await new Promise<void>((resolve, reject) => {
     const out = kubeletGet(t.host, t.port, t.path, creds, (kres) => {

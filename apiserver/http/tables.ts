@@ -1,12 +1,12 @@
 // Server-side Table output (Accept: application/json;as=Table;v=v1;g=meta.k8s.io),
 // the way kubectl get asks for it; the printers themselves are api/table.ts.
 
-import type { Request } from 'express';
 import type { KubeList, KubeObject } from '../../api/meta.js';
 import { negotiate } from '../../api/codec.js';
-import { parseIncludeObject, toTable as renderTable, type IncludeObject, type Table } from '../../api/table.js';
+import { parseIncludeObject, type IncludeObject, type Table } from '../../api/table.js';
+import { toTable as renderTable } from '../../api/kinds.js';
 import { badRequest } from '../errors.js';
-import { queryString } from './request.js';
+import { queryString, type ApiRequest } from './request.js';
 
 export interface TableRequest {
   includeObject: IncludeObject;
@@ -14,7 +14,7 @@ export interface TableRequest {
 }
 
 /** The Table the client asked for, or undefined when it wants plain objects. */
-export function tableRequest(req: Request): TableRequest | undefined {
+export function tableRequest(req: ApiRequest): TableRequest | undefined {
   const choice = negotiate(req.headers.accept);
   if (choice.as !== 'Table') return undefined;
   try {

@@ -1,7 +1,7 @@
 // Serving a watch: events as newline-delimited JSON over a chunked response, or as
 // WebSocket text messages. Bookmarks are throttled; an ERROR event (410 etc.) ends it.
 
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { KubeObject } from '../../api/meta.js';
 import type { ApiError } from '../errors.js';
@@ -13,7 +13,7 @@ export interface WatchTransport {
   onClose(cb: () => void): void;
 }
 
-export function httpTransport(res: Response): WatchTransport {
+export function httpTransport(res: ServerResponse): WatchTransport {
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/json');
   res.setHeader('Transfer-Encoding', 'chunked');

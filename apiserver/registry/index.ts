@@ -28,26 +28,20 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     clusterIPs: new KeyAllocator(store, '/registry/serviceips/', cidrRange(opts.serviceCIDR)),
     nodePorts: new KeyAllocator(store, '/registry/servicenodeports/', portRange(opts.nodePortRange)),
   };
-  const strategyFor = (info: ResourceInfo): Strategy => {
-    switch (info.resource) {
-      case 'pods':
-        return podStrategy(info);
-      case 'services':
-        return serviceStrategy(info, allocators);
-      case 'namespaces':
-        return namespaceStrategy(info);
-      case 'replicationcontrollers':
-        return defaultStrategy(info, { tracksGeneration: true });
-      case 'secrets':
-        return secretStrategy(info);
-      case 'endpoints':
-      case 'events':
-      case 'leases':
-        return defaultStrategy(info, { allowCreateOnUpdate: true });
-      default:
-        return defaultStrategy(info);
-    }
-  };
+  // Each kind's registry hooks, looked up by kind; kinds not named here are generic.
+  const createOnUpdate = (info: ResourceInfo) => defaultStrategy(info, { allowCreateOnUpdate: true });
+  const strategies = new Map<string, (info: ResourceInfo) => Strategy>([
+    ['Pod', podStrategy],
+    ['Service', (info) => serviceStrategy(info, allocators)],
+    ['Namespace', namespaceStrategy],
+    ['ReplicationController', (info) => defaultStrategy(info, { tracksGeneration: true })],
+    ['Secret', secretStrategy],
+    // Their writers PUT whole objects and expect a missing one to be created.
+    ['Endpoints', createOnUpdate],
+    ['Event', createOnUpdate],
+    ['Lease', createOnUpdate],
+  ]);
+  const strategyFor = (info: ResourceInfo): Strategy => (strategies.get(info.kind) ?? defaultStrategy)(info);
   const nsInfo = RESOURCES.find((r) => r.resource === 'namespaces')!;
   const namespaces = new Registry(store, strategyFor(nsInfo));
   const gate = new NamespaceRegistryGate(namespaces);

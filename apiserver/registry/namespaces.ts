@@ -12,19 +12,17 @@ import { defaultStrategy } from './strategy.js';
 
 export const PROTECTED_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 
-export function namespaceStrategy(info: ResourceInfo): Strategy {
-  return defaultStrategy(info, {
-    prepareForCreate(obj) {
-      const ns = obj as unknown as Namespace;
+export function namespaceStrategy(info: ResourceInfo): Strategy<Namespace> {
+  return defaultStrategy<Namespace>(info, {
+    prepareForCreate(ns) {
       ns.status = { phase: 'Active' };
       ns.spec = { finalizers: ['kubernetes'] };
       // Kubernetes labels every namespace with its own name.
       ns.metadata.labels = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns.metadata.name ?? '' };
     },
-    prepareForUpdate(obj, old) {
+    prepareForUpdate(ns, old) {
       // spec.finalizers changes only through /finalize.
-      (obj as unknown as Namespace).spec = structuredClone((old as unknown as Namespace).spec);
-      const ns = obj as unknown as Namespace;
+      ns.spec = structuredClone(old.spec);
       ns.metadata.labels = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns.metadata.name ?? '' };
     },
   });
@@ -37,10 +35,10 @@ export class NamespaceRegistryGate implements NamespaceGate {
     let ns: Namespace;
     try {
       // The watch cache first (cheap); a miss may just be a namespace created a moment ago.
-      ns = (await this.namespaces.get(undefined, namespace, '0')) as unknown as Namespace;
+      ns = await this.namespaces.get(undefined, namespace, '0');
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 404)) throw err;
-      ns = (await this.namespaces.get(undefined, namespace)) as unknown as Namespace;
+      ns = await this.namespaces.get(undefined, namespace);
     }
     if (ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') {
       const e = forbidden({ resource: 'namespaces', name: namespace }, `unable to create new content in namespace ${namespace} because it is being terminated`);
@@ -59,13 +57,13 @@ export async function deleteNamespace(reg: Registry, ctx: RequestContext, name: 
   }
   let current: Namespace;
   try {
-    current = (await reg.get(undefined, name)) as unknown as Namespace;
+    current = await reg.get(undefined, name);
   } catch (err) {
     throw err instanceof StorageError ? fromStorage(err, reg.target(name)) : err;
   }
   if (!current.spec?.finalizers?.length) return reg.delete(ctx, name, opts);
   const res = await reg.guaranteedUpdate(ctx, name, (cur) => {
-    const ns = cur as unknown as Namespace;
+    const ns: Namespace = cur;
     ns.metadata.deletionTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     ns.metadata.deletionGracePeriodSeconds ??= 0;
     ns.status = { ...(ns.status ?? {}), phase: 'Terminating' };
@@ -78,13 +76,13 @@ export async function deleteNamespace(reg: Registry, ctx: RequestContext, name: 
 export async function finalizeNamespace(reg: Registry, ctx: RequestContext, name: string, body: Namespace) {
   const wanted = body?.spec?.finalizers ?? [];
   const res = await reg.guaranteedUpdate(ctx, name, (cur) => {
-    const ns = cur as unknown as Namespace;
+    const ns: Namespace = cur;
     if (body?.metadata?.resourceVersion) ns.metadata.resourceVersion = body.metadata.resourceVersion;
     else delete ns.metadata.resourceVersion;
     ns.spec = { ...(ns.spec ?? {}), finalizers: [...wanted] };
     return cur;
   }, { subresource: 'finalize' });
-  const ns = res.object as unknown as Namespace;
+  const ns: Namespace = res.object;
   if (ns.metadata.deletionTimestamp && !ns.spec?.finalizers?.length && !ns.metadata.finalizers?.length) {
     try {
       return (await reg.delete(ctx, name, {})).object;

@@ -10,14 +10,12 @@ import type { DeleteOptions, RequestContext, Strategy } from './strategy.js';
 import { defaultStrategy } from './strategy.js';
 import type { ResourceInfo } from '../../api/resources.js';
 
-export function podStrategy(info: ResourceInfo): Strategy {
-  return defaultStrategy(info, {
-    prepareForCreate(obj) {
-      const pod = obj as unknown as Pod;
+export function podStrategy(info: ResourceInfo): Strategy<Pod> {
+  return defaultStrategy<Pod>(info, {
+    prepareForCreate(pod) {
       pod.status = { phase: 'Pending', qosClass: computeQOSClass(pod.spec ?? { containers: [] }) };
     },
-    gracePeriod(obj, opts: DeleteOptions) {
-      const pod = obj as unknown as Pod;
+    gracePeriod(pod, opts: DeleteOptions) {
       // Unscheduled or finished pods have no kubelet to wait for: delete at once.
       if (!pod.spec?.nodeName) return undefined;
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
@@ -34,7 +32,7 @@ export async function bindPod(pods: Registry, ctx: RequestContext, podName: stri
   if (target.kind && target.kind !== 'Node') throw badRequest(`Binding.target.kind must be Node, got ${target.kind}`);
   const expectedUid = binding.metadata?.uid;
   await pods.guaranteedUpdate(ctx, podName, (cur) => {
-    const pod = cur as unknown as Pod;
+    const pod: Pod = cur;
     if (expectedUid && pod.metadata.uid !== expectedUid) {
       throw conflict(pods.target(podName), `Precondition failed: UID in precondition: ${expectedUid}, UID in object meta: ${pod.metadata.uid}`);
     }

@@ -1,7 +1,6 @@
 // Services: ClusterIP and NodePort allocation on create, kept on update, released on delete.
 
 import type { Service, ServicePort } from '../../api/core.js';
-import type { KubeObject } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { AllocationError, type KeyAllocator } from '../allocator.js';
 import { invalid } from '../errors.js';
@@ -16,7 +15,7 @@ export interface ServiceAllocators {
 const needsClusterIP = (s: Service) => s.spec?.type !== 'ExternalName' && s.spec?.clusterIP !== 'None';
 const needsNodePorts = (s: Service) => s.spec?.type === 'NodePort' || s.spec?.type === 'LoadBalancer';
 
-export function serviceStrategy(info: ResourceInfo, alloc: ServiceAllocators): Strategy {
+export function serviceStrategy(info: ResourceInfo, alloc: ServiceAllocators): Strategy<Service> {
   const fail = (svc: Service, field: string, err: unknown): never => {
     if (err instanceof AllocationError) {
       throw invalid({ resource: 'services', kind: 'Service', name: svc.metadata.name }, [
@@ -41,9 +40,8 @@ export function serviceStrategy(info: ResourceInfo, alloc: ServiceAllocators): S
     }
   }
 
-  return defaultStrategy(info, {
-    async prepareForCreate(obj) {
-      const svc = obj as unknown as Service;
+  return defaultStrategy<Service>(info, {
+    async prepareForCreate(svc) {
       const spec = (svc.spec ??= {});
       svc.status = { loadBalancer: {} };
       if (needsClusterIP(svc)) {
@@ -62,10 +60,9 @@ export function serviceStrategy(info: ResourceInfo, alloc: ServiceAllocators): S
       if (needsNodePorts(svc)) await allocateNodePorts(svc, new Set());
       else for (const p of spec.ports ?? []) delete p.nodePort;
     },
-    async prepareForUpdate(obj, oldObj) {
-      const svc = obj as unknown as Service;
+    async prepareForUpdate(svc, oldSvc) {
       const spec = (svc.spec ??= {});
-      const oldSpec = (oldObj as unknown as Service).spec ?? {};
+      const oldSpec = oldSvc.spec ?? {};
       // clusterIP is immutable; an update that leaves it out keeps the allocated one.
       if (!spec.clusterIP && oldSpec.clusterIP) spec.clusterIP = oldSpec.clusterIP;
       if (!spec.clusterIPs?.length && oldSpec.clusterIPs) spec.clusterIPs = [...oldSpec.clusterIPs];
@@ -87,15 +84,13 @@ export function serviceStrategy(info: ResourceInfo, alloc: ServiceAllocators): S
       const now = new Set(nodePortsOf(obj));
       for (const p of nodePortsOf(oldObj)) if (!now.has(p)) await alloc.nodePorts.release(String(p));
     },
-    async release(obj) {
-      const svc = obj as unknown as Service;
+    async release(svc) {
       if (svc.spec?.clusterIP && svc.spec.clusterIP !== 'None') await alloc.clusterIPs.release(svc.spec.clusterIP);
-      for (const p of nodePortsOf(obj)) await alloc.nodePorts.release(String(p));
+      for (const p of nodePortsOf(svc)) await alloc.nodePorts.release(String(p));
     },
   });
 }
 
-function nodePortsOf(obj: KubeObject): number[] {
-  const svc = obj as unknown as Service;
+function nodePortsOf(svc: Service): number[] {
   return (svc.spec?.ports ?? []).map((p) => p.nodePort).filter((n): n is number => !!n);
 }

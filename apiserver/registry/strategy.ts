@@ -1,6 +1,7 @@
 // What makes one resource different from another inside the generic registry:
 // hooks a resource may implement. Everything not named here is generic.
 
+import type { TypedObject } from '../../api/core.js';
 import type { KubeObject, StatusCause } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
 
@@ -20,7 +21,12 @@ export interface DeleteOptions {
   dryRun?: string[];
 }
 
-export interface Strategy<T extends KubeObject = KubeObject> {
+/**
+ * A resource's hooks, typed by its kind (Strategy<Pod>): the registry looks strategies up
+ * by resource, so the objects handed to them are that kind. Hooks are methods, whose
+ * parameters TypeScript checks bivariantly: a Strategy<Pod> is a Strategy of any object.
+ */
+export interface Strategy<T extends TypedObject = KubeObject> {
   info: ResourceInfo;
   /** Main-resource writes keep the stored status; status writes keep everything but status. */
   hasStatus: boolean;
@@ -45,7 +51,7 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   gracePeriod?(obj: T, opts: DeleteOptions): number | undefined;
 }
 
-export function defaultStrategy(info: ResourceInfo, overrides: Partial<Strategy> = {}): Strategy {
+export function defaultStrategy<T extends TypedObject = KubeObject>(info: ResourceInfo, overrides: Partial<Strategy<T>> = {}): Strategy<T> {
   return {
     info,
     hasStatus: info.subresources.some((s) => s.name === 'status'),

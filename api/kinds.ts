@@ -1,0 +1,181 @@
+// The per-kind strategy of the api layer: for each kind tskube serves, one record
+// of its defaults, its validation rules and its table printer, registered here and
+// looked up by kind. The rules themselves live by subject (defaults.ts,
+// validation*.ts, table.ts); this file is the only place that says which belong to
+// which kind, and the entry points the apiserver calls go through it.
+//
+// Each record is typed by its kind (KindStrategy<Pod>, ...): its functions take a
+// Pod, never a cast. A record is stored as KindStrategy<TypedObject> (method
+// parameters are checked bivariantly, so no cast is needed there either); the
+// lookup by kind is what guarantees that the object handed to it is that kind.
+
+import type { KubeObject, StatusCause } from './meta.js';
+import type {
+  Binding,
+  ConfigMap,
+  Endpoints,
+  Event,
+  Lease,
+  Namespace,
+  Node,
+  Pod,
+  ReplicationController,
+  Scale,
+  Secret,
+  Service,
+  TypedObject,
+} from './core.js';
+import { defaultEndpoints, defaultNamespace, defaultNode, defaultPod, defaultReplicationController, defaultSecret, defaultService } from './defaults.js';
+import { fieldErr, type FieldError } from './field-errors.js';
+import { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain } from './names.js';
+import {
+  configMapPrinter,
+  endpointsPrinter,
+  eventPrinter,
+  genericPrinter,
+  leasePrinter,
+  namespacePrinter,
+  nodePrinter,
+  podPrinter,
+  printerColumns,
+  rcPrinter,
+  renderTable,
+  secretPrinter,
+  servicePrinter,
+  type Printer,
+  type Table,
+  type TableColumnDefinition,
+  type TableOptions,
+} from './table.js';
+import {
+  validateBinding,
+  validateConfigMap,
+  validateConfigMapUpdate,
+  validateEndpoints,
+  validateEvent,
+  validateLease,
+  validateNamespace,
+  validateNamespaceStatus,
+  validateNode,
+  validateNodeUpdate,
+  validateRC,
+  validateRCStatus,
+  validateScale,
+  validateSecret,
+  validateSecretUpdate,
+  validateService,
+  validateServiceUpdate,
+} from './validation.js';
+import { validateObjectMeta, validateObjectMetaUpdate, type MetaOptions } from './validation-meta.js';
+import { validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './validation-pod.js';
+
+export interface KindStrategy<T extends TypedObject = TypedObject> {
+  /** Scope and name rule of the kind's metadata (ValidateObjectMeta's options). */
+  meta: MetaOptions;
+  /** SetDefaults: fills unset fields in place; idempotent. */
+  defaults?(obj: T): void;
+  /** The kind's own fields on create and update (metadata is checked for every kind). */
+  validate?(obj: T): FieldError[];
+  /** What an update may not change (immutable fields), beyond validate. */
+  validateUpdate?(obj: T, old: T): FieldError[];
+  /** A write to the status subresource, beyond the metadata update rules. */
+  validateStatus?(obj: T, old: T): FieldError[];
+  /** Columns and rows of `kubectl get` (server-side Table). */
+  printer: Printer<T>;
+}
+
+const namespaced = { namespaced: true, validateName: nameIsDNSSubdomain };
+
+const KINDS = new Map<string, KindStrategy>([
+  kind<Pod>('Pod', {
+    meta: namespaced,
+    defaults: defaultPod,
+    validate: (p) => validatePodSpec(p.spec),
+    validateUpdate: validatePodSpecUpdate,
+    validateStatus: validatePodStatus,
+    printer: podPrinter,
+  }),
+  kind<ReplicationController>('ReplicationController', {
+    meta: namespaced,
+    defaults: defaultReplicationController,
+    validate: validateRC,
+    validateStatus: validateRCStatus,
+    printer: rcPrinter,
+  }),
+  kind<Service>('Service', {
+    meta: { namespaced: true, validateName: nameIsDNS1035Label },
+    defaults: defaultService,
+    validate: validateService,
+    validateUpdate: validateServiceUpdate,
+    printer: servicePrinter,
+  }),
+  kind<Endpoints>('Endpoints', { meta: namespaced, defaults: defaultEndpoints, validate: validateEndpoints, printer: endpointsPrinter }),
+  kind<Event>('Event', { meta: namespaced, validate: validateEvent, printer: eventPrinter }),
+  kind<ConfigMap>('ConfigMap', { meta: namespaced, validate: validateConfigMap, validateUpdate: validateConfigMapUpdate, printer: configMapPrinter }),
+  kind<Secret>('Secret', { meta: namespaced, defaults: defaultSecret, validate: validateSecret, validateUpdate: validateSecretUpdate, printer: secretPrinter }),
+  kind<Lease>('Lease', { meta: namespaced, validate: validateLease, printer: leasePrinter }),
+  kind<Binding>('Binding', { meta: namespaced, validate: validateBinding, printer: genericPrinter }),
+  kind<Scale>('Scale', { meta: namespaced, validate: validateScale, printer: genericPrinter }),
+  kind<Namespace>('Namespace', {
+    meta: { namespaced: false, validateName: nameIsDNSLabel },
+    defaults: defaultNamespace,
+    validate: validateNamespace,
+    validateStatus: validateNamespaceStatus,
+    printer: namespacePrinter,
+  }),
+  kind<Node>('Node', {
+    meta: { namespaced: false, validateName: nameIsDNSSubdomain },
+    defaults: defaultNode,
+    validate: validateNode,
+    validateUpdate: validateNodeUpdate,
+    printer: nodePrinter,
+  }),
+]);
+
+function kind<T extends TypedObject>(name: string, strategy: KindStrategy<T>): [string, KindStrategy] {
+  return [name, strategy];
+}
+
+/** Kinds without a record: metadata checks (scope taken from the object) and Name/Age columns. */
+const GENERIC_NAMESPACED: KindStrategy = { meta: namespaced, printer: genericPrinter };
+const GENERIC_CLUSTER: KindStrategy = { meta: { namespaced: false, validateName: nameIsDNSSubdomain }, printer: genericPrinter };
+
+/** The strategy of `kind`; `obj` gives the scope of a kind tskube does not know. */
+export function kindStrategy(kind: string, obj?: KubeObject): KindStrategy {
+  return KINDS.get(kind) ?? (obj?.metadata?.namespace ? GENERIC_NAMESPACED : GENERIC_CLUSTER);
+}
+
+/** Apply the defaults of `kind` to `obj` in place; returns `obj` for chaining. Unknown kinds are left alone. */
+export function applyDefaults<T extends KubeObject>(kind: string, obj: T): T {
+  KINDS.get(kind)?.defaults?.(obj);
+  return obj;
+}
+
+/** Full validation of `obj` (and, with `old`, of the update from `old` to `obj`). Unknown kinds get metadata checks only. */
+export function validate(kind: string, obj: KubeObject, oldObj?: KubeObject): StatusCause[] {
+  const s = kindStrategy(kind, obj);
+  if (!obj || typeof obj !== 'object' || !obj.metadata || typeof obj.metadata !== 'object') return [fieldErr.required('metadata', '')];
+  const errs: FieldError[] = validateObjectMeta(obj.metadata, s.meta); // a fresh array: appended to below
+  if (oldObj) errs.push(...validateObjectMetaUpdate(obj.metadata ?? {}, oldObj.metadata ?? {}));
+  if (s.validate) errs.push(...s.validate(obj));
+  if (oldObj && s.validateUpdate) errs.push(...s.validateUpdate(obj, oldObj));
+  return errs;
+}
+
+/** Validation of a write to the status subresource. */
+export function validateStatusUpdate(kind: string, obj: KubeObject, oldObj: KubeObject): StatusCause[] {
+  const errs: FieldError[] = [...validateObjectMetaUpdate(obj.metadata ?? {}, oldObj.metadata ?? {})];
+  const check = KINDS.get(kind)?.validateStatus;
+  if (check) errs.push(...check(obj, oldObj));
+  return errs;
+}
+
+/** The column definitions used for a kind. */
+export function tableColumns(kind: string): TableColumnDefinition[] {
+  return printerColumns(kindStrategy(kind).printer);
+}
+
+/** A Table for one or more objects of `kind` (a single GET is a one-row table). */
+export function toTable(kind: string, objs: KubeObject[], opts: TableOptions = {}): Table {
+  return renderTable(kindStrategy(kind).printer, objs, opts);
+}
