@@ -40,6 +40,7 @@ import { cmdlineHas, inCgroup, isAlive, readKV, signal } from './proc.js';
 import { encodeShimConfig, saveShimConfig, writeShimConfig, type ShimConfig } from './shim-config.js';
 import { ensureShim } from './shim-binary.js';
 import { ensureDir, listIds, readJson, removeDir, writeJsonAtomic, type ContainerRecord, type ProcessSpec, type SandboxRecord } from './state.js';
+import { NotFoundError, isNotFoundError } from './errors.js';
 import { attachSession, execSession, execSync, portForwardStream } from './streams.js';
 import { lookupUser } from './users.js';
 
@@ -81,12 +82,7 @@ function seccompKeys(file: string | undefined): ShimConfig {
   return file ? [['seccomp_profile', file], ['seccomp_cache', file.replace(/\.conf$/, '.bpf')]] : [];
 }
 
-export class NotFoundError extends Error {
-  constructor(kind: string, id: string) {
-    super(`${kind} ${id} not found`);
-    this.name = 'NotFoundError';
-  }
-}
+export { NotFoundError };
 
 /** The pause process's leaf under the pod cgroup (v2 forbids processes in inner nodes). */
 function pauseCgroup(r: SandboxRecord): string {
@@ -268,8 +264,9 @@ export class Runtime implements RuntimeService {
     let r: SandboxRecord;
     try {
       r = this.sandbox(podSandboxId);
-    } catch {
-      return;
+    } catch (e) {
+      if (isNotFoundError(e)) return; // already gone: idempotent, as CRI
+      throw e;
     }
     const ids = listIds(join(this.stateDir, 'containers'), 'container.json');
     await Promise.all(
@@ -290,8 +287,9 @@ export class Runtime implements RuntimeService {
     let r: SandboxRecord;
     try {
       r = this.sandbox(podSandboxId);
-    } catch {
-      return;
+    } catch (e) {
+      if (isNotFoundError(e)) return; // already gone: idempotent, as CRI
+      throw e;
     }
     await this.stopPodSandbox(podSandboxId);
     for (const cid of listIds(join(this.stateDir, 'containers'), 'container.json')) {
@@ -524,8 +522,9 @@ export class Runtime implements RuntimeService {
     let r: ContainerRecord;
     try {
       r = this.container(containerId);
-    } catch {
-      return;
+    } catch (e) {
+      if (isNotFoundError(e)) return; // already gone: idempotent, as CRI
+      throw e;
     }
     await this.stopContainer(containerId, 0);
     await this.cgroups.remove(r.cgroup);
