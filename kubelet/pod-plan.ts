@@ -57,7 +57,7 @@ export type PodAction =
   /** A container created but never started (a start cut short): start it. */
   | { type: 'resumeContainer'; containerId: string; name: string; reason: string }
   | { type: 'killContainer'; containerId: string; name: string; reason: KillReason; message: string; gracePeriodSeconds: number }
-  | { type: 'removeContainer'; containerId: string; name: string; reason: string };
+  | { type: 'removeContainer'; containerId: string; name: string; attempt: number; reason: string };
 
 /** Why a running container is killed (upstream's containerKillReason and friends). */
 export type KillReason = 'LivenessProbe' | 'StartupProbe' | 'SpecChanged' | 'NotInSpec' | 'DeadlineExceeded' | 'PodFinished' | 'SandboxGone';
@@ -168,7 +168,7 @@ export function planPod(input: PlanInput): PodPlan {
   // Other sandboxes than the live one: containers created in them and never started never will be;
   // a sandbox no container uses any more (e.g. one made by a kubelet killed mid-start) goes.
   for (const st of observed.containers) {
-    if (st.podSandboxId !== live.id && st.state === 'CONTAINER_CREATED') actions.push({ type: 'removeContainer', containerId: st.id, name: containerName(st), reason: 'created in a sandbox that is not the live one' });
+    if (st.podSandboxId !== live.id && st.state === 'CONTAINER_CREATED') actions.push({ type: 'removeContainer', containerId: st.id, name: containerName(st), attempt: st.metadata.attempt ?? 0, reason: 'created in a sandbox that is not the live one' });
   }
   const used = new Set(observed.containers.filter((st) => !(st.podSandboxId !== live.id && st.state === 'CONTAINER_CREATED')).map((st) => st.podSandboxId));
   for (const s of observed.sandboxes) if (s.id !== live.id && !used.has(s.id)) actions.push({ type: 'removeSandbox', sandboxId: s.id, reason: 'an older sandbox no container uses' });
@@ -206,7 +206,7 @@ function planNewSandbox(input: PlanInput, byName: Map<string, RtStatus[]>, actio
   actions.push({ type: 'createSandbox', attempt: observed.sandboxes.length, reason: why });
   // Everything starts again in the new sandbox; init containers from the first (their old runs are purged).
   for (const st of observed.containers) {
-    if ((spec.initContainers ?? []).some((c) => c.name === containerName(st))) actions.push({ type: 'removeContainer', containerId: st.id, name: containerName(st), reason: 'init containers run again in a new sandbox' });
+    if ((spec.initContainers ?? []).some((c) => c.name === containerName(st))) actions.push({ type: 'removeContainer', containerId: st.id, name: containerName(st), attempt: st.metadata.attempt ?? 0, reason: 'init containers run again in a new sandbox' });
   }
   const next = (c: Container) => (byName.get(c.name)?.[0] ? (byName.get(c.name)![0].metadata.attempt ?? 0) + 1 : 0);
   const first = spec.initContainers?.[0];
@@ -315,7 +315,7 @@ function pruneOldAttempts(byName: Map<string, RtStatus[]>, starts: Set<string>, 
     for (const old of all.slice(keep)) {
       if (old.state !== 'CONTAINER_EXITED') continue;
       if (actions.some((a) => 'containerId' in a && a.containerId === old.id)) continue;
-      actions.push({ type: 'removeContainer', containerId: old.id, name, reason: 'an older attempt than the two kept' });
+      actions.push({ type: 'removeContainer', containerId: old.id, name, attempt: old.metadata.attempt ?? 0, reason: 'an older attempt than the two kept' });
     }
   }
 }
@@ -332,6 +332,6 @@ export function planTermination(observed: ObservedPod, gracePeriodSeconds: numbe
     actions.push({ type: 'killSandbox', sandboxId: s.id, reason: 'pod is terminating' });
     actions.push({ type: 'removeSandbox', sandboxId: s.id, reason: 'pod is terminating' });
   }
-  for (const st of observed.containers) actions.push({ type: 'removeContainer', containerId: st.id, name: containerName(st), reason: 'pod is terminating' });
+  for (const st of observed.containers) actions.push({ type: 'removeContainer', containerId: st.id, name: containerName(st), attempt: st.metadata.attempt ?? 0, reason: 'pod is terminating' });
   return { actions, gone: observed.sandboxes.length === 0 && observed.containers.length === 0 };
 }
