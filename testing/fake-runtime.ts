@@ -114,18 +114,21 @@ export class FakeRuntime implements RuntimeService {
     });
   }
 
+  /** As the real runtime: its containers are stopped through stopContainer (so an injected stop failure fails this too). */
   stopPodSandbox(podSandboxId: string): Promise<void> {
-    return this.record('stopPodSandbox', [podSandboxId], () => {
+    return this.record('stopPodSandbox', [podSandboxId], async () => {
       const s = this.sandboxes.get(podSandboxId);
       if (!s) return; // idempotent, as the real one
-      for (const c of this.containers.values()) if (c.podSandboxId === podSandboxId && c.state === 'CONTAINER_RUNNING') Object.assign(c, { state: 'CONTAINER_EXITED', exitCode: this.stopExitCode, reason: 'Error', finishedAt: this.tick(), pid: 0 });
+      for (const c of [...this.containers.values()]) if (c.podSandboxId === podSandboxId && c.state === 'CONTAINER_RUNNING') await this.stopContainer(c.id, 0);
       Object.assign(s, { state: 'SANDBOX_NOTREADY', pid: 0 });
     });
   }
 
+  /** Stops first, then removes the sandbox and its containers (unknown id: no error, as the real one). */
   removePodSandbox(podSandboxId: string): Promise<void> {
-    return this.record('removePodSandbox', [podSandboxId], () => {
+    return this.record('removePodSandbox', [podSandboxId], async () => {
       if (!this.sandboxes.has(podSandboxId)) return;
+      await this.stopPodSandbox(podSandboxId);
       for (const [id, c] of this.containers) if (c.podSandboxId === podSandboxId) this.containers.delete(id);
       this.sandboxes.delete(podSandboxId);
     });
@@ -171,11 +174,12 @@ export class FakeRuntime implements RuntimeService {
     });
   }
 
+  /** A running container is stopped first, through stopContainer (unknown id: no error, as the real one). */
   removeContainer(containerId: string): Promise<void> {
-    return this.record('removeContainer', [containerId], () => {
+    return this.record('removeContainer', [containerId], async () => {
       const c = this.containers.get(containerId);
       if (!c) return;
-      if (c.state === 'CONTAINER_RUNNING') Object.assign(c, { state: 'CONTAINER_EXITED', exitCode: this.stopExitCode, finishedAt: this.tick(), pid: 0 });
+      if (c.state === 'CONTAINER_RUNNING') await this.stopContainer(containerId, 0);
       this.containers.delete(containerId);
     });
   }
