@@ -252,6 +252,8 @@ export class Runtime implements RuntimeService {
       return id;
     } catch (e) {
       if (pausePid) signal(pausePid, 'SIGKILL');
+      // Best-effort rollback, the creation error is what the caller sees; leftovers have no record
+      // and are removed by the orphan sweep (orphans.ts) when a kubelet starts.
       if (networkUp) await this.network!.teardown(id).catch(() => {});
       await this.cgroups.remove(`${cgroup}/pause-${id.slice(0, 12)}`).catch(() => {});
       await this.cgroups.removeIfEmpty(cgroup).catch(() => {});
@@ -508,6 +510,7 @@ export class Runtime implements RuntimeService {
     let f = this.facts(r);
     if (f.state !== 'CONTAINER_RUNNING') return;
     // A frozen container cannot handle signals.
+    // Not fatal here: if it stays frozen the kill below cannot land and the wait reports that.
     await this.cgroups.setFrozen(r.cgroup, false).catch(() => {});
     if (timeoutSeconds > 0 && f.pid) {
       signal(f.pid, 'SIGTERM');
