@@ -20,7 +20,7 @@ function sandbox(id: string, state: PodSandboxStatus['state'] = 'SANDBOX_READY',
 
 interface Ctr {
   id?: string;
-  state?: 'run' | 'exit' | 'created';
+  state?: 'run' | 'exit' | 'created' | 'unknown';
   attempt?: number;
   exitCode?: number;
   sb?: string;
@@ -30,7 +30,7 @@ interface Ctr {
 
 /** A runtime container of the pod: `name` with its state; hash from the given spec. */
 function ctr(spec: Container, o: Ctr = {}): RtStatus {
-  const state = o.state === 'exit' ? 'CONTAINER_EXITED' : o.state === 'created' ? 'CONTAINER_CREATED' : 'CONTAINER_RUNNING';
+  const state = o.state === 'exit' ? 'CONTAINER_EXITED' : o.state === 'created' ? 'CONTAINER_CREATED' : o.state === 'unknown' ? 'CONTAINER_UNKNOWN' : 'CONTAINER_RUNNING';
   const attempt = o.attempt ?? 0;
   return {
     id: o.id ?? `${spec.name}-${attempt}`, podSandboxId: o.sb ?? 'sb1', metadata: { name: spec.name, attempt }, state, pid: state === 'CONTAINER_RUNNING' ? 9 : 0,
@@ -131,6 +131,8 @@ const cases: Case[] = [
   },
   { name: 'an older sandbox still holding exited containers is kept (their status and logs)', pod: pod({}), sandboxes: [sandbox('sb1', 'SANDBOX_READY', 20), sandbox('sb0', 'SANDBOX_NOTREADY', 10)], containers: [ctr(C, { sb: 'sb0', state: 'exit' }), ctr(C, { attempt: 1 })], actions: [] },
   { name: 'two attempts are kept; a third start prunes to one', pod: pod({}), sandboxes: ready, containers: [ctr(C, { state: 'exit', attempt: 2 }), ctr(C, { state: 'exit', attempt: 1 }), ctr(C, { state: 'exit' })], actions: ['start app c #3 restart', 'remove c-1', 'remove c-0'] },
+  { name: 'a container in an unknown state is killed before its next attempt', pod: pod({}), sandboxes: ready, containers: [ctr(C, { state: 'unknown' })], actions: ['kill c-0 Unknown grace=30', 'start app c #1'] },
+  { name: 'an init container in an unknown state is killed before its next attempt', pod: withInit(), sandboxes: ready, containers: [ctr(I0, { state: 'unknown' })], actions: ['kill i0-0 Unknown grace=30', 'start init i0 #1'] },
   { name: 'in crash back-off: no start, wait', pod: pod({}), sandboxes: ready, containers: [ctr(C, { state: 'exit', exitCode: 1 })], input: { backoff: new Map([['c', { until: NOW + 1, delayMs: 10_000 }]]) }, actions: [], waits: ['c CrashLoopBackOff'], wakeAt: NOW + 1 },
   { name: 'crash back-off over: restarted', pod: pod({}), sandboxes: ready, containers: [ctr(C, { state: 'exit', exitCode: 1 })], input: { backoff: new Map([['c', { until: NOW, delayMs: 10_000 }]]) }, actions: ['start app c #1 restart'] },
   { name: 'in image pull back-off: no start, wait', pod: pod({}), sandboxes: ready, input: { pullBackoff: new Map([['c', { until: NOW + 20, delayMs: 10_000 }]]) }, actions: [], waits: ['c ImagePullBackOff'], wakeAt: NOW + 20 },

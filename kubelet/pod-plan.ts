@@ -60,7 +60,7 @@ export type PodAction =
   | { type: 'removeContainer'; containerId: string; name: string; attempt: number; reason: string };
 
 /** Why a running container is killed (upstream's containerKillReason and friends). */
-export type KillReason = 'LivenessProbe' | 'StartupProbe' | 'SpecChanged' | 'NotInSpec' | 'DeadlineExceeded' | 'PodFinished' | 'SandboxGone';
+export type KillReason = 'LivenessProbe' | 'StartupProbe' | 'SpecChanged' | 'NotInSpec' | 'DeadlineExceeded' | 'PodFinished' | 'SandboxGone' | 'Unknown';
 
 /** A container that should start but must wait (its reason becomes the waiting state). */
 export interface PlanWait {
@@ -234,11 +234,18 @@ function planInitContainers(input: PlanInput, byName: Map<string, RtStatus[]>, s
     if (running(cur)) return 'pending';
     if (exited(cur) && !restartsOnFailure(pod)) return 'failed';
     if (!gate(input, c.name, cur, waits, wake)) return 'pending';
+    killUnknown(pod, c.name, cur, actions);
     starts.add(c.name);
     actions.push({ type: 'startContainer', name: c.name, kind: 'init', attempt: cur ? (cur.metadata.attempt ?? 0) + 1 : 0, reason: cur ? `init container exited with ${cur.exitCode}` : 'next init container', restart: exited(cur) });
     return 'pending';
   }
   return 'done';
+}
+
+/** A container in an unknown state may still run: killed before the next attempt (never two at once), as upstream. */
+function killUnknown(pod: Pod, name: string, cur: RtStatus | undefined, actions: PodAction[]): void {
+  if (cur?.state !== 'CONTAINER_UNKNOWN') return;
+  actions.push({ type: 'killContainer', containerId: cur.id, name, reason: 'Unknown', message: `Container is in "CONTAINER_UNKNOWN" state, try killing it before restart`, gracePeriodSeconds: gracePeriod(pod) });
 }
 
 /**
@@ -290,6 +297,7 @@ function planAppContainers(input: PlanInput, byName: Map<string, RtStatus[]>, sa
     if (exited(cur) && !shouldRestart(pod, cur!, !!input.kubeletKilled?.has(cur!.id))) continue;
     active = true;
     if (!gate(input, c.name, cur, waits, wake)) continue;
+    killUnknown(pod, c.name, cur, actions);
     starts.add(c.name);
     actions.push({ type: 'startContainer', name: c.name, kind: 'app', attempt: cur ? (cur.metadata.attempt ?? 0) + 1 : 0, reason: cur ? `container exited with ${cur.exitCode}, restartPolicy ${spec.restartPolicy ?? 'Always'}` : 'not yet started', restart: exited(cur) });
   }

@@ -254,6 +254,7 @@ export class PodWorker {
       return this.pushComputed(liveSandbox(after)?.id, groupByName(after.containers), { reason: 'DeadlineExceeded', message: plan.outcome.message! });
     }
     this.noteWaits(plan);
+    if (observed.sandboxes.length && plan.actions.some((a) => a.type === 'createSandbox')) this.event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
     if (plan.wakeAt !== undefined) this.later(plan.wakeAt - now);
 
     let sbConfigAttempt = observed.sandboxes.length;
