@@ -5,7 +5,7 @@
 // difference between spec and runtime, a restarted kubelet re-adopts running
 // containers without touching them. Termination (pod-termination.ts) keeps the
 // pod in the API until the runtime really shows nothing of it.
-import type { Container, ContainerStatus, Pod, PodStatus, Service } from '../api/core.js';
+import type { Container, Pod, PodStatus, Service } from '../api/core.js';
 import { isNotFound, isConflict } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
 import type { EventRecorder } from '../controllers/events.js';
@@ -14,7 +14,8 @@ import type { ImageService } from '../runtime/images/index.js';
 import { Backoff } from './backoff.js';
 import { logDirectory, sandboxConfig } from './container-config.js';
 import { startContainerAttempt, type Waiting } from './container-start.js';
-import { apiTime, CONTAINER_ID_PREFIX } from './labels.js';
+import { ContainerStatuses } from './container-statuses.js';
+import { apiTime } from './labels.js';
 import type { KubeletMetrics } from './metrics.js';
 import { describeFailures, executePlan, type ActionResult } from './pod-actions.js';
 import { groupByName, liveSandbox, planPod, type ObservedPod, type PodPlan, type ProbeFailure } from './pod-plan.js';
@@ -23,9 +24,8 @@ import { terminatePod, terminationGrace } from './pod-termination.js';
 import { PodProbes, type ProbeKind } from './probes.js';
 import type { RuntimeIndex } from './runtime-index.js';
 import { setupVolumes, teardownVolumes, VolumeError } from './volumes.js';
-import { terminationFile, terminationMessage } from './termination-message.js';
+import { terminationFile } from './termination-message.js';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 
 export { containerHash } from './container-hash.js';
 export { containerResources, logDirectory, podResources } from './container-config.js';
@@ -73,8 +73,7 @@ export class PodWorker {
   private readonly kubeletKilled = new Set<string>();
   /** Running containers whose liveness/startup probe failed: the next plan kills them. */
   private readonly probeFailures = new Map<string, ProbeFailure>();
-  private readonly oomReported = new Set<string>();
-  private readonly terminationMessages = new Map<string, string>();
+  private readonly statuses: ContainerStatuses;
   private readonly probes: PodProbes;
   private lastStatus: PodStatus | undefined;
   private podIP = '';
@@ -96,6 +95,15 @@ export class PodWorker {
     this.pullBackoff = new Backoff(d.backoffBaseMs, d.backoffMaxMs);
     this.lastStatus = TERMINAL.has(pod.status?.phase ?? '') ? pod.status : undefined;
     if (this.lastStatus) this.finalPhase = true;
+    this.statuses = new ContainerStatuses({
+      rootDir: d.rootDir,
+      logDir: d.logDir,
+      pod: () => this.pod,
+      probes: () => this.probes,
+      waiting: this.waiting,
+      backoff: this.backoff,
+      event: (t, r, m) => this.event(t, r, m),
+    });
     this.probes = new PodProbes(d.runtime, () => this.podIP, {
       onChange: () => this.kick(),
       onFailure: (id, kind, msg) => this.probeFailed(id, kind, msg),
@@ -362,7 +370,7 @@ export class PodWorker {
 
   /** A container attempt was removed: its termination message and file go with it. */
   private containerRemoved(id: string, name: string, attempt: number): void {
-    this.terminationMessages.delete(id);
+    this.statuses.forget(id);
     rmSync(terminationFile(this.d.rootDir, this.uid, name, attempt), { force: true });
     this.kubeletKilled.delete(id);
     this.d.index.removeContainer(this.uid, id);
@@ -370,65 +378,11 @@ export class PodWorker {
 
   // ------------------------------------------------------------------ status
 
-  /** An exited attempt's termination message; read once per container (it cannot change any more). */
-  private terminationMessageOf(c: Container, s: RtStatus): string {
-    let m = this.terminationMessages.get(s.id);
-    if (m === undefined) {
-      const attempt = s.metadata.attempt ?? 0;
-      m = terminationMessage(this.d.rootDir, this.uid, c, attempt, s.exitCode, join(logDirectory(this.d.logDir, this.pod), c.name, `${attempt}.log`));
-      this.terminationMessages.set(s.id, m);
-    }
-    return m;
-  }
-
-  private toApiStatus(c: Container, states: RtStatus[] | undefined, kind: 'init' | 'app', initPending: boolean): ContainerStatus {
-    const cur = states?.[0];
-    const prev = states?.[1];
-    const term = (s: RtStatus) => {
-      const message = s.message || this.terminationMessageOf(c, s);
-      return {
-        terminated: {
-          exitCode: s.exitCode,
-          reason: s.reason || (s.exitCode === 0 ? 'Completed' : 'Error'),
-          ...(message ? { message } : {}),
-          startedAt: apiTime(s.startedAt || s.createdAt),
-          finishedAt: apiTime(s.finishedAt),
-          containerID: CONTAINER_ID_PREFIX + s.id,
-        },
-      };
-    };
-    const base: ContainerStatus = { name: c.name, ready: false, restartCount: cur?.metadata.attempt ?? 0, image: c.image ?? '', imageID: cur?.imageRef ?? '', started: false, state: {}, lastState: {} };
-    if (cur) base.containerID = CONTAINER_ID_PREFIX + cur.id;
-    const w = this.waiting.get(c.name);
-    if (!cur) {
-      base.state = { waiting: w ?? { reason: initPending && kind === 'app' ? 'PodInitializing' : 'ContainerCreating' } };
-      return base;
-    }
-    if (prev && prev.state === 'CONTAINER_EXITED') base.lastState = term(prev);
-    if (cur.state === 'CONTAINER_RUNNING') {
-      base.state = { running: { startedAt: apiTime(cur.startedAt) } };
-      base.started = kind === 'app' ? (c.startupProbe ? this.probes.started(cur.id) : true) : true;
-      base.ready = kind === 'app' && base.started && (c.readinessProbe ? this.probes.ready(cur.id) : true);
-    } else if (cur.state === 'CONTAINER_EXITED') {
-      if (cur.reason === 'OOMKilled' && !this.oomReported.has(cur.id)) {
-        this.oomReported.add(cur.id);
-        this.event('Warning', 'OOMKilling', `Container ${c.name} was killed: out of memory`);
-      }
-      // In back-off: waiting, with the exit as lastState (Kubernetes' CrashLoopBackOff shape).
-      const b = this.backoff.get(c.name);
-      if (w && w.reason === 'CrashLoopBackOff' && b && Date.now() < b.until) {
-        base.state = { waiting: w };
-        base.lastState = term(cur);
-      } else base.state = term(cur);
-    } else base.state = { waiting: w ?? { reason: 'ContainerCreating' } };
-    return base;
-  }
-
   private async pushComputed(sbId: string | undefined, states: Map<string, RtStatus[]>, failed?: { reason: string; message: string }): Promise<void> {
     const spec = this.pod.spec!;
-    const initStatuses = (spec.initContainers ?? []).map((c) => this.toApiStatus(c, states.get(c.name), 'init', false));
+    const initStatuses = (spec.initContainers ?? []).map((c) => this.statuses.of(c, states.get(c.name), 'init', false));
     const initPending = initStatuses.some((s) => s.state?.terminated?.exitCode !== 0);
-    const statuses = spec.containers.map((c) => this.toApiStatus(c, states.get(c.name), 'app', initPending));
+    const statuses = spec.containers.map((c) => this.statuses.of(c, states.get(c.name), 'app', initPending));
     const phase = failed ? 'Failed' : computePhase(spec, initStatuses, statuses);
     const prev = this.lastStatus ?? this.pod.status;
     const status: PodStatus = {
