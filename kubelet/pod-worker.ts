@@ -9,11 +9,11 @@ import type { Container, Pod, PodStatus, Service } from '../api/core.js';
 import { isNotFound, isConflict } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
 import type { EventRecorder } from '../controllers/events.js';
-import { isNotFoundError, type ContainerStatus as RtStatus, type PodSandboxStatus, type RuntimeService } from '../runtime/cri.js';
+import { isNotFoundError, type ContainerStatus as RtStatus, type PodSandboxConfig, type PodSandboxStatus, type RuntimeService } from '../runtime/cri.js';
 import type { ImageService } from '../runtime/images/index.js';
 import { Backoff } from './backoff.js';
 import { logDirectory, sandboxConfig } from './container-config.js';
-import { startContainerAttempt, type Waiting } from './container-start.js';
+import { startContainerAttempt, type StartContext, type Waiting } from './container-start.js';
 import { ContainerStatuses } from './container-statuses.js';
 import { apiTime } from './labels.js';
 import type { KubeletMetrics } from './metrics.js';
@@ -249,7 +249,9 @@ export class PodWorker {
     });
     if (this.finalPhase) {
       // A finished pod keeps its containers (for logs) but not its sandbox.
-      this.report(await this.execute(plan, undefined));
+      const results = await this.execute(plan, undefined);
+      this.report(results);
+      if (results.some((r) => !r.ok)) this.later(TEARDOWN_RETRY_MS);
       this.probes.stop();
       return this.pushStatus(this.lastStatus!);
     }
@@ -282,19 +284,7 @@ export class PodWorker {
       startContainer: async (a, sbId) => {
         const spec = [...(this.pod.spec!.initContainers ?? []), ...this.pod.spec!.containers].find((c) => c.name === a.name)!;
         if (a.restart) this.backoff.arm(a.name, Date.now());
-        await startContainerAttempt(
-          {
-            pod: this.pod, podIP: this.podIP, hostIP: this.d.hostIP, nodeName: this.d.nodeName, rootDir: this.d.rootDir, services: this.d.services(this.pod.metadata!.namespace!), client: this.d.client,
-            images: this.d.images, seccompDefault: !!this.d.seccompDefault, volumes: volumes!, runtime: this.d.runtime, sandboxId: sbId, sandboxConfig: sandboxConfig(this.pod, this.d, sbConfigAttempt),
-            pullBackoff: this.pullBackoff, backoffBaseMs: this.d.backoffBaseMs, waiting: this.waiting,
-            event: (t, r, m) => this.event(t, r, m),
-            created: (id) => this.d.index.addContainer(this.uid, id),
-            retryIn: (ms) => this.later(ms),
-          },
-          spec,
-          a.kind,
-          a.attempt,
-        );
+        await startContainerAttempt(this.startContext(sbId, sandboxConfig(this.pod, this.d, sbConfigAttempt), volumes!), spec, a.kind, a.attempt);
       },
       beforeKill: async (a) => {
         this.event('Normal', 'Killing', a.message);
@@ -338,6 +328,19 @@ export class PodWorker {
     }
     this.probes.sync(running);
     await this.pushComputed(exec.sandboxId, states);
+  }
+
+  /** What starting a container attempt needs from this worker. */
+  private startContext(sandboxId: string, sbConfig: PodSandboxConfig, volumes: Map<string, string>): StartContext {
+    const d = this.d;
+    return {
+      pod: this.pod, podIP: this.podIP, hostIP: d.hostIP, nodeName: d.nodeName, rootDir: d.rootDir, services: d.services(this.pod.metadata!.namespace!), client: d.client,
+      images: d.images, seccompDefault: !!d.seccompDefault, volumes, runtime: d.runtime, sandboxId, sandboxConfig: sbConfig,
+      pullBackoff: this.pullBackoff, backoffBaseMs: d.backoffBaseMs, waiting: this.waiting,
+      event: (t, r, m) => this.event(t, r, m),
+      created: (id) => d.index.addContainer(this.uid, id),
+      retryIn: (ms) => this.later(ms),
+    };
   }
 
   /** Carry out a plan that starts nothing (finished pods, the active deadline). */
