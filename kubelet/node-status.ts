@@ -35,7 +35,7 @@ export function detectNodeIP(): string {
     const a = addrs?.find((x) => x.family === 'IPv4' && !x.internal);
     if (a) return a.address;
   } catch {
-    /* fall through */
+    /* no default route (or no ip): the first non-internal address below */
   }
   for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return '127.0.0.1';
@@ -45,6 +45,7 @@ function osImage(): string {
   try {
     return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'Linux';
   } catch {
+    // Safe: only nodeInfo.osImage's text.
     return 'Linux';
   }
 }
@@ -53,6 +54,7 @@ function readId(path: string): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {
+    // Safe: only an id in nodeInfo (machineID/bootID) is left empty.
     return '';
   }
 }
@@ -202,6 +204,7 @@ export class NodeStatusManager {
     } catch (e) {
       if (isConflict(e)) return; // next tick renews
       if (!isNotFound(e)) throw e;
+      // Safe: without the node only the lease's ownerReference is left out (garbage collection of it).
       const node = await this.nodes.get(this.o.nodeName).catch(() => undefined);
       await this.leases.create({
         apiVersion: 'coordination.k8s.io/v1',

@@ -1,34 +1,34 @@
-// One worker per pod serialises its whole lifecycle: sandbox, volumes, image
-// pulls, init containers in order, then containers, restarts with back-off
-// per restartPolicy, probes, status, and graceful termination. A sync is
-// idempotent: it reads the runtime's state (labelled with the pod uid) and
-// acts on the difference, which is also how a restarted kubelet re-adopts
-// running containers without touching them.
-import type { Container, ContainerStatus, Pod, PodStatus, Service } from '../api/core.js';
-import { milliValue } from '../api/quantity.js';
+// One worker per pod serialises its whole lifecycle. Each sync observes the
+// runtime (the pod's sandboxes and containers, found through the index by the
+// pod uid), asks the pure planner (pod-plan.ts) what to do, has the executor
+// (pod-actions.ts) do it, and reports status. Because a sync only acts on the
+// difference between spec and runtime, a restarted kubelet re-adopts running
+// containers without touching them. Termination (pod-termination.ts) keeps the
+// pod in the API until the runtime really shows nothing of it.
+import type { Container, Pod, PodStatus, Service } from '../api/core.js';
 import { isNotFound, isConflict } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
 import type { EventRecorder } from '../client/events.js';
-import type { ContainerStatus as RtStatus, PodSandboxStatus, LinuxResources, PodSandboxConfig, RuntimeService } from '../runtime/cri.js';
+import { isNotFoundError, type ContainerStatus as RtStatus, type PodSandboxConfig, type PodSandboxStatus, type RuntimeService } from '../runtime/cri.js';
 import type { ImageService } from '../runtime/images/index.js';
-import { buildEnv, EnvError } from './env.js';
-import { ensureImage, ImagePullError } from './images.js';
-import { apiTime, L_CONTAINER_HASH, CONTAINER_ID_PREFIX, L_CONTAINER_KIND, L_CONTAINER_NAME, L_POD_NAME, L_POD_NAMESPACE, L_POD_UID } from './labels.js';
+import { Backoff } from './backoff.js';
+import { logDirectory, sandboxConfig } from './container-config.js';
+import { startContainerAttempt, type StartContext, type Waiting } from './container-start.js';
+import { ContainerStatuses } from './container-statuses.js';
+import { apiTime } from './labels.js';
 import type { KubeletMetrics } from './metrics.js';
+import { describeFailures, executePlan, type ActionResult } from './pod-actions.js';
+import { groupByName, liveSandbox, planPod, type ObservedPod, type PodPlan, type ProbeFailure } from './pod-plan.js';
 import { computeConditions, computePhase, sameStatus, stampTransitions } from './pod-status.js';
-import { PodProbes, runHandler, type ProbeKind } from './probes.js';
+import { terminatePod, terminationGrace } from './pod-termination.js';
+import { PodProbes, type ProbeKind } from './probes.js';
 import type { RuntimeIndex } from './runtime-index.js';
-import { containerMounts, setupVolumes, teardownVolumes, VolumeError } from './volumes.js';
-import { containerSecurityContext, ContainerConfigError, effectiveSecurityContext, sandboxSecurity, verifyRunAsNonRoot } from './security-context.js';
-import { terminationFile, terminationMessage, terminationMount } from './termination-message.js';
-import { createHash } from 'node:crypto';
+import { setupVolumes, teardownVolumes, VolumeError } from './volumes.js';
+import { terminationFile } from './termination-message.js';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 
-/** A container's spec fingerprint; a running container whose spec changed is restarted. */
-export function containerHash(c: Container): string {
-  return createHash('sha256').update(JSON.stringify(c)).digest('hex').slice(0, 16);
-}
+export { containerHash } from './container-hash.js';
+export { containerResources, logDirectory, podResources } from './container-config.js';
 
 export interface WorkerDeps {
   runtime: RuntimeService;
@@ -55,56 +55,9 @@ export interface WorkerDeps {
   podPidsLimit?: number;
 }
 
-interface Waiting {
-  reason: string;
-  message: string;
-}
-
-interface BackoffEntry {
-  delayMs: number;
-  /** No new attempt before this time. */
-  until: number;
-  /** The BackOff event for this step was recorded. */
-  reported?: boolean;
-}
-
-export function logDirectory(logDir: string, pod: Pod): string {
-  const m = pod.metadata!;
-  return join(logDir, `${m.namespace}_${m.name}_${m.uid}`);
-}
-
-function cpuShares(milli: number): number {
-  return Math.max(2, Math.floor((milli * 1024) / 1000));
-}
-
-/** requests/limits → cgroup settings, as kubelet's ResourceConfigForPod per container. */
-export function containerResources(c: Container): LinuxResources {
-  const req = c.resources?.requests ?? {};
-  const lim = c.resources?.limits ?? {};
-  const out: LinuxResources = {};
-  const cpuReq = req.cpu ?? lim.cpu;
-  out.cpuShares = cpuReq !== undefined ? cpuShares(milliValue(cpuReq)) : 2;
-  if (lim.cpu !== undefined) {
-    out.cpuPeriod = 100000;
-    out.cpuQuota = Math.max(1000, Math.floor((milliValue(lim.cpu) * 100000) / 1000));
-  }
-  if (lim.memory !== undefined) out.memoryLimitBytes = Math.floor(milliValue(lim.memory) / 1000);
-  return out;
-}
-
-/** Pod-level cgroup limits: only when every container has the limit (else the pod is unbounded), as kubelet. */
-export function podResources(spec: NonNullable<Pod['spec']>): LinuxResources | undefined {
-  const cs = spec.containers;
-  const out: LinuxResources = {};
-  if (cs.every((c) => c.resources?.limits?.memory !== undefined)) out.memoryLimitBytes = cs.reduce((n, c) => n + Math.floor(milliValue(c.resources!.limits!.memory!) / 1000), 0);
-  if (cs.every((c) => c.resources?.limits?.cpu !== undefined)) {
-    out.cpuPeriod = 100000;
-    out.cpuQuota = cs.reduce((n, c) => n + Math.floor((milliValue(c.resources!.limits!.cpu!) * 100000) / 1000), 0);
-  }
-  return Object.keys(out).length ? out : undefined;
-}
-
 const TERMINAL = new Set(['Succeeded', 'Failed']);
+/** First retry of a failed teardown after this long, doubling up to the back-off max. */
+const TEARDOWN_RETRY_MS = 1000;
 
 export class PodWorker {
   pod: Pod;
@@ -114,12 +67,13 @@ export class PodWorker {
   private again = false;
   private done = false;
   private readonly waiting = new Map<string, Waiting>();
-  private readonly backoff = new Map<string, BackoffEntry>();
-  private readonly pullBackoff = new Map<string, BackoffEntry>();
-  /** Containers killed by a failed liveness/startup probe: restarted regardless of exit code. */
-  private readonly probeKilled = new Set<string>();
-  private readonly oomReported = new Set<string>();
-  private readonly terminationMessages = new Map<string, string>();
+  private readonly backoff: Backoff;
+  private readonly pullBackoff: Backoff;
+  /** Containers the kubelet killed (probe, spec change): restarted regardless of exit code. */
+  private readonly kubeletKilled = new Set<string>();
+  /** Running containers whose liveness/startup probe failed: the next plan kills them. */
+  private readonly probeFailures = new Map<string, ProbeFailure>();
+  private readonly statuses: ContainerStatuses;
   private readonly probes: PodProbes;
   private lastStatus: PodStatus | undefined;
   private podIP = '';
@@ -128,17 +82,31 @@ export class PodWorker {
   private readonly createdAt = Date.now();
   private reportedRunning = false;
   private idleWaiters: (() => void)[] = [];
+  /** End of the grace period, fixed when termination starts. */
+  private terminationDeadline: number | undefined;
+  private teardownFailures = 0;
 
   constructor(
     pod: Pod,
     private readonly d: WorkerDeps,
   ) {
     this.pod = pod;
+    this.backoff = new Backoff(d.backoffBaseMs, d.backoffMaxMs);
+    this.pullBackoff = new Backoff(d.backoffBaseMs, d.backoffMaxMs);
     this.lastStatus = TERMINAL.has(pod.status?.phase ?? '') ? pod.status : undefined;
     if (this.lastStatus) this.finalPhase = true;
+    this.statuses = new ContainerStatuses({
+      rootDir: d.rootDir,
+      logDir: d.logDir,
+      pod: () => this.pod,
+      probes: () => this.probes,
+      waiting: this.waiting,
+      backoff: this.backoff,
+      event: (t, r, m) => this.event(t, r, m),
+    });
     this.probes = new PodProbes(d.runtime, () => this.podIP, {
       onChange: () => this.kick(),
-      onFailure: (id, kind, msg) => void this.probeFailed(id, kind, msg),
+      onFailure: (id, kind, msg) => this.probeFailed(id, kind, msg),
       onUnhealthy: (_id, _kind, msg) => this.event('Warning', 'Unhealthy', `Readiness probe failed: ${msg}`),
     });
   }
@@ -224,385 +192,200 @@ export class PodWorker {
     return this.removed || !!this.pod.metadata?.deletionTimestamp;
   }
 
-  private async probeFailed(id: string, kind: ProbeKind, message: string): Promise<void> {
-    const st = await this.d.runtime.containerStatus(id).catch(() => undefined);
-    if (!st) return;
-    const name = st.labels[L_CONTAINER_NAME] ?? st.metadata.name;
+  /** A liveness/startup probe failed: the next plan kills (and per restartPolicy restarts) the container. */
+  private probeFailed(id: string, kind: ProbeKind, message: string): void {
+    if (kind === 'readiness') return;
     this.event('Warning', 'Unhealthy', `${kind === 'liveness' ? 'Liveness' : 'Startup'} probe failed: ${message}`);
-    this.event('Normal', 'Killing', `Container ${name} failed ${kind} probe, will be restarted`);
-    this.probeKilled.add(id);
-    const spec = this.pod.spec!.containers.find((c) => c.name === name);
-    const grace = spec?.livenessProbe?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    await this.d.runtime.stopContainer(id, grace).catch(() => undefined);
+    this.probeFailures.set(id, kind);
     this.kick();
+  }
+
+  // ------------------------------------------------------------------ observe
+
+  /** What the runtime shows of this pod. Ids the runtime no longer knows leave the index; any other failure fails the sync. */
+  private async observe(): Promise<ObservedPod> {
+    const sandboxes: PodSandboxStatus[] = [];
+    for (const id of this.d.index.sandboxIds(this.uid)) {
+      try {
+        sandboxes.push(await this.d.runtime.podSandboxStatus(id));
+      } catch (e) {
+        if (!isNotFoundError(e)) throw e;
+        this.d.index.removeSandbox(this.uid, id);
+      }
+    }
+    const containers: RtStatus[] = [];
+    for (const id of this.d.index.containerIds(this.uid)) {
+      try {
+        containers.push(await this.d.runtime.containerStatus(id));
+      } catch (e) {
+        if (!isNotFoundError(e)) throw e;
+        this.d.index.removeContainer(this.uid, id);
+      }
+    }
+    return { sandboxes, containers };
   }
 
   // ------------------------------------------------------------------ sync
 
   private async sync(): Promise<void> {
     if (this.terminating()) return this.terminate();
-    const rt = this.d.runtime;
-    const uid = this.uid;
-    const spec = this.pod.spec!;
-    const sandboxes = await this.sandboxes();
-    let ready = sandboxes.filter((s) => s.state === 'SANDBOX_READY').sort((a, b) => b.createdAt - a.createdAt)[0];
+    const observed = await this.observe();
+    const byName = groupByName(observed.containers);
+    for (const [name, all] of byName) this.backoff.forgetIfRanLong(name, all[0]);
+    // Probe failures of containers no longer running are spent.
+    for (const id of this.probeFailures.keys()) if (!observed.containers.some((c) => c.id === id && c.state === 'CONTAINER_RUNNING')) this.probeFailures.delete(id);
+    const now = Date.now();
+    const startedAt = Date.parse(this.lastStatus?.startTime ?? this.pod.status?.startTime ?? '') || this.createdAt;
+    const plan = planPod({
+      pod: this.pod,
+      observed,
+      now,
+      backoff: this.backoff.windows,
+      pullBackoff: this.pullBackoff.windows,
+      probeFailures: this.probeFailures,
+      kubeletKilled: this.kubeletKilled,
+      finished: this.finalPhase,
+      startedAt,
+    });
     if (this.finalPhase) {
       // A finished pod keeps its containers (for logs) but not its sandbox.
-      for (const s of sandboxes) if (s.state === 'SANDBOX_READY') await rt.stopPodSandbox(s.id);
+      const results = await this.execute(plan, undefined);
+      this.report(results);
+      if (results.some((r) => !r.ok)) this.later(TEARDOWN_RETRY_MS);
       this.probes.stop();
       return this.pushStatus(this.lastStatus!);
     }
-    const deadline = spec.activeDeadlineSeconds;
-    const started = Date.parse(this.lastStatus?.startTime ?? this.pod.status?.startTime ?? '') || this.createdAt;
-    if (deadline !== undefined && Date.now() - started >= deadline * 1000) {
-      // Past activeDeadlineSeconds: kill everything, the pod fails (DeadlineExceeded).
-      for (const c of [...(await this.containerStates(undefined)).values()].flat()) if (c.state === 'CONTAINER_RUNNING') await rt.stopContainer(c.id, spec.terminationGracePeriodSeconds ?? 30).catch(() => undefined);
-      const message = `Pod was active on the node longer than the specified deadline`;
-      this.event('Normal', 'DeadlineExceeded', message);
-      await this.pushComputed(ready?.id, await this.containerStates(undefined), { reason: 'DeadlineExceeded', message });
-      return;
+    if (plan.outcome?.reason === 'DeadlineExceeded') {
+      const results = await this.execute(plan, undefined);
+      this.report(results);
+      if (results.some((r) => !r.ok)) this.later(TEARDOWN_RETRY_MS);
+      this.event('Normal', 'DeadlineExceeded', plan.outcome.message!);
+      const after = await this.observe();
+      return this.pushComputed(liveSandbox(after)?.id, groupByName(after.containers), { reason: 'DeadlineExceeded', message: plan.outcome.message! });
     }
-    if (deadline !== undefined) this.later(started + deadline * 1000 - Date.now());
-    const sbConfig = this.sandboxConfig(sandboxes.length);
-    if (!ready) {
-      // No live sandbox: a new one, and the containers of the old ones are dead with it.
-      for (const s of sandboxes) await rt.stopPodSandbox(s.id).catch(() => undefined);
-      try {
-        const id = await rt.runPodSandbox(sbConfig);
-        this.d.index.addSandbox(uid, id);
-        ready = await rt.podSandboxStatus(id);
-      } catch (e) {
-        this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+    this.noteWaits(plan);
+    if (observed.sandboxes.length && plan.actions.some((a) => a.type === 'createSandbox')) this.event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    if (plan.wakeAt !== undefined) this.later(plan.wakeAt - now);
+
+    let sbConfigAttempt = observed.sandboxes.length;
+    let volumes: Map<string, string> | undefined;
+    const live = liveSandbox(observed);
+    const exec = await executePlan(this.d.runtime, plan.actions, live?.id, {
+      createSandbox: async (a) => {
+        sbConfigAttempt = a.attempt;
+        const id = await this.d.runtime.runPodSandbox(sandboxConfig(this.pod, this.d, a.attempt));
+        this.d.index.addSandbox(this.uid, id);
+        return id;
+      },
+      prepare: async (sbId) => {
+        if (!this.podIP) this.podIP = this.pod.spec!.hostNetwork ? this.d.hostIP : (await this.d.runtime.podSandboxStatus(sbId)).network.ip || '';
+        volumes = await setupVolumes({ pod: this.pod, rootDir: this.d.rootDir, client: this.d.client, podIP: this.podIP, hostIP: this.d.hostIP, nodeName: this.d.nodeName });
+      },
+      startContainer: async (a, sbId) => {
+        const spec = [...(this.pod.spec!.initContainers ?? []), ...this.pod.spec!.containers].find((c) => c.name === a.name)!;
+        if (a.restart) this.backoff.arm(a.name, Date.now());
+        await startContainerAttempt(this.startContext(sbId, sandboxConfig(this.pod, this.d, sbConfigAttempt), volumes!), spec, a.kind, a.attempt);
+      },
+      beforeKill: async (a) => {
+        this.event('Normal', 'Killing', a.message);
+        if (a.reason === 'LivenessProbe' || a.reason === 'StartupProbe' || a.reason === 'SpecChanged') this.kubeletKilled.add(a.containerId);
+      },
+      removed: (a) => this.containerRemoved(a.containerId, a.name, a.attempt),
+      sandboxRemoved: (a) => this.d.index.removeSandbox(this.uid, a.sandboxId),
+    });
+    if (exec.prepareError) {
+      const e = exec.prepareError;
+      if (!(e instanceof VolumeError) && !isNotFound(e)) throw e;
+      this.event('Warning', 'FailedMount', `MountVolume.SetUp failed: ${e.message}`);
+      this.later(2000);
+    }
+    for (const r of exec.results) {
+      if (r.ok || ('skipped' in r && r.skipped)) continue;
+      const a = r.action;
+      if (a.type === 'createSandbox') {
+        this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${r.error.message}`);
         this.later(this.d.backoffBaseMs);
         return this.pushComputed(undefined, new Map());
       }
-    }
-    const sbId = ready!.id;
-    if (!this.podIP) this.podIP = spec.hostNetwork ? this.d.hostIP : (await rt.podSandboxStatus(sbId)).network.ip || '';
-
-    let volumes: Map<string, string>;
-    try {
-      volumes = await setupVolumes({ pod: this.pod, rootDir: this.d.rootDir, client: this.d.client, podIP: this.podIP, hostIP: this.d.hostIP, nodeName: this.d.nodeName });
-    } catch (e) {
-      if (!(e instanceof VolumeError) && !isNotFound(e)) throw e;
-      this.event('Warning', 'FailedMount', `MountVolume.SetUp failed: ${(e as Error).message}`);
-      this.later(2000);
-      return this.pushComputed(sbId, await this.containerStates(sbId));
-    }
-
-    let states = await this.containerStates(sbId);
-    // Sandboxes other than the live one that no container of this pod uses any more (e.g. one
-    // made by a kubelet killed mid-start): removed, so exactly one sandbox per pod is left.
-    const used = new Set([...states.values()].flat().map((st) => st.podSandboxId));
-    for (const s of sandboxes) {
-      if (s.id === sbId || used.has(s.id)) continue;
-      await rt.removePodSandbox(s.id).catch(() => undefined);
-      this.d.index.removeSandbox(uid, s.id);
-    }
-    let next = Infinity;
-    const now = Date.now();
-
-    // Init containers, in order; each must succeed before the next starts.
-    let initDone = true;
-    for (const c of spec.initContainers ?? []) {
-      const cur = states.get(c.name)?.[0];
-      if (cur?.state === 'CONTAINER_EXITED' && cur.exitCode === 0) continue;
-      initDone = false;
-      if (cur?.state === 'CONTAINER_CREATED') {
-        await this.resumeCreated(cur);
-        break;
+      if (a.type === 'resumeContainer') {
+        // A container created but never started that will not start: removed, so the next plan makes a new attempt.
+        this.d.log(`pod ${this.pod.metadata?.name}: start of ${a.name} failed: ${r.error.message}`);
+        await this.d.runtime.removeContainer(a.containerId);
+        this.d.index.removeContainer(this.uid, a.containerId);
+        this.later(this.d.backoffBaseMs);
+        continue;
       }
-      if (cur?.state === 'CONTAINER_RUNNING') break;
-      if (cur?.state === 'CONTAINER_EXITED' && spec.restartPolicy === 'Never') break; // the pod failed
-      const wait = this.backoffWait(c.name, cur, now);
-      if (wait > 0) {
-        next = Math.min(next, wait);
-        break;
-      }
-      await this.startContainer(sbId, sbConfig, c, 'init', cur ? (cur.metadata.attempt ?? 0) + 1 : 0, volumes);
-      break;
+      this.d.log(`pod ${this.pod.metadata?.namespace}/${this.pod.metadata?.name}: ${describeFailures([r]).join('')}`);
+      if (a.type === 'killContainer') this.event('Warning', 'FailedKillPod', `error killing pod: ${describeFailures([r]).join('')}`);
+      this.later(TEARDOWN_RETRY_MS);
     }
-    if (initDone) {
-      for (const c of spec.containers) {
-        let cur = states.get(c.name)?.[0];
-        if (cur?.state === 'CONTAINER_CREATED') {
-          await this.resumeCreated(cur);
-          continue;
-        }
-        if (cur?.state === 'CONTAINER_RUNNING') {
-          const h = cur.labels[L_CONTAINER_HASH];
-          if (!h || h === containerHash(c)) continue;
-          // The spec changed in a way the runtime cannot apply in place (e.g. a new image): restart it.
-          this.event('Normal', 'Killing', `Container ${c.name} definition changed, will be restarted`);
-          await rt.stopContainer(cur.id, spec.terminationGracePeriodSeconds ?? 30).catch(() => undefined);
-          this.probeKilled.add(cur.id);
-          cur = await rt.containerStatus(cur.id);
-        }
-        if (cur?.state === 'CONTAINER_EXITED') {
-          const killedByProbe = this.probeKilled.has(cur.id);
-          const restart = spec.restartPolicy === 'Always' || (spec.restartPolicy === 'OnFailure' && (cur.exitCode !== 0 || killedByProbe)) || (killedByProbe && spec.restartPolicy !== 'Never');
-          if (!restart) continue;
-          const wait = this.backoffWait(c.name, cur, now);
-          if (wait > 0) {
-            next = Math.min(next, wait);
-            continue;
-          }
-        }
-        const pw = this.pullBackoff.get(c.name);
-        if (pw && pw.until > now) {
-          next = Math.min(next, pw.until - now);
-          continue;
-        }
-        await this.startContainer(sbId, sbConfig, c, 'app', cur ? (cur.metadata.attempt ?? 0) + 1 : 0, volumes);
-      }
-    }
-    states = await this.containerStates(sbId);
+    const after = await this.observe();
+    const states = groupByName(after.containers);
     const running: { id: string; spec: Container }[] = [];
-    for (const c of spec.containers) {
+    for (const c of this.pod.spec!.containers) {
       const cur = states.get(c.name)?.[0];
       if (cur?.state === 'CONTAINER_RUNNING') running.push({ id: cur.id, spec: c });
     }
     this.probes.sync(running);
-    if (next !== Infinity) this.later(next);
-    await this.pushComputed(sbId, states);
+    await this.pushComputed(exec.sandboxId, states);
   }
 
-  /** A container created but never started (a start that failed or was cut short by a kubelet crash):
-   *  start it now; if that fails, remove it so the next sync makes a new attempt. */
-  private async resumeCreated(cur: RtStatus): Promise<void> {
-    try {
-      await this.d.runtime.startContainer(cur.id);
-    } catch (e) {
-      this.d.log(`pod ${this.pod.metadata?.name}: start of ${cur.metadata.name} failed: ${(e as Error).message}`);
-      await this.d.runtime.removeContainer(cur.id).catch(() => undefined);
-      this.d.index.removeContainer(this.uid, cur.id);
-      this.later(this.d.backoffBaseMs);
-    }
-  }
-
-  /** ms to wait before the next attempt of a container that exited (0: go). Arms the next back-off step. */
-  private backoffWait(name: string, cur: RtStatus | undefined, now: number): number {
-    if (!cur || cur.state !== 'CONTAINER_EXITED') return 0;
-    const b = this.backoff.get(name);
-    // Ran long enough (10 min) to forget the back-off, as Kubernetes.
-    if (b && cur.finishedAt - cur.startedAt > 10 * 60_000) this.backoff.delete(name);
-    const e = this.backoff.get(name);
-    if (e && now < e.until) {
-      this.waiting.set(name, { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(e.delayMs / 1000)}s restarting failed container=${name} pod=${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})` });
-      if (!e.reported) {
-        e.reported = true;
-        this.event('Warning', 'BackOff', 'Back-off restarting failed container');
-      }
-      return e.until - now;
-    }
-    const delay = e ? Math.min(e.delayMs * 2, this.d.backoffMaxMs) : this.d.backoffBaseMs;
-    this.backoff.set(name, { delayMs: delay, until: now + delay });
-    return 0;
-  }
-
-  private sandboxConfig(attempt: number): PodSandboxConfig {
-    const m = this.pod.metadata!;
-    const spec = this.pod.spec!;
-    const ports = [...(spec.containers ?? [])].flatMap((c) => c.ports ?? []).filter((p) => p.hostPort);
-    const { pidsLimit, ...sandboxFields } = sandboxSecurity(this.pod, this.d.podPidsLimit ?? 0);
-    const resources = podResources(spec) || pidsLimit ? { ...(podResources(spec) ?? {}), ...(pidsLimit ? { pidsLimit } : {}) } : undefined;
+  /** What starting a container attempt needs from this worker. */
+  private startContext(sandboxId: string, sbConfig: PodSandboxConfig, volumes: Map<string, string>): StartContext {
+    const d = this.d;
     return {
-      metadata: { name: m.name!, namespace: m.namespace!, uid: m.uid!, attempt },
-      hostname: spec.hostname ?? m.name!,
-      logDirectory: logDirectory(this.d.logDir, this.pod),
-      portMappings: ports.map((p) => ({ containerPort: p.containerPort, hostPort: p.hostPort!, protocol: p.protocol ?? 'TCP', ...(p.hostIP ? { hostIp: p.hostIP } : {}) })),
-      hostNetwork: !!spec.hostNetwork,
-      ...sandboxFields,
-      ...(spec.hostAliases ? { hostAliases: spec.hostAliases.map((h) => ({ ip: h.ip, hostnames: h.hostnames ?? [] })) } : {}),
-      ...(spec.dnsConfig ? { dnsConfig: { servers: spec.dnsConfig.nameservers ?? [], searches: spec.dnsConfig.searches ?? [], options: (spec.dnsConfig.options ?? []).map((o) => (o.value ? `${o.name}:${o.value}` : o.name)) } } : {}),
-      labels: { [L_POD_UID]: m.uid!, [L_POD_NAME]: m.name!, [L_POD_NAMESPACE]: m.namespace! },
-      privileged: [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.securityContext?.privileged),
-      ...(resources ? { resources } : {}),
+      pod: this.pod, podIP: this.podIP, hostIP: d.hostIP, nodeName: d.nodeName, rootDir: d.rootDir, services: d.services(this.pod.metadata!.namespace!), client: d.client,
+      images: d.images, seccompDefault: !!d.seccompDefault, volumes, runtime: d.runtime, sandboxId, sandboxConfig: sbConfig,
+      pullBackoff: this.pullBackoff, backoffBaseMs: d.backoffBaseMs, waiting: this.waiting,
+      event: (t, r, m) => this.event(t, r, m),
+      created: (id) => d.index.addContainer(this.uid, id),
+      retryIn: (ms) => this.later(ms),
     };
   }
 
-  /** This pod's sandboxes (from the index; ids whose sandbox is gone are dropped). */
-  private async sandboxes(): Promise<PodSandboxStatus[]> {
-    const out: PodSandboxStatus[] = [];
-    for (const id of this.d.index.sandboxIds(this.uid)) {
-      const s = await this.d.runtime.podSandboxStatus(id).catch(() => undefined);
-      if (s) out.push(s);
-      else this.d.index.removeSandbox(this.uid, id);
-    }
-    return out;
+  /** Carry out a plan that starts nothing (finished pods, the active deadline). */
+  private async execute(plan: PodPlan, live: string | undefined): Promise<ActionResult[]> {
+    const exec = await executePlan(this.d.runtime, plan.actions, live, {
+      createSandbox: () => Promise.reject(new Error('no sandbox is made for a pod that is over')),
+      startContainer: () => Promise.reject(new Error('no container starts in a pod that is over')),
+      beforeKill: async (a) => void this.event('Normal', 'Killing', a.message),
+      removed: (a) => this.containerRemoved(a.containerId, a.name, a.attempt),
+      sandboxRemoved: (a) => this.d.index.removeSandbox(this.uid, a.sandboxId),
+    });
+    return exec.results;
   }
 
-  /** Per container name, its runtime statuses, newest attempt first. */
-  private async containerStates(_sbId: string | undefined): Promise<Map<string, RtStatus[]>> {
-    const out = new Map<string, RtStatus[]>();
-    for (const id of this.d.index.containerIds(this.uid)) {
-      const st = await this.d.runtime.containerStatus(id).catch(() => undefined);
-      if (!st) {
-        this.d.index.removeContainer(this.uid, id);
-        continue;
-      }
-      if (_sbId && st.state === 'CONTAINER_CREATED' && st.podSandboxId !== _sbId) {
-        // Created in a sandbox that is not the live one and never started: it never will be.
-        await this.d.runtime.removeContainer(id).catch(() => undefined);
-        this.d.index.removeContainer(this.uid, id);
-        continue;
-      }
-      const name = st.labels[L_CONTAINER_NAME] ?? st.metadata.name;
-      const arr = out.get(name) ?? [];
-      arr.push(st);
-      out.set(name, arr);
-    }
-    for (const arr of out.values()) arr.sort((a, b) => (b.metadata.attempt ?? 0) - (a.metadata.attempt ?? 0) || b.createdAt - a.createdAt);
-    return out;
+  private report(results: ActionResult[]): void {
+    for (const f of describeFailures(results)) this.d.log(`pod ${this.pod.metadata?.namespace}/${this.pod.metadata?.name}: ${f}`);
   }
 
-  private async startContainer(sbId: string, sbConfig: PodSandboxConfig, c: Container, kind: 'init' | 'app', attempt: number, volumes: Map<string, string>): Promise<void> {
-    const rt = this.d.runtime;
-    // Image.
-    let imageId: string;
-    try {
-      const img = await ensureImage(this.d.images, c);
-      imageId = img.id;
-      this.pullBackoff.delete(c.name);
-      if (img.pulled) this.event('Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${img.durationMs}ms`);
-      else this.event('Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
-    } catch (e) {
-      if (!(e instanceof ImagePullError)) throw e;
-      const prev = this.pullBackoff.get(c.name);
-      const delay = prev ? Math.min(prev.delayMs * 2, this.d.backoffMaxMs) : this.d.backoffBaseMs;
-      this.pullBackoff.set(c.name, { delayMs: delay, until: Date.now() + delay });
-      this.waiting.set(c.name, { reason: prev && e.reason === 'ErrImagePull' ? 'ImagePullBackOff' : e.reason, message: prev ? `Back-off pulling image "${c.image}"` : e.message });
-      this.event('Warning', 'Failed', e.message);
-      if (prev) this.event('Normal', 'BackOff', `Back-off pulling image "${c.image}"`);
-      this.later(delay);
-      return;
+  /** Waiting reasons and back-off events from the plan's waits. */
+  private noteWaits(plan: PodPlan): void {
+    const m = this.pod.metadata!;
+    for (const w of plan.waits) {
+      // An image pull back-off's waiting reason was set when the pull failed.
+      if (w.reason !== 'CrashLoopBackOff') continue;
+      const b = this.backoff.get(w.name)!;
+      this.waiting.set(w.name, { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(b.delayMs / 1000)}s restarting failed container=${w.name} pod=${m.name}_${m.namespace}(${this.uid})` });
+      if (this.backoff.firstReport(w.name)) this.event('Warning', 'BackOff', 'Back-off restarting failed container');
     }
-    // Config.
-    let id: string;
-    try {
-      const env = await buildEnv({ pod: this.pod, podIP: this.podIP, hostIP: this.d.hostIP, nodeName: this.d.nodeName, services: this.d.services(this.pod.metadata!.namespace!), client: this.d.client }, c);
-      const securityContext = containerSecurityContext(this.pod, c, { seccompDefault: !!this.d.seccompDefault, seccompRoot: join(this.d.rootDir, 'seccomp') });
-      // The image's user matters only to runAsNonRoot without a runAsUser (no image read otherwise).
-      const needUser = securityContext.runAsUser === undefined && effectiveSecurityContext(this.pod, c).runAsNonRoot === true;
-      const nonRoot = verifyRunAsNonRoot(this.pod, c, needUser ? (await this.d.images.resolve(imageId)).config.User : undefined);
-      if (nonRoot) throw new ContainerConfigError(nonRoot);
-      const mounts = [...containerMounts(this.pod, c, volumes, env.env), ...terminationMount(this.d.rootDir, this.uid, c, attempt)];
-      id = await rt.createContainer(
-        sbId,
-        {
-          metadata: { name: c.name, attempt },
-          image: imageId,
-          ...(env.command ? { command: env.command } : {}),
-          ...(env.args ? { args: env.args } : {}),
-          env: env.env,
-          ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-          mounts,
-          logPath: `${c.name}/${attempt}.log`,
-          stdin: !!c.stdin,
-          stdinOnce: !!c.stdinOnce,
-          tty: !!c.tty,
-          labels: { [L_POD_UID]: this.uid, [L_POD_NAME]: this.pod.metadata!.name!, [L_POD_NAMESPACE]: this.pod.metadata!.namespace!, [L_CONTAINER_NAME]: c.name, [L_CONTAINER_KIND]: kind, [L_CONTAINER_HASH]: containerHash(c) },
-          annotations: { 'io.kubernetes.container.image': c.image ?? '' },
-          securityContext,
-          resources: containerResources(c),
-        },
-        sbConfig,
-      );
-      this.d.index.addContainer(this.uid, id);
-    } catch (e) {
-      const reason = e instanceof EnvError || e instanceof VolumeError || e instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
-      this.waiting.set(c.name, { reason, message: (e as Error).message });
-      this.event('Warning', 'Failed', `Error: ${(e as Error).message}`);
-      this.later(this.d.backoffBaseMs);
-      return;
-    }
-    this.waiting.delete(c.name);
-    this.event('Normal', 'Created', `Created container ${c.name}`);
-    try {
-      await rt.startContainer(id);
-      this.event('Normal', 'Started', `Started container ${c.name}`);
-      const post = c.lifecycle?.postStart;
-      if (post && !post.sleep) {
-        const r = await runHandler(rt, id, c, post, this.podIP, 30);
-        if (!r.ok) {
-          // As Kubernetes: a failed postStart hook kills the container (restartPolicy decides what next).
-          this.event('Warning', 'FailedPostStartHook', `PostStartHook failed: ${r.message}`);
-          await rt.stopContainer(id, this.pod.spec?.terminationGracePeriodSeconds ?? 30).catch(() => undefined);
-        }
-      }
-    } catch (e) {
-      this.event('Warning', 'Failed', `Error: failed to start container "${c.name}": ${(e as Error).message}`);
-    }
-    // Keep the newest attempt and the one before it (lastState, logs --previous); older ones go.
-    const mine = (await this.containerStates(sbId)).get(c.name) ?? [];
-    for (const old of mine.slice(2)) {
-      await rt.removeContainer(old.id).catch(() => undefined);
-      this.terminationMessages.delete(old.id);
-      rmSync(terminationFile(this.d.rootDir, this.uid, c.name, old.metadata.attempt ?? 0), { force: true });
-      this.d.index.removeContainer(this.uid, old.id);
-    }
+  }
+
+  /** A container attempt was removed: its termination message and file go with it. */
+  private containerRemoved(id: string, name: string, attempt: number): void {
+    this.statuses.forget(id);
+    rmSync(terminationFile(this.d.rootDir, this.uid, name, attempt), { force: true });
+    this.kubeletKilled.delete(id);
+    this.d.index.removeContainer(this.uid, id);
   }
 
   // ------------------------------------------------------------------ status
 
-  /** An exited attempt's termination message; read once per container (it cannot change any more). */
-  private terminationMessageOf(c: Container, s: RtStatus): string {
-    let m = this.terminationMessages.get(s.id);
-    if (m === undefined) {
-      const attempt = s.metadata.attempt ?? 0;
-      m = terminationMessage(this.d.rootDir, this.uid, c, attempt, s.exitCode, join(logDirectory(this.d.logDir, this.pod), c.name, `${attempt}.log`));
-      this.terminationMessages.set(s.id, m);
-    }
-    return m;
-  }
-
-  private toApiStatus(c: Container, states: RtStatus[] | undefined, kind: 'init' | 'app', initPending: boolean): ContainerStatus {
-    const cur = states?.[0];
-    const prev = states?.[1];
-    const term = (s: RtStatus) => {
-      const message = s.message || this.terminationMessageOf(c, s);
-      return {
-      terminated: {
-        exitCode: s.exitCode,
-        reason: s.reason || (s.exitCode === 0 ? 'Completed' : 'Error'),
-        ...(message ? { message } : {}),
-        startedAt: apiTime(s.startedAt || s.createdAt),
-        finishedAt: apiTime(s.finishedAt),
-        containerID: CONTAINER_ID_PREFIX + s.id,
-      },
-    };
-    };
-    const base: ContainerStatus = { name: c.name, ready: false, restartCount: cur?.metadata.attempt ?? 0, image: c.image ?? '', imageID: cur?.imageRef ?? '', started: false, state: {}, lastState: {} };
-    if (cur) base.containerID = CONTAINER_ID_PREFIX + cur.id;
-    const w = this.waiting.get(c.name);
-    if (!cur) {
-      base.state = { waiting: w ?? { reason: initPending && kind === 'app' ? 'PodInitializing' : 'ContainerCreating' } };
-      return base;
-    }
-    if (prev && prev.state === 'CONTAINER_EXITED') base.lastState = term(prev);
-    if (cur.state === 'CONTAINER_RUNNING') {
-      base.state = { running: { startedAt: apiTime(cur.startedAt) } };
-      base.started = kind === 'app' ? (c.startupProbe ? this.probes.started(cur.id) : true) : true;
-      base.ready = kind === 'app' && base.started && (c.readinessProbe ? this.probes.ready(cur.id) : true);
-    } else if (cur.state === 'CONTAINER_EXITED') {
-      if (cur.reason === 'OOMKilled' && !this.oomReported.has(cur.id)) {
-        this.oomReported.add(cur.id);
-        this.event('Warning', 'OOMKilling', `Container ${c.name} was killed: out of memory`);
-      }
-      // In back-off: waiting, with the exit as lastState (Kubernetes' CrashLoopBackOff shape).
-      if (w && w.reason === 'CrashLoopBackOff' && this.backoff.get(c.name) && Date.now() < this.backoff.get(c.name)!.until) {
-        base.state = { waiting: w };
-        base.lastState = term(cur);
-      } else base.state = term(cur);
-    } else base.state = { waiting: w ?? { reason: 'ContainerCreating' } };
-    return base;
-  }
-
   private async pushComputed(sbId: string | undefined, states: Map<string, RtStatus[]>, failed?: { reason: string; message: string }): Promise<void> {
     const spec = this.pod.spec!;
-    const initStatuses = (spec.initContainers ?? []).map((c) => this.toApiStatus(c, states.get(c.name), 'init', false));
+    const initStatuses = (spec.initContainers ?? []).map((c) => this.statuses.of(c, states.get(c.name), 'init', false));
     const initPending = initStatuses.some((s) => s.state?.terminated?.exitCode !== 0);
-    const statuses = spec.containers.map((c) => this.toApiStatus(c, states.get(c.name), 'app', initPending));
+    const statuses = spec.containers.map((c) => this.statuses.of(c, states.get(c.name), 'app', initPending));
     const phase = failed ? 'Failed' : computePhase(spec, initStatuses, statuses);
     const prev = this.lastStatus ?? this.pod.status;
     const status: PodStatus = {
@@ -660,32 +443,37 @@ export class PodWorker {
 
   // ------------------------------------------------------------------ termination
 
+  /**
+   * Kill and remove everything of the pod; only when the runtime shows nothing of it any more is
+   * the API object deleted (grace 0). A failure is an event (FailedKillPod) and part of the pod's
+   * status, and the teardown is tried again with back-off: the pod stays Terminating meanwhile.
+   */
   private async terminate(): Promise<void> {
-    const rt = this.d.runtime;
-    const spec = this.pod.spec!;
     this.probes.stop();
     clearTimeout(this.timer);
-    const grace = this.removed && !this.pod.metadata?.deletionTimestamp ? spec.terminationGracePeriodSeconds ?? 30 : this.pod.metadata?.deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
-    const deadline = Date.now() + grace * 1000;
-    const running = [...(await this.containerStates(undefined)).values()].flat().filter((c) => c.state === 'CONTAINER_RUNNING');
-    await Promise.all(
-      running.map(async (c) => {
-        const name = c.labels[L_CONTAINER_NAME] ?? c.metadata.name;
-        const cs = spec.containers.find((x) => x.name === name) ?? spec.initContainers?.find((x) => x.name === name);
-        const pre = cs?.lifecycle?.preStop;
-        if (pre && cs) {
-          if (pre.sleep) await new Promise((r) => setTimeout(r, Math.min(pre.sleep!.seconds * 1000, Math.max(0, deadline - Date.now()))));
-          else await runHandler(rt, c.id, cs, pre, this.podIP, Math.max(1, Math.ceil((deadline - Date.now()) / 1000)));
-        }
-        this.event('Normal', 'Killing', `Stopping container ${name}`);
-        await rt.stopContainer(c.id, Math.max(0, Math.ceil((deadline - Date.now()) / 1000))).catch(() => undefined);
-      }),
-    );
-    for (const s of await this.sandboxes()) {
-      await rt.stopPodSandbox(s.id).catch(() => undefined);
-      await rt.removePodSandbox(s.id).catch(() => undefined);
+    this.terminationDeadline ??= Date.now() + terminationGrace(this.pod, this.removed) * 1000;
+    const res = await terminatePod({
+      runtime: this.d.runtime,
+      pod: this.pod,
+      podIP: this.podIP,
+      deadline: this.terminationDeadline,
+      observe: () => this.observe(),
+      event: (t, r, m) => this.event(t, r, m),
+      containerRemoved: (id) => this.d.index.removeContainer(this.uid, id),
+      sandboxRemoved: (id) => this.d.index.removeSandbox(this.uid, id),
+    });
+    if (!res.gone || res.failures.length) {
+      const delay = Math.min(TEARDOWN_RETRY_MS * 2 ** this.teardownFailures, Math.max(TEARDOWN_RETRY_MS, this.d.backoffMaxMs));
+      this.teardownFailures++;
+      const message = `error killing pod: ${res.failures.length ? res.failures.join(', ') : 'containers are still present in the runtime'}`;
+      this.d.log(`pod ${this.pod.metadata?.namespace}/${this.pod.metadata?.name}: ${message}; retrying in ${delay}ms`);
+      this.event('Warning', 'FailedKillPod', message);
+      const base = this.lastStatus ?? this.pod.status ?? {};
+      // Shown in the pod's status too (phase unchanged): why it is still Terminating.
+      if (!this.removed) await this.pushStatus({ ...base, reason: 'FailedKillPod', message });
+      this.later(delay);
+      return;
     }
-    for (const id of this.d.index.containerIds(this.uid)) await rt.removeContainer(id).catch(() => undefined);
     this.d.index.forget(this.uid);
     await teardownVolumes(this.d.rootDir, this.uid);
     rmSync(logDirectory(this.d.logDir, this.pod), { recursive: true, force: true });

@@ -37,6 +37,7 @@ export async function runHandler(rt: RuntimeService, containerId: string, c: Con
       const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32' };
       for (const hd of h.httpGet.httpHeaders ?? []) headers[hd.name] = hd.value;
       const res = await fetch(`${scheme}://${host}:${port}${h.httpGet.path ?? '/'}`, { headers, signal: AbortSignal.timeout(timeoutSeconds * 1000), redirect: 'manual' });
+      // Safe: the body is drained only to free the socket; the status code is the probe's result.
       await res.arrayBuffer().catch(() => undefined);
       const ok = res.status >= 200 && res.status < 400;
       return { ok, message: ok ? '' : `HTTP probe failed with statuscode: ${res.status}` };

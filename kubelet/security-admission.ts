@@ -24,6 +24,7 @@ function appArmorEnabled(): boolean {
   try {
     return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
   } catch {
+    // No such module file: AppArmor is not enabled on this kernel.
     return false;
   }
 }

@@ -66,6 +66,7 @@ async function containerLogs(d: ServerDeps, req: IncomingMessage, res: ServerRes
     const n = readFrom(file, offset, f);
     offset = n.offset;
     if (!write(n.text)) return;
+    // Safe: a runtime that cannot say ends this follow stream (kubectl shows what was read), nothing more.
     const running = await d.containerRunning(pod, cname).catch(() => false);
     const newer = containerLogFiles(d.podLogDir(pod), cname).length > files.length;
     if (!running || newer) {

@@ -39,6 +39,7 @@ function readHead(file: string, max: number): string {
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
+    // No file (the container wrote none) or a symlink (O_NOFOLLOW): no message, as the kubelet.
     return '';
   }
   try {
@@ -58,6 +59,7 @@ export function terminationMessage(rootDir: string, uid: string, c: Container, a
     const text = readLog(logFile, { tailLines: FALLBACK_LINES }).text;
     return Buffer.byteLength(text) > FALLBACK_BYTES ? Buffer.from(text).subarray(-FALLBACK_BYTES).toString('utf8') : text;
   } catch {
+    // No log to fall back on: the message stays empty.
     return '';
   }
 }

@@ -46,6 +46,7 @@ function mkdirNoFollow(base: string, path: string): void {
     try {
       st = lstatSync(cur);
     } catch {
+      // Missing: made here (mkdirSync throws on anything else, e.g. a racing symlink).
       mkdirSync(cur);
       continue;
     }
@@ -212,6 +213,8 @@ export function containerMounts(pod: Pod, c: { volumeMounts?: { name: string; mo
 export async function teardownVolumes(rootDir: string, uid: string): Promise<void> {
   const dir = podDir(rootDir, uid);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m && m.startsWith(dir + '/'));
-  for (const m of mounts.reverse()) await run('umount', [m]).catch(() => run('umount', ['-l', m]).catch(() => undefined));
+  // A busy mount is detached lazily; if even that fails the error goes to the caller (which retries),
+  // and the directory is not removed under a live mount.
+  for (const m of mounts.reverse()) await run('umount', [m]).catch(() => run('umount', ['-l', m]));
   rmSync(dir, { recursive: true, force: true });
 }

@@ -352,3 +352,8 @@ export interface RuntimeService {
   /** a TCP connection to 127.0.0.1:port inside the pod's network namespace. */
   portForward(podSandboxId: string, port: number): Promise<Duplex>;
 }
+
+// ---------------------------------------------------------------- errors
+
+/** The one typed error a caller may read as "already gone"; every other rejection means it may still exist. */
+export { NotFoundError, isNotFoundError } from './errors.js';

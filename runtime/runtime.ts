@@ -40,6 +40,7 @@ import { cmdlineHas, inCgroup, isAlive, readKV, signal } from './proc.js';
 import { encodeShimConfig, saveShimConfig, writeShimConfig, type ShimConfig } from './shim-config.js';
 import { ensureShim } from './shim-binary.js';
 import { ensureDir, listIds, readJson, removeDir, writeJsonAtomic, type ContainerRecord, type ProcessSpec, type SandboxRecord } from './state.js';
+import { NotFoundError, isNotFoundError } from './errors.js';
 import { attachSession, execSession, execSync, portForwardStream } from './streams.js';
 import { lookupUser } from './users.js';
 
@@ -81,12 +82,7 @@ function seccompKeys(file: string | undefined): ShimConfig {
   return file ? [['seccomp_profile', file], ['seccomp_cache', file.replace(/\.conf$/, '.bpf')]] : [];
 }
 
-export class NotFoundError extends Error {
-  constructor(kind: string, id: string) {
-    super(`${kind} ${id} not found`);
-    this.name = 'NotFoundError';
-  }
-}
+export { NotFoundError };
 
 /** The pause process's leaf under the pod cgroup (v2 forbids processes in inner nodes). */
 function pauseCgroup(r: SandboxRecord): string {
@@ -256,6 +252,8 @@ export class Runtime implements RuntimeService {
       return id;
     } catch (e) {
       if (pausePid) signal(pausePid, 'SIGKILL');
+      // Best-effort rollback, the creation error is what the caller sees; leftovers have no record
+      // and are removed by the orphan sweep (orphans.ts) when a kubelet starts.
       if (networkUp) await this.network!.teardown(id).catch(() => {});
       await this.cgroups.remove(`${cgroup}/pause-${id.slice(0, 12)}`).catch(() => {});
       await this.cgroups.removeIfEmpty(cgroup).catch(() => {});
@@ -268,8 +266,9 @@ export class Runtime implements RuntimeService {
     let r: SandboxRecord;
     try {
       r = this.sandbox(podSandboxId);
-    } catch {
-      return;
+    } catch (e) {
+      if (isNotFoundError(e)) return; // already gone: idempotent, as CRI
+      throw e;
     }
     const ids = listIds(join(this.stateDir, 'containers'), 'container.json');
     await Promise.all(
@@ -290,8 +289,9 @@ export class Runtime implements RuntimeService {
     let r: SandboxRecord;
     try {
       r = this.sandbox(podSandboxId);
-    } catch {
-      return;
+    } catch (e) {
+      if (isNotFoundError(e)) return; // already gone: idempotent, as CRI
+      throw e;
     }
     await this.stopPodSandbox(podSandboxId);
     for (const cid of listIds(join(this.stateDir, 'containers'), 'container.json')) {
@@ -510,6 +510,7 @@ export class Runtime implements RuntimeService {
     let f = this.facts(r);
     if (f.state !== 'CONTAINER_RUNNING') return;
     // A frozen container cannot handle signals.
+    // Not fatal here: if it stays frozen the kill below cannot land and the wait reports that.
     await this.cgroups.setFrozen(r.cgroup, false).catch(() => {});
     if (timeoutSeconds > 0 && f.pid) {
       signal(f.pid, 'SIGTERM');
@@ -524,8 +525,9 @@ export class Runtime implements RuntimeService {
     let r: ContainerRecord;
     try {
       r = this.container(containerId);
-    } catch {
-      return;
+    } catch (e) {
+      if (isNotFoundError(e)) return; // already gone: idempotent, as CRI
+      throw e;
     }
     await this.stopContainer(containerId, 0);
     await this.cgroups.remove(r.cgroup);
