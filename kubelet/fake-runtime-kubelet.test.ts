@@ -13,7 +13,7 @@ import { isNotFound } from '../client/errors.js';
 import { RestClient } from '../client/rest.js';
 import { createImageService } from '../runtime/images/index.js';
 import { startTestApi } from '../testing/cluster.js';
-import { FakeRuntime } from '../testing/fake-runtime.js';
+import { FakeRuntime } from '../testing/kubelet-fake-runtime.js';
 import { startKubelet, type KubeletHandle } from './kubelet.js';
 
 async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {

@@ -1,7 +1,7 @@
 // The executor against the recording fake runtime: no root, no real runtime.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeRuntime } from '../testing/fake-runtime.js';
+import { FakeRuntime } from '../testing/kubelet-fake-runtime.js';
 import { describeFailures, executePlan, type ActionHandlers } from './pod-actions.js';
 import type { PodAction } from './pod-plan.js';
 
