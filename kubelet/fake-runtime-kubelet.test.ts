@@ -33,7 +33,7 @@ interface Harness {
   logs: string[];
 }
 
-async function withKubelet(body: (h: Harness) => Promise<void>): Promise<void> {
+async function withKubelet(body: (h: Harness) => Promise<void>, backoff = { backoffBaseMs: 200, backoffMaxMs: 2000 }): Promise<void> {
   const prefix = `tkt${randomBytes(2).toString('hex')}`;
   const root = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const api = await startTestApi();
@@ -46,7 +46,7 @@ async function withKubelet(body: (h: Harness) => Promise<void>): Promise<void> {
     const nodeName = `${prefix}-node`;
     k = await startKubelet({
       client, nodeName, nodeIP: '127.0.0.1', runtime: fake, images, rootDir: join(root, 'kubelet'), logDir: join(root, 'logs'), stateDir: join(root, 'run'),
-      port: -1, healthzPort: -1, relistMs: 100, statusIntervalMs: 1000, leaseIntervalMs: 1000, backoffBaseMs: 200, backoffMaxMs: 2000, log: (m) => logs.push(m),
+      port: -1, healthzPort: -1, relistMs: 100, statusIntervalMs: 1000, leaseIntervalMs: 1000, ...backoff, log: (m) => logs.push(m),
     });
     await body({ client, fake, nodeName, logs });
   } catch (e) {
@@ -104,7 +104,7 @@ test('OnFailure: a crash is restarted after the back-off, an exit 0 ends the pod
     // Finished: the sandbox is stopped, the exited containers are kept (status, logs).
     await until('the sandbox stopped', async () => [...fake.sandboxes.values()].every((s) => s.state === 'SANDBOX_NOTREADY'));
     assert.ok(fake.containers.size >= 2);
-  });
+  }, { backoffBaseMs: 1500, backoffMaxMs: 3000 }); // a back-off window long enough to see CrashLoopBackOff under load
 });
 
 test('stopContainer failing keeps the pod Terminating with an event until the container is really gone', async () => {

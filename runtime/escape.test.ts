@@ -225,16 +225,21 @@ test('CVE-2019-5736: a process tskube runs in a container runs from a sealed mem
   await env.runtime.startContainer(c);
   const session = await env.runtime.exec({ containerId: c, cmd: ['sleep', '30'], stdout: true, stderr: true });
   try {
+    // The exec shim, not the child it forks for the command (same command line until it execs):
+    // of the processes with the shim's command line, the one whose parent is not one of them.
     let shimPid = 0;
-    for (let i = 0; i < 200 && !shimPid; i++) {
-      for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-        try {
-          const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-          if (cmd.split('\0')[1] === 'exec' && cmd.includes(c) && !cmd.includes('pwned')) shimPid = Number(p);
-        } catch {
-          /* gone */
-        }
+    const isShim = (p: string) => {
+      try {
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        return cmd.split('\0')[1] === 'exec' && cmd.includes(c) && !cmd.includes('pwned');
+      } catch {
+        return false; // gone
       }
+    };
+    const ppid = (p: string) => Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+    for (let i = 0; i < 200 && !shimPid; i++) {
+      const found = readdirSync('/proc').filter((x) => /^\d+$/.test(x) && isShim(x));
+      shimPid = Number(found.find((p) => !found.includes(String(ppid(p)))) ?? 0);
       if (!shimPid) await new Promise((r) => setTimeout(r, 10));
     }
     assert.ok(shimPid, 'exec shim found');
@@ -251,6 +256,7 @@ test('CVE-2019-5736: a process tskube runs in a container runs from a sealed mem
     const out = r.stdout.toString() + r.stderr.toString();
     assert.doesNotMatch(out, /WROTE/);
     assert.doesNotMatch(out, /READ/);
+    assert.ok(isShim(String(shimPid)), 'the process probed was the exec shim throughout');
   } finally {
     session.close();
     await session.wait().catch(() => undefined);
