@@ -16,7 +16,7 @@ import { terminationMount } from './termination-message.js';
 import { containerMounts } from './volumes.js';
 
 export function logDirectory(logDir: string, pod: Pod): string {
-  const m = pod.metadata!;
+  const m = pod.metadata;
   return join(logDir, `${m.namespace}_${m.name}_${m.uid}`);
 }
 
@@ -43,16 +43,16 @@ export function containerResources(c: Container): LinuxResources {
 export function podResources(spec: NonNullable<Pod['spec']>): LinuxResources | undefined {
   const cs = spec.containers;
   const out: LinuxResources = {};
-  if (cs.every((c) => c.resources?.limits?.memory !== undefined)) out.memoryLimitBytes = cs.reduce((n, c) => n + Math.floor(milliValue(c.resources!.limits!.memory!) / 1000), 0);
+  if (cs.every((c) => c.resources?.limits?.memory !== undefined)) out.memoryLimitBytes = cs.reduce((n, c) => n + Math.floor(milliValue(c.resources!.limits!.memory) / 1000), 0);
   if (cs.every((c) => c.resources?.limits?.cpu !== undefined)) {
     out.cpuPeriod = 100000;
-    out.cpuQuota = cs.reduce((n, c) => n + Math.floor((milliValue(c.resources!.limits!.cpu!) * 100000) / 1000), 0);
+    out.cpuQuota = cs.reduce((n, c) => n + Math.floor((milliValue(c.resources!.limits!.cpu) * 100000) / 1000), 0);
   }
   return Object.keys(out).length ? out : undefined;
 }
 
 export function sandboxConfig(pod: Pod, o: { logDir: string; podPidsLimit?: number }, attempt: number): PodSandboxConfig {
-  const m = pod.metadata!;
+  const m = pod.metadata;
   const spec = pod.spec!;
   const ports = [...(spec.containers ?? [])].flatMap((c) => c.ports ?? []).filter((p) => p.hostPort);
   const { pidsLimit, ...sandboxFields } = sandboxSecurity(pod, o.podPidsLimit ?? 0);
@@ -89,7 +89,7 @@ export interface ContainerConfigContext {
 /** The runtime config of one attempt of a container; throws EnvError/VolumeError/ContainerConfigError (CreateContainerConfigError). */
 export async function containerConfig(ctx: ContainerConfigContext, c: Container, kind: ContainerKind, attempt: number, imageId: string): Promise<ContainerConfig> {
   const { pod } = ctx;
-  const m = pod.metadata!;
+  const m = pod.metadata;
   const env = await buildEnv({ pod, podIP: ctx.podIP, hostIP: ctx.hostIP, nodeName: ctx.nodeName, services: ctx.services, client: ctx.client }, c);
   const securityContext = containerSecurityContext(pod, c, { seccompDefault: ctx.seccompDefault, seccompRoot: join(ctx.rootDir, 'seccomp') });
   // The image's user matters only to runAsNonRoot without a runAsUser (no image read otherwise).

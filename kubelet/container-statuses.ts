@@ -35,7 +35,7 @@ export class ContainerStatuses {
   /** An exited attempt's termination message; read once per container (it cannot change any more). */
   private terminationMessageOf(c: Container, s: RtStatus): string {
     const pod = this.d.pod();
-    const uid = pod.metadata!.uid!;
+    const uid = pod.metadata.uid!;
     let m = this.messages.get(s.id);
     if (m === undefined) {
       const attempt = s.metadata.attempt ?? 0;

@@ -36,8 +36,8 @@ export function serviceEnv(services: Service[]): Map<string, string> {
   for (const s of services) {
     const ip = s.spec?.clusterIP;
     if (!ip || ip === 'None' || !s.spec?.ports?.length) continue;
-    const n = svcEnvName(s.metadata!.name!);
-    const first = s.spec.ports[0]!;
+    const n = svcEnvName(s.metadata.name!);
+    const first = s.spec.ports[0];
     out.set(`${n}_SERVICE_HOST`, ip);
     out.set(`${n}_SERVICE_PORT`, String(first.port));
     for (const p of s.spec.ports) if (p.name) out.set(`${n}_SERVICE_PORT_${svcEnvName(p.name)}`, String(p.port));
@@ -63,7 +63,7 @@ function decodeSecret(sec: Secret): Record<string, string> {
 
 async function getConfigMap(ctx: EnvContext, name: string, optional: boolean | undefined): Promise<Record<string, string> | undefined> {
   try {
-    const cm: ConfigMap = await ctx.client.configMaps(ctx.pod.metadata!.namespace).get(name);
+    const cm: ConfigMap = await ctx.client.configMaps(ctx.pod.metadata.namespace).get(name);
     return { ...(cm.data ?? {}) };
   } catch (e) {
     if (isNotFound(e)) {
@@ -76,7 +76,7 @@ async function getConfigMap(ctx: EnvContext, name: string, optional: boolean | u
 
 async function getSecret(ctx: EnvContext, name: string, optional: boolean | undefined): Promise<Record<string, string> | undefined> {
   try {
-    return decodeSecret(await ctx.client.secrets(ctx.pod.metadata!.namespace).get(name));
+    return decodeSecret(await ctx.client.secrets(ctx.pod.metadata.namespace).get(name));
   } catch (e) {
     if (isNotFound(e)) {
       if (optional) return undefined;
@@ -90,7 +90,7 @@ async function getSecret(ctx: EnvContext, name: string, optional: boolean | unde
 export function fieldRefValue(ctx: Pick<EnvContext, 'pod' | 'podIP' | 'hostIP' | 'nodeName'>, fieldPath: string): string {
   const m = ctx.pod.metadata ?? {};
   const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(fieldPath);
-  if (sub) return (sub[1] === 'labels' ? m.labels : m.annotations)?.[sub[2]!] ?? '';
+  if (sub) return (sub[1] === 'labels' ? m.labels : m.annotations)?.[sub[2]] ?? '';
   switch (fieldPath) {
     case 'metadata.name':
       return m.name ?? '';
@@ -142,15 +142,15 @@ export async function buildEnv(ctx: EnvContext, c: Container): Promise<{ env: { 
     if (e.valueFrom) {
       const f = e.valueFrom;
       if (f.fieldRef) value = fieldRefValue(ctx, f.fieldRef.fieldPath);
-      else if (f.resourceFieldRef) value = resourceFieldValue(ctx.pod, f.resourceFieldRef.containerName ?? c.name, f.resourceFieldRef.resource, f.resourceFieldRef.divisor as string | undefined);
+      else if (f.resourceFieldRef) value = resourceFieldValue(ctx.pod, f.resourceFieldRef.containerName ?? c.name, f.resourceFieldRef.resource, f.resourceFieldRef.divisor);
       else if (f.configMapKeyRef) {
         const data = await getConfigMap(ctx, f.configMapKeyRef.name ?? '', f.configMapKeyRef.optional);
         value = data?.[f.configMapKeyRef.key];
-        if (data && value === undefined && !f.configMapKeyRef.optional) throw new EnvError(`couldn't find key ${f.configMapKeyRef.key} in ConfigMap ${ctx.pod.metadata!.namespace}/${f.configMapKeyRef.name}`);
+        if (data && value === undefined && !f.configMapKeyRef.optional) throw new EnvError(`couldn't find key ${f.configMapKeyRef.key} in ConfigMap ${ctx.pod.metadata.namespace}/${f.configMapKeyRef.name}`);
       } else if (f.secretKeyRef) {
         const data = await getSecret(ctx, f.secretKeyRef.name ?? '', f.secretKeyRef.optional);
         value = data?.[f.secretKeyRef.key];
-        if (data && value === undefined && !f.secretKeyRef.optional) throw new EnvError(`couldn't find key ${f.secretKeyRef.key} in Secret ${ctx.pod.metadata!.namespace}/${f.secretKeyRef.name}`);
+        if (data && value === undefined && !f.secretKeyRef.optional) throw new EnvError(`couldn't find key ${f.secretKeyRef.key} in Secret ${ctx.pod.metadata.namespace}/${f.secretKeyRef.name}`);
       }
       if (value === undefined) continue;
     } else value = expandVars(e.value ?? '', vars);

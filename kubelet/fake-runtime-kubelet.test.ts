@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Event, Pod } from '../api/core.js';
+import type { Event } from '../api/core.js';
 import { isNotFound } from '../client/errors.js';
 import { RestClient } from '../client/rest.js';
 import { createImageService } from '../runtime/images/index.js';
@@ -16,7 +16,7 @@ import { startTestApi } from '../testing/cluster.js';
 import { FakeRuntime } from '../testing/kubelet-fake-runtime.js';
 import { startKubelet, type KubeletHandle } from './kubelet.js';
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await f();
@@ -66,7 +66,7 @@ async function eventsOf(client: RestClient, pod: string): Promise<Event[]> {
 test('a failed liveness probe: the plan kills the container and starts the next attempt', async () => {
   await withKubelet(async ({ client, fake, nodeName }) => {
     const pods = client.pods('default');
-    await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'live' }, spec: { nodeName, containers: [{ name: 'c', image: 'busybox', livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1, failureThreshold: 1 } }] } } as Pod);
+    await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'live' }, spec: { nodeName, containers: [{ name: 'c', image: 'busybox', livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1, failureThreshold: 1 } }] } });
     await until('the pod Running', async () => (await pods.get('live')).status?.phase === 'Running');
     const first = [...fake.containers.values()].find((c) => c.state === 'CONTAINER_RUNNING')!.id;
     fake.fail('execSync', { id: first, times: Infinity, error: () => new Error('command failed with exit code 1') });
@@ -89,20 +89,20 @@ test('a failed liveness probe: the plan kills the container and starts the next 
 test('OnFailure: a crash is restarted after the back-off, an exit 0 ends the pod Succeeded', async () => {
   await withKubelet(async ({ client, fake, nodeName }) => {
     const pods = client.pods('default');
-    await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'job' }, spec: { nodeName, restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } } as Pod);
+    await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'job' }, spec: { nodeName, restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } });
     await until('the pod Running', async () => (await pods.get('job')).status?.phase === 'Running');
     const running = () => [...fake.containers.values()].find((c) => c.state === 'CONTAINER_RUNNING');
     fake.exit(running()!.id, 1);
-    await until('attempt 1 running', async () => running()?.metadata.attempt === 1);
+    await until('attempt 1 running', () => running()?.metadata.attempt === 1);
     fake.exit(running()!.id, 1);
     // The second restart waits a back-off step: CrashLoopBackOff shows meanwhile.
     const waiting = await until('CrashLoopBackOff', async () => (await pods.get('job')).status?.containerStatuses?.[0]?.state?.waiting);
     assert.equal(waiting.reason, 'CrashLoopBackOff');
-    await until('attempt 2 running', async () => running()?.metadata.attempt === 2);
+    await until('attempt 2 running', () => running()?.metadata.attempt === 2);
     fake.exit(running()!.id, 0);
     await until('the pod Succeeded', async () => (await pods.get('job')).status?.phase === 'Succeeded');
     // Finished: the sandbox is stopped, the exited containers are kept (status, logs).
-    await until('the sandbox stopped', async () => [...fake.sandboxes.values()].every((s) => s.state === 'SANDBOX_NOTREADY'));
+    await until('the sandbox stopped', () => [...fake.sandboxes.values()].every((s) => s.state === 'SANDBOX_NOTREADY'));
     assert.ok(fake.containers.size >= 2);
   }, { backoffBaseMs: 1500, backoffMaxMs: 3000 }); // a back-off window long enough to see CrashLoopBackOff under load
 });
@@ -110,7 +110,7 @@ test('OnFailure: a crash is restarted after the back-off, an exit 0 ends the pod
 test('stopContainer failing keeps the pod Terminating with an event until the container is really gone', async () => {
   await withKubelet(async ({ client, fake, nodeName }) => {
     const pods = client.pods('default');
-    await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stuck' }, spec: { nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'] }] } } as Pod);
+    await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stuck' }, spec: { nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'] }] } });
     await until('the pod Running', async () => (await pods.get('stuck')).status?.phase === 'Running');
     const cid = [...fake.containers.values()].find((c) => c.metadata.name === 'c' && c.state === 'CONTAINER_RUNNING')!.id;
 
@@ -130,7 +130,7 @@ test('stopContainer failing keeps the pod Terminating with an event until the co
     assert.ok(stuck.metadata?.deletionTimestamp, 'the pod is Terminating');
     assert.match(stuck.status?.message ?? '', /did not exit after SIGKILL/);
     // Retried with back-off (not once and given up), and still there a while later.
-    await until('a retry of stopContainer', async () => fake.callsOf('stopContainer').filter((c) => c.args[0] === cid && c.error).length >= 3);
+    await until('a retry of stopContainer', () => fake.callsOf('stopContainer').filter((c) => c.args[0] === cid && c.error).length >= 3);
     const p = await pods.get('stuck');
     assert.ok(p.metadata?.deletionTimestamp);
     assert.equal(fake.containers.get(cid)?.state, 'CONTAINER_RUNNING', 'the container still runs');

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Lease } from '../api/core.js';
 import { RestClient } from '../client/rest.js';
 import { createImageService } from '../runtime/images/index.js';
 import { createPodNetwork } from '../runtime/network/index.js';
@@ -45,14 +46,16 @@ test('kill -9 of the kubelet with 20 pods running: after a restart none of them 
     const N = 20;
     await Promise.all(Array.from({ length: N }, (_, i) => client.pods('default').create(testPod(`k${i}`, nodeName))));
     await waitFor('all Running', async () => (await client.pods('default').list()).items.filter((p) => p.status?.phase === 'Running').length === N, 120_000, 200);
-    const before = new Map((await client.pods('default').list()).items.map((p) => [p.metadata!.name!, p.status!.containerStatuses![0]!.containerID]));
+    const before = new Map((await client.pods('default').list()).items.map((p) => [p.metadata.name!, p.status!.containerStatuses![0].containerID]));
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     child = start();
     // Give the new kubelet time to list, re-adopt and sync every pod (a wrongly restarted container would show by then).
     await waitFor('new kubelet healthy', async () => {
       const lease = await api.req('GET', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${nodeName}`);
-      return lease.status === 200 && Date.now() - Date.parse(lease.body.spec.renewTime) < 3000;
+      if (lease.status !== 200) return false;
+      const renewTime = (lease.body as Lease).spec?.renewTime;
+      return renewTime !== undefined && Date.now() - Date.parse(renewTime) < 3000;
     }, 60_000, 200);
     // The new kubelet works (it runs a new pod), and has had time to sync the old ones.
     await client.pods('default').create(testPod('fresh', nodeName));
@@ -63,16 +66,16 @@ test('kill -9 of the kubelet with 20 pods running: after a restart none of them 
     const after = (await client.pods('default').list()).items;
     assert.equal(after.length, N);
     for (const p of after) {
-      assert.equal(p.status?.phase, 'Running', p.metadata!.name);
-      assert.equal(p.status?.containerStatuses?.[0]?.restartCount, 0, p.metadata!.name);
-      assert.equal(p.status?.containerStatuses?.[0]?.containerID, before.get(p.metadata!.name!), `${p.metadata!.name}: same container`);
+      assert.equal(p.status?.phase, 'Running', p.metadata.name);
+      assert.equal(p.status?.containerStatuses?.[0]?.restartCount, 0, p.metadata.name);
+      assert.equal(p.status?.containerStatuses?.[0]?.containerID, before.get(p.metadata.name!), `${p.metadata.name}: same container`);
     }
     const rt = new Runtime({ images: await createImageService({ root: join(root, 'images') }), stateDir: join(root, 'run'), containersDir: join(root, 'containers'), cgroupRoot: prefix });
     for (const p of after) {
-      const cs = await rt.listContainers({ labelSelector: { [L_POD_UID]: p.metadata!.uid! } });
+      const cs = await rt.listContainers({ labelSelector: { [L_POD_UID]: p.metadata.uid! } });
       assert.equal(cs.length, 1);
-      assert.equal(cs[0]!.state, 'CONTAINER_RUNNING');
-      assert.equal(`tskube://${cs[0]!.id}`, before.get(p.metadata!.name!));
+      assert.equal(cs[0].state, 'CONTAINER_RUNNING');
+      assert.equal(`tskube://${cs[0].id}`, before.get(p.metadata.name!));
     }
   } finally {
     if (child && child.exitCode === null) {

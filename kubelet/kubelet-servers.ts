@@ -24,10 +24,11 @@ export interface ServerContext {
   metrics: KubeletMetrics;
   logDir: string;
   hostIP: string;
-  findPod(ns: string, name: string): Pod | undefined;
-  pods(): Pod[];
-  healthy(): boolean;
-  log(m: string): void;
+  // Callbacks handed on to the servers as values, so properties rather than methods (no `this`).
+  findPod: (ns: string, name: string) => Pod | undefined;
+  pods: () => Pod[];
+  healthy: () => boolean;
+  log: (m: string) => void;
 }
 
 type Closable = { port: number; close(): Promise<void> };
@@ -43,16 +44,16 @@ export async function startServers(opts: ServerOptions, c: ServerContext): Promi
             findPod: c.findPod,
             podLogDir: (p) => logDirectory(c.logDir, p),
             async containerRunning(pod, container) {
-              const cs = await runtime.listContainers({ labelSelector: { [L_POD_UID]: pod.metadata!.uid!, [L_CONTAINER_NAME]: container } });
+              const cs = await runtime.listContainers({ labelSelector: { [L_POD_UID]: pod.metadata.uid!, [L_CONTAINER_NAME]: container } });
               return newest(cs)?.state === 'CONTAINER_RUNNING';
             },
             runtime,
             async runningContainer(pod, container) {
-              const cs = await runtime.listContainers({ labelSelector: { [L_POD_UID]: pod.metadata!.uid!, [L_CONTAINER_NAME]: container }, state: 'CONTAINER_RUNNING' });
+              const cs = await runtime.listContainers({ labelSelector: { [L_POD_UID]: pod.metadata.uid!, [L_CONTAINER_NAME]: container }, state: 'CONTAINER_RUNNING' });
               return newest(cs)?.id;
             },
             async readySandbox(pod) {
-              return (await runtime.listPodSandbox({ labelSelector: { [L_POD_UID]: pod.metadata!.uid! }, state: 'SANDBOX_READY' }))[0]?.id;
+              return (await runtime.listPodSandbox({ labelSelector: { [L_POD_UID]: pod.metadata.uid! }, state: 'SANDBOX_READY' }))[0]?.id;
             },
             metrics: c.metrics,
             healthy: c.healthy,

@@ -67,15 +67,15 @@ test('a bound busybox pod runs: Running, podIP, conditions, CRI log file, logs e
   assert.match(pod.status?.podIP ?? '', /^172\.30\.\d+\.\d+$/);
   assert.equal(pod.status?.hostIP, '127.0.0.1');
   assert.ok(pod.status?.startTime);
-  const cs = pod.status!.containerStatuses![0]!;
+  const cs = pod.status.containerStatuses![0];
   assert.equal(cs.restartCount, 0);
   assert.ok(cs.state?.running);
   assert.match(cs.containerID ?? '', /^tskube:\/\/[0-9a-f]{64}$/);
   assert.equal(cs.started, true);
   const ready = await waitFor('Ready', async () => (await getPod('run1')).status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True'));
   assert.ok(ready);
-  const file = join(env.root, 'logs', `default_run1_${pod.metadata!.uid}`, 'main', '0.log');
-  const line = await waitFor('log line', async () => existsSync(file) && readFileSync(file, 'utf8').split('\n')[0]);
+  const file = join(env.root, 'logs', `default_run1_${pod.metadata.uid}`, 'main', '0.log');
+  const line = await waitFor('log line', () => Promise.resolve(existsSync(file) && readFileSync(file, 'utf8').split('\n')[0]));
   assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:\d\d) stdout F hello$/);
   const res = await fetch(`http://127.0.0.1:${env.kubelet.port}/containerLogs/default/run1/main`);
   assert.equal(await res.text(), 'hello\n');
@@ -87,12 +87,12 @@ test('restartPolicy Never: exit 0 → Succeeded, exit 1 → Failed', async () =>
   await env.client.pods('default').create(testPod('ok1', env.nodeName, { restartPolicy: 'Never', command: ['sh', '-c', 'exit 0'] }));
   await env.client.pods('default').create(testPod('bad1', env.nodeName, { restartPolicy: 'Never', command: ['sh', '-c', 'exit 1'] }));
   const ok = await waitPhase('ok1', 'Succeeded');
-  assert.equal(ok.status!.containerStatuses![0]!.state?.terminated?.exitCode, 0);
-  assert.equal(ok.status!.containerStatuses![0]!.state?.terminated?.reason, 'Completed');
+  assert.equal(ok.status!.containerStatuses![0].state?.terminated?.exitCode, 0);
+  assert.equal(ok.status!.containerStatuses![0].state?.terminated?.reason, 'Completed');
   const bad = await waitPhase('bad1', 'Failed');
-  assert.equal(bad.status!.containerStatuses![0]!.state?.terminated?.exitCode, 1);
-  assert.equal(bad.status!.containerStatuses![0]!.state?.terminated?.reason, 'Error');
-  assert.equal(bad.status!.containerStatuses![0]!.restartCount, 0);
+  assert.equal(bad.status!.containerStatuses![0].state?.terminated?.exitCode, 1);
+  assert.equal(bad.status!.containerStatuses![0].state?.terminated?.reason, 'Error');
+  assert.equal(bad.status!.containerStatuses![0].restartCount, 0);
 });
 
 test('restartPolicy Always with a crashing container: restartCount grows, CrashLoopBackOff, lastState kept', async () => {
@@ -102,7 +102,7 @@ test('restartPolicy Always with a crashing container: restartCount grows, CrashL
     const cs = pod.status?.containerStatuses?.[0];
     return cs?.state?.waiting?.reason === 'CrashLoopBackOff' && cs.restartCount >= 2 ? pod : false;
   }, 40_000);
-  const cs = p.status!.containerStatuses![0]!;
+  const cs = p.status!.containerStatuses![0];
   assert.equal(cs.lastState?.terminated?.exitCode, 3);
   assert.equal(p.status?.phase, 'Running');
   const events = await env.client.events('default').list({ fieldSelector: 'involvedObject.name=crash1' });
@@ -114,7 +114,7 @@ test('restartPolicy Always with a crashing container: restartCount grows, CrashL
 test('graceful delete: containers stopped, sandbox gone, API object deleted', async () => {
   await env.client.pods('default').create(testPod('del1', env.nodeName));
   const pod = await waitPhase('del1', 'Running');
-  const uid = pod.metadata!.uid!;
+  const uid = pod.metadata.uid!;
   await env.client.pods('default').delete('del1', { gracePeriodSeconds: 2 });
   await waitFor('pod object gone', async () => {
     try {
@@ -143,7 +143,7 @@ test('static pod: running with a mirror pod within 5 s, mirror recreated when de
   assert.equal(mirror.metadata?.annotations?.['kubernetes.io/config.source'], 'file');
   await env.client.pods('default').delete(name, { gracePeriodSeconds: 0 });
   await waitFor('mirror recreated', async () => (await getPod(name)).metadata?.uid !== mirror.metadata?.uid, 10_000);
-  const staticUid = mirror.metadata!.annotations!['kubernetes.io/config.mirror']!;
+  const staticUid = mirror.metadata.annotations['kubernetes.io/config.mirror'];
   assert.equal((await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: staticUid } })).filter((c) => c.state === 'CONTAINER_RUNNING').length, 1, 'deleting the mirror does not restart the static pod');
   rmSync(file);
   await waitFor('mirror gone', async () => {
@@ -162,16 +162,16 @@ test('kubelet restart re-adopts running containers without restarting them; a po
   await env.client.pods('default').create(testPod('gone1', env.nodeName, { terminationGracePeriodSeconds: 0 }));
   const keep = await waitPhase('keep1', 'Running');
   const gone = await waitPhase('gone1', 'Running');
-  const before = (await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: keep.metadata!.uid! } })).map((c) => c.id);
+  const before = (await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: keep.metadata.uid! } })).map((c) => c.id);
   await env.kubelet.stop();
   // While the kubelet is down: the pod disappears from the API for good.
   await env.api.req('DELETE', `/api/v1/namespaces/default/pods/gone1?gracePeriodSeconds=0`);
   await env.restartKubelet();
-  await waitFor('orphan torn down', async () => (await env.runtime.listPodSandbox({ labelSelector: { [L_POD_UID]: gone.metadata!.uid! } })).length === 0, 10_000);
+  await waitFor('orphan torn down', async () => (await env.runtime.listPodSandbox({ labelSelector: { [L_POD_UID]: gone.metadata.uid! } })).length === 0, 10_000);
   await new Promise((r) => setTimeout(r, 1500));
-  const after = await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: keep.metadata!.uid! } });
+  const after = await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: keep.metadata.uid! } });
   assert.deepEqual(after.map((c) => c.id), before, 'same container, not restarted');
-  assert.equal(after[0]!.state, 'CONTAINER_RUNNING');
+  assert.equal(after[0].state, 'CONTAINER_RUNNING');
   const p = await getPod('keep1');
   assert.equal(p.status?.containerStatuses?.[0]?.restartCount, 0);
   assert.equal(p.status?.phase, 'Running');

@@ -104,7 +104,7 @@ export interface KubeletHandle {
 }
 
 /** The node's status manager, with the image list refreshed before each status update. */
-async function startNodeStatus(base: RestClient, images: ImageService, o: KubeletOptions & { nodeName: string; rootDir: string; log(m: string): void }): Promise<{ nodeStatus: NodeStatusManager; stop(): void }> {
+async function startNodeStatus(base: RestClient, images: ImageService, o: KubeletOptions & { nodeName: string; rootDir: string; log: (m: string) => void }): Promise<{ nodeStatus: NodeStatusManager; stop(): void }> {
   const nodeStatus = new NodeStatusManager(base, {
     nodeName: o.nodeName,
     ...(o.podCIDR ? { podCIDR: o.podCIDR } : {}),
@@ -141,13 +141,13 @@ function staticPodSource(opts: KubeletOptions, nodeName: string, staticPods: Map
     pollMs: opts.staticPollMs ?? 1000,
     log,
     onChange(pods) {
-      const now = new Set(pods.map((p) => p.metadata!.uid!));
+      const now = new Set(pods.map((p) => p.metadata.uid!));
       for (const [uid] of staticPods) if (!now.has(uid)) {
         staticPods.delete(uid);
         dispatch.remove(uid);
       }
-      for (const p of pods) if (!staticPods.has(p.metadata!.uid!)) {
-        staticPods.set(p.metadata!.uid!, p);
+      for (const p of pods) if (!staticPods.has(p.metadata.uid!)) {
+        staticPods.set(p.metadata.uid!, p);
         dispatch.upsert(p);
       }
       void mirrors.sync();
@@ -158,7 +158,7 @@ function staticPodSource(opts: KubeletOptions, nodeName: string, staticPods: Map
 /** Pods bound to this node from the API into the workers; mirror pods to the mirror manager. */
 function wirePodInformer(podInformer: Informer<Pod>, dispatch: PodDispatch, staticPods: Map<string, Pod>, mirrors: MirrorPods): void {
   const mirrorChanged = (mirror: Pod) => {
-    const uid = mirror.metadata!.annotations![A_CONFIG_MIRROR]!;
+    const uid = mirror.metadata.annotations![A_CONFIG_MIRROR];
     const w = dispatch.workers.get(uid);
     if (w && staticPods.has(uid) && !mirror.metadata?.deletionTimestamp) {
       w.resetSent();
@@ -167,7 +167,7 @@ function wirePodInformer(podInformer: Informer<Pod>, dispatch: PodDispatch, stat
   };
   podInformer.on('add', (p) => (isMirror(p) ? mirrorChanged(p) : dispatch.upsert(p)));
   podInformer.on('update', (_o, p) => (isMirror(p) ? mirrorChanged(p) : dispatch.upsert(p)));
-  podInformer.on('delete', (p) => (isMirror(p) ? void mirrors.sync() : dispatch.remove(p.metadata!.uid!)));
+  podInformer.on('delete', (p) => (isMirror(p) ? void mirrors.sync() : dispatch.remove(p.metadata.uid!)));
 }
 
 /** Orphan teardown now, and again with back-off for pods whose teardown failed. */

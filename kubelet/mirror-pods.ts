@@ -23,7 +23,7 @@ export class MirrorPods {
 
   /** Where a pod's status goes: itself, or the mirror of a static pod once that mirror is there. */
   statusTarget(pod: Pod): { namespace: string; name: string } | undefined {
-    const m = pod.metadata!;
+    const m = pod.metadata;
     if (!isStatic(pod)) return { namespace: m.namespace!, name: m.name! };
     const mirror = this.informer.store.getByName(m.namespace, m.name!);
     return mirror && mirror.metadata?.annotations?.[A_CONFIG_MIRROR] === m.uid && !mirror.metadata.deletionTimestamp ? { namespace: m.namespace!, name: m.name! } : undefined;
@@ -34,14 +34,14 @@ export class MirrorPods {
     this.busy = true;
     try {
       const pods = this.client.pods();
-      const wanted = new Map([...this.staticPods.values()].map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p]));
+      const wanted = new Map([...this.staticPods.values()].map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
       for (const m of this.informer.store.list().filter(isMirror)) {
-        const key = `${m.metadata!.namespace}/${m.metadata!.name}`;
+        const key = `${m.metadata.namespace}/${m.metadata.name}`;
         const want = wanted.get(key);
         // Stale (file changed or removed) or deleted by a user: remove now, recreate below.
-        if (!want || want.metadata!.uid !== m.metadata!.annotations![A_CONFIG_MIRROR] || m.metadata!.deletionTimestamp) {
+        if (!want || want.metadata.uid !== m.metadata.annotations![A_CONFIG_MIRROR] || m.metadata.deletionTimestamp) {
           try {
-            await pods.inNamespace(m.metadata!.namespace).delete(m.metadata!.name!, { gracePeriodSeconds: 0, preconditions: { uid: m.metadata!.uid! } });
+            await pods.inNamespace(m.metadata.namespace).delete(m.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: m.metadata.uid! } });
           } catch (e) {
             // Gone or replaced already is the goal; anything else is retried by the next sync (every staticPollMs).
             if (!isNotFound(e) && !isConflict(e)) this.log(`mirror pod ${key}: ${(e as Error).message}`);
@@ -52,12 +52,15 @@ export class MirrorPods {
         wanted.delete(key);
       }
       for (const [key, p] of wanted) {
-        const cur = this.informer.store.getByName(p.metadata!.namespace, p.metadata!.name!);
-        if (cur && cur.metadata?.annotations?.[A_CONFIG_MIRROR] === p.metadata!.uid && !cur.metadata.deletionTimestamp) continue;
-        const { uid, creationTimestamp: _c, resourceVersion: _r, ...meta } = p.metadata!;
+        const cur = this.informer.store.getByName(p.metadata.namespace, p.metadata.name!);
+        if (cur && cur.metadata?.annotations?.[A_CONFIG_MIRROR] === p.metadata.uid && !cur.metadata.deletionTimestamp) continue;
+        // The mirror gets its own creationTimestamp and resourceVersion from the apiserver.
+        const { uid, ...meta } = p.metadata;
+        delete meta.creationTimestamp;
+        delete meta.resourceVersion;
         const mirror: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...meta, annotations: { ...(meta.annotations ?? {}), [A_CONFIG_MIRROR]: uid! } }, spec: p.spec! };
         try {
-          await pods.inNamespace(p.metadata!.namespace).create(mirror);
+          await pods.inNamespace(p.metadata.namespace).create(mirror);
         } catch (e) {
           // Already there is the goal; anything else is retried by the next sync.
           if (!isAlreadyExists(e)) this.log(`mirror pod ${key}: ${(e as Error).message}`);

@@ -84,8 +84,8 @@ export class NodeStatusManager {
     await this.register();
     await this.updateStatus();
     await this.renewLease();
-    this.statusTimer = setInterval(() => void this.updateStatus().catch((e) => this.o.log(`node status: ${e.message}`)), this.o.statusIntervalMs);
-    this.leaseTimer = setInterval(() => void this.renewLease().catch((e) => this.o.log(`lease: ${e.message}`)), this.o.leaseIntervalMs);
+    this.statusTimer = setInterval(() => void this.updateStatus().catch((e: Error) => this.o.log(`node status: ${e.message}`)), this.o.statusIntervalMs);
+    this.leaseTimer = setInterval(() => void this.renewLease().catch((e: Error) => this.o.log(`lease: ${e.message}`)), this.o.leaseIntervalMs);
   }
 
   /** The kubelet server's actual port (known once it listens), reported in daemonEndpoints. */

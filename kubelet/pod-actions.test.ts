@@ -19,13 +19,13 @@ function handlers(rt: FakeRuntime, log: string[]): ActionHandlers {
       log.push(`createSandbox #${a.attempt}`);
       return rt.runPodSandbox({ metadata: { name: 'p', namespace: 'ns', uid: 'u', attempt: a.attempt } });
     },
-    prepare: async (id) => void log.push(`prepare ${id === undefined ? '-' : 'sb'}`),
+    prepare: (id) => void log.push(`prepare ${id === undefined ? '-' : 'sb'}`),
     startContainer: async (a, sb) => {
       log.push(`start ${a.name}`);
       const id = await rt.createContainer(sb, { metadata: { name: a.name, attempt: a.attempt }, image: 'busybox' }, { metadata: { name: 'p', namespace: 'ns', uid: 'u' } });
       await rt.startContainer(id);
     },
-    beforeKill: async (a) => void log.push(`killing ${a.name}`),
+    beforeKill: (a) => void log.push(`killing ${a.name}`),
   };
 }
 
@@ -38,9 +38,9 @@ test('executePlan: kill then restart; a failed kill skips the restart of that co
   ];
   rt.fail('stopContainer', { error: () => new Error('did not exit after SIGKILL') });
   const bad = await executePlan(rt, plan, sb, handlers(rt, log));
-  assert.equal(bad.results[0]!.ok, false);
-  assert.equal(bad.results[1]!.ok, false);
-  assert.ok(!bad.results[1]!.ok && bad.results[1]!.skipped, 'the start is skipped, not tried');
+  assert.equal(bad.results[0].ok, false);
+  assert.equal(bad.results[1].ok, false);
+  assert.ok(!bad.results[1].ok && bad.results[1].skipped, 'the start is skipped, not tried');
   assert.deepEqual(describeFailures(bad.results), ['failed to "KillContainer" for "c" with KillContainerError: "did not exit after SIGKILL"']);
   assert.equal(rt.callsOf('createContainer').length, 1, 'no new attempt was created');
   assert.equal(rt.containers.get(c)!.state, 'CONTAINER_RUNNING');

@@ -13,11 +13,11 @@ export interface ActionHandlers {
   /** Make the sandbox; returns its id. */
   createSandbox(a: Of<'createSandbox'>): Promise<string>;
   /** Once the sandbox is settled (live or just made), before any container action: volumes, pod IP. */
-  prepare?(sandboxId: string): Promise<void>;
+  prepare?(sandboxId: string): Promise<void> | void;
   /** Make and start a new attempt of a container in the sandbox. */
   startContainer(a: Of<'startContainer'>, sandboxId: string): Promise<void>;
   /** Before a kill (the Killing event, a preStop hook); returns the grace period left, in seconds. */
-  beforeKill?(a: Of<'killContainer'>): Promise<number | void>;
+  beforeKill?(a: Of<'killContainer'>): Promise<number | void> | number | void;
   /** After a container was removed (its termination file, index entry). */
   removed?(a: Of<'removeContainer'>): void;
   /** After a sandbox was removed. */
@@ -63,10 +63,10 @@ export async function executePlan(rt: RuntimeService, actions: readonly PodActio
   };
 
   for (let i = 0; i < actions.length; i++) {
-    const a = actions[i]!;
+    const a = actions[i];
     if (a.type === 'killContainer') {
       const batch: Of<'killContainer'>[] = [];
-      for (; i < actions.length && actions[i]!.type === 'killContainer'; i++) batch.push(actions[i] as Of<'killContainer'>);
+      for (; i < actions.length && actions[i].type === 'killContainer'; i++) batch.push(actions[i] as Of<'killContainer'>);
       i--;
       const out = await Promise.all(batch.map((k) => kill(rt, k, h)));
       for (const r of out) {

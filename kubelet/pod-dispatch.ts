@@ -22,7 +22,7 @@ export class PodDispatch {
 
   upsert(pod: Pod): void {
     if (this.stopped) return;
-    const uid = pod.metadata!.uid!;
+    const uid = pod.metadata.uid!;
     const w = this.workers.get(uid);
     if (w) return w.update(pod);
     const nw = new PodWorker(pod, { ...this.deps, onDone: (u) => this.workers.delete(u) });

@@ -36,6 +36,6 @@ test('conditions: Ready needs every container ready; finished pods are not ready
 
 test('sameStatus ignores condition timestamps only', () => {
   const a = { phase: 'Running' as const, conditions: [{ type: 'Ready', status: 'True' as const, lastTransitionTime: 'x' }] };
-  assert.ok(sameStatus(a, { ...a, conditions: [{ ...a.conditions[0]!, lastTransitionTime: 'y' }] }));
+  assert.ok(sameStatus(a, { ...a, conditions: [{ ...a.conditions[0], lastTransitionTime: 'y' }] }));
   assert.ok(!sameStatus(a, { ...a, phase: 'Failed' }));
 });

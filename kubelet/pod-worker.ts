@@ -112,7 +112,7 @@ export class PodWorker {
   }
 
   get uid(): string {
-    return this.pod.metadata!.uid!;
+    return this.pod.metadata.uid!;
   }
 
   /** Finished (or rejected) pods hold no resources on the node. */
@@ -286,7 +286,7 @@ export class PodWorker {
         if (a.restart) this.backoff.arm(a.name, Date.now());
         await startContainerAttempt(this.startContext(sbId, sandboxConfig(this.pod, this.d, sbConfigAttempt), volumes!), spec, a.kind, a.attempt);
       },
-      beforeKill: async (a) => {
+      beforeKill: (a) => {
         this.event('Normal', 'Killing', a.message);
         if (a.reason === 'LivenessProbe' || a.reason === 'StartupProbe' || a.reason === 'SpecChanged') this.kubeletKilled.add(a.containerId);
       },
@@ -334,7 +334,7 @@ export class PodWorker {
   private startContext(sandboxId: string, sbConfig: PodSandboxConfig, volumes: Map<string, string>): StartContext {
     const d = this.d;
     return {
-      pod: this.pod, podIP: this.podIP, hostIP: d.hostIP, nodeName: d.nodeName, rootDir: d.rootDir, services: d.services(this.pod.metadata!.namespace!), client: d.client,
+      pod: this.pod, podIP: this.podIP, hostIP: d.hostIP, nodeName: d.nodeName, rootDir: d.rootDir, services: d.services(this.pod.metadata.namespace!), client: d.client,
       images: d.images, seccompDefault: !!d.seccompDefault, volumes, runtime: d.runtime, sandboxId, sandboxConfig: sbConfig,
       pullBackoff: this.pullBackoff, backoffBaseMs: d.backoffBaseMs, waiting: this.waiting,
       event: (t, r, m) => this.event(t, r, m),
@@ -348,7 +348,7 @@ export class PodWorker {
     const exec = await executePlan(this.d.runtime, plan.actions, live, {
       createSandbox: () => Promise.reject(new Error('no sandbox is made for a pod that is over')),
       startContainer: () => Promise.reject(new Error('no container starts in a pod that is over')),
-      beforeKill: async (a) => void this.event('Normal', 'Killing', a.message),
+      beforeKill: (a) => this.event('Normal', 'Killing', a.message),
       removed: (a) => this.containerRemoved(a.containerId, a.name, a.attempt),
       sandboxRemoved: (a) => this.d.index.removeSandbox(this.uid, a.sandboxId),
     });
@@ -361,7 +361,7 @@ export class PodWorker {
 
   /** Waiting reasons and back-off events from the plan's waits. */
   private noteWaits(plan: PodPlan): void {
-    const m = this.pod.metadata!;
+    const m = this.pod.metadata;
     for (const w of plan.waits) {
       // An image pull back-off's waiting reason was set when the pull failed.
       if (w.reason !== 'CrashLoopBackOff') continue;
@@ -477,7 +477,7 @@ export class PodWorker {
     this.d.index.forget(this.uid);
     await teardownVolumes(this.d.rootDir, this.uid);
     rmSync(logDirectory(this.d.logDir, this.pod), { recursive: true, force: true });
-    const m = this.pod.metadata!;
+    const m = this.pod.metadata;
     const target = this.d.statusTarget(this.pod);
     if (m.deletionTimestamp && target && !this.removed) {
       try {

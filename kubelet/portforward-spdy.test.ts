@@ -66,7 +66,7 @@ async function forwardOne(client: SpdySession, port: number, requestID: string):
 
 test('each pair of streams is one connection to the port; FINs travel both ways', async () => {
   const echoPort = await listen((s) => {
-    s.on('data', (d) => s.write(`echo:${d}`));
+    s.on('data', (d: Buffer) => s.write(`echo:${d.toString()}`));
     s.on('end', () => s.end());
   });
   const client = await connect();
@@ -94,12 +94,12 @@ test('concurrent connections stay apart, and a reset data stream closes its pod 
     return once(data, 'data').then(([d]) => String(d));
   });
   assert.deepEqual(await Promise.all(replies), ['conn-0', 'conn-1', 'conn-2']);
-  const closed = once(podSide[1]!, 'close');
-  pairs[1]!.data.reset(); // kubectl resets the data stream when its local connection is done
+  const closed = once(podSide[1], 'close');
+  pairs[1].data.reset(); // kubectl resets the data stream when its local connection is done
   await closed;
-  assert.equal(await pairs[1]!.errorText, '', 'its error stream still finishes');
-  pairs[0]!.data.write('still-open');
-  assert.equal(String((await once(pairs[0]!.data, 'data'))[0]), 'still-open');
+  assert.equal(await pairs[1].errorText, '', 'its error stream still finishes');
+  pairs[0].data.write('still-open');
+  assert.equal(String((await once(pairs[0].data, 'data'))[0]), 'still-open');
 });
 
 test('the pod closing first: data FIN, then an empty error stream', async () => {

@@ -6,7 +6,7 @@ import { admitSysctls, normalizeSysctl, safeSysctls, sysctlAllowlist } from './s
 
 const pod = (spec: Partial<PodSpec> & Record<string, unknown>, annotations?: Record<string, string>): Pod => ({
   metadata: { name: 'p', namespace: 'ns', ...(annotations ? { annotations } : {}) },
-  spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } as PodSpec,
+  spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec },
 });
 const sysctls = (...s: [string, string][]) => ({ securityContext: { sysctls: s.map(([name, value]) => ({ name, value })) } });
 

@@ -50,16 +50,16 @@ test('container securityContext: container fields win over the pod, fsGroup join
     },
   ];
   for (const tc of cases) {
-    assert.deepEqual(containerSecurityContext(tc.pod, tc.pod.spec!.containers[0]!, { ...opts, seccompDefault: !!tc.seccompDefault }), tc.want, tc.name);
+    assert.deepEqual(containerSecurityContext(tc.pod, tc.pod.spec!.containers[0], { ...opts, seccompDefault: !!tc.seccompDefault }), tc.want, tc.name);
   }
 });
 
 test('seccomp Localhost: a missing profile or one outside the seccomp dir is a CreateContainerError', () => {
   const missing = pod({}, { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'nope.json' } } });
-  assert.throws(() => containerSecurityContext(missing, missing.spec!.containers[0]!, opts), (e: Error) => e instanceof CreateContainerError && e.message === `failed to generate seccomp spec opts: cannot load seccomp profile "${join(seccompRoot, 'nope.json')}": open ${join(seccompRoot, 'nope.json')}: no such file or directory`);
+  assert.throws(() => containerSecurityContext(missing, missing.spec!.containers[0], opts), (e: Error) => e instanceof CreateContainerError && e.message === `failed to generate seccomp spec opts: cannot load seccomp profile "${join(seccompRoot, 'nope.json')}": open ${join(seccompRoot, 'nope.json')}: no such file or directory`);
   for (const bad of ['../../etc/passwd', '/etc/passwd', 'profiles/../../x.json']) {
     const p = pod({ securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: bad } } });
-    assert.throws(() => containerSecurityContext(p, p.spec!.containers[0]!, opts), CreateContainerError, bad);
+    assert.throws(() => containerSecurityContext(p, p.spec!.containers[0], opts), CreateContainerError, bad);
   }
 });
 
@@ -75,7 +75,7 @@ test('verifyRunAsNonRoot: upstream messages for a root image, a named user, runA
     { name: 'runAsUser 0', pod: pod({ securityContext: { runAsNonRoot: true } }, { securityContext: { runAsUser: 0 } }), user: '1000', want: `container's runAsUser breaks non-root policy (pod: ${desc}, container: c)` },
     { name: 'container runAsNonRoot false wins over the pod', pod: pod({ securityContext: { runAsNonRoot: true } }, { securityContext: { runAsNonRoot: false } }), user: '', want: undefined },
   ];
-  for (const tc of cases) assert.equal(verifyRunAsNonRoot(tc.pod, tc.pod.spec!.containers[0]!, tc.user), tc.want, tc.name);
+  for (const tc of cases) assert.equal(verifyRunAsNonRoot(tc.pod, tc.pod.spec!.containers[0], tc.user), tc.want, tc.name);
   assert.deepEqual(imageUser('1000:50'), { uid: 1000 });
   assert.deepEqual(imageUser('app:app'), { username: 'app' });
   assert.deepEqual(imageUser(''), {});

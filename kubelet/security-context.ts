@@ -73,7 +73,7 @@ export function containerSecurityContext(pod: Pod, c: Container, opts: SecurityO
 /** The user an image runs as, as the CRI reports it: a numeric uid, or a user name (the part before ':'). */
 export function imageUser(user: string | undefined): { uid?: number; username?: string } {
   if (!user) return {};
-  const u = user.split(':')[0]!;
+  const u = user.split(':')[0];
   return /^-?\d+$/.test(u) ? { uid: Number(u) } : { username: u };
 }
 

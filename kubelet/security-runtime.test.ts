@@ -41,8 +41,8 @@ async function running(name: string): Promise<Pod> {
   }
 }
 async function exec(pod: Pod, cmd: string[], container = 'main'): Promise<string> {
-  const cs = await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: pod.metadata!.uid!, [L_CONTAINER_NAME]: container }, state: 'CONTAINER_RUNNING' });
-  const r = await env.runtime.execSync(cs[0]!.id, cmd, 10);
+  const cs = await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: pod.metadata.uid!, [L_CONTAINER_NAME]: container }, state: 'CONTAINER_RUNNING' });
+  const r = await env.runtime.execSync(cs[0].id, cmd, 10);
   return (r.stdout.toString() + r.stderr.toString()).trim();
 }
 const create = (p: Pod) => env.client.pods('default').create(p);
@@ -86,7 +86,7 @@ test('seccomp: RuntimeDefault filters (Seccomp: 2), Unconfined does not, a Local
 
 test('sysctls are set inside the pod; the memory limit shows under /sys/fs/cgroup', async () => {
   const p = testPod('inside', env.nodeName, { securityContext: { sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '20000 30000' }] } });
-  p.spec!.containers[0]!.resources = { limits: { memory: '64Mi' } };
+  p.spec!.containers[0].resources = { limits: { memory: '64Mi' } };
   const created = await create(p);
   await running('inside');
   assert.equal((await exec(created, ['cat', '/proc/sys/net/ipv4/ip_local_port_range'])).replace(/\s+/g, ' '), '20000 30000');
@@ -98,7 +98,7 @@ test('subPath: resolved inside the volume; a symlink planted by a container cann
     volumes: [{ name: 'data', emptyDir: {} }],
     initContainers: [{ name: 'plant', image: 'busybox', command: ['sh', '-c', 'mkdir -p /data/a/b && echo hi > /data/a/b/file && ln -s /etc /data/evil'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
   });
-  p.spec!.containers[0]!.volumeMounts = [
+  p.spec!.containers[0].volumeMounts = [
     { name: 'data', mountPath: '/sub', subPath: 'a/b' },
     { name: 'data', mountPath: '/evil', subPath: 'evil' },
   ];
@@ -112,5 +112,5 @@ test('subPath: resolved inside the volume; a symlink planted by a container cann
   if (st.status?.phase === 'Running') {
     assert.equal(await exec(created, ['cat', '/sub/file']), 'hi');
     assert.equal(await exec(created, ['sh', '-c', 'test -e /evil/passwd && echo host-etc || echo inside']), 'inside');
-  } else assert.match(st.status!.containerStatuses![0]!.state!.waiting!.reason!, /CreateContainer(Config)?Error/);
+  } else assert.match(st.status!.containerStatuses![0].state!.waiting!.reason!, /CreateContainer(Config)?Error/);
 });

@@ -26,8 +26,8 @@ before(async () => {
           get(t, k) {
             if (k === 'runPodSandbox') return (c: PodSandboxConfig) => (sandboxes.push(structuredClone(c)), t.runPodSandbox(c));
             if (k === 'createContainer') return (id: string, c: ContainerConfig, sb: PodSandboxConfig) => (containers.push(structuredClone(c)), t.createContainer(id, c, sb));
-            const v = Reflect.get(t, k);
-            return typeof v === 'function' ? v.bind(t) : v;
+            const v: unknown = Reflect.get(t, k);
+            return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(t) : v;
           },
         }),
     },
@@ -56,18 +56,18 @@ async function waitStatus(name: string, what: string, ok: (p: Pod) => boolean, t
 }
 const running = (name: string) => waitStatus(name, 'Running', (p) => p.status?.phase === 'Running');
 async function exec(pod: Pod, cmd: string[], container?: string): Promise<string> {
-  const cs = await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: pod.metadata!.uid!, ...(container ? { [L_CONTAINER_NAME]: container } : {}) }, state: 'CONTAINER_RUNNING' });
-  const r = await env.runtime.execSync(cs[0]!.id, cmd, 10);
+  const cs = await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: pod.metadata.uid!, ...(container ? { [L_CONTAINER_NAME]: container } : {}) }, state: 'CONTAINER_RUNNING' });
+  const r = await env.runtime.execSync(cs[0].id, cmd, 10);
   return r.stdout.toString() + r.stderr.toString();
 }
 
 test('runAsNonRoot: a root image is refused with CreateContainerConfigError and upstream\'s message; runAsUser 1000 runs', async () => {
   const created = await env.client.pods('default').create(testPod('nonroot', env.nodeName, { securityContext: { runAsNonRoot: true } }));
   const p = await waitStatus('nonroot', 'CreateContainerConfigError', (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError');
-  assert.equal(p.status!.containerStatuses![0]!.state!.waiting!.message, `container has runAsNonRoot and image will run as root (pod: "nonroot_default(${created.metadata!.uid})", container: main)`);
+  assert.equal(p.status!.containerStatuses![0].state!.waiting!.message, `container has runAsNonRoot and image will run as root (pod: "nonroot_default(${created.metadata.uid})", container: main)`);
   assert.equal(p.status!.phase, 'Pending');
   // Nothing was created in the runtime for it.
-  assert.deepEqual(await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: created.metadata!.uid! } }), []);
+  assert.deepEqual(await env.runtime.listContainers({ labelSelector: { [L_POD_UID]: created.metadata.uid! } }), []);
 
   const ok = await env.client.pods('default').create(testPod('nonroot-1000', env.nodeName, { securityContext: { runAsNonRoot: true, runAsUser: 1000 } }));
   await running('nonroot-1000');
@@ -80,7 +80,7 @@ test('runAsUser/runAsGroup/fsGroup: the process ids and groups, and the emptyDir
     securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [4000] },
     volumes: [{ name: 'data', emptyDir: {} }, { name: 'cm', configMap: { name: 'fsg-cm', defaultMode: 0o400 } }],
   });
-  pod.spec!.containers[0]!.volumeMounts = [{ name: 'data', mountPath: '/data' }, { name: 'cm', mountPath: '/cm' }];
+  pod.spec!.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }, { name: 'cm', mountPath: '/cm' }];
   const created = await env.client.pods('default').create(pod);
   await running('fsgroup');
   const id = (await exec(created, ['id'])).trim();
@@ -117,8 +117,8 @@ test('the sandbox and container configs carry hostPID/shareProcessNamespace/secc
     volumes: [{ name: 'data', emptyDir: {} }],
     command: ['sh', '-c', 'sleep 1000'],
   });
-  pod.spec!.containers[0]!.volumeMounts = [{ name: 'data', mountPath: '/sub', subPathExpr: 'by-pod/$(POD_NAME)' }];
-  pod.spec!.containers[0]!.env = [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }];
+  pod.spec!.containers[0].volumeMounts = [{ name: 'data', mountPath: '/sub', subPathExpr: 'by-pod/$(POD_NAME)' }];
+  pod.spec!.containers[0].env = [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }];
   pod.spec!.containers.push({ name: 'side', image: 'busybox', command: ['sleep', '1000'], securityContext: { seccompProfile: { type: 'Unconfined' } } });
   const created = await env.client.pods('default').create(pod);
   await running('handed');
@@ -126,8 +126,8 @@ test('the sandbox and container configs carry hostPID/shareProcessNamespace/secc
   assert.equal(sb.shareProcessNamespace, true);
   assert.equal(sb.hostPID, false);
   assert.equal(sb.resources?.pidsLimit, PIDS_LIMIT);
-  const main = containers.find((c) => c.labels?.[L_POD_UID] === created.metadata!.uid && c.metadata.name === 'main')!;
-  const side = containers.find((c) => c.labels?.[L_POD_UID] === created.metadata!.uid && c.metadata.name === 'side')!;
+  const main = containers.find((c) => c.labels?.[L_POD_UID] === created.metadata.uid && c.metadata.name === 'main')!;
+  const side = containers.find((c) => c.labels?.[L_POD_UID] === created.metadata.uid && c.metadata.name === 'side')!;
   assert.deepEqual(main.securityContext?.seccompProfile, { type: 'RuntimeDefault' });
   assert.deepEqual(side.securityContext?.seccompProfile, { type: 'Unconfined' });
   const m = main.mounts!.find((x) => x.containerPath === '/sub')!;
@@ -144,7 +144,7 @@ test('the sandbox and container configs carry hostPID/shareProcessNamespace/secc
     }
   };
   walk(pidsRoot);
-  assert.ok(limits.includes(String(PIDS_LIMIT)), `a pod cgroup with pids.max ${PIDS_LIMIT}: ${limits}`);
+  assert.ok(limits.includes(String(PIDS_LIMIT)), `a pod cgroup with pids.max ${PIDS_LIMIT}: ${limits.join(',')}`);
   // Bounded: 20 sleeps of 20 s at most, in a pod limited to 12 tasks.
   const out = await exec(created, ['sh', '-c', 'for i in $(seq 1 20); do sleep 20 </dev/null >/dev/null 2>&1 & done; echo started'], 'side');
   assert.match(out, /can't fork|Resource temporarily unavailable|fork/i, out);
@@ -154,7 +154,7 @@ test('a Localhost seccomp profile that does not exist: CreateContainerError', as
   await env.client.pods('default').create(testPod('seccomp-missing', env.nodeName, { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/none.json' } } }));
   const p = await waitStatus('seccomp-missing', 'CreateContainerError', (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError');
   const file = join(env.root, 'kubelet', 'seccomp', 'profiles/none.json');
-  assert.equal(p.status!.containerStatuses![0]!.state!.waiting!.message, `failed to generate seccomp spec opts: cannot load seccomp profile "${file}": open ${file}: no such file or directory`);
+  assert.equal(p.status!.containerStatuses![0].state!.waiting!.message, `failed to generate seccomp spec opts: cannot load seccomp profile "${file}": open ${file}: no such file or directory`);
 });
 
 test('admission refuses what the runtime cannot honour: hostUsers false, AppArmor', async () => {
@@ -164,7 +164,7 @@ test('admission refuses what the runtime cannot honour: hostUsers false, AppArmo
   const p = await waitStatus('hostusers', 'Failed', (x) => x.status?.phase === 'Failed');
   assert.equal(p.status!.reason, 'UserNamespacesNotSupported');
   const aa = testPod('apparmor', env.nodeName);
-  aa.spec!.containers[0]!.securityContext = { appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-x' } } as never;
+  aa.spec!.containers[0].securityContext = { appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-x' } } as never;
   await env.client.pods('default').create(aa);
   const q = await waitStatus('apparmor', 'Failed', (x) => x.status?.phase === 'Failed');
   assert.equal(q.status!.reason, 'AppArmor');

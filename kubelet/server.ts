@@ -31,7 +31,7 @@ async function containerLogs(d: ServerDeps, req: IncomingMessage, res: ServerRes
   const [ns, podName, container] = parts.map(decodeURIComponent);
   const pod = ns && podName ? d.findPod(ns, podName) : undefined;
   if (!pod) return fail(res, 404, `pod ${ns}/${podName} not found`);
-  const cname = container || (pod.spec?.containers.length === 1 ? pod.spec.containers[0]!.name : '');
+  const cname = container || (pod.spec?.containers.length === 1 ? pod.spec.containers[0].name : '');
   const known = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some((c) => c.name === cname);
   if (!known) return fail(res, 400, `container ${cname} is not valid for pod ${podName}`);
   const files = containerLogFiles(d.podLogDir(pod), cname);

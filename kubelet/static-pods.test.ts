@@ -12,12 +12,12 @@ const manifest = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name
 
 test('manifests: several documents, names get the node suffix, uid is stable per content', () => {
   const pods = parseManifest(`${manifest('a')}---\n${manifest('b')}`, '/m/x.yaml', 'n1');
-  assert.deepEqual(pods.map((p) => p.metadata!.name), ['a-n1', 'b-n1']);
-  assert.equal(pods[0]!.spec!.nodeName, 'n1');
-  assert.equal(pods[0]!.metadata!.annotations!['kubernetes.io/config.source'], 'file');
-  assert.equal(parseManifest(manifest('a'), '/m/x.yaml', 'n1')[0]!.metadata!.uid, pods[0]!.metadata!.uid);
-  assert.notEqual(parseManifest(manifest('a').replace('busybox', 'other'), '/m/x.yaml', 'n1')[0]!.metadata!.uid, pods[0]!.metadata!.uid);
-  assert.equal(parseManifest(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }), '/m/j.json', 'n1')[0]!.metadata!.name, 'j-n1');
+  assert.deepEqual(pods.map((p) => p.metadata.name), ['a-n1', 'b-n1']);
+  assert.equal(pods[0].spec!.nodeName, 'n1');
+  assert.equal(pods[0].metadata.annotations!['kubernetes.io/config.source'], 'file');
+  assert.equal(parseManifest(manifest('a'), '/m/x.yaml', 'n1')[0].metadata.uid, pods[0].metadata.uid);
+  assert.notEqual(parseManifest(manifest('a').replace('busybox', 'other'), '/m/x.yaml', 'n1')[0].metadata.uid, pods[0].metadata.uid);
+  assert.equal(parseManifest(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }), '/m/j.json', 'n1')[0].metadata.name, 'j-n1');
 });
 
 test('a directory and a manifest URL feed one set of static pods', async () => {
@@ -32,14 +32,14 @@ test('a directory and a manifest URL feed one set of static pods', async () => {
     src.start();
     const names = async (want: string[]) => {
       for (let i = 0; i < 100; i++) {
-        const last = got[got.length - 1]?.map((p) => p.metadata!.name).sort();
+        const last = got[got.length - 1]?.map((p) => p.metadata.name).sort();
         if (JSON.stringify(last) === JSON.stringify(want)) return;
         await new Promise((r) => setTimeout(r, 50));
       }
-      assert.fail(`wanted ${want}, last ${JSON.stringify(got[got.length - 1]?.map((p) => p.metadata!.name))}`);
+      assert.fail(`wanted ${want.join(',')}, last ${JSON.stringify(got[got.length - 1]?.map((p) => p.metadata.name))}`);
     };
     await names(['fromfile-n1', 'fromurl-n1']);
-    assert.equal(got[got.length - 1]!.find((p) => p.metadata!.name === 'fromurl-n1')!.metadata!.annotations!['kubernetes.io/config.source'], 'http');
+    assert.equal(got[got.length - 1].find((p) => p.metadata.name === 'fromurl-n1')!.metadata.annotations!['kubernetes.io/config.source'], 'http');
     rmSync(join(dir, 'a.yaml'));
     served = '';
     await names([]);

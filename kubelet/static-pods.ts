@@ -116,7 +116,7 @@ export class StaticPodSource {
         try {
           if (!statSync(p).isFile()) continue;
           for (const pod of parseManifest(readFileSync(p, 'utf8'), p, this.o.nodeName)) {
-            const key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+            const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
             if (seen.has(key)) continue; // first definition wins
             seen.add(key);
             pods.push(pod);
@@ -127,13 +127,13 @@ export class StaticPodSource {
       }
     }
     for (const pod of this.urlPods) {
-      const key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+      const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
       if (!seen.has(key)) {
         seen.add(key);
         pods.push(pod);
       }
     }
-    const sig = pods.map((p) => p.metadata!.uid).join(',');
+    const sig = pods.map((p) => p.metadata.uid).join(',');
     if (sig === this.last) return;
     this.last = sig;
     this.o.onChange(pods);

@@ -82,7 +82,7 @@ async function serveSession(ws: WebSocket, open: () => Promise<StreamSession>, i
   sess.stdout?.on('data', (d: Buffer) => ws.readyState === ws.OPEN && ws.send(frame(1, d)));
   sess.stderr?.on('data', (d: Buffer) => ws.readyState === ws.OPEN && ws.send(frame(2, d)));
   ws.on('message', (raw: Buffer, isBinary: boolean) => {
-    let data = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer);
+    let data = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
     // base64.channel.k8s.io is not offered; text frames of the plain protocols carry the same bytes.
     if (!isBinary && data.length === 0) return;
     const ch = data[0];
@@ -129,11 +129,11 @@ async function servePortForward(ws: WebSocket, rt: RuntimeService, sandboxId: st
     }
   });
   ws.on('message', (raw: Buffer) => {
-    const ch = raw[0]!;
+    const ch = raw[0];
     if (ch % 2 !== 0) return;
     const i = ch / 2;
     const data = raw.subarray(1);
-    if (conns[i]) conns[i]!.write(data);
+    if (conns[i]) conns[i].write(data);
     else (pending.get(i) ?? pending.set(i, []).get(i)!).push(data);
   });
   ws.on('close', () => conns.forEach((c) => c?.destroy()));

@@ -26,7 +26,7 @@ const SAFE: [name: string, kernel?: string][] = [
 function atLeast(release: string, want: string): boolean {
   const a = release.split(/[.-]/).map((x) => parseInt(x, 10) || 0);
   const b = want.split('.').map(Number);
-  for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i]!;
+  for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i];
   return true;
 }
 

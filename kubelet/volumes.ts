@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
-import type { KeyToPath, Pod, Volume } from '../api/core.js';
+import type { KeyToPath, Pod, PodSecurityContext, Volume } from '../api/core.js';
 import { intValue } from '../api/quantity.js';
 import { isNotFound } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
@@ -64,7 +64,7 @@ function writeFiles(dir: string, files: Record<string, string | Buffer>, items: 
     if (!(it.key in files)) throw new VolumeError(`key ${it.key} not found`);
     const p = safeJoin(tmp, it.path);
     mkdirNoFollow(tmp, dirname(p));
-    writeFileSync(p, files[it.key]!);
+    writeFileSync(p, files[it.key]);
     chmodSync(p, it.mode ?? mode ?? 0o644);
   }
   // fsGroup before the files are swapped in, so a container never sees them without their group.
@@ -91,8 +91,8 @@ export interface VolumeContext {
 
 /** Make every volume of the pod ready on the host; returns volume name → host path. */
 export async function setupVolumes(ctx: VolumeContext): Promise<Map<string, string>> {
-  const uid = ctx.pod.metadata!.uid!;
-  const ns = ctx.pod.metadata!.namespace!;
+  const uid = ctx.pod.metadata.uid!;
+  const ns = ctx.pod.metadata.namespace!;
   const base = join(podDir(ctx.rootDir, uid), 'volumes');
   const out = new Map<string, string>();
   for (const v of ctx.pod.spec?.volumes ?? []) out.set(v.name, await setupVolume(ctx, v, base, ns));
@@ -100,7 +100,8 @@ export async function setupVolumes(ctx: VolumeContext): Promise<Map<string, stri
 }
 
 function applyFsGroup(ctx: VolumeContext, dir: string, readonly: boolean): void {
-  const psc = ctx.pod.spec?.securityContext as { fsGroup?: number; fsGroupChangePolicy?: string } | undefined;
+  // api's PodSecurityContext does not declare fsGroupChangePolicy yet; the field is read as stored.
+  const psc: (PodSecurityContext & { fsGroupChangePolicy?: string }) | undefined = ctx.pod.spec?.securityContext;
   setVolumeOwnership(dir, psc?.fsGroup, psc?.fsGroupChangePolicy, readonly);
 }
 
@@ -153,7 +154,7 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
   }
   if (v.secret) {
     const dir = join(base, 'kubernetes.io~secret', v.name);
-    let data: Record<string, Buffer> = {};
+    const data: Record<string, Buffer> = {};
     try {
       const s = await ctx.client.secrets(ns).get(v.secret.secretName ?? '');
       for (const [k, b] of Object.entries(s.data ?? {})) data[k] = Buffer.from(b, 'base64');
@@ -185,7 +186,7 @@ export function mountSubPath(vm: { subPath?: string; subPathExpr?: string }, env
   if (vm.subPathExpr) {
     const vars = new Map(env.map((e) => [e.key, e.value]));
     const missing = new Set<string>();
-    for (const m of vm.subPathExpr.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g)) if (!vars.get(m[1]!)) missing.add(m[1]!);
+    for (const m of vm.subPathExpr.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g)) if (!vars.get(m[1])) missing.add(m[1]);
     if (missing.size) throw new VolumeError(`missing value for ${[...missing].sort().join(', ')}`);
     sub = expandVars(vm.subPathExpr, vars);
   }

@@ -136,8 +136,10 @@ export class FakeRuntime implements RuntimeService {
 
   podSandboxStatus(podSandboxId: string): Promise<PodSandboxStatus> {
     return this.record('podSandboxStatus', [podSandboxId], () => {
-      const { config: _config, ...st } = this.mustSandbox(podSandboxId);
-      return structuredClone(st);
+      // The stored record keeps the config it was made with; a status does not carry it.
+      const st: PodSandboxStatus & { config?: PodSandboxConfig } = structuredClone(this.mustSandbox(podSandboxId));
+      delete st.config;
+      return st;
     });
   }
 
@@ -149,8 +151,8 @@ export class FakeRuntime implements RuntimeService {
     );
   }
 
-  createContainer(podSandboxId: string, config: ContainerConfig, _sandboxConfig: PodSandboxConfig): Promise<string> {
-    return this.record('createContainer', [podSandboxId, config], () => {
+  createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    return this.record('createContainer', [podSandboxId, config, sandboxConfig], () => {
       if (this.mustSandbox(podSandboxId).state !== 'SANDBOX_READY') throw new Error(`pod sandbox ${podSandboxId} is not ready`);
       const id = newId();
       this.containers.set(id, { id, podSandboxId, metadata: config.metadata, state: 'CONTAINER_CREATED', pid: 0, createdAt: this.tick(), startedAt: 0, finishedAt: 0, exitCode: 0, image: config.image, imageRef: config.image, reason: '', message: '', labels: { ...(config.labels ?? {}) }, annotations: { ...(config.annotations ?? {}) }, mounts: config.mounts ?? [], logPath: config.logPath ?? '' });

@@ -40,8 +40,8 @@ test('a large data frame arrives whole, and bytes of the next frame wait', () =>
   const r = new FrameReader();
   assert.deepEqual(r.push(bytes.subarray(0, 1000)), []);
   const [f] = r.push(bytes.subarray(1000));
-  assert.equal(f!.type, 'data');
-  assert.ok(f!.type === 'data' && f.data.equals(big));
+  assert.equal(f.type, 'data');
+  assert.ok(f.type === 'data' && f.data.equals(big));
   assert.equal(r.pending, 5);
   assert.deepEqual(r.push(encodeFrame({ type: 'ping', id: 1 }).subarray(5)), [{ type: 'ping', id: 1 }]);
 });
@@ -52,5 +52,5 @@ test('malformed and unknown control frames', () => {
   const v2 = Buffer.from([0x80, 0x02, 0x00, 0x06, 0x00, 0x00, 0x00, 0x04, 0, 0, 0, 1]);
   assert.deepEqual(new FrameReader().push(v2), [{ type: 'unknown', version: 2, frameType: 6, flags: 0, payload: Buffer.from([0, 0, 0, 1]) }]);
   const type10 = Buffer.from([0x80, 0x03, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00]);
-  assert.equal(new FrameReader().push(type10)[0]!.type, 'unknown');
+  assert.equal(new FrameReader().push(type10)[0].type, 'unknown');
 });

@@ -10,16 +10,18 @@ export const FLAG_FIN = 0x01;
 export const FLAG_UNIDIRECTIONAL = 0x02;
 export const MAX_FRAME_LENGTH = 0xffffff;
 
-export const enum ControlType {
-  SynStream = 1,
-  SynReply = 2,
-  RstStream = 3,
-  Settings = 4,
-  Ping = 6,
-  GoAway = 7,
-  Headers = 8,
-  WindowUpdate = 9,
-}
+/** Control frame types; plain numbers, as the type read off the wire is compared with them. */
+export const ControlType = {
+  SynStream: 1,
+  SynReply: 2,
+  RstStream: 3,
+  Settings: 4,
+  Ping: 6,
+  GoAway: 7,
+  Headers: 8,
+  WindowUpdate: 9,
+} as const;
+export type ControlType = (typeof ControlType)[keyof typeof ControlType];
 
 /** RST_STREAM status codes. */
 export const RstStatus = {
@@ -126,7 +128,7 @@ function decodeControl(version: number, type: number, flags: number, p: Buffer):
   switch (type) {
     case ControlType.SynStream:
       need(p, 10, 'SYN_STREAM');
-      return { type: 'syn_stream', streamId: p.readUInt32BE(0) & ID_MASK, associatedId: p.readUInt32BE(4) & ID_MASK, priority: p[8]! >> 5, slot: p[9]!, flags, headerBlock: p.subarray(10) };
+      return { type: 'syn_stream', streamId: p.readUInt32BE(0) & ID_MASK, associatedId: p.readUInt32BE(4) & ID_MASK, priority: p[8] >> 5, slot: p[9], flags, headerBlock: p.subarray(10) };
     case ControlType.SynReply:
       need(p, 4, 'SYN_REPLY');
       return { type: 'syn_reply', streamId: p.readUInt32BE(0) & ID_MASK, flags, headerBlock: p.subarray(4) };

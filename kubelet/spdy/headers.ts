@@ -33,7 +33,7 @@ export function packHeaderBlock(h: HeaderMap): Buffer {
   parts.push(u32(names.length));
   for (const name of names) {
     const n = Buffer.from(name.toLowerCase(), 'utf8');
-    const v = Buffer.from(h[name]!.join('\0'), 'utf8');
+    const v = Buffer.from(h[name].join('\0'), 'utf8');
     parts.push(u32(n.length), n, u32(v.length), v);
   }
   return Buffer.concat(parts);

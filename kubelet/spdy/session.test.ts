@@ -65,7 +65,7 @@ test('server sees the headers the client sent, through one compression context p
   const { client, server } = await sessions();
   const seen: string[] = [];
   server.on('stream', (s) => {
-    seen.push(`${s.headers.port![0]}/${s.headers.requestid![0]}`);
+    seen.push(`${s.headers.port[0]}/${s.headers.requestid[0]}`);
     s.reply();
     s.resume();
     s.end();
@@ -120,10 +120,10 @@ test('a reset reaches the other side as close with the status, and ends nothing 
   const b = client.open({ n: ['b'] });
   await Promise.all([a.whenReplied(), b.whenReplied()]);
   a.reset();
-  await once(streams[0]!, 'close');
-  assert.equal(streams[0]!.resetStatus, RstStatus.Cancel);
+  await once(streams[0], 'close');
+  assert.equal(streams[0].resetStatus, RstStatus.Cancel);
   const bGot = readAll(b);
-  streams[1]!.end('still here');
+  streams[1].end('still here');
   assert.equal((await bGot).toString(), 'still here');
 });
 
@@ -137,7 +137,7 @@ test('pings from the client are echoed; streams are refused without a handler', 
 });
 
 /** Raw frames from a hand-driven peer, to check the server's answers to bad input. */
-async function rawPeer(): Promise<{ server: SpdySession; send(f: Frame): void; frames: Frame[]; sock: net.Socket }> {
+async function rawPeer(): Promise<{ server: SpdySession; send: (f: Frame) => void; frames: Frame[]; sock: net.Socket }> {
   const [c, s] = await socketPair();
   const server = new SpdySession(s, 'server');
   const reader = new FrameReader();
@@ -191,7 +191,7 @@ test('losing the transport closes every stream', async () => {
   });
   const st = client.open({});
   await st.whenReplied();
-  const closed = [once(got[0]!, 'close'), once(st, 'close')];
+  const closed = [once(got[0], 'close'), once(st, 'close')];
   client.close();
   await Promise.all(closed);
   assert.equal(server.size, 0);
