@@ -91,8 +91,9 @@ export async function runReset(argv: string[]): Promise<number> {
 
   const images = await createImageService({ root: join(dataDir, 'images') });
   const runtime = new Runtime({ images, stateDir: f['state-dir'], containersDir: join(dataDir, 'containers'), cgroupRoot: f['cgroup-root'] });
-  await removeAllPods(runtime);
-  say('containers, pod sandboxes and their cgroups removed');
+  const failed = await removeAllPods(runtime);
+  for (const f of failed) say(`could not remove ${f}`);
+  say(failed.length ? 'containers, pod sandboxes and their cgroups removed, but for the above' : 'containers, pod sandboxes and their cgroups removed');
 
   const network = createPodNetwork({ podCIDR: '10.244.0.0/24', bridgeName: f.bridge, stateDir: join(f['state-dir'], 'network'), chainPrefix: f['chain-prefix'] });
   await network.cleanup();
@@ -107,5 +108,6 @@ export async function runReset(argv: string[]): Promise<number> {
     if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
   }
   say(`removed ${f['state-dir']}, ${dataDir} and ${f['log-dir']}`);
-  return 0;
+  // Whatever could not be removed was named above; the exit code says so too.
+  return failed.length ? 1 : 0;
 }

@@ -37,5 +37,6 @@ export async function sweepUnrecorded(parts: RuntimeParts, log: (m: string) => v
   if (!(parts.runtime instanceof Runtime)) return;
   const gone = await removeUnrecorded(parts.runtime, parts.network);
   const n = gone.processes.length + gone.cgroups.length + gone.sandboxes.length + gone.containers.length + gone.network.length;
+  for (const f of gone.failed) log(`could not remove what no record accounts for: ${f}`);
   if (n) log(`removed what no record accounts for: ${gone.processes.length} processes, ${gone.cgroups.length} cgroups, ${gone.sandboxes.length} sandbox and ${gone.containers.length} container dirs, ${gone.network.length} network allocations`);
 }

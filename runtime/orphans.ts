@@ -28,6 +28,8 @@ export interface UnrecordedRemoved {
   containers: string[];
   /** Sandbox ids whose network state / address was released. */
   network: string[];
+  /** What could not be removed (the next start tries again), as "<what>: <error>". */
+  failed: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -104,7 +106,7 @@ async function killTree(rel: string, killed: number[]): Promise<void> {
  * cgroup root and state dir that no sandbox.json / container.json accounts for.
  */
 export async function removeUnrecorded(rt: Runtime, network?: PodNetwork): Promise<UnrecordedRemoved> {
-  const out: UnrecordedRemoved = { processes: [], cgroups: [], sandboxes: [], containers: [], network: [] };
+  const out: UnrecordedRemoved = { processes: [], cgroups: [], sandboxes: [], containers: [], network: [], failed: [] };
   const sbRoot = join(rt.stateDir, 'sandboxes');
   const ctRoot = join(rt.stateDir, 'containers');
   const sandboxes = new Map<string, SandboxRecord>();
@@ -134,8 +136,12 @@ export async function removeUnrecorded(rt: Runtime, network?: PodNetwork): Promi
   const tops = doomed.filter((cg) => !doomed.some((d) => cg.startsWith(`${d}/`)));
   for (const cg of tops) {
     await killTree(cg, out.processes);
-    await rt.cgroups.remove(cg).catch(() => undefined);
-    out.cgroups.push(cg);
+    try {
+      await rt.cgroups.remove(cg);
+      out.cgroups.push(cg);
+    } catch (e) {
+      out.failed.push(`cgroup ${cg}: ${(e as Error).message}`);
+    }
   }
 
   // State directories without a record (the record is written last): the process, if any, went with its cgroup above.

@@ -6,25 +6,42 @@ import { join } from 'node:path';
 import type { Runtime } from './runtime.js';
 import { listIds, readJson, type SandboxRecord } from './state.js';
 
-/** Stops and removes every pod sandbox and container of `runtime`, then its cgroup tree. */
-export async function removeAllPods(runtime: Runtime): Promise<void> {
+/**
+ * Stops and removes every pod sandbox and container of `runtime`, then its cgroup tree.
+ * Returns what could not be removed ("<what>: <error>"), empty when everything went.
+ */
+export async function removeAllPods(runtime: Runtime): Promise<string[]> {
+  const failed: string[] = [];
   const sbDir = join(runtime.stateDir, 'sandboxes');
   for (const id of listIds(sbDir, 'sandbox.json')) {
     try {
       await runtime.removePodSandbox(id);
-    } catch {
+    } catch (e) {
+      // Its processes are killed through the cgroup below; the record said where.
       const r = readJson<SandboxRecord>(join(sbDir, id, 'sandbox.json'));
       if (r?.pausePid) killIfOurs(r.pausePid, runtime.cgroupRoot);
+      failed.push(`sandbox ${id}: ${(e as Error).message}`);
     }
   }
-  for (const c of await runtime.listContainers().catch(() => [])) await runtime.removeContainer(c.id).catch(() => {});
+  for (const c of await runtime.listContainers()) {
+    try {
+      await runtime.removeContainer(c.id);
+    } catch (e) {
+      failed.push(`container ${c.id}: ${(e as Error).message}`);
+    }
+  }
   for (let i = 0; i < 3; i++) {
     const pids = cgroupPids(runtime.cgroupRoot);
     if (pids.length === 0) break;
     for (const p of pids) killIfOurs(p, runtime.cgroupRoot);
     await new Promise((r) => setTimeout(r, 100));
   }
-  await runtime.cgroups.remove(runtime.cgroupRoot).catch(() => {});
+  try {
+    await runtime.cgroups.remove(runtime.cgroupRoot);
+  } catch (e) {
+    failed.push(`cgroup root ${runtime.cgroupRoot}: ${(e as Error).message}`);
+  }
+  return failed;
 }
 
 function killIfOurs(pid: number, cgroupRoot: string): void {

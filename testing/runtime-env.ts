@@ -70,7 +70,7 @@ export function testRuntime(extra: Partial<RuntimeOptions> = {}): TestRuntimeEnv
 
 /** Best effort, in order: CRI removal; then SIGKILL of anything still in our cgroups or pause pids; then dirs. */
 export async function cleanupRuntime(runtime: Runtime, root: string): Promise<void> {
-  await removeAllPods(runtime);
+  for (const f of await removeAllPods(runtime)) console.error(`cleanup: could not remove ${f}`);
   rmSync(root, { recursive: true, force: true });
 }
 
