@@ -13,6 +13,7 @@ import { absolute, closedLoop, report, summarize, vsAnchor, type Figure } from '
 import { buildRequest, connections, type HttpConnection } from './http-load.js';
 import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
 import { newEtcdClient } from '../apiserver/storage/etcd-client.js';
+import type { Pod, PodList } from '../api/core.js';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
@@ -21,7 +22,7 @@ function call(port: number, method: string, path: string, body?: unknown): Promi
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
+      res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
     });
     req.on('error', reject);
@@ -217,20 +218,20 @@ export async function main(args: string[] = []): Promise<void> {
     });
     const apiList = await closedLoop(L, 4, async (_i, w) => {
       const res = await lean(conns[w], 'GET', '/api/v1/namespaces/list1k/pods');
-      if (JSON.parse(res.toString()).items.length !== 1000) throw new Error('list size');
+      if ((JSON.parse(res.toString()) as PodList).items.length !== 1000) throw new Error('list size');
     });
     figures.push(absolute({ name: 'list_1000_pods', unit: 'lists/s', value: apiList.perSec, target: 'report (served from cache)' }, () => true, { anchor: 'etcd3 range direct', anchor_value: rawList.perSec }));
 
     // --- updates (PUT with resourceVersion), 16 in flight over distinct objects
     const U = Math.round(2000 * scale);
-    const current = new Map<number, any>();
+    const current = new Map<number, Pod>();
     const apiUpd = await closedLoop(U, 16, async (i, w) => {
       const idx = i % N;
       let obj = current.get(idx);
-      if (!obj) obj = JSON.parse((await lean(conns[w], 'GET', `/api/v1/namespaces/bench/pods/p-${idx}`)).toString());
-      obj.metadata.labels.n = String(i);
+      if (!obj) obj = JSON.parse((await lean(conns[w], 'GET', `/api/v1/namespaces/bench/pods/p-${idx}`)).toString()) as Pod;
+      obj.metadata.labels = { ...obj.metadata.labels, n: String(i) };
       const res = await lean(conns[w], 'PUT', `/api/v1/namespaces/bench/pods/p-${idx}`, obj);
-      current.set(idx, JSON.parse(res.toString()));
+      current.set(idx, JSON.parse(res.toString()) as Pod);
     });
     const rawUpd = await closedLoop(U, 16, async (i) => {
       const key = `/raw/pods/bench/p-${i % N}`;
@@ -248,7 +249,7 @@ export async function main(args: string[] = []): Promise<void> {
     const streams: http.ClientRequest[] = [];
     for (let w = 0; w < WATCHERS; w++) {
       streams.push(await openWatch(port, '/api/v1/namespaces/watchb/pods?watch=true&resourceVersion=0', (line) => {
-        const ev = JSON.parse(line);
+        const ev = JSON.parse(line) as { type: string; object?: Pod };
         const sent = Number(ev.object?.metadata?.annotations?.sent);
         if (ev.type === 'ADDED' && sent) apiDelivery.push(performance.timeOrigin + performance.now() - sent);
       }));
@@ -265,7 +266,7 @@ export async function main(args: string[] = []): Promise<void> {
     const watchers = await Promise.all(Array.from({ length: WATCHERS }, () => raw.watch().prefix('/raw/watchb/').create()));
     for (const w of watchers) {
       w.on('put', (kv) => {
-        const sent = Number(JSON.parse(kv.value.toString()).sent);
+        const sent = Number((JSON.parse(kv.value.toString()) as { sent: number }).sent);
         rawDelivery.push(performance.timeOrigin + performance.now() - sent);
       });
     }

@@ -4,6 +4,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildRequest, HttpConnection } from './http-load.js';
 
+/** What the test server echoes back. */
+interface Echo {
+  method: string;
+  url: string;
+  body: string;
+  big: string;
+}
+
 async function server(handler: http.RequestListener): Promise<{ port: number; close(): Promise<void> }> {
   const srv = http.createServer(handler);
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
@@ -32,9 +40,9 @@ test('requests on one keep-alive connection get their own status and body, whate
   try {
     const a = await c.request(buildRequest('127.0.0.1', 'POST', '/a', '{"n":1}'));
     assert.equal(a.status, 201);
-    assert.deepEqual(JSON.parse(a.body.toString()).body, '{"n":1}');
+    assert.deepEqual((JSON.parse(a.body.toString()) as Echo).body, '{"n":1}');
     const big = await c.request(buildRequest('127.0.0.1', 'GET', '/big'));
-    assert.equal(JSON.parse(big.body.toString()).big.length, 200_000);
+    assert.equal((JSON.parse(big.body.toString()) as Echo).big.length, 200_000);
     const miss = await c.request(buildRequest('127.0.0.1', 'GET', '/missing'));
     assert.equal(miss.status, 404);
     assert.equal(sockets.size, 1, 'one connection carried all three');

@@ -30,7 +30,7 @@ function podManifest(name: string): Pod {
       terminationGracePeriodSeconds: 0,
       containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }],
     },
-  } as Pod;
+  };
 }
 
 function kubeletArgs(f: IsolatedFlags, dataDir: string): string[] {
@@ -68,9 +68,9 @@ class RunningWatch {
     const w = await client.pods(NS).watch({ labelSelector: 'bench=pods', resourceVersion: list.metadata?.resourceVersion });
     const rw = new RunningWatch(() => w.stop());
     w.listen((ev) => {
-      const p = ev.object as Pod;
+      const p = ev.object;
       if (ev.type === 'DELETED' || p.status?.phase !== 'Running') return;
-      const name = p.metadata!.name!;
+      const name = p.metadata.name!;
       if (rw.seen.has(name)) return;
       const t = performance.now();
       rw.seen.set(name, t);
@@ -133,8 +133,8 @@ async function rcAllBound(client: RestClient, n: number): Promise<number> {
   const all = new Promise<number>((r) => (done = r));
   const w = await client.pods(NS).watch({ labelSelector: sel, resourceVersion: list.metadata?.resourceVersion });
   w.listen((ev) => {
-    const p = ev.object as Pod;
-    if (ev.type !== 'DELETED' && p.spec?.nodeName) bound.add(p.metadata!.name!);
+    const p = ev.object;
+    if (ev.type !== 'DELETED' && p.spec?.nodeName) bound.add(p.metadata.name!);
     if (bound.size >= n) done(performance.now());
   });
   const t0 = performance.now();

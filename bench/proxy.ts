@@ -109,7 +109,7 @@ async function endpointChanges(netns: string, ipt: ExecIptables, prefix: string,
   return { live: summarize(live), sync: summarize(syncMs), restore: summarize(restore) };
 }
 
-export async function main(_args: string[] = []): Promise<void> {
+export async function main(): Promise<void> {
   const netns = uniqueName('tkbp');
   const prefix = uniqueName('TKB').toUpperCase();
   await createNetns(netns);
@@ -155,7 +155,7 @@ export async function main(_args: string[] = []): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err) => {
+  main().catch((err) => {
     console.error(err);
     process.exitCode = 1;
   });

@@ -39,8 +39,8 @@ function runBench(name: string, args: string[]): Promise<BenchResult> {
     const child = spawn(process.execPath, [main, name, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
       process.stdout.write(d);
     });
     child.stderr.on('data', (d) => (err = (err + d).slice(-2000)));

@@ -28,7 +28,7 @@ function makeBundle(tool: string, dir: string, rootfs: string): string {
   mkdirSync(dir, { recursive: true });
   cpSync(rootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
   execFileSync(tool, ['spec'], { cwd: dir });
-  const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { process: { args: string[]; terminal: boolean; rlimits: unknown[] } };
   spec.process.args = ['/bin/true'];
   spec.process.terminal = false;
   // Keep the rlimits within what this machine allows (hard RLIMIT_NOFILE may be 20000).

@@ -49,9 +49,9 @@ export class Ledger {
   consistent(key: string, final: number | 'absent'): boolean {
     const h = this.history.get(key) ?? [];
     let last = -1;
-    for (let i = 0; i < h.length; i++) if (h[i]!.outcome === 'acked') last = i;
-    const allowed = new Set<number | 'absent'>([last >= 0 ? effect(h[last]!) : 'absent']);
-    for (let i = last + 1; i < h.length; i++) if (h[i]!.outcome === 'unknown') allowed.add(effect(h[i]!));
+    for (let i = 0; i < h.length; i++) if (h[i].outcome === 'acked') last = i;
+    const allowed = new Set<number | 'absent'>([last >= 0 ? effect(h[last]) : 'absent']);
+    for (let i = last + 1; i < h.length; i++) if (h[i].outcome === 'unknown') allowed.add(effect(h[i]));
     return allowed.has(final);
   }
 

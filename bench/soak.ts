@@ -41,7 +41,7 @@ export function parseDuration(s: string): number {
 function flag(args: string[], name: string, def: string): string {
   const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (i < 0) return def;
-  const a = args[i]!;
+  const a = args[i];
   return a.includes('=') ? a.slice(a.indexOf('=') + 1) : (args[i + 1] ?? def);
 }
 
@@ -75,7 +75,7 @@ async function writer(http: SoakHttp, ledger: Ledger, keys: string[], until: () 
     a.outcome = status >= 200 && status < 300 ? 'acked' : status >= 500 ? 'unknown' : 'refused';
   };
   while (!until()) {
-    const key = keys[Math.floor(Math.random() * keys.length)]!;
+    const key = keys[Math.floor(Math.random() * keys.length)];
     const k = known.get(key)!;
     try {
       if (k.stale) {
@@ -237,7 +237,8 @@ export async function main(args: string[] = []): Promise<void> {
   /** When etcd was killed (ms since the epoch): 5xx right after are its outage. */
   const etcdKills: number[] = [];
   const rss: { pid: number; at: number; mib: number }[] = [];
-  let failure: unknown;
+  // Boxed, so that a failure is told apart from none whatever was thrown.
+  let failure: { error: unknown } | undefined;
   try {
     const rc = await http.request('POST', `/api/v1/namespaces/${NS}/replicationcontrollers`, RC(pods));
     if (rc.status !== 201) throw new Error(`creating the RC: ${rc.status} ${JSON.stringify(rc.body).slice(0, 300)}`);
@@ -259,7 +260,7 @@ export async function main(args: string[] = []): Promise<void> {
         // No kill in the last stretch: the end state is read from a settled cluster.
         if (next > end - Math.min(killEveryMs, 15_000)) return;
         await sleep(next - Date.now());
-        const victim = victims[i % victims.length]!;
+        const victim = victims[i % victims.length];
         // Only once every component is back from the previous kill; by pid and start time
         // (procs.json), so a pid the kernel gave to another process is never signalled.
         const running = () => VICTIMS.every((c) => {
@@ -280,7 +281,7 @@ export async function main(args: string[] = []): Promise<void> {
     clearInterval(sampler);
 
     // Settled: the final state, then each watcher must come to see exactly it.
-    const { finals, rv } = await finalState(http);
+    const { finals } = await finalState(http);
     const lost = ledger.lost(finals);
     let mismatched = 0;
     for (const w of watchers) {
@@ -333,8 +334,8 @@ export async function main(args: string[] = []): Promise<void> {
     );
     if (rss.length) {
       figures.push(
-        absolute({ name: 'apiserver RSS at start', unit: 'MiB', value: rss[0]!.mib, target: '-' }, () => true),
-        absolute({ name: 'apiserver RSS at end', unit: 'MiB', value: rss[rss.length - 1]!.mib, target: '-' }, () => true),
+        absolute({ name: 'apiserver RSS at start', unit: 'MiB', value: rss[0].mib, target: '-' }, () => true),
+        absolute({ name: 'apiserver RSS at end', unit: 'MiB', value: rss[rss.length - 1].mib, target: '-' }, () => true),
       );
       if (longest) {
         const growth = longest.mibLast - longest.mibFirst;
@@ -348,19 +349,19 @@ export async function main(args: string[] = []): Promise<void> {
     for (const e of http.serverErrors.slice(0, 10)) console.log(`5xx at ${Math.round((e.at - t0) / 1000)}s: ${e.status} ${e.what}`);
     for (const l of lost.slice(0, 10)) console.log(`LOST ${l.key}: final ${l.final}, last writes ${JSON.stringify(l.history)}`);
   } catch (err) {
-    failure = err;
+    failure = { error: err };
   } finally {
     http.close();
     try {
       await cl.teardown();
     } catch (err) {
       console.error(`teardown: ${(err as Error).message}`);
-      failure ??= err;
+      failure ??= { error: err };
     }
   }
   if (failure) {
     console.error(cl.up.output().slice(-4000));
-    throw failure;
+    throw failure.error;
   }
   report('soak', figures);
   if (figures.some((f) => f.met === false)) process.exitCode = 1;

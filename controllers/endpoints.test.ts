@@ -62,7 +62,7 @@ describe('endpoints controller', { timeout: 120_000 }, () => {
     let ep = await client.endpoints(ns).get('web');
     assert.equal(ep.metadata?.labels?.tier, 'front');
     assert.equal(ep.subsets?.length, 1);
-    const s = ep.subsets![0]!;
+    const s = ep.subsets[0];
     assert.deepEqual(s.ports, [{ name: 'http', port: 8080, protocol: 'TCP' }]);
     assert.deepEqual(s.addresses?.map((a) => [a.ip, a.targetRef?.name, a.targetRef?.kind]), [['10.244.7.11', 'p1', 'Pod']]);
     assert.deepEqual(s.notReadyAddresses?.map((a) => a.ip), ['10.244.7.12']);
@@ -71,8 +71,8 @@ describe('endpoints controller', { timeout: 120_000 }, () => {
     await setStatus('p2', '10.244.7.12', true);
     await waitFor(async () => (await client.endpoints(ns).get('web')).subsets?.[0]?.addresses?.length === 2, 20_000, 'p2 ready');
     ep = await client.endpoints(ns).get('web');
-    assert.deepEqual(ep.subsets![0]!.addresses!.map((a) => a.ip), ['10.244.7.11', '10.244.7.12']);
-    assert.equal(ep.subsets![0]!.notReadyAddresses, undefined);
+    assert.deepEqual(ep.subsets![0].addresses!.map((a) => a.ip), ['10.244.7.11', '10.244.7.12']);
+    assert.equal(ep.subsets![0].notReadyAddresses, undefined);
 
     // No write when nothing changed.
     const rv = ep.metadata?.resourceVersion;

@@ -11,6 +11,7 @@ import { selectorFromSet } from '../api/selectors.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
+import type { RunnableInformer } from './informers.js';
 import { objectKey, splitKey } from '../client/store.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { isPodReady } from './pod-util.js';
@@ -102,7 +103,7 @@ function ipCompare(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
   if (pa.length === 4 && pb.length === 4 && pa.every((n) => !Number.isNaN(n)) && pb.every((n) => !Number.isNaN(n))) {
-    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
+    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
     return 0;
   }
   return a.localeCompare(b);
@@ -145,7 +146,7 @@ export class EndpointsController {
   readonly services: Informer<Service>;
   readonly endpoints: Informer<Endpoints>;
   readonly queue = new WorkQueue<string>({ name: 'endpoint' });
-  private readonly own: Informer<any>[] = [];
+  private readonly own: RunnableInformer[] = [];
   private readonly log: (m: string) => void;
   private workers: Promise<void> | undefined;
 
@@ -171,7 +172,7 @@ export class EndpointsController {
     this.endpoints.on('delete', (e) => this.queue.add(objectKey(e)));
   }
 
-  private keep<T extends Informer<any>>(i: T): T {
+  private keep<T extends RunnableInformer>(i: T): T {
     this.own.push(i);
     return i;
   }
@@ -229,7 +230,7 @@ export class EndpointsController {
       metadata: { ...(cur?.metadata ?? {}), name, namespace, labels },
       subsets,
     };
-    if (!Object.keys(labels).length) delete next.metadata!.labels;
+    if (!Object.keys(labels).length) delete next.metadata.labels;
     try {
       if (cur) await epClient.update(next);
       else await epClient.create(next);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ContainerStatus, Pod, PodPhase } from '../api/core.js';
+import type { Pod, PodPhase } from '../api/core.js';
 import { Expectations } from './expectations.js';
 import { compareForDeletion } from './pod-util.js';
 
@@ -30,7 +30,7 @@ describe('deletion ranking (ActivePods)', () => {
     status: {
       phase: (o.phase ?? 'Running') as PodPhase,
       conditions: [{ type: 'Ready', status: o.ready ? 'True' : 'False' }],
-      containerStatuses: [{ name: 'c', ready: !!o.ready, restartCount: o.restarts ?? 0, image: 'i', imageID: '' } as ContainerStatus],
+      containerStatuses: [{ name: 'c', ready: !!o.ready, restartCount: o.restarts ?? 0, image: 'i', imageID: '' }],
     },
   });
   it('unassigned, then pending, then not ready, then more restarts, then newer go first', () => {
@@ -42,6 +42,6 @@ describe('deletion ranking (ActivePods)', () => {
       pod('pending', { node: 'n', phase: 'Pending' }),
       pod('unassigned', { phase: 'Pending' }),
     ];
-    assert.deepEqual(pods.sort(compareForDeletion).map((p) => p.metadata!.name), ['unassigned', 'pending', 'notready', 'restarty', 'ready-new', 'ready-old']);
+    assert.deepEqual(pods.sort(compareForDeletion).map((p) => p.metadata.name), ['unassigned', 'pending', 'notready', 'restarty', 'ready-new', 'ready-old']);
   });
 });

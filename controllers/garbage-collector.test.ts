@@ -62,7 +62,7 @@ describe('garbage collector with kubectl delete --cascade', { timeout: 180_000 }
     const { client, ns } = env;
     const owner = await client.configMaps(ns).create({ metadata: { name: 'owner' }, data: {} });
     const other = await client.secrets(ns).create({ metadata: { name: 'other-owner' }, stringData: { a: 'b' } });
-    const ref = (o: typeof owner, kind: string) => ({ apiVersion: 'v1', kind, name: o.metadata!.name!, uid: o.metadata!.uid! });
+    const ref = (o: typeof owner, kind: string) => ({ apiVersion: 'v1', kind, name: o.metadata.name!, uid: o.metadata.uid! });
     await client.configMaps(ns).create({ metadata: { name: 'dep-one', ownerReferences: [ref(owner, 'ConfigMap')] }, data: {} });
     await client.configMaps(ns).create({ metadata: { name: 'dep-two', ownerReferences: [ref(owner, 'ConfigMap'), ref(other, 'Secret')] }, data: {} });
     // A reference to an owner that never existed (wrong uid): collected too.

@@ -4,8 +4,12 @@
 import { Informer } from '../client/informer.js';
 import type { Obj, RestClient } from '../client/rest.js';
 
+/** What a controller does with an informer it owns, whatever its object type: start and stop it. */
+export type RunnableInformer = Pick<Informer<Obj>, 'start' | 'stop'>;
+
 export class InformerFactory {
-  private readonly informers = new Map<string, Informer<any>>();
+  // Informers of every object type in one map: get() hands each back with the type it was made with.
+  private readonly informers = new Map<string, RunnableInformer>();
   constructor(
     readonly client: RestClient,
     private readonly onError?: (err: unknown) => void,

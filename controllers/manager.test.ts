@@ -17,8 +17,8 @@ function spawnManager(server: string): ChildProcess {
   const entry = join(here, '..', 'cmd', `controller-manager.${compiled ? 'js' : 'ts'}`);
   const args = [...(compiled ? [] : ['--import', 'tsx']), entry, '--master', server, '--controllers', 'replication,garbagecollector'];
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout.resume();
+  child.stderr.resume();
   return child;
 }
 

@@ -43,7 +43,7 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
     const { client, ns, tag } = env;
     const nodeName = `${tag}-node`;
     const readyCond = () => ({ type: 'Ready', status: 'True' as const, reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: ts(), lastTransitionTime: ts() });
-    await client.nodes().create({ metadata: { name: nodeName } } as Node);
+    await client.nodes().create({ metadata: { name: nodeName } });
     await client.nodes().patch(nodeName, { status: { conditions: [readyCond(), { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', lastHeartbeatTime: ts(), lastTransitionTime: ts() }] } }, 'merge', { subresource: 'status' });
     const leases = client.resource<Lease>('leases', 'kube-node-lease');
     await leases.create({ metadata: { name: nodeName }, spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: micro() } });
@@ -63,9 +63,9 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
     await client.pods(ns).create({ metadata: { name: 'stays' }, spec: { nodeName, tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' }], containers: [{ name: 'c', image: 'busybox' }] } });
     await waitFor(async () => (await activePods(client, ns, 'app=onnode')).length === 2, 20_000, 'rc pods');
     for (const p of [...(await activePods(client, ns, 'app=onnode')), await client.pods(ns).get('stays')]) {
-      await client.pods(ns).patch(p.metadata!.name!, { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: ts() }] } }, 'merge', { subresource: 'status' });
+      await client.pods(ns).patch(p.metadata.name!, { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: ts() }] } }, 'merge', { subresource: 'status' });
     }
-    const original = (await activePods(client, ns, 'app=onnode')).map((p) => p.metadata!.name!).sort();
+    const original = (await activePods(client, ns, 'app=onnode')).map((p) => p.metadata.name!).sort();
 
     nlc = await startNodeLifecycleController({ client, nodeMonitorPeriodMs: 100, nodeMonitorGracePeriodMs: 1000, defaultTolerationSeconds: 2, log: () => {} });
     await sleep(1800);
@@ -79,10 +79,10 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
     await waitFor(async () => (await client.nodes().get(nodeName)).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown', 20_000, 'Ready=Unknown');
     assert.ok(Date.now() - stoppedAt >= 700, `not before the grace period (${Date.now() - stoppedAt} ms)`);
     node = await client.nodes().get(nodeName);
-    const ready = node.status!.conditions!.find((c) => c.type === 'Ready')!;
+    const ready = node.status!.conditions.find((c) => c.type === 'Ready')!;
     assert.equal(ready.reason, 'NodeStatusUnknown');
     assert.equal(ready.message, 'Kubelet stopped posting node status.');
-    assert.equal(node.status!.conditions!.find((c) => c.type === 'MemoryPressure')!.status, 'Unknown');
+    assert.equal(node.status!.conditions.find((c) => c.type === 'MemoryPressure')!.status, 'Unknown');
     await waitFor(async () => (await client.nodes().get(nodeName)).spec?.taints?.length === 2, 20_000, 'taints');
     node = await client.nodes().get(nodeName);
     assert.deepEqual(node.spec!.taints!.map((t) => `${t.key}:${t.effect}`).sort(), [`${TAINT_UNREACHABLE}:NoExecute`, `${TAINT_UNREACHABLE}:NoSchedule`]);
@@ -94,7 +94,7 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
       return original.every((n) => all.find((p) => p.metadata?.name === n)?.metadata?.deletionTimestamp);
     }, 20_000, 'evicted');
     await waitFor(async () => (await activePods(client, ns, 'app=onnode')).length === 2, 20_000, 'replacements');
-    const replacements = (await activePods(client, ns, 'app=onnode')).map((p) => p.metadata!.name!);
+    const replacements = (await activePods(client, ns, 'app=onnode')).map((p) => p.metadata.name!);
     assert.ok(replacements.every((n) => !original.includes(n)));
     assert.ok(!(await client.pods(ns).get('stays')).metadata?.deletionTimestamp, 'the tolerating pod stays');
 
@@ -107,7 +107,7 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
   it('a node reporting Ready=False gets the not-ready taints', async () => {
     const { client, tag } = env;
     const nodeName = `${tag}-sick`;
-    await client.nodes().create({ metadata: { name: nodeName } } as Node);
+    await client.nodes().create({ metadata: { name: nodeName } });
     await client.nodes().patch(nodeName, { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', lastHeartbeatTime: ts(), lastTransitionTime: ts() }] } }, 'merge', { subresource: 'status' });
     await waitFor(async () => (await client.nodes().get(nodeName)).spec?.taints?.some((t) => t.key === TAINT_NOT_READY && t.effect === 'NoExecute') ?? false, 20_000, 'not-ready taint');
   });
@@ -116,7 +116,7 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
     const nodeName = `${tag}-unwritable`;
     // A node that never reported: past its startup grace it must be marked Unknown, but every
     // write goes to a port nobody listens on (the caches still come from the real apiserver).
-    await client.nodes().create({ metadata: { name: nodeName } } as Node);
+    await client.nodes().create({ metadata: { name: nodeName } });
     const informers = [new Informer<Node>(client, 'nodes'), new Informer<Pod>(client, 'pods')];
     const dead = new RestClient('http://127.0.0.1:1');
     const lines: string[] = [];
@@ -130,8 +130,8 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
       }
       const mine = lines.filter((l) => l.includes(`node ${nodeName} `));
       assert.ok(mine.length >= 3 && mine.length <= 7, `${mine.length} lines:\n${mine.join('\n')}`);
-      assert.match(mine[0]!, new RegExp(`^node-lifecycle: node ${nodeName} \\(attempt 1, retrying in 50ms\\): `));
-      assert.match(mine[2]!, /attempt 3, retrying in 200ms/);
+      assert.match(mine[0], new RegExp(`^node-lifecycle: node ${nodeName} \\(attempt 1, retrying in 50ms\\): `));
+      assert.match(mine[2], /attempt 3, retrying in 200ms/);
     } finally {
       dead.close();
       await Promise.all(informers.map((i) => i.stop()));

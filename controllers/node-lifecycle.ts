@@ -17,6 +17,7 @@ import { deepEqual } from '../api/deep-equal.js';
 import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
+import type { RunnableInformer } from './informers.js';
 import { ExponentialFailureRateLimiter, formatDelay } from '../client/workqueue.js';
 import type { EventRecorder } from '../client/events.js';
 import { isPodReady, nowTime, toleratesTaint } from './pod-util.js';
@@ -95,7 +96,7 @@ export class NodeLifecycleController {
   private readonly health = new Map<string, Health>();
   /** When each pod was first seen needing eviction (for taints without timeAdded). */
   private readonly firstSeen = new Map<string, number>();
-  private readonly own: Informer<any>[] = [];
+  private readonly own: RunnableInformer[] = [];
   private readonly log: (m: string) => void;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -121,7 +122,7 @@ export class NodeLifecycleController {
     this.pods.on('delete', (p) => this.firstSeen.delete(p.metadata?.uid ?? ''));
   }
 
-  private keep<T extends Informer<any>>(i: T): T {
+  private keep<T extends RunnableInformer>(i: T): T {
     this.own.push(i);
     return i;
   }

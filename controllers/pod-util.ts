@@ -1,6 +1,6 @@
 // Pod predicates and orderings the controllers share (Kubernetes' podutil and controller_utils).
 
-import type { Pod, PodCondition, Toleration, Taint } from '../api/core.js';
+import type { Pod, PodCondition } from '../api/core.js';
 import { toleratesTaint } from '../api/taints.js';
 export { toleratesTaint };
 import type { OwnerReference } from '../api/meta.js';

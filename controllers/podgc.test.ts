@@ -59,7 +59,7 @@ describe('PodGC on a real apiserver', { timeout: 180_000 }, () => {
     const here = `${env.tag}-here`;
     await client.nodes().create({ metadata: { name: here } });
     const rc = await client.replicationControllers(ns).create(rcObject('fg', 0));
-    const owner = { apiVersion: 'v1', kind: 'ReplicationController', name: 'fg', uid: rc.metadata!.uid!, controller: true, blockOwnerDeletion: true };
+    const owner = { apiVersion: 'v1', kind: 'ReplicationController', name: 'fg', uid: rc.metadata.uid!, controller: true, blockOwnerDeletion: true };
     const mk = (name: string, nodeName: string) =>
       client.pods(ns).create({ metadata: { name, labels: { app: 'fg' }, ownerReferences: [owner] }, spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }] } });
     await mk('fg-orphan', node);
@@ -70,7 +70,7 @@ describe('PodGC on a real apiserver', { timeout: 180_000 }, () => {
     // The pods' last states before deletion, as a watcher sees them.
     const last = new Map<string, Pod>();
     watch = new Informer<Pod>(client, 'pods', { namespace: ns });
-    watch.on('update', (_o, p) => last.set(p.metadata!.name!, p));
+    watch.on('update', (_o, p) => last.set(p.metadata.name!, p));
     await watch.start();
 
     // First without PodGC: the garbage collector marks the pod Terminating, and nothing finishes it.
@@ -129,7 +129,7 @@ describe('PodGC on a real apiserver', { timeout: 180_000 }, () => {
     await client.pods(ns).create({ metadata: { name: 't-running', labels: { t: 'done' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
     await client.pods(ns).patch('t-running', { status: { phase: 'Running' } }, 'merge', { subresource: 'status' });
     cm = await startControllerManager({ client, controllers: ['podgc'], recordEvents: false, podGCPeriodMs: 200, terminatedPodGCThreshold: 2, log: () => {} });
-    const left = async () => (await client.pods(ns).list({ labelSelector: 't=done' })).items.map((p) => p.metadata!.name!).sort();
+    const left = async () => (await client.pods(ns).list({ labelSelector: 't=done' })).items.map((p) => p.metadata.name!).sort();
     await waitFor(async () => (await left()).length === 3, 20_000, 'two terminated pods deleted');
     await sleep(600);
     assert.deepEqual(await left(), ['t-a', 't-b', 't-running'], 'the two oldest terminated pods went; the running one stays');

@@ -15,6 +15,7 @@ import type { Node, Pod, PodCondition, PodStatus } from '../api/core.js';
 import { isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
+import type { RunnableInformer } from './informers.js';
 import { ExponentialFailureRateLimiter, formatDelay } from '../client/workqueue.js';
 import { nowTime } from './pod-util.js';
 import { startInformers } from './workers.js';
@@ -85,7 +86,7 @@ function isNodeReady(node: Node): boolean {
 export class PodGCController {
   readonly pods: Informer<Pod>;
   readonly nodes: Informer<Node>;
-  private readonly own: Informer<any>[] = [];
+  private readonly own: RunnableInformer[] = [];
   private readonly log: (m: string) => void;
   /** Node names missing from the cache, with when they were first seen missing (the quarantine). */
   private readonly quarantined = new Map<string, number>();
@@ -108,7 +109,7 @@ export class PodGCController {
     });
   }
 
-  private keep<T extends Informer<any>>(i: T): T {
+  private keep<T extends RunnableInformer>(i: T): T {
     this.own.push(i);
     return i;
   }

@@ -25,12 +25,13 @@ describe('replication controller', { timeout: 180_000 }, () => {
 
   it('slowStartBatch runs 1, 2, 4, ... and stops at a failing batch', async () => {
     let calls = 0;
-    const ok = await slowStartBatch(10, 1, async () => void calls++);
+    const ok = await slowStartBatch(10, 1, () => {
+      calls++;
+      return Promise.resolve();
+    });
     assert.deepEqual([ok.successes, ok.attempted, calls], [10, 10, 10]);
     let n = 0;
-    const bad = await slowStartBatch(10, 1, async () => {
-      if (++n === 2) throw new Error('boom');
-    });
+    const bad = await slowStartBatch(10, 1, () => (++n === 2 ? Promise.reject(new Error('boom')) : Promise.resolve()));
     // Batches of 1 then 2 (one failing): 3 attempted, 2 succeeded, the rest skipped.
     assert.equal(bad.attempted, 3);
     assert.equal(bad.successes, 2);
@@ -54,8 +55,8 @@ describe('replication controller', { timeout: 180_000 }, () => {
     assert.equal(st.observedGeneration, 1);
 
     // Mark one pod Ready (as a kubelet would): readyReplicas follows; scale down keeps the ready one.
-    const keep = pods[0]!;
-    await client.pods(ns).patch(keep.metadata!.name!, { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } }, 'merge', { subresource: 'status' });
+    const keep = pods[0];
+    await client.pods(ns).patch(keep.metadata.name!, { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } }, 'merge', { subresource: 'status' });
     await waitFor(async () => (await client.replicationControllers(ns).get('web')).status?.readyReplicas === 1, 20_000, 'readyReplicas=1');
 
     await client.replicationControllers(ns).scale('web', 6);

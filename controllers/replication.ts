@@ -11,6 +11,7 @@ import { deepEqual } from '../api/deep-equal.js';
 import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
+import type { RunnableInformer } from './informers.js';
 import { objectKey } from '../client/store.js';
 import { WorkQueue } from '../client/workqueue.js';
 import type { EventRecorder } from '../client/events.js';
@@ -46,13 +47,17 @@ export async function slowStartBatch(count: number, initial: number, fn: () => P
   let attempted = 0;
   for (let batch = Math.min(remaining, initial); batch > 0; batch = Math.min(2 * batch, remaining)) {
     const results = await Promise.allSettled(Array.from({ length: batch }, fn));
-    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     successes += results.filter((r) => r.status === 'fulfilled').length;
     attempted += batch;
     if (failed) return { successes, attempted, error: failed.reason };
     remaining -= batch;
   }
   return { successes, attempted };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** True when two versions of an RC differ only in status (and the bookkeeping every write changes). */
@@ -69,7 +74,7 @@ export class ReplicationManager implements Controller {
   readonly expectations: Expectations;
   private readonly client: RestClient;
   private readonly log: (m: string) => void;
-  private readonly ownInformers: Informer<any>[] = [];
+  private readonly ownInformers: RunnableInformer[] = [];
   private workers: Promise<void> | undefined;
 
   constructor(private readonly opts: ReplicationManagerOptions) {
@@ -94,7 +99,7 @@ export class ReplicationManager implements Controller {
     this.pods.on('delete', (p) => this.podDeleted(p));
   }
 
-  private own<T extends Informer<any>>(i: T): T {
+  private own<T extends RunnableInformer>(i: T): T {
     this.ownInformers.push(i);
     return i;
   }
@@ -199,16 +204,17 @@ export class ReplicationManager implements Controller {
     const ns = rc.metadata?.namespace ?? '';
     const active = this.pods.store.listNamespace(ns).filter(isPodActive);
     const pods = await this.claimPods(rc, matcher, active);
-    let manageError: unknown;
+    // Boxed, so that a failure is told apart from none whatever was thrown.
+    let manageFailure: { error: unknown } | undefined;
     if (needsSync && !rc.metadata?.deletionTimestamp) {
       try {
         await this.manageReplicas(key, rc, pods);
       } catch (err) {
-        manageError = err;
+        manageFailure = { error: err };
       }
     }
-    await this.updateStatus(rc, pods, manageError);
-    if (manageError) throw manageError;
+    await this.updateStatus(rc, pods, manageFailure?.error);
+    if (manageFailure) throw manageFailure.error;
   }
 
   /**
@@ -332,7 +338,7 @@ export class ReplicationManager implements Controller {
           throw err;
         }
       });
-      if (res.error !== undefined) {
+      if ('error' in res) {
         // Failed creates lowered the expectations already; the ones never attempted will not be observed either.
         for (let i = 0; i < n - res.attempted; i++) this.expectations.creationObserved(key);
         throw res.error;
@@ -357,7 +363,7 @@ export class ReplicationManager implements Controller {
           }
         }),
       );
-      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     }
   }
@@ -387,7 +393,7 @@ export class ReplicationManager implements Controller {
     if (manageError) {
       const want = rc.spec?.replicas ?? 1;
       const reason = pods.length < want ? 'FailedCreate' : 'FailedDelete';
-      const message = manageError instanceof Error ? manageError.message : String(manageError);
+      const message = errorMessage(manageError);
       status.conditions = [
         prior && prior.reason === reason && prior.message === message
           ? prior

@@ -57,10 +57,10 @@ describe('sync back-off on a real apiserver', { timeout: 120_000 }, () => {
     assert.ok(mine.length >= 5, `it keeps retrying (${mine.length} lines)`);
     assert.ok(mine.length <= 16, `bounded by the back-off: ${mine.length} lines`);
     assert.ok(creates >= mine.length && creates <= 16, `one create per attempt (slow start begins with 1): ${creates}`);
-    assert.match(mine[0]!, /failed \(attempt 1, retrying in 5ms\): .*unable to create new content in namespace .* because it is being terminated/);
-    assert.match(mine[mine.length - 1]!, /retrying in (1\.3s|2\.6s|5\.1s)/);
+    assert.match(mine[0], /failed \(attempt 1, retrying in 5ms\): .*unable to create new content in namespace .* because it is being terminated/);
+    assert.match(mine[mine.length - 1], /retrying in (1\.3s|2\.6s|5\.1s)/);
     assert.ok(eventLines.length >= 1 && eventLines.length <= 4, eventLines.join('\n'));
-    assert.match(eventLines[0]!, /^events: writing FailedCreate for ReplicationController .*\/stuck failed: unable to create new content/);
+    assert.match(eventLines[0], /^events: writing FailedCreate for ReplicationController .*\/stuck failed: unable to create new content/);
     // The RC's status says why.
     const rc = await client.replicationControllers(ns).get('stuck');
     assert.equal(rc.status?.conditions?.[0]?.reason, 'FailedCreate');

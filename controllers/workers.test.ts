@@ -12,9 +12,9 @@ test('a failing sync is retried with growing back-off, one log line per retry; s
   const done = runWorkers(
     q,
     2,
-    async () => {
+    () => {
       attempts.push(Date.now() - t0);
-      if (failing) throw new Error('namespace is being terminated');
+      return failing ? Promise.reject(new Error('namespace is being terminated')) : Promise.resolve();
     },
     'test',
     (m) => lines.push(m),
@@ -24,10 +24,10 @@ test('a failing sync is retried with growing back-off, one log line per retry; s
   // 10, 20, 40, 80, 160, 320 ms: about 6 retries in 700 ms (not hundreds).
   assert.ok(attempts.length >= 4 && attempts.length <= 8, `attempts at ${attempts.join(', ')} ms`);
   assert.equal(lines.length, attempts.length, 'one line per failed attempt');
-  assert.match(lines[0]!, /^test: syncing "ns\/rc" failed \(attempt 1, retrying in 10ms\): namespace is being terminated$/);
-  assert.match(lines[2]!, /attempt 3, retrying in 40ms/);
+  assert.match(lines[0], /^test: syncing "ns\/rc" failed \(attempt 1, retrying in 10ms\): namespace is being terminated$/);
+  assert.match(lines[2], /attempt 3, retrying in 40ms/);
   const n = attempts.length;
-  assert.ok(attempts[n - 1]! - attempts[n - 2]! >= 70, `the gaps grow: attempts at ${attempts.join(', ')} ms`);
+  assert.ok(attempts[n - 1] - attempts[n - 2] >= 70, `the gaps grow: attempts at ${attempts.join(', ')} ms`);
   // It recovers: the next attempt succeeds and the back-off is forgotten.
   failing = false;
   q.add('ns/rc');
@@ -37,7 +37,7 @@ test('a failing sync is retried with growing back-off, one log line per retry; s
   failing = true;
   q.add('ns/rc');
   await new Promise((r) => setTimeout(r, 30));
-  assert.match(lines[before]!, /attempt 1, retrying in 10ms/, 'starts again from the base delay');
+  assert.match(lines[before], /attempt 1, retrying in 10ms/, 'starts again from the base delay');
   await q.shutDownWithDrain();
   await done;
 });
@@ -49,9 +49,9 @@ test('a key re-queued by events while it fails: the back-off still grows, the lo
   const done = runWorkers(
     q,
     1,
-    async () => {
+    () => {
       attempts++;
-      throw new Error('forbidden');
+      return Promise.reject(new Error('forbidden'));
     },
     'test',
     (m) => lines.push(m),
@@ -64,5 +64,5 @@ test('a key re-queued by events while it fails: the back-off still grows, the lo
   await done;
   assert.ok(attempts > 50, `events drive many syncs (${attempts})`);
   assert.ok(lines.length <= 12, `but only ${lines.length} lines for ${attempts} failures`);
-  assert.match(lines[lines.length - 1]!, /more failures since the last line/);
+  assert.match(lines[lines.length - 1], /more failures since the last line/);
 });

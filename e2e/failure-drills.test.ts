@@ -77,7 +77,7 @@ async function converged(cl: IsolatedCluster, what: string, before?: Snapshot, g
       const items = (await getJson<{ items: Pod[] }>(cl, ['get', 'pods', '-l', 'app=drill'])).items;
       const running = items.filter((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.state?.running && !p.metadata?.deletionTimestamp);
       if (running.length !== n || items.length !== n) return undefined;
-      if (items.some((p) => gone.includes(p.metadata!.name!))) return undefined;
+      if (items.some((p) => gone.includes(p.metadata.name!))) return undefined;
       return items;
     },
     timeoutMs,
@@ -85,12 +85,12 @@ async function converged(cl: IsolatedCluster, what: string, before?: Snapshot, g
   );
   const snap: Snapshot = new Map();
   for (const p of pods) {
-    const owner = p.metadata!.ownerReferences?.[0];
-    assert.equal(owner?.kind, 'ReplicationController', `${p.metadata!.name} owned by the RC`);
+    const owner = p.metadata.ownerReferences?.[0];
+    assert.equal(owner?.kind, 'ReplicationController', `${p.metadata.name} owned by the RC`);
     assert.equal(owner?.name, 'drill');
-    const cs = p.status!.containerStatuses![0]!;
-    assert.equal(cs.restartCount, 0, `${what}: ${p.metadata!.name} not restarted`);
-    snap.set(p.metadata!.name!, cs.containerID!);
+    const cs = p.status!.containerStatuses![0];
+    assert.equal(cs.restartCount, 0, `${what}: ${p.metadata.name} not restarted`);
+    snap.set(p.metadata.name!, cs.containerID!);
   }
   if (before) {
     for (const [name, id] of before) {
@@ -110,7 +110,7 @@ async function apiAnswers(cl: IsolatedCluster): Promise<void> {
 
 /** The pid up started in place of `old`. */
 function awaitRestart(cl: IsolatedCluster, component: string, old: number): Promise<number> {
-  return eventually(`${component} restarted by up`, async () => {
+  return eventually(`${component} restarted by up`, () => {
     const p = pidsOf(cl)[component];
     return p && p !== old ? p : undefined;
   }, 60_000, 100);
@@ -139,7 +139,7 @@ function runtimeCounts(cl: IsolatedCluster): { sandboxes: number; containers: nu
 
 /** Nothing but the RC's n pods on the node: one sandbox, one container and one `sleep` each. */
 async function noLeftovers(cl: IsolatedCluster, n = N): Promise<void> {
-  await eventually(`only the ${n} pods' sandboxes, containers and processes left`, async () => {
+  await eventually(`only the ${n} pods' sandboxes, containers and processes left`, () => {
     const c = runtimeCounts(cl);
     const s = sleepers(cl);
     if (c.sandboxes === n && c.containers === n && s === n) return true;
@@ -151,7 +151,7 @@ async function noLeftovers(cl: IsolatedCluster, n = N): Promise<void> {
 async function serviceTargets(cl: IsolatedCluster): Promise<string[]> {
   const { stdout } = await run('iptables-save', ['-t', 'nat']);
   const re = new RegExp(`^-A ${cl.flags.proxyChains}-SEP-\\S+ .*--comment "default/drill" .*--to-destination (\\S+)`, 'gm');
-  return [...stdout.matchAll(re)].map((m) => m[1]!).sort();
+  return [...stdout.matchAll(re)].map((m) => m[1]).sort();
 }
 
 function podTargets(pods: Pod[]): string[] {
@@ -200,8 +200,8 @@ test('failure drills: kill -9 of each component, restart of up, deletes while th
         const p = await getJson<Pod>(cl, ['get', 'pod', 'oom']);
         return p.status?.containerStatuses?.[0]?.state?.terminated ? p : undefined;
       }, 30_000);
-      assert.equal(oom.status!.containerStatuses![0]!.state!.terminated!.reason, 'OOMKilled');
-      assert.equal(oom.status!.containerStatuses![0]!.state!.terminated!.exitCode, 137);
+      assert.equal(oom.status!.containerStatuses![0].state!.terminated!.reason, 'OOMKilled');
+      assert.equal(oom.status!.containerStatuses![0].state!.terminated!.exitCode, 137);
       assert.equal(oom.status!.phase, 'Failed');
       const del = await cl.up.kubectl(['delete', 'pod', 'oom']);
       assert.equal(del.code, 0, del.stderr);
@@ -212,9 +212,9 @@ test('failure drills: kill -9 of each component, restart of up, deletes while th
     // work waiting when it comes back (the delete is retried while the API cannot answer).
     for (const component of ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'proxy']) {
       await t.test(`kill -9 ${component}: restarted, the cluster converges, no container restarted`, async () => {
-        const victim = [...snap.keys()][0]!;
+        const victim = [...snap.keys()][0];
         await timed(`kill -9 ${component} → converged`, async () => {
-          const old = pidsOf(cl)[component]!;
+          const old = pidsOf(cl)[component];
           process.kill(old, 'SIGKILL');
           const [pid] = await Promise.all([
             awaitRestart(cl, component, old),
@@ -233,12 +233,12 @@ test('failure drills: kill -9 of each component, restart of up, deletes while th
     await t.test('kill -9 of the kubelet while it starts pods: they all start, nothing is left over', async () => {
       const M = N + 10;
       await timed('scale to 60 with a kubelet kill → converged', async () => {
-        const old = pidsOf(cl).kubelet!;
+        const old = pidsOf(cl).kubelet;
         const scaled = await cl.up.kubectl(['scale', 'rc', 'drill', `--replicas=${M}`]);
         assert.equal(scaled.code, 0, scaled.stderr);
         // Killed once some of the new pods are bound to the node, mid-way through starting them.
         const fresh = await eventually('new pods bound', async () => {
-          const items = (await getJson<{ items: Pod[] }>(cl, ['get', 'pods', '-l', 'app=drill'])).items.filter((p) => !snap.has(p.metadata!.name!));
+          const items = (await getJson<{ items: Pod[] }>(cl, ['get', 'pods', '-l', 'app=drill'])).items.filter((p) => !snap.has(p.metadata.name!));
           return items.filter((p) => p.spec?.nodeName).length >= 3 ? items : undefined;
         }, 30_000, 50);
         process.kill(old, 'SIGKILL');
@@ -249,8 +249,8 @@ test('failure drills: kill -9 of each component, restart of up, deletes while th
           return items.length === M && items.every((p) => p.status?.containerStatuses?.[0]?.state?.running) ? items : undefined;
         }, 90_000, 500);
         for (const p of all) {
-          const id = snap.get(p.metadata!.name!);
-          if (id) assert.equal(p.status!.containerStatuses![0]!.containerID, id, `${p.metadata!.name} kept its container`);
+          const id = snap.get(p.metadata.name!);
+          if (id) assert.equal(p.status!.containerStatuses![0].containerID, id, `${p.metadata.name} kept its container`);
         }
         await noLeftovers(cl, M);
       });
@@ -268,7 +268,7 @@ test('failure drills: kill -9 of each component, restart of up, deletes while th
         ({ snap, pods } = await converged(cl, 'after restart of up', snap));
       });
       for (const c of ['up', 'etcd', 'apiserver', 'kubelet']) assert.notEqual(pidsOf(cl)[c], before[c], `${c} is a new process`);
-      for (const c of Object.keys(before)) assert.throws(() => process.kill(before[c]!, 0), `old ${c} (pid ${before[c]}) is gone`);
+      for (const c of Object.keys(before)) assert.throws(() => process.kill(before[c], 0), `old ${c} (pid ${before[c]}) is gone`);
       await apiAnswers(cl);
     });
 
@@ -277,13 +277,13 @@ test('failure drills: kill -9 of each component, restart of up, deletes while th
       try {
         const victims = [...snap.keys()].slice(0, 6);
         const victimIds = victims.map((v) => shortId(snap.get(v)!));
-        const old = pidsOf(cl).kubelet!;
+        const old = pidsOf(cl).kubelet;
         process.kill(old, 'SIGKILL');
         // Half forced (gone from the API at once), half graceful (left for the kubelet to finish).
         await Promise.all(victims.map((v, i) => client.pods('default').delete(v, i < 3 ? { gracePeriodSeconds: 0 } : {})));
         assert.equal(pidsOf(cl).kubelet, old, 'deleted while the kubelet was down');
         await timed('deletes while the kubelet is down → converged', async () => {
-          await eventually('kubelet restarted', async () => (pidsOf(cl).kubelet !== old ? true : undefined), 60_000, 100);
+          await eventually('kubelet restarted', () => (pidsOf(cl).kubelet !== old ? true : undefined), 60_000, 100);
           ({ snap, pods } = await converged(cl, 'after deletes while the kubelet was down', snap, victims));
         });
         const left = await eventually('victims\' containers removed', async () => {
@@ -300,7 +300,7 @@ test('failure drills: kill -9 of each component, restart of up, deletes while th
     await t.test('kill -9 of up: its components and etcd stop with it; pods keep running', async () => {
       const children = Object.entries(pidsOf(cl)).filter(([c]) => c !== 'up');
       process.kill(cl.up.child.pid!, 'SIGKILL');
-      await eventually('every component stopped', async () => (children.every(([, pid]) => !alive(pid)) ? true : undefined), 20_000);
+      await eventually('every component stopped', () => (children.every(([, pid]) => !alive(pid)) ? true : undefined), 20_000);
       assert.equal(sleepers(cl), N);
     });
   } finally {

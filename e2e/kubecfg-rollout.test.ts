@@ -9,8 +9,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Pod, PodList } from '../api/core.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { eventually } from '../testing/wait.js';
 
@@ -33,10 +33,10 @@ async function kubectl(args: string[], input?: string): Promise<string> {
   assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
-async function pods(selector: string): Promise<any[]> {
-  return JSON.parse(await kubectl(['get', 'pods', '-l', selector, '-o', 'json'])).items;
+async function pods(selector: string): Promise<Pod[]> {
+  return (JSON.parse(await kubectl(['get', 'pods', '-l', selector, '-o', 'json'])) as PodList).items;
 }
-const isReady = (p: any) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+const isReady = (p: Pod) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -87,7 +87,7 @@ test('a rolling update whose new pods never become Ready rolls back and fails; t
     return ps.length === 2 ? ps : undefined;
   }, 120_000, 500);
   const oldNames = old.map((p) => p.metadata.name).sort();
-  const urls = old.map((p) => `http://${p.status.podIP}/`);
+  const urls = old.map((p) => `http://${p.status?.podIP}/`);
   for (const [i, u] of urls.entries()) assert.equal((await get(u)).trim(), old[i].metadata.name);
 
   // Both old pods answer every 200 ms while the update runs and after it.
@@ -145,7 +145,7 @@ test('a rolling update whose new pods never become Ready rolls back and fails; t
   assert.match(good.stdout, new RegExp(`Update succeeded: 2 of 2 pods of ${next} are Ready`));
   assert.ok(minReady >= 2, `2 pods Ready all along (saw ${minReady})`);
   const now = (await pods('app=web')).filter(isReady);
-  assert.deepEqual(now.map((p) => p.spec.containers[0].image), ['busybox:latest', 'busybox:latest']);
+  assert.deepEqual(now.map((p) => p.spec?.containers[0].image), ['busybox:latest', 'busybox:latest']);
 
   // stop (by the name the user knows): returns when no pod is left, not when the controller counts 0.
   const s = await kubecfg('stop', 'web', '--timeout', '90s');

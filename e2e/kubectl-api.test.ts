@@ -3,6 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ConfigMap, Pod, PodList, ReplicationController, Service } from '../api/core.js';
 import { startUp, type UpCluster } from '../testing/up.js';
 
 let c: UpCluster;
@@ -61,7 +62,7 @@ test('create, get in every format, label and field selectors', async () => {
   assert.match(table, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE/m);
   assert.match(table, /^web\s+0\/1\s+Pending\s+0\s+/m);
   assert.match(await ok(['get', 'pods', '-o', 'wide']), /NOMINATED NODE/);
-  assert.equal(JSON.parse(await ok(['get', 'pod', 'web', '-o', 'json'])).metadata.name, 'web');
+  assert.equal((JSON.parse(await ok(['get', 'pod', 'web', '-o', 'json'])) as Pod).metadata.name, 'web');
   assert.match(await ok(['get', 'pod', 'web', '-o', 'yaml']), /restartPolicy: Always/);
   assert.match(await ok(['get', 'pods', '-l', 'app=web']), /web/);
   assert.match((await c.kubectl(['get', 'pods', '-l', 'app=nope'])).stderr, /No resources found/);
@@ -83,9 +84,10 @@ test('apply repeatedly, client-side and server-side; replace; the three patch ty
   await ok(['patch', 'pod', 'web', '--type=json', '-p', '[{"op":"add","path":"/metadata/labels/j","value":"1"}]']);
   await ok(['label', 'pod', 'web', 'extra=yes']);
   await ok(['annotate', 'pod', 'web', 'note=hi']);
-  const pod = JSON.parse(await ok(['get', 'pod', 'web', '-o', 'json']));
-  assert.deepEqual([pod.metadata.labels.s, pod.metadata.labels.m, pod.metadata.labels.j, pod.metadata.labels.extra], ['1', '1', '1', 'yes']);
-  assert.equal(pod.metadata.annotations.note, 'hi');
+  const pod = JSON.parse(await ok(['get', 'pod', 'web', '-o', 'json'])) as Pod;
+  const labels = pod.metadata.labels ?? {};
+  assert.deepEqual([labels.s, labels.m, labels.j, labels.extra], ['1', '1', '1', 'yes']);
+  assert.equal(pod.metadata.annotations?.note, 'hi');
   assert.match(await ok(['describe', 'pod', 'web']), /Labels:\s+app=web/);
 });
 
@@ -98,25 +100,25 @@ items:
 `;
   assert.match(await ok(['apply', '-f', '-'], list), /configmap\/list-a created\s+configmap\/list-b created/);
   assert.match(await ok(['apply', '-f', '-'], list.replace('"1"', '"2"')), /configmap\/list-a configured\s+configmap\/list-b unchanged/);
-  assert.equal(JSON.parse(await ok(['get', 'cm', 'list-a', '-o', 'json'])).data.x, '2');
+  assert.equal((JSON.parse(await ok(['get', 'cm', 'list-a', '-o', 'json'])) as ConfigMap).data?.x, '2');
   await ok(['delete', '-f', '-'], list);
 });
 
 test('replication controllers: create, scale, expose, cascading delete', async () => {
   await ok(['create', '-f', '-'], RC);
   await ok(['scale', 'rc', 'webrc', '--replicas=3']);
-  assert.equal(JSON.parse(await ok(['get', 'rc', 'webrc', '-o', 'json'])).spec.replicas, 3);
+  assert.equal((JSON.parse(await ok(['get', 'rc', 'webrc', '-o', 'json'])) as ReplicationController).spec?.replicas, 3);
   // the controller manager creates the pods
   let pods = 0;
   for (let i = 0; i < 50 && pods !== 3; i++) {
-    pods = JSON.parse(await ok(['get', 'pods', '-l', 'app=webrc', '-o', 'json'])).items.length;
+    pods = (JSON.parse(await ok(['get', 'pods', '-l', 'app=webrc', '-o', 'json'])) as PodList).items.length;
     if (pods !== 3) await new Promise((r) => setTimeout(r, 200));
   }
   assert.equal(pods, 3);
   assert.match(await ok(['expose', 'rc', 'webrc', '--port=80', '--type=NodePort']), /exposed/);
-  const svc = JSON.parse(await ok(['get', 'svc', 'webrc', '-o', 'json']));
-  assert.match(svc.spec.clusterIP, /^10\./);
-  assert.ok(svc.spec.ports[0].nodePort >= 30000);
+  const svc = JSON.parse(await ok(['get', 'svc', 'webrc', '-o', 'json'])) as Service;
+  assert.match(svc.spec?.clusterIP ?? '', /^10\./);
+  assert.ok((svc.spec?.ports?.[0].nodePort ?? 0) >= 30000);
   await ok(['delete', 'rc', 'webrc', '--cascade=foreground']);
   assert.match((await c.kubectl(['get', 'pods', '-l', 'app=webrc'])).stderr, /No resources found/);
 });

@@ -82,7 +82,7 @@ test(`kill -9 of the kubelet during a scale-up to ${N}: no orphan process, cgrou
     assert.equal(scaled.code, 0, scaled.stderr);
     // Three kills while the kubelet is starting pods: each one likely mid-way through a few sandboxes.
     for (const atLeast of [5, 25, 45]) {
-      const old = pidsOf(cl).kubelet!;
+      const old = pidsOf(cl).kubelet;
       const seen = await eventually(`${atLeast} pods started`, async () => {
         const items = await pods(cl);
         const started = items.filter((p) => p.status?.phase === 'Running').length;
@@ -90,7 +90,7 @@ test(`kill -9 of the kubelet during a scale-up to ${N}: no orphan process, cgrou
       }, 180_000, 100);
       process.kill(old, 'SIGKILL');
       t.diagnostic(`kubelet (pid ${old}) killed with ${seen} Running`);
-      await eventually('kubelet restarted', async () => (pidsOf(cl).kubelet !== old ? true : undefined), 60_000, 100);
+      await eventually('kubelet restarted', () => (pidsOf(cl).kubelet !== old ? true : undefined), 60_000, 100);
     }
     await eventually(`${N} Running`, async () => {
       const items = await pods(cl);
@@ -99,7 +99,7 @@ test(`kill -9 of the kubelet during a scale-up to ${N}: no orphan process, cgrou
     const swept = cl.up.output().split('\n').filter((l) => l.includes('removed what no record accounts for'));
     t.diagnostic(swept.length ? swept.join('\n') : 'the restarts found nothing unrecorded');
     // Exactly the RC's pods: one pod cgroup, one pause and one container each; two processes each (pause, sleep).
-    await eventually('only the RC pods on the node', async () => {
+    await eventually('only the RC pods on the node', () => {
       const l = leftovers(cl);
       const want = { pods: N, pauseCgroups: N, processes: 2 * N, sandboxDirs: N, containerDirs: N, addresses: N, networkStates: N };
       if (JSON.stringify(l) === JSON.stringify(want)) return true;
@@ -107,7 +107,7 @@ test(`kill -9 of the kubelet during a scale-up to ${N}: no orphan process, cgrou
     }, 60_000, 1000);
 
     // The restarted kubelet (its own process, HTTPS with client certificates) serves the apiserver's relay.
-    const one = (await pods(cl))[0]!.metadata!.name!;
+    const one = (await pods(cl))[0].metadata.name!;
     const ex = await cl.up.kubectl(['exec', one, '--', 'sh', '-c', 'echo from-$(hostname)']);
     assert.equal(ex.code, 0, ex.stderr);
     assert.equal(ex.stdout.trim(), `from-${one}`);
@@ -117,7 +117,7 @@ test(`kill -9 of the kubelet during a scale-up to ${N}: no orphan process, cgrou
     const down = await cl.up.kubectl(['scale', 'rc', 'orph', '--replicas=0']);
     assert.equal(down.code, 0, down.stderr);
     await eventually('no pods', async () => ((await pods(cl)).length === 0 ? true : undefined), 180_000, 1000);
-    await eventually('nothing left under the cgroup root or in the state', async () => {
+    await eventually('nothing left under the cgroup root or in the state', () => {
       const l = leftovers(cl);
       if (Object.values(l).every((v) => v === 0)) return true;
       throw new Error(`left: ${JSON.stringify(l)} cgroups ${cgroupsUnder(cl.flags.cgroup).slice(0, 5).join(', ')}`);

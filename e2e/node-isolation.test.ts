@@ -18,6 +18,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Node, Pod, Service } from '../api/core.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { buildSynProbe, probeResult, type ProbeResult } from '../testing/syn-probe.js';
 import { eventually } from '../testing/wait.js';
@@ -83,14 +84,14 @@ before(async () => {
   ports['kubelet-healthz'] = Number(/kubelet: healthz on http:\/\/127\.0\.0\.1:(\d+)\/healthz/.exec(cl.up.output())![1]);
   await kubectl(['apply', '-f', '-'], pod(work));
   await eventually('pod prober Running', async () => {
-    const p = JSON.parse(await kubectl(['get', 'pod', 'prober', '-o', 'json']));
+    const p = JSON.parse(await kubectl(['get', 'pod', 'prober', '-o', 'json'])) as Pod;
     return p.status?.phase === 'Running' ? p : undefined;
   }, 90_000);
   mac = /link\/ether (\S+)/.exec((await run('ip', ['-o', 'link', 'show', cl.flags.bridge])).stdout)![1]!;
   gateway = /inet (\S+)\//.exec((await run('ip', ['-o', '-4', 'addr', 'show', cl.flags.bridge])).stdout)![1]!;
-  const node = JSON.parse(await kubectl(['get', 'node', cl.flags.node, '-o', 'json']));
-  nodeIP = node.status.addresses.find((a: { type: string }) => a.type === 'InternalIP').address;
-  kubeletPort = node.status.daemonEndpoints.kubeletEndpoint.Port;
+  const node = JSON.parse(await kubectl(['get', 'node', cl.flags.node, '-o', 'json'])) as Node;
+  nodeIP = node.status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
+  kubeletPort = node.status!.daemonEndpoints!.kubeletEndpoint!.Port;
 });
 
 after(async () => {
@@ -126,8 +127,8 @@ test('without the guard the probe does get a SYN-ACK (the hole is real; skipped 
 });
 
 test('a NodePort still answers on 127.0.0.1 from the host', async () => {
-  const svc = JSON.parse(await kubectl(['get', 'svc', 'prober', '-o', 'json']));
-  const nodePort = svc.spec.ports[0].nodePort as number;
+  const svc = JSON.parse(await kubectl(['get', 'svc', 'prober', '-o', 'json'])) as Service;
+  const nodePort = svc.spec!.ports![0].nodePort!;
   const body = await eventually('NodePort on 127.0.0.1', () =>
     new Promise<string | undefined>((resolve) => {
       http.get({ host: '127.0.0.1', port: nodePort, path: '/', agent: false, timeout: 3000 }, (res) => {

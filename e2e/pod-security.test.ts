@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import type { Pod } from '../api/core.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { eventually } from '../testing/wait.js';
 
@@ -29,7 +30,7 @@ const pod = (name: string, spec: object, container: object = {}) => ({
   metadata: { name },
   spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '1000'], ...container }], ...spec },
 });
-const getPod = async (name: string) => JSON.parse(await kubectl('get', 'pod', name, '-o', 'json'));
+const getPod = async (name: string) => JSON.parse(await kubectl('get', 'pod', name, '-o', 'json')) as Pod;
 
 before(async () => {
   cl = await startIsolated('podsec');
@@ -53,7 +54,7 @@ test('runAsNonRoot on a root image: CreateContainerConfigError with the reason k
     const x = await getPod('nonroot');
     return x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError' ? x : undefined;
   }, 60_000);
-  assert.equal(p.status.containerStatuses[0].state.waiting.message, `container has runAsNonRoot and image will run as root (pod: "nonroot_default(${p.metadata.uid})", container: main)`);
+  assert.equal(p.status?.containerStatuses?.[0].state?.waiting?.message, `container has runAsNonRoot and image will run as root (pod: "nonroot_default(${p.metadata.uid})", container: main)`);
   assert.match(await kubectl('get', 'pod', 'nonroot'), /CreateContainerConfigError/);
 });
 
@@ -63,8 +64,8 @@ test('an unsafe sysctl: the pod is Failed with SysctlForbidden', async () => {
     const x = await getPod('unsafe-sysctl');
     return x.status?.phase === 'Failed' ? x : undefined;
   }, 60_000);
-  assert.equal(p.status.reason, 'SysctlForbidden');
-  assert.equal(p.status.message, 'Pod was rejected: forbidden sysctl: "kernel.msgmax" not allowlisted');
+  assert.equal(p.status?.reason, 'SysctlForbidden');
+  assert.equal(p.status?.message, 'Pod was rejected: forbidden sysctl: "kernel.msgmax" not allowlisted');
 });
 
 test('fsGroup: the emptyDir is group-owned with setgid, the process has the group; RuntimeDefault seccomp by default', async () => {

@@ -11,6 +11,7 @@ import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Pod } from '../api/core.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { eventually } from '../testing/wait.js';
 
@@ -35,7 +36,7 @@ before(async () => {
   const r = await cl.up.kubectl(['apply', '-f', '-'], POD);
   assert.equal(r.code, 0, r.stderr);
   await eventually('pod pf Running', async () => {
-    const p = JSON.parse((await cl.up.kubectl(['get', 'pod', 'pf', '-o', 'json'])).stdout);
+    const p = JSON.parse((await cl.up.kubectl(['get', 'pod', 'pf', '-o', 'json'])).stdout) as Pod;
     return p.status?.phase === 'Running' ? p : undefined;
   }, 90_000);
   // httpd has written its files once it answers through exec.
@@ -74,9 +75,9 @@ interface Forwarder {
 async function portForward(env: NodeJS.ProcessEnv = {}): Promise<Forwarder> {
   const child = spawn('/usr/bin/kubectl', ['--kubeconfig', cl.up.kubeconfig, '-v=6', 'port-forward', 'pod/pf', '0:8080'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const port = await eventually('port-forward listening', async () => {
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const port = await eventually('port-forward listening', () => {
     if (child.exitCode !== null) throw new Error(`kubectl port-forward exited ${child.exitCode}: ${out}`);
     const m = /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out);
     return m ? Number(m[1]) : undefined;
@@ -145,11 +146,11 @@ test('kubectl port-forward over a plain SPDY upgrade (KUBECTL_PORT_FORWARD_WEBSO
 test('kubectl port-forward to a closed port gets the error on the error stream', async () => {
   const child = spawn('/usr/bin/kubectl', ['--kubeconfig', cl.up.kubeconfig, 'port-forward', 'pod/pf', '0:9'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   try {
-    const port = await eventually('listening', async () => Number(/127\.0\.0\.1:(\d+) -> 9/.exec(out)?.[1]) || undefined, 30_000, 100);
+    const port = await eventually('listening', () => Number(/127\.0\.0\.1:(\d+) -> 9/.exec(out)?.[1]) || undefined, 30_000, 100);
     await fetchLocal(port, '/').then(
       () => assert.fail('a closed port cannot answer'),
       () => undefined,

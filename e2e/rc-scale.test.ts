@@ -36,8 +36,8 @@ interface Component {
 async function startComponent(name: 'scheduler' | 'controller-manager', waitRunning = true): Promise<Component> {
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), name, `--kubeconfig=${cl.up.kubeconfig}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const c = { child, output: () => out };
   components.set(name, c);
   if (!waitRunning) return c;
@@ -49,7 +49,7 @@ async function startComponent(name: 'scheduler' | 'controller-manager', waitRunn
       clearTimeout(timer);
       resolve();
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     child.once('exit', (code, sig) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited (${sig ?? code}): ${out}`));
@@ -86,17 +86,17 @@ async function scale(replicas: number): Promise<void> {
 /** Exactly `n` active pods, distinct, owned by the RC, bound and Running; and still so a moment later. */
 async function converged(n: number, timeoutMs: number, what: string): Promise<void> {
   const t0 = Date.now();
-  await eventually(what, async () => {
+  await eventually(what, () => {
     const all = pods.store.list();
     const act = all.filter(active);
     // At rest: only the wanted pods, none still terminating.
     return all.length === n && act.length === n && act.every((p) => p.status?.phase === 'Running') ? true : undefined;
   }, timeoutMs, 200);
   const act = activePods();
-  assert.equal(new Set(act.map((p) => p.metadata!.name)).size, n, 'distinct names');
+  assert.equal(new Set(act.map((p) => p.metadata.name)).size, n, 'distinct names');
   for (const p of act) {
     const ref = p.metadata?.ownerReferences?.find((r) => r.controller);
-    assert.equal(ref?.uid, rcUid, `${p.metadata!.name} owned by the RC`);
+    assert.equal(ref?.uid, rcUid, `${p.metadata.name} owned by the RC`);
     assert.equal(p.spec?.nodeName, cl.flags.node);
   }
   // And it stays there: nothing more is created once the controller is at rest.
@@ -161,7 +161,7 @@ test('RC of 200: every pod bound within 2 s of its creation, then all Running', 
     pods.on('add', check).on('update', check);
   });
   const t0 = performance.now();
-  rcUid = (await client.replicationControllers(NS).create(rc)).metadata!.uid!;
+  rcUid = (await client.replicationControllers(NS).create(rc)).metadata.uid!;
   const t1 = await Promise.race([allBound, new Promise<number>((r) => setTimeout(() => r(NaN), 30_000))]);
   const ms = Math.round(t1 - t0);
   console.log(`# RC 0 -> 200: all bound ${ms} ms after the create (${bound()} bound)`);
@@ -173,14 +173,14 @@ test('RC of 200: every pod bound within 2 s of its creation, then all Running', 
 });
 
 test('200 -> 0 -> 200: no duplicate or lost pod', { timeout: 200_000 }, async () => {
-  const first = new Set(activePods().map((p) => p.metadata!.name!));
+  const first = new Set(activePods().map((p) => p.metadata.name!));
   await scale(0);
   await converged(0, 60_000, 'scaled to 0');
   peak.reset();
   await scale(200);
   await converged(200, 120_000, '200 pods Running again');
   assert.equal(peak.value, 200, 'never more than 200 alive');
-  assert.ok(activePods().every((p) => !first.has(p.metadata!.name!)), 'all new pods');
+  assert.ok(activePods().every((p) => !first.has(p.metadata.name!)), 'all new pods');
 });
 
 test('scheduler and controller manager killed with SIGKILL mid-scale converge when restarted', { timeout: 200_000 }, async () => {

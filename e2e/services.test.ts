@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
-import type { Endpoints } from '../api/core.js';
+import type { Endpoints, Pod, PodList } from '../api/core.js';
 import { RestClient } from '../client/rest.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { startProxyProcess, type ProxyProcess } from '../testing/proxy-process.js';
@@ -93,10 +93,10 @@ const service = (name: string, selector: Record<string, string>, type = 'Cluster
   spec: { type, selector, ports: [{ port: 80, targetPort: 80 }] },
 });
 
-async function runningPods(selector: string, n: number): Promise<any[]> {
+async function runningPods(selector: string, n: number): Promise<Pod[]> {
   return eventually(`${n} pods ${selector} Running`, async () => {
-    const pods = JSON.parse(await kubectl(['get', 'pods', '-l', selector, '-o', 'json'])).items;
-    const up = pods.filter((p: any) => p.status.phase === 'Running' && p.status.podIP && !p.metadata.deletionTimestamp);
+    const pods = (JSON.parse(await kubectl(['get', 'pods', '-l', selector, '-o', 'json'])) as PodList).items;
+    const up = pods.filter((p) => p.status?.phase === 'Running' && p.status.podIP && !p.metadata.deletionTimestamp);
     return up.length === n ? up : undefined;
   }, 90_000);
 }
@@ -131,7 +131,7 @@ before(async () => {
   await runningPods('app=web', 3);
   await runningPods('app=solo', 1);
   await runningPods('app=unready', 1);
-  await eventually('client pod Running', async () => (JSON.parse(await kubectl(['get', 'pod', 'client', '-o', 'json'])).status.phase === 'Running' ? true : undefined), 60_000);
+  await eventually('client pod Running', async () => ((JSON.parse(await kubectl(['get', 'pod', 'client', '-o', 'json'])) as Pod).status?.phase === 'Running' ? true : undefined), 60_000);
 });
 
 after(async () => {
@@ -142,7 +142,7 @@ after(async () => {
 });
 
 test('ClusterIP from the host and from a pod reaches every endpoint', async () => {
-  const pods = (await runningPods('app=web', 3)).map((p) => p.metadata.name).sort();
+  const pods = (await runningPods('app=web', 3)).map((p) => p.metadata.name ?? '').sort();
   await readyAddresses('web', 3);
   const ip = await clusterIP('web');
   const fromHost = new Set<string>();
@@ -162,7 +162,7 @@ test('ClusterIP from the host and from a pod reaches every endpoint', async () =
 });
 
 test('NodePort answers on 127.0.0.1 and on the node InternalIP', async () => {
-  const pods = (await runningPods('app=web', 3)).map((p) => p.metadata.name);
+  const pods = (await runningPods('app=web', 3)).map((p) => p.metadata.name ?? '');
   const svc = await client.services('default').get('web');
   const nodePort = svc.spec!.ports![0].nodePort!;
   assert.ok(nodePort >= 30000 && nodePort <= 32767, String(nodePort));
@@ -179,8 +179,8 @@ test('NodePort answers on 127.0.0.1 and on the node InternalIP', async () => {
       assert.equal(r.status, 200, host);
       seen.add(r.body);
     }
-    assert.ok([...seen].every((h) => pods.includes(h)), `${host}: ${[...seen]}`);
-    assert.ok(seen.size >= 2, `${host}: more than one pod answers over 30 requests: ${[...seen]}`);
+    assert.ok([...seen].every((h) => pods.includes(h)), `${host}: ${[...seen].join(',')}`);
+    assert.ok(seen.size >= 2, `${host}: more than one pod answers over 30 requests: ${[...seen].join(',')}`);
   }
 });
 
@@ -224,14 +224,14 @@ test('a Service without ready endpoints refuses at once', async () => {
 async function scaleAndTime(n: number): Promise<{ ip: string; added: boolean; ms: number }> {
   const before = await client.endpoints('default').get('web');
   const had = new Set((before.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)));
-  const w = await client.endpoints('default').watch({ resourceVersion: before.metadata!.resourceVersion, fieldSelector: 'metadata.name=web' });
+  const w = await client.endpoints('default').watch({ resourceVersion: before.metadata.resourceVersion, fieldSelector: 'metadata.name=web' });
   try {
     await kubectl(['scale', 'rc', 'web', `--replicas=${n}`]);
     let change: { ip: string; added: boolean; at: number } | undefined;
     const deadline = setTimeout(() => w.stop(), 90_000);
     for await (const ev of w) {
       if (ev.type !== 'MODIFIED' && ev.type !== 'ADDED') continue;
-      const now = new Set(((ev.object as Endpoints).subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)));
+      const now = new Set(((ev.object).subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)));
       const added = [...now].find((ip) => !had.has(ip));
       const removed = [...had].find((ip) => !now.has(ip));
       if (added || removed) {
@@ -319,8 +319,8 @@ test('deleting a Service removes every rule of it', async () => {
   const mentions = (lines: string[]) => lines.filter((l) => l.includes('default/web'));
   const nat = await ourRules('nat');
   const chains = [...new Set(mentions(nat).map((l) => l.split(' ')[1]).filter((c) => /-(SVC|SEP)-/.test(c)))];
-  assert.equal(chains.filter((c) => c.includes('-SVC-')).length, 1, `one SVC chain: ${chains}`);
-  assert.equal(chains.filter((c) => c.includes('-SEP-')).length, 3, `three SEP chains: ${chains}`);
+  assert.equal(chains.filter((c) => c.includes('-SVC-')).length, 1, `one SVC chain: ${chains.join(',')}`);
+  assert.equal(chains.filter((c) => c.includes('-SEP-')).length, 3, `three SEP chains: ${chains.join(',')}`);
   // The restarted proxy (previous test) must follow changes, not just hold old rules.
   await kubectl(['delete', 'service', 'web']);
   const t0 = performance.now();

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Pod, PodList, ReplicationControllerList, Service } from '../api/core.js';
 import { hyperkubeCommand, startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { startRegistry, type TestRegistry } from '../testing/registry.js';
 import { eventually } from '../testing/wait.js';
@@ -62,16 +63,17 @@ function get(url: string): Promise<string> {
   });
 }
 
-async function pods(selector: string): Promise<any[]> {
-  return JSON.parse(await kubectl('get', 'pods', '-l', selector, '-o', 'json')).items;
+async function pods(selector: string): Promise<Pod[]> {
+  return (JSON.parse(await kubectl('get', 'pods', '-l', selector, '-o', 'json')) as PodList).items;
 }
 
-const live = (ps: any[]) => ps.filter((p) => !p.metadata.deletionTimestamp);
+const live = (ps: Pod[]) => ps.filter((p) => !p.metadata.deletionTimestamp);
 
-async function running(name: string, timeoutMs = 60_000): Promise<any> {
+/** The pod once Running with an IP (returned as podIP for the callers). */
+async function running(name: string, timeoutMs = 60_000): Promise<{ podIP: string }> {
   return eventually(`pod ${name} Running`, async () => {
-    const p = JSON.parse(await kubectl('get', 'pod', name, '-o', 'json'));
-    return p.status.phase === 'Running' && p.status.podIP ? p : undefined;
+    const p = JSON.parse(await kubectl('get', 'pod', name, '-o', 'json')) as Pod;
+    return p.status?.phase === 'Running' && p.status.podIP ? { podIP: p.status.podIP } : undefined;
   }, timeoutMs);
 }
 
@@ -96,9 +98,9 @@ test('kubectl get pods -o wide -w shows a new pod Pending, then Running', async 
   watch.stdout.on('data', (d) => (out += d));
   watch.stderr.on('data', (d) => (log += d));
   try {
-    await eventually('the watch to start', async () => (/GET \S+watch=true\S* 200 OK/.test(log) ? true : undefined), 15_000, 50);
+    await eventually('the watch to start', () => (/GET \S+watch=true\S* 200 OK/.test(log) ? true : undefined), 15_000, 50);
     await kubectl('run', 'watched', '--image=busybox', '--restart=Never', '--', 'sleep', '3600');
-    await eventually('the watch to show watched Running', async () => (/^watched\s+1\/1\s+Running\s/m.test(out) ? true : undefined), 60_000);
+    await eventually('the watch to show watched Running', () => (/^watched\s+1\/1\s+Running\s/m.test(out) ? true : undefined), 60_000);
   } finally {
     watch.kill('SIGTERM');
   }
@@ -107,7 +109,7 @@ test('kubectl get pods -o wide -w shows a new pod Pending, then Running', async 
   const runningAt = lines.findIndex((l) => /\sRunning\s/.test(l));
   assert.ok(pending >= 0 && pending < runningAt, `Pending before Running:\n${out}`);
   // -o wide: the Running line carries the pod IP (from this cluster's pod CIDR) and the node.
-  assert.match(lines[runningAt]!, new RegExp(`\\s10\\.244\\.${cl.flags.net}\\.\\d+\\s+${cl.flags.node}\\s`));
+  assert.match(lines[runningAt], new RegExp(`\\s10\\.244\\.${cl.flags.net}\\.\\d+\\s+${cl.flags.node}\\s`));
   await kubectl('delete', 'pod', 'watched', '--grace-period=1');
 });
 
@@ -120,8 +122,8 @@ test('an image from a docker save tarball: hack/demo-image.sh, hyperkube runtime
   // Not loaded yet: with pull policy Never the kubelet must refuse, not fetch it.
   await kubectl('run', 'early', '--image=demo:1', '--image-pull-policy=Never');
   await eventually('ErrImageNeverPull', async () => {
-    const p = JSON.parse(await kubectl('get', 'pod', 'early', '-o', 'json'));
-    return p.status.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImageNeverPull' ? true : undefined;
+    const p = JSON.parse(await kubectl('get', 'pod', 'early', '-o', 'json')) as Pod;
+    return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImageNeverPull' ? true : undefined;
   });
   await kubectl('delete', 'pod', 'early', '--grace-period=0', '--force');
 
@@ -129,7 +131,7 @@ test('an image from a docker save tarball: hack/demo-image.sh, hyperkube runtime
   assert.match(await runtimeCli('images'), /\sdocker\.io\/library\/demo:1\n/);
   await kubectl('run', 'demo', '--image=demo:1', '--image-pull-policy=Never');
   const pod = await running('demo');
-  assert.equal(await get(`http://${pod.status.podIP}/`), 'demo 1\n');
+  assert.equal(await get(`http://${pod.podIP}/`), 'demo 1\n');
   assert.equal(await kubectl('logs', 'demo'), 'demo 1 serving on :80\n');
 });
 
@@ -139,7 +141,7 @@ test('an image pushed to docker-registry with skopeo is pulled by the kubelet ov
   await ok('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${join(work, 'demo2.tar')}`, `docker://${ref}`], 120_000);
   await kubectl('run', 'pulled', `--image=${ref}`);
   const pod = await running('pulled');
-  assert.equal(await get(`http://${pod.status.podIP}/`), 'demo 2\n');
+  assert.equal(await get(`http://${pod.podIP}/`), 'demo 2\n');
   // Fetched now (a "Successfully pulled" event), and kept in the store under the registry's name.
   const events = await kubectl('get', 'events', '--field-selector', 'involvedObject.name=pulled', '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}');
   assert.match(events, new RegExp(`Pulled: Successfully pulled image "${ref.replace(/\./g, '\\.')}"`));
@@ -152,25 +154,26 @@ test('the classic kubecfg: run, list pods, list minions, resize, rollingupdate, 
   const image2 = `${registry.host}/demo:2`;
   const runOut = await kubecfg('run', 'demo:1', '2', 'web2', '-p', '80', '-s');
   assert.match(runOut, /^NAME\s.*\nweb2\s/m, runOut); // the controller
-  const svc = JSON.parse(await kubectl('get', 'svc', 'web2', '-o', 'json'));
-  assert.deepEqual(svc.spec.selector, { name: 'web2' });
-  assert.ok(runOut.includes(svc.spec.clusterIP), `the Service's ClusterIP is printed:\n${runOut}`);
+  const svc = JSON.parse(await kubectl('get', 'svc', 'web2', '-o', 'json')) as Service;
+  const clusterIP = svc.spec?.clusterIP ?? '';
+  assert.deepEqual(svc.spec?.selector, { name: 'web2' });
+  assert.ok(clusterIP && runOut.includes(clusterIP), `the Service's ClusterIP is printed:\n${runOut}`);
   const page = (want: string) =>
-    eventually(`"${want}" on the web2 ClusterIP`, async () => ((await get(`http://${svc.spec.clusterIP}/`)) === want ? true : undefined));
+    eventually(`"${want}" on the web2 ClusterIP`, async () => ((await get(`http://${clusterIP}/`)) === want ? true : undefined));
   await eventually('2 web2 pods Running', async () => {
     const ps = live(await pods('name=web2'));
-    return ps.length === 2 && ps.every((p) => p.status.phase === 'Running') ? ps : undefined;
+    return ps.length === 2 && ps.every((p) => p.status?.phase === 'Running') ? ps : undefined;
   });
   await page('demo 1\n');
 
   const listed = await kubecfg('list', 'pods');
-  for (const p of live(await pods('name=web2'))) assert.match(listed, new RegExp(`^${p.metadata.name}\\s.*Running`, 'm'), listed);
+  for (const p of live(await pods('name=web2'))) assert.match(listed, new RegExp(`^${p.metadata.name ?? ''}\\s.*Running`, 'm'), listed);
   assert.match(await kubecfg('list', 'minions'), new RegExp(`^${cl.flags.node}\\s+Ready\\s`, 'm'));
 
   assert.match(await kubecfg('resize', 'web2', '3'), /^web2\s+3\s/m);
   await eventually('3 web2 pods Running', async () => {
     const ps = live(await pods('name=web2'));
-    return ps.length === 3 && ps.every((p) => p.status.phase === 'Running') ? true : undefined;
+    return ps.length === 3 && ps.every((p) => p.status?.phase === 'Running') ? true : undefined;
   });
 
   // While the update runs, sample the pods: never more than 3 + 1 live, and old and new side by side.
@@ -181,7 +184,7 @@ test('the classic kubecfg: run, list pods, list minions, resize, rollingupdate, 
     while (sampling) {
       const ps = live(await pods('name=web2').catch(() => []));
       maxLive = Math.max(maxLive, ps.length);
-      const images = new Set(ps.map((p) => p.spec.containers[0].image));
+      const images = new Set(ps.map((p) => p.spec?.containers[0].image));
       if (images.has('demo:1') && images.has(image2)) mixed = true;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -206,9 +209,9 @@ test('the classic kubecfg: run, list pods, list minions, resize, rollingupdate, 
   assert.ok(mixed, 'old and new pods ran side by side');
   await eventually('3 new pods, no old one', async () => {
     const ps = live(await pods('name=web2'));
-    return ps.length === 3 && ps.every((p) => p.spec.containers[0].image === image2 && p.status.phase === 'Running') ? true : undefined;
+    return ps.length === 3 && ps.every((p) => p.spec?.containers[0].image === image2 && p.status?.phase === 'Running') ? true : undefined;
   });
-  const rcs = JSON.parse(await kubectl('get', 'rc', '-o', 'json')).items.map((r: any) => r.metadata.name);
+  const rcs = (JSON.parse(await kubectl('get', 'rc', '-o', 'json')) as ReplicationControllerList).items.map((r) => r.metadata.name);
   assert.ok(rcs.includes(next) && !rcs.includes('web2'), rcs.join(' '));
   await page('demo 2\n');
 
@@ -222,19 +225,19 @@ test('the classic kubecfg: run, list pods, list minions, resize, rollingupdate, 
 
 test('a two-tier app: the frontend reaches the backend through $BACKEND_SERVICE_HOST:$BACKEND_SERVICE_PORT', async () => {
   await kubectl('apply', '-f', 'manifests/two-tier.yaml');
-  const svc = JSON.parse(await kubectl('get', 'svc', 'backend', '-o', 'json'));
+  const svc = JSON.parse(await kubectl('get', 'svc', 'backend', '-o', 'json')) as Service;
   const frontend = await running('frontend');
   const line = await eventually('the frontend to print the answer', async () => {
     const m = /^from (\S+):(\d+): backend (\S+)$/m.exec(await kubectl('logs', 'frontend'));
     return m ?? undefined;
   });
   // The address came from the injected variables: the Service's ClusterIP and port, not a pod IP.
-  assert.equal(line[1], svc.spec.clusterIP);
+  assert.equal(line[1], svc.spec?.clusterIP);
   assert.equal(line[2], '80');
   const backends = (await pods('app=backend')).map((p) => p.metadata.name);
   assert.ok(backends.includes(line[3]), `${line[3]} is one of ${backends.join(', ')}`);
   // And it serves what it got.
-  assert.equal(await get(`http://${frontend.status.podIP}/`), `backend ${line[3]}\n`);
+  assert.equal(await get(`http://${frontend.podIP}/`), `backend ${line[3]}\n`);
   await kubectl('delete', '-f', 'manifests/two-tier.yaml', '--grace-period=1');
 });
 

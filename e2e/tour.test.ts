@@ -9,6 +9,7 @@ import http from 'node:http';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Endpoints, Pod, PodList, Service } from '../api/core.js';
 import type { UpCluster } from '../testing/up.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { eventually } from '../testing/wait.js';
@@ -56,21 +57,21 @@ test('a replicated web server behind a Service, by ClusterIP and NodePort; scale
   const rc = readFileSync(join(repoRoot, 'manifests', 'web-rc.yaml'), 'utf8');
   await kubectl(['apply', '-f', '-'], rc);
   await eventually('2 pods Running', async () => {
-    const pods = JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
-    return pods.length === 2 && pods.every((p: any) => p.status.phase === 'Running' && p.status.podIP) ? pods : undefined;
+    const pods = (JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList).items;
+    return pods.length === 2 && pods.every((p) => p.status?.phase === 'Running' && p.status.podIP) ? pods : undefined;
   });
   // describe shows the pod's story as events, as on Kubernetes.
-  const pod0 = JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items[0].metadata.name;
+  const pod0 = (JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList).items[0].metadata.name!;
   await eventually('describe with events', async () => {
     const d = await kubectl(['describe', 'pod', pod0]);
     return /Events:/.test(d) && /Scheduled\s.*default-scheduler\s+Successfully assigned/.test(d) && /Started\s.*kubelet\s+Started container/.test(d) ? d : undefined;
   }, 20_000);
   await kubectl(['expose', 'rc', 'web', '--port=80', '--type=NodePort']);
-  const svc = JSON.parse(await kubectl(['get', 'svc', 'web', '-o', 'json']));
-  const ip = svc.spec.clusterIP;
+  const svc = JSON.parse(await kubectl(['get', 'svc', 'web', '-o', 'json'])) as Service;
+  const ip = svc.spec!.clusterIP!;
   assert.ok(ip.startsWith(`10.250.${cl.flags.net}.`), ip);
   await eventually('endpoints', async () => {
-    const ep = JSON.parse(await kubectl(['get', 'endpoints', 'web', '-o', 'json']));
+    const ep = JSON.parse(await kubectl(['get', 'endpoints', 'web', '-o', 'json'])) as Endpoints;
     return ep.subsets?.[0]?.addresses?.length === 2 ? ep : undefined;
   });
   // Every pod serves its own /etc/hostname: over enough requests both answer.
@@ -80,7 +81,7 @@ test('a replicated web server behind a Service, by ClusterIP and NodePort; scale
     if (r.status === 200) seen.add(r.body.trim());
     return seen.size === 2 ? seen : undefined;
   });
-  const np = svc.spec.ports[0].nodePort;
+  const np = svc.spec!.ports![0].nodePort;
   const viaNodePort = await eventually('NodePort on 127.0.0.1', async () => {
     const r = await get(`http://127.0.0.1:${np}/hostname`);
     return r.status === 200 ? r.body : undefined;
@@ -89,11 +90,11 @@ test('a replicated web server behind a Service, by ClusterIP and NodePort; scale
 
   await kubectl(['scale', 'rc', 'web', '--replicas=3']);
   await eventually('3 pods Running', async () => {
-    const pods = JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
-    return pods.filter((p: any) => p.status.phase === 'Running').length === 3 ? pods : undefined;
+    const pods = (JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList).items;
+    return pods.filter((p) => p.status?.phase === 'Running').length === 3 ? pods : undefined;
   });
 
-  const pod = JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items[0].metadata.name;
+  const pod = (JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList).items[0].metadata.name!;
   const hostname = await kubectl(['exec', pod, '--', 'cat', '/etc/hostname']);
   assert.equal(hostname.trim(), pod);
   await kubectl(['exec', pod, '--', 'sh', '-c', 'echo tour-log-line']);
@@ -107,7 +108,7 @@ test('a static pod appears with its mirror pod and goes with its file', async ()
   const mirror = `static-web-${cl.flags.node}`;
   await eventually('mirror pod Running', async () => {
     const r = await c.kubectl(['get', 'pod', mirror, '-o', 'json']);
-    return r.code === 0 && JSON.parse(r.stdout).status.phase === 'Running' ? true : undefined;
+    return r.code === 0 && (JSON.parse(r.stdout) as Pod).status?.phase === 'Running' ? true : undefined;
   }, 30_000);
   rmSync(file);
   await eventually('mirror pod gone', async () => ((await c.kubectl(['get', 'pod', mirror])).code !== 0 ? true : undefined), 30_000);

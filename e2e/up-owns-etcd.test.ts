@@ -96,7 +96,7 @@ test('up owns its etcd: TLS only for the apiserver, taken ports refused, dies wi
           const r = await sh(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), 'up', `--data-dir=${join(root, 'data')}`, '--port=0', `${flag}=${port}`, other, '--disable=proxy,kubelet,scheduler,controller-manager'], 60_000);
           assert.equal(r.code, 1, r.out);
           assert.ok(Date.now() - t0 < 30_000, 'refused promptly');
-          const etcdPid = procs(dataDir).etcd!.pid;
+          const etcdPid = procs(dataDir).etcd.pid;
           assert.match(r.out, new RegExp(`${what} 127\\.0\\.0\\.1:${port} is already taken by pid ${etcdPid} \\(\\S*etcd `), r.out);
           assert.doesNotMatch(r.out, /^ready:/m);
         }
@@ -116,10 +116,10 @@ test('up owns its etcd: TLS only for the apiserver, taken ports refused, dies wi
         return phase === 'Running' && cid ? cid : undefined;
       }, 90_000, 500);
       const old = procs(dataDir);
-      assert.equal(old.up!.pid, cl.up.child.pid);
+      assert.equal(old.up.pid, cl.up.child.pid);
       const t0 = Date.now();
       process.kill(cl.up.child.pid!, 'SIGKILL');
-      await eventually('etcd gone with up', async () => (dead(old.etcd!.pid) ? true : undefined), 5_000, 50);
+      await eventually('etcd gone with up', () => (dead(old.etcd.pid) ? true : undefined), 5_000, 50);
       t.diagnostic(`etcd gone ${Date.now() - t0} ms after kill -9 of up`);
       await cl.up.stop();
       // The same data dir and the same etcd ports: they are free again.
@@ -132,7 +132,7 @@ test('up owns its etcd: TLS only for the apiserver, taken ports refused, dies wi
       }, 60_000, 500);
       assert.equal(again.cid, id, 'the same container');
       assert.equal(again.restarts, '0', 'not restarted');
-      assert.notEqual(procs(dataDir).etcd!.pid, old.etcd!.pid);
+      assert.notEqual(procs(dataDir).etcd.pid, old.etcd.pid);
     });
 
     await t.test('SIGTERM while up waits for etcd and while it runs: it stops promptly, etcd with it', async () => {
@@ -141,10 +141,10 @@ test('up owns its etcd: TLS only for the apiserver, taken ports refused, dies wi
         for (const when of [/etcd ready on/, /^ready: /m]) {
           const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), 'up', `--data-dir=${join(root, 'data')}`, '--port=0', `--etcd-client-port=${cl.up.ports.etcdClient + 2}`, `--etcd-peer-port=${cl.up.ports.etcdClient + 3}`, '--disable=proxy,kubelet'], { stdio: ['ignore', 'pipe', 'pipe'] });
           let out = '';
-          child.stdout!.on('data', (d) => (out += d));
-          child.stderr!.on('data', (d) => (out += d));
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (out += d));
           const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-          await eventually(`up printed ${when}`, async () => (when.test(out) ? true : undefined), 60_000, 20);
+          await eventually(`up printed ${when}`, () => (when.test(out) ? true : undefined), 60_000, 20);
           const etcdPid = procs(join(root, 'data')).etcd?.pid;
           const t0 = Date.now();
           child.kill('SIGTERM');
@@ -152,7 +152,7 @@ test('up owns its etcd: TLS only for the apiserver, taken ports refused, dies wi
           if (code === 'hung') child.kill('SIGKILL');
           assert.equal(code, 0, out);
           t.diagnostic(`SIGTERM after ${when}: exited in ${Date.now() - t0} ms`);
-          if (etcdPid) await eventually('etcd stopped', async () => (dead(etcdPid) ? true : undefined), 5_000, 50);
+          if (etcdPid) await eventually('etcd stopped', () => (dead(etcdPid) ? true : undefined), 5_000, 50);
         }
       } finally {
         rmSync(root, { recursive: true, force: true });

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import type { Endpoints, Service } from '../api/core.js';
 import { MAX_CHAIN_NAME } from './chains.js';
 import { probability, RenderCache, renderAll, renderFilter, renderRules, renderTables, type RenderInput } from './render.js';
 import { syntheticEndpoints } from '../testing/proxy-synthetic.js';
@@ -17,15 +16,17 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const testdata = join(here.replace(/\/dist-test\/proxy\/?$/, '/proxy'), 'testdata');
 
 interface Case extends Partial<RenderInput> {
-  description: string;
+  /** What the case checks: for readers of the file, not a render input. */
+  description?: string;
   generate?: { services: number; endpointsPerService: number };
 }
 
 function load(name: string): RenderInput {
   const c = JSON.parse(readFileSync(join(testdata, `${name}.json`), 'utf8')) as Case;
-  const { description: _d, generate, ...rest } = c;
+  const { generate, ...rest } = c;
+  delete rest.description;
   const cluster = generate ? syntheticCluster(generate) : { services: c.services ?? [], endpoints: c.endpoints ?? [] };
-  return { ...rest, services: cluster.services as Service[], endpoints: cluster.endpoints as Endpoints[] };
+  return { ...rest, services: cluster.services, endpoints: cluster.endpoints };
 }
 
 const cases = readdirSync(testdata)

@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Endpoints, Service } from '../api/core.js';
+import type { Endpoints } from '../api/core.js';
 import { startTestCluster, type TestCluster } from '../testing/client-env.js';
 import { ChainNames } from './chains.js';
 import { ExecIptables, savedChains } from './iptables.js';
@@ -45,7 +45,7 @@ test('Services and Endpoints from the API become rules; changes and deletes foll
     kind: 'Service',
     metadata: { name: 'web' },
     spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-  } as Service);
+  });
   const clusterIP = created.spec!.clusterIP!;
   assert.match(clusterIP, /^10\./);
   const eps: Endpoints = {

@@ -122,7 +122,7 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
     healthzUrl: addr ? `http://${addr.address}:${addr.port}` : undefined,
     async stop(stopOpts = {}) {
       await Promise.all([services.stop(), endpoints.stop()]);
-      if (health) await new Promise<void>((r) => health!.close(() => r()));
+      if (health) await new Promise<void>((r) => health.close(() => r()));
       if (stopOpts.cleanup) await proxier.cleanup();
       else await proxier.stop();
     },

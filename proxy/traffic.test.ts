@@ -184,7 +184,7 @@ test('localnet guard: a pod with NET_RAW cannot reach a 127.0.0.1-only port of t
   try {
     const probe = await buildSynProbe(dir);
     await eventually(async () => (await fetchFrom(`http://127.0.0.1:${port}/`, 1)).body === 'loopback-only', 'loopback listener');
-    const mac = /link\/ether (\S+)/.exec(await sh('ip', ['-n', clientNs, '-o', 'link', 'show', 'tkc0']))![1]!;
+    const mac = /link\/ether (\S+)/.exec(await sh('ip', ['-n', clientNs, '-o', 'link', 'show', 'tkc0']))![1];
     const synFromPod = async (): Promise<ProbeResult> => {
       try {
         return probeResult(await inNetns(podNs, probe, ['tkb0', mac, '127.0.0.1', String(port), '1500']));

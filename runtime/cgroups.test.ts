@@ -29,7 +29,7 @@ async function start(name: string, cfg: Partial<ContainerConfig>) {
 }
 
 function cgFile(controller: string, id: string, file: string): string {
-  const rel = JSON.parse(readFileSync(join(env.runtime.stateDir, 'containers', id, 'container.json'), 'utf8')).cgroup as string;
+  const rel = (JSON.parse(readFileSync(join(env.runtime.stateDir, 'containers', id, 'container.json'), 'utf8')) as { cgroup: string }).cgroup;
   return v2 ? join('/sys/fs/cgroup', rel, file) : join('/sys/fs/cgroup', controller, rel, file);
 }
 

@@ -1,10 +1,11 @@
 // cgroups for pods and containers, v1 (per-controller hierarchies, as on
 // this machine's hybrid layout) and v2 (unified). Paths handed around are
 // relative ("tskube/pod<uid>/<cid>"); each driver maps them to its mounts.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinuxResources } from './cri.js';
+import { asPromise } from './as-promise.js';
 
 export interface CgroupStats {
   cpuUsageNs: number;
@@ -227,8 +228,10 @@ export class CgroupV1 implements CgroupDriver {
     for (const h of this.hierarchies()) await rmTree(join(h, rel));
   }
 
-  async removeIfEmpty(rel: string): Promise<void> {
-    for (const h of this.hierarchies()) rmdirIfEmpty(join(h, rel));
+  removeIfEmpty(rel: string): Promise<void> {
+    return asPromise(() => {
+      for (const h of this.hierarchies()) rmdirIfEmpty(join(h, rel));
+    });
   }
 
   exists(rel: string): boolean {
@@ -313,8 +316,8 @@ export class CgroupV2 implements CgroupDriver {
     await rmTree(join(this.root, rel));
   }
 
-  async removeIfEmpty(rel: string): Promise<void> {
-    rmdirIfEmpty(join(this.root, rel));
+  removeIfEmpty(rel: string): Promise<void> {
+    return asPromise(() => rmdirIfEmpty(join(this.root, rel)));
   }
 
   exists(rel: string): boolean {

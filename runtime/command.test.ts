@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { mergeEnv, resolveArgv, resolveProcess } from './command.js';
 import { capabilityNumber, effectiveCapabilities, DEFAULT_CAPABILITIES } from './capabilities.js';
 import { encodeShimConfig } from './shim-config.js';
@@ -45,7 +46,6 @@ test('shim config escapes newlines and backslashes', () => {
 
 test('image User names resolve through the image passwd/group, top layer first', async () => {
   const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const { lookupUser } = await import('./users.js');
   const d = mkdtempSync(join(tmpdir(), 'tktusers-'));

@@ -11,8 +11,8 @@ import type { ImageRunConfig } from './images/types.js';
 export function resolveArgv(image: ImageRunConfig, command?: string[], args?: string[]): string[] {
   const hasCmd = command !== undefined && command.length > 0;
   const hasArgs = args !== undefined && args.length > 0;
-  if (hasCmd) return [...command!, ...(args ?? [])];
-  return [...(image.Entrypoint ?? []), ...(hasArgs ? args! : image.Cmd ?? [])];
+  if (hasCmd) return [...command, ...(args ?? [])];
+  return [...(image.Entrypoint ?? []), ...(hasArgs ? args : image.Cmd ?? [])];
 }
 
 /** Image Env ("K=V" list) under container env (same name: container wins; order: image first). */

@@ -42,7 +42,7 @@ function cgroupMounts(): string[] {
     const [pre, post] = line.split(' - ');
     if (!post) continue;
     const fstype = post.split(' ')[0];
-    if (fstype === 'cgroup' || fstype === 'cgroup2') out.add(pre.split(' ')[4]!);
+    if (fstype === 'cgroup' || fstype === 'cgroup2') out.add(pre.split(' ')[4]);
   }
   return [...out];
 }

@@ -22,7 +22,7 @@ test('kill -9 of the starting Node process: containers keep running, a new insta
   const args = { stateDir: env.options.stateDir, containersDir: env.options.containersDir, cgroupRoot: env.prefix, busyboxLayer: env.busyboxLayer, logDir: join(env.root, 'logs') };
   const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), script, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
+    createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (c) => reject(new Error(`child exited ${c}`)));
   });
   const { pod, ids } = JSON.parse(line) as { pod: string; ids: string[] };

@@ -222,7 +222,6 @@ test('port-forward reaches a server on the pod loopback', async () => {
 });
 
 test('log rotation keeps files under the size limit', async () => {
-  const { env: _e } = { env };
   const small = testRuntime({ logMaxBytes: 4096, logMaxFiles: 3 });
   try {
     const s = await small.runtime.runPodSandbox(podConfig('rot', { logDirectory: join(small.root, 'logs') }));

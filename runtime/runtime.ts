@@ -29,7 +29,7 @@ import type {
   StreamSession,
 } from './cri.js';
 import type { ImageService } from './images/types.js';
-import type { PodNetwork } from './network/types.js';
+import type { PodNetwork, PortMapping as HostPortMapping } from './network/types.js';
 import { CAPABILITIES, effectiveCapabilities } from './capabilities.js';
 import { detectCgroupDriver, type CgroupDriver } from './cgroups.js';
 import { seccompConfig, SeccompProfileError } from './seccomp.js';
@@ -39,6 +39,7 @@ import { hostsFile, resolvConf } from './pod-files.js';
 import { cmdlineHas, inCgroup, isAlive, readKV, signal } from './proc.js';
 import { encodeShimConfig, saveShimConfig, writeShimConfig, type ShimConfig } from './shim-config.js';
 import { ensureShim } from './shim-binary.js';
+import { asPromise } from './as-promise.js';
 import { ensureDir, listIds, readJson, removeDir, writeJsonAtomic, type ContainerRecord, type ProcessSpec, type SandboxRecord } from './state.js';
 import { NotFoundError, isNotFoundError } from './errors.js';
 import { attachSession, execSession, execSync, portForwardStream } from './streams.js';
@@ -203,8 +204,8 @@ export class Runtime implements RuntimeService {
 
   // ------------------------------------------------------------ sandboxes
 
-  async version(): Promise<RuntimeVersion> {
-    return { runtimeName: 'tskube', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
+  version(): Promise<RuntimeVersion> {
+    return Promise.resolve({ runtimeName: 'tskube', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' });
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
@@ -239,7 +240,7 @@ export class Runtime implements RuntimeService {
       if (!hostNetwork && this.network) {
         const ports = (config.portMappings ?? [])
           .filter((p) => p.hostPort)
-          .map((p) => ({ hostPort: p.hostPort!, containerPort: p.containerPort, protocol: (p.protocol === 'UDP' ? 'UDP' : 'TCP') as 'TCP' | 'UDP', hostIP: p.hostIp || undefined }));
+          .map((p): HostPortMapping => ({ hostPort: p.hostPort!, containerPort: p.containerPort, protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP', hostIP: p.hostIp || undefined }));
         const res = await this.network.setup({ sandboxId: id, netnsPath: `/proc/${pausePid}/ns/net`, portMappings: ports, hostNetwork });
         networkUp = true;
         network = { ip: res.ip, gateway: res.gateway, prefixLength: res.prefixLength };
@@ -304,35 +305,39 @@ export class Runtime implements RuntimeService {
     removeDir(this.sbDir(podSandboxId));
   }
 
-  async podSandboxStatus(podSandboxId: string): Promise<PodSandboxStatus> {
-    const r = this.sandbox(podSandboxId);
-    const ready = this.sandboxReady(r);
-    return {
-      id: r.id,
-      metadata: r.config.metadata,
-      state: ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY',
-      createdAt: r.createdAt,
-      network: r.network,
-      hostNetwork: !!r.config.hostNetwork,
-      pid: ready ? r.pausePid : 0,
-      labels: r.config.labels ?? {},
-      annotations: r.config.annotations ?? {},
-      logDirectory: r.config.logDirectory,
-    };
+  podSandboxStatus(podSandboxId: string): Promise<PodSandboxStatus> {
+    return asPromise(() => {
+      const r = this.sandbox(podSandboxId);
+      const ready = this.sandboxReady(r);
+      return {
+        id: r.id,
+        metadata: r.config.metadata,
+        state: ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY',
+        createdAt: r.createdAt,
+        network: r.network,
+        hostNetwork: !!r.config.hostNetwork,
+        pid: ready ? r.pausePid : 0,
+        labels: r.config.labels ?? {},
+        annotations: r.config.annotations ?? {},
+        logDirectory: r.config.logDirectory,
+      };
+    });
   }
 
-  async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
-    const out: PodSandbox[] = [];
-    for (const id of listIds(join(this.stateDir, 'sandboxes'), 'sandbox.json')) {
-      if (filter?.id && !id.startsWith(filter.id)) continue;
-      const r = readJson<SandboxRecord>(join(this.sbDir(id), 'sandbox.json'));
-      if (!r) continue;
-      const state = this.sandboxReady(r) ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
-      if (filter?.state && filter.state !== state) continue;
-      if (!matchLabels(r.config.labels, filter?.labelSelector)) continue;
-      out.push({ id, metadata: r.config.metadata, state, createdAt: r.createdAt, labels: r.config.labels ?? {}, annotations: r.config.annotations ?? {} });
-    }
-    return out;
+  listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
+    return asPromise(() => {
+      const out: PodSandbox[] = [];
+      for (const id of listIds(join(this.stateDir, 'sandboxes'), 'sandbox.json')) {
+        if (filter?.id && !id.startsWith(filter.id)) continue;
+        const r = readJson<SandboxRecord>(join(this.sbDir(id), 'sandbox.json'));
+        if (!r) continue;
+        const state = this.sandboxReady(r) ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
+        if (filter?.state && filter.state !== state) continue;
+        if (!matchLabels(r.config.labels, filter?.labelSelector)) continue;
+        out.push({ id, metadata: r.config.metadata, state, createdAt: r.createdAt, labels: r.config.labels ?? {}, annotations: r.config.annotations ?? {} });
+      }
+      return out;
+    });
   }
 
   // ------------------------------------------------------------ containers
@@ -536,54 +541,62 @@ export class Runtime implements RuntimeService {
     removeDir(this.ctDir(containerId));
   }
 
-  async containerStatus(containerId: string): Promise<ContainerStatus> {
-    const r = this.container(containerId);
-    return {
-      id: r.id,
-      podSandboxId: r.sandboxId,
-      metadata: r.config.metadata,
-      ...this.facts(r),
-      createdAt: r.createdAt,
-      image: r.config.image,
-      imageRef: r.imageRef,
-      labels: r.config.labels ?? {},
-      annotations: r.config.annotations ?? {},
-      mounts: r.config.mounts ?? [],
-      logPath: r.logPath,
-    };
+  containerStatus(containerId: string): Promise<ContainerStatus> {
+    return asPromise(() => {
+      const r = this.container(containerId);
+      return {
+        id: r.id,
+        podSandboxId: r.sandboxId,
+        metadata: r.config.metadata,
+        ...this.facts(r),
+        createdAt: r.createdAt,
+        image: r.config.image,
+        imageRef: r.imageRef,
+        labels: r.config.labels ?? {},
+        annotations: r.config.annotations ?? {},
+        mounts: r.config.mounts ?? [],
+        logPath: r.logPath,
+      };
+    });
   }
 
-  async listContainers(filter?: ContainerFilter): Promise<Container[]> {
-    const out: Container[] = [];
-    for (const id of listIds(join(this.stateDir, 'containers'), 'container.json')) {
-      if (filter?.id && !id.startsWith(filter.id)) continue;
-      const r = readJson<ContainerRecord>(join(this.ctDir(id), 'container.json'));
-      if (!r) continue;
-      if (filter?.podSandboxId && r.sandboxId !== filter.podSandboxId) continue;
-      if (!matchLabels(r.config.labels, filter?.labelSelector)) continue;
-      const state = this.facts(r).state;
-      if (filter?.state && filter.state !== state) continue;
-      out.push({ id, podSandboxId: r.sandboxId, metadata: r.config.metadata, image: r.config.image, imageRef: r.imageRef, state, createdAt: r.createdAt, labels: r.config.labels ?? {}, annotations: r.config.annotations ?? {} });
-    }
-    return out;
+  listContainers(filter?: ContainerFilter): Promise<Container[]> {
+    return asPromise(() => {
+      const out: Container[] = [];
+      for (const id of listIds(join(this.stateDir, 'containers'), 'container.json')) {
+        if (filter?.id && !id.startsWith(filter.id)) continue;
+        const r = readJson<ContainerRecord>(join(this.ctDir(id), 'container.json'));
+        if (!r) continue;
+        if (filter?.podSandboxId && r.sandboxId !== filter.podSandboxId) continue;
+        if (!matchLabels(r.config.labels, filter?.labelSelector)) continue;
+        const state = this.facts(r).state;
+        if (filter?.state && filter.state !== state) continue;
+        out.push({ id, podSandboxId: r.sandboxId, metadata: r.config.metadata, image: r.config.image, imageRef: r.imageRef, state, createdAt: r.createdAt, labels: r.config.labels ?? {}, annotations: r.config.annotations ?? {} });
+      }
+      return out;
+    });
   }
 
-  async updateContainerResources(containerId: string, resources: LinuxResources): Promise<void> {
-    const r = this.container(containerId);
-    this.cgroups.update(r.cgroup, resources);
-    writeJsonAtomic(join(this.ctDir(containerId), 'container.json'), { ...r, config: { ...r.config, resources: { ...r.config.resources, ...resources } } });
+  updateContainerResources(containerId: string, resources: LinuxResources): Promise<void> {
+    return asPromise(() => {
+      const r = this.container(containerId);
+      this.cgroups.update(r.cgroup, resources);
+      writeJsonAtomic(join(this.ctDir(containerId), 'container.json'), { ...r, config: { ...r.config, resources: { ...r.config.resources, ...resources } } });
+    });
   }
 
-  async containerStats(containerId: string): Promise<ContainerStats> {
-    const r = this.container(containerId);
-    const s = this.cgroups.stats(r.cgroup);
-    return {
-      containerId,
-      timestamp: Date.now(),
-      cpu: { usageCoreNanoSeconds: s.cpuUsageNs },
-      memory: { workingSetBytes: s.memoryWorkingSetBytes, usageBytes: s.memoryUsageBytes, rssBytes: s.memoryRssBytes },
-      pids: { current: s.pids },
-    };
+  containerStats(containerId: string): Promise<ContainerStats> {
+    return asPromise(() => {
+      const r = this.container(containerId);
+      const s = this.cgroups.stats(r.cgroup);
+      return {
+        containerId,
+        timestamp: Date.now(),
+        cpu: { usageCoreNanoSeconds: s.cpuUsageNs },
+        memory: { workingSetBytes: s.memoryWorkingSetBytes, usageBytes: s.memoryUsageBytes, rssBytes: s.memoryRssBytes },
+        pids: { current: s.pids },
+      };
+    });
   }
 
   async listContainerStats(filter?: ContainerFilter): Promise<ContainerStats[]> {

@@ -161,7 +161,7 @@ function u64(v: unknown, where: string): string {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return String(v);
   if (typeof v === 'bigint' && v >= 0n) return v.toString();
   if (v === undefined) return '0';
-  throw new SeccompProfileError(`seccomp profile: ${where}: bad value ${String(v)}`);
+  throw new SeccompProfileError(`seccomp profile: ${where}: bad value ${JSON.stringify(v)}`);
 }
 
 /** The shim's config lines for a profile; caps (CAP_* names) decide Docker-format includes/excludes. */
@@ -216,5 +216,5 @@ export function seccompConfig(profile: SeccompProfile | undefined, caps: string[
     if (!profile.localhostProfile) throw new SeccompProfileError('seccomp profile type Localhost needs localhostProfile');
     return compileProfile(loadProfile(profile.localhostProfile), caps);
   }
-  throw new SeccompProfileError(`unknown seccomp profile type ${JSON.stringify((profile as SeccompProfile).type)}`);
+  throw new SeccompProfileError(`unknown seccomp profile type ${JSON.stringify((profile).type)}`);
 }

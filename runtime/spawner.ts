@@ -50,8 +50,8 @@ function loaderFlags(argv: string[]): string[] {
   const out: string[] = [];
   const takes = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (takes.has(a) && i + 1 < argv.length) out.push(a, argv[++i]!);
+    const a = argv[i];
+    if (takes.has(a) && i + 1 < argv.length) out.push(a, argv[++i]);
     else if ([...takes].some((t) => a.startsWith(`${t}=`))) out.push(a);
   }
   return out;

@@ -4,7 +4,7 @@
 // They run in Kubernetes' plugin order and a node stops at its first failing
 // filter, so each node contributes the reasons of one filter only.
 
-import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from '../api/core.js';
+import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint } from '../api/core.js';
 import { toleratesTaint, tolerated } from '../api/taints.js';
 export { toleratesTaint, tolerated };
 import type { NodeInfo } from './node-info.js';
@@ -62,7 +62,7 @@ function matchRequirement(req: NodeSelectorRequirement, value: string | undefine
     case 'Gt':
     case 'Lt': {
       if (value === undefined || values.length !== 1) return false;
-      const want = parseIntStrict(values[0]!);
+      const want = parseIntStrict(values[0]);
       const have = parseIntStrict(value);
       if (want === undefined || have === undefined) return false;
       return req.operator === 'Gt' ? have > want : have < want;

@@ -56,19 +56,19 @@ class Heap {
   }
   pop(): Entry | undefined {
     if (this.items.length === 0) return undefined;
-    const top = this.items[0]!;
+    const top = this.items[0];
     this.removeAt(0);
     return top;
   }
   remove(key: string): Entry | undefined {
     const i = this.index.get(key);
     if (i === undefined) return undefined;
-    const e = this.items[i]!;
+    const e = this.items[i];
     this.removeAt(i);
     return e;
   }
   private removeAt(i: number): void {
-    this.index.delete(this.items[i]!.key);
+    this.index.delete(this.items[i].key);
     const last = this.items.pop()!;
     if (i < this.items.length) {
       this.items[i] = last;
@@ -78,8 +78,8 @@ class Heap {
     }
   }
   private swap(i: number, j: number): void {
-    const a = this.items[i]!;
-    const b = this.items[j]!;
+    const a = this.items[i];
+    const b = this.items[j];
     this.items[i] = b;
     this.items[j] = a;
     this.index.set(b.key, i);
@@ -88,7 +88,7 @@ class Heap {
   private up(i: number): void {
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!before(this.items[i]!, this.items[p]!)) break;
+      if (!before(this.items[i], this.items[p])) break;
       this.swap(i, p);
       i = p;
     }
@@ -98,8 +98,8 @@ class Heap {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < this.items.length && before(this.items[l]!, this.items[m]!)) m = l;
-      if (r < this.items.length && before(this.items[r]!, this.items[m]!)) m = r;
+      if (l < this.items.length && before(this.items[l], this.items[m])) m = l;
+      if (r < this.items.length && before(this.items[r], this.items[m])) m = r;
       if (m === i) return;
       this.swap(i, m);
       i = m;

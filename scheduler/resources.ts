@@ -30,9 +30,9 @@ function safe(fn: () => number): number {
 export function fromResourceList(list: ResourceList | undefined): Resources {
   const r = zeroResources();
   if (!list) return r;
-  if (list.cpu !== undefined) r.milliCPU = safe(() => milliValue(list.cpu!));
-  if (list.memory !== undefined) r.memory = safe(() => intValue(list.memory!));
-  if (list['ephemeral-storage'] !== undefined) r.ephemeralStorage = safe(() => intValue(list['ephemeral-storage']!));
+  if (list.cpu !== undefined) r.milliCPU = safe(() => milliValue(list.cpu));
+  if (list.memory !== undefined) r.memory = safe(() => intValue(list.memory));
+  if (list['ephemeral-storage'] !== undefined) r.ephemeralStorage = safe(() => intValue(list['ephemeral-storage']));
   return r;
 }
 
@@ -104,5 +104,5 @@ export interface Allocatable extends Resources {
 export function nodeAllocatable(node: Node): Allocatable {
   const list = node.status?.allocatable ?? node.status?.capacity ?? {};
   const r = fromResourceList(list);
-  return { ...r, pods: list.pods !== undefined ? safe(() => intValue(list.pods!)) : 0 };
+  return { ...r, pods: list.pods !== undefined ? safe(() => intValue(list.pods)) : 0 };
 }

@@ -132,7 +132,7 @@ test('a burst of 200 pods on a node with room for 150: exactly 150 bound (assume
       const c = await countBound(client, ns);
       assert.equal(c.bound.length, 150);
       assert.equal(c.unschedulable.length, 50);
-      assert.equal(scheduled(c.unschedulable[0]!)?.message, '0/1 nodes are available: 1 Insufficient cpu.');
+      assert.equal(scheduled(c.unschedulable[0])?.message, '0/1 nodes are available: 1 Insufficient cpu.');
     } finally {
       await s.stop();
     }

@@ -251,7 +251,7 @@ class Scheduler implements RunningScheduler {
       this.reportUnschedulable(pod, nodes.length === 0 ? NO_NODES_MESSAGE : fitErrorMessage(nodes.length, reasons));
       return;
     }
-    const chosen = feasible.length === 1 ? feasible[0]! : feasible[selectHost(scoreNodes(pod, feasible, DEFAULT_SCORES))]!;
+    const chosen = feasible.length === 1 ? feasible[0] : feasible[selectHost(scoreNodes(pod, feasible, DEFAULT_SCORES))];
     this.cache.assume(pod, chosen.name);
     // Back-pressure: the loop waits for a bind slot, so assumed-but-unbound pods stay bounded.
     await this.slots.acquire();

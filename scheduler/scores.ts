@@ -47,7 +47,7 @@ export const controllerSpread: ScorePlugin = {
   },
   normalize(scores) {
     const max = Math.max(0, ...scores);
-    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? MAX_NODE_SCORE : Math.floor((MAX_NODE_SCORE * (max - scores[i]!)) / max);
+    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? MAX_NODE_SCORE : Math.floor((MAX_NODE_SCORE * (max - scores[i])) / max);
   },
 };
 
@@ -64,7 +64,7 @@ export const taintPreferNoSchedule: ScorePlugin = {
   },
   normalize(scores) {
     const max = Math.max(0, ...scores);
-    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? MAX_NODE_SCORE : MAX_NODE_SCORE - Math.floor((scores[i]! * MAX_NODE_SCORE) / max);
+    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? MAX_NODE_SCORE : MAX_NODE_SCORE - Math.floor((scores[i] * MAX_NODE_SCORE) / max);
   },
 };
 
@@ -82,7 +82,7 @@ export const nodeAffinityPreferred: ScorePlugin = {
   normalize(scores) {
     const max = Math.max(0, ...scores);
     if (max === 0) return;
-    for (let i = 0; i < scores.length; i++) scores[i] = Math.floor((MAX_NODE_SCORE * scores[i]!) / max);
+    for (let i = 0; i < scores.length; i++) scores[i] = Math.floor((MAX_NODE_SCORE * scores[i]) / max);
   },
 };
 
@@ -94,7 +94,7 @@ export function scoreNodes(pod: Pod, nodes: NodeInfo[], plugins = DEFAULT_SCORES
   for (const p of plugins) {
     const s = nodes.map((n) => p.score(pod, n));
     p.normalize?.(s);
-    for (let i = 0; i < s.length; i++) total[i]! += s[i]! * p.weight;
+    for (let i = 0; i < s.length; i++) total[i] += s[i] * p.weight;
   }
   return total;
 }
@@ -105,7 +105,7 @@ export function selectHost(scores: number[], random: () => number = Math.random)
   let bestScore = -Infinity;
   let ties = 0;
   for (let i = 0; i < scores.length; i++) {
-    const s = scores[i]!;
+    const s = scores[i];
     if (s > bestScore) {
       bestScore = s;
       best = i;

@@ -2,7 +2,7 @@
 // every pod of an RC scaled 0 → N, measured from the RC's creation to the
 // N-th pod's ADDED event on a watch opened beforehand (no polling in the figure).
 
-import type { Pod, ReplicationController } from '../api/core.js';
+import type { ReplicationController } from '../api/core.js';
 import type { RestClient } from '../client/rest.js';
 
 export interface RcScaleUpResult {
@@ -33,7 +33,7 @@ export async function timeRcScaleUp(client: RestClient, namespace: string, name:
     await client.replicationControllers(namespace).create(rc);
     for await (const ev of watch) {
       if (ev.type !== 'ADDED') continue;
-      const p = ev.object as Pod;
+      const p = ev.object;
       seen.add(p.metadata?.uid ?? '');
       if (seen.size === 1) first = performance.now() - t0;
       if (seen.size >= replicas) break;

@@ -73,7 +73,7 @@ export class StandInKubelet {
       return;
     }
     if (pod.status?.phase === 'Running') return;
-    const c = pod.spec.containers[0]!;
+    const c = pod.spec.containers[0];
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const bad = this.broken.has(c.image ?? '');
     const status = bad

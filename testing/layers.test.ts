@@ -107,7 +107,7 @@ test('no test helper among the production files: each is used by production code
 
 test('the production build (tsconfig.build.json → dist/) compiles exactly the production files', () => {
   const path = join(root, 'tsconfig.build.json');
-  const read = ts.readConfigFile(path, ts.sys.readFile);
+  const read = ts.readConfigFile(path, (p) => ts.sys.readFile(p));
   assert.equal(read.error, undefined);
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, root, undefined, path);
   const built = parsed.fileNames.map((f) => relative(root, f).split('\\').join('/')).sort();

@@ -8,13 +8,20 @@ import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
 import { freePort } from './etcd.js';
 import { hyperkubeCommand, type IsolatedCluster } from './isolated.js';
 
+/** The body of the proxier's GET /healthz. */
+export interface ProxyHealth {
+  healthy: boolean;
+  lastSyncAt?: number;
+  lastError?: string;
+}
+
 export interface ProxyProcess {
   child: ChildProcess;
   pid: number;
   healthzPort: number;
   output(): string;
   /** GET /healthz: the proxier's health (lastSyncAt is set once a sync succeeded). */
-  health(): Promise<{ healthy: boolean; lastSyncAt?: number; lastError?: string }>;
+  health(): Promise<ProxyHealth>;
   /** Send a signal and wait for the process to exit. */
   kill(signal: NodeJS.Signals): Promise<void>;
 }
@@ -37,8 +44,8 @@ export async function startProxyProcess(cl: IsolatedCluster): Promise<ProxyProce
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const health: ProxyProcess['health'] = () =>
     new Promise((resolve, reject) => {
@@ -47,9 +54,9 @@ export async function startProxyProcess(cl: IsolatedCluster): Promise<ProxyProce
         res.on('data', (d) => (body += d));
         res.on('end', () => {
           try {
-            resolve(JSON.parse(body));
+            resolve(JSON.parse(body) as ProxyHealth);
           } catch (e) {
-            reject(e);
+            reject(e instanceof Error ? e : new Error(String(e)));
           }
         });
       });

@@ -43,7 +43,7 @@ export async function startRegistry(dir: string, o: RegistryOptions = {}): Promi
   const env = { ...process.env, REGISTRY_HTTP_ADDR: host, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: storage };
   const proc = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
-  proc.stderr!.on('data', (d) => { stderr += d; });
+  proc.stderr.on('data', (d) => { stderr += d; });
   const stop = async (): Promise<void> => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));

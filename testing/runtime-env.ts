@@ -3,7 +3,7 @@
 // throwaway runtime environment (temp dirs, unique cgroup root) that can
 // always be torn down completely.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageService, ResolvedImage, ImageRunConfig } from '../runtime/images/types.js';
@@ -26,10 +26,10 @@ export function buildBusyboxRoot(dir: string, busybox = '/bin/busybox'): string 
 /** ImageService.resolve over fixed directories (the real store lives in runtime/images). */
 export function dirImages(images: Record<string, { layers: string[]; config?: ImageRunConfig }>): Pick<ImageService, 'resolve'> {
   return {
-    async resolve(ref: string): Promise<ResolvedImage> {
+    resolve(ref: string): Promise<ResolvedImage> {
       const i = images[ref];
-      if (!i) throw new Error(`image not found: ${ref}`);
-      return { id: `sha256:${Buffer.from(ref).toString('hex').padEnd(64, '0').slice(0, 64)}`, layers: i.layers, config: i.config ?? { Env: ['PATH=/bin'], Cmd: ['sh'] } };
+      if (!i) return Promise.reject(new Error(`image not found: ${ref}`));
+      return Promise.resolve({ id: `sha256:${Buffer.from(ref).toString('hex').padEnd(64, '0').slice(0, 64)}`, layers: i.layers, config: i.config ?? { Env: ['PATH=/bin'], Cmd: ['sh'] } });
     },
   };
 }

@@ -75,7 +75,7 @@ export function makePod(o: PodOpts = {}): Pod {
       ...(o.tolerations ? { tolerations: o.tolerations } : {}),
       ...(o.nodeName ? { nodeName: o.nodeName } : {}),
       ...(o.affinity ? { affinity: o.affinity } : {}),
-    } as Pod['spec'],
+    },
   };
 }
 

@@ -46,8 +46,8 @@ export async function startUp(extraArgs: string[] = [], o: UpOptions = {}): Prom
   while (ep === ec || ep === port) ep = await freePort();
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), 'up', `--data-dir=${dataDir}`, `--port=${port}`, `--etcd-client-port=${ec}`, `--etcd-peer-port=${ep}`, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const kubeconfig = join(dataDir, 'kubeconfig');
   const deadline = Date.now() + 60_000;
   while (!/^ready: /m.test(out)) {

@@ -18,8 +18,8 @@ export function uniqueTag(): string {
   return 'tkt' + Math.random().toString(36).slice(2, 6);
 }
 
-/** Polls `fn` until it returns something other than undefined; errors thrown count as "not yet". */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+/** Polls `fn` until it returns (or resolves to) something other than undefined; errors thrown count as "not yet". */
+export async function eventually<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

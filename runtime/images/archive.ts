@@ -13,6 +13,7 @@ import { sha256, type ImageStore } from './store.js';
 import { normalizeReference } from './reference.js';
 import type { ImageRecord } from './types.js';
 import { MEDIA, pickPlatform, type Descriptor, type OCIIndex, type OCIManifest } from './media.js';
+import { asPromise } from '../as-promise.js';
 
 export async function loadArchive(store: ImageStore, path: string, opts: { allowDevices?: boolean } = {}): Promise<ImageRecord[]> {
   const st = await stat(path);
@@ -42,7 +43,7 @@ function inside(dir: string, rel: string): string {
 }
 
 function fileSource(path: string, digest?: string, size?: number): LayerSource {
-  return { digest, size, open: async () => createReadStream(path) };
+  return { digest, size, open: () => asPromise(() => createReadStream(path)) };
 }
 
 // ---- docker-archive -------------------------------------------------------------------------

@@ -59,7 +59,7 @@ export async function importImage(store: ImageStore, req: ImportRequest): Promis
         const src = req.layers[i];
         let d;
         try {
-          d = await store.addLayer(diffIDs[i], src.open, { digest: src.digest, allowDevices: req.allowDevices });
+          d = await store.addLayer(diffIDs[i], () => src.open(), { digest: src.digest, allowDevices: req.allowDevices });
         } catch (e) {
           next = diffIDs.length; // start nothing new once one layer failed
           throw e;

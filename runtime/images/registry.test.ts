@@ -43,18 +43,21 @@ async function startRegistry(name: string, authYaml: string): Promise<string> {
 
 function startBasicProxy(upstream: string): Promise<string> {
   const app = express();
-  app.use(async (req, res) => {
+  app.use((req, res, next) => {
     if (req.headers.authorization !== `Basic ${Buffer.from('tkt:secret').toString('base64')}`) {
       res.set('www-authenticate', 'Basic realm="tkt"').status(401).end();
       return;
     }
-    const up = await fetch(`http://${upstream}${req.originalUrl}`, { headers: { accept: req.headers.accept ?? '*/*' } });
-    res.status(up.status);
-    for (const k of ['content-type', 'docker-content-digest', 'content-length']) {
-      const v = up.headers.get(k);
-      if (v) res.set(k, v);
-    }
-    res.end(Buffer.from(await up.arrayBuffer()));
+    // express 4 ignores a handler's promise: a failed upstream call goes to its error handler.
+    (async () => {
+      const up = await fetch(`http://${upstream}${req.originalUrl}`, { headers: { accept: req.headers.accept ?? '*/*' } });
+      res.status(up.status);
+      for (const k of ['content-type', 'docker-content-digest', 'content-length']) {
+        const v = up.headers.get(k);
+        if (v) res.set(k, v);
+      }
+      res.end(Buffer.from(await up.arrayBuffer()));
+    })().catch(next);
   });
   return new Promise((resolve) => {
     basicProxy = app.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(basicProxy!.address() as { port: number }).port}`));

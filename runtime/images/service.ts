@@ -1,4 +1,5 @@
 // The ImageService: the store plus loading, pulling, lookup, removal and the busybox default.
+import { Readable } from 'node:stream';
 import { importImage, publicRecord } from './import.js';
 import { loadArchive } from './archive.js';
 import { pullImage } from './pull.js';
@@ -118,7 +119,7 @@ class LocalImageService implements ImageService {
     return importImage(this.store, {
       config: img.config,
       manifest: img.manifest,
-      layers: [{ size: img.layer.length, open: async () => (async function* () { yield img.layer; })() }],
+      layers: [{ size: img.layer.length, open: () => Promise.resolve(Readable.from([img.layer])) }],
       repoTags: [BUSYBOX_TAG],
       repoDigests: [],
     });

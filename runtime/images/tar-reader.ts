@@ -213,5 +213,8 @@ export async function* readTar(source: AsyncIterable<Buffer | Uint8Array | strin
 }
 
 async function skip(r: ByteReader, n: number): Promise<void> {
-  for await (const _ of r.chunks(n)) { /* discard */ }
+  const chunks = r.chunks(n);
+  while (!(await chunks.next()).done) {
+    /* discard */
+  }
 }

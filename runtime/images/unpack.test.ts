@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { TarWriter } from './tar-writer.js';
 import { ImageStore, sha256 } from './store.js';
 import { getXattr } from './libc.js';
@@ -25,7 +26,7 @@ async function newStore(name: string): Promise<ImageStore> {
 
 async function add(store: ImageStore, tar: Buffer, allowDevices = false): Promise<string> {
   const diffID = sha256(tar);
-  await store.addLayer(diffID, async () => (async function* () { yield tar; })(), { allowDevices });
+  await store.addLayer(diffID, () => Promise.resolve(Readable.from([tar])), { allowDevices });
   return store.layerDir(diffID);
 }
 
@@ -121,7 +122,7 @@ test('a layer whose content does not match its diffID is rejected and removed', 
   const store = await newStore('mismatch');
   const tar = new TarWriter().file('a', 'x').finish();
   await assert.rejects(
-    store.addLayer(sha256('something else'), async () => (async function* () { yield tar; })()),
+    store.addLayer(sha256('something else'), () => Promise.resolve(Readable.from([tar]))),
     /diffID mismatch/,
   );
   storeIsEmpty(store);

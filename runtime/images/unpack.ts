@@ -93,7 +93,7 @@ export async function unpackLayer(data: AsyncIterable<Buffer>, root: string, opt
       case 'dir':
         if (!existing || !existing.isDirectory()) await mkdir(dest, { mode: 0o700 });
         dirs.push({ path: dest, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime });
-        await applyXattrs(dest, e);
+        applyXattrs(dest, e);
         continue; // mode and times are applied at the end, so read-only dirs still take children
       case 'file': {
         // 'wx' = O_CREAT|O_EXCL: never follows a symlink at the final component.
@@ -135,7 +135,7 @@ export async function unpackLayer(data: AsyncIterable<Buffer>, root: string, opt
     await lchown(dest, e.uid, e.gid);
     // chmod after chown: chown clears setuid/setgid bits.
     if (e.type !== 'symlink') await chmod(dest, e.mode);
-    await applyXattrs(dest, e);
+    applyXattrs(dest, e);
     await lutimes(dest, e.mtime, e.mtime);
   }
   // Deepest first, so setting a parent's mtime is not undone by touching a child.
@@ -158,7 +158,7 @@ async function ensureExistingParents(root: string, parts: string[], entryName: s
   return cur;
 }
 
-async function applyXattrs(path: string, e: TarEntry): Promise<void> {
+function applyXattrs(path: string, e: TarEntry): void {
   for (const [name, value] of Object.entries(e.xattrs)) {
     if (ALLOWED_XATTR(name)) setXattr(path, name, value);
   }

@@ -109,8 +109,8 @@ test('two pods on one bridge: pod↔pod, host→pod, hostPort via 127.0.0.1 and 
   assert.match((await run('ip', ['-n', nsA, 'link', 'show', 'lo'])).stdout, /UP/);
   const st = await net.status(`sb-a-${rand}`);
   assert.ok(st && st.hostVeth.length <= 15);
-  assert.match((await run('ip', ['-d', 'link', 'show', st!.hostVeth])).stdout, new RegExp(`master ${bridge}.*`, 's'));
-  assert.match((await run('ip', ['-d', 'link', 'show', st!.hostVeth])).stdout, /hairpin on/);
+  assert.match((await run('ip', ['-d', 'link', 'show', st.hostVeth])).stdout, new RegExp(`master ${bridge}.*`, 's'));
+  assert.match((await run('ip', ['-d', 'link', 'show', st.hostVeth])).stdout, /hairpin on/);
 
   const www = join(work, 'www');
   execFileSync('mkdir', ['-p', www]);
@@ -147,7 +147,7 @@ test('two pods on one bridge: pod↔pod, host→pod, hostPort via 127.0.0.1 and 
   // Teardown of A (by the new instance): veth, rules and address gone.
   await again.teardown(`sb-a-${rand}`);
   assert.equal(await again.status(`sb-a-${rand}`), null);
-  assert.ok(!(await run('ip', ['link', 'show']).then((r) => r.stdout)).includes(st!.hostVeth));
+  assert.ok(!(await run('ip', ['link', 'show']).then((r) => r.stdout)).includes(st.hostVeth));
   const nat = (await run('iptables', ['-w', '5', '-t', 'nat', '-S', `${prefix}-HOSTPORTS`])).stdout;
   assert.ok(!nat.includes(`--dport ${hostPort}`), nat);
   assert.ok(!(await new IPAM(cidr, join(stateDir, 'ipam')).allocations()).has(a.ip));
@@ -175,7 +175,7 @@ test('localnet guard: a pod with NET_RAW gets no SYN-ACK from a host service on 
   const port = (srv.address() as { port: number }).port;
   try {
     const probe = await buildSynProbe(work);
-    const mac = /link\/ether (\S+)/.exec((await run('ip', ['-o', 'link', 'show', bridge])).stdout)![1]!;
+    const mac = /link\/ether (\S+)/.exec((await run('ip', ['-o', 'link', 'show', bridge])).stdout)![1];
     // The node learns the pod's MAC from an ordinary packet first, as from an attacker's earlier traffic.
     await run('ip', ['netns', 'exec', nsC, 'busybox', 'ping', '-c', '1', '-W', '2', gateway]);
     const counter = async () => Number(/^\s*(\d+)/m.exec((await run('iptables', ['-w', '5', '-t', 'filter', '-L', `${prefix}-INPUT`, '-v', '-x', '-n'])).stdout.split('\n').slice(2).join('\n'))?.[1] ?? 0);

@@ -31,7 +31,8 @@ function validatePorts(ports: PortMapping[]): void {
     for (const [k, v] of [['hostPort', p.hostPort], ['containerPort', p.containerPort]] as const) {
       if (!Number.isInteger(v) || v < 1 || v > 65535) throw new Error(`invalid ${k} ${v}`);
     }
-    if (p.protocol !== 'TCP' && p.protocol !== 'UDP') throw new Error(`unsupported protocol ${p.protocol}`);
+    const protocol: string = p.protocol; // typed, but checked: callers may hand in anything
+    if (protocol !== 'TCP' && protocol !== 'UDP') throw new Error(`unsupported protocol ${protocol}`);
     if (p.hostIP && !/^\d+\.\d+\.\d+\.\d+$/.test(p.hostIP)) throw new Error(`invalid hostIP ${p.hostIP}`);
   }
 }
