@@ -83,6 +83,7 @@ test('unrecorded sandboxes and containers are killed and removed; recorded ones 
 
   const gone = await removeUnrecorded(rt, net);
 
+  assert.deepEqual(gone.failed, []);
   assert.deepEqual(gone.processes.sort(), [lostPause, lost2Pause].sort());
   for (const pid of [lostPause, lost2Pause]) {
     for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 10));
@@ -105,7 +106,7 @@ test('unrecorded sandboxes and containers are killed and removed; recorded ones 
   assert.ok(readFileSync(`/proc/${keptPid}/cgroup`, 'utf8').includes(`/${env.prefix}/pod${keptCfg.metadata.uid}/`));
   // A second pass finds nothing.
   const again = await removeUnrecorded(rt, net);
-  assert.deepEqual(again, { processes: [], cgroups: [], sandboxes: [], containers: [], network: [] });
+  assert.deepEqual(again, { processes: [], cgroups: [], sandboxes: [], containers: [], network: [], failed: [] });
   await rt.removePodSandbox(kept);
   assert.deepEqual(cgroupPids(env.prefix), []);
 });
