@@ -62,7 +62,7 @@ let lastMediaType = '';
 
 /** The bare media type, lower-cased, without parameters. */
 export function mediaType(contentType: string | undefined): string {
-  if (typeof contentType !== 'string') return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (typeof contentType !== 'string') return (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (contentType === lastContentType) return lastMediaType;
   const semi = contentType.indexOf(';');
   lastMediaType = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
@@ -240,7 +240,7 @@ export function negotiate(accept: string | undefined, allowAs: readonly string[]
   if (!accept || accept.trim() === '') return { format: 'json', contentType: 'application/json' };
   for (const part of accept.split(',')) {
     const [typeRaw, ...paramsRaw] = part.split(';');
-    const type = typeRaw!.trim().toLowerCase();
+    const type = typeRaw.trim().toLowerCase();
     const params: Record<string, string> = {};
     for (const p of paramsRaw) {
       const [k, v] = p.split('=');

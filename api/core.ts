@@ -242,8 +242,10 @@ export interface PodSecurityContext {
   runAsNonRoot?: boolean;
   supplementalGroups?: number[];
   fsGroup?: number;
+  fsGroupChangePolicy?: string;
   sysctls?: Sysctl[];
   seccompProfile?: SeccompProfile;
+  supplementalGroupsPolicy?: string;
 }
 
 export type PullPolicy = 'Always' | 'Never' | 'IfNotPresent';
@@ -415,6 +417,7 @@ export interface PodSpec {
   hostPID?: boolean;
   hostIPC?: boolean;
   shareProcessNamespace?: boolean;
+  hostUsers?: boolean;
   securityContext?: PodSecurityContext;
   imagePullSecrets?: LocalObjectReference[];
   hostname?: string;
@@ -734,7 +737,8 @@ export interface Event extends TypedObject {
   firstTimestamp?: string | null;
   lastTimestamp?: string | null;
   count?: number;
-  type?: 'Normal' | 'Warning' | string;
+  /** 'Normal' or 'Warning' from well-behaved clients; any string is stored as sent. */
+  type?: string;
   eventTime?: string | null;
   series?: EventSeries;
   action?: string;

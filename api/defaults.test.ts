@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defaultPullPolicy, computeQOSClass, parseQuantityLoose } from './defaults.js';
 import { applyDefaults } from './kinds.js';
 import type { KubeObject } from './meta.js';
-import type { Pod, Service, ReplicationController, Namespace, Node, Secret } from './core.js';
+import type { Pod, PodSpec, ResourceRequirements, Service, ReplicationController, Namespace, Node, Secret } from './core.js';
 
 const clone = <T>(x: T): T => structuredClone(x);
 
@@ -40,22 +40,22 @@ test('pod defaults', () => {
   assert.deepEqual(s.securityContext, {});
   assert.equal(s.enableServiceLinks, true);
   assert.equal(s.serviceAccountName, 'default');
-  const c = s.containers[0]!;
+  const c = s.containers[0];
   assert.equal(c.imagePullPolicy, 'Always');
   assert.equal(c.terminationMessagePath, '/dev/termination-log');
   assert.equal(c.terminationMessagePolicy, 'File');
-  assert.equal(c.ports![0]!.protocol, 'TCP');
-  assert.equal(c.env![0]!.valueFrom!.fieldRef!.apiVersion, 'v1');
+  assert.equal(c.ports![0].protocol, 'TCP');
+  assert.equal(c.env![0].valueFrom!.fieldRef!.apiVersion, 'v1');
   assert.deepEqual(c.livenessProbe, {
     httpGet: { port: 80, path: '/', scheme: 'HTTP' },
     timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3,
   });
   assert.equal(c.readinessProbe!.periodSeconds, 3);
   assert.equal(c.lifecycle!.preStop!.httpGet!.path, '/');
-  assert.equal(s.initContainers![0]!.imagePullPolicy, 'IfNotPresent');
+  assert.equal(s.initContainers![0].imagePullPolicy, 'IfNotPresent');
   assert.deepEqual(s.volumes![0], { name: 'v', emptyDir: {} });
-  assert.equal(s.volumes![1]!.configMap!.defaultMode, 420);
-  assert.equal(s.volumes![2]!.hostPath!.type, '');
+  assert.equal(s.volumes![1].configMap!.defaultMode, 420);
+  assert.equal(s.volumes![2].hostPath!.type, '');
   assert.equal(p.status!.phase, 'Pending');
   assert.equal(p.status!.qosClass, 'BestEffort');
 });
@@ -90,8 +90,8 @@ test('image pull policy', () => {
   ];
   for (const [img, want] of cases) assert.equal(defaultPullPolicy(img), want, img);
   const p = pod();
-  (p.spec as any).containers[0].imagePullPolicy = 'Never';
-  assert.equal((applyDefaults('Pod', p).spec as any).containers[0].imagePullPolicy, 'Never');
+  (p.spec as PodSpec).containers[0].imagePullPolicy = 'Never';
+  assert.equal((applyDefaults('Pod', p).spec as PodSpec).containers[0].imagePullPolicy, 'Never');
 });
 
 test('service defaults', () => {
@@ -100,9 +100,9 @@ test('service defaults', () => {
     spec: { ports: [{ port: 80 }, { port: 81, targetPort: 'http' }], type: 'NodePort', clusterIP: '10.96.0.5' },
   }) as unknown as Service;
   assert.equal(s.spec!.sessionAffinity, 'None');
-  assert.equal(s.spec!.ports![0]!.protocol, 'TCP');
-  assert.equal(s.spec!.ports![0]!.targetPort, 80);
-  assert.equal(s.spec!.ports![1]!.targetPort, 'http');
+  assert.equal(s.spec!.ports![0].protocol, 'TCP');
+  assert.equal(s.spec!.ports![0].targetPort, 80);
+  assert.equal(s.spec!.ports![1].targetPort, 'http');
   assert.equal(s.spec!.externalTrafficPolicy, 'Cluster');
   assert.equal(s.spec!.internalTrafficPolicy, 'Cluster');
   assert.deepEqual(s.spec!.ipFamilies, ['IPv4']);
@@ -143,7 +143,7 @@ test('namespace, node and secret defaults', () => {
 });
 
 test('QoS class', () => {
-  const c = (resources: any) => ({ containers: [{ name: 'c', resources }] });
+  const c = (resources: ResourceRequirements) => ({ containers: [{ name: 'c', resources }] });
   assert.equal(computeQOSClass(c({})), 'BestEffort');
   assert.equal(computeQOSClass(c({ requests: { cpu: '100m' } })), 'Burstable');
   assert.equal(computeQOSClass(c({ limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
@@ -152,7 +152,7 @@ test('QoS class', () => {
   assert.equal(computeQOSClass(c({ limits: { cpu: '1' } })), 'Burstable');
   // Limits-only pod after defaulting copies limits into requests.
   const p = applyDefaults('Pod', { metadata: { name: 'p' }, spec: c({ limits: { cpu: '1', memory: '64Mi' } }) }) as unknown as Pod;
-  assert.deepEqual(p.spec!.containers[0]!.resources!.requests, { cpu: '1', memory: '64Mi' });
+  assert.deepEqual(p.spec!.containers[0].resources!.requests, { cpu: '1', memory: '64Mi' });
   assert.equal(p.status!.qosClass, 'Guaranteed');
 });
 

@@ -85,7 +85,7 @@ export function invalidStatus(kind: string, name: string, causes: StatusCause[],
     seen.add(s);
     parts.push(s);
   }
-  const agg = parts.length === 1 ? parts[0]! : `[${parts.join(', ')}]`;
+  const agg = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   const qualifiedKind = group ? `${kind}.${group}` : kind;
   return failureStatus(422, 'Invalid', `${qualifiedKind} ${JSON.stringify(name)} is invalid: ${agg}`, { ...(name ? { name } : {}), ...(group ? { group } : {}), kind, causes });
 }

@@ -61,17 +61,17 @@ export function getPointer(doc: unknown, pointer: string, op = 'get'): unknown {
   const tokens = parsePointer(pointer);
   if (tokens.length === 0) return doc;
   const parent = parentOf(doc, tokens, pointer, op);
-  const last = tokens[tokens.length - 1]!;
+  const last = tokens[tokens.length - 1];
   if (Array.isArray(parent)) return parent[arrayIndex(last, parent, false, pointer, op)];
   if (!Object.prototype.hasOwnProperty.call(parent, last)) throw new PatchError(`${op} operation does not apply: doc is missing key: ${pointer}`, 422);
-  return (parent as Record<string, unknown>)[last];
+  return (parent)[last];
 }
 
 function add(doc: unknown, pointer: string, value: unknown, op = 'add'): unknown {
   const tokens = parsePointer(pointer);
   if (tokens.length === 0) return value;
   const parent = parentOf(doc, tokens, pointer, op);
-  const last = tokens[tokens.length - 1]!;
+  const last = tokens[tokens.length - 1];
   if (Array.isArray(parent)) parent.splice(arrayIndex(last, parent, true, pointer, op), 0, value);
   else setOwn(parent, last, value);
   return doc;
@@ -81,7 +81,7 @@ function remove(doc: unknown, pointer: string, op = 'remove'): unknown {
   const tokens = parsePointer(pointer);
   if (tokens.length === 0) throw new PatchError(`${op} operation does not apply: cannot remove the whole document`, 422);
   const parent = parentOf(doc, tokens, pointer, op);
-  const last = tokens[tokens.length - 1]!;
+  const last = tokens[tokens.length - 1];
   if (Array.isArray(parent)) parent.splice(arrayIndex(last, parent, false, pointer, op), 1);
   else {
     if (!Object.prototype.hasOwnProperty.call(parent, last)) throw new PatchError(`${op} operation does not apply: doc is missing key: ${pointer}`, 422);

@@ -165,8 +165,8 @@ export function validate(kind: string, obj: KubeObject, oldObj?: KubeObject): St
 /** Validation of a write to the status subresource. */
 export function validateStatusUpdate(kind: string, obj: KubeObject, oldObj: KubeObject): StatusCause[] {
   const errs: FieldError[] = [...validateObjectMetaUpdate(obj.metadata ?? {}, oldObj.metadata ?? {})];
-  const check = KINDS.get(kind)?.validateStatus;
-  if (check) errs.push(...check(obj, oldObj));
+  const s = KINDS.get(kind);
+  if (s?.validateStatus) errs.push(...s.validateStatus(obj, oldObj));
   return errs;
 }
 

@@ -2,6 +2,7 @@ import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPatch, recordUpdateManager, fieldSetOf, toFieldsV1, fromFieldsV1, PatchError, patchObject } from './patch.js';
 import type { KubeObject } from './meta.js';
+import type { PodSpec } from './core.js';
 
 const NOW = '2024-01-01T00:00:00Z';
 
@@ -33,17 +34,17 @@ test('field set uses f:/k:/v: notation kubectl expects', () => {
 
 test('apply creates, records the manager, and re-apply removes dropped fields', () => {
   const first = applyPatch(undefined, cfg('img:1', { args: ['a'] }), 'kubectl', { now: NOW });
-  assert.equal((first.spec as any).containers[0].image, 'img:1');
+  assert.equal((first.spec as PodSpec).containers[0].image, 'img:1');
   const mf = first.metadata.managedFields!;
   assert.equal(mf.length, 1);
-  assert.equal(mf[0]!.manager, 'kubectl');
-  assert.equal(mf[0]!.operation, 'Apply');
-  assert.equal(mf[0]!.time, NOW);
-  assert.ok((mf[0]!.fieldsV1 as any)['f:spec']['f:containers']['k:{"name":"c"}']['f:args']);
+  assert.equal(mf[0].manager, 'kubectl');
+  assert.equal(mf[0].operation, 'Apply');
+  assert.equal(mf[0].time, NOW);
+  assert.ok(fromFieldsV1(mf[0].fieldsV1).has(JSON.stringify(['f:spec', 'f:containers', 'k:{"name":"c"}', 'f:args'])));
 
   // Second apply drops args and the label: both go, since nobody else owns them.
   const second = applyPatch(first, { ...cfg('img:2'), metadata: { name: 'p', namespace: 'default' } }, 'kubectl', { now: NOW });
-  const c = (second.spec as any).containers[0];
+  const c = (second.spec as PodSpec).containers[0];
   assert.equal(c.image, 'img:2');
   assert.equal(c.args, undefined);
   assert.equal(second.metadata.labels, undefined);
@@ -66,7 +67,7 @@ test('fields owned by another manager survive when the applier drops them', () =
 test('conflicts with another manager are 409 unless forced', () => {
   const applied = applyPatch(undefined, cfg('img:1'), 'kubectl', { now: NOW });
   const edited = structuredClone(applied);
-  (edited.spec as any).containers[0].image = 'img:edited';
+  (edited.spec as PodSpec).containers[0].image = 'img:edited';
   recordUpdateManager(edited, 'kubectl-edit', 'Update', applied, { now: NOW });
   const owner = edited.metadata.managedFields!;
   assert.ok(JSON.stringify(owner.find((m) => m.manager === 'kubectl-edit')!.fieldsV1).includes('f:image'));
@@ -77,15 +78,15 @@ test('conflicts with another manager are 409 unless forced', () => {
     (e: unknown) =>
       e instanceof PatchError &&
       e.code === 409 &&
-      e.causes[0]!.reason === 'FieldManagerConflict' &&
-      e.causes[0]!.field === '.spec.containers[name="c"].image' &&
+      e.causes[0].reason === 'FieldManagerConflict' &&
+      e.causes[0].field === '.spec.containers[name="c"].image' &&
       /Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: \.spec\.containers\[name="c"\]\.image/.test(e.message),
   );
   // Applying the same value as the current owner is not a conflict (shared ownership).
   const shared = applyPatch(edited, cfg('img:edited'), 'kubectl', { now: NOW });
-  assert.equal((shared.spec as any).containers[0].image, 'img:edited');
+  assert.equal((shared.spec as PodSpec).containers[0].image, 'img:edited');
   const forced = applyPatch(edited, cfg('img:2'), 'kubectl', { force: true, now: NOW });
-  assert.equal((forced.spec as any).containers[0].image, 'img:2');
+  assert.equal((forced.spec as PodSpec).containers[0].image, 'img:2');
   const ed = forced.metadata.managedFields!.find((m) => m.manager === 'kubectl-edit');
   assert.ok(!ed || !JSON.stringify(ed.fieldsV1).includes('f:image'));
 });
@@ -93,19 +94,19 @@ test('conflicts with another manager are 409 unless forced', () => {
 test('apply through patchObject requires a field manager', () => {
   assert.throws(() => patchObject('apply', undefined, cfg('x')), (e: unknown) => e instanceof PatchError && e.code === 400);
   const o = patchObject('apply', undefined, cfg('x'), { fieldManager: 'm' });
-  assert.equal(o.metadata.managedFields![0]!.manager, 'm');
+  assert.equal(o.metadata.managedFields![0].manager, 'm');
 });
 
 test('recordUpdateManager: create owns all, update owns what changed, removed fields leave sets', () => {
   const obj = cfg('a', { args: ['1'] });
   recordUpdateManager(obj, 'kubectl-create', 'Update', undefined, { now: NOW });
-  const all = fromFieldsV1(obj.metadata.managedFields![0]!.fieldsV1);
+  const all = fromFieldsV1(obj.metadata.managedFields![0].fieldsV1);
   assert.ok(all.has(JSON.stringify(['f:spec', 'f:containers', 'k:{"name":"c"}', 'f:args'])));
   assert.ok(!JSON.stringify(obj.metadata.managedFields).includes('f:name":{}}}'), 'metadata.name not owned');
 
   const next = structuredClone(obj);
   delete next.metadata.managedFields;
-  delete (next.spec as any).containers[0].args;
+  delete (next.spec as PodSpec).containers[0].args;
   next.metadata.annotations = { note: 'x' };
   recordUpdateManager(next, 'other', 'Update', obj, { now: NOW });
   const mf = next.metadata.managedFields!;
@@ -116,7 +117,7 @@ test('recordUpdateManager: create owns all, update owns what changed, removed fi
 
   // Status writes are tracked separately under the status subresource.
   const st = structuredClone(next);
-  (st as any).status = { phase: 'Running' };
+  st.status = { phase: 'Running' };
   recordUpdateManager(st, 'kubelet', 'Update', next, { subresource: 'status', now: NOW });
   const kl = st.metadata.managedFields!.find((m) => m.manager === 'kubelet')!;
   assert.equal(kl.subresource, 'status');
@@ -147,7 +148,8 @@ test('fieldsV1Of builds the same tree as toFieldsV1(fieldSetOf(...))', async () 
     metadata: { name: 's', uid: 'u' },
     spec: { ports: [{ port: 80 }, { port: 80, targetPort: 8080 }, { port: 53, protocol: 'UDP' }], selector: {}, zz: { y: 1, a: { } } },
   };
-  const sortedDeep = (n: any): any => Object.fromEntries(Object.keys(n).sort().map((k) => [k, sortedDeep(n[k])]));
+  // fieldsV1 trees hold only objects.
+  const sortedDeep = (n: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.keys(n).sort().map((k) => [k, sortedDeep(n[k] as Record<string, unknown>)]));
   for (const [o, k] of [[pod, 'Pod'], [svc, 'Service']] as const) {
     const fast = fieldsV1Of(o, k);
     assert.deepStrictEqual(fast, tree(set(o, k)));
@@ -175,9 +177,9 @@ test('recordUpdateManager stamps the current second', () => {
     const b = recordUpdateManager(cfg('x'), 'm', 'Update');
     mock.timers.tick(100);
     const c = recordUpdateManager(cfg('x'), 'm', 'Update');
-    assert.equal(a.metadata.managedFields![0]!.time, '2023-11-14T22:13:20Z');
-    assert.equal(b.metadata.managedFields![0]!.time, '2023-11-14T22:13:20Z');
-    assert.equal(c.metadata.managedFields![0]!.time, '2023-11-14T22:13:21Z');
+    assert.equal(a.metadata.managedFields![0].time, '2023-11-14T22:13:20Z');
+    assert.equal(b.metadata.managedFields![0].time, '2023-11-14T22:13:20Z');
+    assert.equal(c.metadata.managedFields![0].time, '2023-11-14T22:13:21Z');
   } finally {
     mock.timers.reset();
   }
@@ -229,6 +231,6 @@ test('create managedFields: entry shape and key order, keyed lists sorted and me
     ]),
   );
   const st = recordUpdateManager({ ...cfg('x'), status: { phase: 'Running' } }, 'kubelet', 'Update', undefined, { subresource: 'status', now: NOW });
-  assert.deepEqual(Object.keys(st.metadata.managedFields![0]!), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'subresource', 'fieldsV1']);
+  assert.deepEqual(Object.keys(st.metadata.managedFields![0]), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'subresource', 'fieldsV1']);
   assert.deepEqual(recordUpdateManager({ kind: 'Pod', metadata: { name: 'p' } }, 'm', 'Update', undefined, { now: NOW }).metadata.managedFields, []);
 });

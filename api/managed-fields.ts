@@ -103,7 +103,7 @@ function visitFields(obj: KubeObject | Obj, kind: string | undefined, opts: Fiel
       }
     }
   };
-  if (isObj(obj)) walk(obj as Obj, rootType(kind ?? (obj.kind as string | undefined)), [], true);
+  if (isObj(obj)) walk(obj, rootType(kind ?? (obj.kind as string | undefined)), [], true);
 }
 
 /** The set of leaf paths `obj` sets, for kind `kind`. */
@@ -119,7 +119,7 @@ export function fieldSetOf(obj: KubeObject | Obj, kind?: string, opts: FieldSetO
  */
 export function fieldsV1Of(obj: KubeObject | Obj, kind?: string, opts: FieldSetOptions = {}): Record<string, unknown> {
   if (!isObj(obj)) return {};
-  return treeOf(obj as Obj, rootType(kind ?? (obj.kind as string | undefined)), opts, 'root');
+  return treeOf(obj, rootType(kind ?? (obj.kind as string | undefined)), opts, 'root');
 }
 
 type Level = 'root' | 'meta' | 'inner';
@@ -135,9 +135,9 @@ function sortedKeysOf(o: Obj): string[] {
   const keys = Object.keys(o);
   if (keys.length > 32) return keys.sort();
   for (let i = 1; i < keys.length; i++) {
-    const k = keys[i]!;
+    const k = keys[i];
     let j = i - 1;
-    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
+    for (; j >= 0 && keys[j] > k; j--) keys[j + 1] = keys[j]!;
     keys[j + 1] = k;
   }
   return keys;
@@ -155,7 +155,7 @@ const FIELD_SEGMENTS = new Map<string, string>();
 const KEY_SEGMENTS = new Map<string, string>();
 
 function internalized(s: string): string {
-  return Object.keys({ [s]: true })[0]!;
+  return Object.keys({ [s]: true })[0];
 }
 
 /** `f:<name>`, cached by name. */
@@ -234,7 +234,7 @@ function setItems(list: unknown[]): Obj {
 function sortedKeys(o: Obj): Obj {
   const keys = Object.keys(o);
   let sorted = true;
-  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1] < keys[i];
   return sorted ? o : Object.fromEntries(keys.sort().map((s) => [s, o[s]]));
 }
 
@@ -329,7 +329,7 @@ function locate(obj: unknown, path: FieldPath): { container: Obj | unknown[]; at
 function valueAt(obj: unknown, path: FieldPath): unknown {
   const loc = locate(obj, path);
   if (!loc) return undefined;
-  return Array.isArray(loc.container) ? loc.container[loc.at as number] : (loc.container as Obj)[loc.at as string];
+  return Array.isArray(loc.container) ? loc.container[loc.at as number] : (loc.container)[loc.at as string];
 }
 
 /** Remove the value at `path` from `obj` (in place), pruning maps the removal left empty. */
@@ -337,7 +337,7 @@ function removePath(obj: Obj, path: FieldPath): void {
   const loc = locate(obj, path);
   if (!loc) return;
   if (Array.isArray(loc.container)) loc.container.splice(loc.at as number, 1);
-  else delete (loc.container as Obj)[loc.at as string];
+  else delete (loc.container)[loc.at as string];
   // Prune now-empty parents (but never the top-level metadata).
   for (let n = path.length - 1; n >= 2; n--) {
     const parentPath = path.slice(0, n).filter((s) => s !== '.');
@@ -347,7 +347,7 @@ function removePath(obj: Obj, path: FieldPath): void {
     const ploc = locate(obj, parentPath);
     if (!ploc) break;
     if (Array.isArray(ploc.container)) ploc.container.splice(ploc.at as number, 1);
-    else delete (ploc.container as Obj)[ploc.at as string];
+    else delete (ploc.container)[ploc.at as string];
   }
 }
 
@@ -431,7 +431,7 @@ export function applyPatch(live: KubeObject | undefined, applied: KubeObject, ma
   const conflicts: { mgr: ManagedFieldsEntry; path: FieldPath }[] = [];
   for (const enc of newSet) {
     const path = JSON.parse(enc) as FieldPath;
-    if (path[path.length - 1] === '.' || path[path.length - 1]!.startsWith('v:')) continue;
+    if (path[path.length - 1] === '.' || path[path.length - 1].startsWith('v:')) continue;
     const before = valueAt(base, path);
     const after = valueAt(applied, path);
     if (before === undefined || deepEqual(before, after)) continue;
@@ -447,7 +447,7 @@ export function applyPatch(live: KubeObject | undefined, applied: KubeObject, ma
   const stillOwned = (enc: string): boolean => others.some((o) => o.set.has(enc));
   const dropped = [...(mine?.set ?? [])].filter((p) => !newSet.has(p) && !stillOwned(p));
   // Remove deepest first so element removals ("." paths) happen after their fields.
-  dropped.sort((a, b) => JSON.parse(b).length - JSON.parse(a).length);
+  dropped.sort((a, b) => (JSON.parse(b) as FieldPath).length - (JSON.parse(a) as FieldPath).length);
   for (const enc of dropped) removePath(obj, JSON.parse(enc) as FieldPath);
 
   const body = structuredClone(applied) as Obj;
@@ -457,7 +457,7 @@ export function applyPatch(live: KubeObject | undefined, applied: KubeObject, ma
   const entry: ManagedFieldsEntry = {
     manager,
     operation: 'Apply',
-    apiVersion: (applied.apiVersion as string | undefined) ?? (live?.apiVersion as string | undefined) ?? 'v1',
+    apiVersion: (applied.apiVersion) ?? (live?.apiVersion) ?? 'v1',
     time: opts.now ?? nowRFC3339(),
     fieldsType: 'FieldsV1',
     ...(sub ? { subresource: sub } : {}),
@@ -477,7 +477,7 @@ function conflictError(conflicts: { mgr: ManagedFieldsEntry; path: FieldPath }[]
   }));
   const n = conflicts.length;
   let message: string;
-  if (n === 1) message = `Apply failed with 1 conflict: ${causes[0]!.message}: ${causes[0]!.field}`;
+  if (n === 1) message = `Apply failed with 1 conflict: ${causes[0].message}: ${causes[0].field}`;
   else message = `Apply failed with ${n} conflicts: ${causes.map((c) => `${c.message}: ${c.field}`).join('\n')}`;
   return new PatchError(message, 409, causes);
 }
@@ -508,7 +508,7 @@ export function recordUpdateManager(
   const entry = (): ManagedFieldsEntry => ({
     manager,
     operation,
-    apiVersion: (obj.apiVersion as string | undefined) ?? 'v1',
+    apiVersion: (obj.apiVersion) ?? 'v1',
     time: opts.now ?? nowRFC3339(),
     fieldsType: 'FieldsV1',
     ...(sub ? { subresource: sub } : {}),
@@ -561,7 +561,7 @@ function createEntry(
   subresource: string | undefined,
   fieldsV1: Record<string, unknown>,
 ): ManagedFieldsEntry {
-  const apiVersion = (obj.apiVersion as string | undefined) ?? 'v1';
+  const apiVersion = (obj.apiVersion) ?? 'v1';
   const time = now ?? nowRFC3339();
   if (subresource) return { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', subresource, fieldsV1 };
   return { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1 };

@@ -186,7 +186,7 @@ export function isValidIP(v: string): string[] {
 
 export function isValidCIDR(v: string): string[] {
   const m = /^(.+)\/(\d{1,3})$/.exec(v);
-  const fam = m ? isIP(m[1]!) : 0;
+  const fam = m ? isIP(m[1]) : 0;
   if (!m || !fam || Number(m[2]) > (fam === 4 ? 32 : 128)) {
     return ['must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'];
   }

@@ -5,8 +5,6 @@
 // (prototype pollution: one PATCH could corrupt every object in the process).
 // Every read and write of a user-chosen key goes through these helpers.
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /** Keys that mean something other than data on a plain object. */
 export function isProtoKey(k: string): boolean {
   return k === '__proto__' || k === 'constructor' || k === 'prototype';
@@ -14,12 +12,12 @@ export function isProtoKey(k: string): boolean {
 
 /** Own property test (never inherited names such as "constructor" or "toString"). */
 export function hasOwnKey(o: object, k: string): boolean {
-  return hasOwn.call(o, k);
+  return Object.hasOwn(o, k);
 }
 
 /** The own value under `k`, or undefined (never an inherited member). */
 export function getOwn<V = unknown>(o: Record<string, V> | object, k: string): V | undefined {
-  return hasOwn.call(o, k) ? (o as Record<string, V>)[k] : undefined;
+  return Object.hasOwn(o, k) ? (o as Record<string, V>)[k] : undefined;
 }
 
 /** `o[k] = v` as a plain data property, even for k === "__proto__". */

@@ -4,6 +4,8 @@ import {
   applyJSONPatch, applyMergePatch, createMergePatch, applyStrategicMergePatch, patchObject, PatchError,
   parsePointer, formatPointer,
 } from './patch.js';
+import type { Pod, PodSpec, PodStatus } from './core.js';
+import type { KubeObject } from './meta.js';
 
 const rejects = (fn: () => unknown, code: number, re?: RegExp): void =>
   assert.throws(fn, (e: unknown) => e instanceof PatchError && e.code === code && (!re || re.test(e.message)));
@@ -66,7 +68,14 @@ test('JSON merge patch (RFC 7386 examples)', () => {
   assert.deepEqual(applyMergePatch(from, createMergePatch(from, to)), to);
 });
 
-const pod = () => ({
+/** A patch result as the checks read it (a patch may drop fields; a missing one fails the check). */
+interface TestPod extends Pod {
+  spec: PodSpec;
+  status: PodStatus;
+  [k: string]: unknown;
+}
+
+const pod = (): TestPod => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'p', labels: { a: '1', b: '2' }, finalizers: ['x/one'], ownerReferences: [{ apiVersion: 'v1', kind: 'RC', name: 'r', uid: 'u1' }] },
@@ -82,7 +91,7 @@ const pod = () => ({
 });
 
 test('strategic merge: keyed lists, atomic lists, maps (table)', () => {
-  type Case = [string, unknown, (r: any) => void];
+  type Case = [string, unknown, (r: TestPod) => void];
   const cases: Case[] = [
     ['merge container by name', { spec: { containers: [{ name: 'b', image: 'img:3' }] } }, (r) => {
       assert.equal(r.spec.containers.length, 2);
@@ -90,10 +99,10 @@ test('strategic merge: keyed lists, atomic lists, maps (table)', () => {
       assert.deepEqual(r.spec.containers[1].args, ['x', 'y']);
     }],
     ['append new container', { spec: { containers: [{ name: 'c', image: 'new' }] } }, (r) => {
-      assert.deepEqual(r.spec.containers.map((c: any) => c.name), ['a', 'b', 'c']);
+      assert.deepEqual(r.spec.containers.map((c) => c.name), ['a', 'b', 'c']);
     }],
     ['delete container by $patch', { spec: { containers: [{ name: 'a', $patch: 'delete' }] } }, (r) => {
-      assert.deepEqual(r.spec.containers.map((c: any) => c.name), ['b']);
+      assert.deepEqual(r.spec.containers.map((c) => c.name), ['b']);
     }],
     ['replace whole list', { spec: { containers: [{ $patch: 'replace' }, { name: 'z', image: 'z' }] } }, (r) => {
       assert.deepEqual(r.spec.containers, [{ name: 'z', image: 'z' }]);
@@ -105,8 +114,8 @@ test('strategic merge: keyed lists, atomic lists, maps (table)', () => {
       assert.deepEqual(r.spec.containers[0].ports, [{ containerPort: 53, protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP', name: 'dns' }]);
     }],
     ['port without protocol means TCP', { spec: { containers: [{ name: 'a', ports: [{ containerPort: 53, name: 'tcp' }] }] } }, (r) => {
-      assert.equal(r.spec.containers[0].ports[0].name, 'tcp');
-      assert.equal(r.spec.containers[0].ports.length, 2);
+      assert.equal(r.spec.containers[0].ports![0].name, 'tcp');
+      assert.equal(r.spec.containers[0].ports!.length, 2);
     }],
     ['atomic list replaced (args, tolerations)', { spec: { containers: [{ name: 'b', args: ['z'] }], tolerations: [{ key: 'n', operator: 'Exists' }] } }, (r) => {
       assert.deepEqual(r.spec.containers[1].args, ['z']);
@@ -122,7 +131,7 @@ test('strategic merge: keyed lists, atomic lists, maps (table)', () => {
       assert.deepEqual(r.metadata.labels, {});
     }],
     ['$retainKeys ignores null fields in the patch', { spec: { volumes: [{ name: 'v2', $retainKeys: ['name', 'emptyDir'], emptyDir: {}, hostPath: null }] } }, (r) => {
-      assert.deepEqual(r.spec.volumes[1], { name: 'v2', emptyDir: {} });
+      assert.deepEqual(r.spec.volumes![1], { name: 'v2', emptyDir: {} });
     }],
     ['finalizers merge as a set', { metadata: { finalizers: ['x/one', 'x/two'] } }, (r) => {
       assert.deepEqual(r.metadata.finalizers, ['x/one', 'x/two']);
@@ -131,19 +140,19 @@ test('strategic merge: keyed lists, atomic lists, maps (table)', () => {
       assert.equal(r.metadata.finalizers, undefined);
     }],
     ['ownerReferences by uid', { metadata: { ownerReferences: [{ uid: 'u1', controller: true }, { apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u2' }] } }, (r) => {
-      assert.equal(r.metadata.ownerReferences.length, 2);
-      assert.equal(r.metadata.ownerReferences[0].controller, true);
-      assert.equal(r.metadata.ownerReferences[0].name, 'r');
+      assert.equal(r.metadata.ownerReferences!.length, 2);
+      assert.equal(r.metadata.ownerReferences![0].controller, true);
+      assert.equal(r.metadata.ownerReferences![0].name, 'r');
     }],
     ['status conditions by type', { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, (r) => {
       assert.deepEqual(r.status.conditions, [{ type: 'Ready', status: 'True' }, { type: 'PodScheduled', status: 'True' }]);
     }],
     ['$setElementOrder reorders', { spec: { '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }], containers: [{ name: 'a', image: 'img:9' }] } }, (r) => {
-      assert.deepEqual(r.spec.containers.map((c: any) => c.name), ['b', 'a']);
+      assert.deepEqual(r.spec.containers.map((c) => c.name), ['b', 'a']);
       assert.equal(r.spec.containers[1].image, 'img:9');
     }],
     ['$retainKeys on a volume', { spec: { volumes: [{ name: 'v2', $retainKeys: ['name', 'emptyDir'], emptyDir: {} }] } }, (r) => {
-      assert.deepEqual(r.spec.volumes[1], { name: 'v2', emptyDir: {} });
+      assert.deepEqual(r.spec.volumes![1], { name: 'v2', emptyDir: {} });
     }],
     ['directives stripped from new elements', { spec: { containers: [{ name: 'n', image: 'i', env: [{ name: 'A', value: 'x', $patch: 'merge' }] }] } }, (r) => {
       assert.deepEqual(r.spec.containers[2].env, [{ name: 'A', value: 'x' }]);
@@ -159,20 +168,20 @@ test('strategic merge: keyed lists, atomic lists, maps (table)', () => {
 
 test('strategic merge: service ports, RC template, unknown kinds', () => {
   const svc = { kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }] } };
-  const r = applyStrategicMergePatch(svc, { spec: { ports: [{ port: 80, targetPort: 9090 }] } }, 'Service') as any;
+  const r = applyStrategicMergePatch(svc, { spec: { ports: [{ port: 80, targetPort: 9090 }] } }, 'Service');
   assert.deepEqual(r.spec.ports, [{ port: 80, targetPort: 9090 }, { port: 443, targetPort: 8443 }]);
   const rc = { kind: 'ReplicationController', metadata: {}, spec: { replicas: 1, template: { spec: { containers: [{ name: 'c', image: 'a' }, { name: 'd', image: 'b' }] } } } };
-  const r2 = applyStrategicMergePatch(rc, { spec: { replicas: 3, template: { spec: { containers: [{ name: 'd', image: 'c' }] } } } }, 'ReplicationController') as any;
+  const r2 = applyStrategicMergePatch(rc, { spec: { replicas: 3, template: { spec: { containers: [{ name: 'd', image: 'c' }] } } } }, 'ReplicationController');
   assert.equal(r2.spec.replicas, 3);
-  assert.deepEqual(r2.spec.template.spec.containers.map((c: any) => c.image), ['a', 'c']);
+  assert.deepEqual(r2.spec.template.spec.containers.map((c) => c.image), ['a', 'c']);
   const cm = { kind: 'ConfigMap', metadata: { finalizers: ['a/b'] }, data: { a: '1' }, list: [1, 2] };
-  const r3 = applyStrategicMergePatch(cm, { data: { b: '2' }, list: [3], metadata: { finalizers: ['c/d'] } }, 'ConfigMap') as any;
+  const r3 = applyStrategicMergePatch(cm, { data: { b: '2' }, list: [3], metadata: { finalizers: ['c/d'] } }, 'ConfigMap');
   assert.deepEqual(r3, { kind: 'ConfigMap', metadata: { finalizers: ['a/b', 'c/d'] }, data: { a: '1', b: '2' }, list: [3] });
 });
 
 test('$setElementOrder interleaves server-only elements as Kubernetes does', () => {
   const base = (names: string[]) => ({ kind: 'Pod', metadata: {}, spec: { containers: names.map((name) => ({ name, image: name })) } });
-  const names = (r: any): string[] => r.spec.containers.map((c: any) => c.name);
+  const names = (r: { spec: { containers: { name: string }[] } }): string[] => r.spec.containers.map((c) => c.name);
   const cases: [string[], unknown, string[]][] = [
     // Order list only, no content changes: listed items reorder, "b" stays ahead by its original position.
     [['a', 'b', 'c'], { '$setElementOrder/containers': [{ name: 'c' }, { name: 'a' }] }, ['b', 'c', 'a']],
@@ -184,7 +193,7 @@ test('$setElementOrder interleaves server-only elements as Kubernetes does', () 
     [['x', 'a', 'y', 'b'], { '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }] }, ['x', 'y', 'b', 'a']],
   ];
   for (const [orig, patch, want] of cases) assert.deepEqual(names(applyStrategicMergePatch(base(orig), { spec: patch }, 'Pod')), want, JSON.stringify(patch));
-  const prim = applyStrategicMergePatch({ metadata: { finalizers: ['a/x', 'b/x', 'c/x'] } }, { metadata: { '$setElementOrder/finalizers': ['c/x', 'a/x'], finalizers: ['c/x'] } }, 'Pod') as any;
+  const prim = applyStrategicMergePatch({ metadata: { finalizers: ['a/x', 'b/x', 'c/x'] } }, { metadata: { '$setElementOrder/finalizers': ['c/x', 'a/x'], finalizers: ['c/x'] } }, 'Pod');
   assert.deepEqual(prim.metadata.finalizers, ['b/x', 'c/x', 'a/x']);
 });
 
@@ -196,10 +205,10 @@ test('strategic merge errors', () => {
 });
 
 test('patchObject dispatches by type', () => {
-  const live = pod() as any;
-  assert.equal((patchObject('merge', live, { metadata: { labels: { a: null } } }) as any).metadata.labels.a, undefined);
-  assert.equal((patchObject('json', live, [{ op: 'replace', path: '/spec/containers/0/image', value: 'q' }]) as any).spec.containers[0].image, 'q');
-  assert.equal((patchObject('strategic', live, { spec: { containers: [{ name: 'a', image: 'q' }] } }) as any).spec.containers.length, 2);
+  const live: KubeObject = pod();
+  assert.equal(patchObject('merge', live, { metadata: { labels: { a: null } } }).metadata.labels?.a, undefined);
+  assert.equal((patchObject('json', live, [{ op: 'replace', path: '/spec/containers/0/image', value: 'q' }]) as TestPod).spec.containers[0].image, 'q');
+  assert.equal((patchObject('strategic', live, { spec: { containers: [{ name: 'a', image: 'q' }] } }) as TestPod).spec.containers.length, 2);
   rejects(() => patchObject('merge', undefined, {}), 422);
   rejects(() => patchObject('json', live, [{ op: 'remove', path: '/metadata' }]), 422);
   rejects(() => patchObject('merge', live, [1]), 400);

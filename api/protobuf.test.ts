@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { decodeK8sProtobuf, ProtobufError, K8S_PROTOBUF_CONTENT_TYPE } from './protobuf.js';
+import type { Lease, Pod, Service } from './core.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 const haveKubectl = existsSync(KUBECTL);
@@ -81,7 +82,7 @@ before(async () => {
         captured.push({ contentType: String(req.headers['content-type'] ?? ''), url, body });
         try {
           // Echo what we decoded, as an apiserver would answer a create.
-          const obj = String(req.headers['content-type']).startsWith(K8S_PROTOBUF_CONTENT_TYPE)
+          const obj: unknown = String(req.headers['content-type']).startsWith(K8S_PROTOBUF_CONTENT_TYPE)
             ? decodeK8sProtobuf(body)
             : JSON.parse(body.toString('utf8'));
           return send(201, obj);
@@ -107,7 +108,7 @@ function kubectl(args: string[]): Promise<string> {
       KUBECTL,
       ['--kubeconfig', path.join(tmp, 'kubeconfig'), `--server=http://127.0.0.1:${port}`, ...args],
       { timeout: 60_000, env: { ...process.env, KUBECONFIG: path.join(tmp, 'kubeconfig'), HOME: tmp } },
-      (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(' ')}: ${String(err)} ${stderr}`)) : resolve(stdout)),
+      (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(' ')}: ${err.message} ${stderr}`)) : resolve(stdout)),
     );
   });
 }
@@ -135,11 +136,11 @@ function normalise(v: unknown): unknown {
 }
 
 async function captureAndCompare(args: string[]): Promise<Record<string, unknown>> {
-  const expected = JSON.parse(await kubectl([...args, '--dry-run=client', '-o', 'json']));
+  const expected: unknown = JSON.parse(await kubectl([...args, '--dry-run=client', '-o', 'json']));
   const before = captured.length;
   await kubectl(['--validate=false', ...args]);
   assert.equal(captured.length, before + 1, `one POST for ${args.join(' ')}`);
-  const c = captured[captured.length - 1]!;
+  const c = captured[captured.length - 1];
   assert.ok(c.contentType.startsWith(K8S_PROTOBUF_CONTENT_TYPE), `kubectl sent ${c.contentType}`);
   const decoded = decodeK8sProtobuf(c.body) as unknown as Record<string, unknown>;
   assert.deepEqual(normalise(decoded), normalise(expected));
@@ -178,10 +179,10 @@ test('kubectl create secret generic and docker-registry', { skip: !haveKubectl, 
 test('kubectl create service clusterip / nodeport / externalname / headless', { skip: !haveKubectl, timeout: 120_000 }, async () => {
   const c = await captureAndCompare(['create', 'service', 'clusterip', 'svc1', '--tcp=80:8080', '--tcp=443:https']);
   const ports = (c.spec as { ports: { port: number; targetPort: number | string }[] }).ports;
-  assert.equal(ports[0]!.targetPort, 8080);
-  assert.equal(ports[1]!.targetPort, 'https');
+  assert.equal(ports[0].targetPort, 8080);
+  assert.equal(ports[1].targetPort, 'https');
   const n = await captureAndCompare(['create', 'service', 'nodeport', 'np1', '--tcp=80:8080', '--node-port=30080']);
-  assert.equal((n.spec as { ports: { nodePort: number }[] }).ports[0]!.nodePort, 30080);
+  assert.equal((n.spec as { ports: { nodePort: number }[] }).ports[0].nodePort, 30080);
   await captureAndCompare(['create', 'service', 'externalname', 'ext1', '--external-name=db.example.com']);
   const h = await captureAndCompare(['create', 'service', 'clusterip', 'hl', '--clusterip=None']);
   assert.equal((h.spec as { clusterIP: string }).clusterIP, 'None');
@@ -192,12 +193,12 @@ test('kubectl run pod with env, port, labels, annotations, limits', { skip: !hav
     'run', 'p1', '--image=busybox:1.36', '--port=8080', '--env=A=1', '--env=B=two', '--labels=app=x,tier=t',
     '--annotations=note=hi', '--restart=Never', '--command', '--', 'sh', '-c', 'sleep 1',
   ];
-  const expected = JSON.parse(await kubectl([...args.slice(0, 9), '--dry-run=client', '-o', 'json', ...args.slice(9)]));
+  const expected: unknown = JSON.parse(await kubectl([...args.slice(0, 9), '--dry-run=client', '-o', 'json', ...args.slice(9)]));
   const before = captured.length;
   await kubectl(args);
   assert.equal(captured.length, before + 1);
-  const c = captured[captured.length - 1]!;
-  const decoded = c.contentType.startsWith(K8S_PROTOBUF_CONTENT_TYPE)
+  const c = captured[captured.length - 1];
+  const decoded: unknown = c.contentType.startsWith(K8S_PROTOBUF_CONTENT_TYPE)
     ? decodeK8sProtobuf(c.body)
     : JSON.parse(c.body.toString('utf8'));
   assert.deepEqual(normalise(decoded), normalise(expected));
@@ -209,8 +210,8 @@ test('varint edge cases: multi-byte, int32 negative (10-byte), int64 large', () 
   const sp = msg(fBytes(1, 'http'), fVarint(3, 65535), fVarint(5, -1));
   const spec = msg(fBytes(1, sp));
   const svc = msg(fBytes(1, msg(fBytes(1, 'a'), fVarint(7, 2n ** 40n))), fBytes(2, spec));
-  const d = decodeK8sProtobuf(envelope('v1', 'Service', svc)) as any;
-  assert.deepEqual(d.spec.ports, [{ name: 'http', port: 65535, nodePort: -1 }]);
+  const d = decodeK8sProtobuf(envelope('v1', 'Service', svc)) as Service;
+  assert.deepEqual(d.spec?.ports, [{ name: 'http', port: 65535, nodePort: -1 }]);
   assert.equal(d.metadata.generation, 2 ** 40);
 });
 
@@ -226,7 +227,7 @@ test('nested messages, maps, timestamps, managedFields, ownerReferences', () => 
     mapEntry(12, 'a', 'b'), fBytes(13, owner), fBytes(14, 'f1'), fBytes(14, 'f2'), fBytes(17, mf),
   );
   const cm = msg(fBytes(1, meta), mapEntry(2, 'k', 'v'), mapEntry(3, 'bin', Buffer.from([0, 1, 2])), fVarint(4, 1));
-  const d = decodeK8sProtobuf(envelope('v1', 'ConfigMap', cm)) as any;
+  const d = decodeK8sProtobuf(envelope('v1', 'ConfigMap', cm));
   assert.deepEqual(d, {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: {
@@ -248,8 +249,8 @@ test('IntOrString both forms, Quantity, inline embedded structs, MicroTime (Leas
   const c = msg(fBytes(1, 'c'), fBytes(2, 'img'), fBytes(7, env), fBytes(8, res), fBytes(10, probe), fBytes(11, tcp));
   const vol = msg(fBytes(1, 'v'), fBytes(2, fBytes(19, msg(fBytes(1, fBytes(1, 'cfg')), fVarint(3, 420)))));
   const pod = msg(fBytes(1, fBytes(1, 'p')), fBytes(2, msg(fBytes(1, vol), fBytes(2, c))));
-  const d = decodeK8sProtobuf(envelope('v1', 'Pod', pod)) as any;
-  assert.deepEqual(d.spec.volumes, [{ name: 'v', configMap: { name: 'cfg', defaultMode: 420 } }]);
+  const d = decodeK8sProtobuf(envelope('v1', 'Pod', pod)) as Pod;
+  assert.deepEqual(d.spec?.volumes, [{ name: 'v', configMap: { name: 'cfg', defaultMode: 420 } }]);
   const ctr = d.spec.containers[0];
   assert.deepEqual(ctr.resources, { limits: { cpu: '500m' }, requests: { memory: '64Mi' } });
   assert.deepEqual(ctr.env, [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'key' } } }]);
@@ -258,19 +259,19 @@ test('IntOrString both forms, Quantity, inline embedded structs, MicroTime (Leas
 
   const mt = msg(fVarint(1, 1700000000), fVarint(2, 123456789));
   const lease = msg(fBytes(1, fBytes(1, 'node-a')), fBytes(2, msg(fBytes(1, 'node-a'), fVarint(2, 40), fBytes(4, mt))));
-  const l = decodeK8sProtobuf(envelope('coordination.k8s.io/v1', 'Lease', lease)) as any;
+  const l = decodeK8sProtobuf(envelope('coordination.k8s.io/v1', 'Lease', lease)) as Lease;
   assert.deepEqual(l.spec, { holderIdentity: 'node-a', leaseDurationSeconds: 40, renewTime: '2023-11-14T22:13:20.123456Z' });
 });
 
 test('DeleteOptions and Binding', () => {
   const del = msg(fVarint(1, 0), fBytes(2, fBytes(1, 'uid-1')), fBytes(4, 'Foreground'), fBytes(5, 'All'));
-  const d = decodeK8sProtobuf(envelope('meta.k8s.io/v1', 'DeleteOptions', del)) as any;
+  const d = decodeK8sProtobuf(envelope('meta.k8s.io/v1', 'DeleteOptions', del));
   assert.deepEqual(d, {
     apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'uid-1' },
     propagationPolicy: 'Foreground', dryRun: ['All'],
   });
   const b = msg(fBytes(1, fBytes(1, 'p')), fBytes(2, msg(fBytes(1, 'Node'), fBytes(3, 'n1'))));
-  assert.deepEqual((decodeK8sProtobuf(envelope('v1', 'Binding', b)) as any).target, { kind: 'Node', name: 'n1' });
+  assert.deepEqual(decodeK8sProtobuf(envelope('v1', 'Binding', b)).target, { kind: 'Node', name: 'n1' });
 });
 
 test('malformed and unsupported input → ProtobufError', () => {
@@ -282,7 +283,7 @@ test('malformed and unsupported input → ProtobufError', () => {
   bad(good.subarray(0, good.length - 1), /truncated/);
   bad(Buffer.concat([Buffer.from('k8s\0', 'binary'), Buffer.from([0x08, 0xff])]), /truncated varint/);
   bad(Buffer.concat([Buffer.from('k8s\0', 'binary'), Buffer.from([0x0b])]), /wire type 3/);
-  bad(Buffer.concat([Buffer.from('k8s\0', 'binary'), Buffer.from([0x08, ...Array(11).fill(0xff)])]), /longer than 10/);
+  bad(Buffer.concat([Buffer.from('k8s\0', 'binary'), Buffer.from([0x08, ...Array<number>(11).fill(0xff)])]), /longer than 10/);
   bad(Buffer.concat([Buffer.from('k8s\0', 'binary'), fBytes(2, 'raw')]), /missing typeMeta/);
   bad(envelope('apps/v1', 'Deployment', Buffer.alloc(0)), /apps\/v1 Deployment is not supported/, true);
   // Wrong wire type for a known field (metadata sent as varint).

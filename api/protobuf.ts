@@ -29,7 +29,8 @@ export function decodeK8sProtobuf(body: Buffer): KubeObject {
   const kind = typeof typeMeta.kind === 'string' ? typeMeta.kind : '';
   if (!apiVersion || !kind) throw new ProtobufError('envelope is missing typeMeta.apiVersion or typeMeta.kind');
   if (unknown.contentEncoding) {
-    throw new ProtobufError(`unsupported contentEncoding "${String(unknown.contentEncoding)}"`, true);
+    const enc = unknown.contentEncoding;
+    throw new ProtobufError(`unsupported contentEncoding "${typeof enc === 'string' ? enc : JSON.stringify(enc)}"`, true);
   }
   const msg = KINDS[`${apiVersion}/${kind}`];
   if (!msg) throw new ProtobufError(`protobuf decoding of ${apiVersion} ${kind} is not supported`, true);

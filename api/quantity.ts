@@ -34,10 +34,10 @@ export function parseQuantity(input: string | number): Quantity {
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(.*)$/.exec(s);
   if (!m) throw new QuantityError(input);
   const num = Number(m[1]);
-  const suffix = m[2]!;
+  const suffix = m[2];
   let q: Quantity | undefined;
-  if (Object.hasOwn(BINARY, suffix)) q = { value: num * 2 ** BINARY[suffix]!, format: 'BinarySI' };
-  else if (Object.hasOwn(DECIMAL, suffix)) q = { value: num * 10 ** DECIMAL[suffix]!, format: 'DecimalSI' };
+  if (Object.hasOwn(BINARY, suffix)) q = { value: num * 2 ** BINARY[suffix], format: 'BinarySI' };
+  else if (Object.hasOwn(DECIMAL, suffix)) q = { value: num * 10 ** DECIMAL[suffix], format: 'DecimalSI' };
   else {
     const e = /^[eE]([+-]?\d+)$/.exec(suffix);
     if (e) q = { value: num * 10 ** Number(e[1]), format: 'DecimalExponent' };

@@ -52,7 +52,7 @@ test('label selector parse errors', () => {
     ['app in (a b)', /expected: ',' or '\)'/],
   ];
   for (const [sel, re] of cases) {
-    assert.throws(() => parseLabelSelector(sel), (e: unknown) => e instanceof SelectorError && re.test((e as Error).message), sel);
+    assert.throws(() => parseLabelSelector(sel), (e: unknown) => e instanceof SelectorError && re.test((e).message), sel);
   }
 });
 
@@ -116,7 +116,7 @@ test('field selector errors and per-kind support', () => {
 
 test('field selector escaping and exact-match lookup', () => {
   const sel = parseFieldSelector(`metadata.name=${escapeFieldValue('a,b=c')},spec.nodeName==n1`);
-  assert.equal(sel.requirements[0]!.value, 'a,b=c');
+  assert.equal(sel.requirements[0].value, 'a,b=c');
   assert.equal(sel.requiresExactMatch('spec.nodeName'), 'n1');
   assert.equal(sel.requiresExactMatch('status.phase'), undefined);
   assert.equal(sel.toString(), 'metadata.name=a\\,b\\=c,spec.nodeName==n1');

@@ -45,7 +45,7 @@ function lexLabels(s: string): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
   while (i < s.length) {
-    const ch = s[i]!;
+    const ch = s[i];
     if (/\s/.test(ch)) {
       i++;
       continue;
@@ -61,7 +61,7 @@ function lexLabels(s: string): Tok[] {
       i++;
     } else {
       let j = i;
-      while (j < s.length && !SPECIAL.has(s[j]!) && !/\s/.test(s[j]!)) j++;
+      while (j < s.length && !SPECIAL.has(s[j]) && !/\s/.test(s[j])) j++;
       const text = s.slice(i, j);
       toks.push({ kind: text === 'in' ? 'in' : text === 'notin' ? 'notin' : 'id', text });
       i = j;
@@ -87,8 +87,8 @@ function checkValue(v: string, i: number): void {
 export function parseLabelSelector(selector: string): LabelMatcher {
   const toks = lexLabels(selector);
   let pos = 0;
-  const peek = (): Tok => toks[pos]!;
-  const next = (): Tok => toks[pos++]!;
+  const peek = (): Tok => toks[pos];
+  const next = (): Tok => toks[pos++];
   const reqs: LabelRequirement[] = [];
   if (peek().kind === 'end') return makeMatcher(reqs);
   for (;;) {
@@ -178,17 +178,17 @@ function matchReq(r: LabelRequirement, labels: Record<string, string>): boolean 
     case '=':
     case '==':
     case 'in':
-      return has && r.values.includes(v!);
+      return has && r.values.includes(v);
     case '!=':
     case 'notin':
-      return !has || !r.values.includes(v!);
+      return !has || !r.values.includes(v);
     case 'exists':
       return has;
     case '!':
       return !has;
     case 'gt':
     case 'lt': {
-      if (!has || !/^-?\d+$/.test(v!)) return false;
+      if (!has || !/^-?\d+$/.test(v)) return false;
       const a = Number(v);
       const b = Number(r.values[0]);
       return r.operator === 'gt' ? a > b : a < b;
@@ -295,7 +295,7 @@ function splitTerms(s: string): string[] {
   const out: string[] = [];
   let cur = '';
   for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
+    const ch = s[i];
     if (ch === '\\' && i + 1 < s.length) {
       cur += ch + s[i + 1];
       i++;
@@ -311,7 +311,7 @@ function splitTerms(s: string): string[] {
 function unescapeValue(v: string, whole: string): string {
   let out = '';
   for (let i = 0; i < v.length; i++) {
-    const ch = v[i]!;
+    const ch = v[i];
     if (ch === '\\') {
       const n = v[i + 1];
       if (n === undefined || !['\\', ',', '=', '!'].includes(n)) throw new SelectorError(`invalid field selector: '${whole}'`);
@@ -418,7 +418,10 @@ function dig(obj: unknown, path: string): unknown {
 
 function str(v: unknown): string {
   if (v === undefined || v === null) return '';
-  return typeof v === 'string' ? v : String(v);
+  if (typeof v === 'string') return v;
+  // Selectable fields hold scalars; anything else is compared by its JSON text.
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? '';
 }
 
 /** The selectable field values of an object, as strings ("" when absent). */

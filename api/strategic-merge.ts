@@ -36,7 +36,7 @@ function mergeMap(orig: Obj | undefined, patch: Obj, type: string | undefined): 
       delete rest[PATCH];
       return mergeMap(undefined, rest, type);
     }
-    if (directive !== 'merge') throw new PatchError(`Unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`);
+    if (directive !== 'merge') throw new PatchError(`Unknown patch type: ${typeof directive === 'string' ? directive : JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`);
   }
   let result: Obj = orig ? { ...orig } : {};
   const retain = getOwn(patch, RETAIN_KEYS);
@@ -114,7 +114,7 @@ function mergeList(orig: unknown[] | undefined, patch: unknown[], rule: FieldRul
   for (const p of items) {
     if (!isObj(p)) throw new PatchError(`list element ${JSON.stringify(p)} must be a map when the list is merged by key`);
     const id = mergeIdentity(p, keys);
-    if (!id) throw new PatchError(`map: ${JSON.stringify(p)} does not contain declared merge key: ${keys[0]!.name}`);
+    if (!id) throw new PatchError(`map: ${JSON.stringify(p)} does not contain declared merge key: ${keys[0].name}`);
     const idx = out.findIndex((o) => {
       const oid = mergeIdentity(o, keys);
       return oid !== undefined && sameIdentity(oid, id);
@@ -124,7 +124,7 @@ function mergeList(orig: unknown[] | undefined, patch: unknown[], rule: FieldRul
       continue;
     }
     if (idx >= 0) {
-      out[idx] = mergeMap(isObj(out[idx]) ? (out[idx] as Obj) : undefined, p, rule?.type);
+      out[idx] = mergeMap(isObj(out[idx]) ? (out[idx]) : undefined, p, rule?.type);
     } else {
       out.push(mergeMap(undefined, p, rule?.type));
     }

@@ -2,7 +2,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkStructure, structureErrorMessage, unknownFieldsMessage } from './structure.js';
 
-const pod = (): any => ({
+/** Raw JSON as a client may send it: the cases write any value at a dotted path (its types are what is checked). */
+type Json = Record<string, unknown>;
+
+function parentOf(o: Json, path: string): [Json, string] {
+  const parts = path.split('.');
+  let cur = o;
+  for (const k of parts.slice(0, -1)) cur = cur[k] as Json;
+  return [cur, parts[parts.length - 1]];
+}
+const get = (o: Json, path: string): unknown => {
+  const [parent, key] = parentOf(o, path);
+  return parent[key];
+};
+const set = (o: Json, path: string, v: unknown): void => {
+  const [parent, key] = parentOf(o, path);
+  parent[key] = v;
+};
+
+const pod = (): Json => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'p', labels: { a: 'b' }, creationTimestamp: null },
@@ -19,22 +37,22 @@ test('a well-typed object passes; open types and status accept anything', () => 
 });
 
 test('type errors (table)', () => {
-  const cases: [(p: any) => void, RegExp][] = [
-    [(p) => (p.spec.containers = 'x'), /cannot unmarshal string into Go struct field PodSpec\.spec\.containers of type \[\]v1\.Container/],
-    [(p) => (p.spec.containers[0].ports[0].containerPort = 1.5), /cannot unmarshal number 1\.5 into Go struct field ContainerPort\.spec\.containers\.ports\.containerPort of type int32/],
-    [(p) => (p.spec.containers[0].ports[0].containerPort = '80'), /of type int32/],
-    [(p) => (p.metadata.labels = { a: 1 }), /ObjectMeta\.metadata\.labels of type string/],
-    [(p) => (p.spec.hostNetwork = 'true'), /of type bool/],
-    [(p) => (p.spec.containers[0].livenessProbe.httpGet.port = true), /of type intstr\.IntOrString/],
-    [(p) => (p.metadata = []), /cannot unmarshal array into Go struct field Pod\.metadata of type v1\.ObjectMeta/],
-    [(p) => (p.spec.containers[0].command = 'sh -c'), /of type \[\]string/],
+  const cases: [(p: Json) => void, RegExp][] = [
+    [(p) => set(p, 'spec.containers', 'x'), /cannot unmarshal string into Go struct field PodSpec\.spec\.containers of type \[\]v1\.Container/],
+    [(p) => set(p, 'spec.containers.0.ports.0.containerPort', 1.5), /cannot unmarshal number 1\.5 into Go struct field ContainerPort\.spec\.containers\.ports\.containerPort of type int32/],
+    [(p) => set(p, 'spec.containers.0.ports.0.containerPort', '80'), /of type int32/],
+    [(p) => set(p, 'metadata.labels', { a: 1 }), /ObjectMeta\.metadata\.labels of type string/],
+    [(p) => set(p, 'spec.hostNetwork', 'true'), /of type bool/],
+    [(p) => set(p, 'spec.containers.0.livenessProbe.httpGet.port', true), /of type intstr\.IntOrString/],
+    [(p) => set(p, 'metadata', []), /cannot unmarshal array into Go struct field Pod\.metadata of type v1\.ObjectMeta/],
+    [(p) => set(p, 'spec.containers.0.command', 'sh -c'), /of type \[\]string/],
   ];
   for (const [mut, re] of cases) {
     const p = pod();
     mut(p);
     const r = checkStructure('Pod', p);
     assert.equal(r.errors.length, 1, JSON.stringify(r));
-    assert.match(r.errors[0]!, re);
+    assert.match(r.errors[0], re);
     assert.match(structureErrorMessage('Pod', r)!, /^Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal/);
   }
   assert.equal(checkStructure('Pod', 'x').errors.length, 1);
@@ -42,18 +60,18 @@ test('type errors (table)', () => {
 
 test('unknown fields are reported and optionally pruned', () => {
   const p = pod();
-  p.spec.containers[0].imagePolicy = 'x';
-  p.spec.foo = 1;
+  set(p, 'spec.containers.0.imagePolicy', 'x');
+  set(p, 'spec.foo', 1);
   p.bar = {};
   const r = checkStructure('Pod', p);
   assert.deepEqual(r.unknown.sort(), ['bar', 'spec.containers[0].imagePolicy', 'spec.foo']);
   assert.equal(unknownFieldsMessage({ errors: [], unknown: ['spec.foo'] }), 'strict decoding error: unknown field "spec.foo"');
   assert.equal(unknownFieldsMessage({ errors: [], unknown: [] }), undefined);
   checkStructure('Pod', p, { prune: true });
-  assert.equal(p.spec.foo, undefined);
+  assert.equal(get(p, 'spec.foo'), undefined);
   assert.equal(p.bar, undefined);
-  assert.equal(p.spec.containers[0].imagePolicy, undefined);
-  assert.equal(p.spec.containers[0].image, 'i');
+  assert.equal(get(p, 'spec.containers.0.imagePolicy'), undefined);
+  assert.equal(get(p, 'spec.containers.0.image'), 'i');
 });
 
 test('other kinds', () => {
@@ -67,16 +85,16 @@ test('other kinds', () => {
 
 test('reported paths: indices and nested fields, Go paths without indices', () => {
   const p = pod();
-  p.spec.containers.push({ name: 'd', image: 'i', ports: [{ containerPort: 1 }, { containerPort: 2, bogus: 1 }], env: [{ name: 'A', value: 3 }] });
-  p.spec.nodeSelector = { a: 'b', c: true };
-  p.metadata.extra = 1;
+  (get(p, 'spec.containers') as unknown[]).push({ name: 'd', image: 'i', ports: [{ containerPort: 1 }, { containerPort: 2, bogus: 1 }], env: [{ name: 'A', value: 3 }] });
+  set(p, 'spec.nodeSelector', { a: 'b', c: true });
+  set(p, 'metadata.extra', 1);
   const r = checkStructure('Pod', p, { prune: true });
   assert.deepEqual(r.unknown, ['metadata.extra', 'spec.containers[1].ports[1].bogus']);
   assert.deepEqual(r.errors, [
     'json: cannot unmarshal number 3 into Go struct field EnvVar.spec.containers.env.value of type string',
     'json: cannot unmarshal boolean into Go struct field PodSpec.spec.nodeSelector of type string',
   ]);
-  assert.equal(p.metadata.extra, undefined);
-  assert.equal('bogus' in p.spec.containers[1].ports[1], false);
+  assert.equal(get(p, 'metadata.extra'), undefined);
+  assert.equal('bogus' in (get(p, 'spec.containers.1.ports.1') as Json), false);
   assert.deepEqual(checkStructure('Pod', { metadata: { name: 'p' }, x: 1 }, { prune: false }).unknown, ['x']);
 });

@@ -207,7 +207,7 @@ export function checkStructure(kind: string, obj: unknown, opts: StructureOption
     res.errors.push(`json: cannot unmarshal ${jsonType(obj)} into Go value of type v1.${kind}`);
     return res;
   }
-  new Walker(res, !!opts.prune, opts.floatIntegers).fields(obj, TYPES[kind]!, kind);
+  new Walker(res, !!opts.prune, opts.floatIntegers).fields(obj, TYPES[kind], kind);
   return res;
 }
 
@@ -295,7 +295,7 @@ class Walker {
       }
       return;
     }
-    const def = TYPES[d.ref]!;
+    const def = TYPES[d.ref];
     if (!isObj(v)) return this.typeError(v, d, owner);
     this.fields(v, def, d.ref);
   }
@@ -318,7 +318,7 @@ class Walker {
   private path(): string {
     let out = '';
     for (let i = 0; i < this.segs.length; i++) {
-      const seg = this.segs[i]!;
+      const seg = this.segs[i];
       if (this.tags[i] !== FIELD) out += `[${seg}]`;
       else out += out ? `.${seg}` : seg;
     }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { humanDuration, translateTimestampSince, summarizePod, formatEndpoints, parseIncludeObject } from './table.js';
 import { tableColumns, toTable } from './kinds.js';
-import type { KubeObject } from './meta.js';
+import type { KubeObject, ObjectMeta } from './meta.js';
+import type { PodSpec, PodStatus } from './core.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const ago = (s: number): string => new Date(NOW.getTime() - s * 1000).toISOString();
@@ -19,7 +20,7 @@ test('humanDuration matches Kubernetes (table)', () => {
   assert.equal(translateTimestampSince(ago(200), NOW), '3m20s');
 });
 
-const pod = (status: any, spec: any = {}, meta: any = {}): any => ({
+const pod = (status: PodStatus, spec: Partial<PodSpec> = {}, meta: ObjectMeta = {}) => ({
   kind: 'Pod',
   metadata: { name: 'p', namespace: 'default', creationTimestamp: ago(65), ...meta },
   spec: { containers: [{ name: 'a', image: 'x' }], ...spec },
@@ -28,7 +29,7 @@ const pod = (status: any, spec: any = {}, meta: any = {}): any => ({
 
 test('pod STATUS/READY/RESTARTS as kubectl computes them (table)', () => {
   const running = { state: { running: { startedAt: ago(60) } }, ready: true, restartCount: 0, name: 'a', image: 'x', imageID: '' };
-  const cases: [string, any, { ready: string; status: string; restarts: string }][] = [
+  const cases: [string, ReturnType<typeof pod>, { ready: string; status: string; restarts: string }][] = [
     ['pending', pod({ phase: 'Pending' }), { ready: '0/1', status: 'Pending', restarts: '0' }],
     ['running', pod({ phase: 'Running', containerStatuses: [running] }), { ready: '1/1', status: 'Running', restarts: '0' }],
     ['creating', pod({ phase: 'Pending', containerStatuses: [{ ...running, ready: false, state: { waiting: { reason: 'ContainerCreating' } } }] }), { ready: '0/1', status: 'ContainerCreating', restarts: '0' }],
@@ -40,10 +41,10 @@ test('pod STATUS/READY/RESTARTS as kubectl computes them (table)', () => {
     ['terminating', pod({ phase: 'Running', containerStatuses: [running] }, {}, { deletionTimestamp: ago(1) }), { ready: '1/1', status: 'Terminating', restarts: '0' }],
     ['terminal not terminating', pod({ phase: 'Succeeded', containerStatuses: [{ ...running, ready: false, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] }, {}, { deletionTimestamp: ago(1) }), { ready: '0/1', status: 'Completed', restarts: '0' }],
     ['status reason wins', pod({ phase: 'Failed', reason: 'Evicted' }), { ready: '0/1', status: 'Evicted', restarts: '0' }],
-    ['init 0/2', pod({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', state: { running: {} }, ready: false, restartCount: 0 }, { name: 'i2', state: { waiting: { reason: 'PodInitializing' } }, ready: false, restartCount: 0 }] }, { initContainers: [{ name: 'i1' }, { name: 'i2' }] }), { ready: '0/1', status: 'Init:0/2', restarts: '0' }],
-    ['init 1/2', pod({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', state: { terminated: { exitCode: 0 } }, ready: false, restartCount: 0 }, { name: 'i2', state: { running: {} }, ready: false, restartCount: 0 }] }, { initContainers: [{ name: 'i1' }, { name: 'i2' }] }), { ready: '0/1', status: 'Init:1/2', restarts: '0' }],
-    ['init error', pod({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', state: { terminated: { exitCode: 1, reason: 'Error' } }, ready: false, restartCount: 2 }] }, { initContainers: [{ name: 'i1' }] }), { ready: '0/1', status: 'Init:Error', restarts: '2' }],
-    ['init crashloop', pod({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', state: { waiting: { reason: 'CrashLoopBackOff' } }, ready: false, restartCount: 2 }] }, { initContainers: [{ name: 'i1' }] }), { ready: '0/1', status: 'Init:CrashLoopBackOff', restarts: '2' }],
+    ['init 0/2', pod({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', image: 'x', imageID: '', state: { running: {} }, ready: false, restartCount: 0 }, { name: 'i2', image: 'x', imageID: '', state: { waiting: { reason: 'PodInitializing' } }, ready: false, restartCount: 0 }] }, { initContainers: [{ name: 'i1' }, { name: 'i2' }] }), { ready: '0/1', status: 'Init:0/2', restarts: '0' }],
+    ['init 1/2', pod({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', image: 'x', imageID: '', state: { terminated: { exitCode: 0 } }, ready: false, restartCount: 0 }, { name: 'i2', image: 'x', imageID: '', state: { running: {} }, ready: false, restartCount: 0 }] }, { initContainers: [{ name: 'i1' }, { name: 'i2' }] }), { ready: '0/1', status: 'Init:1/2', restarts: '0' }],
+    ['init error', pod({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', image: 'x', imageID: '', state: { terminated: { exitCode: 1, reason: 'Error' } }, ready: false, restartCount: 2 }] }, { initContainers: [{ name: 'i1' }] }), { ready: '0/1', status: 'Init:Error', restarts: '2' }],
+    ['init crashloop', pod({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', image: 'x', imageID: '', state: { waiting: { reason: 'CrashLoopBackOff' } }, ready: false, restartCount: 2 }] }, { initContainers: [{ name: 'i1' }] }), { ready: '0/1', status: 'Init:CrashLoopBackOff', restarts: '2' }],
     ['completed + running sidecar', pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: [running, { ...running, name: 'b', ready: false, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] }, { containers: [{ name: 'a' }, { name: 'b' }] }), { ready: '1/2', status: 'NotReady', restarts: '0' }],
     ['scheduling gated', pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] }), { ready: '0/1', status: 'SchedulingGated', restarts: '0' }],
   ];
@@ -54,26 +55,26 @@ test('pod STATUS/READY/RESTARTS as kubectl computes them (table)', () => {
 });
 
 test('pod table rows, wide cells and row objects', () => {
-  const p = pod({ phase: 'Running', podIP: '10.244.0.5', podIPs: [{ ip: '10.244.0.5' }], containerStatuses: [{ name: 'a', state: { running: {} }, ready: true, restartCount: 0 }] }, { nodeName: 'node-1' }, { labels: { app: 'web' } });
+  const p = pod({ phase: 'Running', podIP: '10.244.0.5', podIPs: [{ ip: '10.244.0.5' }], containerStatuses: [{ name: 'a', image: 'x', imageID: '', state: { running: {} }, ready: true, restartCount: 0 }] }, { nodeName: 'node-1' }, { labels: { app: 'web' } });
   const t = toTable('Pod', [p], { now: NOW, listMeta: { resourceVersion: '42' } });
   assert.equal(t.kind, 'Table');
   assert.equal(t.apiVersion, 'meta.k8s.io/v1');
   assert.equal(t.metadata.resourceVersion, '42');
   assert.deepEqual(t.columnDefinitions.map((c) => c.name), ['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates']);
   assert.deepEqual(t.columnDefinitions.map((c) => c.priority), [0, 0, 0, 0, 0, 1, 1, 1, 1]);
-  assert.equal(t.columnDefinitions[0]!.format, 'name');
-  assert.deepEqual(t.rows[0]!.cells, ['p', '1/1', 'Running', '0', '65s', '10.244.0.5', 'node-1', '<none>', '<none>']);
-  assert.deepEqual(t.rows[0]!.object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: p.metadata });
-  assert.equal(toTable('Pod', [p], { includeObject: 'None' }).rows[0]!.object, undefined);
-  assert.equal(toTable('Pod', [p], { includeObject: 'Object' }).rows[0]!.object, p);
+  assert.equal(t.columnDefinitions[0].format, 'name');
+  assert.deepEqual(t.rows[0].cells, ['p', '1/1', 'Running', '0', '65s', '10.244.0.5', 'node-1', '<none>', '<none>']);
+  assert.deepEqual(t.rows[0].object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: p.metadata });
+  assert.equal(toTable('Pod', [p], { includeObject: 'None' }).rows[0].object, undefined);
+  assert.equal(toTable('Pod', [p], { includeObject: 'Object' }).rows[0].object, p);
   const done = toTable('Pod', [pod({ phase: 'Succeeded' })], { now: NOW });
-  assert.equal(done.rows[0]!.conditions![0]!.reason, 'Succeeded');
+  assert.equal(done.rows[0].conditions![0].reason, 'Succeeded');
   assert.deepEqual(toTable('Pod', [p], { noHeaders: true }).columnDefinitions, []);
 });
 
 test('node, service, rc, endpoints, namespace, event, configmap, secret, lease, generic rows', () => {
   const base = (kind: string, extra: Record<string, unknown>): KubeObject => ({ kind, metadata: { name: 'x', creationTimestamp: ago(3600 * 50) }, ...extra });
-  const cells = (kind: string, o: KubeObject): unknown[] => toTable(kind, [o], { now: NOW }).rows[0]!.cells;
+  const cells = (kind: string, o: KubeObject): unknown[] => toTable(kind, [o], { now: NOW }).rows[0].cells;
 
   assert.deepEqual(
     cells('Node', base('Node', {

@@ -146,7 +146,7 @@ export function summarizePod(pod: Pod, now: Date = new Date()): PodSummary {
   let initializing = false;
   const initStatuses = st.initContainerStatuses ?? [];
   for (let i = 0; i < initStatuses.length; i++) {
-    const c = initStatuses[i]!;
+    const c = initStatuses[i];
     restarts += c.restartCount ?? 0;
     lastRestart = Math.max(lastRestart, finishedAt(c));
     const sidecar = isRestartableInit(inits.get(c.name));
@@ -179,7 +179,7 @@ export function summarizePod(pod: Pod, now: Date = new Date()): PodSummary {
     let hasRunning = false;
     const cs = st.containerStatuses ?? [];
     for (let i = cs.length - 1; i >= 0; i--) {
-      const c = cs[i]!;
+      const c = cs[i];
       restarts += c.restartCount ?? 0;
       lastRestart = Math.max(lastRestart, finishedAt(c));
       const term = c.state?.terminated;

@@ -20,7 +20,7 @@ export function validateLabels(labels: Record<string, string> | undefined, field
   const errs: FieldError[] = [];
   const map = labels ?? {};
   for (const k of Object.keys(map)) {
-    const v = map[k]!;
+    const v = map[k];
     for (const m of isQualifiedName(k)) errs.push(fieldErr.invalid(field, k, m));
     if (typeof v !== 'string') {
       errs.push(fieldErr.invalid(field, v, 'label values must be strings'));
@@ -36,7 +36,7 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
   let total = 0;
   const map = annotations ?? {};
   for (const k of Object.keys(map)) {
-    const v = map[k]!;
+    const v = map[k];
     for (const m of isQualifiedName(k.toLowerCase())) errs.push(fieldErr.invalid(field, k, m));
     total += Buffer.byteLength(k) + Buffer.byteLength(String(v));
   }

@@ -150,7 +150,7 @@ function validateEnv(env: EnvVar[], field: string): FieldError[] {
       else {
         const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
         if (sub) {
-          for (const m of isQualifiedName(sub[2]!)) errs.push(fieldErr.invalid(fpp, path, m));
+          for (const m of isQualifiedName(sub[2])) errs.push(fieldErr.invalid(fpp, path, m));
         } else if (!FIELD_REF_PATHS.includes(path) || path === 'metadata.labels' || path === 'metadata.annotations') {
           errs.push(fieldErr.notSupported(fpp, path, FIELD_REF_PATHS.filter((p) => p !== 'metadata.labels' && p !== 'metadata.annotations')));
         }
@@ -408,7 +408,7 @@ function validateNodeSelectorRequirement(r: NodeSelectorRequirement, fp: string,
     case 'Gt':
     case 'Lt':
       if (vals.length !== 1) errs.push(fieldErr.required(`${fp}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'"));
-      else if (!/^-?\d+$/.test(vals[0]!)) errs.push(fieldErr.invalid(`${fp}.values[0]`, vals[0], 'must be an integer'));
+      else if (!/^-?\d+$/.test(vals[0])) errs.push(fieldErr.invalid(`${fp}.values[0]`, vals[0], 'must be an integer'));
       break;
     default:
       errs.push(fieldErr.invalid(`${fp}.operator`, r.operator, 'not a valid selector operator'));
@@ -454,7 +454,7 @@ export function validatePodSpec(spec: PodSpec | undefined, field = 'spec'): Fiel
   errs.push(...volErrs);
   const names = new Set<string>();
   const hostNet = spec.hostNetwork === true;
-  const hostUsers = (spec as { hostUsers?: boolean }).hostUsers !== false;
+  const hostUsers = spec.hostUsers !== false;
   errs.push(...validateContainers(spec.initContainers ?? [], `${field}.initContainers`, byName, names, hostNet, true, hostUsers));
   if (!spec.containers || spec.containers.length === 0) errs.push(fieldErr.required(`${field}.containers`, ''));
   else errs.push(...validateContainers(spec.containers, `${field}.containers`, byName, names, hostNet, false, hostUsers));
@@ -548,7 +548,7 @@ export function validatePodSpecUpdate(pod: Pod, old: Pod): FieldError[] {
   const mutated = structuredClone(ns);
   const copyImages = (n: { image?: string }[] | undefined, o: { image?: string }[] | undefined): void => {
     if (!n || !o || n.length !== o.length) return;
-    n.forEach((c, i) => (c.image = o[i]!.image));
+    n.forEach((c, i) => (c.image = o[i].image));
   };
   copyImages(mutated.containers, os.containers);
   copyImages(mutated.initContainers, os.initContainers);
@@ -573,8 +573,8 @@ export function validatePodStatus(pod: Pod, old?: Pod): FieldError[] {
   (st.podIPs ?? []).forEach((p, i) => {
     for (const m of isValidIP(p.ip ?? '')) errs.push(fieldErr.invalid(`status.podIPs[${i}]`, p.ip, m));
   });
-  if (st.podIPs?.length && st.podIP && st.podIPs[0]!.ip !== st.podIP) {
-    errs.push(fieldErr.invalid('status.podIPs[0]', st.podIPs[0]!.ip, 'must be equal to status.podIP'));
+  if (st.podIPs?.length && st.podIP && st.podIPs[0].ip !== st.podIP) {
+    errs.push(fieldErr.invalid('status.podIPs[0]', st.podIPs[0].ip, 'must be equal to status.podIP'));
   }
   if (st.nominatedNodeName) for (const m of isDNS1123Subdomain(st.nominatedNodeName)) errs.push(fieldErr.invalid('status.nominatedNodeName', st.nominatedNodeName, m));
   (st.conditions ?? []).forEach((c, i) => {

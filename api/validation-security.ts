@@ -51,7 +51,7 @@ function sysctlNamespace(name: string): 'net' | 'ipc' | '' {
 
 export function validatePodSecurity(spec: PodSpec, field: string): FieldError[] {
   const errs: FieldError[] = [];
-  const psc = spec.securityContext as (PodSpec['securityContext'] & { fsGroupChangePolicy?: string; supplementalGroupsPolicy?: string }) | undefined;
+  const psc = spec.securityContext;
   const sf = `${field}.securityContext`;
   if (spec.shareProcessNamespace && spec.hostPID) errs.push(fieldErr.invalid(`${sf}.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
   if (!psc) return errs;

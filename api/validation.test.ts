@@ -3,17 +3,32 @@ import assert from 'node:assert/strict';
 import { validateObjectMetaUpdate, invalidStatus } from './validation.js';
 import { applyDefaults, validate, validateStatusUpdate } from './kinds.js';
 import type { KubeObject, StatusCause } from './meta.js';
+import type { Pod, PodSpec, ReplicationController, ReplicationControllerSpec, PodTemplateSpec, Service, ServiceSpec, Node, Endpoints, Event, ConfigMap, Secret } from './core.js';
 
 const clone = <T>(x: T): T => structuredClone(x);
 
-function pod(mut?: (p: any) => void): KubeObject {
-  const p: any = {
+/** A pod as the cases below change it: spec present (values that types forbid go in with Object.assign). */
+interface TestPod extends Pod {
+  spec: PodSpec;
+  [k: string]: unknown;
+}
+interface TestRC extends ReplicationController {
+  spec: ReplicationControllerSpec & { template: PodTemplateSpec & { spec: PodSpec } };
+  [k: string]: unknown;
+}
+interface TestService extends Service {
+  spec: ServiceSpec;
+  [k: string]: unknown;
+}
+
+function pod(mut?: (p: TestPod) => void): KubeObject {
+  const p: KubeObject = {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
     spec: { containers: [{ name: 'c', image: 'busybox', ports: [{ containerPort: 80, name: 'http' }] }] },
   };
   applyDefaults('Pod', p);
-  mut?.(p);
+  mut?.(p as TestPod);
   return p;
 }
 
@@ -27,7 +42,7 @@ test('a valid defaulted pod has no errors', () => {
 });
 
 test('pod field errors (table)', () => {
-  const cases: [string, (p: any) => void, string, string][] = [
+  const cases: [string, (p: TestPod) => void, string, string][] = [
     ['bad name', (p) => (p.metadata.name = 'Web_1'), 'metadata.name', 'FieldValueInvalid'],
     ['no name', (p) => delete p.metadata.name, 'metadata.name', 'FieldValueRequired'],
     ['no namespace', (p) => delete p.metadata.namespace, 'metadata.namespace', 'FieldValueRequired'],
@@ -40,12 +55,12 @@ test('pod field errors (table)', () => {
     ['bad container name', (p) => (p.spec.containers[0].name = 'C'), 'spec.containers[0].name', 'FieldValueInvalid'],
     ['dup container', (p) => p.spec.containers.push({ ...clone(p.spec.containers[0]), ports: [] }), 'spec.containers[1].name', 'FieldValueDuplicate'],
     ['dup with init', (p) => (p.spec.initContainers = [{ ...clone(p.spec.containers[0]), ports: [] }]), 'spec.containers[0].name', 'FieldValueDuplicate'],
-    ['port 0', (p) => (p.spec.containers[0].ports[0].containerPort = 70000), 'spec.containers[0].ports[0].containerPort', 'FieldValueInvalid'],
-    ['bad protocol', (p) => (p.spec.containers[0].ports[0].protocol = 'ICMP'), 'spec.containers[0].ports[0].protocol', 'FieldValueNotSupported'],
-    ['bad port name', (p) => (p.spec.containers[0].ports[0].name = 'http--x'), 'spec.containers[0].ports[0].name', 'FieldValueInvalid'],
-    ['pull policy', (p) => (p.spec.containers[0].imagePullPolicy = 'Sometimes'), 'spec.containers[0].imagePullPolicy', 'FieldValueNotSupported'],
-    ['restart policy', (p) => (p.spec.restartPolicy = 'Maybe'), 'spec.restartPolicy', 'FieldValueNotSupported'],
-    ['dns policy', (p) => (p.spec.dnsPolicy = 'Foo'), 'spec.dnsPolicy', 'FieldValueNotSupported'],
+    ['port 0', (p) => (p.spec.containers[0].ports![0].containerPort = 70000), 'spec.containers[0].ports[0].containerPort', 'FieldValueInvalid'],
+    ['bad protocol', (p) => Object.assign(p.spec.containers[0].ports![0], { protocol: 'ICMP' }), 'spec.containers[0].ports[0].protocol', 'FieldValueNotSupported'],
+    ['bad port name', (p) => (p.spec.containers[0].ports![0].name = 'http--x'), 'spec.containers[0].ports[0].name', 'FieldValueInvalid'],
+    ['pull policy', (p) => Object.assign(p.spec.containers[0], { imagePullPolicy: 'Sometimes' }), 'spec.containers[0].imagePullPolicy', 'FieldValueNotSupported'],
+    ['restart policy', (p) => Object.assign(p.spec, { restartPolicy: 'Maybe' }), 'spec.restartPolicy', 'FieldValueNotSupported'],
+    ['dns policy', (p) => Object.assign(p.spec, { dnsPolicy: 'Foo' }), 'spec.dnsPolicy', 'FieldValueNotSupported'],
     ['env name', (p) => (p.spec.containers[0].env = [{ name: '1X' }]), 'spec.containers[0].env[0].name', 'FieldValueInvalid'],
     ['env two sources', (p) => (p.spec.containers[0].env = [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'metadata.name' }, secretKeyRef: { name: 's', key: 'k' } } }]), 'spec.containers[0].env[0].valueFrom', 'FieldValueInvalid'],
     ['env bad fieldRef', (p) => (p.spec.containers[0].env = [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.bogus' } } }]), 'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath', 'FieldValueNotSupported'],
@@ -62,8 +77,8 @@ test('pod field errors (table)', () => {
     ['toleration seconds without NoExecute', (p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 5 }]), 'spec.tolerations[0].effect', 'FieldValueInvalid'],
     ['affinity no terms', (p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } }), 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms', 'FieldValueRequired'],
     ['affinity In without values', (p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'a', operator: 'In' }] }] } } }), 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values', 'FieldValueRequired'],
-    ['hostNetwork port mismatch', (p) => { p.spec.hostNetwork = true; p.spec.containers[0].ports[0].hostPort = 8080; }, 'spec.containers[0].ports[0].hostPort', 'FieldValueInvalid'],
-    ['dup hostPort', (p) => p.spec.containers.push({ name: 'd', image: 'x', ports: [{ containerPort: 81, hostPort: 9000, protocol: 'TCP' }] }) && (p.spec.containers[0].ports[0].hostPort = 9000), 'spec.containers[1].ports[0].hostPort', 'FieldValueDuplicate'],
+    ['hostNetwork port mismatch', (p) => { p.spec.hostNetwork = true; p.spec.containers[0].ports![0].hostPort = 8080; }, 'spec.containers[0].ports[0].hostPort', 'FieldValueInvalid'],
+    ['dup hostPort', (p) => p.spec.containers.push({ name: 'd', image: 'x', ports: [{ containerPort: 81, hostPort: 9000, protocol: 'TCP' }] }) && (p.spec.containers[0].ports![0].hostPort = 9000), 'spec.containers[1].ports[0].hostPort', 'FieldValueDuplicate'],
     ['bad nodeName', (p) => (p.spec.nodeName = 'Node_1'), 'spec.nodeName', 'FieldValueInvalid'],
     ['activeDeadline 0', (p) => (p.spec.activeDeadlineSeconds = 0), 'spec.activeDeadlineSeconds', 'FieldValueInvalid'],
   ];
@@ -80,7 +95,7 @@ test('messages follow Kubernetes wording', () => {
     e.message,
     `Invalid value: "Bad.Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
   );
-  const np = validate('Pod', pod((p) => (p.spec.restartPolicy = 'X'))).find((x) => x.field === 'spec.restartPolicy')!;
+  const np = validate('Pod', pod((p) => Object.assign(p.spec, { restartPolicy: 'X' }))).find((x) => x.field === 'spec.restartPolicy')!;
   assert.equal(np.message, 'Unsupported value: "X": supported values: "Always", "Never", "OnFailure"');
   const st = invalidStatus('Pod', 'Bad.Name', errs);
   assert.equal(st.code, 422);
@@ -92,42 +107,41 @@ test('messages follow Kubernetes wording', () => {
 
 test('pod update: only image, activeDeadlineSeconds and added tolerations may change', () => {
   const old = pod((p) => (p.metadata.uid = 'u1'));
-  const ok = clone(old) as any;
+  const ok = clone(old) as TestPod;
   ok.spec.containers[0].image = 'busybox:2';
   ok.spec.tolerations = [{ key: 'k', operator: 'Exists' }];
   ok.metadata.labels = { app: 'other' };
   assert.deepEqual(validate('Pod', ok, old), []);
-  const bad = clone(old) as any;
+  const bad = clone(old) as TestPod;
   bad.spec.containers[0].command = ['sh'];
   const errs = validate('Pod', bad, old);
   expectErr(errs, 'spec', 'FieldValueForbidden');
-  assert.match(errs[0]!.message!, /pod updates may not change fields other than/);
-  const rename = clone(old) as any;
+  assert.match(errs[0].message!, /pod updates may not change fields other than/);
+  const rename = clone(old) as TestPod;
   rename.metadata.name = 'other';
   expectErr(validate('Pod', rename, old), 'metadata.name', 'FieldValueInvalid');
-  const uid = clone(old) as any;
+  const uid = clone(old) as TestPod;
   uid.metadata.uid = 'u2';
   expectErr(validate('Pod', uid, old), 'metadata.uid', 'FieldValueInvalid');
   const withTol = clone(ok);
-  const dropTol = clone(withTol) as any;
+  const dropTol = clone(withTol);
   dropTol.spec.tolerations = [];
   expectErr(validate('Pod', dropTol, withTol), 'spec.tolerations', 'FieldValueForbidden');
   const ad = pod((p) => (p.spec.activeDeadlineSeconds = 10));
-  const adUp = clone(ad) as any;
+  const adUp = clone(ad) as TestPod;
   adUp.spec.activeDeadlineSeconds = 20;
   expectErr(validate('Pod', adUp, ad), 'spec.activeDeadlineSeconds', 'FieldValueInvalid');
-  const adDown = clone(ad) as any;
+  const adDown = clone(ad) as TestPod;
   adDown.spec.activeDeadlineSeconds = 5;
   assert.deepEqual(validate('Pod', adDown, ad), []);
 });
 
 test('pod status update', () => {
   const old = pod();
-  const next = clone(old) as any;
+  const next = clone(old) as TestPod;
   next.status = { phase: 'Running', podIP: '10.244.0.5', podIPs: [{ ip: '10.244.0.5' }], hostIP: '10.0.0.1', conditions: [{ type: 'Ready', status: 'True' }] };
   assert.deepEqual(validateStatusUpdate('Pod', next, old), []);
-  next.status.phase = 'Dancing';
-  next.status.podIP = '10.244.0.999';
+  Object.assign(next.status, { phase: 'Dancing', podIP: '10.244.0.999' });
   const errs = validateStatusUpdate('Pod', next, old);
   expectErr(errs, 'status.phase', 'FieldValueNotSupported');
   expectErr(errs, 'status.podIP', 'FieldValueInvalid');
@@ -142,8 +156,8 @@ test('metadata update rules', () => {
 });
 
 test('replication controller', () => {
-  const rc = (mut?: (r: any) => void): KubeObject => {
-    const r: any = {
+  const rc = (mut?: (r: TestRC) => void): KubeObject => {
+    const r: TestRC = {
       metadata: { name: 'rc', namespace: 'default' },
       spec: { replicas: 2, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
     };
@@ -156,12 +170,12 @@ test('replication controller', () => {
   expectErr(validate('ReplicationController', rc((r) => (r.spec.replicas = -1))), 'spec.replicas', 'FieldValueInvalid');
   expectErr(validate('ReplicationController', rc((r) => (r.spec.template.spec.restartPolicy = 'Never'))), 'spec.template.spec.restartPolicy', 'FieldValueNotSupported');
   expectErr(validate('ReplicationController', rc((r) => (r.spec.template.spec.containers = []))), 'spec.template.spec.containers', 'FieldValueRequired');
-  expectErr(validate('ReplicationController', rc((r) => delete r.spec.template)), 'spec.template', 'FieldValueRequired');
+  expectErr(validate('ReplicationController', rc((r) => { const spec: ReplicationControllerSpec = r.spec; delete spec.template; })), 'spec.template', 'FieldValueRequired');
 });
 
 test('service', () => {
-  const svc = (mut?: (s: any) => void): KubeObject => {
-    const s: any = { metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
+  const svc = (mut?: (s: TestService) => void): KubeObject => {
+    const s: TestService = { metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
     mut?.(s);
     applyDefaults('Service', s);
     return s;
@@ -169,22 +183,22 @@ test('service', () => {
   assert.deepEqual(validate('Service', svc()), []);
   expectErr(validate('Service', svc((s) => (s.metadata.name = '1web'))), 'metadata.name', 'FieldValueInvalid');
   expectErr(validate('Service', svc((s) => (s.spec.ports = []))), 'spec.ports', 'FieldValueRequired');
-  expectErr(validate('Service', svc((s) => s.spec.ports.push({ port: 81 }))), 'spec.ports[0].name', 'FieldValueRequired');
+  expectErr(validate('Service', svc((s) => s.spec.ports!.push({ port: 81 }))), 'spec.ports[0].name', 'FieldValueRequired');
   expectErr(validate('Service', svc((s) => (s.spec.ports = [{ name: 'a', port: 80 }, { name: 'a', port: 81 }]))), 'spec.ports[1].name', 'FieldValueDuplicate');
   expectErr(validate('Service', svc((s) => (s.spec.ports = [{ name: 'a', port: 80 }, { name: 'b', port: 80 }]))), 'spec.ports[1]', 'FieldValueDuplicate');
-  expectErr(validate('Service', svc((s) => (s.spec.ports[0].port = 0))), 'spec.ports[0].port', 'FieldValueInvalid');
-  expectErr(validate('Service', svc((s) => (s.spec.ports[0].nodePort = 30001))), 'spec.ports[0].nodePort', 'FieldValueForbidden');
-  assert.deepEqual(validate('Service', svc((s) => { s.spec.type = 'NodePort'; s.spec.ports[0].nodePort = 30001; })), []);
-  expectErr(validate('Service', svc((s) => (s.spec.type = 'Weird'))), 'spec.type', 'FieldValueNotSupported');
+  expectErr(validate('Service', svc((s) => (s.spec.ports![0].port = 0))), 'spec.ports[0].port', 'FieldValueInvalid');
+  expectErr(validate('Service', svc((s) => (s.spec.ports![0].nodePort = 30001))), 'spec.ports[0].nodePort', 'FieldValueForbidden');
+  assert.deepEqual(validate('Service', svc((s) => { s.spec.type = 'NodePort'; s.spec.ports![0].nodePort = 30001; })), []);
+  expectErr(validate('Service', svc((s) => Object.assign(s.spec, { type: 'Weird' }))), 'spec.type', 'FieldValueNotSupported');
   expectErr(validate('Service', svc((s) => (s.spec.clusterIP = '10.96.0.300'))), 'spec.clusterIP', 'FieldValueInvalid');
   expectErr(validate('Service', svc((s) => (s.spec.externalTrafficPolicy = 'Local'))), 'spec.externalTrafficPolicy', 'FieldValueInvalid');
-  expectErr(validate('Service', svc((s) => (s.spec.ports[0].targetPort = 'not_valid'))), 'spec.ports[0].targetPort', 'FieldValueInvalid');
+  expectErr(validate('Service', svc((s) => (s.spec.ports![0].targetPort = 'not_valid'))), 'spec.ports[0].targetPort', 'FieldValueInvalid');
   const old = svc((s) => (s.spec.clusterIP = '10.96.0.10'));
-  const changed = clone(old) as any;
+  const changed = clone(old) as TestService;
   changed.spec.clusterIP = '10.96.0.11';
   changed.spec.clusterIPs = ['10.96.0.11'];
   expectErr(validate('Service', changed, old), 'spec.clusterIP', 'FieldValueInvalid');
-  const same = clone(old) as any;
+  const same = clone(old) as TestService;
   same.spec.selector = { app: 'other' };
   assert.deepEqual(validate('Service', same, old), []);
 });
@@ -195,21 +209,21 @@ test('namespace, node, endpoints, events, bindings, configmaps, secrets, leases'
   expectErr(validate('Namespace', { metadata: { name: 'team.a' } }), 'metadata.name', 'FieldValueInvalid');
   expectErr(validate('Namespace', { metadata: { name: 'a', namespace: 'b' } }), 'metadata.namespace', 'FieldValueForbidden');
 
-  const node: any = { metadata: { name: 'node-1' }, spec: { podCIDR: '10.244.1.0/24', taints: [{ key: 'k', effect: 'NoSchedule' }] } };
+  const node: Node & KubeObject = { metadata: { name: 'node-1' }, spec: { podCIDR: '10.244.1.0/24', taints: [{ key: 'k', effect: 'NoSchedule' }] } };
   assert.deepEqual(validate('Node', node), []);
   expectErr(validate('Node', { metadata: { name: 'n' }, spec: { podCIDR: '10.244.1.0/33' } }), 'spec.podCIDR', 'FieldValueInvalid');
   expectErr(validate('Node', { metadata: { name: 'n' }, spec: { taints: [{ key: 'k', effect: 'Sometimes' }] } }), 'spec.taints[0].effect', 'FieldValueNotSupported');
   expectErr(validate('Node', { metadata: { name: 'n' }, spec: { taints: [{ key: 'k', effect: 'NoSchedule' }, { key: 'k', effect: 'NoSchedule' }] } }), 'spec.taints[1]', 'FieldValueDuplicate');
   const node2 = clone(node);
-  node2.spec.podCIDR = '10.244.2.0/24';
+  node2.spec!.podCIDR = '10.244.2.0/24';
   expectErr(validate('Node', node2, node), 'spec.podCIDR', 'FieldValueForbidden');
 
-  const ep: any = { metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.244.0.5' }], ports: [{ port: 80, protocol: 'TCP' }] }] };
+  const ep: Endpoints & KubeObject = { metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.244.0.5' }], ports: [{ port: 80, protocol: 'TCP' }] }] };
   assert.deepEqual(validate('Endpoints', ep), []);
-  ep.subsets[0].addresses[0].ip = 'nope';
+  ep.subsets![0].addresses![0].ip = 'nope';
   expectErr(validate('Endpoints', ep), 'subsets[0].addresses[0].ip', 'FieldValueInvalid');
 
-  const ev: any = { metadata: { name: 'e.1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'other' }, type: 'Normal' };
+  const ev: Event & KubeObject = { metadata: { name: 'e.1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'other' }, type: 'Normal' };
   expectErr(validate('Event', ev), 'involvedObject.namespace', 'FieldValueInvalid');
   ev.involvedObject.namespace = 'default';
   assert.deepEqual(validate('Event', ev), []);
@@ -220,14 +234,14 @@ test('namespace, node, endpoints, events, bindings, configmaps, secrets, leases'
 
   expectErr(validate('ConfigMap', { metadata: { name: 'c', namespace: 'd' }, data: { 'a b': 'x' } }), 'data', 'FieldValueInvalid');
   expectErr(validate('ConfigMap', { metadata: { name: 'c', namespace: 'd' }, data: { k: 'x'.repeat(1024 * 1024 + 1) } }), '', 'FieldValueTooLong');
-  const cm: any = { metadata: { name: 'c', namespace: 'd' }, immutable: true, data: { a: '1' } };
+  const cm: ConfigMap & KubeObject = { metadata: { name: 'c', namespace: 'd' }, immutable: true, data: { a: '1' } };
   const cm2 = clone(cm);
-  cm2.data.a = '2';
+  cm2.data!.a = '2';
   expectErr(validate('ConfigMap', cm2, cm), 'data', 'FieldValueForbidden');
 
   expectErr(validate('Secret', { metadata: { name: 's', namespace: 'd' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'YQ==' } }), 'data[tls.key]', 'FieldValueRequired');
   expectErr(validate('Secret', { metadata: { name: 's', namespace: 'd' }, data: { a: '!!!' } }), 'data[a]', 'FieldValueInvalid');
-  const sec: any = { metadata: { name: 's', namespace: 'd' }, type: 'Opaque', data: { a: 'YQ==' } };
+  const sec: Secret & KubeObject = { metadata: { name: 's', namespace: 'd' }, type: 'Opaque', data: { a: 'YQ==' } };
   assert.deepEqual(validate('Secret', sec), []);
   expectErr(validate('Secret', { ...sec, type: 'foo/bar' }, sec), 'type', 'FieldValueInvalid');
 
@@ -245,9 +259,9 @@ test('qualified names: prefix and name parts', async () => {
   assert.deepEqual(isQualifiedName('example.com/MyName'), []);
   assert.deepEqual(isQualifiedName('a'), []);
   assert.deepEqual(isQualifiedName('/b'), ['prefix part must be non-empty']);
-  assert.match(isQualifiedName('a/')[0]!, /^name part must be non-empty$/);
-  assert.match(isQualifiedName('Bad_Prefix/x')[0]!, /^prefix part a lowercase RFC 1123 subdomain/);
+  assert.match(isQualifiedName('a/')[0], /^name part must be non-empty$/);
+  assert.match(isQualifiedName('Bad_Prefix/x')[0], /^prefix part a lowercase RFC 1123 subdomain/);
   assert.equal(isQualifiedName('a/b/c').length, 1);
-  assert.match(isQualifiedName('a/b/c')[0]!, /^a qualified name must consist of/);
+  assert.match(isQualifiedName('a/b/c')[0], /^a qualified name must consist of/);
   assert.throws(() => isQualifiedName(5 as unknown as string), /split is not a function/);
 });

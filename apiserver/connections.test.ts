@@ -9,6 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { startTestApi, type TestApi } from '../testing/cluster.js';
 import { defaultConnectionLimits } from './http/connections.js';
+import type { Status } from '../api/meta.js';
 
 let t: TestApi;
 let port: number;
@@ -117,7 +118,7 @@ describe('connection caps', () => {
     const over = await startWatch(from);
     assert.equal(over.status, 429);
     assert.equal(over.headers['retry-after'], '1');
-    const status = JSON.parse(await over.body);
+    const status = JSON.parse(await over.body) as Status;
     assert.equal(status.kind, 'Status');
     assert.equal(status.reason, 'TooManyRequests');
     assert.equal(status.code, 429);
@@ -134,7 +135,7 @@ describe('connection caps', () => {
     const refused = await connect(from);
     const answer = await new Promise<string>((resolve) => {
       let text = '';
-      refused.on('data', (c) => (text += c));
+      refused.on('data', (c: Buffer) => (text += c.toString()));
       refused.on('close', () => resolve(text));
       setTimeout(() => resolve(text), 3000);
     });

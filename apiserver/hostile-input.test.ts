@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { startTestApi, type TestApi } from '../testing/cluster.js';
+import type { Status } from '../api/meta.js';
+import type { ConfigMapList, Pod, ReplicationController } from '../api/core.js';
 
 let t: TestApi;
 before(async () => {
@@ -99,13 +101,19 @@ async function revision(): Promise<string> {
   return t.api.storage.currentRevision();
 }
 
-async function assertStatus(r: { status: number; text: string; headers: Headers }, code: number, reason: string, message: RegExp | undefined, what: string) {
+function assertStatus(r: { status: number; text: string; headers: Headers }, code: number, reason: string, message: RegExp | undefined, what: string): void {
   assert.equal(r.status, code, `${what}: ${r.text.slice(0, 300)}`);
-  const s = JSON.parse(r.text);
+  const s = JSON.parse(r.text) as Status;
   assert.equal(s.kind, 'Status', what);
   assert.equal(s.code, code, what);
   assert.equal(s.reason, reason, `${what}: ${s.message}`);
-  if (message) assert.match(s.message, message, what);
+  if (message) assert.match(s.message ?? '', message, what);
+}
+
+/** t.req with the JSON body read as T (what the test expects back; a wrong shape fails its asserts). */
+async function req<T>(...args: Parameters<TestApi['req']>) {
+  const r = await t.req(...args);
+  return { ...r, body: r.body as T };
 }
 
 describe('crash corpus', () => {
@@ -114,7 +122,7 @@ describe('crash corpus', () => {
     const rcBefore = (await t.req('GET', `${NS}/replicationcontrollers/rc`)).text;
     for (const c of CORPUS) {
       const r = await t.req(c.method, c.path, c.body, { 'content-type': c.type ?? 'application/json' });
-      await assertStatus(r, c.code, c.reason, c.message, c.name);
+      assertStatus(r, c.code, c.reason, c.message, c.name);
       assert.equal((await t.req('GET', '/readyz')).status, 200, `not ready after ${c.name}`);
     }
     assert.equal(await revision(), before, 'something was written');
@@ -133,7 +141,7 @@ describe('crash corpus', () => {
     for (const q of BAD_QUERIES) {
       if (!q.watchOnly) {
         const list = await t.req('GET', `${NS}/configmaps?${q.query}`);
-        await assertStatus(list, q.code, q.reason, q.message, `list ?${q.query}`);
+        assertStatus(list, q.code, q.reason, q.message, `list ?${q.query}`);
       }
       if (!q.listOnly) {
         const ac = new AbortController();
@@ -141,7 +149,7 @@ describe('crash corpus', () => {
         const res = await fetch(`${t.url}${NS}/configmaps?watch=true&${q.query}`, { signal: ac.signal });
         const text = await res.text();
         clearTimeout(timer);
-        await assertStatus({ status: res.status, text, headers: res.headers }, q.code, q.reason, q.message, `watch ?${q.query}`);
+        assertStatus({ status: res.status, text, headers: res.headers }, q.code, q.reason, q.message, `watch ?${q.query}`);
         // The legacy /watch/ path and the get-one path check the same way.
         const legacy = await fetch(`${t.url}/api/v1/watch/namespaces/default/configmaps?${q.query}`, { signal: AbortSignal.timeout(5000) });
         assert.equal(legacy.status, q.code, `legacy watch ?${q.query}`);
@@ -152,21 +160,21 @@ describe('crash corpus', () => {
     const refused = await new Promise<{ code: number; body: string }>((resolve, reject) => {
       ws.on('unexpected-response', (_req, res) => {
         let body = '';
-        res.on('data', (c: Buffer) => (body += c));
+        res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
       });
       ws.on('open', () => reject(new Error('upgraded')));
       ws.on('error', () => undefined);
     });
     assert.equal(refused.code, 400);
-    assert.equal(JSON.parse(refused.body).reason, 'BadRequest');
+    assert.equal((JSON.parse(refused.body) as Status).reason, 'BadRequest');
     const one = await t.req('GET', `${NS}/configmaps/cm?resourceVersion=abc`);
-    await assertStatus(one, 400, 'BadRequest', /resourceVersion: Invalid value/, 'get ?resourceVersion=abc');
+    assertStatus(one, 400, 'BadRequest', /resourceVersion: Invalid value/, 'get ?resourceVersion=abc');
   });
 
   test('what upstream accepts is accepted: negative limit lists everything, booleans as apimachinery converts them', async () => {
-    const all = await t.req('GET', `${NS}/configmaps`);
-    const neg = await t.req('GET', `${NS}/configmaps?limit=-1`);
+    const all = await req<ConfigMapList>('GET', `${NS}/configmaps`);
+    const neg = await req<ConfigMapList>('GET', `${NS}/configmaps?limit=-1`);
     assert.equal(neg.status, 200);
     assert.equal(neg.body.items.length, all.body.items.length);
     assert.equal(neg.body.metadata.continue, undefined);
@@ -178,13 +186,13 @@ describe('crash corpus', () => {
       assert.match(text, /^\{"type":"ADDED"/, `watch=${v}`);
     }
     for (const v of ['false', '0', 'FALSE']) {
-      const r = await t.req('GET', `${NS}/configmaps?watch=${v}`);
+      const r = await req<ConfigMapList>('GET', `${NS}/configmaps?watch=${v}`);
       assert.equal(r.body.kind, 'ConfigMapList', `watch=${v}`);
     }
     // resourceVersionMatch=NotOlderThan with a resourceVersion, and Exact, are fine.
-    const rv = all.body.metadata.resourceVersion;
+    const rv = all.body.metadata.resourceVersion ?? '';
     assert.equal((await t.req('GET', `${NS}/configmaps?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`)).status, 200);
-    const exact = await t.req('GET', `${NS}/configmaps?resourceVersion=${rv}&resourceVersionMatch=Exact`);
+    const exact = await req<ConfigMapList>('GET', `${NS}/configmaps?resourceVersion=${rv}&resourceVersionMatch=Exact`);
     assert.equal(exact.status, 200, exact.text);
     assert.equal(exact.body.metadata.resourceVersion, rv);
   });
@@ -198,7 +206,7 @@ describe('crash corpus', () => {
     assert.equal(first.status, 200, first.text.slice(0, 300));
     const before = await revision();
     const second = await t.req('PATCH', `${NS}/pods/deep-pod/status`, add(`/status/deep${'/a'.repeat(599)}`, 600), { 'content-type': JSONPATCH });
-    await assertStatus(second, 400, 'BadRequest', /exceeds the max depth/, 'second deep add');
+    assertStatus(second, 400, 'BadRequest', /exceeds the max depth/, 'second deep add');
     assert.equal(await revision(), before);
     assert.equal((await t.req('GET', '/readyz')).status, 200);
   });
@@ -206,27 +214,27 @@ describe('crash corpus', () => {
   test('grace periods at the int64 edge: a valid timestamp, never a 500; beyond int64 a 400', async () => {
     const mk = (name: string, spec = '') => t.req('POST', `${NS}/pods`, `{"metadata":{"name":"${name}"},"spec":{${spec}"nodeName":"n1","containers":[{"name":"c","image":"i"}]}}`);
     assert.equal((await mk('g1', '"terminationGracePeriodSeconds":9000000000000000000,')).status, 201);
-    const d1 = await t.req('DELETE', `${NS}/pods/g1`);
+    const d1 = await req<Pod>('DELETE', `${NS}/pods/g1`);
     assert.equal(d1.status, 200, d1.text);
-    assert.match(d1.body.metadata.deletionTimestamp, /^9999-12-31T23:59:59Z$/);
+    assert.match(d1.body.metadata.deletionTimestamp ?? '', /^9999-12-31T23:59:59Z$/);
     assert.equal((await mk('g2')).status, 201);
     const d2 = await t.req('DELETE', `${NS}/pods/g2?gracePeriodSeconds=9000000000000000000`);
     assert.equal(d2.status, 200, d2.text);
     const d3 = await t.req('DELETE', `${NS}/pods/g2?gracePeriodSeconds=9223372036854775808`);
-    await assertStatus(d3, 400, 'BadRequest', /value out of range/, 'grace 2^63 query');
+    assertStatus(d3, 400, 'BadRequest', /value out of range/, 'grace 2^63 query');
     const d4 = await t.req('DELETE', `${NS}/pods/g2`, '{"gracePeriodSeconds":1e300}');
-    await assertStatus(d4, 400, 'BadRequest', /of type int64/, 'grace 1e300 body');
+    assertStatus(d4, 400, 'BadRequest', /of type int64/, 'grace 1e300 body');
   });
 
   test('quantities as JSON numbers are accepted and stored in canonical form; YAML 1e3 is a number as in Go', async () => {
-    const r = await t.req('POST', `${NS}/pods`, podBody('qn', ',"resources":{"limits":{"cpu":1,"memory":1.5},"requests":{"cpu":0.5}}'));
+    const r = await req<Pod>('POST', `${NS}/pods`, podBody('qn', ',"resources":{"limits":{"cpu":1,"memory":1.5},"requests":{"cpu":0.5}}'));
     assert.equal(r.status, 201, r.text);
-    assert.deepEqual(r.body.spec.containers[0].resources, { limits: { cpu: '1', memory: '1500m' }, requests: { cpu: '500m', memory: '1500m' } });
-    assert.equal(r.body.status.qosClass, 'Burstable');
+    assert.deepEqual(r.body.spec?.containers[0].resources, { limits: { cpu: '1', memory: '1500m' }, requests: { cpu: '500m', memory: '1500m' } });
+    assert.equal(r.body.status?.qosClass, 'Burstable');
     // sigs.k8s.io/yaml turns YAML's 1e3 into the JSON number 1000 before Go decodes it.
-    const y = await t.req('POST', `${NS}/replicationcontrollers`, 'metadata: {name: rc-yaml}\nspec:\n  replicas: 1e3\n  selector: {a: b}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: i}]}\n', { 'content-type': 'application/yaml' });
+    const y = await req<ReplicationController>('POST', `${NS}/replicationcontrollers`, 'metadata: {name: rc-yaml}\nspec:\n  replicas: 1e3\n  selector: {a: b}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: i}]}\n', { 'content-type': 'application/yaml' });
     assert.equal(y.status, 201, y.text);
-    assert.equal(y.body.spec.replicas, 1000);
+    assert.equal(y.body.spec?.replicas, 1000);
     await t.req('DELETE', `${NS}/replicationcontrollers/rc-yaml`);
   });
 });

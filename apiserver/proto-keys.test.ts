@@ -6,6 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApi, type TestApi } from '../testing/cluster.js';
+import type { KubeObject, Status } from '../api/meta.js';
+import type { ConfigMap, ConfigMapList, Secret } from '../api/core.js';
 
 let t: TestApi;
 before(async () => {
@@ -17,6 +19,12 @@ after(async () => {
 
 const KEYS = ['__proto__', 'constructor', 'prototype'];
 const NS = '/api/v1/namespaces/default';
+
+/** t.req with the JSON body read as T (what the test expects back; a wrong shape fails its asserts). */
+async function req<T>(...args: Parameters<TestApi['req']>) {
+  const r = await t.req(...args);
+  return { ...r, body: r.body as T };
+}
 const PROTO_NAMES = Object.getOwnPropertyNames(Object.prototype).sort().join(',');
 const ARRAY_NAMES = Object.getOwnPropertyNames(Array.prototype).sort().join(',');
 
@@ -112,10 +120,10 @@ describe('__proto__, constructor and prototype keys', () => {
           results.push(await send(`POST ${resource} ${s}`, 'POST', coll, mergedBody(resource, name, s), 'application/json'));
           // A clean object to update and patch, whatever the POST answered.
           const clean = `c${n}`;
-          const created = await t.req('POST', coll, baseFor(resource, clean));
+          const created = await req<KubeObject>('POST', coll, baseFor(resource, clean));
           assert.equal(created.status, 201, created.text);
           const item = `${coll}/${clean}`;
-          const rv = created.body.metadata.resourceVersion as string;
+          const rv = created.body.metadata.resourceVersion ?? '';
           const put = mergedBody(resource, clean, s).replace('"metadata":{', `"metadata":{"resourceVersion":"${rv}",`);
           results.push(await send(`PUT ${resource} ${s}`, 'PUT', item, put, 'application/json'));
           results.push(await send(`merge ${resource} ${s}`, 'PATCH', item, s, 'application/merge-patch+json'));
@@ -144,7 +152,7 @@ describe('__proto__, constructor and prototype keys', () => {
     assert.deepEqual(bad.map((b) => `${b.what} -> ${b.status} ${b.text.slice(0, 200)}`), []);
     assert.ok(results.length > 500, `only ${results.length} requests sent`);
     // Every 4xx is a Status object.
-    for (const r of results.filter((x) => x.status >= 400)) assert.equal(JSON.parse(r.text).kind, 'Status', r.what);
+    for (const r of results.filter((x) => x.status >= 400)) assert.equal((JSON.parse(r.text) as Status).kind, 'Status', r.what);
     const ready = await t.req('GET', '/readyz');
     assert.equal(ready.status, 200);
     const metrics = await t.req('GET', '/metrics');
@@ -156,7 +164,7 @@ describe('__proto__, constructor and prototype keys', () => {
   test('the drill: merge patch with metadata.__proto__ leaves the server alive and the key is dropped like any unknown field', async () => {
     const c = await t.req('POST', `${NS}/configmaps`, { metadata: { name: 'drill' }, data: { a: 'b' } });
     assert.equal(c.status, 201);
-    const r = await t.req('PATCH', `${NS}/configmaps/drill`, '{"metadata":{"__proto__":{"polluted":"yes"}}}', { 'content-type': 'application/merge-patch+json' });
+    const r = await req<ConfigMap>('PATCH', `${NS}/configmaps/drill`, '{"metadata":{"__proto__":{"polluted":"yes"}}}', { 'content-type': 'application/merge-patch+json' });
     assert.equal(r.status, 200, r.text);
     assertUnpolluted('drill');
     assert.equal(Object.prototype.hasOwnProperty.call(r.body.metadata, '__proto__'), false);
@@ -169,30 +177,30 @@ describe('__proto__, constructor and prototype keys', () => {
     const body = '{"metadata":{"name":"data-keys","labels":{"constructor":"x","prototype":"y"}},"data":{"__proto__":"p","constructor":"c","prototype":"q"}}';
     const c = await t.req('POST', `${NS}/configmaps`, body);
     assert.equal(c.status, 201, c.text);
-    const got = await t.req('GET', `${NS}/configmaps/data-keys`);
-    assert.deepEqual(Object.entries(JSON.parse(got.text).data), [['__proto__', 'p'], ['constructor', 'c'], ['prototype', 'q']]);
+    const got = await req<ConfigMap>('GET', `${NS}/configmaps/data-keys`);
+    assert.deepEqual(Object.entries((JSON.parse(got.text) as ConfigMap).data ?? {}), [['__proto__', 'p'], ['constructor', 'c'], ['prototype', 'q']]);
     assert.deepEqual(got.body.metadata.labels, { constructor: 'x', prototype: 'y' });
     // Merge patch deletes and replaces them as data.
     const p = await t.req('PATCH', `${NS}/configmaps/data-keys`, '{"data":{"__proto__":null,"constructor":"c2"}}', { 'content-type': 'application/merge-patch+json' });
     assert.equal(p.status, 200, p.text);
-    assert.deepEqual(Object.entries(JSON.parse(p.text).data), [['constructor', 'c2'], ['prototype', 'q']]);
+    assert.deepEqual(Object.entries((JSON.parse(p.text) as ConfigMap).data ?? {}), [['constructor', 'c2'], ['prototype', 'q']]);
     // JSON patch adds one back.
     const jp = await t.req('PATCH', `${NS}/configmaps/data-keys`, '[{"op":"add","path":"/data/__proto__","value":"again"}]', { 'content-type': 'application/json-patch+json' });
     assert.equal(jp.status, 200, jp.text);
-    assert.equal(JSON.parse(jp.text).data.__proto__, 'again');
+    assert.equal((JSON.parse(jp.text) as ConfigMap).data?.['__proto__'], 'again');
     // Selectors see labels as data: "constructor" exists, "toString" does not.
-    const sel = await t.req('GET', `${NS}/configmaps?labelSelector=constructor&fieldSelector=metadata.name%3Ddata-keys`);
-    assert.deepEqual(sel.body.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['data-keys']);
-    const none = await t.req('GET', `${NS}/configmaps?labelSelector=toString`);
+    const sel = await req<ConfigMapList>('GET', `${NS}/configmaps?labelSelector=constructor&fieldSelector=metadata.name%3Ddata-keys`);
+    assert.deepEqual(sel.body.items.map((i) => i.metadata.name), ['data-keys']);
+    const none = await req<ConfigMapList>('GET', `${NS}/configmaps?labelSelector=toString`);
     assert.equal(none.body.items.length, 0);
     // An invalid label key ("__proto__" does not start with an alphanumeric) is a 422, as upstream.
-    const bad = await t.req('POST', `${NS}/configmaps`, '{"metadata":{"name":"bad-label","labels":{"__proto__":"x"}}}');
+    const bad = await req<Status>('POST', `${NS}/configmaps`, '{"metadata":{"name":"bad-label","labels":{"__proto__":"x"}}}');
     assert.equal(bad.status, 422, bad.text);
-    assert.match(bad.body.message, /metadata\.labels/);
+    assert.match(bad.body.message ?? '', /metadata\.labels/);
     // Secret stringData keys become data keys.
     const s = await t.req('POST', `${NS}/secrets`, '{"metadata":{"name":"s-proto"},"stringData":{"__proto__":"v"}}');
     assert.equal(s.status, 201, s.text);
-    assert.equal(JSON.parse(s.text).data.__proto__, Buffer.from('v').toString('base64'));
+    assert.equal((JSON.parse(s.text) as Secret).data?.['__proto__'], Buffer.from('v').toString('base64'));
     assertUnpolluted('data keys');
   });
 });

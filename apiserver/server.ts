@@ -78,7 +78,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const kubeletCreds = { ...(opts.kubeletToken ? { token: opts.kubeletToken } : {}), ...(opts.kubeletClient ?? {}) };
   const etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, prefix: opts.etcdPrefix, tls: opts.etcdTLS, worker: opts.etcdClientThread ?? true, retryBudgetMs: opts.etcdRetryBudgetMs });
   const storage = new CachedStorage(etcd);
-  for (const r of RESOURCES) if (r.resource !== 'bindings') storage.cacheResource(`/registry/${r.resource}/`);
+  // Not awaited: until a cache has listed, reads of its resource go to etcd; the promise only
+  // resolves (a failed list retries inside the cache).
+  for (const r of RESOURCES) if (r.resource !== 'bindings') void storage.cacheResource(`/registry/${r.resource}/`);
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });
   const metrics = new ApiMetrics();
   // Caps not given are derived from the total, given or sized from the descriptor limit.

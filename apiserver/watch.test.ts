@@ -6,12 +6,20 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { WebSocket } from 'ws';
 import { startTestApi, type TestApi } from '../testing/cluster.js';
+import type { ConfigMap, ConfigMapList } from '../api/core.js';
+import type { Table } from '../api/table.js';
 import { startApiServer } from './server.js';
 import { waitFor } from '../testing/wait.js';
 
 interface Ev {
   type: string;
   object: { metadata: { name?: string; resourceVersion?: string; annotations?: Record<string, string> }; code?: number; reason?: string };
+}
+
+/** t.req with the JSON body read as T (what the test expects back; a wrong shape fails its asserts). */
+async function req<T>(...args: Parameters<TestApi['req']>) {
+  const r = await t.req(...args);
+  return { ...r, body: r.body as T };
 }
 
 /** A chunked watch collecting events until closed. */
@@ -28,7 +36,7 @@ function watch(url: string, path: string) {
         buf += d;
         let i;
         while ((i = buf.indexOf('\n')) >= 0) {
-          events.push(JSON.parse(buf.slice(0, i)));
+          events.push(JSON.parse(buf.slice(0, i)) as Ev);
           buf = buf.slice(i + 1);
         }
       });
@@ -64,12 +72,12 @@ describe('watch', () => {
     await waitFor(() => w.events.filter((e) => e.object.metadata.name === 'w-b').length === 3);
     assert.deepEqual(w.events.filter((e) => e.object.metadata.name === 'w-b').map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
     const rvs = w.events.filter((e) => e.object.metadata.name === 'w-b').map((e) => Number(e.object.metadata.resourceVersion));
-    assert.ok(rvs[0] < rvs[1] && rvs[1] < rvs[2], `revisions increase: ${rvs}`);
+    assert.ok(rvs[0] < rvs[1] && rvs[1] < rvs[2], `revisions increase: ${rvs.join(', ')}`);
     w.close();
   });
 
   test('resume from a resourceVersion delivers exactly what came after it', async () => {
-    const a = await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('r-1'));
+    const a = await req<ConfigMap>('POST', '/api/v1/namespaces/default/configmaps', cm('r-1'));
     await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('r-2'));
     await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('r-3'));
     const w = watch(t.url, `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${a.body.metadata.resourceVersion}`);
@@ -82,7 +90,7 @@ describe('watch', () => {
 
   test('label selectors turn "stopped matching" into DELETED and "started matching" into ADDED', async () => {
     await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('sel-1', { team: 'a' }));
-    const list = await t.req('GET', '/api/v1/namespaces/default/configmaps');
+    const list = await req<ConfigMapList>('GET', '/api/v1/namespaces/default/configmaps');
     const w = watch(t.url, `/api/v1/namespaces/default/configmaps?watch=true&labelSelector=team%3Da&resourceVersion=${list.body.metadata.resourceVersion}`);
     await w.ready;
     await t.req('PATCH', '/api/v1/namespaces/default/configmaps/sel-1', { metadata: { labels: { team: 'b' } } }, { 'content-type': 'application/merge-patch+json' });
@@ -93,7 +101,7 @@ describe('watch', () => {
   });
 
   test('a resourceVersion older than etcd keeps is 410 Gone', async () => {
-    const first = await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('gone-1'));
+    const first = await req<ConfigMap>('POST', '/api/v1/namespaces/default/configmaps', cm('gone-1'));
     for (let i = 0; i < 5; i++) await t.req('POST', '/api/v1/namespaces/default/configmaps', cm(`gone-x${i}`));
     const { EtcdStorage } = await import('./storage/etcd.js');
     const raw = new EtcdStorage({ endpoints: [t.etcd.endpoint] });
@@ -114,7 +122,7 @@ describe('watch', () => {
   });
 
   test('bookmarks carry the current revision', async () => {
-    const list = await t.req('GET', '/api/v1/namespaces/default/configmaps');
+    const list = await req<ConfigMapList>('GET', '/api/v1/namespaces/default/configmaps');
     const w = watch(t.url, `/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${list.body.metadata.resourceVersion}`);
     await w.ready;
     await t.req('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'bm-other' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
@@ -125,10 +133,11 @@ describe('watch', () => {
   });
 
   test('watch over WebSocket', async () => {
-    const list = await t.req('GET', '/api/v1/namespaces/default/configmaps');
+    const list = await req<ConfigMapList>('GET', '/api/v1/namespaces/default/configmaps');
     const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`);
     const got: Ev[] = [];
-    ws.on('message', (m) => got.push(JSON.parse(m.toString())));
+    // ws hands text frames over as Buffers (binaryType 'nodebuffer').
+    ws.on('message', (m) => got.push(JSON.parse((m as Buffer).toString()) as Ev));
     await new Promise((r) => ws.once('open', r));
     await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('ws-1'));
     await waitFor(() => got.length >= 1);
@@ -138,13 +147,13 @@ describe('watch', () => {
   });
 
   test('table watches carry rows', async () => {
-    const list = await t.req('GET', '/api/v1/namespaces/default/configmaps');
-    const rows: any[] = [];
+    const list = await req<ConfigMapList>('GET', '/api/v1/namespaces/default/configmaps');
+    const rows: { object: Table }[] = [];
     await new Promise<void>((resolve) => {
       const req = http.get(`${t.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }, (res) => {
         res.setEncoding('utf8');
         res.on('data', (d: string) => {
-          for (const line of d.split('\n').filter(Boolean)) rows.push(JSON.parse(line));
+          for (const line of d.split('\n').filter(Boolean)) rows.push(JSON.parse(line) as { object: Table });
         });
         resolve();
         setTimeout(() => req.destroy(), 1500);
@@ -160,7 +169,7 @@ describe('watch', () => {
 
 describe('restarts', () => {
   test('etcd down and back (a restart): a write waits for it instead of failing; the watch resumes without loss or repetition', async () => {
-    const list = await t.req('GET', '/api/v1/namespaces/default/configmaps');
+    const list = await req<ConfigMapList>('GET', '/api/v1/namespaces/default/configmaps');
     const w = watch(t.url, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`);
     await w.ready;
     await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('out-1'));
@@ -186,14 +195,14 @@ describe('restarts', () => {
   });
 
   test('a restarted apiserver serves everything that was stored', async () => {
-    const before = await t.req('GET', '/api/v1/namespaces/default/configmaps');
+    const before = await req<ConfigMapList>('GET', '/api/v1/namespaces/default/configmaps');
     const second = await startApiServer({ etcdEndpoints: [t.etcd.endpoint], port: 0 });
     try {
       const res = await fetch(`${second.url}/api/v1/namespaces/default/configmaps`);
       const body = (await res.json()) as { items: { metadata: { name: string; uid: string } }[] };
       assert.deepEqual(
         body.items.map((i) => `${i.metadata.name}/${i.metadata.uid}`).sort(),
-        before.body.items.map((i: { metadata: { name: string; uid: string } }) => `${i.metadata.name}/${i.metadata.uid}`).sort(),
+        before.body.items.map((i) => `${i.metadata.name}/${i.metadata.uid}`).sort(),
       );
       const svc = await (await fetch(`${second.url}/api/v1/namespaces/default/services/kubernetes`)).json() as { spec: { clusterIP: string } };
       assert.equal(svc.spec.clusterIP, '10.96.0.1');

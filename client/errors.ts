@@ -50,7 +50,7 @@ export function statusFromResponse(code: number, body: string): Status {
   try {
     const parsed = JSON.parse(body) as Partial<Status>;
     if (parsed && parsed.kind === 'Status') {
-      return { ...parsed, code: parsed.code ?? code, metadata: parsed.metadata ?? {}, status: parsed.status ?? 'Failure' } as Status;
+      return { ...parsed, code: parsed.code ?? code, metadata: parsed.metadata ?? {}, status: parsed.status ?? 'Failure' };
     }
   } catch {
     // not JSON: fall through to a synthesized Status

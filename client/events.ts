@@ -116,8 +116,7 @@ export class EventRecorder {
         this.failures.failed(where, `events: writing ${reason} for ${ref.kind} ${where}/${ref.name} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     };
-    let done: Promise<void>;
-    done = new Promise<void>((resolve) => this.enqueue(() => job().finally(resolve))).finally(() => {
+    const done: Promise<void> = new Promise<void>((resolve) => this.enqueue(() => job().finally(resolve))).finally(() => {
       if (this.chains.get(key) === done) this.chains.delete(key);
     });
     this.chains.set(key, done);

@@ -81,7 +81,7 @@ export class Informer<T extends Obj> {
       this.handlers.add.push(handler as AddHandler<T>);
       // As client-go: a handler added after the sync first hears of what is already cached.
       if (this.synced) for (const o of this.store.list()) this.call(() => (handler as AddHandler<T>)(o));
-    } else if (event === 'update') this.handlers.update.push(handler as UpdateHandler<T>);
+    } else if (event === 'update') this.handlers.update.push(handler);
     else this.handlers.delete.push(handler as DeleteHandler<T>);
     return this;
   }

@@ -88,7 +88,7 @@ export function parseKubeconfig(text: string, source = 'kubeconfig'): Kubeconfig
   const doc = yaml.load(text);
   if (doc === undefined || doc === null) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${source}: not a kubeconfig (expected a mapping)`);
-  return doc as KubeconfigFile;
+  return doc;
 }
 
 /** Read one file and make its relative certificate paths absolute, as kubectl does (relative to the file). */

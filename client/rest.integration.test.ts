@@ -85,8 +85,8 @@ test('patch: merge, strategic (containers by name), json; server-side apply with
   assert.equal(m.metadata.labels?.merged, 'yes');
   const s = await pods.patch('pp', { spec: { containers: [{ name: 'c', image: 'busybox:2' }] } }, 'strategic');
   assert.equal(s.spec?.containers.length, 1);
-  assert.equal(s.spec?.containers[0]!.image, 'busybox:2');
-  assert.deepEqual(s.spec?.containers[0]!.ports?.map((p) => p.containerPort), [80], 'strategic merge kept the ports');
+  assert.equal(s.spec?.containers[0].image, 'busybox:2');
+  assert.deepEqual(s.spec?.containers[0].ports?.map((p) => p.containerPort), [80], 'strategic merge kept the ports');
   const j = await pods.patch('pp', [{ op: 'add', path: '/metadata/annotations', value: { a: 'b' } }], 'json');
   assert.equal(j.metadata.annotations?.a, 'b');
 
@@ -159,9 +159,9 @@ test('watch: ADDED, MODIFIED, DELETED from a resourceVersion, in order, filtered
   await cms.delete('w1');
   await done;
   assert.deepEqual(got.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
-  assert.equal((got[1]!.object as { data?: Record<string, string> }).data?.a, '2');
+  assert.equal((got[1].object as { data?: Record<string, string> }).data?.a, '2');
   const rvs = got.map((e) => BigInt(e.object.metadata.resourceVersion!));
-  assert.ok(rvs[0]! < rvs[1]! && rvs[1]! < rvs[2]!, 'resourceVersions increase');
+  assert.ok(rvs[0] < rvs[1] && rvs[1] < rvs[2], 'resourceVersions increase');
 });
 
 test('watch: bookmarks arrive and carry a resourceVersion while other namespaces change', async () => {
@@ -204,9 +204,9 @@ test('watch: a resourceVersion older than etcd keeps (compacted) is 410 Gone', a
   await c.restartApiServer();
   const err = await (async () => {
     const w = await cms.watch({ resourceVersion: String(BigInt(old) - 1n) });
-    for await (const _ of w) {
-      // drain until the ERROR event ends it
-    }
+    // Drain until the ERROR event ends it.
+    const events = w[Symbol.asyncIterator]();
+    while (!(await events.next()).done);
   })().then(
     () => undefined,
     (e: unknown) => e,

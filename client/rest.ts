@@ -114,7 +114,7 @@ export interface RequestSpec {
   timeoutMs?: number;
 }
 
-export interface RestClientOptions extends TransportOptions {}
+export type RestClientOptions = TransportOptions;
 
 /** Path prefix of a group/version: /api/v1 or /apis/<group>/<version>. */
 export function groupVersionPath(group: string, version: string): string {

@@ -93,21 +93,21 @@ test('list query, patch content types and apply parameters go on the wire as Kub
   seen.length = 0;
   const pods = client.pods('ns1');
   const list = await pods.list({ labelSelector: 'app=web,tier in (a,b)', fieldSelector: 'spec.nodeName=n1', limit: 5 });
-  assert.equal(list.items[0]!.metadata.name, 'a');
+  assert.equal(list.items[0].metadata.name, 'a');
   await pods.patch('a', { metadata: { labels: { x: 'y' } } }, 'strategic');
   await pods.patch('a', [{ op: 'add', path: '/metadata/labels/z', value: '1' }], 'json');
-  await pods.apply(pod('a', '') as Pod, { fieldManager: 'kubecfg', force: true });
+  await pods.apply(pod('a', ''), { fieldManager: 'kubecfg', force: true });
   await pods.delete('a', { gracePeriodSeconds: 0, propagationPolicy: 'Foreground', preconditions: { uid: 'u1' } });
   const [l, sp, jp, ap, del] = seen;
-  assert.equal(l!.url, '/api/v1/namespaces/ns1/pods?labelSelector=app%3Dweb%2Ctier%20in%20(a%2Cb)&fieldSelector=spec.nodeName%3Dn1&limit=5');
-  assert.equal(sp!.type, 'application/strategic-merge-patch+json');
-  assert.equal(sp!.method, 'PATCH');
-  assert.equal(jp!.type, 'application/json-patch+json');
-  assert.deepEqual(JSON.parse(jp!.body), [{ op: 'add', path: '/metadata/labels/z', value: '1' }]);
-  assert.equal(ap!.type, 'application/apply-patch+yaml');
-  assert.equal(ap!.url, '/api/v1/namespaces/ns1/pods/a?fieldManager=kubecfg&force=true');
-  assert.equal(del!.method, 'DELETE');
-  assert.deepEqual(JSON.parse(del!.body), { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, propagationPolicy: 'Foreground', preconditions: { uid: 'u1' } });
+  assert.equal(l.url, '/api/v1/namespaces/ns1/pods?labelSelector=app%3Dweb%2Ctier%20in%20(a%2Cb)&fieldSelector=spec.nodeName%3Dn1&limit=5');
+  assert.equal(sp.type, 'application/strategic-merge-patch+json');
+  assert.equal(sp.method, 'PATCH');
+  assert.equal(jp.type, 'application/json-patch+json');
+  assert.deepEqual(JSON.parse(jp.body), [{ op: 'add', path: '/metadata/labels/z', value: '1' }]);
+  assert.equal(ap.type, 'application/apply-patch+yaml');
+  assert.equal(ap.url, '/api/v1/namespaces/ns1/pods/a?fieldManager=kubecfg&force=true');
+  assert.equal(del.method, 'DELETE');
+  assert.deepEqual(JSON.parse(del.body), { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, propagationPolicy: 'Foreground', preconditions: { uid: 'u1' } });
 });
 
 test('watch: events cut at arbitrary chunk boundaries arrive whole, in order', async () => {
@@ -115,7 +115,7 @@ test('watch: events cut at arbitrary chunk boundaries arrive whole, in order', a
   const got: WatchEvent<Pod>[] = [];
   for await (const ev of w) got.push(ev);
   assert.deepEqual(got.map((e) => [e.type, e.object.metadata.resourceVersion]), [['ADDED', '11'], ['MODIFIED', '12'], ['BOOKMARK', '15']]);
-  assert.equal((got[1]!.object as Pod).status?.message, 'héllo wörld');
+  assert.equal((got[1].object).status?.message, 'héllo wörld');
   const url = seen.at(-1)!.url;
   assert.match(url, /watch=true/);
   assert.match(url, /allowWatchBookmarks=true/);
@@ -138,7 +138,7 @@ test('watch: HTTP 410 at open and an ERROR 410 event mid-stream are both isGone'
   );
   assert.deepEqual(types, ['ADDED', 'MODIFIED', 'BOOKMARK']);
   assert.ok(err instanceof ApiError && isGone(err), `expected a 410 ApiError, got ${String(err)}`);
-  assert.equal((err as ApiError).status.message, 'too old resource version: 1 (20)');
+  assert.equal((err).status.message, 'too old resource version: 1 (20)');
   assert.equal(await w.done, err);
 });
 

@@ -44,7 +44,7 @@ export class BucketRateLimiter<T> implements RateLimiter<T> {
     this.tokens = burst;
     this.last = now();
   }
-  when(_item: T): number {
+  when(): number {
     const now = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
     this.last = now;
@@ -52,8 +52,8 @@ export class BucketRateLimiter<T> implements RateLimiter<T> {
     // A reservation: a negative balance is the time until that token exists.
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.qps) * 1000);
   }
-  forget(_item: T): void {}
-  numRequeues(_item: T): number {
+  forget(): void {}
+  numRequeues(): number {
     return 0;
   }
 }
@@ -168,7 +168,7 @@ export class WorkQueue<T = string> {
   /** The next item (marked processing until done()); undefined once shut down. */
   get(): Promise<T | undefined> {
     if (this.head < this.queue.length) {
-      const item = this.queue[this.head++]!;
+      const item = this.queue[this.head++];
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head);
         this.head = 0;

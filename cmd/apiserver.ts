@@ -75,7 +75,7 @@ export async function runApiserver(argv: string[]): Promise<number> {
     console.error('hyperkube apiserver: --etcd-client-thread is true or false');
     return 2;
   }
-  const limits = connectionLimitFlags(f as unknown as Record<string, string>);
+  const limits = connectionLimitFlags(f);
   if (typeof limits === 'string') {
     console.error(`hyperkube apiserver: ${limits}`);
     return 2;

@@ -51,7 +51,7 @@ function startComponent(o: ComponentProcessOptions, signal: AbortSignal): Promis
     detached: true,
     env: { ...process.env, [SUPERVISED_ENV]: '1' },
   });
-  child.stdin!.on('error', () => undefined);
+  child.stdin.on('error', () => undefined);
   // Read before the child can have been reaped: its own start time, not a successor's.
   const startTime = child.pid ? procStartTime(child.pid) : undefined;
   const exited = new Promise<string>((resolve) => {
@@ -60,7 +60,7 @@ function startComponent(o: ComponentProcessOptions, signal: AbortSignal): Promis
   });
   const prefix = `${o.name}: `;
   let onLine: ((line: string) => void) | undefined;
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       o.log(line.startsWith(prefix) ? line : prefix + line);
       onLine?.(line);

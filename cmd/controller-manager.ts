@@ -31,7 +31,7 @@ export function parseDuration(s: string): number {
   let total = 0;
   let consumed = 0;
   for (const m of s.matchAll(re)) {
-    total += Number(m[1]) * units[m[2]!]!;
+    total += Number(m[1]) * units[m[2]];
     consumed += m[0].length;
   }
   if (!s || consumed !== s.length) throw new UsageError(`invalid duration ${JSON.stringify(s)}`);

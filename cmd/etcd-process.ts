@@ -175,7 +175,7 @@ export async function startEtcdProcess(o: EtcdProcessOptions): Promise<EtcdProce
   return {
     endpoint,
     pid: child.pid!,
-    startTime: startTime!,
+    startTime: startTime,
     tls,
     exited,
     async stop() {

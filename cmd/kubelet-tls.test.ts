@@ -15,6 +15,7 @@ import { createMetrics } from '../kubelet/metrics.js';
 import { kubeletDial, kubeletGet, type KubeletClientCredentials } from '../client/kubelet-client.js';
 import { startHealthzServer, startKubeletServer, type ServerDeps } from '../kubelet/server.js';
 import { ensureClientCert, ensureKubeletPki, ensureServingCert, type KubeletPki } from './pki.js';
+import type { PodList } from '../api/core.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tkt-kubelet-tls-'));
 let pki: KubeletPki;
@@ -25,10 +26,10 @@ let server: Awaited<ReturnType<typeof startKubeletServer>>;
 const deps = {
   runtime: undefined as never,
   findPod: () => undefined,
-  runningContainer: async () => undefined,
-  readySandbox: async () => undefined,
+  runningContainer: () => Promise.resolve(undefined),
+  readySandbox: () => Promise.resolve(undefined),
   podLogDir: () => root,
-  containerRunning: async () => false,
+  containerRunning: () => Promise.resolve(false),
   metrics: createMetrics(),
   healthy: () => true,
   pods: () => [{ metadata: { namespace: 'default', name: 'p1' } }],
@@ -65,7 +66,7 @@ function get(path: string, creds: KubeletClientCredentials): Promise<{ status: n
 test('the apiserver client certificate (cluster CA) reads /pods and the kubelet serving cert verifies for its IP', async () => {
   const r = await get('/pods', { cert: pki.client.cert, key: pki.client.key, ca: pki.ca });
   assert.equal(r.status, 200);
-  assert.equal(JSON.parse(r.body).items[0].metadata.name, 'p1');
+  assert.equal((JSON.parse(r.body) as PodList).items[0].metadata.name, 'p1');
   assert.match(pki.serving.cert, /BEGIN CERTIFICATE/);
 });
 
@@ -98,11 +99,11 @@ test('streaming upgrades need the certificate too: 401 without, 101/404 path han
     sock.write('GET /exec/default/nope/c?command=true&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n');
     const first = await new Promise<string>((resolve) => {
       let buf = '';
-      sock.on('data', (d) => {
-        buf += d;
-        if (buf.includes('\r\n')) resolve(buf.split('\r\n')[0]!);
+      sock.on('data', (d: Buffer) => {
+        buf += d.toString();
+        if (buf.includes('\r\n')) resolve(buf.split('\r\n')[0]);
       });
-      sock.on('close', () => resolve(buf.split('\r\n')[0]!));
+      sock.on('close', () => resolve(buf.split('\r\n')[0]));
     });
     sock.destroy();
     return first;

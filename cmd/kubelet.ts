@@ -84,10 +84,11 @@ const NUMERIC = new Set<keyof KubeletOptions>(['port', 'healthzPort', 'maxPods',
 export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boolean } {
   const out: Record<string, unknown> = { podManifestPath: '/etc/kubernetes/manifests', podCIDR: '10.244.0.0/24' };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === '-h' || a === '--help') return { help: true };
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    let value = inline;
     const key = FLAGS[name];
     if (!key) throw new Error(`unknown flag --${name}`);
     if (BOOLEAN.has(key)) {
@@ -114,7 +115,7 @@ export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boo
     if (NUMERIC.has(key) && key !== 'port' && key !== 'healthzPort' && !(Number(value) >= 0)) throw new Error(`--${name} must be a number >= 0, got ${JSON.stringify(value)}`);
     out[key] = NUMERIC.has(key) ? Number(value) : key === 'serverToken' ? readFileSync(value, 'utf8').trim() : value;
   }
-  return out as KubeletOptions;
+  return out;
 }
 
 export async function runKubelet(argv: string[]): Promise<number> {

@@ -27,7 +27,7 @@ function listeningInodes(port: number): Set<string> {
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       // f[1] local address:port, f[3] state (0A = LISTEN), f[9] inode
-      if (f.length > 9 && f[1]!.endsWith(`:${hex}`) && f[3] === '0A') inodes.add(f[9]!);
+      if (f.length > 9 && f[1].endsWith(`:${hex}`) && f[3] === '0A') inodes.add(f[9]);
     }
   }
   return inodes;

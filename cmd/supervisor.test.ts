@@ -10,16 +10,16 @@ import { waitFor } from '../testing/wait.js';
 function sleeper(name: string, events: string[], failNext = { n: 0 }): Supervised {
   return {
     name,
-    async start(): Promise<Started> {
+    start(): Promise<Started> {
       if (failNext.n > 0) {
         failNext.n--;
         events.push(`${name} start failed`);
-        throw new Error(`${name}: refused`);
+        return Promise.reject(new Error(`${name}: refused`));
       }
       const child = spawn('sleep', ['30'], { stdio: 'ignore' });
       const exited = new Promise<string>((r) => child.once('exit', (code, sig) => r(sig ?? String(code))));
       events.push(`${name} started`);
-      return {
+      return Promise.resolve({
         pid: child.pid!,
         exited,
         async stop() {
@@ -27,7 +27,7 @@ function sleeper(name: string, events: string[], failNext = { n: 0 }): Supervise
           child.kill('SIGTERM');
           await exited;
         },
-      };
+      });
     },
   };
 }

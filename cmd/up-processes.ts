@@ -34,7 +34,7 @@ export interface UpProcessesOptions {
   etcdPKI: EtcdPKI;
   /** up's stop signal (bounded shutdown). */
   stop: StopSignal;
-  step(m: string): void;
+  step: (m: string) => void;
 }
 
 /** A free loopback port, for flags where `up` means "any free port" and the component "none". */
@@ -173,7 +173,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     });
     step(`etcd ready on ${etcdEndpoint} (pid ${etcd.pid})`);
     const [apiserver, ...clients] = components;
-    const api = await sup.add(apiserver!);
+    const api = await sup.add(apiserver);
     await writeKubeconfig(kubeconfig, { server: apiUrl, token: o.token, ca: o.ca });
     step(`apiserver ready on ${apiUrl} (pid ${api.pid})`);
     // The others need only the apiserver: start them side by side (each process takes ~1 s to load).

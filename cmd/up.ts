@@ -193,7 +193,7 @@ export async function runUp(argv: string[]): Promise<number> {
     const maxPods = Number(f['max-pods']);
     // Every component reaches the cluster only through the apiserver, with the admin credentials.
     const client = new RestClient({ server: apiserver.url, token, ca: Buffer.from(ca) });
-    stops.push(async () => client.close());
+    stops.push(() => Promise.resolve().then(() => client.close()));
     if (!disabled.has('controller-manager')) {
       const cm = await unlessStopped(stop, startControllerManager({ client, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());

@@ -24,7 +24,7 @@ export function readVarint(buf: Buffer, pos: number): [bigint, number] {
   let shift = 0n;
   for (let i = 0; i < 10; i++) {
     if (pos >= buf.length) throw new ProtobufError('truncated varint');
-    const b = buf[pos++]!;
+    const b = buf[pos++];
     result |= BigInt(b & 0x7f) << shift;
     if ((b & 0x80) === 0) return [BigInt.asUintN(64, result), pos];
     shift += 7n;
@@ -53,7 +53,7 @@ export function readFields(buf: Buffer): WireField[] {
       case 5: {
         const n = wire === 1 ? 8 : 4;
         if (pos + n > buf.length) throw new ProtobufError(`truncated fixed${n * 8} in field ${num}`);
-        out.push({ num, v: { wire, value: buf.subarray(pos, pos + n) } as WireValue });
+        out.push({ num, v: { wire, value: buf.subarray(pos, pos + n) } });
         pos += n;
         break;
       }

@@ -136,7 +136,7 @@ export class ConnectionGuard {
     this.conns.set(key, c);
     this.bySocket.set(socket, c);
     let set = this.byAddress.get(addr);
-    if (!set) this.byAddress.set(addr, (set = new Map()));
+    if (!set) this.byAddress.set(addr, (set = new Map<string, Conn>()));
     set.set(key, c);
     c.timer = setTimeout(() => {
       if (!c.served) socket.destroy();

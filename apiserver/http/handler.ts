@@ -303,9 +303,11 @@ function patchFloatIntegers(fmt: string, patch: unknown, floats: ReadonlyMap<str
   const literal = floats?.get('value');
   if (fmt !== 'json' || literal === undefined || !Array.isArray(patch)) return floats;
   const out = new Map(floats);
-  for (const op of patch) {
-    if (op && typeof op === 'object' && typeof op.path === 'string' && op.value === Number(literal)) {
-      out.set(op.path.slice(op.path.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~'), literal);
+  for (const op of patch as unknown[]) {
+    if (!op || typeof op !== 'object') continue;
+    const { path, value } = op as { path?: unknown; value?: unknown };
+    if (typeof path === 'string' && value === Number(literal)) {
+      out.set(path.slice(path.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~'), literal);
     }
   }
   return out;
@@ -313,7 +315,10 @@ function patchFloatIntegers(fmt: string, patch: unknown, floats: ReadonlyMap<str
 
 function pinsResourceVersion(fmt: string, patch: unknown): boolean {
   if (fmt === 'json') {
-    return Array.isArray(patch) && patch.some((op) => op?.path === '/metadata/resourceVersion' && (op.op === 'add' || op.op === 'replace'));
+    return Array.isArray(patch) && (patch as unknown[]).some((o) => {
+      const op = o as { path?: unknown; op?: unknown } | null | undefined;
+      return op?.path === '/metadata/resourceVersion' && (op.op === 'add' || op.op === 'replace');
+    });
   }
   return (patch as KubeObject | undefined)?.metadata?.resourceVersion !== undefined;
 }

@@ -232,7 +232,7 @@ export function deleteOptionsOf(req: ApiRequest, body: unknown): DeleteOptions {
   const opts: DeleteOptions = {};
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>;
-    if (b.kind !== undefined && b.kind !== 'DeleteOptions') throw badRequest(`expected DeleteOptions in the request body, got ${String(b.kind)}`);
+    if (b.kind !== undefined && b.kind !== 'DeleteOptions') throw badRequest(`expected DeleteOptions in the request body, got ${typeof b.kind === 'string' ? b.kind : JSON.stringify(b.kind)}`);
     if (b.gracePeriodSeconds !== undefined) {
       const g = b.gracePeriodSeconds;
       if (typeof g !== 'number' || !Number.isInteger(g) || g < -(2 ** 63) || g >= 2 ** 63) {
@@ -245,7 +245,7 @@ export function deleteOptionsOf(req: ApiRequest, body: unknown): DeleteOptions {
     }
     if (b.propagationPolicy !== undefined) opts.propagationPolicy = b.propagationPolicy as DeleteOptions['propagationPolicy'];
     if (typeof b.orphanDependents === 'boolean') opts.orphanDependents = b.orphanDependents;
-    if (b.preconditions && typeof b.preconditions === 'object') opts.preconditions = b.preconditions as DeleteOptions['preconditions'];
+    if (b.preconditions && typeof b.preconditions === 'object') opts.preconditions = b.preconditions;
   }
   const g = queryInt(req, 'gracePeriodSeconds');
   if (g !== undefined) opts.gracePeriodSeconds = g;

@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeList, KubeObject, ObjectMeta, StatusCause } from '../../api/meta.js';
+import type { KubeList, KubeObject, StatusCause } from '../../api/meta.js';
 import { apiVersionOf } from '../../api/resources.js';
 import { applyDefaults, validate } from '../../api/kinds.js';
 import { recordUpdateManager } from '../../api/patch.js';
@@ -456,7 +456,7 @@ export class Registry<T extends KubeObject = KubeObject> {
     }
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw badRequest('metadata must be an object');
-    const meta = obj.metadata as ObjectMeta;
+    const meta = obj.metadata;
     if (this.info.namespaced) {
       if (meta.namespace && ctx.namespace && meta.namespace !== ctx.namespace) {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -492,12 +492,15 @@ function withGeneratedName<T extends KubeObject>(obj: T): T {
 }
 
 function specOf(obj: KubeObject): unknown {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
+  const rest: Record<string, unknown> = { ...obj };
+  for (const k of ['metadata', 'status', 'apiVersion', 'kind']) delete rest[k];
   return rest;
 }
 
 function stripRV(obj: KubeObject): unknown {
-  const { resourceVersion: _rv, managedFields: _mf, ...meta } = obj.metadata;
+  const meta = { ...obj.metadata };
+  delete meta.resourceVersion;
+  delete meta.managedFields;
   return { ...obj, metadata: meta };
 }
 
@@ -513,8 +516,8 @@ export function encodeContinue(rv: string, lastKey: string): string {
 
 export function decodeContinue(token: string): ContinueToken {
   try {
-    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof t.start !== 'string' || !Number.isFinite(t.rv) || t.rv <= 0) throw new Error('bad');
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv?: unknown; start?: unknown } | null;
+    if (typeof t?.start !== 'string' || typeof t.rv !== 'number' || !Number.isFinite(t.rv) || t.rv <= 0) throw new Error('bad');
     return { rv: String(t.rv), start: t.start };
   } catch {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');

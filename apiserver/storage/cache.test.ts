@@ -35,7 +35,7 @@ async function code(p: Promise<unknown>): Promise<string> {
     await p;
     return 'ok';
   } catch (err) {
-    assert.ok(err instanceof StorageError, `not a StorageError: ${err}`);
+    assert.ok(err instanceof StorageError, `not a StorageError: ${String(err)}`);
     return err.code;
   }
 }

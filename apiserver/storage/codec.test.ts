@@ -14,7 +14,7 @@ test('stored text: no resourceVersion, apiVersion/kind/metadata first, the input
   const obj = pod();
   const text = encodeObject(obj);
   assert.ok(text.startsWith('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"'));
-  assert.equal(JSON.parse(text).metadata.resourceVersion, undefined);
+  assert.equal((JSON.parse(text) as KubeObject).metadata.resourceVersion, undefined);
   assert.equal(obj.metadata.resourceVersion, '7');
   const back = decodeObject(Buffer.from(text), '42');
   assert.deepEqual(back, { ...obj, metadata: { ...obj.metadata, resourceVersion: '42' } });

@@ -13,8 +13,8 @@ export function encodeObject(obj: KubeObject): string {
   const { apiVersion, kind, metadata, ...rest } = obj;
   let meta = metadata;
   if (meta && meta.resourceVersion !== undefined) {
-    const { resourceVersion: _drop, ...m } = meta;
-    meta = m;
+    // An undefined member is left out by JSON.stringify: the key is dropped from the text.
+    meta = { ...meta, resourceVersion: undefined };
   }
   return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
 }

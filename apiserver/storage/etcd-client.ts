@@ -32,12 +32,9 @@ const neverAborted = { signal: new AbortController().signal };
 
 /** A cockatiel-compatible policy that just runs the call once. */
 const runOnce = {
-  execute<T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> {
-    try {
-      return Promise.resolve(fn(neverAborted));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  // async: a synchronous throw from fn becomes a rejection, as a policy's would.
+  async execute<T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> {
+    return await fn(neverAborted);
   },
 } as unknown as NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 

@@ -171,10 +171,11 @@ export class EtcdKV implements KV {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     for (const w of [...this.watches]) w.stop();
     this.client.close();
+    return Promise.resolve();
   }
 }

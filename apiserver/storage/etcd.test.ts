@@ -31,7 +31,7 @@ async function code(p: Promise<unknown>): Promise<string> {
     await p;
     return 'ok';
   } catch (err) {
-    assert.ok(err instanceof StorageError, `not a StorageError: ${err}`);
+    assert.ok(err instanceof StorageError, `not a StorageError: ${String(err)}`);
     return err.code;
   }
 }
@@ -54,7 +54,7 @@ for (const worker of [false, true]) {
       assert.equal(created.object.metadata.resourceVersion, created.revision);
       assert.notEqual(created.revision, '999');
       // resourceVersion is not stored in the bytes.
-      const bytes = JSON.parse((await raw.get(key).string()) ?? '{}');
+      const bytes = JSON.parse((await raw.get(key).string()) ?? '{}') as KubeObject;
       assert.equal(bytes.metadata.resourceVersion, undefined);
       assert.equal(bytes.metadata.name, 'a');
 

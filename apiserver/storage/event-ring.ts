@@ -22,7 +22,7 @@ export class EventRing {
     readonly capacity: number,
     startRevision: bigint,
   ) {
-    this.buf = new Array(capacity);
+    this.buf = new Array<RingEntry | undefined>(capacity);
     this.oldest = startRevision;
   }
 
@@ -44,7 +44,7 @@ export class EventRing {
 
   /** Drop everything; the ring now covers only revisions after startRevision. */
   reset(startRevision: bigint): void {
-    this.buf = new Array(this.capacity);
+    this.buf = new Array<RingEntry | undefined>(this.capacity);
     this.head = 0;
     this.count = 0;
     this.oldest = startRevision;

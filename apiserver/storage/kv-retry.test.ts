@@ -24,12 +24,15 @@ class HistoryKV implements KV {
     this.calls[m] = (this.calls[m] ?? 0) + 1;
     return this.faults[m]?.shift();
   }
-  private async run<T>(m: string, write: () => T): Promise<T> {
-    const f = this.fault(m);
-    if (f && !f.afterApplying) throw f.error();
-    const r = write();
-    if (f) throw f.error();
-    return r;
+  /** Runs at once, like an async function: a fault thrown here becomes the rejection. */
+  private run<T>(m: string, write: () => T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      const f = this.fault(m);
+      if (f && !f.afterApplying) throw f.error();
+      const r = write();
+      if (f) throw f.error();
+      resolve(r);
+    });
   }
   pairAt(key: string, rev = this.rev): KVPair | undefined {
     const h = this.history.filter((e) => e.key === key && e.rev <= rev).at(-1);

@@ -5,7 +5,7 @@
 // a view into a larger message buffer, which cloning would copy whole).
 
 import { StorageError, type StorageErrorCode } from './interface.js';
-import type { KVDeleteResult, KVListOptions, KVListResult, KVPair, KVWatchEvent, KVWriteResult } from './kv.js';
+import type { KVDeleteResult, KVListOptions, KVListResult, KVPair, KVWatchEvent } from './kv.js';
 
 export type Request =
   | { id: number; op: 'get'; key: string; serializable: boolean }
@@ -145,10 +145,10 @@ export function unpackResult(op: Request['op'], value: unknown, u: Unpacker): un
     }
     case 'delete': {
       const d = value as { ok: boolean; prev?: WirePair };
-      return d.ok && d.prev ? { ...d, prev: u.pair(d.prev) } : (d as KVDeleteResult);
+      return d.ok && d.prev ? { ...d, prev: u.pair(d.prev) } : (d);
     }
     default:
-      return value as KVWriteResult | string | undefined;
+      return value;
   }
 }
 

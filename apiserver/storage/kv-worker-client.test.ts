@@ -26,7 +26,7 @@ test('many concurrent calls of one turn go as a batch and each gets its own answ
     assert.equal(again.ok, false);
     const got = await Promise.all(Array.from({ length: 300 }, (_, i) => kv.get(`${base}k${i}`)));
     got.forEach((g, i) => {
-      assert.equal(JSON.parse(g!.value.toString()).i, i);
+      assert.equal((JSON.parse(g!.value.toString()) as { i: number }).i, i);
       assert.equal(g!.modRevision, revs[i]);
     });
     const list = await kv.list(base, { limit: 10 });
@@ -55,7 +55,7 @@ test('a dead client thread fails what is in flight with Unavailable, and the nex
       await etcd.restart();
     }
     const err = await inFlight;
-    assert.ok(err instanceof StorageError && err.code === 'Unavailable', `got ${err}`);
+    assert.ok(err instanceof StorageError && err.code === 'Unavailable', `got ${String(err)}`);
     await waitFor(() => errors.length === 1);
     assert.equal(errors[0].code, 'Unavailable');
     const got = await kv.get(`${base}a`);

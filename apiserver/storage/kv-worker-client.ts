@@ -93,8 +93,8 @@ export class WorkerKV implements KV {
     if (this.closed) return Promise.reject(new StorageError('Unavailable', 'storage closed'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { op: body.op, resolve: resolve as (v: unknown) => void, reject });
-      this.post({ ...body, id } as Request);
+      this.pending.set(id, { op: body.op, resolve: resolve, reject });
+      this.post({ ...body, id });
     });
   }
 

@@ -194,7 +194,7 @@ export class ResourceCache {
     const [begin, end] = this.keys.prefixRange(prefix);
     let i = startAfter !== undefined ? Math.max(begin, this.keys.upperBound(startAfter)) : begin;
     const n = limit && limit > 0 ? Math.min(limit, end - i) : end - i;
-    const items: StoredObject[] = new Array(n);
+    const items: StoredObject[] = new Array<StoredObject>(n);
     for (let j = 0; j < n; j++, i++) items[j] = this.objects.get(this.keys.at(i))!;
     const result: ListResult = { items, revision: this.revision.toString() };
     if (i < end && n > 0) {

@@ -17,7 +17,7 @@ interface FlagSpec {
 
 const SPECS: Record<string, FlagSpec> = {};
 function def(names: string[], takesValue: boolean): void {
-  const spec = { name: names[0]!.replace(/^-+/, ''), takesValue };
+  const spec = { name: names[0].replace(/^-+/, ''), takesValue };
   for (const n of names) SPECS[n] = spec;
 }
 
@@ -67,7 +67,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     else flags.set(k, [v]);
   };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === '--') {
       positional.push(...argv.slice(i + 1));
       break;

@@ -63,7 +63,7 @@ export function refName(info: ResourceInfo, name: string): string {
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     const r = err.reason ?? 'Unknown';
-    let s = `Error from server (${r}): ${err.message}`;
+    const s = `Error from server (${r}): ${err.message}`;
     return s;
   }
   if (err instanceof UsageError) return `error: ${err.message}`;

@@ -20,7 +20,9 @@ function title(key: string): string {
 
 function scalar(v: unknown): string {
   if (v === null || v === undefined || v === '') return '<none>';
-  return String(v);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  // Objects are JSON values here; their JSON text, not "[object Object]".
+  return JSON.stringify(v) ?? '';
 }
 
 function isScalar(v: unknown): boolean {
@@ -60,7 +62,7 @@ export function renderValue(key: string, v: unknown, indent: string, out: string
       } else {
         const start = out.length;
         for (const [k, val] of entries) renderValue(k, val, indent + '    ', out);
-        if (out.length > start) out[start] = `${indent}  - ${out[start]!.slice(indent.length + 4)}`;
+        if (out.length > start) out[start] = `${indent}  - ${out[start].slice(indent.length + 4)}`;
       }
     }
     return;
@@ -86,7 +88,7 @@ export function describeObject(obj: Describable, events: Event[] | undefined, no
   if (m.deletionTimestamp) out.push(`${'Terminating:'.padEnd(W)}since ${m.deletionTimestamp} (grace ${m.deletionGracePeriodSeconds ?? 0}s)`);
   if (m.uid) out.push(`${'UID:'.padEnd(W)}${m.uid}`);
   if (m.ownerReferences?.length) {
-    const ctl = m.ownerReferences.find((o) => o.controller) ?? m.ownerReferences[0]!;
+    const ctl = m.ownerReferences.find((o) => o.controller) ?? m.ownerReferences[0];
     out.push(`${'Controlled By:'.padEnd(W)}${ctl.kind}/${ctl.name}`);
   }
   if (m.finalizers?.length) out.push(`${'Finalizers:'.padEnd(W)}[${m.finalizers.join(' ')}]`);

@@ -32,7 +32,7 @@ export function parseTargets(args: string[]): { info: ResourceInfo; names: strin
     return out;
   }
   const [types, ...names] = args;
-  const infos = types!.split(',').filter(Boolean).map(resolveResource);
+  const infos = types.split(',').filter(Boolean).map(resolveResource);
   if (names.length && infos.length > 1) throw new UsageError('names cannot be given with more than one resource type');
   return infos.map((info) => ({ info, names }));
 }
@@ -80,7 +80,7 @@ export async function getCommand(ctx: Ctx): Promise<number> {
   const objects: { info: ResourceInfo; obj: KubeObject }[] = [];
   const tables: { info: ResourceInfo; table: Table }[] = [];
   let listRV = '';
-  const single = targets.length === 1 && targets[0]!.names.length === 1;
+  const single = targets.length === 1 && targets[0].names.length === 1;
 
   if (!ctx.flags.bool('watch-only')) {
     for (const { info, names } of targets) {
@@ -142,7 +142,7 @@ export async function getCommand(ctx: Ctx): Promise<number> {
   }
 
   if (watch) {
-    const { info, names } = targets[0]!;
+    const { info, names } = targets[0];
     const rc = rcFor(ctx, info, undefined, true);
     const fs = names.length === 1 ? `metadata.name=${names[0]}` : fieldSelector;
     await watchAndPrint(ctx, rc, info, fmt, { ...sel, ...(fs ? { fieldSelector: fs } : {}) }, listRV, tables[0]?.table);
@@ -171,7 +171,7 @@ async function watchAndPrint(
     for await (const ev of w) {
       if (ev.type === 'BOOKMARK') continue;
       if (!tableMode) {
-        const obj = ev.object as KubeObject;
+        const obj = ev.object;
         if (fmt === 'name') ctx.io.stdout.write(`${refName(info, obj.metadata.name ?? '')}\n`);
         else ctx.io.stdout.write(fmt === 'json' ? toJson(typed(info, obj)) : '---\n' + toYaml(typed(info, obj)));
         continue;

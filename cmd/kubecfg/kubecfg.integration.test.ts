@@ -14,6 +14,7 @@ import yaml from 'js-yaml';
 import type { Pod, ReplicationController, Service } from '../../api/core.js';
 import { isNotFound } from '../../client/errors.js';
 import { Informer } from '../../client/informer.js';
+import type { Obj } from '../../client/rest.js';
 import { startEndpointsController, type EndpointsController } from '../../controllers/endpoints.js';
 import { startReplicationManager, type ReplicationManager } from '../../controllers/replication.js';
 import { writeKubeconfig } from '../../client/kubeconfig.js';
@@ -79,8 +80,8 @@ test('create -f file, get as a table, -o yaml/json/name, not found is exit 1 wit
   const table = await kc(['get', 'pods', '-n', ns]);
   assert.equal(table.code, 0, table.err);
   const lines = table.out.trimEnd().split('\n');
-  assert.match(lines[0]!, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
-  assert.match(lines[1]!, /^web1\s+0\/1\s+Pending\s+0\s+\d+s$/);
+  assert.match(lines[0], /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+  assert.match(lines[1], /^web1\s+0\/1\s+Pending\s+0\s+\d+s$/);
 
   const y = await kc(['get', 'pod', 'web1', '-n', ns, '-o', 'yaml']);
   const obj = yaml.load(y.out) as { kind: string; metadata: { name: string; namespace: string } };
@@ -88,7 +89,7 @@ test('create -f file, get as a table, -o yaml/json/name, not found is exit 1 wit
   assert.equal(obj.metadata.namespace, ns);
   const j = JSON.parse((await kc(['get', 'pods', '-n', ns, '-o', 'json'])).out) as { kind: string; items: { kind: string }[] };
   assert.equal(j.kind, 'List');
-  assert.equal(j.items[0]!.kind, 'Pod');
+  assert.equal(j.items[0].kind, 'Pod');
   assert.equal((await kc(['get', 'pods', '-n', ns, '-o', 'name'])).out, 'pod/web1\n');
 
   const missing = await kc(['get', 'pod', 'nope', '-n', ns]);
@@ -115,12 +116,12 @@ test('create from a directory and from stdin; -l, -A and wide', async () => {
   const front = await kc(['get', 'pods', '-n', ns, '-l', 'tier=front', '-o', 'name']);
   assert.deepEqual(front.out.trim().split('\n').sort(), ['pod/dir-b', 'pod/stdin-pod']);
   const all = await kc(['get', 'pods', '-A', '-l', 'tier']);
-  const header = all.out.split('\n')[0]!;
+  const header = all.out.split('\n')[0];
   assert.match(header, /^NAMESPACE\s+NAME\s+READY/);
   assert.equal(all.out.trim().split('\n').length, 4);
-  assert.ok(all.out.split('\n')[1]!.startsWith(ns));
+  assert.ok(all.out.split('\n')[1].startsWith(ns));
   const wide = await kc(['get', 'pods', '-n', ns, '-o', 'wide', '-l', 'tier=back']);
-  assert.match(wide.out.split('\n')[0]!, /\bIP\b.*\bNODE\b/);
+  assert.match(wide.out.split('\n')[0], /\bIP\b.*\bNODE\b/);
   const none = await kc(['get', 'pods', '-n', ns, '-l', 'tier=nothing']);
   assert.equal(none.code, 0);
   assert.equal(none.err, `No resources found in ${ns} namespace.\n`);
@@ -215,9 +216,9 @@ test('get -w prints the table, then a row per change', async () => {
   abort.abort();
   assert.equal(await watching, 0);
   const lines = out.join('').trimEnd().split('\n');
-  assert.match(lines[0]!, /^NAME\s+DATA\s+AGE$/);
-  assert.match(lines[1]!, /^w-one\s+1\s+\d+s$/);
-  assert.match(lines[2]!, /^w-two\s+0\s+\d+s$/);
+  assert.match(lines[0], /^NAME\s+DATA\s+AGE$/);
+  assert.match(lines[1], /^w-one\s+1\s+\d+s$/);
+  assert.match(lines[2], /^w-two\s+0\s+\d+s$/);
 });
 
 test('kubeconfig: read from --kubeconfig and $KUBECONFIG; no kubeconfig is a clear error', async () => {
@@ -285,14 +286,14 @@ describe('classic verbs with a replication controller at work', () => {
   let kubelet: StandInKubelet;
   let rm: ReplicationManager;
   let ep: EndpointsController;
-  const informers: Informer<any>[] = [];
+  const informers: { stop(): Promise<void> }[] = [];
   before(async () => {
     cns = uniqueName('tkt-kcc');
     await c.client.namespaces().create({ metadata: { name: cns } });
-    const inf = <T extends { metadata?: unknown }>(resource: string) => {
-      const i = new Informer<any>(c.client, resource, { namespace: cns });
+    const inf = <T extends Obj>(resource: string) => {
+      const i = new Informer<T>(c.client, resource, { namespace: cns });
       informers.push(i);
-      return i as Informer<T & any>;
+      return i;
     };
     const pods = inf<Pod>('pods');
     rm = await startReplicationManager({ client: c.client, log: () => {}, podInformer: pods, rcInformer: inf('replicationcontrollers') });
@@ -388,10 +389,10 @@ describe('classic verbs with a replication controller at work', () => {
     await eventually('old rc gone', async () => isNotFound(await rcs.get('roller').catch((e: unknown) => e)));
     const all = (await rcs.list()).items.filter((x) => x.metadata.annotations?.[NAME_ANNOTATION] === 'roller');
     assert.equal(all.length, 1);
-    assert.equal(all[0]!.metadata.name, next);
-    assert.equal(all[0]!.spec?.replicas, 2);
-    assert.equal(all[0]!.spec?.template?.spec?.containers[0]?.image, 'busybox:1.36');
-    assert.ok(all[0]!.spec?.selector?.[DEPLOYMENT_LABEL], 'the new selector has the deployment key');
+    assert.equal(all[0].metadata.name, next);
+    assert.equal(all[0].spec?.replicas, 2);
+    assert.equal(all[0].spec?.template?.spec?.containers[0]?.image, 'busybox:1.36');
+    assert.ok(all[0].spec?.selector?.[DEPLOYMENT_LABEL], 'the new selector has the deployment key');
     const ready = await readyPods('name=roller');
     assert.deepEqual(ready.map((p) => p.spec?.containers[0]?.image), ['busybox:1.36', 'busybox:1.36']);
     // The classic name still works after the update.

@@ -15,7 +15,7 @@ export interface SourcedObject {
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c));
   return Buffer.concat(chunks).toString('utf8');
 }
 

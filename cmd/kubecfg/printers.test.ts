@@ -58,7 +58,7 @@ test('describe: metadata first, nested fields indented, events table', () => {
   assert.ok(lines.some((l) => /^  Phase:\s+Running$/.test(l)), text);
   const ev = lines.indexOf('Events:');
   assert.ok(ev > 0);
-  assert.match(lines[ev + 1]!, /^ {2}Type\s+Reason\s+Age\s+From\s+Message$/);
-  assert.match(lines[ev + 3]!, /^ {2}Normal\s+Scheduled\s+60s\s+scheduler\s+assigned to n1$/);
+  assert.match(lines[ev + 1], /^ {2}Type\s+Reason\s+Age\s+From\s+Message$/);
+  assert.match(lines[ev + 3], /^ {2}Normal\s+Scheduled\s+60s\s+scheduler\s+assigned to n1$/);
   assert.match(describeObject({ metadata: { name: 'x' } }, []), /Events:  <none>/);
 });

@@ -43,7 +43,7 @@ export function formatColumns(rows: string[][]): string {
   return rows
     .map((r) => {
       let line = '';
-      for (let c = 0; c < r.length; c++) line += c < r.length - 1 ? (r[c] ?? '').padEnd(widths[c]!) : (r[c] ?? '');
+      for (let c = 0; c < r.length; c++) line += c < r.length - 1 ? (r[c] ?? '').padEnd(widths[c]) : (r[c] ?? '');
       return line.trimEnd() + '\n';
     })
     .join('');
@@ -72,7 +72,7 @@ function visibleColumns(t: Table, o: TablePrintOptions): { idx: number[]; header
   t.columnDefinitions.forEach((c, i) => {
     if (o.wide || !c.priority) idx.push(i);
   });
-  const header = idx.map((i) => t.columnDefinitions[i]!.name.toUpperCase());
+  const header = idx.map((i) => t.columnDefinitions[i].name.toUpperCase());
   if (o.withNamespace) header.unshift('NAMESPACE');
   if (o.showLabels) header.push('LABELS');
   return { idx, header };

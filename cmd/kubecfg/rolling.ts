@@ -70,7 +70,7 @@ export async function rollingUpdateCommand(ctx: Ctx): Promise<number> {
   old = await addDeploymentKey(ctx, old);
 
   const template = JSON.parse(JSON.stringify(old.spec?.template ?? {})) as PodTemplateSpec;
-  template.spec!.containers[0]!.image = image;
+  template.spec!.containers[0].image = image;
   const newHash = templateHash(template);
   if (newHash === templateHash(old.spec?.template)) throw new UsageError(`"${oldName}" already runs ${image}`);
   template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [DEPLOYMENT_LABEL]: newHash } };
