@@ -7,6 +7,8 @@ bash hack/install.sh
 # tests, testing/, e2e/, bench/), so a moved or deleted test cannot linger; tests run from dist-test/.
 # The watch cache deep-freezes what it shares, so a test that mutates a cached object fails
 # (client-go's cache mutation detector, likewise on in tests only); clusters tests start inherit it.
+# typescript-eslint's type-checked rules (no floating promises, no unsafe any) over every file.
+npm run -s lint
 export TSKUBE_CACHE_MUTATION_DETECTOR=1
 mapfile -t unit < <(find dist-test -name '*.test.js' -not -path 'dist-test/e2e/*' | sort)
 mapfile -t e2e < <(find dist-test/e2e -name '*.test.js' 2>/dev/null | sort)

@@ -8,7 +8,7 @@ export interface TestApi {
   api: ApiServer;
   url: string;
   /** fetch against the apiserver with JSON in and out. */
-  req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown; text: string; headers: Headers }>;
   stop(): Promise<void>;
 }
 

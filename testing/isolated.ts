@@ -127,7 +127,7 @@ export async function startIsolated(name: string, extra: string[] = [], o: UpOpt
       await cluster.up.stop();
       const out = await reset(flags, dataDir);
       assert.deepEqual(cgroupPids(flags.cgroup), [], 'no process left in our cgroups');
-      assert.doesNotMatch((await run('ip', ['-o', 'link'])).stdout, new RegExp(`${flags.bridge}|${flags.device}`), 'links removed');
+      assert.doesNotMatch((await run('ip', ['-o', 'link'])).stdout, new RegExp(`${flags.bridge}|${flags.device}`), `links removed; reset said: ${out}`);
       assert.doesNotMatch((await run('iptables-save')).stdout, new RegExp(`${flags.chains}-|${flags.proxyChains}-`), 'chains removed');
       assert.ok(!existsSync(flags.state), `state dir removed: ${out}`);
     },
