@@ -194,6 +194,21 @@ test('localnet guard: a pod with NET_RAW gets no SYN-ACK from a host service on 
   }
 });
 
+test('a state temp file left by a kill between write and rename is removed at the next start', async () => {
+  const nsF = `tkt${rand}f`;
+  await run('ip', ['netns', 'add', nsF]);
+  const stale = join(stateDir, 'pods', `${'0'.repeat(32)}.json.tmp`);
+  writeFileSync(stale, '{"sandboxId":"half-writ');
+  const fresh = createPodNetwork({ bridgeName: bridge, podCIDR: cidr, stateDir, chainPrefix: prefix, enableForwarding: false });
+  try {
+    await fresh.setup({ sandboxId: `sb-f-${rand}`, netnsPath: `/run/netns/${nsF}`, portMappings: [] });
+    assert.ok(!existsSync(stale), 'stale temp file removed');
+  } finally {
+    await fresh.teardown(`sb-f-${rand}`);
+    await run('ip', ['netns', 'del', nsF]);
+  }
+});
+
 test('a netns given as /proc/<pid>/ns/net (the pause process) works; cleanup removes everything', async () => {
   // As the runtime does: the namespace is held by a process, not a bind mount.
   const holder = spawn('unshare', ['--net', 'busybox', 'sleep', '120'], { stdio: 'ignore' });

@@ -77,7 +77,10 @@ class BridgePodNetwork implements PodNetwork {
     this.ready ??= (async () => {
       await mkdir(this.podsDir, { recursive: true });
       // Rules first: the bridge gets route_localnet=1, and its localnet guard must already be there.
-      await this.lock.run(() => this.syncRules());
+      await this.lock.run(async () => {
+        await this.removeTempFiles();
+        await this.syncRules();
+      });
       await ensureJumps(this.chains, this.comment);
       await ensureBridge(this.bridge, `${this.gateway}/${this.net.prefixLength}`, this.mtu);
       if (this.opts.enableForwarding !== false) await sysctl('net/ipv4/ip_forward', '1');
@@ -107,6 +110,11 @@ class BridgePodNetwork implements PodNetwork {
       if (s) out.push(JSON.parse(s) as PodNetworkStatus);
     }
     return out;
+  }
+
+  /** A process killed between writing a state and renaming it into place left its temp file (call under the lock). */
+  private async removeTempFiles(): Promise<void> {
+    for (const n of await readdir(this.podsDir)) if (n.endsWith('.json.tmp')) await rm(join(this.podsDir, n), { force: true });
   }
 
   /** Rewrites our chains from the pod states on disk (call under the lock). */
