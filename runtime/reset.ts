@@ -23,7 +23,13 @@ export async function removeAllPods(runtime: Runtime): Promise<string[]> {
       failed.push(`sandbox ${id}: ${(e as Error).message}`);
     }
   }
-  for (const c of await runtime.listContainers()) {
+  let containers: Awaited<ReturnType<Runtime['listContainers']>> = [];
+  try {
+    containers = await runtime.listContainers();
+  } catch (e) {
+    failed.push(`the container list: ${(e as Error).message}`); // their cgroups are still emptied below
+  }
+  for (const c of containers) {
     try {
       await runtime.removeContainer(c.id);
     } catch (e) {
