@@ -12,6 +12,7 @@
 // As in Kubernetes, a heartbeat is judged by when this controller observed it
 // change (its own clock), never by the timestamp the kubelet wrote.
 
+import { runPeriodically, type Periodic } from '../client/periodic.js';
 import type { Lease, Node, NodeCondition, Pod, Taint } from '../api/core.js';
 import { deepEqual } from '../api/deep-equal.js';
 import { isConflict, isNotFound } from '../client/errors.js';
@@ -98,9 +99,7 @@ export class NodeLifecycleController {
   private readonly firstSeen = new Map<string, number>();
   private readonly own: RunnableInformer[] = [];
   private readonly log: (m: string) => void;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private loop: Periodic | undefined;
   /** Per-node back-off after a failed pass: from one monitor period, doubling, at most 16 periods. */
   private readonly backoff: ExponentialFailureRateLimiter<string>;
   private readonly retryAt = new Map<string, number>();
@@ -134,23 +133,12 @@ export class NodeLifecycleController {
   async start(): Promise<this> {
     await Promise.all([this.nodes.start(), this.pods.start(), this.leases.start()]);
     const period = this.opts.nodeMonitorPeriodMs ?? 5000;
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.monitor()
-        .catch((err) => this.log(`node-lifecycle: ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(tick, period);
-        });
-    };
-    this.timer = setTimeout(tick, period);
+    this.loop = runPeriodically(() => this.monitor(), () => period, (err) => this.log(`node-lifecycle: ${err instanceof Error ? err.message : String(err)}`));
     return this;
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop?.stop();
     await Promise.all(this.own.map((i) => i.stop()));
   }
 

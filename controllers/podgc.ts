@@ -11,6 +11,7 @@
 // owner's foreground deletion. A pod whose deletion fails is retried with a
 // per-pod exponential back-off (from one period), logged once per attempt.
 
+import { runPeriodically, type Periodic } from '../client/periodic.js';
 import type { Node, Pod, PodCondition, PodStatus } from '../api/core.js';
 import { isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
@@ -93,9 +94,7 @@ export class PodGCController {
   /** Per-pod back-off after a failed deletion (by uid). */
   private readonly backoff: ExponentialFailureRateLimiter<string>;
   private readonly retryAt = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private loop: Periodic | undefined;
 
   constructor(private readonly opts: PodGCOptions) {
     this.log = opts.log ?? console.error;
@@ -121,23 +120,12 @@ export class PodGCController {
   async start(): Promise<this> {
     await startInformers([this.pods, this.nodes]);
     // wait.Until: a pass at once, then one a period after each pass ends.
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.gc()
-        .catch((err) => this.log(`pod-gc: ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(tick, this.periodMs);
-        });
-    };
-    tick();
+    this.loop = runPeriodically(() => this.gc(), () => this.periodMs, (err) => this.log(`pod-gc: ${err instanceof Error ? err.message : String(err)}`), { immediate: true });
     return this;
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop?.stop();
     await Promise.all(this.own.map((i) => i.stop()));
   }
 
