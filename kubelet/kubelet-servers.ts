@@ -8,14 +8,22 @@ import { L_CONTAINER_NAME, L_POD_UID } from './labels.js';
 import type { KubeletMetrics } from './metrics.js';
 import { startHealthzServer, startKubeletServer } from './server.js';
 
+/** The kubelet's own listeners (KubeletOptions includes these). */
 export interface ServerOptions {
+  /** Streaming/metrics server port; 0 = any free port; -1 = no server. Default 10250. */
   port?: number;
+  /** Address of that server; default the node's InternalIP (never every address unless asked with 0.0.0.0). */
   address?: string;
+  /** Bearer token the kubelet server accepts (the apiserver's credential). */
   serverToken?: string;
+  /** Serve HTTPS with this certificate and key (PEM files). */
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** CA bundle (PEM file) whose client certificates authenticate to the server (--client-ca-file); needs TLS. */
   clientCAFile?: string;
+  /** Open /healthz on its own plain-HTTP listener (--healthz-port): default 10248 (any free port when `port` is 0), 0 = any free port, -1 = none. */
   healthzPort?: number;
+  /** Address of the healthz listener (default 127.0.0.1). */
   healthzBindAddress?: string;
 }
 

@@ -13,7 +13,7 @@ import type { ImageService } from '../runtime/images/index.js';
 import type { PodNetwork } from '../runtime/network/index.js';
 import { A_CONFIG_MIRROR } from './labels.js';
 import { kubeletClients } from './kubelet-clients.js';
-import { startServers } from './kubelet-servers.js';
+import { startServers, type ServerOptions } from './kubelet-servers.js';
 import { createMetrics, type KubeletMetrics } from './metrics.js';
 import { isMirror, MirrorPods } from './mirror-pods.js';
 import { NodeStatusManager } from './node-status.js';
@@ -25,7 +25,7 @@ import { buildRuntimeParts, sweepUnrecorded } from './runtime-setup.js';
 import { StaticPodSource } from './static-pods.js';
 import { sysctlAllowlist } from './sysctls.js';
 
-export interface KubeletOptions {
+export interface KubeletOptions extends ServerOptions {
   /** API client, or a server URL / kubeconfig path to build one. */
   client?: RestClient;
   server?: string;
@@ -45,21 +45,6 @@ export interface KubeletOptions {
   imagesRoot?: string;
   containersDir?: string;
   cgroupRoot?: string;
-  /** Streaming/metrics server port; 0 = any free port; -1 = no server. Default 10250. */
-  port?: number;
-  /** Address of that server; default the node's InternalIP (never every address unless asked with 0.0.0.0). */
-  address?: string;
-  /** Bearer token the kubelet server accepts (the apiserver's credential). */
-  serverToken?: string;
-  /** Serve HTTPS with this certificate and key (PEM files). */
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-  /** CA bundle (PEM file) whose client certificates authenticate to the server (--client-ca-file); needs TLS. */
-  clientCAFile?: string;
-  /** Open /healthz on its own plain-HTTP listener (--healthz-port): default 10248 (any free port when `port` is 0), 0 = any free port, -1 = none. */
-  healthzPort?: number;
-  /** Address of the healthz listener (default 127.0.0.1). */
-  healthzBindAddress?: string;
   /** Injected runtime pieces (tests); built from the paths above when absent. */
   runtime?: RuntimeService;
   images?: ImageService;
