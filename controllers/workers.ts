@@ -10,6 +10,8 @@ import { formatDelay, type WorkQueue } from '../client/workqueue.js';
 
 export type SyncFn = (key: string) => Promise<void>;
 
+const TIMER_SLACK_MS = 2;
+
 /**
  * Requeue a key whose sync failed after its back-off, and say so once per back-off step:
  * failures that come sooner (an informer event re-queued the key before its retry was due)
@@ -29,7 +31,8 @@ export class RetryLogger {
     const attempt = this.queue.numRequeues(key);
     const now = this.now();
     const s = this.quietUntil.get(key);
-    if (s && now < s.until) s.quiet++;
+    // A timer fires up to a millisecond before Date.now() says it is due: the retry itself is not "sooner".
+    if (s && now + TIMER_SLACK_MS < s.until) s.quiet++;
     else {
       const more = s?.quiet ? `, ${s.quiet} more failure${s.quiet === 1 ? '' : 's'} since the last line` : '';
       this.log(`${this.name}: syncing ${JSON.stringify(key)} failed (attempt ${attempt}${more}, retrying in ${formatDelay(delay)}): ${err instanceof Error ? err.message : String(err)}`);

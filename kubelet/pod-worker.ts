@@ -180,6 +180,8 @@ export class PodWorker {
   }
 
   private later(ms: number): void {
+    // Detached (kubelet stopping) while a sync was running: no new timer (a teardown retry's can be minutes long).
+    if (this.done) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.kick(), Math.max(10, ms));
   }
