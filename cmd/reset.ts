@@ -100,7 +100,12 @@ export async function runReset(argv: string[]): Promise<number> {
   say(`bridge ${f.bridge} and ${f['chain-prefix']}-* chains removed`);
 
   const removed = await new ExecIptables().deleteChains(f['proxy-chain-prefix']);
-  await removeDummyRoute(f['service-device']).catch(() => undefined);
+  try {
+    await removeDummyRoute(f['service-device']);
+  } catch (e) {
+    failed.push(`the Service route device ${f['service-device']}: ${(e as Error).message}`);
+    say(`could not remove the Service route device ${f['service-device']}: ${(e as Error).message}`);
+  }
   say(`Service rules removed (${removed.length} chains) and the Service route`);
   say(await restoreRouteLocalnet());
 

@@ -97,9 +97,18 @@ export async function addDummyRoute(cidr: string, device: string, netns?: string
   await execFileP('ip', ipArgs(netns, ['route', 'replace', cidr, 'dev', device]));
 }
 
+/** `ip` failed only because what it was to remove is not there. */
+function alreadyGone(e: unknown, pattern: RegExp): boolean {
+  return pattern.test(String((e as { stderr?: string }).stderr ?? ''));
+}
+
 /** Remove the dummy device (and with it its route); no error if it is gone. */
 export async function removeDummyRoute(device: string, netns?: string): Promise<void> {
-  await execFileP('ip', ipArgs(netns, ['link', 'del', device])).catch(() => {});
+  try {
+    await execFileP('ip', ipArgs(netns, ['link', 'del', device]));
+  } catch (e) {
+    if (!alreadyGone(e, /Cannot find device|does not exist|No such device/)) throw e;
+  }
 }
 
 /** `ip route replace unreachable <cidr>`: idempotent. */
@@ -109,7 +118,11 @@ export async function addUnreachableRoute(cidr: string, netns?: string): Promise
 
 /** Remove the unreachable route; no error if it is gone. */
 export async function removeUnreachableRoute(cidr: string, netns?: string): Promise<void> {
-  await execFileP('ip', ipArgs(netns, ['route', 'del', 'unreachable', cidr])).catch(() => {});
+  try {
+    await execFileP('ip', ipArgs(netns, ['route', 'del', 'unreachable', cidr]));
+  } catch (e) {
+    if (!alreadyGone(e, /No such process|not found/)) throw e;
+  }
 }
 
 /**

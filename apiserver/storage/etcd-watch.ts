@@ -103,7 +103,7 @@ export class EtcdWatch {
 
   private reconnect(old: Etcd3Watcher): void {
     this.current = undefined;
-    void old.cancel().catch(() => undefined);
+    void old.cancel().catch(() => undefined); // the stream is replaced; a failed cancel of a broken one changes nothing
     if (this.stopped) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.start(), this.retryDelay);
@@ -122,7 +122,7 @@ export class EtcdWatch {
     clearTimeout(this.retryTimer);
     const w = this.current;
     this.current = undefined;
-    if (w) void w.cancel().catch(() => undefined);
+    if (w) void w.cancel().catch(() => undefined); // stopping: nothing reads from it any more
     this.o.onStopped(this);
   }
 }

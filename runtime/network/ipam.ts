@@ -21,7 +21,7 @@ export class IPAM {
   /** The owner's address, allocating one if it has none. */
   allocate(owner: string): Promise<string> {
     const p = this.chain.then(() => this.allocateNow(owner));
-    this.chain = p.catch(() => undefined);
+    this.chain = p.catch(() => undefined); // the caller gets the error from `p`; the chain only orders allocations
     return p;
   }
 

@@ -16,7 +16,7 @@ export class FileLock {
         await rm(this.path, { force: true });
       }
     });
-    this.chain = next.catch(() => undefined);
+    this.chain = next.catch(() => undefined); // the caller gets the error from `next`; the chain only orders the next run
     return next;
   }
 
