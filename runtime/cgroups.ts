@@ -120,32 +120,31 @@ function procsOf(file: string): number[] {
   }
 }
 
-/** Mount dir → the controllers mounted there (cgroup v1 hierarchies), from /proc/self/mountinfo. */
-function v1Hierarchies(): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const known = new Set(['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'net_prio', 'blkio', 'perf_event', 'hugetlb', 'pids', 'rdma', 'misc']);
+/** The cgroup v1 mounts of /proc/self/mountinfo, in order: mount dir and its super options. */
+function v1CgroupMounts(): { mountPoint: string; options: string[] }[] {
+  const out: { mountPoint: string; options: string[] }[] = [];
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const [pre, post] = line.split(' - ');
     if (!post) continue;
     const [fstype, , superOpts] = post.split(' ');
     if (fstype !== 'cgroup') continue;
-    const mountPoint = pre.split(' ')[4];
-    if (!out.has(mountPoint)) out.set(mountPoint, superOpts.split(',').filter((o) => known.has(o)));
+    out.push({ mountPoint: pre.split(' ')[4], options: superOpts.split(',') });
   }
   return out;
 }
 
-/** Controller → mount dir, from /proc/self/mountinfo. */
+/** Mount dir → the controllers mounted there (cgroup v1 hierarchies). */
+function v1Hierarchies(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const known = new Set(['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'net_prio', 'blkio', 'perf_event', 'hugetlb', 'pids', 'rdma', 'misc']);
+  for (const m of v1CgroupMounts()) if (!out.has(m.mountPoint)) out.set(m.mountPoint, m.options.filter((o) => known.has(o)));
+  return out;
+}
+
+/** Controller → mount dir (the first mount naming it). */
 function v1Mounts(): Map<string, string> {
   const out = new Map<string, string>();
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const [pre, post] = line.split(' - ');
-    if (!post) continue;
-    const [fstype, , superOpts] = post.split(' ');
-    if (fstype !== 'cgroup') continue;
-    const mountPoint = pre.split(' ')[4];
-    for (const o of superOpts.split(',')) if (!out.has(o)) out.set(o, mountPoint);
-  }
+  for (const m of v1CgroupMounts()) for (const o of m.options) if (!out.has(o)) out.set(o, m.mountPoint);
   return out;
 }
 
