@@ -111,19 +111,31 @@ test('a pod gets no handshake from etcd, the apiserver or the kubelet healthz on
   }
 });
 
-test('without the guard the probe does get a SYN-ACK (the hole is real; skipped when another cluster guards this host)', async (t) => {
-  const chain = `${cl.flags.proxyChains}-FIREWALL`;
+test('without the guards the probe does get a SYN-ACK (the hole is real; skipped when another cluster guards this host)', async (t) => {
+  // Two guards of this cluster: the proxy's FIREWALL chain and the pod network's own INPUT chain.
+  const firewall = `${cl.flags.proxyChains}-FIREWALL`;
+  const podInput = ['-m', 'comment', '--comment', `tskube:${cl.flags.chains}`, '-j', `${cl.flags.chains}-INPUT`];
   const filter = (await run('iptables-save', ['-t', 'filter'])).stdout;
-  const others = filter.split('\n').filter((l) => /^-A INPUT -j \S+-FIREWALL$/.test(l) && !l.endsWith(` ${chain}`));
-  assert.match(filter, new RegExp(`^-A INPUT -j ${chain}$`, 'm'), 'our guard is installed');
+  assert.match(filter, new RegExp(`^-A INPUT -j ${firewall}$`, 'm'), 'the proxy guard is installed');
+  assert.match(filter, new RegExp(`^-A INPUT -m comment --comment "?tskube:${cl.flags.chains}"? -j ${cl.flags.chains}-INPUT$`, 'm'), 'the pod network guard is installed');
+  const others = filter.split('\n').filter((l) => (/^-A INPUT -j \S+-FIREWALL$/.test(l) && !l.endsWith(` ${firewall}`)) || (/^-A INPUT .*tskube:/.test(l) && !l.includes(`tskube:${cl.flags.chains}`)));
   if (others.length) return t.skip(`other guards on this host: ${others.join('; ')}`);
-  await run('iptables', ['-w', '-D', 'INPUT', '-j', chain]);
+  await run('iptables', ['-w', '-D', 'INPUT', '-j', firewall]);
+  await run('iptables', ['-w', '-D', 'INPUT', ...podInput]);
   try {
     assert.equal(await probeFromPod(ports.etcd), 'SYNACK');
   } finally {
-    await run('iptables', ['-w', '-I', 'INPUT', '-j', chain]);
+    await run('iptables', ['-w', '-I', 'INPUT', ...podInput]);
+    await run('iptables', ['-w', '-I', 'INPUT', '-j', firewall]);
   }
   assert.equal(await probeFromPod(ports.etcd), 'TIMEOUT');
+  // Either guard alone is enough.
+  await run('iptables', ['-w', '-D', 'INPUT', '-j', firewall]);
+  try {
+    assert.equal(await probeFromPod(ports.etcd), 'TIMEOUT', 'the pod network guard alone');
+  } finally {
+    await run('iptables', ['-w', '-I', 'INPUT', '-j', firewall]);
+  }
 });
 
 test('a NodePort still answers on 127.0.0.1 from the host', async () => {
