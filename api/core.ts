@@ -334,6 +334,12 @@ export interface Volume {
   configMap?: ConfigMapVolumeSource;
   secret?: SecretVolumeSource;
   downwardAPI?: DownwardAPIVolumeSource;
+  persistentVolumeClaim?: PersistentVolumeClaimVolumeSource;
+}
+
+export interface PersistentVolumeClaimVolumeSource {
+  claimName: string;
+  readOnly?: boolean;
 }
 
 // ---------------------------------------------------------------- Pod: scheduling
@@ -812,3 +818,78 @@ export interface Scale extends TypedObject {
 export function asTyped<T extends TypedObject>(obj: KubeObject): T {
   return obj as unknown as T;
 }
+
+// ---------------------------------------------------------------- PersistentVolume, PersistentVolumeClaim
+
+export type PersistentVolumeAccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';
+
+export interface VolumeResourceRequirements {
+  limits?: Record<string, string>;
+  requests?: Record<string, string>;
+}
+
+export interface TypedLocalObjectReference {
+  apiGroup?: string;
+  kind: string;
+  name: string;
+}
+
+export interface PersistentVolumeClaimSpec {
+  accessModes?: PersistentVolumeAccessMode[];
+  selector?: LabelSelector;
+  resources?: VolumeResourceRequirements;
+  volumeName?: string;
+  storageClassName?: string;
+  volumeMode?: 'Filesystem' | 'Block';
+  dataSource?: TypedLocalObjectReference;
+  dataSourceRef?: TypedLocalObjectReference & { namespace?: string };
+  volumeAttributesClassName?: string;
+}
+
+export interface PersistentVolumeClaimCondition {
+  type: string;
+  status: ConditionStatus;
+  lastProbeTime?: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface PersistentVolumeClaimStatus {
+  phase?: 'Pending' | 'Bound' | 'Lost';
+  accessModes?: PersistentVolumeAccessMode[];
+  capacity?: Record<string, string>;
+  conditions?: PersistentVolumeClaimCondition[];
+}
+
+export interface PersistentVolumeClaim extends TypedObject {
+  spec?: PersistentVolumeClaimSpec;
+  status?: PersistentVolumeClaimStatus;
+}
+export type PersistentVolumeClaimList = TypedList<PersistentVolumeClaim>;
+
+export interface PersistentVolumeSpec {
+  capacity?: Record<string, string>;
+  accessModes?: PersistentVolumeAccessMode[];
+  claimRef?: ObjectReference;
+  persistentVolumeReclaimPolicy?: 'Retain' | 'Delete' | 'Recycle';
+  storageClassName?: string;
+  mountOptions?: string[];
+  volumeMode?: 'Filesystem' | 'Block';
+  nodeAffinity?: { required?: NodeSelector };
+  hostPath?: HostPathVolumeSource;
+  local?: { path: string; fsType?: string };
+}
+
+export interface PersistentVolumeStatus {
+  phase?: 'Pending' | 'Available' | 'Bound' | 'Released' | 'Failed';
+  message?: string;
+  reason?: string;
+  lastPhaseTransitionTime?: string;
+}
+
+export interface PersistentVolume extends TypedObject {
+  spec?: PersistentVolumeSpec;
+  status?: PersistentVolumeStatus;
+}
+export type PersistentVolumeList = TypedList<PersistentVolume>;

@@ -176,7 +176,7 @@ export class PodWorker {
   detach(): void {
     this.done = true;
     clearTimeout(this.timer);
-    this.probes.stop();
+    this.probes.close();
   }
 
   private later(ms: number): void {

@@ -155,6 +155,7 @@ class ContainerProbes {
 /** All probes of one pod, kept in step with its running containers. */
 export class PodProbes {
   private readonly byId = new Map<string, ContainerProbes>();
+  private closed = false;
 
   constructor(
     private readonly rt: RuntimeService,
@@ -164,6 +165,9 @@ export class PodProbes {
 
   /** Start probing containers that are new, stop those no longer running. */
   sync(running: { id: string; spec: Container }[]): void {
+    // A sync that was running when the worker was detached must not start probes again: their
+    // timers would outlive the kubelet (and keep a stopping process alive).
+    if (this.closed) return;
     const keep = new Set(running.map((r) => r.id));
     for (const [id, p] of this.byId) if (!keep.has(id)) {
       p.stop();
@@ -183,5 +187,11 @@ export class PodProbes {
   stop(): void {
     for (const p of this.byId.values()) p.stop();
     this.byId.clear();
+  }
+
+  /** Stop for good (the worker is detached): later syncs start nothing. */
+  close(): void {
+    this.closed = true;
+    this.stop();
   }
 }
