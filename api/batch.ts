@@ -42,7 +42,8 @@ export interface JobSpec {
 }
 
 export interface JobCondition {
-  type: 'Suspended' | 'Complete' | 'Failed' | 'FailureTarget' | 'SuccessCriteriaMet' | string;
+  /** Complete, Failed, Suspended, FailureTarget, SuccessCriteriaMet. */
+  type: string;
   status: ConditionStatus;
   lastProbeTime?: string;
   lastTransitionTime?: string;
