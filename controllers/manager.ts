@@ -3,7 +3,8 @@
 // election (one machine); a restart is safe because every controller starts
 // from a fresh list (expectations start empty, the list is the truth).
 
-import type { Namespace, Node, Pod, ReplicationController, Service } from '../api/core.js';
+import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
+import type { StorageClass } from '../api/storage.js';
 import type { RestClient } from '../client/rest.js';
 import { EndpointsController } from './endpoints.js';
 import { EventRecorder } from '../client/events.js';
@@ -12,10 +13,12 @@ import { GarbageCollector } from './garbage-collector.js';
 import { InformerFactory } from './informers.js';
 import { NamespaceController } from './namespace.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
+import { PersistentVolumeController } from './persistent-volume.js';
 import { PodGCController } from './podgc.js';
 import { ReplicationManager } from './replication.js';
+import { StorageProtectionController } from './storage-protection.js';
 
-export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc'] as const;
+export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -60,6 +63,8 @@ export interface ControllerManager {
   readonly garbageCollector?: GarbageCollector;
   readonly namespace?: NamespaceController;
   readonly podGC?: PodGCController;
+  readonly persistentVolume?: PersistentVolumeController;
+  readonly storageProtection?: StorageProtectionController;
   stop(): Promise<void>;
 }
 
@@ -100,12 +105,19 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const podGC = enabled.has('podgc')
     ? new PodGCController({ client, terminatedPodThreshold: opts.terminatedPodGCThreshold, gcCheckPeriodMs: opts.podGCPeriodMs, quarantineMs: opts.podGCQuarantineMs, log, podInformer: pods(), nodeInformer: factory.get<Node>('nodes') })
     : undefined;
+  const claims = () => factory.get<PersistentVolumeClaim>('persistentvolumeclaims');
+  const volumes = () => factory.get<PersistentVolume>('persistentvolumes');
+  const persistentVolume = enabled.has('persistentvolume-binder')
+    ? new PersistentVolumeController({ client, recorder: recorderFor('persistentvolume-controller'), log, claimInformer: claims(), volumeInformer: volumes(), classInformer: factory.get<StorageClass>('storageclasses') })
+    : undefined;
+  // Upstream runs pvc-protection and pv-protection as two controllers; here one serves both names.
+  const storageProtection = enabled.has('pvc-protection') || enabled.has('pv-protection') ? new StorageProtectionController({ client, log, podInformer: pods(), claimInformer: claims(), volumeInformer: volumes() }) : undefined;
 
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC]) {
+    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, persistentVolume, storageProtection]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -124,6 +136,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     garbageCollector,
     namespace,
     podGC,
+    persistentVolume,
+    storageProtection,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));
