@@ -127,6 +127,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
           `--log-dir=${f('log-dir')}`,
           `--cgroup-root=${f('cgroup-root')}`,
           `--root-dir=${join(dataDir, 'kubelet')}`,
+          `--local-path-dir=${join(dataDir, 'storage')}`,
           `--images-root=${join(dataDir, 'images')}`,
           `--containers-dir=${join(dataDir, 'containers')}`,
           `--port=${f('kubelet-port')}`,

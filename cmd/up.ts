@@ -218,6 +218,7 @@ export async function runUp(argv: string[]): Promise<number> {
           logDir: f['log-dir'],
           cgroupRoot: f['cgroup-root'],
           rootDir: join(dataDir, 'kubelet'),
+          localPathDir: join(dataDir, 'storage'),
           imagesRoot: join(dataDir, 'images'),
           containersDir: join(dataDir, 'containers'),
           port: Number(f['kubelet-port']),
