@@ -11,6 +11,7 @@ import { defaultStrategy, type Strategy } from './strategy.js';
 import { secretStrategy } from './secrets.js';
 import { cronJobStrategy, jobStrategy } from './jobs.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './volumes.js';
+import type { StorageClass } from '../../api/storage.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
@@ -45,7 +46,8 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Job', jobStrategy],
     ['CronJob', cronJobStrategy],
     ['PersistentVolume', persistentVolumeStrategy],
-    ['PersistentVolumeClaim', persistentVolumeClaimStrategy],
+    // DefaultStorageClass reads the classes through their registry (made below, read at create time).
+    ['PersistentVolumeClaim', (info) => persistentVolumeClaimStrategy(info, async () => ((await byResource.get('storageclasses')?.list(undefined))?.items ?? []) as unknown as StorageClass[])],
   ]);
   const strategyFor = (info: ResourceInfo): Strategy => (strategies.get(info.kind) ?? defaultStrategy)(info);
   const nsInfo = RESOURCES.find((r) => r.resource === 'namespaces')!;
