@@ -110,8 +110,11 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const persistentVolume = enabled.has('persistentvolume-binder')
     ? new PersistentVolumeController({ client, recorder: recorderFor('persistentvolume-controller'), log, claimInformer: claims(), volumeInformer: volumes(), classInformer: factory.get<StorageClass>('storageclasses') })
     : undefined;
-  // Upstream runs pvc-protection and pv-protection as two controllers; here one serves both names.
-  const storageProtection = enabled.has('pvc-protection') || enabled.has('pv-protection') ? new StorageProtectionController({ client, log, podInformer: pods(), claimInformer: claims(), volumeInformer: volumes() }) : undefined;
+  // Upstream's pvc-protection and pv-protection share one controller here, each half on its own name.
+  const storageProtection =
+    enabled.has('pvc-protection') || enabled.has('pv-protection')
+      ? new StorageProtectionController({ client, log, podInformer: pods(), claimInformer: claims(), volumeInformer: volumes(), claims: enabled.has('pvc-protection'), volumes: enabled.has('pv-protection') })
+      : undefined;
 
   const started: { stop(): Promise<void> }[] = [];
   try {

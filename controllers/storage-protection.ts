@@ -20,6 +20,9 @@ export interface StorageProtectionOptions {
   podInformer?: Informer<Pod>;
   claimInformer?: Informer<PersistentVolumeClaim>;
   volumeInformer?: Informer<PersistentVolume>;
+  /** Which of the two to run (upstream's pvc-protection and pv-protection); both by default. */
+  claims?: boolean;
+  volumes?: boolean;
 }
 
 /** Whether the pod still needs the claim: it names it and has not finished (podIsShutDown is false). */
@@ -67,12 +70,15 @@ export class StorageProtectionController {
     this.pods = opts.podInformer ?? this.keep(new Informer<Pod>(c, 'pods'));
     this.claims = opts.claimInformer ?? this.keep(new Informer<PersistentVolumeClaim>(c, 'persistentvolumeclaims'));
     this.volumes = opts.volumeInformer ?? this.keep(new Informer<PersistentVolume>(c, 'persistentvolumes'));
-    const claim = (p: PersistentVolumeClaim) => this.queue.add('pvc:' + objectKey(p));
+    const claimsOn = opts.claims !== false;
+    const volumesOn = opts.volumes !== false;
+    const claim = (p: PersistentVolumeClaim) => claimsOn && this.queue.add('pvc:' + objectKey(p));
     this.claims.on('add', claim).on('update', (_o, p) => claim(p));
-    const volume = (v: PersistentVolume) => this.queue.add('pv:' + (v.metadata.name ?? ''));
+    const volume = (v: PersistentVolume) => volumesOn && this.queue.add('pv:' + (v.metadata.name ?? ''));
     this.volumes.on('add', volume).on('update', (_o, v) => volume(v));
     // A pod that finishes or goes may free the claims it used.
     const pod = (p: Pod) => {
+      if (!claimsOn) return;
       for (const v of p.spec?.volumes ?? []) if (v.persistentVolumeClaim?.claimName) this.queue.add(`pvc:${p.metadata.namespace ?? ''}/${v.persistentVolumeClaim.claimName}`);
     };
     this.pods.on('update', (_o, p) => pod(p)).on('delete', pod);

@@ -96,3 +96,23 @@ test('a pod whose claim does not exist stays Pending with the scheduler event', 
   assert.equal((await kubectl(['get', 'pod', 'lonely', '-o', 'jsonpath={.spec.nodeName}'])).trim(), '');
   await kubectl(['delete', 'pod', 'lonely', '--wait=true']);
 });
+
+test('a pod placed on the node by hand with an unbound claim is refused by the kubelet (FailedMount), not run on an empty directory', async () => {
+  const node = (await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+  await kubectl(['apply', '-f', '-'], `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: unbound}
+spec: {storageClassName: "", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
+`);
+  await kubectl(['apply', '-f', '-'], podYaml('byhand', 'echo ran').replace('claimName: data', 'claimName: unbound').replace('spec:\n  restartPolicy', `spec:\n  nodeName: ${node}\n  restartPolicy`));
+  const ev = await eventually('FailedMount', async () => {
+    const out = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=byhand,reason=FailedMount', '-o', 'jsonpath={.items[0].message}']);
+    return out.trim() || undefined;
+  }, 30_000);
+  assert.match(ev, /PVC default\/unbound has non-bound phase \("Pending"\) or empty pvc\.Spec\.VolumeName \(""\)/);
+  assert.equal(await phase('byhand'), 'Pending');
+  assert.equal((await kubectl(['get', 'pod', 'byhand', '-o', 'jsonpath={.status.containerStatuses[0].state.running}{.status.containerStatuses[0].state.terminated}'])).trim(), '');
+  await kubectl(['delete', 'pod', 'byhand', '--wait=true']);
+  await kubectl(['delete', 'pvc', 'unbound', '--wait=true']);
+});
