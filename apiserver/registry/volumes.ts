@@ -12,9 +12,10 @@ import { ANN_BETA_STORAGE_CLASS, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZ
 import { nowSeconds } from './generic.js';
 import { defaultStrategy, type Strategy } from './strategy.js';
 
-function addFinalizer(meta: { finalizers?: string[] }, f: string): void {
-  const list = Array.isArray(meta.finalizers) ? meta.finalizers : [];
-  if (!list.includes(f)) meta.finalizers = [...list, f];
+function addFinalizer(meta: { finalizers?: unknown }, f: string): void {
+  // Anything but a list (or nothing) is left for validation to refuse, not papered over.
+  if (meta.finalizers === undefined || meta.finalizers === null) meta.finalizers = [f];
+  else if (Array.isArray(meta.finalizers) && !meta.finalizers.includes(f)) meta.finalizers = [...(meta.finalizers as unknown[]), f];
 }
 
 /** GetDefaultClass: among classes annotated default ("true"), the newest, then by name (upstream's tie-break). */
