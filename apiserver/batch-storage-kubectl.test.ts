@@ -235,6 +235,57 @@ test('--dry-run=server returns the defaulted object and stores nothing', async (
   assert.match((await kubectl(['get', 'pvc', 'dry'])).stderr, /not found/);
 });
 
+const JOB = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: applied
+spec:
+  completions: 2
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers:
+      - name: main
+        image: busybox
+        command: [sh, -c, "echo done"]
+`;
+
+test('kubectl apply (client- and server-side) of a Job and a CronJob; describe; delete', async () => {
+  assert.match(await ok(['apply', '-f', '-'], JOB), /^job\.batch\/applied created$/m);
+  assert.match(await ok(['apply', '-f', '-'], JOB), /^job\.batch\/applied unchanged$/m);
+  // A mutable field changes through apply; the generated selector survives it.
+  assert.match(await ok(['apply', '-f', '-'], JOB.replace('completions: 2', 'completions: 2\n  parallelism: 2')), /configured/);
+  const job = await getJSON<Job>(['job', 'applied']);
+  assert.equal(job.spec!.parallelism, 2);
+  assert.equal(job.spec!.selector!.matchLabels!['batch.kubernetes.io/controller-uid'], job.metadata.uid);
+  const cj = `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+spec:
+  schedule: "@daily"
+  timeZone: Europe/Berlin
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: busybox
+`;
+  assert.match(await ok(['apply', '--server-side', '-f', '-'], cj), /cronjob\.batch\/nightly serverside-applied/);
+  assert.match(await ok(['apply', '--server-side', '-f', '-'], cj.replace('@daily', '0 3 * * *')), /serverside-applied/);
+  assert.equal((await getJSON<CronJob>(['cronjob', 'nightly'])).spec!.schedule, '0 3 * * *');
+  assert.match(await ok(['describe', 'job', 'applied']), /^Completions:\s+2$/m);
+  assert.match(await ok(['describe', 'cronjob', 'nightly']), /^Schedule:\s+0 3 \* \* \*$/m);
+  assert.match(await ok(['describe', 'pvc', 'data']), /^Status:\s+Pending$/m);
+  assert.match(await ok(['describe', 'pv', 'pv1']), /^Reclaim Policy:\s+Retain$/m);
+  assert.match(await ok(['describe', 'sc', 'local-path']), /^IsDefaultClass:\s+Yes$/m);
+  assert.match(await ok(['delete', 'job', 'applied']), /job\.batch "applied" deleted/);
+  assert.match(await ok(['delete', 'cronjob', 'nightly']), /cronjob\.batch "nightly" deleted/);
+});
+
 test('a pod may mount a claim; a claim name must be a DNS subdomain', async () => {
   const pod = (claimName: string) => ({
     apiVersion: 'v1',
