@@ -282,6 +282,14 @@ spec:
   assert.match(await ok(['describe', 'pvc', 'data']), /^Status:\s+Pending$/m);
   assert.match(await ok(['describe', 'pv', 'pv1']), /^Reclaim Policy:\s+Retain$/m);
   assert.match(await ok(['describe', 'sc', 'local-path']), /^IsDefaultClass:\s+Yes$/m);
+  // generateName: the job-name labels carry the generated name.
+  const gen = await ok(['create', '-o', 'name', '-f', '-'], JOB.replace('name: applied', 'generateName: gen-'));
+  const genName = gen.trim().replace('job.batch/', '');
+  assert.match(genName, /^gen-[a-z0-9]{5}$/);
+  const genJob = await getJSON<Job>(['job', genName]);
+  assert.equal(genJob.spec!.template.metadata!.labels!['batch.kubernetes.io/job-name'], genName);
+  assert.equal(genJob.spec!.template.metadata!.labels!['job-name'], genName);
+  assert.equal(genJob.metadata.labels!['job-name'], genName);
   assert.match(await ok(['delete', 'job', 'applied']), /job\.batch "applied" deleted/);
   assert.match(await ok(['delete', 'cronjob', 'nightly']), /cronjob\.batch "nightly" deleted/);
 });
