@@ -298,6 +298,23 @@ const INDEX = 1;
 const MAP_KEY = 2;
 type SegmentTag = typeof FIELD | typeof INDEX | typeof MAP_KEY;
 
+/** Go's zero value of a list element type, or undefined where null stays (untyped objects, quantities). */
+function zeroValue(d: Desc): unknown {
+  if (typeof d !== 'string') return 'ref' in d ? {} : undefined;
+  switch (d) {
+    case 'string':
+      return '';
+    case 'int':
+    case 'int64':
+    case 'number':
+      return 0;
+    case 'bool':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * One structure check. The current position is kept as a stack of segments and
  * only rendered into path strings when something is reported, since nearly
@@ -350,6 +367,11 @@ class Walker {
       if (!Array.isArray(v)) return this.typeError(v, d, owner);
       for (let i = 0, n = v.length; i < n; i++) {
         if (!(i in v)) continue; // holes, as forEach skips them
+        // A null element decodes to its type's zero value in Go ({} for a struct): never a null in a typed list.
+        if (v[i] === null) {
+          const zero = zeroValue(d.list);
+          if (zero !== undefined) v[i] = zero;
+        }
         this.push(i, INDEX);
         this.value(v[i], d.list, owner);
         this.pop();

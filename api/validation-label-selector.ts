@@ -22,9 +22,9 @@ export function validateLabelSelector(sel: LabelSelector | undefined, field: str
         if (values.length > 0) errs.push(fieldErr.forbidden(`${fp}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
         break;
       default:
-        errs.push(fieldErr.invalid(`${fp}.operator`, e.operator, 'not a valid selector operator'));
+        errs.push(fieldErr.invalid(`${fp}.operator`, e.operator ?? '', 'not a valid selector operator'));
     }
-    for (const m of isQualifiedName(e.key ?? '')) errs.push(fieldErr.invalid(`${fp}.key`, e.key, m));
+    for (const m of isQualifiedName(e.key ?? '')) errs.push(fieldErr.invalid(`${fp}.key`, e.key ?? '', m));
     values.forEach((v, j) => {
       for (const m of isValidLabelValue(v ?? '')) errs.push(fieldErr.invalid(`${fp}.values[${j}]`, v, m));
     });

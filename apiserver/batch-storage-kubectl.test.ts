@@ -221,6 +221,17 @@ test('bad input: 422 with field causes and nothing stored', async () => {
   // Wrong JSON types are a 400 from the decoder, never a crash.
   const typed = await api.req('POST', '/apis/batch/v1/namespaces/default/jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 't' }, spec: { completions: 'many', template: {} } });
   assert.equal(typed.status, 400, typed.text);
+  // A null list element is its type's zero value, as Go decodes it: field errors, not a crash.
+  const nulls = await api.req('POST', '/apis/batch/v1/namespaces/default/jobs', {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'nulls' },
+    spec: { manualSelector: true, selector: { matchExpressions: [null] }, template: { spec: { containers: [null], restartPolicy: 'Never' } } },
+  });
+  assert.equal(nulls.status, 422, nulls.text);
+  const nullFields = ((nulls.body as Status).details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
+  assert.ok(nullFields.includes('spec.selector.matchExpressions[0].operator: Invalid value: "": not a valid selector operator'), nullFields.join('\n'));
+  assert.ok(nullFields.includes('spec.template.spec.containers[0].name: Required value'), nullFields.join('\n'));
   const proto = await api.req('POST', '/apis/storage.k8s.io/v1/storageclasses', '{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"p"},"provisioner":"x.io/y","parameters":{"__proto__":"x"}}');
   assert.ok(proto.status < 500, proto.text);
 });
