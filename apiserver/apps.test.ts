@@ -351,3 +351,23 @@ test('hostile bodies: __proto__ keys are data, out-of-range numbers are refused,
   assert.equal((await getDeploy('web')).spec?.replicas, 3);
   assert.equal((await env.t.req('GET', '/readyz')).status, 200);
 });
+
+test('ControllerRevisions: created with their owner, listed with CONTROLLER and REVISION, data immutable', async () => {
+  const ds = (await env.t.req('GET', apps('daemonsets', 'agent'))).body as DaemonSet;
+  const cr = {
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
+    metadata: { name: 'agent-1', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: ds.metadata.uid, controller: true }] },
+    data: { spec: { template: { metadata: { labels: { app: 'agent' } } } } },
+    revision: 1,
+  };
+  const created = await env.t.req('POST', apps('controllerrevisions'), cr);
+  assert.equal(created.status, 201, created.text);
+  assert.match(await ok(['get', 'controllerrevisions']), /^agent-1\s+daemonset\.apps\/agent\s+1\s+\d+s\s*$/m);
+  const changed = await env.t.req('PATCH', apps('controllerrevisions', 'agent-1'), { data: { other: 1 } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(changed.status, 422, changed.text);
+  assert.match((changed.body as Status).message ?? '', /data: Invalid value: .*: field is immutable/);
+  const noData = await env.t.req('POST', apps('controllerrevisions'), { metadata: { name: 'empty' }, revision: 1 });
+  assert.equal(noData.status, 422, noData.text);
+  assert.match((noData.body as Status).message ?? '', /data: Required value: data is mandatory/);
+});
