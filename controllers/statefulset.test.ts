@@ -86,7 +86,7 @@ describe('StatefulSet controller (real apiserver, kubectl)', { timeout: 180_000 
       await stsApi.patch('web', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, template: { spec: { containers: [{ name: 'c', image: 'busybox:2', command: ['sleep', '3600'] }] } } } }, 'merge');
       const out = await kubectl(kubeconfig, ['rollout', 'status', 'sts/web', '--timeout=60s']);
       assert.match(out, /partitioned roll out complete: 2 new pods have been updated/);
-      const images = Object.fromEntries((await live()).map((p) => [p.metadata?.name, p.spec?.containers[0]?.image]));
+      const images: Record<string, string | undefined> = Object.fromEntries((await live()).map((p): [string, string | undefined] => [p.metadata?.name ?? '', p.spec?.containers[0]?.image]));
       assert.deepEqual(images, { 'web-0': 'busybox:1', 'web-1': 'busybox:2', 'web-2': 'busybox:2' });
       const s2 = (await stsApi.get('web')).status;
       assert.notEqual(s2?.currentRevision, s2?.updateRevision, 'a partitioned update is not complete');
