@@ -95,13 +95,6 @@ const BATCH_AND_STORAGE_RESOURCES: ResourceInfo[] = [
   grouped('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', ['sc'], false),
 ];
 
-// apps/v1 as the DaemonSet and StatefulSet controllers need it (minimal: generic registries).
-const APPS_SETS_RESOURCES: ResourceInfo[] = [
-  grouped('apps', 'v1', 'controllerrevisions', 'ControllerRevision', [], true),
-  grouped('apps', 'v1', 'daemonsets', 'DaemonSet', ['ds'], true, [status('DaemonSet')], ['all']),
-  grouped('apps', 'v1', 'statefulsets', 'StatefulSet', ['sts'], true, [status('StatefulSet'), { name: 'scale', kind: 'Scale', verbs: STATUS_VERBS, group: 'autoscaling', version: 'v1' }], ['all']),
-];
-
 export const RESOURCES: readonly ResourceInfo[] = [
   core('namespaces', 'Namespace', ['ns'], false, [
     status('Namespace'),
@@ -156,7 +149,6 @@ export const RESOURCES: readonly ResourceInfo[] = [
     subresources: [],
   },
   ...BATCH_AND_STORAGE_RESOURCES,
-  ...APPS_SETS_RESOURCES,
 ];
 
 /** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group. */

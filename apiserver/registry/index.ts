@@ -46,8 +46,6 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['CronJob', cronJobStrategy],
     ['PersistentVolume', persistentVolumeStrategy],
     ['PersistentVolumeClaim', persistentVolumeClaimStrategy],
-    ['DaemonSet', (info) => defaultStrategy(info, { tracksGeneration: true })],
-    ['StatefulSet', (info) => defaultStrategy(info, { tracksGeneration: true })],
   ]);
   const strategyFor = (info: ResourceInfo): Strategy => (strategies.get(info.kind) ?? defaultStrategy)(info);
   const nsInfo = RESOURCES.find((r) => r.resource === 'namespaces')!;
