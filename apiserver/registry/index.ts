@@ -11,6 +11,7 @@ import { defaultStrategy, type Strategy } from './strategy.js';
 import { secretStrategy } from './secrets.js';
 import { cronJobStrategy, jobStrategy } from './jobs.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './volumes.js';
+import { workloadStrategy } from './workloads.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
@@ -38,6 +39,10 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Namespace', namespaceStrategy],
     ['ReplicationController', (info) => defaultStrategy(info, { tracksGeneration: true })],
     ['Secret', secretStrategy],
+    ['Deployment', workloadStrategy],
+    ['ReplicaSet', workloadStrategy],
+    ['DaemonSet', workloadStrategy],
+    ['StatefulSet', workloadStrategy],
     // Their writers PUT whole objects and expect a missing one to be created.
     ['Endpoints', createOnUpdate],
     ['Event', createOnUpdate],
