@@ -72,6 +72,9 @@ describe('DaemonSet controller (real apiserver, kubectl)', { timeout: 180_000 },
     assert.deepEqual([st0.numberReady, st0.numberAvailable, st0.numberUnavailable, st0.updatedNumberScheduled, st0.numberMisscheduled], [0, 0, 2, 2, 0]);
     for (const p of pods) await markReady(client, p);
     await kubectl(kubeconfig, ['rollout', 'status', 'ds/agent', '--timeout=30s']);
+    const table = await kubectl(kubeconfig, ['get', 'ds', 'agent']);
+    assert.match(table, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE\n/);
+    assert.match(table, /\nagent\s+2\s+2\s+2\s+2\s+2\s+role=agent\s+\S+\n$/);
     const st1 = (await dsApi.get('agent')).status;
     assert.deepEqual([st1?.numberReady, st1?.numberAvailable, st1?.numberUnavailable], [2, 2, 0]);
 

@@ -69,13 +69,19 @@ describe('StatefulSet controller (real apiserver, kubectl)', { timeout: 180_000 
     assert.deepEqual(pvcs.map((c) => c.metadata?.name).sort(), ['data-web-0', 'data-web-1', 'data-web-2']);
     assert.ok(pvcs.every((c) => c.metadata?.labels?.app === 'web' && !c.metadata.ownerReferences?.length), 'Retain by default: no owners');
     await kubectl(kubeconfig, ['rollout', 'status', 'sts/web', '--timeout=30s']);
+    assert.match(await kubectl(kubeconfig, ['get', 'sts', 'web']), /^NAME\s+READY\s+AGE\nweb\s+3\/3\s+\S+\n$/);
+    assert.match(await kubectl(kubeconfig, ['get', 'ds,sts']), /statefulset.apps\/web\s+3\/3/);
 
     // Scale down: web-2 goes first, web-1 only after it; claims are kept.
     await stsApi.patch('web', { spec: { replicas: 1 } }, 'merge');
     await waitFor(async () => (await names()).length === 1, 20_000, 'scaled to 1');
     assert.deepEqual(await names(), ['web-0']);
-    const events = (await client.events(ns).list()).items.filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message);
-    assert.deepEqual(events.filter((m) => /web-[12]/.test(m ?? '')), ['delete Pod web-2 in StatefulSet web successful', 'delete Pod web-1 in StatefulSet web successful']);
+    // Events are written asynchronously by the recorder: wait for both, then check their order.
+    const events = await eventually('two delete events', async () => {
+      const l = (await client.events(ns).list()).items.filter((e) => e.reason === 'SuccessfulDelete' && /web-[12] /.test(e.message ?? ''));
+      return l.length === 2 ? l.sort((a, b) => Number(a.metadata?.resourceVersion) - Number(b.metadata?.resourceVersion)).map((e) => e.message) : undefined;
+    }, 10_000);
+    assert.deepEqual(events, ['delete Pod web-2 in StatefulSet web successful', 'delete Pod web-1 in StatefulSet web successful']);
     assert.equal((await client.resource<PersistentVolumeClaim>('persistentvolumeclaims', ns).list()).items.length, 3);
 
     const ready = autoReady(client, ns);

@@ -21,7 +21,6 @@ metadata:
 spec:
   selector:
     matchLabels: {app: agent}
-  updateStrategy: {type: RollingUpdate}
   template:
     metadata:
       labels: {app: agent}
@@ -39,7 +38,6 @@ metadata:
 spec:
   replicas: 3
   serviceName: web
-  updateStrategy: {type: RollingUpdate}
   selector:
     matchLabels: {app: web}
   template:
@@ -88,7 +86,11 @@ test('a DaemonSet runs one pod on the node; a StatefulSet of 3 starts in order w
     const created = Date.parse(pods[i].metadata?.creationTimestamp ?? '');
     assert.ok(created >= prevReady, `web-${i} created (${pods[i].metadata?.creationTimestamp}) after web-${i - 1} was ready`);
   }
-  const creates = (await client.resource<Event>('events', NS).list()).items.filter((e) => e.reason === 'SuccessfulCreate' && e.involvedObject?.name === 'web').map((e) => e.message);
+  // Events are written asynchronously: wait for the three, in the order they were written.
+  const creates = await eventually('three create events', async () => {
+    const l = (await client.resource<Event>('events', NS).list()).items.filter((e) => e.reason === 'SuccessfulCreate' && e.involvedObject?.name === 'web');
+    return l.length === 3 ? l.sort((a, b) => Number(a.metadata?.resourceVersion) - Number(b.metadata?.resourceVersion)).map((e) => e.message) : undefined;
+  }, 10_000);
   assert.deepEqual(creates, [0, 1, 2].map((i) => `create Pod web-${i} in StatefulSet web successful`));
   for (const p of pods) {
     const h = await cl.up.kubectl(['exec', p.metadata?.name ?? '', '--', 'hostname']);
