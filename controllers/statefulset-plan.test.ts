@@ -53,6 +53,16 @@ describe('StatefulSet ordering (OrderedReady and Parallel)', () => {
   for (const c of cases) it(c.name, () => assert.deepEqual(plan(c.set, c.pods).actions.map(show), c.want));
 });
 
+describe('StatefulSet with huge replicas', () => {
+  it('2^31-1 replicas: no array that size; OrderedReady makes one pod, Parallel at most 500 per sync', () => {
+    const max = 2 ** 31 - 1;
+    assert.deepEqual(plan(sts({ replicas: max }), [pod(0)]).actions.map(show), ['create 1']);
+    const par = plan(sts({ replicas: max, podManagementPolicy: 'Parallel' }), [pod(0)]).actions;
+    assert.equal(par.length, 500);
+    assert.equal(show(par[0]), 'create 1');
+  });
+});
+
 describe('StatefulSet RollingUpdate, partition and OnDelete', () => {
   const ru = (partition?: number): Partial<NonNullable<StatefulSet['spec']>> => ({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: partition === undefined ? {} : { partition } } });
   const cases: { name: string; set: StatefulSet; pods: Pod[]; want: string[] }[] = [

@@ -17,6 +17,9 @@ export type StatefulSetAction =
   /** Delete a pod: failed/succeeded (replaced next), condemned (scale down) or outdated (update). */
   | { type: 'delete'; pod: Pod; ordinal: number; why: 'failed' | 'condemned' | 'update' };
 
+/** Most creates or deletes one sync does (Kubernetes' burstReplicas, 500). */
+export const MAX_ACTIONS_PER_SYNC = 500;
+
 export interface StatefulSetSnapshot {
   set: StatefulSet;
   /** The set's pods (claimed, named <set>-<ordinal>). */
@@ -99,21 +102,24 @@ export function planStatefulSet(snap: StatefulSetSnapshot): StatefulSetPlan {
   const mrs = set.spec?.minReadySeconds ?? 0;
   const start = startOrdinal(set);
   const count = Math.max(0, replicaCount(set));
-  const replicas: (Pod | undefined)[] = new Array<Pod | undefined>(count).fill(undefined);
+  // By index (ordinal - start), as a map: spec.replicas may be up to 2^31-1, never an array that size.
+  const replicas = new Map<number, Pod>();
   const condemned: Pod[] = [];
   for (const p of pods) {
     const ord = ordinalOf(p);
-    if (ord >= start && ord < start + count) replicas[ord - start] = p;
+    if (ord >= start && ord < start + count) replicas.set(ord - start, p);
     else if (ord >= 0) condemned.push(p);
   }
   // Highest ordinal first: the order they are deleted in.
   condemned.sort((a, b) => ordinalOf(b) - ordinalOf(a));
   let firstUnhealthy: Pod | undefined;
-  for (const p of [...replicas, ...condemned]) if (p && !isHealthy(p) && !firstUnhealthy) firstUnhealthy = p;
+  for (const p of [...[...replicas.entries()].sort(([a], [b]) => a - b).map(([, p]) => p), ...condemned]) if (!isHealthy(p) && !firstUnhealthy) firstUnhealthy = p;
 
   for (let i = 0; i < count; i++) {
+    // Parallel creates at most this many per sync (the rest next time), so no sync is unbounded.
+    if (actions.length >= MAX_ACTIONS_PER_SYNC) return { actions, status };
     const ordinal = start + i;
-    const pod = replicas[i];
+    const pod = replicas.get(i);
     if (pod && !isTerminating(pod) && (isFailed(pod) || isSucceeded(pod))) {
       // Replaced once it is gone (its name is taken until then).
       actions.push({ type: 'delete', pod, ordinal, why: 'failed' });
@@ -131,6 +137,7 @@ export function planStatefulSet(snap: StatefulSetSnapshot): StatefulSetPlan {
   }
 
   for (const pod of condemned) {
+    if (actions.length >= MAX_ACTIONS_PER_SYNC) return { actions, status };
     if (isTerminating(pod)) {
       if (monotonic) return { actions, status };
       continue;
@@ -146,7 +153,7 @@ export function planStatefulSet(snap: StatefulSetSnapshot): StatefulSetPlan {
   if ((strategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') return { actions, status };
   const partition = Math.max(0, strategy?.rollingUpdate?.partition ?? 0);
   for (let i = count - 1; i >= partition; i--) {
-    const pod = replicas[i];
+    const pod = replicas.get(i);
     if (!pod) return { actions, status };
     if (podRevision(pod) !== updateRevision && !isTerminating(pod)) {
       actions.push({ type: 'delete', pod, ordinal: start + i, why: 'update' });
