@@ -73,7 +73,7 @@ describe('StatefulSet controller (real apiserver, kubectl)', { timeout: 180_000 
     assert.match(await kubectl(kubeconfig, ['get', 'ds,sts']), /statefulset.apps\/web\s+3\/3/);
 
     // Scale down: web-2 goes first, web-1 only after it; claims are kept.
-    await stsApi.patch('web', { spec: { replicas: 1 } }, 'merge');
+    assert.match(await kubectl(kubeconfig, ['scale', 'sts/web', '--replicas=1']), /statefulset.apps\/web scaled/);
     await waitFor(async () => (await names()).length === 1, 20_000, 'scaled to 1');
     assert.deepEqual(await names(), ['web-0']);
     // Events are written asynchronously by the recorder: wait for both, then check their order.
