@@ -156,6 +156,9 @@ export class DaemonSetController {
     }
     // Being deleted: the garbage collector removes its pods and revisions.
     if (ds.metadata?.deletionTimestamp) return;
+    const matcher = selectorOf(ds);
+    // A selector that selects nothing or everything (the apiserver refuses both) would create pods it never claims, forever.
+    if (!matcher) return;
     const ns = ds.metadata?.namespace ?? '';
     const uid = ds.metadata?.uid ?? '';
     const owned = this.revisions.store.listNamespace(ns).filter((r) => controllerRef(r)?.uid === uid);
@@ -167,7 +170,6 @@ export class DaemonSetController {
       throw err;
     }
     const hash = revisionHash(cur);
-    const matcher = selectorOf(ds);
     const candidates = this.pods.store.listNamespace(ns).filter((p) => !(p.metadata?.deletionTimestamp && (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded')));
     const pods = await claimPods(
       this.client,

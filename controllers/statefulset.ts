@@ -132,6 +132,9 @@ export class StatefulSetController {
   async sync(key: string): Promise<void> {
     const set = this.sets.store.get(key);
     if (!set || set.metadata?.deletionTimestamp) return;
+    const matcher = selectorOf(set);
+    // A selector that selects nothing or everything (the apiserver refuses both) would create pods it never claims, forever.
+    if (!matcher) return;
     const ns = set.metadata?.namespace ?? '';
     const uid = set.metadata?.uid ?? '';
     const owned = this.revisions.store.listNamespace(ns).filter((r) => controllerRef(r)?.uid === uid);
@@ -149,7 +152,7 @@ export class StatefulSetController {
     const pods = await claimPods(
       this.client,
       { ref: setOwnerRef(set), namespace: ns, deleting: false, stillLive: () => this.stillLive(set), adoptable: (p) => isMemberOf(set, p) },
-      selectorOf(set),
+      matcher,
       candidates,
     );
     const plan = planStatefulSet({ set, pods, currentRevision: currentName, updateRevision: updateName, now: Date.now() });
