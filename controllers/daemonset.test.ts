@@ -95,6 +95,9 @@ describe('DaemonSet controller (real apiserver, kubectl)', { timeout: 180_000 },
 
       const history = await kubectl(kubeconfig, ['rollout', 'history', 'ds/agent']);
       assert.match(history, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+      const rev2 = await kubectl(kubeconfig, ['rollout', 'history', 'ds/agent', '--revision=2']);
+      assert.match(rev2, /daemonset.apps\/agent with revision #2\nPod Template:/);
+      assert.match(rev2, /Tolerations:\s+dedicated=db:NoSchedule/);
       const undo = await kubectl(kubeconfig, ['rollout', 'undo', 'ds/agent']);
       assert.match(undo, /daemonset.apps\/agent rolled back/);
       await waitFor(async () => !(await dsApi.get('agent')).spec?.template.spec?.tolerations?.length, 10_000, 'template back to revision 1');
