@@ -3,7 +3,9 @@
 // election (one machine); a restart is safe because every controller starts
 // from a fresh list (expectations start empty, the list is the truth).
 
+import type { ControllerRevision, DaemonSet, StatefulSet } from '../api/apps.js';
 import type { Namespace, Node, Pod, ReplicationController, Service } from '../api/core.js';
+import { lookupResource } from '../api/resources.js';
 import type { RestClient } from '../client/rest.js';
 import { EndpointsController } from './endpoints.js';
 import { EventRecorder } from '../client/events.js';
@@ -14,8 +16,10 @@ import { NamespaceController } from './namespace.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { PodGCController } from './podgc.js';
 import { ReplicationManager } from './replication.js';
+import { DaemonSetController } from './daemonset.js';
+import { StatefulSetController } from './statefulset.js';
 
-export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc'] as const;
+export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -30,6 +34,10 @@ export interface ControllerManagerOptions {
   concurrentGcSyncs?: number;
   /** --concurrent-namespace-syncs (10). */
   concurrentNamespaceSyncs?: number;
+  /** --concurrent-daemonset-syncs (2). */
+  concurrentDaemonSetSyncs?: number;
+  /** --concurrent-statefulset-syncs (5). */
+  concurrentStatefulSetSyncs?: number;
   /** Most pods an RC creates or deletes per sync (500). */
   burstReplicas?: number;
   /** --node-monitor-period (5 s). */
@@ -60,6 +68,8 @@ export interface ControllerManager {
   readonly garbageCollector?: GarbageCollector;
   readonly namespace?: NamespaceController;
   readonly podGC?: PodGCController;
+  readonly daemonSet?: DaemonSetController;
+  readonly statefulSet?: StatefulSetController;
   stop(): Promise<void>;
 }
 
@@ -101,11 +111,42 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     ? new PodGCController({ client, terminatedPodThreshold: opts.terminatedPodGCThreshold, gcCheckPeriodMs: opts.podGCPeriodMs, quarantineMs: opts.podGCQuarantineMs, log, podInformer: pods(), nodeInformer: factory.get<Node>('nodes') })
     : undefined;
 
+  // As kube-controller-manager, a controller whose resources the API does not serve is skipped, not fatal.
+  const served = (name: ControllerName, ...resources: string[]) => {
+    if (!enabled.has(name)) return false;
+    const missing = resources.filter((r) => !lookupResource(r, 'apps') && !lookupResource(r, ''));
+    if (missing.length) log(`controller-manager: skipping ${name}: ${missing.join(', ')} not served`);
+    return missing.length === 0;
+  };
+  const daemonSet = served('daemonset', 'daemonsets', 'controllerrevisions')
+    ? new DaemonSetController({
+        client,
+        workers: opts.concurrentDaemonSetSyncs ?? 2,
+        recorder: recorderFor('daemonset-controller'),
+        log,
+        podInformer: pods(),
+        nodeInformer: factory.get<Node>('nodes'),
+        dsInformer: factory.get<DaemonSet>('daemonsets'),
+        revisionInformer: factory.get<ControllerRevision>('controllerrevisions'),
+      })
+    : undefined;
+  const statefulSet = served('statefulset', 'statefulsets', 'controllerrevisions')
+    ? new StatefulSetController({
+        client,
+        workers: opts.concurrentStatefulSetSyncs ?? 5,
+        recorder: recorderFor('statefulset-controller'),
+        log,
+        podInformer: pods(),
+        setInformer: factory.get<StatefulSet>('statefulsets'),
+        revisionInformer: factory.get<ControllerRevision>('controllerrevisions'),
+      })
+    : undefined;
+
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC]) {
+    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -124,6 +165,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     garbageCollector,
     namespace,
     podGC,
+    daemonSet,
+    statefulSet,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));
