@@ -55,6 +55,8 @@ test('next run time, UTC and other zones', () => {
     // 02:30 does not exist in Berlin on 2027-03-28 (clocks jump 02:00→03:00): the next one is the day after.
     ['30 2 * * *', '2027-03-27T12:00:00Z', 'Europe/Berlin', '2027-03-29T00:30:00.000Z'],
     ['@every 90s', '2026-12-07T15:00:00.500Z', 'UTC', '2026-12-07T15:01:30.000Z'],
+    // "," is accepted by the parser and matches nothing.
+    [', * * * *', '2026-12-07T15:00:00Z', 'UTC', undefined],
   ];
   for (const [spec, after, tz, want] of cases) {
     const got = nextCronTime(parseCronSchedule(spec), at(after), tz);

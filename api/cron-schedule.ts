@@ -304,6 +304,8 @@ function dayMatches(s: FieldSchedule, w: Wall): boolean {
 export function nextCronTime(schedule: CronSchedule, after: Date, timeZone?: string): Date | undefined {
   const start = after.getTime();
   if (schedule.kind === 'every') return new Date(Math.floor(start / 1000) * 1000 + schedule.delaySeconds * 1000);
+  // A field that matches nothing (robfig accepts "," as a field) would search five years minute by minute.
+  if (!schedule.minute || !schedule.hour || !schedule.month || (!schedule.dom && !schedule.dow)) return undefined;
   const tz = schedule.timeZone ?? timeZone ?? localTimeZone();
   // Start at the next whole minute (seconds are always 0 in the standard form).
   let t = Math.floor(start / 60000) * 60000 + 60000;

@@ -1,7 +1,7 @@
 // Defaults of batch/v1 Job and CronJob (upstream's SetDefaults_Job / SetDefaults_CronJob)
 // and the Job strategy's generated selector, which the apiserver applies on create.
 
-import type { CronJob, Job, JobSpec } from './batch.js';
+import type { CronJob, Job, JobSpec, PodFailurePolicyRule } from './batch.js';
 import { defaultPodSpec } from './defaults.js';
 
 /** Labels the Job strategy puts on the pod template and selects by (batch/v1 constants). */
@@ -24,8 +24,13 @@ function defaultJobSpec(spec: JobSpec): void {
   spec.suspend ??= false;
   spec.manualSelector ??= false;
   spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
-  for (const rule of spec.podFailurePolicy?.rules ?? []) {
-    for (const p of rule.onPodConditions ?? []) p.status ??= 'True';
+  if (spec.podFailurePolicy?.rules) {
+    // A JSON null element decodes to the zero value, as in Go.
+    spec.podFailurePolicy.rules = spec.podFailurePolicy.rules.map((r) => r ?? ({} as PodFailurePolicyRule));
+    for (const rule of spec.podFailurePolicy.rules) {
+      if (rule.onPodConditions) rule.onPodConditions = rule.onPodConditions.map((p) => p ?? { type: '' });
+      for (const p of rule.onPodConditions ?? []) p.status ??= 'True';
+    }
   }
   defaultTemplate(spec);
 }

@@ -196,6 +196,65 @@ const TYPES: Record<string, TypeDef> = {
   },
   TopologySelectorTerm: { fields: { matchLabelExpressions: list(ref('TopologySelectorLabelRequirement')) } },
   TopologySelectorLabelRequirement: { fields: { key: S, values: list(S) } },
+  // ---- apps/v1
+  WorkloadCondition: { fields: { type: S, status: S, lastUpdateTime: 'time', lastTransitionTime: 'time', reason: S, message: S } },
+  Deployment: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('DeploymentSpec'), status: ref('DeploymentStatus') } },
+  DeploymentSpec: {
+    fields: {
+      replicas: I, selector: ref('LabelSelector'), template: ref('PodTemplateSpec'), strategy: ref('DeploymentStrategy'),
+      minReadySeconds: I, revisionHistoryLimit: I, paused: B, progressDeadlineSeconds: I,
+    },
+  },
+  DeploymentStrategy: { fields: { type: S, rollingUpdate: ref('RollingUpdateDeployment') } },
+  RollingUpdateDeployment: { fields: { maxUnavailable: 'intstr', maxSurge: 'intstr' } },
+  DeploymentStatus: {
+    fields: {
+      observedGeneration: I64, replicas: I, updatedReplicas: I, readyReplicas: I, availableReplicas: I, unavailableReplicas: I,
+      terminatingReplicas: I, conditions: list(ref('WorkloadCondition')), collisionCount: I,
+    },
+  },
+  ReplicaSet: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ReplicaSetSpec'), status: ref('ReplicaSetStatus') } },
+  ReplicaSetSpec: { fields: { replicas: I, minReadySeconds: I, selector: ref('LabelSelector'), template: ref('PodTemplateSpec') } },
+  ReplicaSetStatus: {
+    fields: {
+      replicas: I, fullyLabeledReplicas: I, readyReplicas: I, availableReplicas: I, terminatingReplicas: I, observedGeneration: I64,
+      conditions: list(ref('WorkloadCondition')),
+    },
+  },
+  DaemonSet: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('DaemonSetSpec'), status: ref('DaemonSetStatus') } },
+  DaemonSetSpec: {
+    fields: {
+      selector: ref('LabelSelector'), template: ref('PodTemplateSpec'), updateStrategy: ref('DaemonSetUpdateStrategy'),
+      minReadySeconds: I, revisionHistoryLimit: I,
+    },
+  },
+  DaemonSetUpdateStrategy: { fields: { type: S, rollingUpdate: ref('RollingUpdateDaemonSet') } },
+  RollingUpdateDaemonSet: { fields: { maxUnavailable: 'intstr', maxSurge: 'intstr' } },
+  DaemonSetStatus: {
+    fields: {
+      currentNumberScheduled: I, numberMisscheduled: I, desiredNumberScheduled: I, numberReady: I, observedGeneration: I64,
+      updatedNumberScheduled: I, numberAvailable: I, numberUnavailable: I, collisionCount: I, conditions: list(ref('WorkloadCondition')),
+    },
+  },
+  StatefulSet: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('StatefulSetSpec'), status: ref('StatefulSetStatus') } },
+  StatefulSetSpec: {
+    fields: {
+      replicas: I, selector: ref('LabelSelector'), template: ref('PodTemplateSpec'), volumeClaimTemplates: list(ref('PersistentVolumeClaim')),
+      serviceName: S, podManagementPolicy: S, updateStrategy: ref('StatefulSetUpdateStrategy'), revisionHistoryLimit: I, minReadySeconds: I,
+      persistentVolumeClaimRetentionPolicy: ref('StatefulSetPersistentVolumeClaimRetentionPolicy'), ordinals: ref('StatefulSetOrdinals'),
+    },
+  },
+  StatefulSetUpdateStrategy: { fields: { type: S, rollingUpdate: ref('RollingUpdateStatefulSetStrategy') } },
+  RollingUpdateStatefulSetStrategy: { fields: { partition: I, maxUnavailable: 'intstr' } },
+  StatefulSetPersistentVolumeClaimRetentionPolicy: { fields: { whenDeleted: S, whenScaled: S } },
+  StatefulSetOrdinals: { fields: { start: I } },
+  StatefulSetStatus: {
+    fields: {
+      observedGeneration: I64, replicas: I, readyReplicas: I, currentReplicas: I, updatedReplicas: I, currentRevision: S, updateRevision: S,
+      collisionCount: I, conditions: list(ref('WorkloadCondition')), availableReplicas: I,
+    },
+  },
+  ControllerRevision: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), data: 'any', revision: I64 } },
 };
 
 export interface StructureResult {
@@ -298,6 +357,23 @@ const INDEX = 1;
 const MAP_KEY = 2;
 type SegmentTag = typeof FIELD | typeof INDEX | typeof MAP_KEY;
 
+/** Go's zero value of a list element type, or undefined where null stays (untyped objects, quantities). */
+function zeroValue(d: Desc): unknown {
+  if (typeof d !== 'string') return 'ref' in d ? {} : undefined;
+  switch (d) {
+    case 'string':
+      return '';
+    case 'int':
+    case 'int64':
+    case 'number':
+      return 0;
+    case 'bool':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * One structure check. The current position is kept as a stack of segments and
  * only rendered into path strings when something is reported, since nearly
@@ -350,6 +426,11 @@ class Walker {
       if (!Array.isArray(v)) return this.typeError(v, d, owner);
       for (let i = 0, n = v.length; i < n; i++) {
         if (!(i in v)) continue; // holes, as forEach skips them
+        // A null element decodes to its type's zero value in Go ({} for a struct): never a null in a typed list.
+        if (v[i] === null) {
+          const zero = zeroValue(d.list);
+          if (zero !== undefined) v[i] = zero;
+        }
         this.push(i, INDEX);
         this.value(v[i], d.list, owner);
         this.pop();

@@ -17,10 +17,10 @@ export function formatLabelSelector(sel: LabelSelector | undefined): string {
 
 function containerCells(containers: Container[] | undefined): [string, string] {
   const cs = containers ?? [];
-  return [cs.map((c) => c.name).join(','), cs.map((c) => c.image ?? '').join(',')];
+  return [cs.map((c) => c?.name ?? '').join(','), cs.map((c) => c?.image ?? '').join(',')];
 }
 
-const hasCondition = (job: Job, type: string): boolean => (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+const hasCondition = (job: Job, type: string): boolean => (job.status?.conditions ?? []).some((c) => c?.type === type && c.status === 'True');
 
 /** The STATUS column: terminal conditions first, then deletion, then the transient ones. */
 export function jobStatus(job: Job): string {
@@ -47,7 +47,7 @@ export const jobPrinter: Printer<Job> = {
   row(job, now) {
     const succeeded = job.status?.succeeded ?? 0;
     let completions: string;
-    if (job.spec?.completions !== undefined) completions = `${succeeded}/${job.spec.completions}`;
+    if (job.spec?.completions != null) completions = `${succeeded}/${job.spec.completions}`;
     else {
       const parallelism = job.spec?.parallelism ?? 0;
       completions = parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
@@ -79,7 +79,7 @@ export const cronJobPrinter: Printer<CronJob> = {
   row(cj, now) {
     const spec = cj.spec;
     const last = cj.status?.lastScheduleTime ? translateTimestampSince(cj.status.lastScheduleTime, now) : '<none>';
-    const suspend = spec?.suspend === undefined ? '<unset>' : spec.suspend ? 'True' : 'False';
+    const suspend = spec?.suspend == null ? '<unset>' : spec.suspend ? 'True' : 'False';
     const [names, images] = containerCells(spec?.jobTemplate?.spec?.template?.spec?.containers);
     return {
       cells: [

@@ -22,7 +22,7 @@ export function accessModesString(modes: PersistentVolumeAccessMode[] | undefine
 
 /** A quantity as Quantity.String() prints it; a missing one is the zero quantity "0". */
 function quantityString(q: string | undefined): string {
-  if (q === undefined) return '0';
+  if (q == null) return '0';
   try {
     return canonicalQuantity(q);
   } catch {

@@ -1,7 +1,7 @@
 // Field errors for batch/v1 Job and CronJob, with upstream's field paths and wording
 // (pkg/apis/batch/validation). Call on defaulted objects, as the apiserver does.
 
-import type { CronJob, Job, JobSpec, JobTemplateSpec } from './batch.js';
+import type { CronJob, Job, JobSpec, JobTemplateSpec, PodFailurePolicyRule } from './batch.js';
 import type { PodTemplateSpec } from './core.js';
 import { parseCronSchedule } from './cron-schedule.js';
 import { deepEqual } from './deep-equal.js';
@@ -17,7 +17,7 @@ const MAX_FAILED_INDEXES_LIMIT = 100000;
 const IMMUTABLE = 'field is immutable';
 
 function nonNegative(errs: FieldError[], v: number | undefined, field: string): void {
-  if (v !== undefined && v < 0) errs.push(fieldErr.invalid(field, v, 'must be greater than or equal to 0'));
+  if (v != null && v < 0) errs.push(fieldErr.invalid(field, v, 'must be greater than or equal to 0'));
 }
 
 /** ValidatePodTemplateSpec: labels and annotations of the template, then its pod spec. */
@@ -38,34 +38,34 @@ function validateJobSpecCommon(spec: JobSpec, fp: string): FieldError[] {
   nonNegative(errs, spec.activeDeadlineSeconds, `${fp}.activeDeadlineSeconds`);
   nonNegative(errs, spec.backoffLimit, `${fp}.backoffLimit`);
   nonNegative(errs, spec.ttlSecondsAfterFinished, `${fp}.ttlSecondsAfterFinished`);
-  if (spec.backoffLimitPerIndex !== undefined) {
+  if (spec.backoffLimitPerIndex != null) {
     nonNegative(errs, spec.backoffLimitPerIndex, `${fp}.backoffLimitPerIndex`);
     if (spec.completionMode !== 'Indexed') errs.push(fieldErr.forbidden(`${fp}.backoffLimitPerIndex`, 'requires indexed completion mode'));
   }
-  if (spec.maxFailedIndexes !== undefined) {
+  if (spec.maxFailedIndexes != null) {
     nonNegative(errs, spec.maxFailedIndexes, `${fp}.maxFailedIndexes`);
-    if (spec.backoffLimitPerIndex === undefined) errs.push(fieldErr.required(`${fp}.backoffLimitPerIndex`, 'when maxFailedIndexes is specified'));
-    if (spec.completions !== undefined && spec.maxFailedIndexes > spec.completions) {
+    if (spec.backoffLimitPerIndex == null) errs.push(fieldErr.required(`${fp}.backoffLimitPerIndex`, 'when maxFailedIndexes is specified'));
+    if (spec.completions != null && spec.maxFailedIndexes > spec.completions) {
       errs.push(fieldErr.invalid(`${fp}.maxFailedIndexes`, spec.maxFailedIndexes, 'must be less than or equal to completions'));
     }
     if (spec.maxFailedIndexes > MAX_FAILED_INDEXES_LIMIT) {
       errs.push(fieldErr.invalid(`${fp}.maxFailedIndexes`, spec.maxFailedIndexes, `must be less than or equal to ${MAX_FAILED_INDEXES_LIMIT}`));
     }
   }
-  if (spec.completionMode !== undefined) {
+  if (spec.completionMode != null) {
     if (spec.completionMode !== 'NonIndexed' && spec.completionMode !== 'Indexed') {
       errs.push(fieldErr.notSupported(`${fp}.completionMode`, spec.completionMode, ['NonIndexed', 'Indexed']));
     }
     if (spec.completionMode === 'Indexed') {
-      if (spec.completions === undefined) errs.push(fieldErr.required(`${fp}.completions`, 'when completion mode is Indexed'));
-      if (spec.parallelism !== undefined && spec.parallelism > MAX_PARALLELISM_INDEXED) {
+      if (spec.completions == null) errs.push(fieldErr.required(`${fp}.completions`, 'when completion mode is Indexed'));
+      if (spec.parallelism != null && spec.parallelism > MAX_PARALLELISM_INDEXED) {
         errs.push(fieldErr.invalid(`${fp}.parallelism`, spec.parallelism, `must be less than or equal to ${MAX_PARALLELISM_INDEXED} when completion mode is Indexed`));
       }
     }
   }
   errs.push(...validatePodFailurePolicy(spec, `${fp}.podFailurePolicy`));
   const prp = spec.podReplacementPolicy;
-  if (prp !== undefined) {
+  if (prp != null) {
     if (spec.podFailurePolicy) {
       if (prp !== 'Failed') errs.push(fieldErr.notSupported(`${fp}.podReplacementPolicy`, prp, ['Failed']));
     } else if (prp !== 'Failed' && prp !== 'TerminatingOrFailed') {
@@ -76,7 +76,7 @@ function validateJobSpecCommon(spec: JobSpec, fp: string): FieldError[] {
   // Pod defaulting turns an unset restartPolicy into Always, so both mean "not set" here.
   const rp: string | undefined = spec.template?.spec?.restartPolicy;
   const rpField = `${fp}.template.spec.restartPolicy`;
-  if (rp === 'Always' || rp === undefined || rp === '') errs.push(fieldErr.required(rpField, 'valid values: "OnFailure", "Never"'));
+  if (rp === 'Always' || rp == null || rp === '') errs.push(fieldErr.required(rpField, 'valid values: "OnFailure", "Never"'));
   else if (rp !== 'OnFailure' && rp !== 'Never') errs.push(fieldErr.notSupported(rpField, rp, ['OnFailure', 'Never']));
   else if (spec.podFailurePolicy && rp !== 'Never') errs.push(fieldErr.invalid(rpField, rp, 'only "Never" is supported when podFailurePolicy is specified'));
   return errs;
@@ -88,10 +88,11 @@ function validatePodFailurePolicy(spec: JobSpec, fp: string): FieldError[] {
   const errs: FieldError[] = [];
   const actions = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
   const containers = new Set([...(spec.template?.spec?.containers ?? []), ...(spec.template?.spec?.initContainers ?? [])].map((c) => c.name));
-  (pfp.rules ?? []).forEach((r, i) => {
+  (pfp.rules ?? []).forEach((rule, i) => {
+    const r = rule ?? ({} as PodFailurePolicyRule);
     const rp = `${fp}.rules[${i}]`;
     if (!actions.includes(r.action)) errs.push(fieldErr.notSupported(`${rp}.action`, r.action, actions));
-    if (r.action === 'FailIndex' && spec.backoffLimitPerIndex === undefined) {
+    if (r.action === 'FailIndex' && spec.backoffLimitPerIndex == null) {
       errs.push(fieldErr.forbidden(`${rp}.action`, 'requires the backoffLimitPerIndex to be set'));
     }
     const nConds = (r.onPodConditions ?? []).length;
@@ -100,11 +101,11 @@ function validatePodFailurePolicy(spec: JobSpec, fp: string): FieldError[] {
     if (r.onExitCodes) {
       const ep = `${rp}.onExitCodes`;
       const ec = r.onExitCodes;
-      if (ec.containerName !== undefined && !containers.has(ec.containerName)) {
+      if (ec.containerName != null && !containers.has(ec.containerName)) {
         errs.push(fieldErr.invalid(`${ep}.containerName`, ec.containerName, 'must be one of the container or initContainer names in the pod template'));
       }
       if (ec.operator !== 'In' && ec.operator !== 'NotIn') errs.push(fieldErr.notSupported(`${ep}.operator`, ec.operator, ['In', 'NotIn']));
-      const values = ec.values ?? [];
+      const values = (ec.values ?? []).map((v) => v ?? 0);
       if (values.length === 0) errs.push(fieldErr.invalid(`${ep}.values`, values, 'at least one value is required'));
       else if (values.length > 255) errs.push(fieldErr.tooLong(`${ep}.values`, 255));
       const seen = new Set<number>();
@@ -115,7 +116,8 @@ function validatePodFailurePolicy(spec: JobSpec, fp: string): FieldError[] {
         seen.add(v);
       });
     }
-    (r.onPodConditions ?? []).forEach((p, j) => {
+    (r.onPodConditions ?? []).forEach((cond, j) => {
+      const p = cond ?? { type: '' };
       const pp = `${rp}.onPodConditions[${j}]`;
       const st = p.status ?? '';
       if (!['False', 'True', 'Unknown'].includes(st)) errs.push(fieldErr.notSupported(`${pp}.status`, st, ['False', 'True', 'Unknown']));
@@ -182,7 +184,7 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   };
   // Indexed Jobs may change completions together with parallelism (elastic Indexed Jobs).
   if (ns.completionMode === 'Indexed') {
-    if (!deepEqual(ns.completions, os.completions) && ns.completions !== undefined && ns.completions !== ns.parallelism) {
+    if (!deepEqual(ns.completions, os.completions) && ns.completions != null && ns.completions !== ns.parallelism) {
       errs.push(fieldErr.invalid('spec.completions', ns.completions, 'can only be modified in tandem with spec.parallelism'));
     }
   } else immutable(ns.completions, os.completions, 'spec.completions');
@@ -212,7 +214,7 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
 }
 
 function setOrDelete<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
-  if (v === undefined) delete o[k];
+  if (v == null) delete o[k];
   else o[k] = v;
 }
 
@@ -221,7 +223,8 @@ export function validateJobStatus(job: Job): FieldError[] {
   const errs: FieldError[] = [];
   const st = job.status ?? {};
   for (const k of ['active', 'succeeded', 'failed', 'terminating', 'ready'] as const) nonNegative(errs, st[k], `status.${k}`);
-  (st.conditions ?? []).forEach((c, i) => {
+  (st.conditions ?? []).forEach((cond, i) => {
+    const c = cond ?? { type: '', status: '' }; // a JSON null element is the zero value
     if (!c.type) errs.push(fieldErr.required(`status.conditions[${i}].type`, ''));
     if (!['True', 'False', 'Unknown'].includes(c.status)) errs.push(fieldErr.notSupported(`status.conditions[${i}].status`, c.status, ['False', 'True', 'Unknown']));
   });
@@ -237,7 +240,7 @@ const TZ_PART = /^[A-Za-z.\-_0-9+]{1,14}$/;
 
 /** validateTimeZone: an explicit IANA zone name, resolvable here. */
 function validateTimeZone(tz: string | undefined, field: string): FieldError[] {
-  if (tz === undefined) return [];
+  if (tz == null) return [];
   if (tz === '') return [fieldErr.invalid(field, tz, 'timeZone must be nil or non-empty string')];
   for (const part of tz.split('/')) {
     if (part === '.' || part === '..' || part.startsWith('-') || !TZ_PART.test(part)) return [fieldErr.invalid(field, tz, `unknown time zone ${tz}`)];
@@ -260,7 +263,7 @@ function validateJobTemplate(t: JobTemplateSpec | undefined, fp: string): FieldE
   if (!spec || typeof spec !== 'object') return [...errs, ...validateJobSpecCommon({ template: {} }, `${fp}.spec`)];
   errs.push(...validateJobSpecCommon(spec, `${fp}.spec`));
   // The CronJob controller generates each Job's selector.
-  if (spec.selector !== undefined) errs.push(fieldErr.invalid(`${fp}.spec.selector`, spec.selector, '`selector` will be auto-generated'));
+  if (spec.selector != null) errs.push(fieldErr.invalid(`${fp}.spec.selector`, spec.selector, '`selector` will be auto-generated'));
   if (spec.manualSelector === true) errs.push(fieldErr.notSupported(`${fp}.spec.manualSelector`, true, ['nil', 'false']));
   return errs;
 }
@@ -281,7 +284,7 @@ export function validateCronJob(cj: CronJob): FieldError[] {
   }
   nonNegative(errs, spec.startingDeadlineSeconds, 'spec.startingDeadlineSeconds');
   const cp = spec.concurrencyPolicy;
-  if (cp === undefined || (cp as string) === '') errs.push(fieldErr.required('spec.concurrencyPolicy', ''));
+  if (cp == null || (cp as string) === '') errs.push(fieldErr.required('spec.concurrencyPolicy', ''));
   else if (!['Allow', 'Forbid', 'Replace'].includes(cp)) errs.push(fieldErr.notSupported('spec.concurrencyPolicy', cp, ['Allow', 'Forbid', 'Replace']));
   errs.push(...validateJobTemplate(spec.jobTemplate, 'spec.jobTemplate'));
   nonNegative(errs, spec.successfulJobsHistoryLimit, 'spec.successfulJobsHistoryLimit');

@@ -34,12 +34,12 @@ function validateAccessModes(modes: PersistentVolumeAccessMode[] | undefined, fi
 }
 
 function validateClassName(name: string | undefined, field: string): FieldError[] {
-  if (name === undefined || name === '') return [];
+  if (name == null || name === '') return [];
   return isDNS1123Subdomain(name).map((m) => fieldErr.invalid(field, name, m));
 }
 
 function validateVolumeMode(mode: string | undefined, field: string): FieldError[] {
-  return mode !== undefined && !VOLUME_MODES.includes(mode) ? [fieldErr.notSupported(field, mode, VOLUME_MODES)] : [];
+  return mode != null && !VOLUME_MODES.includes(mode) ? [fieldErr.notSupported(field, mode, VOLUME_MODES)] : [];
 }
 
 // ---------------------------------------------------------------- PersistentVolumeClaim
@@ -52,10 +52,10 @@ export function validatePersistentVolumeClaim(pvc: PersistentVolumeClaim): Field
   const field = 'spec.resources[storage]';
   const requests = spec.resources?.requests ?? {};
   const storage = Object.prototype.hasOwnProperty.call(requests, 'storage') ? requests.storage : undefined;
-  if (storage === undefined) errs.push(fieldErr.required(field, ''));
+  if (storage == null) errs.push(fieldErr.required(field, ''));
   else {
     const v = quantityValue(storage);
-    if (v === undefined || v <= 0) errs.push(fieldErr.invalid(field, storage, 'must be greater than zero'));
+    if (v == null || v <= 0) errs.push(fieldErr.invalid(field, storage, 'must be greater than zero'));
   }
   errs.push(...validateClassName(spec.storageClassName, 'spec.storageClassName'));
   errs.push(...validateVolumeMode(spec.volumeMode, 'spec.volumeMode'));
@@ -77,14 +77,14 @@ export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, 
   const ns = structuredClone(pvc.spec ?? {});
   const os = structuredClone(old.spec ?? {});
   if (!os.volumeName) {
-    if (ns.volumeName === undefined) delete os.volumeName;
+    if (ns.volumeName == null) delete os.volumeName;
     else os.volumeName = ns.volumeName;
   }
   // A claim written before storageClassName existed may take its class once.
-  if (os.storageClassName === undefined && ns.storageClassName !== undefined && !old.spec?.volumeName) os.storageClassName = ns.storageClassName;
+  if (os.storageClassName == null && ns.storageClassName != null && !old.spec?.volumeName) os.storageClassName = ns.storageClassName;
   if (pvc.status?.phase === 'Bound' && ns.resources?.requests) {
     const oldStorage = os.resources?.requests?.storage;
-    if (oldStorage === undefined) delete ns.resources.requests.storage;
+    if (oldStorage == null) delete ns.resources.requests.storage;
     else ns.resources.requests.storage = oldStorage;
   }
   if (!deepEqual(ns, os)) {
@@ -92,7 +92,7 @@ export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, 
   }
   const newSize = quantityValue(pvc.spec?.resources?.requests?.storage);
   const oldSize = quantityValue(old.spec?.resources?.requests?.storage);
-  if (newSize !== undefined && oldSize !== undefined && newSize < oldSize) {
+  if (newSize != null && oldSize != null && newSize < oldSize) {
     errs.push(fieldErr.forbidden('spec.resources.requests.storage', 'field can not be less than previous value'));
   }
   return errs;
@@ -101,10 +101,10 @@ export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, 
 export function validatePersistentVolumeClaimStatus(pvc: PersistentVolumeClaim): FieldError[] {
   const errs: FieldError[] = [];
   const st = pvc.status ?? {};
-  if (st.phase !== undefined && !['Pending', 'Bound', 'Lost'].includes(st.phase)) errs.push(fieldErr.notSupported('status.phase', st.phase, ['Bound', 'Lost', 'Pending']));
+  if (st.phase != null && !['Pending', 'Bound', 'Lost'].includes(st.phase)) errs.push(fieldErr.notSupported('status.phase', st.phase, ['Bound', 'Lost', 'Pending']));
   for (const [k, q] of Object.entries(st.capacity ?? {})) {
     const v = quantityValue(q);
-    if (v === undefined || v < 0) errs.push(fieldErr.invalid(`status.capacity[${k}]`, q, 'must be greater than or equal to 0'));
+    if (v == null || v < 0) errs.push(fieldErr.invalid(`status.capacity[${k}]`, q, 'must be greater than or equal to 0'));
   }
   if (st.accessModes) for (const m of st.accessModes) if (!ACCESS_MODES.includes(m)) errs.push(fieldErr.notSupported('status.accessModes', m, ACCESS_MODES));
   return errs;
@@ -125,14 +125,14 @@ export function validatePersistentVolume(pv: PersistentVolume): FieldError[] {
   else if (!keys.includes('storage') || keys.length > 1) errs.push(fieldErr.notSupported('spec.capacity', cap, ['storage']));
   for (const k of keys) {
     const v = quantityValue(cap[k]);
-    if (v === undefined || v < 0) errs.push(fieldErr.invalid(`spec.capacity[${k}]`, cap[k], 'must be greater than or equal to 0'));
+    if (v == null || v < 0) errs.push(fieldErr.invalid(`spec.capacity[${k}]`, cap[k], 'must be greater than or equal to 0'));
     else if (k === 'storage' && v === 0) errs.push(fieldErr.invalid(`spec.capacity[${k}]`, cap[k], 'must be greater than zero'));
   }
   const rp = spec.persistentVolumeReclaimPolicy;
-  if (rp !== undefined && !['Delete', 'Recycle', 'Retain'].includes(rp)) errs.push(fieldErr.notSupported('spec.persistentVolumeReclaimPolicy', rp, ['Delete', 'Recycle', 'Retain']));
+  if (rp != null && !['Delete', 'Recycle', 'Retain'].includes(rp)) errs.push(fieldErr.notSupported('spec.persistentVolumeReclaimPolicy', rp, ['Delete', 'Recycle', 'Retain']));
   errs.push(...validateClassName(spec.storageClassName, 'spec.storageClassName'));
   errs.push(...validateVolumeMode(spec.volumeMode, 'spec.volumeMode'));
-  const present = PV_SOURCES.filter((s) => spec[s] !== undefined && spec[s] !== null);
+  const present = PV_SOURCES.filter((s) => spec[s] != null && spec[s] !== null);
   if (present.length === 0) errs.push(fieldErr.required('spec', 'must specify a volume type'));
   for (const extra of present.slice(1)) errs.push(fieldErr.forbidden(`spec.${extra}`, 'may not specify more than 1 volume type'));
   if (spec.hostPath) {
@@ -141,7 +141,7 @@ export function validatePersistentVolume(pv: PersistentVolume): FieldError[] {
     else if (p.split('/').includes('..')) errs.push(fieldErr.invalid('spec.hostPath.path', p, "must not contain '..'"));
     const types = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
     const t = spec.hostPath.type;
-    if (t !== undefined && !types.includes(t)) errs.push(fieldErr.notSupported('spec.hostPath.type', t, types));
+    if (t != null && !types.includes(t)) errs.push(fieldErr.notSupported('spec.hostPath.type', t, types));
     if (rp === 'Recycle' && p && /^\/+$/.test(p)) errs.push(fieldErr.forbidden('spec.persistentVolumeReclaimPolicy', 'may not be \'recycle\' for a hostPath mount of \'/\''));
   }
   if (spec.local) {
@@ -172,7 +172,7 @@ export function validatePersistentVolumeUpdate(pv: PersistentVolume, old: Persis
 export function validatePersistentVolumeStatus(pv: PersistentVolume): FieldError[] {
   const ph = pv.status?.phase;
   const phases = ['Available', 'Bound', 'Failed', 'Pending', 'Released'];
-  return ph !== undefined && !phases.includes(ph) ? [fieldErr.notSupported('status.phase', ph, phases)] : [];
+  return ph != null && !phases.includes(ph) ? [fieldErr.notSupported('status.phase', ph, phases)] : [];
 }
 
 // ---------------------------------------------------------------- StorageClass
@@ -195,14 +195,15 @@ export function validateStorageClass(sc: StorageClass): FieldError[] {
   }
   if (total > MAX_PARAMETERS_BYTES) errs.push(fieldErr.tooLong('parameters', MAX_PARAMETERS_BYTES));
   const rp = sc.reclaimPolicy;
-  if (rp !== undefined && rp !== 'Delete' && rp !== 'Retain') errs.push(fieldErr.notSupported('reclaimPolicy', rp, ['Delete', 'Retain']));
+  if (rp != null && rp !== 'Delete' && rp !== 'Retain') errs.push(fieldErr.notSupported('reclaimPolicy', rp, ['Delete', 'Retain']));
   const bm = sc.volumeBindingMode;
-  if (bm === undefined) errs.push(fieldErr.required('volumeBindingMode', ''));
+  if (bm == null) errs.push(fieldErr.required('volumeBindingMode', ''));
   else if (bm !== 'Immediate' && bm !== 'WaitForFirstConsumer') errs.push(fieldErr.notSupported('volumeBindingMode', bm, ['Immediate', 'WaitForFirstConsumer']));
   (sc.allowedTopologies ?? []).forEach((term, i) => {
     const exprs = term?.matchLabelExpressions ?? [];
     if (exprs.length === 0) errs.push(fieldErr.required(`allowedTopologies[${i}].matchLabelExpressions`, 'must have at least one label selector'));
-    exprs.forEach((e, j) => {
+    exprs.forEach((req, j) => {
+      const e = req ?? { key: '', values: [] }; // a JSON null element is the zero value
       const fp = `allowedTopologies[${i}].matchLabelExpressions[${j}]`;
       for (const m of isQualifiedName(e.key ?? '')) errs.push(fieldErr.invalid(`${fp}.key`, e.key, m));
       if ((e.values ?? []).length === 0) errs.push(fieldErr.required(`${fp}.values`, 'must specify as least one value'));

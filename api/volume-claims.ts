@@ -5,7 +5,7 @@
 // Available volume for a claim (fewest access modes, then smallest capacity).
 
 import type { Node, PersistentVolume, PersistentVolumeAccessMode, PersistentVolumeClaim } from './core.js';
-import { matchNodeSelector } from './node-selector.js';
+import { matchNodeSelectorTerm } from './node-affinity.js';
 import { parseQuantity } from './quantity.js';
 import { labelSelectorMatcher } from './selectors.js';
 
@@ -86,7 +86,7 @@ function volumeMode(m: string | undefined): string {
 export function volumeNodeAffinityMatches(pv: PersistentVolume, node: Node): boolean {
   const req = pv.spec?.nodeAffinity?.required;
   if (!req) return true;
-  return matchNodeSelector(req, node);
+  return (req.nodeSelectorTerms ?? []).some((t) => matchNodeSelectorTerm(t, node));
 }
 
 /**

@@ -3,7 +3,9 @@
 // election (one machine); a restart is safe because every controller starts
 // from a fresh list (expectations start empty, the list is the truth).
 
+import type { ControllerRevision, DaemonSet, StatefulSet } from '../api/apps.js';
 import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
+import { lookupResource } from '../api/resources.js';
 import type { StorageClass } from '../api/storage.js';
 import type { RestClient } from '../client/rest.js';
 import { EndpointsController } from './endpoints.js';
@@ -17,8 +19,10 @@ import { PersistentVolumeController } from './persistent-volume.js';
 import { PodGCController } from './podgc.js';
 import { ReplicationManager } from './replication.js';
 import { StorageProtectionController } from './storage-protection.js';
+import { DaemonSetController } from './daemonset.js';
+import { StatefulSetController } from './statefulset.js';
 
-export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
+export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -33,6 +37,10 @@ export interface ControllerManagerOptions {
   concurrentGcSyncs?: number;
   /** --concurrent-namespace-syncs (10). */
   concurrentNamespaceSyncs?: number;
+  /** --concurrent-daemonset-syncs (2). */
+  concurrentDaemonSetSyncs?: number;
+  /** --concurrent-statefulset-syncs (5). */
+  concurrentStatefulSetSyncs?: number;
   /** Most pods an RC creates or deletes per sync (500). */
   burstReplicas?: number;
   /** --node-monitor-period (5 s). */
@@ -63,6 +71,8 @@ export interface ControllerManager {
   readonly garbageCollector?: GarbageCollector;
   readonly namespace?: NamespaceController;
   readonly podGC?: PodGCController;
+  readonly daemonSet?: DaemonSetController;
+  readonly statefulSet?: StatefulSetController;
   readonly persistentVolume?: PersistentVolumeController;
   readonly storageProtection?: StorageProtectionController;
   stop(): Promise<void>;
@@ -116,11 +126,42 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
       ? new StorageProtectionController({ client, log, podInformer: pods(), claimInformer: claims(), volumeInformer: volumes(), claims: enabled.has('pvc-protection'), volumes: enabled.has('pv-protection') })
       : undefined;
 
+  // As kube-controller-manager, a controller whose resources the API does not serve is skipped, not fatal.
+  const served = (name: ControllerName, ...resources: string[]) => {
+    if (!enabled.has(name)) return false;
+    const missing = resources.filter((r) => !lookupResource(r, 'apps') && !lookupResource(r, ''));
+    if (missing.length) log(`controller-manager: skipping ${name}: ${missing.join(', ')} not served`);
+    return missing.length === 0;
+  };
+  const daemonSet = served('daemonset', 'daemonsets', 'controllerrevisions')
+    ? new DaemonSetController({
+        client,
+        workers: opts.concurrentDaemonSetSyncs ?? 2,
+        recorder: recorderFor('daemonset-controller'),
+        log,
+        podInformer: pods(),
+        nodeInformer: factory.get<Node>('nodes'),
+        dsInformer: factory.get<DaemonSet>('daemonsets'),
+        revisionInformer: factory.get<ControllerRevision>('controllerrevisions'),
+      })
+    : undefined;
+  const statefulSet = served('statefulset', 'statefulsets', 'controllerrevisions')
+    ? new StatefulSetController({
+        client,
+        workers: opts.concurrentStatefulSetSyncs ?? 5,
+        recorder: recorderFor('statefulset-controller'),
+        log,
+        podInformer: pods(),
+        setInformer: factory.get<StatefulSet>('statefulsets'),
+        revisionInformer: factory.get<ControllerRevision>('controllerrevisions'),
+      })
+    : undefined;
+
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, persistentVolume, storageProtection]) {
+    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, persistentVolume, storageProtection]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -139,6 +180,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     garbageCollector,
     namespace,
     podGC,
+    daemonSet,
+    statefulSet,
     persistentVolume,
     storageProtection,
     stop() {

@@ -5,7 +5,7 @@
 // filter, so each node contributes the reasons of one filter only.
 
 import type { Pod, Taint } from '../api/core.js';
-import { matchNodeSelectorTerm } from '../api/node-selector.js';
+import { matchNodeSelectorTerm, matchesRequiredNodeAffinity } from '../api/node-affinity.js';
 export { matchNodeSelectorTerm };
 import { toleratesTaint, tolerated } from '../api/taints.js';
 export { toleratesTaint, tolerated };
@@ -51,13 +51,7 @@ export const taintToleration: Filter = (pod, ni) => {
 };
 
 /** nodeSelector labels, and requiredDuringScheduling terms (ORed). */
-export const nodeAffinity: Filter = (pod, ni) => {
-  const labels = ni.node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return [REASON_AFFINITY];
-  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (required && !(required.nodeSelectorTerms ?? []).some((t) => matchNodeSelectorTerm(t, ni.node))) return [REASON_AFFINITY];
-  return [];
-};
+export const nodeAffinity: Filter = (pod, ni) => (matchesRequiredNodeAffinity(pod.spec, ni.node) ? [] : [REASON_AFFINITY]);
 
 /** hostPort conflicts: same protocol and port, and the same hostIP or either one 0.0.0.0. */
 export const nodePorts: Filter = (pod, ni) => {

@@ -12,6 +12,7 @@ import { secretStrategy } from './secrets.js';
 import { cronJobStrategy, jobStrategy } from './jobs.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './volumes.js';
 import type { StorageClass } from '../../api/storage.js';
+import { workloadStrategy } from './workloads.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
@@ -39,6 +40,10 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Namespace', namespaceStrategy],
     ['ReplicationController', (info) => defaultStrategy(info, { tracksGeneration: true })],
     ['Secret', secretStrategy],
+    ['Deployment', workloadStrategy],
+    ['ReplicaSet', workloadStrategy],
+    ['DaemonSet', workloadStrategy],
+    ['StatefulSet', workloadStrategy],
     // Their writers PUT whole objects and expect a missing one to be created.
     ['Endpoints', createOnUpdate],
     ['Event', createOnUpdate],

@@ -32,10 +32,14 @@ export interface Strategy<T extends TypedObject = KubeObject> {
   hasStatus: boolean;
   /** Bump metadata.generation when spec changes (false for e.g. Namespace, Event). */
   tracksGeneration: boolean;
+  /** With tracksGeneration: a change besides the spec's that also bumps the generation (Deployment annotations). */
+  generationChanged?(obj: T, old: T): boolean;
   /** PUT on a missing object creates it. */
   allowCreateOnUpdate: boolean;
   /** Called before validation on create: clear status, allocate, default. May throw ApiError. */
   prepareForCreate?(obj: T, ctx: RequestContext): void | Promise<void>;
+  /** Called on a created object once generateName has given it its name, before it is validated and stored. */
+  prepareNamed?(obj: T): void;
   /** Called before validation on update of the main resource. */
   prepareForUpdate?(obj: T, old: T, ctx: RequestContext): void | Promise<void>;
   /** Called after an update of the main resource was stored (e.g. free what the old state held). */
