@@ -3,19 +3,23 @@
 // election (one machine); a restart is safe because every controller starts
 // from a fresh list (expectations start empty, the list is the truth).
 
+import type { CronJob, Job } from '../api/batch.js';
 import type { Namespace, Node, Pod, ReplicationController, Service } from '../api/core.js';
 import type { RestClient } from '../client/rest.js';
+import { CronJobController } from './cronjob.js';
 import { EndpointsController } from './endpoints.js';
 import { EventRecorder } from '../client/events.js';
 import { startEventTTLCleaner } from './event-ttl.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { InformerFactory } from './informers.js';
+import { JobController } from './job.js';
 import { NamespaceController } from './namespace.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { PodGCController } from './podgc.js';
 import { ReplicationManager } from './replication.js';
+import { TTLAfterFinishedController } from './ttl-after-finished.js';
 
-export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc'] as const;
+export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'job', 'cronjob', 'ttl-after-finished'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -30,6 +34,10 @@ export interface ControllerManagerOptions {
   concurrentGcSyncs?: number;
   /** --concurrent-namespace-syncs (10). */
   concurrentNamespaceSyncs?: number;
+  /** --concurrent-job-syncs, --concurrent-cron-job-syncs, --concurrent-ttl-after-finished-syncs (5 each). */
+  concurrentJobSyncs?: number;
+  concurrentCronJobSyncs?: number;
+  concurrentTTLSyncs?: number;
   /** Most pods an RC creates or deletes per sync (500). */
   burstReplicas?: number;
   /** --node-monitor-period (5 s). */
@@ -60,6 +68,9 @@ export interface ControllerManager {
   readonly garbageCollector?: GarbageCollector;
   readonly namespace?: NamespaceController;
   readonly podGC?: PodGCController;
+  readonly job?: JobController;
+  readonly cronJob?: CronJobController;
+  readonly ttlAfterFinished?: TTLAfterFinishedController;
   stop(): Promise<void>;
 }
 
@@ -100,12 +111,18 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const podGC = enabled.has('podgc')
     ? new PodGCController({ client, terminatedPodThreshold: opts.terminatedPodGCThreshold, gcCheckPeriodMs: opts.podGCPeriodMs, quarantineMs: opts.podGCQuarantineMs, log, podInformer: pods(), nodeInformer: factory.get<Node>('nodes') })
     : undefined;
+  const jobs = () => factory.get<Job>('jobs');
+  const job = enabled.has('job') ? new JobController({ client, workers: opts.concurrentJobSyncs ?? 5, recorder: recorderFor('job-controller'), log, podInformer: pods(), jobInformer: jobs() }) : undefined;
+  const cronJob = enabled.has('cronjob')
+    ? new CronJobController({ client, workers: opts.concurrentCronJobSyncs ?? 5, recorder: recorderFor('cronjob-controller'), log, jobInformer: jobs(), cronJobInformer: factory.get<CronJob>('cronjobs') })
+    : undefined;
+  const ttlAfterFinished = enabled.has('ttl-after-finished') ? new TTLAfterFinishedController({ client, workers: opts.concurrentTTLSyncs ?? 5, log, jobInformer: jobs() }) : undefined;
 
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC]) {
+    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, job, cronJob, ttlAfterFinished]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -124,6 +141,9 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     garbageCollector,
     namespace,
     podGC,
+    job,
+    cronJob,
+    ttlAfterFinished,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));
