@@ -9,6 +9,8 @@ import { podStrategy } from './pods.js';
 import { serviceStrategy, type ServiceAllocators } from './services.js';
 import { defaultStrategy, type Strategy } from './strategy.js';
 import { secretStrategy } from './secrets.js';
+import { cronJobStrategy, jobStrategy } from './jobs.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './volumes.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
@@ -40,6 +42,10 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Endpoints', createOnUpdate],
     ['Event', createOnUpdate],
     ['Lease', createOnUpdate],
+    ['Job', jobStrategy],
+    ['CronJob', cronJobStrategy],
+    ['PersistentVolume', persistentVolumeStrategy],
+    ['PersistentVolumeClaim', persistentVolumeClaimStrategy],
   ]);
   const strategyFor = (info: ResourceInfo): Strategy => (strategies.get(info.kind) ?? defaultStrategy)(info);
   const nsInfo = RESOURCES.find((r) => r.resource === 'namespaces')!;
