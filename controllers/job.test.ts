@@ -248,35 +248,34 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
   });
 
   it('CronJob: a due schedule creates <cronjob>-<minutes> with the scheduled-timestamp annotation; Forbid; history limit; kubectl create job --from', async () => {
-    await kubectl('create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/1 * * * *', '--', 'true');
+    // A yearly schedule never fires by itself during the test: lastScheduleTime set before this
+    // year's 1 January makes that time due now (the controller looks when the spec or labels change).
+    await kubectl('create', 'cronjob', 'tick', '--image=busybox', '--schedule=0 0 1 1 *', '--', 'true');
     await cronJobs.patch('tick', { spec: { concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 1, timeZone: 'UTC' } });
-    // Pretend the last run was 3 minutes ago: the latest minute is due now, without waiting for one.
+    const jan1 = Date.UTC(new Date().getUTCFullYear(), 0, 1);
+    let kicks = 0;
     const kick = async () => {
-      const past = new Date(Date.now() - 180_000).toISOString().replace(/\.\d+Z$/, 'Z');
-      await cronJobs.patch('tick', { status: { lastScheduleTime: past } }, 'merge', { subresource: 'status' });
-      // A status write alone is not a reason to sync (as upstream): touch the spec.
-      await cronJobs.patch('tick', { spec: { startingDeadlineSeconds: 100 + Math.floor(Math.random() * 1000) } });
+      await cronJobs.patch('tick', { status: { lastScheduleTime: new Date(jan1 - 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z') } }, 'merge', { subresource: 'status' });
+      await cronJobs.patch('tick', { metadata: { labels: { kick: String(++kicks) } } });
     };
     await kick();
     const first = await eventually('a job', async () => {
       const l = (await jobs.list()).items.filter((j) => j.metadata?.ownerReferences?.some((r) => r.kind === 'CronJob' && r.name === 'tick'));
       return l.length === 1 ? l[0] : undefined;
     });
-    const minute = Math.floor((Date.now() - 1000) / 60_000);
-    assert.match(first.metadata?.name ?? '', /^tick-\d+$/);
-    const scheduledMin = Number(first.metadata?.name?.slice(5));
-    assert.ok(Math.abs(scheduledMin - minute) <= 1, `${scheduledMin} vs ${minute}`);
-    assert.equal(first.metadata?.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'], new Date(scheduledMin * 60_000).toISOString().replace(/\.\d+Z$/, 'Z'));
+    assert.equal(first.metadata?.name, `tick-${jan1 / 60_000}`);
+    assert.equal(first.metadata?.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'], new Date(jan1).toISOString().replace(/\.\d+Z$/, 'Z'));
     assert.equal(first.metadata?.ownerReferences?.[0]?.controller, true);
     const cj = await eventually('active 1 and lastScheduleTime', async () => {
       const c = await cronJobs.get('tick');
-      return c.status?.active?.length === 1 && c.status.lastScheduleTime ? c : undefined;
+      return c.status?.active?.length === 1 && c.status.lastScheduleTime === new Date(jan1).toISOString().replace(/\.\d+Z$/, 'Z') ? c : undefined;
     });
     assert.equal(cj.status?.active?.[0]?.name, first.metadata?.name);
-    // Forbid: another due time while the job runs creates nothing.
-    await kick();
+    // Forbid: another due time (2 January) while the job runs creates nothing.
+    await cronJobs.patch('tick', { spec: { schedule: '0 0 2 1 *' } });
     await eventually('JobAlreadyActive', async () => ((await env.client.events(env.ns).list()).items.some((e) => e.involvedObject?.name === 'tick' && e.reason === 'JobAlreadyActive') ? true : undefined));
     assert.equal((await jobs.list()).items.filter((j) => j.metadata?.name?.startsWith('tick-')).length, 1);
+    await cronJobs.patch('tick', { spec: { schedule: '0 0 1 1 *' } });
     // Finish it: lastSuccessfulTime, active empties.
     const [pod] = await eventually('its pod', async () => {
       const r = running(await podsOf(first.metadata?.name ?? ''));
@@ -302,6 +301,6 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
       const l = (await jobs.list()).items.filter((j) => j.metadata?.ownerReferences?.some((r) => r.name === 'tick'));
       return l.length === 1 && l[0]?.metadata?.name === 'manual' ? true : undefined;
     }, 20_000);
-    assert.match(await kubectl('get', 'cronjob', 'tick'), /^tick\s+\*\/1 \* \* \* \*\s+UTC\s+False\s+0\s+/m);
+    assert.match(await kubectl('get', 'cronjob', 'tick'), /^tick\s+0 0 1 1 \*\s+UTC\s+False\s+0\s+/m);
   });
 });
