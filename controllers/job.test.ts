@@ -71,7 +71,7 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
     await eventually('status.active 1 and startTime', async () => ((await jobs.get('hello')).status?.active === 1 ? true : undefined));
     const waiting = kubectl('wait', '--for=condition=complete', 'job/hello', '--timeout=30s');
     await sleep(300);
-    await finish(pod!, 'Succeeded');
+    await finish(pod, 'Succeeded');
     assert.match(await waiting, /job.batch\/hello condition met/);
     const done = await jobs.get('hello');
     assert.equal(done.status?.succeeded, 1);
@@ -102,7 +102,7 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
         assert.ok(r.length <= 2, `at most 2 running, saw ${r.length}`);
         return r.length === Math.min(2, 5 - succeeded) ? r : undefined;
       });
-      await finish(act[0]!, 'Succeeded');
+      await finish(act[0], 'Succeeded');
       succeeded++;
       await eventually(`succeeded ${succeeded}`, async () => ((await jobs.get('five')).status?.succeeded === succeeded ? true : undefined));
     }
@@ -120,7 +120,7 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
       const ps = running(await podsOf('bad'));
       return ps.length === 1 ? ps : undefined;
     });
-    await finish(pod!, 'Failed');
+    await finish(pod, 'Failed');
     await kubectl('wait', '--for=condition=failed', 'job/bad', '--timeout=30s');
     const j = await jobs.get('bad');
     assert.equal(j.status?.failed, 1);
@@ -138,9 +138,9 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
       const ps = running(await podsOf('del'));
       return ps.length === 1 ? ps : undefined;
     });
-    await env.client.pods(env.ns).delete(pod!.metadata?.name ?? '');
+    await env.client.pods(env.ns).delete(pod.metadata?.name ?? '');
     await eventually('failed 1', async () => ((await jobs.get('del')).status?.failed === 1 ? true : undefined));
-    await waitFor(async () => !(await podsOf('del')).some((p) => p.metadata?.uid === pod!.metadata?.uid), 10_000, 'the deleted pod gone once counted');
+    await waitFor(async () => !(await podsOf('del')).some((p) => p.metadata?.uid === pod.metadata?.uid), 10_000, 'the deleted pod gone once counted');
     // The replacement waits out the first back-off (10 s).
     const t0 = Date.now();
     await eventually('a replacement pod', async () => (running(await podsOf('del')).length === 1 ? true : undefined), 30_000);
@@ -202,20 +202,20 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
       const r = running(await podsOf('pfp'));
       return r.length === 1 ? r : undefined;
     });
-    await finish(p1!, 'Failed', 7);
+    await finish(p1, 'Failed', 7);
     const [p2] = await eventually('a replacement without back-off', async () => {
       const r = running(await podsOf('pfp'));
-      return r.length === 1 && r[0]?.metadata?.uid !== p1!.metadata?.uid ? r : undefined;
+      return r.length === 1 && r[0]?.metadata?.uid !== p1.metadata?.uid ? r : undefined;
     }, 8_000);
     assert.equal((await jobs.get('pfp')).status?.failed ?? 0, 0, 'an ignored failure is not counted');
-    await finish(p2!, 'Failed', 42);
+    await finish(p2, 'Failed', 42);
     const j = await eventually('Failed', async () => {
       const x = await jobs.get('pfp');
       return cond(x, 'Failed') ? x : undefined;
     });
     const failedCond = cond(j, 'Failed');
     assert.equal(failedCond?.reason, 'PodFailurePolicy');
-    assert.equal(failedCond?.message, `Container c for pod ${env.ns}/${p2!.metadata?.name} failed with exit code 42 matching FailJob rule at index 0`);
+    assert.equal(failedCond?.message, `Container c for pod ${env.ns}/${p2.metadata?.name} failed with exit code 42 matching FailJob rule at index 0`);
   });
 
   it('activeDeadlineSeconds: DeadlineExceeded, the running pod is deleted', async () => {
@@ -235,7 +235,7 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
       const r = running(await podsOf('ttl'));
       return r.length === 1 ? r : undefined;
     });
-    await finish(pod!, 'Succeeded');
+    await finish(pod, 'Succeeded');
     await waitFor(async () => {
       try {
         await jobs.get('ttl');
@@ -244,7 +244,7 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
         return true;
       }
     }, 20_000, 'job deleted by TTL');
-    await waitFor(async () => !(await env.client.pods(env.ns).list()).items.some((p) => p.metadata?.uid === pod!.metadata?.uid), 20_000, 'its pod collected');
+    await waitFor(async () => !(await env.client.pods(env.ns).list()).items.some((p) => p.metadata?.uid === pod.metadata?.uid), 20_000, 'its pod collected');
   });
 
   it('CronJob: a due schedule creates <cronjob>-<minutes> with the scheduled-timestamp annotation; Forbid; history limit; kubectl create job --from', async () => {
@@ -281,7 +281,7 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
       const r = running(await podsOf(first.metadata?.name ?? ''));
       return r.length === 1 ? r : undefined;
     });
-    await finish(pod!, 'Succeeded');
+    await finish(pod, 'Succeeded');
     await eventually('lastSuccessfulTime', async () => {
       const c = await cronJobs.get('tick');
       return c.status?.lastSuccessfulTime && !c.status.active?.length ? true : undefined;
@@ -295,7 +295,7 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
       const r = running(await podsOf('manual'));
       return r.length === 1 ? r : undefined;
     });
-    await finish(mp!, 'Succeeded');
+    await finish(mp, 'Succeeded');
     // successfulJobsHistoryLimit 1: of the two finished jobs, the older is deleted.
     await eventually('history limit', async () => {
       const l = (await jobs.list()).items.filter((j) => j.metadata?.ownerReferences?.some((r) => r.name === 'tick'));
