@@ -247,6 +247,16 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
     await waitFor(async () => !(await env.client.pods(env.ns).list()).items.some((p) => p.metadata?.uid === pod.metadata?.uid), 20_000, 'its pod collected');
   });
 
+  it('kubectl delete job (background): its running pod, held by the tracking finalizer, is released and goes', async () => {
+    await jobs.create(jobObj('gone', { parallelism: 1 }));
+    const [pod] = await eventually('pod', async () => {
+      const r = running(await podsOf('gone'));
+      return r.length === 1 ? r : undefined;
+    });
+    await kubectl('delete', 'job', 'gone', '--cascade=background', '--wait=false');
+    await waitFor(async () => !(await env.client.pods(env.ns).list()).items.some((p) => p.metadata?.uid === pod!.metadata?.uid), 20_000, 'the pod gone');
+  });
+
   it('CronJob: a due schedule creates <cronjob>-<minutes> with the scheduled-timestamp annotation; Forbid; history limit; kubectl create job --from', async () => {
     // A yearly schedule never fires by itself during the test: lastScheduleTime set before this
     // year's 1 January makes that time due now (the controller looks when the spec or labels change).

@@ -66,6 +66,9 @@ export interface JobControllerOptions {
   now?: () => number;
 }
 
+/** Queue keys of orphan pods to release, beside the Jobs' own keys (a Job key never starts with it). */
+const ORPHAN_PREFIX = 'orphan-pod:';
+
 function hasFinalizer(pod: Pod): boolean {
   return pod.metadata?.finalizers?.includes(JOB_TRACKING_FINALIZER) ?? false;
 }
@@ -107,11 +110,14 @@ export class JobController {
       this.expectations.delete(objectKey(j));
       this.backoffs.delete(objectKey(j));
       // Its pods may still hold our finalizer: the garbage collector deletes them, we let them go.
-      this.queue.add(objectKey(j));
+      for (const p of this.pods.store.listNamespace(j.metadata?.namespace ?? '')) if (controllerRef(p)?.uid === j.metadata?.uid && hasFinalizer(p)) this.queue.add(ORPHAN_PREFIX + podKey(p));
     });
     this.pods.on('add', (p) => {
       const k = this.ownerKey(p);
-      if (!k) return;
+      if (!k) {
+        this.checkOrphan(p);
+        return;
+      }
       if (p.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, podKey(p));
       else this.expectations.creationObserved(k);
       this.queue.add(k);
@@ -119,7 +125,10 @@ export class JobController {
     this.pods.on('update', (o, p) => {
       if (o.metadata?.resourceVersion === p.metadata?.resourceVersion) return;
       const k = this.ownerKey(p) ?? this.ownerKey(o);
-      if (!k) return;
+      if (!k) {
+        this.checkOrphan(p);
+        return;
+      }
       if (p.metadata?.deletionTimestamp && !o.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, podKey(p));
       this.queue.add(k);
     });
@@ -155,6 +164,26 @@ export class JobController {
     const job = this.jobs.store.getByName(pod.metadata?.namespace, ref.name);
     if (!job || job.metadata?.uid !== ref.uid) return undefined;
     return objectKey(job);
+  }
+
+  /** A pod holding our finalizer whose Job is gone (or never known): release it, or it can never be deleted. */
+  private checkOrphan(pod: Pod): void {
+    if (hasFinalizer(pod) && controllerRef(pod)?.kind === 'Job') this.queue.add(ORPHAN_PREFIX + podKey(pod));
+  }
+
+  private async releaseOrphan(podKeyText: string): Promise<void> {
+    const pod = this.pods.store.get(podKeyText);
+    const ref = pod && controllerRef(pod);
+    if (!pod || !hasFinalizer(pod) || ref?.kind !== 'Job') return;
+    if (this.jobs.store.getByName(pod.metadata?.namespace, ref.name)?.metadata?.uid === ref.uid) return;
+    // The cache may not have seen the Job yet: only the apiserver can say it is gone.
+    try {
+      const job = await this.client.resource<Job>('jobs', pod.metadata?.namespace).get(ref.name);
+      if (job.metadata?.uid === ref.uid && !job.metadata?.deletionTimestamp) return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    await this.removeFinalizer(pod);
   }
 
   private podsOf(job: Job): Pod[] {
@@ -231,6 +260,7 @@ export class JobController {
 
   /** Reconcile one Job. */
   async sync(key: string): Promise<void> {
+    if (key.startsWith(ORPHAN_PREFIX)) return this.releaseOrphan(key.slice(ORPHAN_PREFIX.length));
     let job = this.jobs.store.get(key);
     if (!job) {
       this.expectations.delete(key);
