@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CronJob, Job } from '../api/batch.js';
 import { parseCronSchedule } from '../api/cron-schedule.js';
-import { formatInZone, jobNameFor, jobsOverHistoryLimits, mostRecentScheduleTime, nextScheduleDelayMs } from './cronjob-logic.js';
+import { concurrencyAction, formatInZone, jobNameFor, jobsOverHistoryLimits, mostRecentScheduleTime, nextScheduleDelayMs } from './cronjob-logic.js';
 
 const T = (s: string) => Date.parse(s);
 const cron = (spec: Partial<NonNullable<CronJob['spec']>>, status: CronJob['status'] = {}, created = '2026-03-01T00:00:00Z'): CronJob => ({
@@ -51,6 +51,19 @@ describe('cronjob: which scheduled time is due', () => {
     assert.equal(fall.mostRecentMs, T('2026-11-01T07:30:00Z'));
     assert.equal(fall.missed, 'none');
   });
+});
+
+describe('cronjob: concurrencyPolicy', () => {
+  const cases: [string | undefined, number, string][] = [
+    [undefined, 0, 'create'],
+    [undefined, 2, 'create'],
+    ['Allow', 1, 'create'],
+    ['Forbid', 0, 'create'],
+    ['Forbid', 1, 'skip'],
+    ['Replace', 0, 'create'],
+    ['Replace', 3, 'replace'],
+  ];
+  for (const [policy, active, want] of cases) it(`${policy ?? '(default Allow)'} with ${active} active: ${want}`, () => assert.equal(concurrencyAction(policy, active), want));
 });
 
 describe('cronjob: names, annotation, history', () => {

@@ -57,6 +57,14 @@ export function nextScheduleDelayMs(cj: CronJob, nowMs: number, schedule: CronSc
   return Math.max(0, n + NEXT_SCHEDULE_DELTA_MS - nowMs);
 }
 
+/** What concurrencyPolicy says to do at a due time with `active` Jobs still running. */
+export function concurrencyAction(policy: string | undefined, active: number): 'create' | 'skip' | 'replace' {
+  if (active === 0) return 'create';
+  if (policy === 'Forbid') return 'skip';
+  if (policy === 'Replace') return 'replace';
+  return 'create';
+}
+
 /** The Job for a scheduled time: <cronjob>-<minutes since the epoch>. */
 export function jobNameFor(cj: CronJob, scheduledMs: number): string {
   return `${cj.metadata?.name ?? ''}-${Math.floor(scheduledMs / 60_000)}`;

@@ -14,7 +14,7 @@ import { Informer } from '../client/informer.js';
 import type { ResourceClient, RestClient } from '../client/rest.js';
 import { objectKey } from '../client/store.js';
 import { WorkQueue } from '../client/workqueue.js';
-import { CRONJOB_SCHEDULED_TIMESTAMP, finishedConditionType, formatInZone, isJobSucceeded, jobNameFor, jobsOverHistoryLimits, mostRecentScheduleTime, nextScheduleDelayMs } from './cronjob-logic.js';
+import { concurrencyAction, CRONJOB_SCHEDULED_TIMESTAMP, finishedConditionType, formatInZone, isJobSucceeded, jobNameFor, jobsOverHistoryLimits, mostRecentScheduleTime, nextScheduleDelayMs } from './cronjob-logic.js';
 import type { RunnableInformer } from './informers.js';
 import { isJobFinished } from './job-logic.js';
 import { controllerRef, nowTime } from './pod-util.js';
@@ -190,12 +190,12 @@ export class CronJobController {
     }
     const name = jobNameFor(cj, scheduled);
     if (active.some((a) => a.name === name) || (status.lastScheduleTime && Date.parse(status.lastScheduleTime) === scheduled)) return requeue();
-    const policy = cj.spec?.concurrencyPolicy ?? 'Allow';
-    if (policy === 'Forbid' && active.length > 0) {
+    const action = concurrencyAction(cj.spec?.concurrencyPolicy, active.length);
+    if (action === 'skip') {
       this.event(cj, 'Normal', 'JobAlreadyActive', 'Not starting job because prior execution is running and concurrency policy is Forbid');
       return requeue();
     }
-    if (policy === 'Replace') {
+    if (action === 'replace') {
       for (const a of [...active]) {
         await this.deleteJob(cj, a.name ?? '', a.uid);
         active.splice(active.indexOf(a), 1);

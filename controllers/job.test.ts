@@ -254,7 +254,7 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
       return r.length === 1 ? r : undefined;
     });
     await kubectl('delete', 'job', 'gone', '--cascade=background', '--wait=false');
-    await waitFor(async () => !(await env.client.pods(env.ns).list()).items.some((p) => p.metadata?.uid === pod!.metadata?.uid), 20_000, 'the pod gone');
+    await waitFor(async () => !(await env.client.pods(env.ns).list()).items.some((p) => p.metadata?.uid === pod.metadata?.uid), 20_000, 'the pod gone');
   });
 
   it('CronJob: a due schedule creates <cronjob>-<minutes> with the scheduled-timestamp annotation; Forbid; history limit; kubectl create job --from', async () => {
