@@ -2,7 +2,8 @@
 // parallelism 2 completes with never more than 2 pods running at once; a Job whose container exits 1
 // stops at backoffLimit 1 (two pods, the second after the 10 s back-off) with BackoffLimitExceeded;
 // a CronJob `*/1 * * * *` creates a Job within 70 s, and that Job completes. The three run side by
-// side so the whole file stays near 90 s.
+// side so the whole file stays near 90 s. An Indexed Job's pods see their index (downward API) and
+// their hostname <job>-<index>.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,6 +95,12 @@ test('Jobs and a CronJob with real pods', { timeout: 150_000 }, async (t) => {
       assert.equal(exit, 1);
       const gap = Date.parse(ps[1]?.metadata?.creationTimestamp ?? '') - Date.parse(ps[0]?.status?.containerStatuses?.[0]?.state?.terminated?.finishedAt ?? '');
       assert.ok(gap >= 8_000, `the retry waited out the 10 s back-off (${gap} ms)`);
+    }),
+    t.test('Indexed, completions 2: each pod sees JOB_COMPLETION_INDEX and hostname <job>-<index>', async () => {
+      // The container fails unless the downward-API index and the hostname agree.
+      await jobs.create(jobSpec('idx', 'test -n "$JOB_COMPLETION_INDEX" && test "$(hostname)" = "idx-$JOB_COMPLETION_INDEX"', { completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimit: 0 }));
+      const j = await finished('idx', 'Complete', 90_000);
+      assert.equal(j.status?.completedIndexes, '0-1');
     }),
     t.test('CronJob */1: a Job within 70 s, which completes', async () => {
       const cronJobs = client.resource<CronJob>('cronjobs', NS);
