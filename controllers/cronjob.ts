@@ -18,6 +18,7 @@ import { concurrencyAction, CRONJOB_SCHEDULED_TIMESTAMP, finishedConditionType, 
 import type { RunnableInformer } from './informers.js';
 import { isJobFinished } from './job-logic.js';
 import { controllerRef, nowTime } from './pod-util.js';
+import { timerDelay } from './timer-delay.js';
 import { runWorkers, startInformers } from './workers.js';
 
 export interface CronJobControllerOptions {
@@ -158,7 +159,7 @@ export class CronJobController {
       if (!next.active) delete next.active;
       if (!deepEqual(cached.status ?? {}, next)) await this.client.resource<CronJob>('cronjobs', ns).updateStatus({ ...cached, status: next });
     }
-    if (requeueMs !== undefined) this.queue.addAfter(key, requeueMs);
+    if (requeueMs !== undefined) this.queue.addAfter(key, timerDelay(requeueMs));
   }
 
   /** Create the Job due now, if any; returns when to look again. */

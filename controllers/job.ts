@@ -52,6 +52,7 @@ import {
 } from './job-logic.js';
 import { podForJob } from './job-pod.js';
 import { compareForDeletion, controllerRef, isPodReady, nowTime, podKey } from './pod-util.js';
+import { timerDelay } from './timer-delay.js';
 import { runWorkers, startInformers } from './workers.js';
 
 export interface JobControllerOptions {
@@ -416,7 +417,7 @@ export class JobController {
     await this.writeStatus(job, final);
     finishedEvent?.();
     if (manageFailure) throw manageFailure.error;
-    if (requeueMs !== undefined && Number.isFinite(requeueMs)) this.queue.addAfter(key, Math.max(0, requeueMs));
+    if (requeueMs !== undefined && Number.isFinite(requeueMs)) this.queue.addAfter(key, timerDelay(requeueMs));
   }
 
   /** Create or delete pods toward wantActive; returns a delay to look again (back-off), if any. */

@@ -11,6 +11,7 @@ import { objectKey } from '../client/store.js';
 import { WorkQueue } from '../client/workqueue.js';
 import type { RunnableInformer } from './informers.js';
 import { ttlExpiryMs } from './job-logic.js';
+import { timerDelay } from './timer-delay.js';
 import { runWorkers, startInformers } from './workers.js';
 
 export interface TTLAfterFinishedOptions {
@@ -63,7 +64,7 @@ export class TTLAfterFinishedController {
     let expiry = ttlExpiryMs(cached);
     if (expiry === undefined) return;
     if (expiry > this.now()) {
-      this.queue.addAfter(key, expiry - this.now());
+      this.queue.addAfter(key, timerDelay(expiry - this.now()));
       return;
     }
     const rc = this.opts.client.resource<Job>('jobs', cached.metadata?.namespace);
@@ -78,7 +79,7 @@ export class TTLAfterFinishedController {
     expiry = ttlExpiryMs(fresh);
     if (expiry === undefined || fresh.metadata?.uid !== cached.metadata?.uid) return;
     if (expiry > this.now()) {
-      this.queue.addAfter(key, expiry - this.now());
+      this.queue.addAfter(key, timerDelay(expiry - this.now()));
       return;
     }
     try {
