@@ -297,6 +297,8 @@ describe('job and cronjob controllers', { timeout: 300_000 }, () => {
       return c.status?.lastSuccessfulTime && !c.status.active?.length ? true : undefined;
     });
     // kubectl create job --from=cronjob: owned by the CronJob, seen as active.
+    // startTime has whole seconds and ties go by name (as upstream): start the manual job a second later.
+    await sleep(1100);
     await kubectl('create', 'job', 'manual', '--from=cronjob/tick');
     const manual = await jobs.get('manual');
     assert.equal(manual.metadata?.ownerReferences?.[0]?.kind, 'CronJob');
