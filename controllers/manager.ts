@@ -4,15 +4,18 @@
 // from a fresh list (expectations start empty, the list is the truth).
 
 import type { ControllerRevision, DaemonSet, StatefulSet } from '../api/apps.js';
+import type { CronJob, Job } from '../api/batch.js';
 import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
 import { lookupResource } from '../api/resources.js';
 import type { StorageClass } from '../api/storage.js';
 import type { RestClient } from '../client/rest.js';
+import { CronJobController } from './cronjob.js';
 import { EndpointsController } from './endpoints.js';
 import { EventRecorder } from '../client/events.js';
 import { startEventTTLCleaner } from './event-ttl.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { InformerFactory } from './informers.js';
+import { JobController } from './job.js';
 import { NamespaceController } from './namespace.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { PersistentVolumeController } from './persistent-volume.js';
@@ -21,8 +24,9 @@ import { ReplicationManager } from './replication.js';
 import { StorageProtectionController } from './storage-protection.js';
 import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
+import { TTLAfterFinishedController } from './ttl-after-finished.js';
 
-export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
+export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -41,6 +45,10 @@ export interface ControllerManagerOptions {
   concurrentDaemonSetSyncs?: number;
   /** --concurrent-statefulset-syncs (5). */
   concurrentStatefulSetSyncs?: number;
+  /** --concurrent-job-syncs, --concurrent-cron-job-syncs, --concurrent-ttl-after-finished-syncs (5 each). */
+  concurrentJobSyncs?: number;
+  concurrentCronJobSyncs?: number;
+  concurrentTTLSyncs?: number;
   /** Most pods an RC creates or deletes per sync (500). */
   burstReplicas?: number;
   /** --node-monitor-period (5 s). */
@@ -75,6 +83,9 @@ export interface ControllerManager {
   readonly statefulSet?: StatefulSetController;
   readonly persistentVolume?: PersistentVolumeController;
   readonly storageProtection?: StorageProtectionController;
+  readonly job?: JobController;
+  readonly cronJob?: CronJobController;
+  readonly ttlAfterFinished?: TTLAfterFinishedController;
   stop(): Promise<void>;
 }
 
@@ -156,12 +167,18 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
         revisionInformer: factory.get<ControllerRevision>('controllerrevisions'),
       })
     : undefined;
+  const jobs = () => factory.get<Job>('jobs');
+  const job = enabled.has('job') ? new JobController({ client, workers: opts.concurrentJobSyncs ?? 5, recorder: recorderFor('job-controller'), log, podInformer: pods(), jobInformer: jobs() }) : undefined;
+  const cronJob = enabled.has('cronjob')
+    ? new CronJobController({ client, workers: opts.concurrentCronJobSyncs ?? 5, recorder: recorderFor('cronjob-controller'), log, jobInformer: jobs(), cronJobInformer: factory.get<CronJob>('cronjobs') })
+    : undefined;
+  const ttlAfterFinished = enabled.has('ttl-after-finished') ? new TTLAfterFinishedController({ client, workers: opts.concurrentTTLSyncs ?? 5, log, jobInformer: jobs() }) : undefined;
 
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, persistentVolume, storageProtection]) {
+    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -184,6 +201,9 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     statefulSet,
     persistentVolume,
     storageProtection,
+    job,
+    cronJob,
+    ttlAfterFinished,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));
