@@ -190,3 +190,16 @@ test('ControllerRevision: data required, revision non-negative, data immutable',
   assert.deepEqual(messages(cr(undefined, -1)), ['data: Required value: data is mandatory', 'revision: Invalid value: -1: must be greater than or equal to 0']);
   assert.deepEqual(messages(cr({ spec: { a: 1 } }, 2), cr({ spec: {} }, 1)), ['data: Invalid value: {"spec":{"a":1}}: field is immutable']);
 });
+
+test('a StatefulSet template may mount its claim templates by name; a mount naming neither a volume nor a claim is refused', () => {
+  const withMount = (claims: boolean) => (s: Obj) => {
+    tmpl(s).spec.containers = [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data' }] }];
+    if (claims) s.volumeClaimTemplates = [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } } }];
+  };
+  assert.deepEqual(messages(workload('StatefulSet', withMount(true))), []);
+  assert.deepEqual(messages(workload('StatefulSet', withMount(false))), ['spec.template.spec.containers[0].volumeMounts[0].name: Not found: "data"']);
+  // The stored object is not changed by the check.
+  const ss = workload('StatefulSet', withMount(true)) as KubeObject & { spec: { template: { spec: { volumes?: unknown[] } } } };
+  validate('StatefulSet', ss);
+  assert.equal(ss.spec.template.spec.volumes, undefined);
+});

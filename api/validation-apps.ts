@@ -367,10 +367,26 @@ export function validateStatefulSet(ss: StatefulSet): FieldError[] {
   const m = matcherOf(spec.selector);
   if (!m) errs.push(invalidGo('spec.selector', goLabelSelector(spec.selector), ''));
   else if (!isObj(spec.template)) errs.push(fieldErr.required('spec.template', ''));
-  else errs.push(...templateMatches(m, spec.template), ...validatePodTemplate(spec.template));
+  else errs.push(...templateMatches(m, spec.template), ...validatePodTemplate(withClaimVolumes(spec.template, spec.volumeClaimTemplates)));
   errs.push(...workloadPodRules(spec.template, 'StatefulSet'));
   (Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []).forEach((pvc, i) => errs.push(...validateClaimTemplate(pvc, `spec.volumeClaimTemplates[${i}]`)));
   return errs;
+}
+
+/**
+ * The template as its pods will be: each claim template becomes a volume of its name, so volume
+ * mounts naming a claim template are valid (upstream leaves the pod spec of a StatefulSet's template
+ * unvalidated for this reason; here it is validated with those volumes added).
+ */
+function withClaimVolumes(t: PodTemplateSpec, claims: PersistentVolumeClaim[] | undefined): PodTemplateSpec {
+  if (!Array.isArray(claims) || claims.length === 0 || !isObj(t.spec)) return t;
+  const volumes = Array.isArray(t.spec.volumes) ? t.spec.volumes : [];
+  const have = new Set(volumes.map((v) => (isObj(v) ? v.name : undefined)));
+  const added = claims.flatMap((c) => {
+    const name = isObj(c) && isObj(c.metadata) ? c.metadata.name : undefined;
+    return typeof name === 'string' && name && !have.has(name) ? [{ name, persistentVolumeClaim: { claimName: name } }] : [];
+  });
+  return added.length ? { ...t, spec: { ...t.spec, volumes: [...volumes, ...added] } } : t;
 }
 
 /**

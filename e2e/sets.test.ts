@@ -1,11 +1,13 @@
 // DaemonSet and StatefulSet on a whole `hyperkube up` cluster with real pods: the DaemonSet runs
 // exactly one pod on the node (bound by the scheduler through its metadata.name affinity); a
 // StatefulSet of 3 starts web-0, web-1, web-2 in that order, each Running before the next is
-// created, each with its own hostname. Everything is removed by the teardown.
+// created, each with its own hostname and its own claim from the volumeClaimTemplates (provisioned
+// by local-path); a deleted pod comes back with the same name and finds the data it wrote in its
+// claim. Everything is removed by the teardown.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Event, Pod } from '../api/core.js';
+import type { Event, PersistentVolumeClaim, Pod } from '../api/core.js';
 import { RestClient } from '../client/rest.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { eventually } from '../testing/wait.js';
@@ -49,6 +51,15 @@ spec:
       - name: c
         image: busybox
         command: ["sleep", "3600"]
+        volumeMounts:
+        - {name: data, mountPath: /data}
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 1Mi}
 `;
 
 before(async () => {
@@ -63,7 +74,7 @@ after(async () => {
 
 const running = (p: Pod) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
 
-test('a DaemonSet runs one pod on the node; a StatefulSet of 3 starts in order with its hostnames', { timeout: 90_000 }, async () => {
+test('a DaemonSet runs one pod on the node; a StatefulSet of 3 starts in order with its hostnames', { timeout: 150_000 }, async () => {
   const applied = await cl.up.kubectl(['apply', '-f', '-'], MANIFESTS);
   assert.equal(applied.code, 0, applied.stderr);
 
@@ -88,7 +99,7 @@ test('a DaemonSet runs one pod on the node; a StatefulSet of 3 starts in order w
   }
   // Events are written asynchronously: wait for the three, in the order they were written.
   const creates = await eventually('three create events', async () => {
-    const l = (await client.resource<Event>('events', NS).list()).items.filter((e) => e.reason === 'SuccessfulCreate' && e.involvedObject?.name === 'web');
+    const l = (await client.resource<Event>('events', NS).list()).items.filter((e) => e.reason === 'SuccessfulCreate' && e.involvedObject?.name === 'web' && e.message?.startsWith('create Pod'));
     return l.length === 3 ? l.sort((a, b) => Number(a.metadata?.resourceVersion) - Number(b.metadata?.resourceVersion)).map((e) => e.message) : undefined;
   }, 10_000);
   assert.deepEqual(creates, [0, 1, 2].map((i) => `create Pod web-${i} in StatefulSet web successful`));
@@ -97,6 +108,26 @@ test('a DaemonSet runs one pod on the node; a StatefulSet of 3 starts in order w
     assert.equal(h.code, 0, h.stderr);
     assert.equal(h.stdout.trim(), p.metadata?.name);
   }
+  // One claim per ordinal, bound; each pod writes its name into its own claim.
+  const claims = (await client.resource<PersistentVolumeClaim>('persistentvolumeclaims', NS).list()).items.map((c) => [c.metadata?.name, c.status?.phase]).sort();
+  assert.deepEqual(claims, [['data-web-0', 'Bound'], ['data-web-1', 'Bound'], ['data-web-2', 'Bound']]);
+  for (const p of pods) {
+    const w = await cl.up.kubectl(['exec', p.metadata?.name ?? '', '--', 'sh', '-c', 'hostname > /data/who']);
+    assert.equal(w.code, 0, w.stderr);
+  }
+  // A deleted pod comes back as web-1 (a new uid) with the same claim and its data.
+  const oldUid = pods[1].metadata?.uid;
+  const del = await cl.up.kubectl(['delete', 'pod', 'web-1', '--wait=true']);
+  assert.equal(del.code, 0, del.stderr);
+  await eventually('web-1 back and Running', async () => {
+    const p = await client.pods(NS).get('web-1').catch(() => undefined);
+    return p && p.metadata?.uid !== oldUid && running(p) ? p : undefined;
+  }, 60_000, 300);
+  const back = await eventually('web-1 reads its data', async () => {
+    const r = await cl.up.kubectl(['exec', 'web-1', '--', 'cat', '/data/who']);
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }, 20_000, 300);
+  assert.equal(back, 'web-1');
   // Still exactly one daemon pod at the end.
   assert.equal((await client.pods(NS).list({ labelSelector: 'app=agent' })).items.length, 1);
 });
