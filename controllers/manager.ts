@@ -3,6 +3,7 @@
 // election (one machine); a restart is safe because every controller starts
 // from a fresh list (expectations start empty, the list is the truth).
 
+import type { Deployment, ReplicaSet } from '../api/apps.js';
 import type { Namespace, Node, Pod, ReplicationController, Service } from '../api/core.js';
 import type { RestClient } from '../client/rest.js';
 import { EndpointsController } from './endpoints.js';
@@ -14,8 +15,10 @@ import { NamespaceController } from './namespace.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { PodGCController } from './podgc.js';
 import { ReplicationManager } from './replication.js';
+import { ReplicaSetController } from './replicaset.js';
+import { DeploymentController } from './deployment.js';
 
-export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -24,6 +27,10 @@ export interface ControllerManagerOptions {
   controllers?: readonly ControllerName[];
   /** --concurrent-rc-syncs (5). */
   concurrentRcSyncs?: number;
+  /** --concurrent-replicaset-syncs (5). */
+  concurrentReplicaSetSyncs?: number;
+  /** --concurrent-deployment-syncs (5). */
+  concurrentDeploymentSyncs?: number;
   /** --concurrent-endpoint-syncs (5). */
   concurrentEndpointSyncs?: number;
   /** --concurrent-gc-syncs (20). */
@@ -55,6 +62,8 @@ export interface ControllerManagerOptions {
 
 export interface ControllerManager {
   readonly replication?: ReplicationManager;
+  readonly replicaSet?: ReplicaSetController;
+  readonly deployment?: DeploymentController;
   readonly endpoints?: EndpointsController;
   readonly nodeLifecycle?: NodeLifecycleController;
   readonly garbageCollector?: GarbageCollector;
@@ -81,6 +90,13 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const replication = enabled.has('replication')
     ? new ReplicationManager({ client, workers: opts.concurrentRcSyncs ?? 5, burstReplicas: opts.burstReplicas, recorder: recorderFor('replication-controller'), log, podInformer: pods(), rcInformer: factory.get<ReplicationController>('replicationcontrollers') })
     : undefined;
+  const replicaSets = () => factory.get<ReplicaSet>('replicasets');
+  const replicaSet = enabled.has('replicaset')
+    ? new ReplicaSetController({ client, workers: opts.concurrentReplicaSetSyncs ?? 5, burstReplicas: opts.burstReplicas, recorder: recorderFor('replicaset-controller'), log, podInformer: pods(), rsInformer: replicaSets() })
+    : undefined;
+  const deployment = enabled.has('deployment')
+    ? new DeploymentController({ client, workers: opts.concurrentDeploymentSyncs ?? 5, recorder: recorderFor('deployment-controller'), log, podInformer: pods(), rsInformer: replicaSets(), deploymentInformer: factory.get<Deployment>('deployments') })
+    : undefined;
   const endpoints = enabled.has('endpoints') ? new EndpointsController({ client, workers: opts.concurrentEndpointSyncs ?? 5, log, podInformer: pods(), serviceInformer: factory.get<Service>('services') }) : undefined;
   const nodeLifecycle = enabled.has('nodelifecycle')
     ? new NodeLifecycleController({
@@ -105,7 +121,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -119,6 +135,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   let stopping: Promise<void> | undefined;
   return {
     replication,
+    replicaSet,
+    deployment,
     endpoints,
     nodeLifecycle,
     garbageCollector,
