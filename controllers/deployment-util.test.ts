@@ -68,6 +68,11 @@ describe('deployment util', () => {
     assert.equal(findNewReplicaSet(d, [a]), undefined);
     assert.ok(equalIgnoreHash(b.spec?.template, d.spec?.template));
     assert.ok(!equalIgnoreHash(a.spec?.template, d.spec?.template));
+    // What Go decodes to the same value compares equal: a null creationTimestamp, empty resources.
+    const goStyle = { metadata: { creationTimestamp: null as unknown as string, labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'v2', resources: {} }] } };
+    assert.ok(equalIgnoreHash(goStyle, d.spec?.template));
+    assert.equal(computeHash(goStyle), computeHash(d.spec?.template));
+    assert.ok(equalIgnoreHash({ metadata: { labels: { 'pod-template-hash': 'x' } } }, {}));
   });
 
   it('revisions: a new RS gets max+1 and the replicas annotations; a re-used one moves up and remembers its old revision', () => {

@@ -108,7 +108,7 @@ export function safeEncodeString(s: string): string {
  * from a real cluster's, but the shape, stability and collision handling are the same.
  */
 export function computeHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {
-  let h = fnv32a(Buffer.from(canonicalJSON(template ?? {}), 'utf8'));
+  let h = fnv32a(Buffer.from(canonicalJSON(semanticTemplate(template)), 'utf8'));
   if (collisionCount !== undefined) {
     const b = Buffer.alloc(8);
     b.writeUInt32LE(collisionCount >>> 0, 0);
@@ -117,13 +117,35 @@ export function computeHash(template: PodTemplateSpec | undefined, collisionCoun
   return safeEncodeString(String(h));
 }
 
+/**
+ * A template with nulls, empty objects and empty lists left out: what Go decodes
+ * into the same struct (a null creationTimestamp, `resources: {}` and no resources
+ * at all are one value there), so templates written by different clients compare
+ * as upstream's semantic equality compares them.
+ */
+export function semanticTemplate(t: PodTemplateSpec | undefined): PodTemplateSpec {
+  const prune = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      const a = v.map(prune).filter((x) => x !== undefined);
+      return a.length ? a : undefined;
+    }
+    if (v && typeof v === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const p = prune(x);
+        if (p !== undefined) o[k] = p;
+      }
+      return Object.keys(o).length ? o : undefined;
+    }
+    return v === null ? undefined : v;
+  };
+  return (prune(t) ?? {}) as PodTemplateSpec;
+}
+
 function withoutHashLabel(t: PodTemplateSpec | undefined): PodTemplateSpec {
   const c = structuredClone(t ?? {});
-  if (c.metadata?.labels) {
-    delete c.metadata.labels[DEFAULT_LABEL_KEY];
-    if (Object.keys(c.metadata.labels).length === 0) delete c.metadata.labels;
-  }
-  return c;
+  if (c.metadata?.labels) delete c.metadata.labels[DEFAULT_LABEL_KEY];
+  return semanticTemplate(c);
 }
 
 /** Templates equal once the pod-template-hash label is ignored (EqualIgnoreHash). */
