@@ -72,14 +72,6 @@ export const PATCH_SCHEMA: Readonly<Record<string, TypeRules>> = {
   ReplicationControllerSpec: { template: { type: 'PodTemplateSpec' } },
   ReplicationControllerStatus: { conditions: byType },
 
-  // ---- apps/v1 Deployment and ReplicaSet (their pod templates merge as a pod's spec does)
-  Deployment: { metadata: { type: 'ObjectMeta' }, spec: { type: 'DeploymentSpec' }, status: { type: 'DeploymentStatus' } },
-  DeploymentSpec: { template: { type: 'PodTemplateSpec' } },
-  DeploymentStatus: { conditions: byType },
-  ReplicaSet: { metadata: { type: 'ObjectMeta' }, spec: { type: 'ReplicaSetSpec' }, status: { type: 'ReplicaSetStatus' } },
-  ReplicaSetSpec: { template: { type: 'PodTemplateSpec' } },
-  ReplicaSetStatus: { conditions: byType },
-
   // ---- Service
   Service: { metadata: { type: 'ObjectMeta' }, spec: { type: 'ServiceSpec' }, status: { type: 'ServiceStatus' } },
   ServiceSpec: {

@@ -125,23 +125,6 @@ export const RESOURCES: readonly ResourceInfo[] = [
     verbs: ALL_VERBS,
     subresources: [],
   },
-  // apps/v1: the workloads the ReplicaSet and Deployment controllers run (minimal entries; the
-  // apps API's own defaults, validation and printers come with its registry).
-  ...(['Deployment', 'ReplicaSet'] as const).map(
-    (kind): ResourceInfo => ({
-      resource: `${kind.toLowerCase()}s`,
-      kind,
-      listKind: `${kind}List`,
-      singular: kind.toLowerCase(),
-      shortNames: kind === 'Deployment' ? ['deploy'] : ['rs'],
-      namespaced: true,
-      group: 'apps',
-      version: 'v1',
-      verbs: ALL_VERBS,
-      subresources: [status(kind), { name: 'scale', kind: 'Scale', verbs: STATUS_VERBS, group: 'autoscaling', version: 'v1' }],
-      categories: ['all'],
-    }),
-  ),
 ];
 
 /** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group. */

@@ -35,8 +35,6 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Service', (info) => serviceStrategy(info, allocators)],
     ['Namespace', namespaceStrategy],
     ['ReplicationController', (info) => defaultStrategy(info, { tracksGeneration: true })],
-    ['Deployment', (info) => defaultStrategy(info, { tracksGeneration: true })],
-    ['ReplicaSet', (info) => defaultStrategy(info, { tracksGeneration: true })],
     ['Secret', secretStrategy],
     // Their writers PUT whole objects and expect a missing one to be created.
     ['Endpoints', createOnUpdate],

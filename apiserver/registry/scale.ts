@@ -1,8 +1,6 @@
 // The scale subresource (autoscaling/v1 Scale) of replication controllers.
 
-import type { LabelSelector } from '../../api/core.js';
 import type { KubeObject } from '../../api/meta.js';
-import { labelSelectorMatcher } from '../../api/selectors.js';
 import { badRequest, conflict } from '../errors.js';
 import type { Registry } from './generic.js';
 import type { RequestContext } from './strategy.js';
@@ -12,21 +10,8 @@ export interface Scale extends KubeObject {
   status: { replicas: number; selector?: string };
 }
 
-/** The selector as a string: an RC's label map, or an apps/v1 LabelSelector (metav1.FormatLabelSelector). */
-function selectorString(sel: Record<string, string> | LabelSelector | undefined): string {
-  if (!sel) return '';
-  if ('matchLabels' in sel || 'matchExpressions' in sel) {
-    try {
-      return labelSelectorMatcher(sel as LabelSelector).toString();
-    } catch {
-      return '';
-    }
-  }
-  return Object.entries(sel as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
-}
-
 export function scaleOf(rc: KubeObject): Scale {
-  const spec = (rc.spec ?? {}) as { replicas?: number; selector?: Record<string, string> | LabelSelector };
+  const spec = (rc.spec ?? {}) as { replicas?: number; selector?: Record<string, string> };
   const status = (rc.status ?? {}) as { replicas?: number };
   const m = rc.metadata;
   return {
@@ -42,7 +27,7 @@ export function scaleOf(rc: KubeObject): Scale {
     spec: { replicas: spec.replicas ?? 0 },
     status: {
       replicas: status.replicas ?? 0,
-      selector: selectorString(spec.selector),
+      selector: Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
     },
   };
 }
