@@ -25,6 +25,25 @@ import type {
   Service,
   TypedObject,
 } from './core.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from './apps.js';
+import { defaultDaemonSet, defaultDeployment, defaultReplicaSet, defaultStatefulSet } from './defaults-apps.js';
+import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, replicaSetPrinter, statefulSetPrinter } from './table-apps.js';
+import {
+  validateControllerRevision,
+  validateControllerRevisionUpdate,
+  validateDaemonSet,
+  validateDaemonSetStatus,
+  validateDaemonSetUpdate,
+  validateDeployment,
+  validateDeploymentStatus,
+  validateDeploymentUpdate,
+  validateReplicaSet,
+  validateReplicaSetStatus,
+  validateReplicaSetUpdate,
+  validateStatefulSet,
+  validateStatefulSetStatus,
+  validateStatefulSetUpdate,
+} from './validation-apps.js';
 import { defaultEndpoints, defaultNamespace, defaultNode, defaultPod, defaultReplicationController, defaultSecret, defaultService } from './defaults.js';
 import { fieldErr, type FieldError } from './field-errors.js';
 import { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain } from './names.js';
@@ -116,6 +135,45 @@ const KINDS = new Map<string, KindStrategy>([
   kind<Lease>('Lease', { meta: namespaced, validate: validateLease, printer: leasePrinter }),
   kind<Binding>('Binding', { meta: namespaced, validate: validateBinding, printer: genericPrinter }),
   kind<Scale>('Scale', { meta: namespaced, validate: validateScale, printer: genericPrinter }),
+  // ---- apps/v1
+  kind<Deployment>('Deployment', {
+    meta: namespaced,
+    defaults: defaultDeployment,
+    validate: validateDeployment,
+    validateUpdate: validateDeploymentUpdate,
+    validateStatus: validateDeploymentStatus,
+    printer: deploymentPrinter,
+  }),
+  kind<ReplicaSet>('ReplicaSet', {
+    meta: namespaced,
+    defaults: defaultReplicaSet,
+    validate: validateReplicaSet,
+    validateUpdate: validateReplicaSetUpdate,
+    validateStatus: validateReplicaSetStatus,
+    printer: replicaSetPrinter,
+  }),
+  kind<DaemonSet>('DaemonSet', {
+    meta: namespaced,
+    defaults: defaultDaemonSet,
+    validate: validateDaemonSet,
+    validateUpdate: validateDaemonSetUpdate,
+    validateStatus: validateDaemonSetStatus,
+    printer: daemonSetPrinter,
+  }),
+  kind<StatefulSet>('StatefulSet', {
+    meta: namespaced,
+    defaults: defaultStatefulSet,
+    validate: validateStatefulSet,
+    validateUpdate: validateStatefulSetUpdate,
+    validateStatus: validateStatefulSetStatus,
+    printer: statefulSetPrinter,
+  }),
+  kind<ControllerRevision>('ControllerRevision', {
+    meta: namespaced,
+    validate: validateControllerRevision,
+    validateUpdate: validateControllerRevisionUpdate,
+    printer: controllerRevisionPrinter,
+  }),
   kind<Namespace>('Namespace', {
     meta: { namespaced: false, validateName: nameIsDNSLabel },
     defaults: defaultNamespace,
@@ -168,6 +226,11 @@ export function validateStatusUpdate(kind: string, obj: KubeObject, oldObj: Kube
   const s = KINDS.get(kind);
   if (s?.validateStatus) errs.push(...s.validateStatus(obj, oldObj));
   return errs;
+}
+
+/** The kind's own status checks alone, for a status write that also passes validate(). */
+export function validateStatusFields(kind: string, obj: KubeObject, oldObj: KubeObject): StatusCause[] {
+  return KINDS.get(kind)?.validateStatus?.(obj, oldObj) ?? [];
 }
 
 /** The column definitions used for a kind. */

@@ -72,6 +72,20 @@ export const PATCH_SCHEMA: Readonly<Record<string, TypeRules>> = {
   ReplicationControllerSpec: { template: { type: 'PodTemplateSpec' } },
   ReplicationControllerStatus: { conditions: byType },
 
+  // ---- apps/v1 (their pod templates merge as a pod's spec does; volumeClaimTemplates are atomic)
+  Deployment: { metadata: { type: 'ObjectMeta' }, spec: { type: 'DeploymentSpec' }, status: { type: 'DeploymentStatus' } },
+  DeploymentSpec: { template: { type: 'PodTemplateSpec' } },
+  DeploymentStatus: { conditions: byType },
+  ReplicaSet: { metadata: { type: 'ObjectMeta' }, spec: { type: 'ReplicaSetSpec' }, status: { type: 'ReplicaSetStatus' } },
+  ReplicaSetSpec: { template: { type: 'PodTemplateSpec' } },
+  ReplicaSetStatus: { conditions: byType },
+  DaemonSet: { metadata: { type: 'ObjectMeta' }, spec: { type: 'DaemonSetSpec' }, status: { type: 'DaemonSetStatus' } },
+  DaemonSetSpec: { template: { type: 'PodTemplateSpec' } },
+  DaemonSetStatus: { conditions: byType },
+  StatefulSet: { metadata: { type: 'ObjectMeta' }, spec: { type: 'StatefulSetSpec' }, status: { type: 'StatefulSetStatus' } },
+  StatefulSetSpec: { template: { type: 'PodTemplateSpec' } },
+  StatefulSetStatus: { conditions: byType },
+
   // ---- Service
   Service: { metadata: { type: 'ObjectMeta' }, spec: { type: 'ServiceSpec' }, status: { type: 'ServiceStatus' } },
   ServiceSpec: {

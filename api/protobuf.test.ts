@@ -274,6 +274,32 @@ test('DeleteOptions and Binding', () => {
   assert.deepEqual(decodeK8sProtobuf(envelope('v1', 'Binding', b)).target, { kind: 'Node', name: 'n1' });
 });
 
+test('apps/v1 Deployment: pointer zeros kept, IntOrString both forms, selector and template', () => {
+  const ios = (b: Buffer) => b;
+  const spec = msg(
+    fVarint(1, 0), // replicas: a pointer, so an explicit 0 stays
+    fBytes(2, mapEntry(1, 'app', 'web')),
+    fBytes(3, msg(fBytes(1, mapEntry(11, 'app', 'web')), fBytes(2, fBytes(2, msg(fBytes(1, 'c'), fBytes(2, 'busybox')))))),
+    fBytes(4, msg(fBytes(1, 'RollingUpdate'), fBytes(2, msg(fBytes(1, ios(msg(fVarint(1, 1), fBytes(3, '25%')))), fBytes(2, ios(msg(fVarint(1, 0), fVarint(2, 0)))))))),
+    fVarint(5, 0), // minReadySeconds: omitempty, dropped
+    fVarint(6, 0), // revisionHistoryLimit: a pointer, kept
+    fVarint(9, 600),
+  );
+  const d = decodeK8sProtobuf(envelope('apps/v1', 'Deployment', msg(fBytes(1, fBytes(1, 'web')), fBytes(2, spec)))) as unknown as {
+    apiVersion: string;
+    spec: Record<string, unknown>;
+  };
+  assert.equal(d.apiVersion, 'apps/v1');
+  assert.deepEqual(d.spec, {
+    replicas: 0,
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: 0 } },
+    revisionHistoryLimit: 0,
+    progressDeadlineSeconds: 600,
+  });
+});
+
 test('malformed and unsupported input → ProtobufError', () => {
   const bad = (b: Buffer, re: RegExp, unsupported = false) =>
     assert.throws(() => decodeK8sProtobuf(b), (e: unknown) => e instanceof ProtobufError && re.test(e.message) && e.unsupportedKind === unsupported);
@@ -285,7 +311,7 @@ test('malformed and unsupported input → ProtobufError', () => {
   bad(Buffer.concat([Buffer.from('k8s\0', 'binary'), Buffer.from([0x0b])]), /wire type 3/);
   bad(Buffer.concat([Buffer.from('k8s\0', 'binary'), Buffer.from([0x08, ...Array<number>(11).fill(0xff)])]), /longer than 10/);
   bad(Buffer.concat([Buffer.from('k8s\0', 'binary'), fBytes(2, 'raw')]), /missing typeMeta/);
-  bad(envelope('apps/v1', 'Deployment', Buffer.alloc(0)), /apps\/v1 Deployment is not supported/, true);
+  bad(envelope('example.com/v1', 'Widget', Buffer.alloc(0)), /example\.com\/v1 Widget is not supported/, true);
   // Wrong wire type for a known field (metadata sent as varint).
   bad(envelope('v1', 'Namespace', fVarint(1, 5)), /expected length-delimited/);
   const ios = msg(fBytes(1, fBytes(1, 'x')), fBytes(2, fBytes(1, fBytes(4, fVarint(1, 7)))));

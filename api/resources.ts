@@ -71,6 +71,24 @@ function core(
 }
 
 const status = (kind: string): SubresourceInfo => ({ name: 'status', kind, verbs: STATUS_VERBS });
+const scale: SubresourceInfo = { name: 'scale', kind: 'Scale', verbs: STATUS_VERBS, group: 'autoscaling', version: 'v1' };
+
+/** An apps/v1 resource (namespaced, every verb); categories `all` unless `inAll` is false. */
+function apps(resource: string, kind: string, shortNames: string[], subresources: SubresourceInfo[], inAll = true): ResourceInfo {
+  return {
+    resource,
+    kind,
+    listKind: `${kind}List`,
+    singular: kind.toLowerCase(),
+    shortNames,
+    namespaced: true,
+    group: 'apps',
+    version: 'v1',
+    verbs: ALL_VERBS,
+    subresources,
+    ...(inAll ? { categories: ['all'] } : {}),
+  };
+}
 
 export const RESOURCES: readonly ResourceInfo[] = [
   core('namespaces', 'Namespace', ['ns'], false, [
@@ -101,7 +119,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     true,
     [
       status('ReplicationController'),
-      { name: 'scale', kind: 'Scale', verbs: STATUS_VERBS, group: 'autoscaling', version: 'v1' },
+      scale,
     ],
     ALL_VERBS,
     ['all'],
@@ -125,6 +143,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
     verbs: ALL_VERBS,
     subresources: [],
   },
+  apps('controllerrevisions', 'ControllerRevision', [], [], false),
+  apps('daemonsets', 'DaemonSet', ['ds'], [status('DaemonSet')]),
+  apps('deployments', 'Deployment', ['deploy'], [status('Deployment'), scale]),
+  apps('replicasets', 'ReplicaSet', ['rs'], [status('ReplicaSet'), scale]),
+  apps('statefulsets', 'StatefulSet', ['sts'], [status('StatefulSet'), scale]),
 ];
 
 /** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group. */

@@ -123,6 +123,77 @@ const TYPES: Record<string, TypeDef> = {
   },
   Scale: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ScaleSpec'), status: OBJ } },
   ScaleSpec: { fields: { replicas: I } },
+
+  // ---- apps/v1
+  LabelSelector: { fields: { matchLabels: map(S), matchExpressions: list(ref('LabelSelectorRequirement')) } },
+  LabelSelectorRequirement: { fields: { key: S, operator: S, values: list(S) } },
+  WorkloadCondition: { fields: { type: S, status: S, lastUpdateTime: 'time', lastTransitionTime: 'time', reason: S, message: S } },
+  Deployment: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('DeploymentSpec'), status: ref('DeploymentStatus') } },
+  DeploymentSpec: {
+    fields: {
+      replicas: I, selector: ref('LabelSelector'), template: ref('PodTemplateSpec'), strategy: ref('DeploymentStrategy'),
+      minReadySeconds: I, revisionHistoryLimit: I, paused: B, progressDeadlineSeconds: I,
+    },
+  },
+  DeploymentStrategy: { fields: { type: S, rollingUpdate: ref('RollingUpdateDeployment') } },
+  RollingUpdateDeployment: { fields: { maxUnavailable: 'intstr', maxSurge: 'intstr' } },
+  DeploymentStatus: {
+    fields: {
+      observedGeneration: I64, replicas: I, updatedReplicas: I, readyReplicas: I, availableReplicas: I, unavailableReplicas: I,
+      terminatingReplicas: I, conditions: list(ref('WorkloadCondition')), collisionCount: I,
+    },
+  },
+  ReplicaSet: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ReplicaSetSpec'), status: ref('ReplicaSetStatus') } },
+  ReplicaSetSpec: { fields: { replicas: I, minReadySeconds: I, selector: ref('LabelSelector'), template: ref('PodTemplateSpec') } },
+  ReplicaSetStatus: {
+    fields: {
+      replicas: I, fullyLabeledReplicas: I, readyReplicas: I, availableReplicas: I, terminatingReplicas: I, observedGeneration: I64,
+      conditions: list(ref('WorkloadCondition')),
+    },
+  },
+  DaemonSet: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('DaemonSetSpec'), status: ref('DaemonSetStatus') } },
+  DaemonSetSpec: {
+    fields: {
+      selector: ref('LabelSelector'), template: ref('PodTemplateSpec'), updateStrategy: ref('DaemonSetUpdateStrategy'),
+      minReadySeconds: I, revisionHistoryLimit: I,
+    },
+  },
+  DaemonSetUpdateStrategy: { fields: { type: S, rollingUpdate: ref('RollingUpdateDaemonSet') } },
+  RollingUpdateDaemonSet: { fields: { maxUnavailable: 'intstr', maxSurge: 'intstr' } },
+  DaemonSetStatus: {
+    fields: {
+      currentNumberScheduled: I, numberMisscheduled: I, desiredNumberScheduled: I, numberReady: I, observedGeneration: I64,
+      updatedNumberScheduled: I, numberAvailable: I, numberUnavailable: I, collisionCount: I, conditions: list(ref('WorkloadCondition')),
+    },
+  },
+  StatefulSet: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('StatefulSetSpec'), status: ref('StatefulSetStatus') } },
+  StatefulSetSpec: {
+    fields: {
+      replicas: I, selector: ref('LabelSelector'), template: ref('PodTemplateSpec'), volumeClaimTemplates: list(ref('PersistentVolumeClaim')),
+      serviceName: S, podManagementPolicy: S, updateStrategy: ref('StatefulSetUpdateStrategy'), revisionHistoryLimit: I, minReadySeconds: I,
+      persistentVolumeClaimRetentionPolicy: ref('StatefulSetPersistentVolumeClaimRetentionPolicy'), ordinals: ref('StatefulSetOrdinals'),
+    },
+  },
+  StatefulSetUpdateStrategy: { fields: { type: S, rollingUpdate: ref('RollingUpdateStatefulSetStrategy') } },
+  RollingUpdateStatefulSetStrategy: { fields: { partition: I, maxUnavailable: 'intstr' } },
+  StatefulSetPersistentVolumeClaimRetentionPolicy: { fields: { whenDeleted: S, whenScaled: S } },
+  StatefulSetOrdinals: { fields: { start: I } },
+  StatefulSetStatus: {
+    fields: {
+      observedGeneration: I64, replicas: I, readyReplicas: I, currentReplicas: I, updatedReplicas: I, currentRevision: S, updateRevision: S,
+      collisionCount: I, conditions: list(ref('WorkloadCondition')), availableReplicas: I,
+    },
+  },
+  ControllerRevision: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), data: 'any', revision: I64 } },
+  // The claim templates of a StatefulSet (core/v1 PersistentVolumeClaim).
+  PersistentVolumeClaim: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('PersistentVolumeClaimSpec'), status: OBJ } },
+  PersistentVolumeClaimSpec: {
+    fields: {
+      accessModes: list(S), selector: ref('LabelSelector'), resources: ref('VolumeResourceRequirements'), volumeName: S, storageClassName: S,
+      volumeMode: S, dataSource: OBJ, dataSourceRef: OBJ, volumeAttributesClassName: S,
+    },
+  },
+  VolumeResourceRequirements: { fields: { limits: map('quantity'), requests: map('quantity') } },
 };
 
 export interface StructureResult {

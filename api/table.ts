@@ -93,15 +93,15 @@ export function translateTimestampSince(ts: string | null | undefined, now: Date
 
 // ---------------------------------------------------------------- column sets
 
-const col = (name: string, type: TableColumnDefinition['type'], description: string, priority = 0, format = ''): TableColumnDefinition => ({
+export const col = (name: string, type: TableColumnDefinition['type'], description: string, priority = 0, format = ''): TableColumnDefinition => ({
   name,
   type,
   format,
   description,
   priority,
 });
-const NAME = col('Name', 'string', 'Name must be unique within a namespace.', 0, 'name');
-const AGE = col('Age', 'string', 'Time since the object was created.');
+export const NAME = col('Name', 'string', 'Name must be unique within a namespace.', 0, 'name');
+export const AGE = col('Age', 'string', 'Time since the object was created.');
 
 /** One kind's printer: its columns (all of them; kubectl hides priority > 0 without -o wide) and a row per object. */
 export interface Printer<T extends TypedObject = TypedObject> {
@@ -109,7 +109,7 @@ export interface Printer<T extends TypedObject = TypedObject> {
   row(obj: T, now: Date): { cells: unknown[]; conditions?: TableRowCondition[] };
 }
 
-const age = (o: TypedObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
+export const age = (o: TypedObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
 const orNone = (s: string | undefined): string => (s ? s : '<none>');
 
 // ---------------------------------------------------------------- pods

@@ -1,5 +1,5 @@
 // Kubernetes protobuf schema as data: field number → JSON name and type, for the
-// messages tskube decodes (core/v1, meta/v1, coordination/v1). Field numbers are
+// messages tskube decodes (core/v1, meta/v1, coordination/v1, apps/v1). Field numbers are
 // the wire facts of k8s.io/api and k8s.io/apimachinery generated.proto.
 //
 // Entry: [fieldNumber, jsonName, type, flags]
@@ -339,6 +339,70 @@ export const SCHEMA: Record<string, MessageSpec> = {
   NodeFeatures: [[1, 'supplementalGroupsPolicy', 'B', 'k']],
   Binding: [objMeta, [2, 'target', 'ObjectReference']],
 
+  // ---- apps/v1 (kubectl's typed clients, e.g. `kubectl create deployment`, send these) ----
+  Deployment: [objMeta, [2, 'spec', 'DeploymentSpec'], [3, 'status', 'DeploymentStatus']],
+  DeploymentSpec: [
+    [1, 'replicas', 'i32', 'k'], [2, 'selector', 'LabelSelector'], [3, 'template', 'PodTemplateSpec'], [4, 'strategy', 'DeploymentStrategy'],
+    [5, 'minReadySeconds', 'i32'], [6, 'revisionHistoryLimit', 'i32', 'k'], [7, 'paused', 'B'], [9, 'progressDeadlineSeconds', 'i32', 'k'],
+  ],
+  DeploymentStrategy: [[1, 'type', 's'], [2, 'rollingUpdate', 'RollingUpdateDeployment']],
+  RollingUpdateDeployment: [[1, 'maxUnavailable', 'IOS', 'k'], [2, 'maxSurge', 'IOS', 'k']],
+  DeploymentStatus: [
+    [1, 'observedGeneration', 'i64'], [2, 'replicas', 'i32'], [3, 'updatedReplicas', 'i32'], [7, 'readyReplicas', 'i32'],
+    [4, 'availableReplicas', 'i32'], [5, 'unavailableReplicas', 'i32'], [6, 'conditions', 'DeploymentCondition', 'r'],
+    [8, 'collisionCount', 'i32', 'k'],
+  ],
+  DeploymentCondition: [
+    [1, 'type', 's', 'k'], [2, 'status', 's', 'k'], [6, 'lastUpdateTime', 'T'], [7, 'lastTransitionTime', 'T'], [4, 'reason', 's'], [5, 'message', 's'],
+  ],
+  ReplicaSet: [objMeta, [2, 'spec', 'ReplicaSetSpec'], [3, 'status', 'ReplicaSetStatus']],
+  ReplicaSetSpec: [[1, 'replicas', 'i32', 'k'], [4, 'minReadySeconds', 'i32'], [2, 'selector', 'LabelSelector'], [3, 'template', 'PodTemplateSpec']],
+  ReplicaSetStatus: [
+    [1, 'replicas', 'i32', 'k'], [2, 'fullyLabeledReplicas', 'i32'], [4, 'readyReplicas', 'i32'], [5, 'availableReplicas', 'i32'],
+    [3, 'observedGeneration', 'i64'], [6, 'conditions', 'WorkloadCondition', 'r'],
+  ],
+  // ReplicaSetCondition, DaemonSetCondition and StatefulSetCondition share this shape.
+  WorkloadCondition: [[1, 'type', 's', 'k'], [2, 'status', 's', 'k'], [3, 'lastTransitionTime', 'T'], [4, 'reason', 's'], [5, 'message', 's']],
+  DaemonSet: [objMeta, [2, 'spec', 'DaemonSetSpec'], [3, 'status', 'DaemonSetStatus']],
+  DaemonSetSpec: [
+    [1, 'selector', 'LabelSelector'], [2, 'template', 'PodTemplateSpec'], [3, 'updateStrategy', 'DaemonSetUpdateStrategy'],
+    [4, 'minReadySeconds', 'i32'], [6, 'revisionHistoryLimit', 'i32', 'k'],
+  ],
+  DaemonSetUpdateStrategy: [[1, 'type', 's'], [2, 'rollingUpdate', 'RollingUpdateDaemonSet']],
+  RollingUpdateDaemonSet: [[1, 'maxUnavailable', 'IOS', 'k'], [2, 'maxSurge', 'IOS', 'k']],
+  DaemonSetStatus: [
+    [1, 'currentNumberScheduled', 'i32', 'k'], [2, 'numberMisscheduled', 'i32', 'k'], [3, 'desiredNumberScheduled', 'i32', 'k'],
+    [4, 'numberReady', 'i32', 'k'], [5, 'observedGeneration', 'i64'], [6, 'updatedNumberScheduled', 'i32'], [7, 'numberAvailable', 'i32'],
+    [8, 'numberUnavailable', 'i32'], [9, 'collisionCount', 'i32', 'k'], [10, 'conditions', 'WorkloadCondition', 'r'],
+  ],
+  StatefulSet: [objMeta, [2, 'spec', 'StatefulSetSpec'], [3, 'status', 'StatefulSetStatus']],
+  StatefulSetSpec: [
+    [1, 'replicas', 'i32', 'k'], [2, 'selector', 'LabelSelector'], [3, 'template', 'PodTemplateSpec'],
+    [4, 'volumeClaimTemplates', 'PersistentVolumeClaim', 'r'], [5, 'serviceName', 's'], [6, 'podManagementPolicy', 's'],
+    [7, 'updateStrategy', 'StatefulSetUpdateStrategy'], [8, 'revisionHistoryLimit', 'i32', 'k'], [9, 'minReadySeconds', 'i32'],
+    [10, 'persistentVolumeClaimRetentionPolicy', 'StatefulSetPersistentVolumeClaimRetentionPolicy'], [11, 'ordinals', 'StatefulSetOrdinals'],
+  ],
+  StatefulSetUpdateStrategy: [[1, 'type', 's'], [2, 'rollingUpdate', 'RollingUpdateStatefulSetStrategy']],
+  RollingUpdateStatefulSetStrategy: [[1, 'partition', 'i32', 'k'], [2, 'maxUnavailable', 'IOS', 'k']],
+  StatefulSetPersistentVolumeClaimRetentionPolicy: [[1, 'whenDeleted', 's'], [2, 'whenScaled', 's']],
+  StatefulSetOrdinals: [[1, 'start', 'i32']],
+  StatefulSetStatus: [
+    [1, 'observedGeneration', 'i64'], [2, 'replicas', 'i32', 'k'], [3, 'readyReplicas', 'i32'], [4, 'currentReplicas', 'i32'],
+    [5, 'updatedReplicas', 'i32'], [6, 'currentRevision', 's'], [7, 'updateRevision', 's'], [9, 'collisionCount', 'i32', 'k'],
+    [10, 'conditions', 'WorkloadCondition', 'r'], [11, 'availableReplicas', 'i32', 'k'],
+  ],
+  // core/v1 PersistentVolumeClaim, as a StatefulSet's claim templates carry it.
+  PersistentVolumeClaim: [objMeta, [2, 'spec', 'PersistentVolumeClaimSpec'], [3, 'status', 'PersistentVolumeClaimStatus']],
+  PersistentVolumeClaimSpec: [
+    [1, 'accessModes', 's', 'r'], [4, 'selector', 'LabelSelector'], [2, 'resources', 'VolumeResourceRequirements'], [3, 'volumeName', 's'],
+    [5, 'storageClassName', 's', 'k'], [6, 'volumeMode', 's', 'k'], [7, 'dataSource', 'TypedLocalObjectReference'],
+    [8, 'dataSourceRef', 'TypedObjectReference'], [9, 'volumeAttributesClassName', 's', 'k'],
+  ],
+  VolumeResourceRequirements: [[1, 'limits', 'Q', 'm'], [2, 'requests', 'Q', 'm']],
+  TypedLocalObjectReference: [[1, 'apiGroup', 's', 'k'], [2, 'kind', 's', 'k'], [3, 'name', 's', 'k']],
+  TypedObjectReference: [[1, 'apiGroup', 's', 'k'], [2, 'kind', 's', 'k'], [3, 'name', 's', 'k'], [4, 'namespace', 's', 'k']],
+  PersistentVolumeClaimStatus: [[1, 'phase', 's']],
+
   // ---- coordination.k8s.io/v1 ----
   Lease: [objMeta, [2, 'spec', 'LeaseSpec']],
   LeaseSpec: [
@@ -354,6 +418,7 @@ export const KINDS: Record<string, string> = {
   'v1/Pod': 'Pod', 'v1/ReplicationController': 'ReplicationController', 'v1/Endpoints': 'Endpoints',
   'v1/Event': 'Event', 'v1/Node': 'Node', 'v1/Binding': 'Binding',
   'coordination.k8s.io/v1/Lease': 'Lease',
+  'apps/v1/Deployment': 'Deployment', 'apps/v1/ReplicaSet': 'ReplicaSet', 'apps/v1/DaemonSet': 'DaemonSet', 'apps/v1/StatefulSet': 'StatefulSet',
   // DeleteOptions is sent with apiVersion meta.k8s.io/v1 or v1 depending on the client.
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions', 'v1/DeleteOptions': 'DeleteOptions',
 };

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeList, KubeObject, StatusCause } from '../../api/meta.js';
 import { apiVersionOf } from '../../api/resources.js';
-import { applyDefaults, validate } from '../../api/kinds.js';
+import { applyDefaults, validate, validateStatusFields } from '../../api/kinds.js';
 import { recordUpdateManager } from '../../api/patch.js';
 import { nowRFC3339 } from '../../api/managed-fields.js';
 import type { Storage, StorageWatchEvent, Watcher } from '../storage/interface.js';
@@ -321,11 +321,11 @@ export class Registry<T extends KubeObject = KubeObject> {
       await this.strategy.prepareForUpdate?.(next, current, ctx);
       if (this.strategy.tracksGeneration) {
         m.generation = old.generation ?? 1;
-        if (!isDeepStrictEqual(specOf(next), specOf(current))) m.generation += 1;
+        if (!isDeepStrictEqual(specOf(next), specOf(current)) || this.strategy.generationChanged?.(next, current)) m.generation += 1;
       }
     }
     next.metadata.resourceVersion = current.metadata.resourceVersion;
-    this.mustBeValid(next, current);
+    this.mustBeValid(next, current, subresource === 'status');
     if (!applied && !isDeepStrictEqual(stripRV(next), stripRV(current))) {
       recordUpdateManager(next, ctx.fieldManager, 'Update', current, { subresource });
     }
@@ -471,8 +471,10 @@ export class Registry<T extends KubeObject = KubeObject> {
     return obj;
   }
 
-  private mustBeValid(obj: T, old?: T): void {
+  /** `statusWrite`: a write to the status subresource, which the kind's status rules check too. */
+  private mustBeValid(obj: T, old?: T, statusWrite = false): void {
     const causes: StatusCause[] = [...validate(this.info.kind, obj, old), ...(this.strategy.validate?.(obj, old) ?? [])];
+    if (statusWrite && old) causes.push(...validateStatusFields(this.info.kind, obj, old));
     if (causes.length) throw invalid(this.target(obj.metadata.name ?? obj.metadata.generateName), causes);
   }
 }

@@ -9,6 +9,7 @@ import { podStrategy } from './pods.js';
 import { serviceStrategy, type ServiceAllocators } from './services.js';
 import { defaultStrategy, type Strategy } from './strategy.js';
 import { secretStrategy } from './secrets.js';
+import { workloadStrategy } from './workloads.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
@@ -36,6 +37,10 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Namespace', namespaceStrategy],
     ['ReplicationController', (info) => defaultStrategy(info, { tracksGeneration: true })],
     ['Secret', secretStrategy],
+    ['Deployment', workloadStrategy],
+    ['ReplicaSet', workloadStrategy],
+    ['DaemonSet', workloadStrategy],
+    ['StatefulSet', workloadStrategy],
     // Their writers PUT whole objects and expect a missing one to be created.
     ['Endpoints', createOnUpdate],
     ['Event', createOnUpdate],

@@ -1,6 +1,8 @@
-// The scale subresource (autoscaling/v1 Scale) of replication controllers.
+// The scale subresource (autoscaling/v1 Scale) of replication controllers and of
+// the apps/v1 Deployments, ReplicaSets and StatefulSets.
 
 import type { KubeObject } from '../../api/meta.js';
+import { labelSelectorMatcher, selectorFromSet } from '../../api/selectors.js';
 import { badRequest, conflict } from '../errors.js';
 import type { Registry } from './generic.js';
 import type { RequestContext } from './strategy.js';
@@ -10,8 +12,22 @@ export interface Scale extends KubeObject {
   status: { replicas: number; selector?: string };
 }
 
-export function scaleOf(rc: KubeObject): Scale {
-  const spec = (rc.spec ?? {}) as { replicas?: number; selector?: Record<string, string> };
+/**
+ * Scale.status.selector: the label selector as a string (an RC's selector is a label
+ * map; the apps kinds' is a LabelSelector, "" when it does not convert).
+ */
+function selectorString(kind: string | undefined, selector: unknown): string {
+  if (kind === 'ReplicationController') return selectorFromSet(selector as Record<string, string> | undefined).toString();
+  if (!selector || typeof selector !== 'object') return '';
+  try {
+    return labelSelectorMatcher(selector).toString();
+  } catch {
+    return '';
+  }
+}
+
+export function scaleOf(rc: KubeObject, kind = rc.kind): Scale {
+  const spec = (rc.spec ?? {}) as { replicas?: number; selector?: unknown };
   const status = (rc.status ?? {}) as { replicas?: number };
   const m = rc.metadata;
   return {
@@ -27,7 +43,7 @@ export function scaleOf(rc: KubeObject): Scale {
     spec: { replicas: spec.replicas ?? 0 },
     status: {
       replicas: status.replicas ?? 0,
-      selector: Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+      selector: selectorString(kind, spec.selector),
     },
   };
 }
@@ -40,7 +56,7 @@ export async function updateScale(
   compute: (current: Scale) => Scale | Promise<Scale>,
 ): Promise<Scale> {
   const res = await reg.guaranteedUpdate(ctx, name, async (cur) => {
-    const next = await compute(scaleOf(cur));
+    const next = await compute(scaleOf(cur, reg.info.kind));
     const replicas = next?.spec?.replicas;
     // int32, as autoscaling/v1 Scale.spec.replicas (the decode check normally refuses larger ones first).
     if (replicas === undefined || !Number.isInteger(replicas) || replicas < 0 || replicas > 2147483647) {
@@ -55,5 +71,5 @@ export async function updateScale(
     if (!rv) delete cur.metadata.resourceVersion;
     return cur;
   });
-  return scaleOf(res.object);
+  return scaleOf(res.object, reg.info.kind);
 }

@@ -32,6 +32,8 @@ export interface Strategy<T extends TypedObject = KubeObject> {
   hasStatus: boolean;
   /** Bump metadata.generation when spec changes (false for e.g. Namespace, Event). */
   tracksGeneration: boolean;
+  /** With tracksGeneration: a change besides the spec's that also bumps the generation (Deployment annotations). */
+  generationChanged?(obj: T, old: T): boolean;
   /** PUT on a missing object creates it. */
   allowCreateOnUpdate: boolean;
   /** Called before validation on create: clear status, allocate, default. May throw ApiError. */
