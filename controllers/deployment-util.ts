@@ -139,7 +139,7 @@ export function semanticTemplate(t: PodTemplateSpec | undefined): PodTemplateSpe
     }
     return v === null ? undefined : v;
   };
-  return (prune(t) ?? {}) as PodTemplateSpec;
+  return (prune(t) ?? {});
 }
 
 function withoutHashLabel(t: PodTemplateSpec | undefined): PodTemplateSpec {

@@ -108,7 +108,7 @@ test('rolling update, undo and restart of a Deployment behind a Service drop no 
     const out = await kubectl(['rollout', 'status', 'deployment/web', '--timeout=90s']);
     assert.match(out, /deployment "web" successfully rolled out/);
     assert.deepEqual([...(await versions())], ['2']);
-    await eventually('the Service serves v2 only', async () => (seen.slice(-10).every((b) => b === 'v2') && seen.length > 10 ? true : undefined), 20_000, 200);
+    await eventually('the Service serves v2 only', () => Promise.resolve(seen.slice(-10).every((b) => b === 'v2') && seen.length > 10 ? true : undefined), 20_000, 200);
     const hist = await kubectl(['rollout', 'history', 'deployment/web']);
     assert.match(hist, /^1\s/m);
     assert.match(hist, /^2\s/m);
