@@ -210,10 +210,10 @@ export function validateDeploymentStatus(d: Deployment, old: Deployment): FieldE
     nonNegative(errs, `status.${k}`, st[k]);
   }
   const replicas = st.replicas ?? 0;
-  if ((st.updatedReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.updatedReplicas', st.updatedReplicas, REPLICAS_MSG));
-  if ((st.readyReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.readyReplicas', st.readyReplicas, REPLICAS_MSG));
-  if ((st.availableReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas, REPLICAS_MSG));
-  if ((st.availableReplicas ?? 0) > (st.readyReplicas ?? 0)) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas, 'cannot be greater than readyReplicas'));
+  if ((st.updatedReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.updatedReplicas', st.updatedReplicas ?? 0, REPLICAS_MSG));
+  if ((st.readyReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.readyReplicas', st.readyReplicas ?? 0, REPLICAS_MSG));
+  if ((st.availableReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas ?? 0, REPLICAS_MSG));
+  if ((st.availableReplicas ?? 0) > (st.readyReplicas ?? 0)) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas ?? 0, 'cannot be greater than readyReplicas'));
   errs.push(...collisionCountKept(st.collisionCount, old.status?.collisionCount));
   return errs;
 }
@@ -248,10 +248,10 @@ export function validateReplicaSetStatus(rs: ReplicaSet): FieldError[] {
   const errs: FieldError[] = [];
   for (const k of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'] as const) nonNegative(errs, `status.${k}`, st[k]);
   const replicas = st.replicas ?? 0;
-  if ((st.fullyLabeledReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.fullyLabeledReplicas', st.fullyLabeledReplicas, REPLICAS_MSG));
-  if ((st.readyReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.readyReplicas', st.readyReplicas, REPLICAS_MSG));
-  if ((st.availableReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas, REPLICAS_MSG));
-  if ((st.availableReplicas ?? 0) > (st.readyReplicas ?? 0)) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas, 'cannot be greater than readyReplicas'));
+  if ((st.fullyLabeledReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.fullyLabeledReplicas', st.fullyLabeledReplicas ?? 0, REPLICAS_MSG));
+  if ((st.readyReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.readyReplicas', st.readyReplicas ?? 0, REPLICAS_MSG));
+  if ((st.availableReplicas ?? 0) > replicas) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas ?? 0, REPLICAS_MSG));
+  if ((st.availableReplicas ?? 0) > (st.readyReplicas ?? 0)) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas ?? 0, 'cannot be greater than readyReplicas'));
   return errs;
 }
 
@@ -419,9 +419,9 @@ export function validateStatefulSetStatus(ss: StatefulSet, old: StatefulSet): Fi
   }
   const replicas = st.replicas ?? 0;
   for (const k of ['readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas'] as const) {
-    if ((st[k] ?? 0) > replicas) errs.push(fieldErr.invalid(`status.${k}`, st[k], REPLICAS_MSG));
+    if ((st[k] ?? 0) > replicas) errs.push(fieldErr.invalid(`status.${k}`, st[k] ?? 0, REPLICAS_MSG));
   }
-  if ((st.availableReplicas ?? 0) > (st.readyReplicas ?? 0)) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas, 'cannot be greater than status.readyReplicas'));
+  if ((st.availableReplicas ?? 0) > (st.readyReplicas ?? 0)) errs.push(fieldErr.invalid('status.availableReplicas', st.availableReplicas ?? 0, 'cannot be greater than status.readyReplicas'));
   errs.push(...collisionCountKept(st.collisionCount, old.status?.collisionCount));
   return errs;
 }
