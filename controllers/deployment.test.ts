@@ -14,6 +14,7 @@ import type { Pod } from '../api/core.js';
 import { isNotFound } from '../client/errors.js';
 import { startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 import { sleep, waitFor } from '../testing/wait.js';
+import { computeHash } from './deployment-util.js';
 import { startControllerManager, type ControllerManager } from './manager.js';
 
 const run = promisify(execFile);
@@ -325,6 +326,23 @@ describe('deployment and replicaset controllers with kubectl', { timeout: 300_00
     assert.match(p?.message ?? '', /^ReplicaSet "slow-[a-z0-9]+" has timed out progressing\.$/);
     assert.equal(d.status?.conditions?.find((c) => c.type === 'Available')?.reason, 'MinimumReplicasUnavailable');
     await assert.rejects(kubectl('rollout', 'status', 'deployment/slow', '--timeout=20s'), /exceeded its progress deadline/);
+  });
+
+  it('a hash collision with a ReplicaSet that is not the deployment\'s raises collisionCount and picks the next hash', async () => {
+    // Paused, the controller creates no ReplicaSet: the template's hash can be worked out first.
+    await kubectlIn(deploymentYaml('coll', 1, 'busybox:1', '  paused: true'), 'apply', '-f', '-');
+    const d = await deployments().get('coll');
+    const hash = computeHash(d.spec?.template);
+    const squatter = structuredClone(d.spec!.template);
+    squatter.metadata = { labels: { app: 'squatter' } };
+    await replicaSets().create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `coll-${hash}`, labels: { app: 'squatter' } }, spec: { replicas: 0, selector: { matchLabels: { app: 'squatter' } }, template: squatter } });
+    await kubectl('rollout', 'resume', 'deployment/coll');
+    await kubectl('rollout', 'status', 'deployment/coll', '--timeout=60s');
+    const after = await deployments().get('coll');
+    assert.equal(after.status?.collisionCount, 1);
+    const mine = await rsOf('coll');
+    assert.deepEqual(mine.map((r) => r.metadata.name), [`coll-${computeHash(d.spec?.template, 1)}`]);
+    assert.equal((await replicaSets().get(`coll-${hash}`)).metadata.labels?.app, 'squatter', 'the other ReplicaSet is left alone');
   });
 
   it('a ReplicaSet of its own (matchExpressions selector) adopts a matching orphan and keeps its count', async () => {
