@@ -139,6 +139,11 @@ describe('deployment and replicaset controllers with kubectl', { timeout: 300_00
     assert.deepEqual([st?.replicas, st?.fullyLabeledReplicas, st?.readyReplicas, st?.availableReplicas], [3, 3, 3, 3]);
     const events = (await env.client.events(env.ns).list()).items.filter((e) => e.reason === 'ScalingReplicaSet');
     assert.ok(events.some((e) => e.message === `Scaled up replica set web-${hash} from 0 to 3`), JSON.stringify(events.map((e) => e.message)));
+    const ev = events.find((e) => e.message === `Scaled up replica set web-${hash} from 0 to 3`)!;
+    assert.deepEqual([ev.involvedObject.kind, ev.involvedObject.apiVersion, ev.involvedObject.name, ev.source?.component], ['Deployment', 'apps/v1', 'web', 'deployment-controller']);
+    const described = await kubectl('describe', 'deployment', 'web');
+    assert.match(described, /ScalingReplicaSet\s+.*deployment-controller\s+Scaled up replica set web-\w+ from 0 to 3/);
+    assert.match(described, /NewReplicaSet:\s+web-\w+ \(3\/3 replicas created\)/);
   });
 
   it('kubectl scale: the RS follows', async () => {

@@ -110,6 +110,11 @@ export class DeploymentController {
     await this.workers;
   }
 
+  /** An Event about the deployment (list items may lack kind and apiVersion: the reference needs them). */
+  private event(d: Deployment, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.opts.recorder?.event({ ...d, apiVersion: 'apps/v1', kind: 'Deployment' }, type, reason, message);
+  }
+
   private enqueue(d: Deployment): void {
     this.queue.add(objectKey(d));
   }
@@ -163,7 +168,7 @@ export class DeploymentController {
     let d = structuredClone(cached);
     const sel = d.spec?.selector;
     if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) {
-      this.opts.recorder?.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
+      this.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
       if ((d.status?.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) await this.writeStatus(d, { ...d.status, observedGeneration: d.metadata?.generation });
       return;
     }
@@ -296,7 +301,7 @@ export class DeploymentController {
       created = await this.rsClient(d.metadata?.namespace).create(newRS);
     } catch (err) {
       if (!isAlreadyExists(err)) {
-        this.opts.recorder?.event(d, 'Warning', 'FailedCreate', `Failed to create new replica set "${name}": ${errorMessage(err)}`);
+        this.event(d, 'Warning', 'FailedCreate', `Failed to create new replica set "${name}": ${errorMessage(err)}`);
         if (hasProgressDeadline(d)) {
           const status = structuredClone(d.status ?? {});
           setCondition(status, newCondition(PROGRESSING, 'False', REASON.failedRSCreate, `Failed to create new replica set "${name}": ${errorMessage(err)}`));
@@ -317,7 +322,7 @@ export class DeploymentController {
         throw new Error(`replica set "${name}" already exists and is not this deployment's: collisionCount raised to ${status.collisionCount}`);
       }
     }
-    if (!alreadyExists && replicas > 0) this.opts.recorder?.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${name} from 0 to ${replicas}`);
+    if (!alreadyExists && replicas > 0) this.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${name} from 0 to ${replicas}`);
     const status = structuredClone(d.status ?? {});
     if (!alreadyExists && hasProgressDeadline(d)) setCondition(status, newCondition(PROGRESSING, 'True', REASON.newRSCreated, `Created new replica set "${name}"`));
     if (this.setRevision(d, String(newRevision))) d = await this.deploymentClient(d.metadata?.namespace).update(d);
@@ -430,7 +435,7 @@ export class DeploymentController {
       setReplicasAnnotations(copy, desired, max);
       const updated = await this.rsClient(rs.metadata?.namespace).update(copy);
       out.set(rs.metadata?.uid ?? '', updated);
-      if (sizeChanges) this.opts.recorder?.event(d, 'Normal', 'ScalingReplicaSet', `Scaled ${from < replicas ? 'up' : 'down'} replica set ${rs.metadata?.name} from ${from} to ${replicas}`);
+      if (sizeChanges) this.event(d, 'Normal', 'ScalingReplicaSet', `Scaled ${from < replicas ? 'up' : 'down'} replica set ${rs.metadata?.name} from ${from} to ${replicas}`);
     }
     return out;
   }
