@@ -367,6 +367,10 @@ describe('deployment and replicaset controllers with kubectl', { timeout: 300_00
     assert.equal(orphan.metadata.ownerReferences?.[0]?.kind, 'ReplicaSet');
     assert.equal(orphan.metadata.ownerReferences?.[0]?.apiVersion, 'apps/v1');
     await waitFor(async () => (await replicaSets().get('solo')).status?.fullyLabeledReplicas === 1, 20_000, 'fullyLabeledReplicas counts template labels');
+    const created = (await env.client.events(env.ns).list()).items.filter((e) => e.reason === 'SuccessfulCreate' && e.involvedObject.name === 'solo');
+    assert.equal(created.length, 1, 'one pod created, one adopted');
+    assert.deepEqual([created[0].involvedObject.kind, created[0].involvedObject.apiVersion, created[0].source?.component], ['ReplicaSet', 'apps/v1', 'replicaset-controller']);
+    assert.match(created[0].message ?? '', /^Created pod: solo-\w+$/);
     await sleep(300);
     assert.equal((await podsOf('solo')).length, 2);
   });

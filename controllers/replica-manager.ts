@@ -153,6 +153,11 @@ export class ReplicaManager<T extends ReplicatedObject> implements Controller {
     await this.workers;
   }
 
+  /** An Event about the owner (list items may lack kind and apiVersion: the reference needs them). */
+  private event(rc: T, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.opts.recorder?.event({ ...rc, apiVersion: this.kind.apiVersion, kind: this.kind.kind }, type, reason, message);
+  }
+
   private enqueue(rc: T): void {
     this.queue.add(objectKey(rc));
   }
@@ -372,11 +377,11 @@ export class ReplicaManager<T extends ReplicatedObject> implements Controller {
       const res = await slowStartBatch(n, SLOW_START_INITIAL_BATCH, async () => {
         try {
           const pod = await podClient.create(structuredClone(template));
-          this.opts.recorder?.event(rc, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
+          this.event(rc, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
         } catch (err) {
           // This create will never be observed.
           this.expectations.creationObserved(key);
-          this.opts.recorder?.event(rc, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
+          this.event(rc, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
           throw err;
         }
       });
@@ -395,12 +400,12 @@ export class ReplicaManager<T extends ReplicatedObject> implements Controller {
         victims.map(async (pod) => {
           try {
             await podClient.delete(pod.metadata?.name ?? '', { preconditions: { uid: pod.metadata?.uid } });
-            this.opts.recorder?.event(rc, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata?.name}`);
+            this.event(rc, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata?.name}`);
           } catch (err) {
             // Never observed as a deletion unless it is already gone.
             this.expectations.deletionObserved(key, podKey(pod));
             if (isNotFound(err)) return;
-            this.opts.recorder?.event(rc, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
+            this.event(rc, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
             throw err;
           }
         }),
