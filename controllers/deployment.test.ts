@@ -350,6 +350,29 @@ describe('deployment and replicaset controllers with kubectl', { timeout: 300_00
     assert.equal((await replicaSets().get(`coll-${hash}`)).metadata.labels?.app, 'squatter', 'the other ReplicaSet is left alone');
   });
 
+  it('a Deployment adopts a matching orphan ReplicaSet with its template instead of making a new one, and releases one that stops matching', async () => {
+    const template = { metadata: { labels: { app: 'adopt' } }, spec: { containers: [{ name: 'c', image: 'busybox:1', command: ['sleep', '3600'] }] } };
+    await replicaSets().create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'adopt-orphan', labels: { app: 'adopt' } }, spec: { replicas: 2, selector: { matchLabels: { app: 'adopt' } }, template } });
+    await waitFor(async () => (await podsOf('adopt')).length === 2, 20_000, 'the orphan RS has its 2 pods');
+    await deployments().create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'adopt' }, spec: { replicas: 2, selector: { matchLabels: { app: 'adopt' } }, template } });
+    await kubectl('rollout', 'status', 'deployment/adopt', '--timeout=60s');
+    const d = await deployments().get('adopt');
+    const rss = await rsOf('adopt');
+    assert.deepEqual(rss.map((r) => r.metadata.name), ['adopt-orphan'], 'no new ReplicaSet');
+    assert.equal(rss[0].metadata.ownerReferences?.[0]?.uid, d.metadata.uid);
+    assert.equal(rss[0].metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
+    // Its labels changed so the deployment's selector no longer matches it: released, and a new ReplicaSet takes over.
+    await replicaSets().patch('adopt-orphan', { metadata: { labels: { app: 'other' } } }, 'merge');
+    await waitFor(async () => !(await replicaSets().get('adopt-orphan')).metadata.ownerReferences?.length, 20_000, 'released');
+    await kubectl('rollout', 'status', 'deployment/adopt', '--timeout=60s');
+    const now = await rsOf('adopt');
+    assert.equal(now.length, 1);
+    assert.match(now[0].metadata.name ?? '', /^adopt-\w+$/);
+    assert.notEqual(now[0].metadata.name, 'adopt-orphan');
+    await replicaSets().delete('adopt-orphan');
+    await kubectl('delete', 'deployment/adopt');
+  });
+
   it('a ReplicaSet of its own (matchExpressions selector) adopts a matching orphan and keeps its count', async () => {
     await env.client.pods(env.ns).create({ metadata: { name: 'orphan', labels: { app: 'solo', tier: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
     await replicaSets().create({

@@ -13,7 +13,7 @@ import type { OwnerReference } from '../api/meta.js';
 import { deepEqual } from '../api/deep-equal.js';
 import { labelSelectorMatcher, type LabelMatcher } from '../api/selectors.js';
 import type { EventRecorder } from '../client/events.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
+import { isAlreadyExists, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { ResourceClient, RestClient } from '../client/rest.js';
 import { objectKey } from '../client/store.js';
@@ -200,7 +200,7 @@ export class DeploymentController {
 
   /** ClaimReplicaSets: ours that still match, orphans that match adopted, ours that stopped matching released. */
   private async claimReplicaSets(d: Deployment, matcher: LabelMatcher): Promise<ReplicaSet[]> {
-    const uid = d.metadata?.uid;
+    const uid = d.metadata?.uid ?? '';
     const deleting = !!d.metadata?.deletionTimestamp;
     const out: ReplicaSet[] = [];
     let canAdopt: boolean | undefined;
@@ -210,14 +210,14 @@ export class DeploymentController {
       if (ref) {
         if (ref.uid !== uid) continue;
         if (matches) out.push(rs);
-        else if (!deleting) await this.patchOwners(rs, (rs.metadata?.ownerReferences ?? []).filter((r) => r.uid !== uid));
+        else if (!deleting) await this.patchOwners(rs, { $patch: 'delete', uid });
         continue;
       }
       if (deleting || !matches || rs.metadata?.deletionTimestamp) continue;
       // Re-read the deployment once before adopting: the cache may be stale (RecheckDeletionTimestamp).
       canAdopt ??= await this.freshAndAlive(d);
       if (!canAdopt) continue;
-      const adopted = await this.patchOwners(rs, [...(rs.metadata?.ownerReferences ?? []), this.ownerRef(d)]);
+      const adopted = await this.patchOwners(rs, this.ownerRef(d));
       if (adopted) out.push(adopted);
     }
     return out;
@@ -237,12 +237,17 @@ export class DeploymentController {
     return { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata?.name ?? '', uid: d.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
   }
 
-  /** A conditional (resourceVersion) patch of ownerReferences; undefined when the RS changed or went away meanwhile. */
-  private async patchOwners(rs: ReplicaSet, refs: OwnerReference[]): Promise<ReplicaSet | undefined> {
+  /**
+   * Add or remove (`$patch: delete`) our ownerReference, as upstream's adopt and release
+   * do: a strategic merge by uid, conditional on the RS's uid (not its resourceVersion,
+   * which its controller's status writes keep moving). undefined when the RS is gone; any
+   * other failure (a controller added meanwhile: two are refused) fails the sync, which retries.
+   */
+  private async patchOwners(rs: ReplicaSet, ref: OwnerReference | { $patch: 'delete'; uid: string }): Promise<ReplicaSet | undefined> {
     try {
-      return await this.rsClient(rs.metadata?.namespace).patch(rs.metadata?.name ?? '', { metadata: { ownerReferences: refs.length ? refs : null, resourceVersion: rs.metadata?.resourceVersion } }, 'merge');
+      return await this.rsClient(rs.metadata?.namespace).patch(rs.metadata?.name ?? '', { metadata: { ownerReferences: [ref], uid: rs.metadata?.uid } }, 'strategic');
     } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }
