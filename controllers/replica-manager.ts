@@ -18,7 +18,7 @@ import { objectKey } from '../client/store.js';
 import { WorkQueue } from '../client/workqueue.js';
 import type { EventRecorder } from '../client/events.js';
 import { Expectations } from './expectations.js';
-import { compareForDeletion, controllerRef, isPodActive, isPodAvailable, isPodReady, podKey } from './pod-util.js';
+import { deletionOrder, controllerRef, isPodActive, isPodAvailable, isPodReady, podKey } from './pod-util.js';
 import { runWorkers, startInformers } from './workers.js';
 
 /** The status both kinds share (RC conditions and RS conditions have the same fields used here). */
@@ -394,7 +394,7 @@ export class ReplicaManager<T extends ReplicatedObject> implements Controller {
     }
     if (diff > 0) {
       const n = Math.min(diff, burst);
-      const victims = [...pods].sort(compareForDeletion).slice(0, n);
+      const victims = [...pods].sort(deletionOrder(Date.now())).slice(0, n);
       this.expectations.expectDeletions(key, victims.map(podKey));
       const results = await Promise.allSettled(
         victims.map(async (pod) => {
