@@ -47,6 +47,24 @@ test('lease discovery and group versions', () => {
   assert.ok(gvs.includes('coordination.k8s.io/v1'));
 });
 
+test('apps/v1: short names, categories, status and scale subresources', () => {
+  for (const [q, want] of [['deploy', 'Deployment'], ['rs', 'ReplicaSet'], ['ds', 'DaemonSet'], ['sts', 'StatefulSet'], ['controllerrevisions', 'ControllerRevision']] as const) {
+    assert.equal(lookupResource(q)?.kind, want, q);
+    assert.equal(lookupResource(q)?.group, 'apps', q);
+  }
+  assert.equal(resourceForKind('Deployment', 'apps/v1')?.resource, 'deployments');
+  const list = apiResourceList('apps', 'v1');
+  const byName = new Map(list.resources.map((r) => [r.name, r]));
+  for (const r of ['deployments', 'replicasets', 'daemonsets', 'statefulsets']) {
+    assert.deepEqual(byName.get(r)?.categories, ['all'], r);
+    assert.deepEqual(byName.get(`${r}/status`)?.verbs, ['get', 'patch', 'update'], r);
+    assert.equal(byName.has(`${r}/scale`), r !== 'daemonsets', r);
+  }
+  assert.equal(byName.get('controllerrevisions')?.categories, undefined);
+  assert.deepEqual([byName.get('deployments/scale')?.group, byName.get('deployments/scale')?.kind], ['autoscaling', 'Scale']);
+  assert.ok(groupVersions().map(apiVersionOf).includes('apps/v1'));
+});
+
 test('every resource has a consistent listKind and unique plural', () => {
   const plurals = new Set<string>();
   for (const r of RESOURCES) {
