@@ -153,6 +153,10 @@ describe('deployment and replicaset controllers with kubectl', { timeout: 300_00
     const [rs] = await rsOf('web');
     assert.equal(rs.spec?.replicas, 4);
     assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '4');
+    // Settled: nothing is written again and again.
+    const before = [(await deployments().get('web')).metadata.resourceVersion, (await replicaSets().get(rs.metadata.name!)).metadata.resourceVersion];
+    await sleep(1500);
+    assert.deepEqual([(await deployments().get('web')).metadata.resourceVersion, (await replicaSets().get(rs.metadata.name!)).metadata.resourceVersion], before);
   });
 
   it('set image: a rolling update (maxSurge 1, maxUnavailable 1) keeps both bounds at every step and completes', async () => {
