@@ -879,6 +879,7 @@ export interface PersistentVolumeSpec {
   nodeAffinity?: { required?: NodeSelector };
   hostPath?: HostPathVolumeSource;
   local?: { path: string; fsType?: string };
+  volumeAttributesClassName?: string;
 }
 
 export interface PersistentVolumeStatus {

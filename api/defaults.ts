@@ -61,7 +61,7 @@ export function defaultPodSpec(spec: PodSpec): void {
 }
 
 function defaultVolume(v: Volume): void {
-  const hasSource = v.emptyDir || v.hostPath || v.configMap || v.secret || v.downwardAPI;
+  const hasSource = v.emptyDir || v.hostPath || v.configMap || v.secret || v.downwardAPI || v.persistentVolumeClaim;
   if (!hasSource) v.emptyDir = {};
   if (v.hostPath) v.hostPath.type ??= '';
   if (v.configMap) v.configMap.defaultMode ??= 0o644;

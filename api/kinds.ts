@@ -87,6 +87,32 @@ import {
 } from './validation.js';
 import { validateObjectMeta, validateObjectMetaUpdate, type MetaOptions } from './validation-meta.js';
 import { validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './validation-pod.js';
+import type { CronJob, Job } from './batch.js';
+import type { PersistentVolume, PersistentVolumeClaim } from './core.js';
+import type { StorageClass } from './storage.js';
+import { defaultCronJob, defaultJob } from './defaults-batch.js';
+import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from './defaults-storage.js';
+import { cronJobPrinter, jobPrinter } from './table-batch.js';
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './table-storage.js';
+import {
+  validateCronJob,
+  validateCronJobCreate,
+  validateCronJobStatus,
+  validateJob,
+  validateJobCreate,
+  validateJobStatus,
+  validateJobUpdate,
+} from './validation-batch.js';
+import {
+  validatePersistentVolume,
+  validatePersistentVolumeClaim,
+  validatePersistentVolumeClaimStatus,
+  validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeStatus,
+  validatePersistentVolumeUpdate,
+  validateStorageClass,
+  validateStorageClassUpdate,
+} from './validation-storage.js';
 
 export interface KindStrategy<T extends TypedObject = TypedObject> {
   /** Scope and name rule of the kind's metadata (ValidateObjectMeta's options). */
@@ -95,6 +121,8 @@ export interface KindStrategy<T extends TypedObject = TypedObject> {
   defaults?(obj: T): void;
   /** The kind's own fields on create and update (metadata is checked for every kind). */
   validate?(obj: T): FieldError[];
+  /** Rules of create only (e.g. a generated selector, a name limit kept off old objects' updates), beyond validate. */
+  validateCreate?(obj: T): FieldError[];
   /** What an update may not change (immutable fields), beyond validate. */
   validateUpdate?(obj: T, old: T): FieldError[];
   /** A write to the status subresource, beyond the metadata update rules. */
@@ -190,6 +218,52 @@ const KINDS = new Map<string, KindStrategy>([
   }),
 ]);
 
+// batch/v1 and the storage kinds (rules in defaults-/validation-/table-batch and -storage).
+for (const [name, strategy] of [
+  kind<Job>('Job', {
+    meta: namespaced,
+    defaults: defaultJob,
+    validate: validateJob,
+    validateCreate: validateJobCreate,
+    validateUpdate: validateJobUpdate,
+    validateStatus: validateJobStatus,
+    printer: jobPrinter,
+  }),
+  kind<CronJob>('CronJob', {
+    meta: namespaced,
+    defaults: defaultCronJob,
+    validate: validateCronJob,
+    validateCreate: validateCronJobCreate,
+    validateStatus: validateCronJobStatus,
+    printer: cronJobPrinter,
+  }),
+  kind<PersistentVolume>('PersistentVolume', {
+    meta: { namespaced: false, validateName: nameIsDNSSubdomain },
+    defaults: defaultPersistentVolume,
+    validate: validatePersistentVolume,
+    validateUpdate: validatePersistentVolumeUpdate,
+    validateStatus: validatePersistentVolumeStatus,
+    printer: persistentVolumePrinter,
+  }),
+  kind<PersistentVolumeClaim>('PersistentVolumeClaim', {
+    meta: namespaced,
+    defaults: defaultPersistentVolumeClaim,
+    validate: validatePersistentVolumeClaim,
+    validateUpdate: validatePersistentVolumeClaimUpdate,
+    validateStatus: validatePersistentVolumeClaimStatus,
+    printer: persistentVolumeClaimPrinter,
+  }),
+  kind<StorageClass>('StorageClass', {
+    meta: { namespaced: false, validateName: nameIsDNSSubdomain },
+    defaults: defaultStorageClass,
+    validate: validateStorageClass,
+    validateUpdate: validateStorageClassUpdate,
+    printer: storageClassPrinter,
+  }),
+]) {
+  KINDS.set(name, strategy);
+}
+
 function kind<T extends TypedObject>(name: string, strategy: KindStrategy<T>): [string, KindStrategy] {
   return [name, strategy];
 }
@@ -216,6 +290,7 @@ export function validate(kind: string, obj: KubeObject, oldObj?: KubeObject): St
   const errs: FieldError[] = validateObjectMeta(obj.metadata, s.meta); // a fresh array: appended to below
   if (oldObj) errs.push(...validateObjectMetaUpdate(obj.metadata ?? {}, oldObj.metadata ?? {}));
   if (s.validate) errs.push(...s.validate(obj));
+  if (!oldObj && s.validateCreate) errs.push(...s.validateCreate(obj));
   if (oldObj && s.validateUpdate) errs.push(...s.validateUpdate(obj, oldObj));
   return errs;
 }

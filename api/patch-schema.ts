@@ -101,6 +101,18 @@ export const PATCH_SCHEMA: Readonly<Record<string, TypeRules>> = {
   // ---- Namespace
   Namespace: { metadata: { type: 'ObjectMeta' }, status: { type: 'NamespaceStatus' } },
   NamespaceStatus: { conditions: byType },
+
+  // ---- batch/v1 Job, CronJob
+  Job: { metadata: { type: 'ObjectMeta' }, spec: { type: 'JobSpec' }, status: { type: 'JobStatus' } },
+  JobSpec: { template: { type: 'PodTemplateSpec' } },
+  JobStatus: { conditions: byType },
+  CronJob: { metadata: { type: 'ObjectMeta' }, spec: { type: 'CronJobSpec' } },
+  CronJobSpec: { jobTemplate: { type: 'JobTemplateSpec' } },
+  JobTemplateSpec: { metadata: { type: 'ObjectMeta' }, spec: { type: 'JobSpec' } },
+
+  // ---- PersistentVolume, PersistentVolumeClaim (StorageClass has no keyed lists)
+  PersistentVolumeClaim: { metadata: { type: 'ObjectMeta' }, status: { type: 'PersistentVolumeClaimStatus' } },
+  PersistentVolumeClaimStatus: { conditions: byType },
 };
 
 /** Root type for a kind: its own entry, or just ObjectMeta for kinds with no special lists. */

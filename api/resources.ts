@@ -90,6 +90,29 @@ function apps(resource: string, kind: string, shortNames: string[], subresources
   };
 }
 
+/** A resource of a named group (apps, batch, storage.k8s.io, ...). */
+function grouped(
+  group: string,
+  version: string,
+  resource: string,
+  kind: string,
+  shortNames: string[],
+  namespaced: boolean,
+  subresources: SubresourceInfo[] = [],
+  categories?: string[],
+): ResourceInfo {
+  return { ...core(resource, kind, shortNames, namespaced, subresources, ALL_VERBS, categories), group, version };
+}
+
+// batch/v1, the PersistentVolume kinds and storage.k8s.io/v1.
+const BATCH_AND_STORAGE_RESOURCES: ResourceInfo[] = [
+  core('persistentvolumes', 'PersistentVolume', ['pv'], false, [status('PersistentVolume')]),
+  core('persistentvolumeclaims', 'PersistentVolumeClaim', ['pvc'], true, [status('PersistentVolumeClaim')]),
+  grouped('batch', 'v1', 'cronjobs', 'CronJob', ['cj'], true, [status('CronJob')], ['all']),
+  grouped('batch', 'v1', 'jobs', 'Job', [], true, [status('Job')], ['all']),
+  grouped('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', ['sc'], false),
+];
+
 export const RESOURCES: readonly ResourceInfo[] = [
   core('namespaces', 'Namespace', ['ns'], false, [
     status('Namespace'),
@@ -143,6 +166,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     verbs: ALL_VERBS,
     subresources: [],
   },
+  ...BATCH_AND_STORAGE_RESOURCES,
   apps('controllerrevisions', 'ControllerRevision', [], [], false),
   apps('daemonsets', 'DaemonSet', ['ds'], [status('DaemonSet')]),
   apps('deployments', 'Deployment', ['deploy'], [status('Deployment'), scale]),

@@ -124,9 +124,79 @@ const TYPES: Record<string, TypeDef> = {
   Scale: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ScaleSpec'), status: OBJ } },
   ScaleSpec: { fields: { replicas: I } },
 
-  // ---- apps/v1
+  // ---- batch/v1
+  Job: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('JobSpec'), status: ref('JobStatus') } },
+  JobSpec: {
+    fields: {
+      parallelism: I, completions: I, activeDeadlineSeconds: I64, podFailurePolicy: ref('PodFailurePolicy'), successPolicy: OBJ,
+      backoffLimit: I, backoffLimitPerIndex: I, maxFailedIndexes: I, selector: ref('LabelSelector'), manualSelector: B,
+      template: ref('PodTemplateSpec'), ttlSecondsAfterFinished: I, completionMode: S, suspend: B, podReplacementPolicy: S,
+      managedBy: S,
+    },
+  },
+  PodFailurePolicy: { fields: { rules: list(ref('PodFailurePolicyRule')) } },
+  PodFailurePolicyRule: { fields: { action: S, onExitCodes: ref('PodFailurePolicyOnExitCodes'), onPodConditions: list(ref('PodFailurePolicyOnPodCondition')) } },
+  PodFailurePolicyOnExitCodes: { fields: { containerName: S, operator: S, values: list(I) } },
+  PodFailurePolicyOnPodCondition: { fields: { type: S, status: S } },
+  JobStatus: {
+    fields: {
+      conditions: list(ref('JobCondition')), startTime: 'time', completionTime: 'time', active: I, succeeded: I, failed: I,
+      terminating: I, completedIndexes: S, failedIndexes: S, uncountedTerminatedPods: ref('UncountedTerminatedPods'), ready: I,
+    },
+  },
+  JobCondition: { fields: { type: S, status: S, lastProbeTime: 'time', lastTransitionTime: 'time', reason: S, message: S } },
+  UncountedTerminatedPods: { fields: { succeeded: list(S), failed: list(S) } },
+  CronJob: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('CronJobSpec'), status: ref('CronJobStatus') } },
+  CronJobSpec: {
+    fields: {
+      schedule: S, timeZone: S, startingDeadlineSeconds: I64, concurrencyPolicy: S, suspend: B, jobTemplate: ref('JobTemplateSpec'),
+      successfulJobsHistoryLimit: I, failedJobsHistoryLimit: I,
+    },
+  },
+  JobTemplateSpec: { fields: { metadata: ref('ObjectMeta'), spec: ref('JobSpec') } },
+  CronJobStatus: { fields: { active: list(ref('ObjectReference')), lastScheduleTime: 'time', lastSuccessfulTime: 'time' } },
+  ObjectReference: { fields: { kind: S, namespace: S, name: S, uid: S, apiVersion: S, resourceVersion: S, fieldPath: S } },
   LabelSelector: { fields: { matchLabels: map(S), matchExpressions: list(ref('LabelSelectorRequirement')) } },
   LabelSelectorRequirement: { fields: { key: S, operator: S, values: list(S) } },
+
+  // ---- PersistentVolume, PersistentVolumeClaim, storage.k8s.io/v1 StorageClass
+  PersistentVolumeClaim: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('PersistentVolumeClaimSpec'), status: ref('PersistentVolumeClaimStatus') } },
+  PersistentVolumeClaimSpec: {
+    fields: {
+      accessModes: list(S), selector: ref('LabelSelector'), resources: ref('VolumeResourceRequirements'), volumeName: S,
+      storageClassName: S, volumeMode: S, dataSource: ref('TypedLocalObjectReference'), dataSourceRef: ref('TypedObjectReference'),
+      volumeAttributesClassName: S,
+    },
+  },
+  VolumeResourceRequirements: { fields: { limits: map('quantity'), requests: map('quantity') } },
+  TypedLocalObjectReference: { fields: { apiGroup: S, kind: S, name: S } },
+  TypedObjectReference: { fields: { apiGroup: S, kind: S, name: S, namespace: S } },
+  PersistentVolumeClaimStatus: {
+    fields: {
+      phase: S, accessModes: list(S), capacity: map('quantity'), conditions: list(OBJ), allocatedResources: map('quantity'),
+      allocatedResourceStatuses: map(S), currentVolumeAttributesClassName: S, modifyVolumeStatus: OBJ,
+    },
+  },
+  PersistentVolume: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('PersistentVolumeSpec'), status: ref('PersistentVolumeStatus') } },
+  PersistentVolumeSpec: {
+    fields: {
+      capacity: map('quantity'), accessModes: list(S), claimRef: ref('ObjectReference'), persistentVolumeReclaimPolicy: S,
+      storageClassName: S, mountOptions: list(S), volumeMode: S, nodeAffinity: OBJ, hostPath: ref('HostPathVolumeSource'),
+      local: ref('LocalVolumeSource'), volumeAttributesClassName: S,
+    },
+  },
+  HostPathVolumeSource: { fields: { path: S, type: S } },
+  LocalVolumeSource: { fields: { path: S, fsType: S } },
+  PersistentVolumeStatus: { fields: { phase: S, message: S, reason: S, lastPhaseTransitionTime: 'time' } },
+  StorageClass: {
+    fields: {
+      ...TYPE_META, metadata: ref('ObjectMeta'), provisioner: S, parameters: map(S), reclaimPolicy: S, mountOptions: list(S),
+      allowVolumeExpansion: B, volumeBindingMode: S, allowedTopologies: list(ref('TopologySelectorTerm')),
+    },
+  },
+  TopologySelectorTerm: { fields: { matchLabelExpressions: list(ref('TopologySelectorLabelRequirement')) } },
+  TopologySelectorLabelRequirement: { fields: { key: S, values: list(S) } },
+  // ---- apps/v1
   WorkloadCondition: { fields: { type: S, status: S, lastUpdateTime: 'time', lastTransitionTime: 'time', reason: S, message: S } },
   Deployment: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('DeploymentSpec'), status: ref('DeploymentStatus') } },
   DeploymentSpec: {
@@ -185,15 +255,6 @@ const TYPES: Record<string, TypeDef> = {
     },
   },
   ControllerRevision: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), data: 'any', revision: I64 } },
-  // The claim templates of a StatefulSet (core/v1 PersistentVolumeClaim).
-  PersistentVolumeClaim: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('PersistentVolumeClaimSpec'), status: OBJ } },
-  PersistentVolumeClaimSpec: {
-    fields: {
-      accessModes: list(S), selector: ref('LabelSelector'), resources: ref('VolumeResourceRequirements'), volumeName: S, storageClassName: S,
-      volumeMode: S, dataSource: OBJ, dataSourceRef: OBJ, volumeAttributesClassName: S,
-    },
-  },
-  VolumeResourceRequirements: { fields: { limits: map('quantity'), requests: map('quantity') } },
 };
 
 export interface StructureResult {
@@ -296,6 +357,23 @@ const INDEX = 1;
 const MAP_KEY = 2;
 type SegmentTag = typeof FIELD | typeof INDEX | typeof MAP_KEY;
 
+/** Go's zero value of a list element type, or undefined where null stays (untyped objects, quantities). */
+function zeroValue(d: Desc): unknown {
+  if (typeof d !== 'string') return 'ref' in d ? {} : undefined;
+  switch (d) {
+    case 'string':
+      return '';
+    case 'int':
+    case 'int64':
+    case 'number':
+      return 0;
+    case 'bool':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * One structure check. The current position is kept as a stack of segments and
  * only rendered into path strings when something is reported, since nearly
@@ -348,6 +426,11 @@ class Walker {
       if (!Array.isArray(v)) return this.typeError(v, d, owner);
       for (let i = 0, n = v.length; i < n; i++) {
         if (!(i in v)) continue; // holes, as forEach skips them
+        // A null element decodes to its type's zero value in Go ({} for a struct): never a null in a typed list.
+        if (v[i] === null) {
+          const zero = zeroValue(d.list);
+          if (zero !== undefined) v[i] = zero;
+        }
         this.push(i, INDEX);
         this.value(v[i], d.list, owner);
         this.pop();

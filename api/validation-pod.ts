@@ -341,7 +341,7 @@ function validateVolumes(volumes: Volume[], field: string): { errs: FieldError[]
       if (byName.has(v.name)) errs.push(fieldErr.duplicate(`${fp}.name`, v.name));
       byName.set(v.name, v);
     }
-    const n = [v.emptyDir, v.hostPath, v.configMap, v.secret, v.downwardAPI].filter(Boolean).length;
+    const n = [v.emptyDir, v.hostPath, v.configMap, v.secret, v.downwardAPI, v.persistentVolumeClaim].filter(Boolean).length;
     if (n === 0) errs.push(fieldErr.required(fp, 'must specify a volume type'));
     if (n > 1) errs.push(fieldErr.forbidden(fp, 'may not specify more than 1 volume type'));
     if (v.emptyDir?.medium !== undefined && !['', 'Memory'].includes(v.emptyDir.medium)) {
@@ -364,6 +364,11 @@ function validateVolumes(volumes: Volume[], field: string): { errs: FieldError[]
       items(v.secret.items, `${fp}.secret.items`);
     }
     if (v.downwardAPI) mode(v.downwardAPI.defaultMode, `${fp}.downwardAPI.defaultMode`);
+    if (v.persistentVolumeClaim) {
+      const claim = v.persistentVolumeClaim.claimName;
+      if (!claim) errs.push(fieldErr.required(`${fp}.persistentVolumeClaim.claimName`, ''));
+      else for (const m of isDNS1123Subdomain(claim)) errs.push(fieldErr.invalid(`${fp}.persistentVolumeClaim.claimName`, claim, m));
+    }
   });
   return { errs, byName };
 }

@@ -10,6 +10,7 @@ const USAGE = `usage: kubelet [flags]
   --pod-manifest-path DIR    static pod manifests (default /etc/kubernetes/manifests)
   --manifest-url URL         static pods served at a URL (YAML/JSON, polled)
   --root-dir DIR             kubelet state, volumes (default /var/lib/tskube/kubelet)
+  --local-path-dir DIR       run the local-path provisioner (rancher.io/local-path), volumes in DIR (default: off)
   --pod-cidr CIDR            this node's pod CIDR (default 10.244.0.0/24)
   --bridge NAME              pod bridge (default cbr0)
   --chain-prefix NAME        prefix of the iptables chains of the pod network (default TSKUBE)
@@ -44,6 +45,7 @@ const FLAGS: Record<string, keyof KubeletOptions> = {
   'pod-manifest-path': 'podManifestPath',
   'manifest-url': 'manifestUrl',
   'root-dir': 'rootDir',
+  'local-path-dir': 'localPathDir',
   'pod-cidr': 'podCIDR',
   bridge: 'bridgeName',
   'chain-prefix': 'chainPrefix',

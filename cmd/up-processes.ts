@@ -6,6 +6,8 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeKubeconfig } from '../client/kubeconfig.js';
+import { RestClient } from '../client/rest.js';
+import { ensureLocalPathStorageClass } from './storage-class.js';
 import { componentProcess } from './component-process.js';
 import { startEtcdProcess } from './etcd-process.js';
 import type { EtcdPKI } from './pki.js';
@@ -127,6 +129,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
           `--log-dir=${f('log-dir')}`,
           `--cgroup-root=${f('cgroup-root')}`,
           `--root-dir=${join(dataDir, 'kubelet')}`,
+          `--local-path-dir=${join(dataDir, 'storage')}`,
           `--images-root=${join(dataDir, 'images')}`,
           `--containers-dir=${join(dataDir, 'containers')}`,
           `--port=${f('kubelet-port')}`,
@@ -176,6 +179,12 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     const api = await sup.add(apiserver);
     await writeKubeconfig(kubeconfig, { server: apiUrl, token: o.token, ca: o.ca });
     step(`apiserver ready on ${apiUrl} (pid ${api.pid})`);
+    const admin = new RestClient({ server: apiUrl, token: o.token, ca: Buffer.from(o.ca) });
+    try {
+      if (await ensureLocalPathStorageClass(admin)) step('storage class local-path (default) created');
+    } finally {
+      admin.close();
+    }
     // The others need only the apiserver: start them side by side (each process takes ~1 s to load).
     const results = await Promise.allSettled(clients.map(async (c) => step(`${c.name} running (pid ${(await sup.add(c)).pid})`)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -16,6 +16,7 @@ import { ensureKubeletPki } from './pki.js';
 import { detectNodeIP } from '../kubelet/node-status.js';
 import { hostname } from 'node:os';
 import { RestClient } from '../client/rest.js';
+import { ensureLocalPathStorageClass } from './storage-class.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { startProxy } from '../proxy/server.js';
@@ -194,6 +195,7 @@ export async function runUp(argv: string[]): Promise<number> {
     // Every component reaches the cluster only through the apiserver, with the admin credentials.
     const client = new RestClient({ server: apiserver.url, token, ca: Buffer.from(ca) });
     stops.push(() => Promise.resolve().then(() => client.close()));
+    if (await ensureLocalPathStorageClass(client)) step('storage class local-path (default) created');
     if (!disabled.has('controller-manager')) {
       const cm = await unlessStopped(stop, startControllerManager({ client, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());
@@ -218,6 +220,7 @@ export async function runUp(argv: string[]): Promise<number> {
           logDir: f['log-dir'],
           cgroupRoot: f['cgroup-root'],
           rootDir: join(dataDir, 'kubelet'),
+          localPathDir: join(dataDir, 'storage'),
           imagesRoot: join(dataDir, 'images'),
           containersDir: join(dataDir, 'containers'),
           port: Number(f['kubelet-port']),

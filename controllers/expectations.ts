@@ -33,6 +33,11 @@ export class Expectations {
     this.records.set(key, { adds: 0, deletes: new Set(podKeys), timestamp: Date.now() });
   }
 
+  /** Both at once (Kubernetes' SetExpectations(add, del)), for a controller that creates and deletes in one sync. */
+  expectBoth(key: string, adds: number, podKeys: string[]): void {
+    this.records.set(key, { adds, deletes: new Set(podKeys), timestamp: Date.now() });
+  }
+
   /** A create was seen by the informer, or failed (so it never will be). */
   creationObserved(key: string): void {
     const r = this.records.get(key);

@@ -3,22 +3,32 @@
 // election (one machine); a restart is safe because every controller starts
 // from a fresh list (expectations start empty, the list is the truth).
 
-import type { Deployment, ReplicaSet } from '../api/apps.js';
-import type { Namespace, Node, Pod, ReplicationController, Service } from '../api/core.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps.js';
+import type { CronJob, Job } from '../api/batch.js';
+import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
+import { lookupResource } from '../api/resources.js';
+import type { StorageClass } from '../api/storage.js';
 import type { RestClient } from '../client/rest.js';
+import { CronJobController } from './cronjob.js';
 import { EndpointsController } from './endpoints.js';
 import { EventRecorder } from '../client/events.js';
 import { startEventTTLCleaner } from './event-ttl.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { InformerFactory } from './informers.js';
+import { JobController } from './job.js';
 import { NamespaceController } from './namespace.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
+import { PersistentVolumeController } from './persistent-volume.js';
 import { PodGCController } from './podgc.js';
 import { ReplicationManager } from './replication.js';
 import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
+import { StorageProtectionController } from './storage-protection.js';
+import { DaemonSetController } from './daemonset.js';
+import { StatefulSetController } from './statefulset.js';
+import { TTLAfterFinishedController } from './ttl-after-finished.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -37,6 +47,14 @@ export interface ControllerManagerOptions {
   concurrentGcSyncs?: number;
   /** --concurrent-namespace-syncs (10). */
   concurrentNamespaceSyncs?: number;
+  /** --concurrent-daemonset-syncs (2). */
+  concurrentDaemonSetSyncs?: number;
+  /** --concurrent-statefulset-syncs (5). */
+  concurrentStatefulSetSyncs?: number;
+  /** --concurrent-job-syncs, --concurrent-cron-job-syncs, --concurrent-ttl-after-finished-syncs (5 each). */
+  concurrentJobSyncs?: number;
+  concurrentCronJobSyncs?: number;
+  concurrentTTLSyncs?: number;
   /** Most pods an RC creates or deletes per sync (500). */
   burstReplicas?: number;
   /** --node-monitor-period (5 s). */
@@ -69,6 +87,13 @@ export interface ControllerManager {
   readonly garbageCollector?: GarbageCollector;
   readonly namespace?: NamespaceController;
   readonly podGC?: PodGCController;
+  readonly daemonSet?: DaemonSetController;
+  readonly statefulSet?: StatefulSetController;
+  readonly persistentVolume?: PersistentVolumeController;
+  readonly storageProtection?: StorageProtectionController;
+  readonly job?: JobController;
+  readonly cronJob?: CronJobController;
+  readonly ttlAfterFinished?: TTLAfterFinishedController;
   stop(): Promise<void>;
 }
 
@@ -116,12 +141,59 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const podGC = enabled.has('podgc')
     ? new PodGCController({ client, terminatedPodThreshold: opts.terminatedPodGCThreshold, gcCheckPeriodMs: opts.podGCPeriodMs, quarantineMs: opts.podGCQuarantineMs, log, podInformer: pods(), nodeInformer: factory.get<Node>('nodes') })
     : undefined;
+  const claims = () => factory.get<PersistentVolumeClaim>('persistentvolumeclaims');
+  const volumes = () => factory.get<PersistentVolume>('persistentvolumes');
+  const persistentVolume = enabled.has('persistentvolume-binder')
+    ? new PersistentVolumeController({ client, recorder: recorderFor('persistentvolume-controller'), log, claimInformer: claims(), volumeInformer: volumes(), classInformer: factory.get<StorageClass>('storageclasses') })
+    : undefined;
+  // Upstream's pvc-protection and pv-protection share one controller here, each half on its own name.
+  const storageProtection =
+    enabled.has('pvc-protection') || enabled.has('pv-protection')
+      ? new StorageProtectionController({ client, log, podInformer: pods(), claimInformer: claims(), volumeInformer: volumes(), claims: enabled.has('pvc-protection'), volumes: enabled.has('pv-protection') })
+      : undefined;
+
+  // As kube-controller-manager, a controller whose resources the API does not serve is skipped, not fatal.
+  const served = (name: ControllerName, ...resources: string[]) => {
+    if (!enabled.has(name)) return false;
+    const missing = resources.filter((r) => !lookupResource(r, 'apps') && !lookupResource(r, ''));
+    if (missing.length) log(`controller-manager: skipping ${name}: ${missing.join(', ')} not served`);
+    return missing.length === 0;
+  };
+  const daemonSet = served('daemonset', 'daemonsets', 'controllerrevisions')
+    ? new DaemonSetController({
+        client,
+        workers: opts.concurrentDaemonSetSyncs ?? 2,
+        recorder: recorderFor('daemonset-controller'),
+        log,
+        podInformer: pods(),
+        nodeInformer: factory.get<Node>('nodes'),
+        dsInformer: factory.get<DaemonSet>('daemonsets'),
+        revisionInformer: factory.get<ControllerRevision>('controllerrevisions'),
+      })
+    : undefined;
+  const statefulSet = served('statefulset', 'statefulsets', 'controllerrevisions')
+    ? new StatefulSetController({
+        client,
+        workers: opts.concurrentStatefulSetSyncs ?? 5,
+        recorder: recorderFor('statefulset-controller'),
+        log,
+        podInformer: pods(),
+        setInformer: factory.get<StatefulSet>('statefulsets'),
+        revisionInformer: factory.get<ControllerRevision>('controllerrevisions'),
+      })
+    : undefined;
+  const jobs = () => factory.get<Job>('jobs');
+  const job = enabled.has('job') ? new JobController({ client, workers: opts.concurrentJobSyncs ?? 5, recorder: recorderFor('job-controller'), log, podInformer: pods(), jobInformer: jobs() }) : undefined;
+  const cronJob = enabled.has('cronjob')
+    ? new CronJobController({ client, workers: opts.concurrentCronJobSyncs ?? 5, recorder: recorderFor('cronjob-controller'), log, jobInformer: jobs(), cronJobInformer: factory.get<CronJob>('cronjobs') })
+    : undefined;
+  const ttlAfterFinished = enabled.has('ttl-after-finished') ? new TTLAfterFinishedController({ client, workers: opts.concurrentTTLSyncs ?? 5, log, jobInformer: jobs() }) : undefined;
 
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -142,6 +214,13 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     garbageCollector,
     namespace,
     podGC,
+    daemonSet,
+    statefulSet,
+    persistentVolume,
+    storageProtection,
+    job,
+    cronJob,
+    ttlAfterFinished,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

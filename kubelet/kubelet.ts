@@ -13,6 +13,8 @@ import type { ImageService } from '../runtime/images/index.js';
 import type { PodNetwork } from '../runtime/network/index.js';
 import { A_CONFIG_MIRROR } from './labels.js';
 import { kubeletClients } from './kubelet-clients.js';
+import { LOCAL_PATH_PROVISIONER } from './local-path-volumes.js';
+import { LocalPathProvisioner } from './local-path-provisioner.js';
 import { startServers, type ServerOptions } from './kubelet-servers.js';
 import { createMetrics, type KubeletMetrics } from './metrics.js';
 import { isMirror, MirrorPods } from './mirror-pods.js';
@@ -36,6 +38,8 @@ export interface KubeletOptions extends ServerOptions {
   /** Static pods served at a URL (polled every staticPollMs). */
   manifestUrl?: string;
   rootDir?: string;
+  /** Run the local-path provisioner (rancher.io/local-path) with its volumes in this directory; off when absent. */
+  localPathDir?: string;
   podCIDR?: string;
   bridgeName?: string;
   chainPrefix?: string;
@@ -211,6 +215,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       backoffBaseMs: opts.backoffBaseMs ?? 10_000,
       backoffMaxMs: opts.backoffMaxMs ?? 300_000,
       seccompDefault: !!opts.seccompDefault,
+      ...(opts.localPathDir ? { localPathDir: opts.localPathDir } : {}),
       podPidsLimit: opts.podPidsLimit ?? 4096,
       services(ns: string): Service[] {
         const out = svcInformer.store.listNamespace(ns);
@@ -229,6 +234,11 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
 
   await Promise.all([podInformer.start(), svcInformer.start()]);
   staticSource?.start();
+  // Its events come from the provisioner, as upstream's (a component of its own, not the kubelet).
+  const provisionerEvents = opts.localPathDir ? new EventRecorder(clients.eventClient, { component: LOCAL_PATH_PROVISIONER, host: nodeName }) : undefined;
+  const provisioner = opts.localPathDir ? new LocalPathProvisioner({ client, nodeName, storageDir: opts.localPathDir, recorder: provisionerEvents, log }) : undefined;
+  // Not awaited: pods without claims need none of it, and a slow first list must not hold the node back.
+  void provisioner?.start().catch((e) => log(`local-path provisioner: ${(e as Error).message}`));
   // Runtime pods no source wants (deleted from the API while the kubelet was down) are torn down.
   const orphans = orphanReaper(() => reconcileOrphans({ runtime, index, rootDir, log, wanted: (uid) => dispatch.workers.has(uid) }), log, opts.backoffMaxMs ?? 300_000);
   await orphans.first;
@@ -265,12 +275,12 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       clearInterval(mirrorTimer);
       staticSource?.stop();
       status.stop();
-      await Promise.all([podInformer.stop(), svcInformer.stop()]);
+      await Promise.all([podInformer.stop(), svcInformer.stop(), provisioner?.stop()]);
       await dispatch.detachAll();
       await server?.close();
       await healthz?.close();
       // Events still waiting on the rate limit are not worth holding up a stop for long; losing them changes nothing the kubelet does.
-      await Promise.race([events.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([Promise.all([events.close(), provisionerEvents?.close()]).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       clients.close();
     },
   };

@@ -38,6 +38,8 @@ export interface WorkerDeps {
   nodeName: string;
   hostIP: string;
   rootDir: string;
+  /** The local-path provisioner's directory, when it runs on this node. */
+  localPathDir?: string;
   logDir: string;
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -281,7 +283,7 @@ export class PodWorker {
       },
       prepare: async (sbId) => {
         if (!this.podIP) this.podIP = this.pod.spec!.hostNetwork ? this.d.hostIP : (await this.d.runtime.podSandboxStatus(sbId)).network.ip || '';
-        volumes = await setupVolumes({ pod: this.pod, rootDir: this.d.rootDir, client: this.d.client, podIP: this.podIP, hostIP: this.d.hostIP, nodeName: this.d.nodeName });
+        volumes = await setupVolumes({ pod: this.pod, rootDir: this.d.rootDir, client: this.d.client, podIP: this.podIP, hostIP: this.d.hostIP, nodeName: this.d.nodeName, ...(this.d.localPathDir ? { localPathDir: this.d.localPathDir } : {}) });
       },
       startContainer: async (a, sbId) => {
         const spec = [...(this.pod.spec!.initContainers ?? []), ...this.pod.spec!.containers].find((c) => c.name === a.name)!;

@@ -5,6 +5,7 @@
 // fsGroup, emptyDir/configMap/secret/downwardAPI volumes get its group
 // (volume-ownership.ts). subPath is resolved by the runtime inside the volume,
 // never here: a container can plant symlinks in a volume it writes to.
+// persistentVolumeClaim: the bound volume's path (claim-volumes.ts), readOnly honoured.
 import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
@@ -16,10 +17,12 @@ import type { RestClient } from '../client/rest.js';
 import type { KeyValue, Mount } from '../runtime/cri.js';
 import { expandVars, fieldRefValue, resourceFieldValue } from './env.js';
 import { setVolumeOwnership } from './volume-ownership.js';
+import { setupClaimVolume } from './claim-volumes.js';
+import { VolumeError } from './volume-error.js';
 
 const run = promisify(execFile);
 
-export class VolumeError extends Error {}
+export { VolumeError };
 
 export function podDir(rootDir: string, uid: string): string {
   return join(rootDir, 'pods', uid);
@@ -87,6 +90,8 @@ export interface VolumeContext {
   podIP: string;
   hostIP: string;
   nodeName: string;
+  /** The local-path provisioner's directory, when it runs on this node. */
+  localPathDir?: string;
 }
 
 /** Make every volume of the pod ready on the host; returns volume name → host path. */
@@ -177,6 +182,7 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
     applyFsGroup(ctx, dir, true);
     return dir;
   }
+  if (v.persistentVolumeClaim) return setupClaimVolume({ client: ctx.client, namespace: ns, nodeName: ctx.nodeName, ...(ctx.localPathDir ? { localPathDir: ctx.localPathDir } : {}) }, v);
   throw new VolumeError(`volume ${v.name}: unsupported volume type`);
 }
 
@@ -203,7 +209,7 @@ export function containerMounts(pod: Pod, c: { volumeMounts?: { name: string; mo
     const host = paths.get(vm.name);
     if (!host) throw new VolumeError(`volume ${vm.name} not found`);
     const vol = pod.spec?.volumes?.find((v) => v.name === vm.name);
-    const readonly = vm.readOnly === true || !!vol?.configMap || !!vol?.secret || !!vol?.downwardAPI;
+    const readonly = vm.readOnly === true || vol?.persistentVolumeClaim?.readOnly === true || !!vol?.configMap || !!vol?.secret || !!vol?.downwardAPI;
     const subPath = mountSubPath(vm, env);
     out.push({ hostPath: host, containerPath: vm.mountPath, readonly, ...(subPath ? { subPath } : {}) });
   }

@@ -4,7 +4,9 @@
 // They run in Kubernetes' plugin order and a node stops at its first failing
 // filter, so each node contributes the reasons of one filter only.
 
-import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint } from '../api/core.js';
+import type { Pod, Taint } from '../api/core.js';
+import { matchNodeSelectorTerm, matchesRequiredNodeAffinity } from '../api/node-affinity.js';
+export { matchNodeSelectorTerm };
 import { toleratesTaint, tolerated } from '../api/taints.js';
 export { toleratesTaint, tolerated };
 import type { NodeInfo } from './node-info.js';
@@ -48,57 +50,8 @@ export const taintToleration: Filter = (pod, ni) => {
   return [];
 };
 
-function matchRequirement(req: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1) return false;
-      const want = parseIntStrict(values[0]);
-      const have = parseIntStrict(value);
-      if (want === undefined || have === undefined) return false;
-      return req.operator === 'Gt' ? have > want : have < want;
-    }
-    default:
-      return false;
-  }
-}
-
-function parseIntStrict(s: string): number | undefined {
-  return /^[+-]?\d+$/.test(s) ? Number(s) : undefined;
-}
-
-/** A term matches when all its expressions and fields match; an empty term matches nothing. */
-export function matchNodeSelectorTerm(term: NodeSelectorTerm, node: Node): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata.labels ?? {};
-  for (const r of exprs) if (!matchRequirement(r, Object.hasOwn(labels, r.key) ? labels[r.key] : undefined)) return false;
-  for (const r of fields) {
-    // Only metadata.name is a supported field (as Kubernetes).
-    if (r.key !== 'metadata.name') return false;
-    if (!matchRequirement(r, node.metadata.name)) return false;
-  }
-  return true;
-}
-
 /** nodeSelector labels, and requiredDuringScheduling terms (ORed). */
-export const nodeAffinity: Filter = (pod, ni) => {
-  const labels = ni.node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return [REASON_AFFINITY];
-  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (required && !(required.nodeSelectorTerms ?? []).some((t) => matchNodeSelectorTerm(t, ni.node))) return [REASON_AFFINITY];
-  return [];
-};
+export const nodeAffinity: Filter = (pod, ni) => (matchesRequiredNodeAffinity(pod.spec, ni.node) ? [] : [REASON_AFFINITY]);
 
 /** hostPort conflicts: same protocol and port, and the same hostIP or either one 0.0.0.0. */
 export const nodePorts: Filter = (pod, ni) => {

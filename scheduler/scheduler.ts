@@ -6,7 +6,8 @@
 // a FailedScheduling event, and wait in the queue until the cluster changes.
 
 import { Registry } from 'prom-client';
-import type { Node, Pod } from '../api/core.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from '../api/core.js';
+import type { StorageClass } from '../api/storage.js';
 import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
@@ -17,6 +18,7 @@ import { schedulerMetrics, type SchedulerMetrics } from './metrics.js';
 import { podKey, type NodeInfo } from './node-info.js';
 import { SchedulingQueue } from './queue.js';
 import { DEFAULT_SCORES, scoreNodes, selectHost } from './scores.js';
+import { claimWithSelectedNode, claimsBound, filterVolumes, podClaimNames, preFilterVolumes, volumeForClaim, type VolumeLookup, type VolumePlan } from './volume-binding.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export const NO_NODES_MESSAGE = 'no nodes available to schedule pods';
@@ -36,6 +38,8 @@ export interface SchedulerOptions {
   flushUnschedulableMs?: number;
   /** An assumed pod whose bind succeeded is forgotten if the informer has not shown it by then (default 30 s). */
   assumeTtlMs?: number;
+  /** How long a pod's binding waits for its claims to be bound (upstream's bindTimeoutSeconds, 600 s). */
+  volumeBindTimeoutMs?: number;
   /** Emit Events (Scheduled, FailedScheduling) (default true). */
   recordEvents?: boolean;
   log?: (m: string) => void;
@@ -113,6 +117,10 @@ class Scheduler implements RunningScheduler {
   private readonly nodes: Informer<Node>;
   private readonly assigned: Informer<Pod>;
   private readonly pending: Informer<Pod>;
+  private readonly claims: Informer<PersistentVolumeClaim>;
+  private readonly volumes: Informer<PersistentVolume>;
+  private readonly classes: Informer<StorageClass>;
+  private readonly volumeLookup: VolumeLookup;
   private readonly recorder: EventRecorder | undefined;
   private readonly slots: Slots;
   /** Pods re-added while being scheduled or bound: queued again when that ends. */
@@ -139,6 +147,15 @@ class Scheduler implements RunningScheduler {
     this.nodes = new Informer<Node>(this.client, 'nodes', { onError });
     this.assigned = new Informer<Pod>(this.client, 'pods', { fieldSelector: ASSIGNED_SELECTOR, onError });
     this.pending = new Informer<Pod>(this.client, 'pods', { fieldSelector: PENDING_SELECTOR, onError });
+    this.claims = new Informer<PersistentVolumeClaim>(this.client, 'persistentvolumeclaims', { onError });
+    this.volumes = new Informer<PersistentVolume>(this.client, 'persistentvolumes', { onError });
+    this.classes = new Informer<StorageClass>(this.client, 'storageclasses', { onError });
+    this.volumeLookup = {
+      claim: (ns, name) => this.claims.store.get(`${ns}/${name}`),
+      volume: (name) => this.volumes.store.get(name),
+      volumes: () => this.volumes.store.list(),
+      storageClass: (name) => this.classes.store.get(name),
+    };
   }
 
   async start(): Promise<void> {
@@ -165,8 +182,12 @@ class Scheduler implements RunningScheduler {
         if (!this.queue.has(podKey(p)) || podSpecChanged(o, p)) this.enqueue(p);
       })
       .on('delete', (p) => this.queue.delete(podKey(p)));
+    // A claim, volume or class that appears or changes may let a waiting pod in.
+    const storageChanged = () => this.queue.moveAllToActiveOrBackoff();
+    for (const i of [this.claims, this.volumes] as Informer<PersistentVolumeClaim | PersistentVolume>[]) i.on('add', storageChanged).on('update', storageChanged);
+    this.classes.on('add', storageChanged);
     // Place nothing before the cache knows the nodes and what is bound to them.
-    await Promise.all([this.nodes.start(), this.assigned.start()]);
+    await Promise.all([this.nodes.start(), this.assigned.start(), this.claims.start(), this.volumes.start(), this.classes.start()]);
     await this.pending.start();
     this.cleanupTimer = setInterval(() => {
       this.cache.cleanupExpired();
@@ -237,10 +258,26 @@ class Scheduler implements RunningScheduler {
     }
     const start = performance.now();
     const nodes = this.cache.nodeInfos();
+    // VolumeBinding's PreFilter: a reason that holds for every node ends the attempt here.
+    const vols = podClaimNames(pod).length ? preFilterVolumes(pod, this.volumeLookup) : undefined;
+    if (typeof vols === 'string' && nodes.length > 0) {
+      this.metrics.attempts.inc({ result: 'unschedulable' });
+      this.queue.unschedulableAttempt(key);
+      this.settle(key);
+      this.reportUnschedulable(pod, `0/${nodes.length} nodes are available: ${vols}.`);
+      return;
+    }
     const feasible: NodeInfo[] = [];
     const reasons: string[][] = [];
+    const plans = new Map<string, VolumePlan>();
     for (const ni of nodes) {
-      const r = runFilters(pod, ni, DEFAULT_FILTERS);
+      let r = runFilters(pod, ni, DEFAULT_FILTERS);
+      // VolumeBinding's Filter runs after the others (upstream's plugin order).
+      if (!r.length && vols && typeof vols !== 'string') {
+        const v = filterVolumes(vols, ni.node, this.volumeLookup);
+        r = v.reasons;
+        if (v.plan) plans.set(ni.name, v.plan);
+      }
       if (r.length) reasons.push(r);
       else feasible.push(ni);
     }
@@ -255,13 +292,35 @@ class Scheduler implements RunningScheduler {
     this.cache.assume(pod, chosen.name);
     // Back-pressure: the loop waits for a bind slot, so assumed-but-unbound pods stay bounded.
     await this.slots.acquire();
-    void this.bind(pod, key, chosen.name, start).finally(() => this.slots.release());
+    void this.bind(pod, key, chosen.name, start, plans.get(chosen.name)).finally(() => this.slots.release());
   }
 
-  private async bind(pod: Pod, key: string, nodeName: string, start: number): Promise<void> {
+  /** VolumeBinding's PreBind: write the volume decisions, then wait until every claim is bound. */
+  private async bindVolumes(pod: Pod, nodeName: string, plan: VolumePlan): Promise<void> {
+    for (const { claim, volume } of plan.staticBindings) {
+      await this.client.resource<PersistentVolume>('persistentvolumes').update(volumeForClaim(volume, claim));
+    }
+    for (const claim of plan.provision) {
+      const next = claimWithSelectedNode(claim, nodeName);
+      if (next) await this.client.resource<PersistentVolumeClaim>('persistentvolumeclaims', claim.metadata.namespace).update(next);
+    }
+    const deadline = Date.now() + (this.opts.volumeBindTimeoutMs ?? 600_000);
+    for (;;) {
+      const ok = claimsBound(pod, this.volumeLookup);
+      if (ok === true) return;
+      if (typeof ok === 'string') throw new Error(ok);
+      if (this.stopped) throw new Error('scheduler stopped');
+      if (Date.now() > deadline) throw new Error('binding volumes: context deadline exceeded');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private async bind(pod: Pod, key: string, nodeName: string, start: number, plan?: VolumePlan): Promise<void> {
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
     try {
+      // A failed PreBind is retried with back-off whatever the error (a 409 on a volume is not the pod's conflict).
+      if (plan) await this.bindVolumes(pod, nodeName, plan).catch((e: unknown) => Promise.reject(new Error(`running PreBind plugin "VolumeBinding": ${e instanceof Error ? e.message : String(e)}`)));
       await this.client.pods(ns).bind(name, nodeName, { ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) });
       this.cache.finishBinding(pod);
       this.queue.done(key);
@@ -303,7 +362,7 @@ class Scheduler implements RunningScheduler {
     this.stopped = true;
     this.queue.close();
     clearInterval(this.cleanupTimer);
-    await Promise.all([this.nodes.stop(), this.assigned.stop(), this.pending.stop()]);
+    await Promise.all([this.nodes.stop(), this.assigned.stop(), this.pending.stop(), this.claims.stop(), this.volumes.stop(), this.classes.stop()]);
     await this.loopDone;
     await Promise.race([this.slots.drained(), new Promise((r) => setTimeout(r, 5000).unref())]);
     if (this.recorder) await Promise.race([this.recorder.close(), new Promise((r) => setTimeout(r, 2000).unref())]);

@@ -1,5 +1,5 @@
 // Kubernetes protobuf schema as data: field number → JSON name and type, for the
-// messages tskube decodes (core/v1, meta/v1, coordination/v1, apps/v1). Field numbers are
+// messages tskube decodes (core/v1, meta/v1, coordination/v1, apps/v1, batch/v1, storage.k8s.io/v1). Field numbers are
 // the wire facts of k8s.io/api and k8s.io/apimachinery generated.proto.
 //
 // Entry: [fieldNumber, jsonName, type, flags]
@@ -391,17 +391,86 @@ export const SCHEMA: Record<string, MessageSpec> = {
     [5, 'updatedReplicas', 'i32'], [6, 'currentRevision', 's'], [7, 'updateRevision', 's'], [9, 'collisionCount', 'i32', 'k'],
     [10, 'conditions', 'WorkloadCondition', 'r'], [11, 'availableReplicas', 'i32', 'k'],
   ],
-  // core/v1 PersistentVolumeClaim, as a StatefulSet's claim templates carry it.
+
+  // ---- core/v1 PersistentVolume, PersistentVolumeClaim ----
   PersistentVolumeClaim: [objMeta, [2, 'spec', 'PersistentVolumeClaimSpec'], [3, 'status', 'PersistentVolumeClaimStatus']],
   PersistentVolumeClaimSpec: [
-    [1, 'accessModes', 's', 'r'], [4, 'selector', 'LabelSelector'], [2, 'resources', 'VolumeResourceRequirements'], [3, 'volumeName', 's'],
-    [5, 'storageClassName', 's', 'k'], [6, 'volumeMode', 's', 'k'], [7, 'dataSource', 'TypedLocalObjectReference'],
-    [8, 'dataSourceRef', 'TypedObjectReference'], [9, 'volumeAttributesClassName', 's', 'k'],
+    [1, 'accessModes', 's', 'r'], [4, 'selector', 'LabelSelector'], [2, 'resources', 'VolumeResourceRequirements'],
+    [3, 'volumeName', 's'], [5, 'storageClassName', 's', 'k'], [6, 'volumeMode', 's', 'k'],
+    [7, 'dataSource', 'TypedLocalObjectReference'], [8, 'dataSourceRef', 'TypedObjectReference'],
+    [9, 'volumeAttributesClassName', 's', 'k'],
   ],
   VolumeResourceRequirements: [[1, 'limits', 'Q', 'm'], [2, 'requests', 'Q', 'm']],
   TypedLocalObjectReference: [[1, 'apiGroup', 's', 'k'], [2, 'kind', 's', 'k'], [3, 'name', 's', 'k']],
   TypedObjectReference: [[1, 'apiGroup', 's', 'k'], [2, 'kind', 's', 'k'], [3, 'name', 's', 'k'], [4, 'namespace', 's', 'k']],
-  PersistentVolumeClaimStatus: [[1, 'phase', 's']],
+  PersistentVolumeClaimStatus: [
+    [1, 'phase', 's'], [2, 'accessModes', 's', 'r'], [3, 'capacity', 'Q', 'm'],
+    [4, 'conditions', 'PersistentVolumeClaimCondition', 'r'], [5, 'allocatedResources', 'Q', 'm'],
+    [7, 'allocatedResourceStatuses', 's', 'm'], [8, 'currentVolumeAttributesClassName', 's', 'k'],
+  ],
+  PersistentVolumeClaimCondition: [
+    [1, 'type', 's', 'k'], [2, 'status', 's', 'k'], [3, 'lastProbeTime', 'T'], [4, 'lastTransitionTime', 'T'],
+    [5, 'reason', 's'], [6, 'message', 's'],
+  ],
+  PersistentVolume: [objMeta, [2, 'spec', 'PersistentVolumeSpec'], [3, 'status', 'PersistentVolumeStatus']],
+  PersistentVolumeSpec: [
+    [1, 'capacity', 'Q', 'm'], [2, '', 'PersistentVolumeSource', 'i'], [3, 'accessModes', 's', 'r'],
+    [4, 'claimRef', 'ObjectReference'], [5, 'persistentVolumeReclaimPolicy', 's'], [6, 'storageClassName', 's'],
+    [7, 'mountOptions', 's', 'r'], [8, 'volumeMode', 's', 'k'], [9, 'nodeAffinity', 'VolumeNodeAffinity'],
+    [10, 'volumeAttributesClassName', 's', 'k'],
+  ],
+  // Only the sources tskube serves; others decode to nothing and fail validation as "must specify a volume type".
+  PersistentVolumeSource: [[3, 'hostPath', 'HostPathVolumeSource'], [20, 'local', 'LocalVolumeSource']],
+  LocalVolumeSource: [[1, 'path', 's', 'k'], [2, 'fsType', 's', 'k']],
+  VolumeNodeAffinity: [[1, 'required', 'NodeSelector']],
+  PersistentVolumeStatus: [[1, 'phase', 's'], [2, 'message', 's'], [3, 'reason', 's'], [4, 'lastPhaseTransitionTime', 'T']],
+
+  // ---- storage.k8s.io/v1 ----
+  StorageClass: [
+    objMeta, [2, 'provisioner', 's', 'k'], [3, 'parameters', 's', 'm'], [4, 'reclaimPolicy', 's', 'k'],
+    [5, 'mountOptions', 's', 'r'], [6, 'allowVolumeExpansion', 'B', 'k'], [7, 'volumeBindingMode', 's', 'k'],
+    [8, 'allowedTopologies', 'TopologySelectorTerm', 'r'],
+  ],
+  TopologySelectorTerm: [[1, 'matchLabelExpressions', 'TopologySelectorLabelRequirement', 'r']],
+  TopologySelectorLabelRequirement: [[1, 'key', 's', 'k'], [2, 'values', 's', 'r']],
+
+  // ---- batch/v1 ----
+  Job: [objMeta, [2, 'spec', 'JobSpec'], [3, 'status', 'JobStatus']],
+  JobSpec: [
+    [1, 'parallelism', 'i32', 'k'], [2, 'completions', 'i32', 'k'], [3, 'activeDeadlineSeconds', 'i64', 'k'],
+    [11, 'podFailurePolicy', 'PodFailurePolicy'], [16, 'successPolicy', 'SuccessPolicy'], [7, 'backoffLimit', 'i32', 'k'],
+    [12, 'backoffLimitPerIndex', 'i32', 'k'], [13, 'maxFailedIndexes', 'i32', 'k'], [4, 'selector', 'LabelSelector'],
+    [5, 'manualSelector', 'B', 'k'], [6, 'template', 'PodTemplateSpec'], [8, 'ttlSecondsAfterFinished', 'i32', 'k'],
+    [9, 'completionMode', 's', 'k'], [10, 'suspend', 'B', 'k'], [14, 'podReplacementPolicy', 's', 'k'],
+    [15, 'managedBy', 's', 'k'],
+  ],
+  PodFailurePolicy: [[1, 'rules', 'PodFailurePolicyRule', 'r']],
+  PodFailurePolicyRule: [
+    [1, 'action', 's', 'k'], [2, 'onExitCodes', 'PodFailurePolicyOnExitCodesRequirement'],
+    [3, 'onPodConditions', 'PodFailurePolicyOnPodConditionsPattern', 'r'],
+  ],
+  PodFailurePolicyOnExitCodesRequirement: [[1, 'containerName', 's', 'k'], [2, 'operator', 's', 'k'], [3, 'values', 'i32', 'r']],
+  PodFailurePolicyOnPodConditionsPattern: [[1, 'type', 's', 'k'], [2, 'status', 's', 'k']],
+  SuccessPolicy: [[1, 'rules', 'SuccessPolicyRule', 'r']],
+  SuccessPolicyRule: [[1, 'succeededIndexes', 's', 'k'], [2, 'succeededCount', 'i32', 'k']],
+  JobStatus: [
+    [1, 'conditions', 'JobCondition', 'r'], [2, 'startTime', 'T'], [3, 'completionTime', 'T'], [4, 'active', 'i32'],
+    [5, 'succeeded', 'i32'], [6, 'failed', 'i32'], [11, 'terminating', 'i32', 'k'], [7, 'completedIndexes', 's'],
+    [10, 'failedIndexes', 's', 'k'], [8, 'uncountedTerminatedPods', 'UncountedTerminatedPods'], [9, 'ready', 'i32', 'k'],
+  ],
+  JobCondition: [
+    [1, 'type', 's', 'k'], [2, 'status', 's', 'k'], [3, 'lastProbeTime', 'T'], [4, 'lastTransitionTime', 'T'],
+    [5, 'reason', 's'], [6, 'message', 's'],
+  ],
+  UncountedTerminatedPods: [[1, 'succeeded', 's', 'r'], [2, 'failed', 's', 'r']],
+  CronJob: [objMeta, [2, 'spec', 'CronJobSpec'], [3, 'status', 'CronJobStatus']],
+  CronJobSpec: [
+    [1, 'schedule', 's', 'k'], [8, 'timeZone', 's', 'k'], [2, 'startingDeadlineSeconds', 'i64', 'k'],
+    [3, 'concurrencyPolicy', 's'], [4, 'suspend', 'B', 'k'], [5, 'jobTemplate', 'JobTemplateSpec'],
+    [6, 'successfulJobsHistoryLimit', 'i32', 'k'], [7, 'failedJobsHistoryLimit', 'i32', 'k'],
+  ],
+  JobTemplateSpec: [objMeta, [2, 'spec', 'JobSpec']],
+  CronJobStatus: [[1, 'active', 'ObjectReference', 'r'], [4, 'lastScheduleTime', 'T'], [5, 'lastSuccessfulTime', 'T']],
 
   // ---- coordination.k8s.io/v1 ----
   Lease: [objMeta, [2, 'spec', 'LeaseSpec']],
@@ -418,6 +487,8 @@ export const KINDS: Record<string, string> = {
   'v1/Pod': 'Pod', 'v1/ReplicationController': 'ReplicationController', 'v1/Endpoints': 'Endpoints',
   'v1/Event': 'Event', 'v1/Node': 'Node', 'v1/Binding': 'Binding',
   'coordination.k8s.io/v1/Lease': 'Lease',
+  'v1/PersistentVolume': 'PersistentVolume', 'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
+  'storage.k8s.io/v1/StorageClass': 'StorageClass', 'batch/v1/Job': 'Job', 'batch/v1/CronJob': 'CronJob',
   'apps/v1/Deployment': 'Deployment', 'apps/v1/ReplicaSet': 'ReplicaSet', 'apps/v1/DaemonSet': 'DaemonSet', 'apps/v1/StatefulSet': 'StatefulSet',
   // DeleteOptions is sent with apiVersion meta.k8s.io/v1 or v1 depending on the client.
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions', 'v1/DeleteOptions': 'DeleteOptions',

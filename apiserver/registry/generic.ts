@@ -181,7 +181,10 @@ export class Registry<T extends KubeObject = KubeObject> {
       if (ctx.dryRun) return this.withType(obj);
       for (let attempt = 0; ; attempt++) {
         const named = meta.name ? obj : withGeneratedName(obj);
-        if (!meta.name) this.mustBeValid(named); // the generated name itself must be valid
+        if (!meta.name) {
+          this.strategy.prepareNamed?.(named);
+          this.mustBeValid(named); // the generated name itself must be valid
+        }
         try {
           const res = await this.store.create(this.key(named.metadata.namespace, named.metadata.name!), named);
           this.noteWrite(res.object, res.revision);

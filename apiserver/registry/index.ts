@@ -9,6 +9,9 @@ import { podStrategy } from './pods.js';
 import { serviceStrategy, type ServiceAllocators } from './services.js';
 import { defaultStrategy, type Strategy } from './strategy.js';
 import { secretStrategy } from './secrets.js';
+import { cronJobStrategy, jobStrategy } from './jobs.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './volumes.js';
+import type { StorageClass } from '../../api/storage.js';
 import { workloadStrategy } from './workloads.js';
 
 export interface RegistryOptions {
@@ -45,6 +48,11 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Endpoints', createOnUpdate],
     ['Event', createOnUpdate],
     ['Lease', createOnUpdate],
+    ['Job', jobStrategy],
+    ['CronJob', cronJobStrategy],
+    ['PersistentVolume', persistentVolumeStrategy],
+    // DefaultStorageClass reads the classes through their registry (made below, read at create time).
+    ['PersistentVolumeClaim', (info) => persistentVolumeClaimStrategy(info, async () => ((await byResource.get('storageclasses')?.list(undefined))?.items ?? []) as unknown as StorageClass[])],
   ]);
   const strategyFor = (info: ResourceInfo): Strategy => (strategies.get(info.kind) ?? defaultStrategy)(info);
   const nsInfo = RESOURCES.find((r) => r.resource === 'namespaces')!;

@@ -38,6 +38,8 @@ export interface Strategy<T extends TypedObject = KubeObject> {
   allowCreateOnUpdate: boolean;
   /** Called before validation on create: clear status, allocate, default. May throw ApiError. */
   prepareForCreate?(obj: T, ctx: RequestContext): void | Promise<void>;
+  /** Called on a created object once generateName has given it its name, before it is validated and stored. */
+  prepareNamed?(obj: T): void;
   /** Called before validation on update of the main resource. */
   prepareForUpdate?(obj: T, old: T, ctx: RequestContext): void | Promise<void>;
   /** Called after an update of the main resource was stored (e.g. free what the old state held). */
