@@ -85,7 +85,7 @@ function byUid(a: Pod, b: Pod): number {
  * very newest. Upstream's rank (pods of one owner doubled up on a node) is the same
  * for every pod on one node and is left out.
  */
-export function deletionOrder(now = 0): (a: Pod, b: Pod) => number {
+export function deletionOrder(now = 0, withCost = true): (a: Pod, b: Pod) => number {
   const byTime = (ta: number, tb: number, a: Pod, b: Pod): number | undefined => {
     if (ta === tb) return undefined;
     if (!now || !ta || !tb) return afterOrZero(ta, tb);
@@ -102,8 +102,8 @@ export function deletionOrder(now = 0): (a: Pod, b: Pod) => number {
     const ra = isPodReady(a) ? 1 : 0;
     const rb = isPodReady(b) ? 1 : 0;
     if (ra !== rb) return ra - rb;
-    const ca = deletionCost(a);
-    const cb = deletionCost(b);
+    const ca = withCost ? deletionCost(a) : 0;
+    const cb = withCost ? deletionCost(b) : 0;
     if (ca !== cb) return ca - cb;
     if (ra && rb) {
       const r = byTime(timeOf(podReadyCondition(a)?.lastTransitionTime), timeOf(podReadyCondition(b)?.lastTransitionTime), a, b);
@@ -116,8 +116,8 @@ export function deletionOrder(now = 0): (a: Pod, b: Pod) => number {
   };
 }
 
-/** The ordering without a clock: exact times, the later first (upstream's with a zero Now). */
-export const compareForDeletion = deletionOrder();
+/** Upstream's plain ActivePods ordering (the Job controller's): exact times, the later first, no deletion cost. */
+export const compareForDeletion = deletionOrder(0, false);
 
 /** RFC 3339 with seconds, as metav1.Time marshals. */
 export function nowTime(ms = Date.now()): string {
