@@ -55,6 +55,15 @@ test('addAfter delays, keeps the earliest, and de-duplicates', async () => {
   assert.equal(q.len(), 0);
 });
 
+test('addAfter with a delay past what setTimeout holds (2^31 ms) waits, not fires at once', async () => {
+  const q = new WorkQueue<string>();
+  q.addAfter('far', 2 ** 31 * 1000);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(q.len(), 0, 'not due');
+  assert.equal(q.waitingCount(), 1);
+  q.shutDown();
+});
+
 test('addRateLimited backs off exponentially per item and forget resets it', () => {
   const q = new WorkQueue<string>({ rateLimiter: new ExponentialFailureRateLimiter<string>(5, 1000) });
   const lim = q.rateLimiter;

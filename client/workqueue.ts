@@ -4,6 +4,9 @@
 // addAfter delays, addRateLimited delays by a per-item exponential back-off
 // (max'ed with an overall token bucket), forget() resets that back-off.
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface RateLimiter<T> {
   /** How long to wait before the item's next retry (and count the retry). */
   when(item: T): number;
@@ -144,10 +147,13 @@ export class WorkQueue<T = string> {
       if (prev.due <= due) return;
       clearTimeout(prev.timer);
     }
+    // setTimeout fires at once for delays past 2^31-1 ms (24.8 days): a delay computed from
+    // a user's huge progressDeadlineSeconds or minReadySeconds would spin. Wake up then instead
+    // (early: the sync finds nothing due yet and asks again).
     const timer = setTimeout(() => {
       this.waiting.delete(item);
       this.add(item);
-    }, delayMs);
+    }, Math.min(delayMs, MAX_TIMER_MS));
     this.waiting.set(item, { due, timer });
   }
 

@@ -12,6 +12,8 @@ const FLAGS = {
   server: { type: 'string', default: '', help: 'alias of --master' },
   controllers: { type: 'string', default: '*', help: `controllers to run: * or a comma-separated list of ${ALL_CONTROLLERS.join(', ')} (-name disables one)` },
   'concurrent-rc-syncs': { type: 'string', default: '5', help: 'replication controllers synced at once' },
+  'concurrent-replicaset-syncs': { type: 'string', default: '5', help: 'replica sets synced at once' },
+  'concurrent-deployment-syncs': { type: 'string', default: '5', help: 'deployments synced at once' },
   'concurrent-endpoint-syncs': { type: 'string', default: '5', help: 'services whose endpoints are synced at once' },
   'concurrent-gc-syncs': { type: 'string', default: '20', help: 'garbage collector workers' },
   'concurrent-namespace-syncs': { type: 'string', default: '10', help: 'namespaces finalized at once' },
@@ -81,6 +83,8 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     opts = {
       controllers: parseControllers(f.controllers),
       concurrentRcSyncs: positiveInt('concurrent-rc-syncs', f['concurrent-rc-syncs']),
+      concurrentReplicaSetSyncs: positiveInt('concurrent-replicaset-syncs', f['concurrent-replicaset-syncs']),
+      concurrentDeploymentSyncs: positiveInt('concurrent-deployment-syncs', f['concurrent-deployment-syncs']),
       concurrentEndpointSyncs: positiveInt('concurrent-endpoint-syncs', f['concurrent-endpoint-syncs']),
       concurrentGcSyncs: positiveInt('concurrent-gc-syncs', f['concurrent-gc-syncs']),
       concurrentNamespaceSyncs: positiveInt('concurrent-namespace-syncs', f['concurrent-namespace-syncs']),

@@ -55,7 +55,7 @@ export class GarbageCollector {
     this.ownsFactory = !opts.informers;
     this.factory = opts.informers ?? new InformerFactory(opts.client);
     for (const info of collectedResources()) {
-      const inf = this.factory.get<KubeObject>(info.resource);
+      const inf = this.factory.get<KubeObject>(info);
       inf.on('add', (o) => this.observe(info, undefined, o));
       inf.on('update', (old, o) => {
         if (old.metadata?.resourceVersion !== o.metadata?.resourceVersion) this.observe(info, old, o);

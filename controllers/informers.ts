@@ -1,8 +1,10 @@
 // One informer per resource, shared by every controller of a controller manager
 // (client-go's SharedInformerFactory): each resource is listed and watched once.
+// Resources are keyed by group too, so two groups' kinds of one plural never share.
 
 import { Informer } from '../client/informer.js';
 import type { Obj, RestClient } from '../client/rest.js';
+import { lookupResource, type ResourceInfo } from '../api/resources.js';
 
 /** What a controller does with an informer it owns, whatever its object type: start and stop it. */
 export type RunnableInformer = Pick<Informer<Obj>, 'start' | 'stop'>;
@@ -15,11 +17,14 @@ export class InformerFactory {
     private readonly onError?: (err: unknown) => void,
   ) {}
 
-  get<T extends Obj>(resource: string, namespace?: string): Informer<T> {
-    const key = `${resource}/${namespace ?? ''}`;
+  /** The informer of a resource: its plural (looked up across groups) or its ResourceInfo (exactly that group). */
+  get<T extends Obj>(resource: string | ResourceInfo, namespace?: string): Informer<T> {
+    const info = typeof resource === 'string' ? lookupResource(resource) : resource;
+    if (!info) throw new Error(`the server doesn't have a resource type "${typeof resource === 'string' ? resource : resource.resource}"`);
+    const key = `${info.group}/${info.resource}/${namespace ?? ''}`;
     let i = this.informers.get(key);
     if (!i) {
-      i = new Informer<T>(this.client, resource, { ...(namespace ? { namespace } : {}), ...(this.onError ? { onError: this.onError } : {}) });
+      i = new Informer<T>(this.client, this.client.resourceFor<T>(info, namespace), { ...(namespace ? { namespace } : {}), ...(this.onError ? { onError: this.onError } : {}) });
       this.informers.set(key, i);
     }
     return i as Informer<T>;

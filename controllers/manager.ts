@@ -3,7 +3,7 @@
 // election (one machine); a restart is safe because every controller starts
 // from a fresh list (expectations start empty, the list is the truth).
 
-import type { ControllerRevision, DaemonSet, StatefulSet } from '../api/apps.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps.js';
 import type { CronJob, Job } from '../api/batch.js';
 import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
 import { lookupResource } from '../api/resources.js';
@@ -21,12 +21,14 @@ import { NodeLifecycleController } from './node-lifecycle.js';
 import { PersistentVolumeController } from './persistent-volume.js';
 import { PodGCController } from './podgc.js';
 import { ReplicationManager } from './replication.js';
+import { ReplicaSetController } from './replicaset.js';
+import { DeploymentController } from './deployment.js';
 import { StorageProtectionController } from './storage-protection.js';
 import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
 
-export const ALL_CONTROLLERS = ['replication', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -35,6 +37,10 @@ export interface ControllerManagerOptions {
   controllers?: readonly ControllerName[];
   /** --concurrent-rc-syncs (5). */
   concurrentRcSyncs?: number;
+  /** --concurrent-replicaset-syncs (5). */
+  concurrentReplicaSetSyncs?: number;
+  /** --concurrent-deployment-syncs (5). */
+  concurrentDeploymentSyncs?: number;
   /** --concurrent-endpoint-syncs (5). */
   concurrentEndpointSyncs?: number;
   /** --concurrent-gc-syncs (20). */
@@ -74,6 +80,8 @@ export interface ControllerManagerOptions {
 
 export interface ControllerManager {
   readonly replication?: ReplicationManager;
+  readonly replicaSet?: ReplicaSetController;
+  readonly deployment?: DeploymentController;
   readonly endpoints?: EndpointsController;
   readonly nodeLifecycle?: NodeLifecycleController;
   readonly garbageCollector?: GarbageCollector;
@@ -106,6 +114,13 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
 
   const replication = enabled.has('replication')
     ? new ReplicationManager({ client, workers: opts.concurrentRcSyncs ?? 5, burstReplicas: opts.burstReplicas, recorder: recorderFor('replication-controller'), log, podInformer: pods(), rcInformer: factory.get<ReplicationController>('replicationcontrollers') })
+    : undefined;
+  const replicaSets = () => factory.get<ReplicaSet>('replicasets');
+  const replicaSet = enabled.has('replicaset')
+    ? new ReplicaSetController({ client, workers: opts.concurrentReplicaSetSyncs ?? 5, burstReplicas: opts.burstReplicas, recorder: recorderFor('replicaset-controller'), log, podInformer: pods(), rsInformer: replicaSets() })
+    : undefined;
+  const deployment = enabled.has('deployment')
+    ? new DeploymentController({ client, workers: opts.concurrentDeploymentSyncs ?? 5, recorder: recorderFor('deployment-controller'), log, podInformer: pods(), rsInformer: replicaSets(), deploymentInformer: factory.get<Deployment>('deployments') })
     : undefined;
   const endpoints = enabled.has('endpoints') ? new EndpointsController({ client, workers: opts.concurrentEndpointSyncs ?? 5, log, podInformer: pods(), serviceInformer: factory.get<Service>('services') }) : undefined;
   const nodeLifecycle = enabled.has('nodelifecycle')
@@ -178,7 +193,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -192,6 +207,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   let stopping: Promise<void> | undefined;
   return {
     replication,
+    replicaSet,
+    deployment,
     endpoints,
     nodeLifecycle,
     garbageCollector,

@@ -38,41 +38,86 @@ export function podKey(pod: Pod): string {
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 
-function restarts(pod: Pod): number {
+/** The most restarts of any one container (upstream's maxContainerRestarts). */
+function maxRestarts(pod: Pod): number {
   let n = 0;
-  for (const s of pod.status?.containerStatuses ?? []) n += s.restartCount ?? 0;
+  for (const s of pod.status?.containerStatuses ?? []) n = Math.max(n, s.restartCount ?? 0);
   return n;
 }
 
-/**
- * Kubernetes' ActivePods ordering: the pods to delete first come first —
- * unassigned before assigned, Pending before Unknown before Running, not ready
- * before ready, ready for less time before longer, more restarts before fewer,
- * newer before older.
- */
-export function compareForDeletion(a: Pod, b: Pod): number {
-  const na = a.spec?.nodeName ? 1 : 0;
-  const nb = b.spec?.nodeName ? 1 : 0;
-  if (na !== nb) return na - nb;
-  const pa = PHASE_RANK[a.status?.phase ?? 'Pending'] ?? 0;
-  const pb = PHASE_RANK[b.status?.phase ?? 'Pending'] ?? 0;
-  if (pa !== pb) return pa - pb;
-  const ra = isPodReady(a) ? 1 : 0;
-  const rb = isPodReady(b) ? 1 : 0;
-  if (ra !== rb) return ra - rb;
-  if (ra && rb) {
-    const ta = Date.parse(podReadyCondition(a)?.lastTransitionTime ?? '') || 0;
-    const tb = Date.parse(podReadyCondition(b)?.lastTransitionTime ?? '') || 0;
-    if (ta !== tb) return tb - ta; // ready more recently goes first
-  }
-  const xa = restarts(a);
-  const xb = restarts(b);
-  if (xa !== xb) return xb - xa;
-  const ca = Date.parse(a.metadata?.creationTimestamp ?? '') || 0;
-  const cb = Date.parse(b.metadata?.creationTimestamp ?? '') || 0;
-  return cb - ca;
+/** controller.kubernetes.io/pod-deletion-cost as an int32; absent or invalid counts 0. */
+function deletionCost(pod: Pod): number {
+  const v = pod.metadata?.annotations?.['controller.kubernetes.io/pod-deletion-cost'];
+  if (v === undefined || !/^[-+]?\d+$/.test(v)) return 0;
+  const n = Number(v);
+  return n >= -2147483648 && n <= 2147483647 ? n : 0;
 }
 
+function timeOf(s: string | undefined): number {
+  return s ? Date.parse(s) || 0 : 0;
+}
+
+/** afterOrZero: a missing time first, then the later one first. Negative: a goes first. */
+function afterOrZero(a: number, b: number): number {
+  if (!a || !b) return a ? 1 : b ? -1 : 0;
+  return b - a;
+}
+
+/** The log2 bucket of how long ago t was, in nanoseconds as upstream counts (-1 when not past). */
+function logBucket(t: number, now: number): number {
+  const d = (now - t) * 1e6;
+  return d > 0 ? Math.floor(Math.log2(d)) : -1;
+}
+
+function byUid(a: Pod, b: Pod): number {
+  const ua = a.metadata?.uid ?? '';
+  const ub = b.metadata?.uid ?? '';
+  return ua < ub ? -1 : ua > ub ? 1 : 0;
+}
+
+/**
+ * Upstream's ActivePodsWithRanks ordering (with LogarithmicScaleDown, GA in 1.31, and
+ * PodDeletionCost), the pods to delete first coming first: unassigned before assigned,
+ * Pending before Unknown before Running, not ready before ready, lower
+ * pod-deletion-cost first, then (both ready) ready for less time first, then more
+ * restarts first, then newer first. Given now, two times compare by the log2 bucket of
+ * their age, and pods in one bucket by uid, so a scale-down does not always take the
+ * very newest. Upstream's rank (pods of one owner doubled up on a node) is the same
+ * for every pod on one node and is left out.
+ */
+export function deletionOrder(now = 0, withCost = true): (a: Pod, b: Pod) => number {
+  const byTime = (ta: number, tb: number, a: Pod, b: Pod): number | undefined => {
+    if (ta === tb) return undefined;
+    if (!now || !ta || !tb) return afterOrZero(ta, tb);
+    const diff = logBucket(ta, now) - logBucket(tb, now);
+    return diff === 0 ? byUid(a, b) : diff;
+  };
+  return (a, b) => {
+    const na = a.spec?.nodeName ? 1 : 0;
+    const nb = b.spec?.nodeName ? 1 : 0;
+    if (na !== nb) return na - nb;
+    const pa = PHASE_RANK[a.status?.phase ?? 'Pending'] ?? 0;
+    const pb = PHASE_RANK[b.status?.phase ?? 'Pending'] ?? 0;
+    if (pa !== pb) return pa - pb;
+    const ra = isPodReady(a) ? 1 : 0;
+    const rb = isPodReady(b) ? 1 : 0;
+    if (ra !== rb) return ra - rb;
+    const ca = withCost ? deletionCost(a) : 0;
+    const cb = withCost ? deletionCost(b) : 0;
+    if (ca !== cb) return ca - cb;
+    if (ra && rb) {
+      const r = byTime(timeOf(podReadyCondition(a)?.lastTransitionTime), timeOf(podReadyCondition(b)?.lastTransitionTime), a, b);
+      if (r !== undefined) return r;
+    }
+    const xa = maxRestarts(a);
+    const xb = maxRestarts(b);
+    if (xa !== xb) return xb - xa;
+    return byTime(timeOf(a.metadata?.creationTimestamp), timeOf(b.metadata?.creationTimestamp), a, b) ?? 0;
+  };
+}
+
+/** Upstream's plain ActivePods ordering (the Job controller's): exact times, the later first, no deletion cost. */
+export const compareForDeletion = deletionOrder(0, false);
 
 /** RFC 3339 with seconds, as metav1.Time marshals. */
 export function nowTime(ms = Date.now()): string {
