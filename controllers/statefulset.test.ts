@@ -30,7 +30,7 @@ describe('StatefulSet controller (real apiserver, kubectl)', { timeout: 180_000 
   let cm: ControllerManager | undefined;
   before(async () => {
     env = await startEnv();
-    cm = await startControllerManager({ client: env.client, controllers: ['statefulset', 'garbagecollector'], log: () => {} });
+    cm = await startControllerManager({ client: env.client, controllers: ['statefulset', 'garbagecollector', 'pvc-protection'], log: () => {} });
   });
   after(async () => {
     await cm?.stop();
