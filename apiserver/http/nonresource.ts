@@ -4,7 +4,7 @@
 
 import type { ServerResponse } from 'node:http';
 import { notFoundPath } from '../errors.js';
-import { apiGroup, apiGroupList, apiVersions, resourceList, VERSION_INFO } from '../discovery.js';
+import { aggregatedContentType, aggregatedDiscovery, aggregatedDiscoveryWanted, apiGroup, apiGroupList, apiVersions, resourceList, VERSION_INFO } from '../discovery.js';
 import type { ApiMetrics } from '../metrics.js';
 import { openapiServer } from '../openapi.js';
 import type { ApiRequest } from './request.js';
@@ -51,11 +51,13 @@ export function nonResourceServer(deps: NonResourceDeps): (req: ApiRequest, res:
         sendBody(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
         return true;
       case '/api':
-        sendDoc(res, apiVersions(deps.serverAddress()));
+      case '/apis': {
+        // The same path answers two documents, chosen by Accept: caches must keep them apart.
+        const aggregated = aggregatedDiscoveryWanted(req.headers.accept);
+        if (aggregated) sendBody(res, 200, aggregatedContentType(aggregated), JSON.stringify(aggregatedDiscovery(path === '/api' ? 'core' : 'groups', aggregated)), { Vary: 'Accept' });
+        else sendBody(res, 200, JSON_UTF8, JSON.stringify(path === '/api' ? apiVersions(deps.serverAddress()) : apiGroupList()), { Vary: 'Accept' });
         return true;
-      case '/apis':
-        sendDoc(res, apiGroupList());
-        return true;
+      }
       case '/api/v1':
         sendDoc(res, resourceList('', 'v1'));
         return true;
