@@ -1,7 +1,7 @@
 // A Deployment behind a Service on a real cluster (isolated `hyperkube up`, real kubelet
 // and containers), driven by kubectl 1.32: while a client on the host keeps hitting the
 // Service's ClusterIP, a rolling update to a new template (maxSurge 1, maxUnavailable 0,
-// readiness probe), then `rollout undo`, then `rollout restart` each complete and no
+// readiness probe), then `rollout undo`, then `rollout restart`, then `scale` up and down each complete and no
 // request fails. The old pods get a preStop sleep, as zero-downtime Deployments do: it
 // keeps them serving while their endpoint is taken out of the Service's rules.
 
@@ -127,6 +127,14 @@ test('rolling update, undo and restart of a Deployment behind a Service drop no 
     const now = (JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name);
     assert.equal(now.length, 3);
     assert.ok(now.every((n) => !before.includes(n)), 'every pod replaced');
+
+    // Scale up and back down through the scale subresource; the Service keeps answering.
+    await kubectl(['scale', 'deployment/web', '--replicas=5']);
+    await kubectl(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    const five = JSON.parse(await kubectl(['get', 'deployment', 'web', '-o', 'json'])) as { status: { availableReplicas?: number; replicas?: number } };
+    assert.equal(five.status.availableReplicas, 5);
+    await kubectl(['scale', 'deployment/web', '--replicas=3']);
+    await eventually('3 pods left', async () => ((JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList).items.length === 3 ? true : undefined), 30_000, 300);
     await sleep(500);
   } finally {
     hitting = false;
