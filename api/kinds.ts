@@ -216,10 +216,7 @@ const KINDS = new Map<string, KindStrategy>([
     validateUpdate: validateNodeUpdate,
     printer: nodePrinter,
   }),
-]);
-
-// batch/v1 and the storage kinds (rules in defaults-/validation-/table-batch and -storage).
-for (const [name, strategy] of [
+  // ---- batch/v1 and the storage kinds (rules in defaults-/validation-/table-batch and -storage)
   kind<Job>('Job', {
     meta: namespaced,
     defaults: defaultJob,
@@ -260,9 +257,7 @@ for (const [name, strategy] of [
     validateUpdate: validateStorageClassUpdate,
     printer: storageClassPrinter,
   }),
-]) {
-  KINDS.set(name, strategy);
-}
+]);
 
 function kind<T extends TypedObject>(name: string, strategy: KindStrategy<T>): [string, KindStrategy] {
   return [name, strategy];

@@ -73,23 +73,6 @@ function core(
 const status = (kind: string): SubresourceInfo => ({ name: 'status', kind, verbs: STATUS_VERBS });
 const scale: SubresourceInfo = { name: 'scale', kind: 'Scale', verbs: STATUS_VERBS, group: 'autoscaling', version: 'v1' };
 
-/** An apps/v1 resource (namespaced, every verb); categories `all` unless `inAll` is false. */
-function apps(resource: string, kind: string, shortNames: string[], subresources: SubresourceInfo[], inAll = true): ResourceInfo {
-  return {
-    resource,
-    kind,
-    listKind: `${kind}List`,
-    singular: kind.toLowerCase(),
-    shortNames,
-    namespaced: true,
-    group: 'apps',
-    version: 'v1',
-    verbs: ALL_VERBS,
-    subresources,
-    ...(inAll ? { categories: ['all'] } : {}),
-  };
-}
-
 /** A resource of a named group (apps, batch, storage.k8s.io, ...). */
 function grouped(
   group: string,
@@ -102,6 +85,11 @@ function grouped(
   categories?: string[],
 ): ResourceInfo {
   return { ...core(resource, kind, shortNames, namespaced, subresources, ALL_VERBS, categories), group, version };
+}
+
+/** An apps/v1 resource (namespaced, every verb); categories `all` unless `inAll` is false. */
+function apps(resource: string, kind: string, shortNames: string[], subresources: SubresourceInfo[], inAll = true): ResourceInfo {
+  return grouped('apps', 'v1', resource, kind, shortNames, true, subresources, inAll ? ['all'] : undefined);
 }
 
 // batch/v1, the PersistentVolume kinds and storage.k8s.io/v1.

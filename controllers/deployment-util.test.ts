@@ -13,9 +13,9 @@ import {
   REVISION_ANNOTATION,
   REVISION_HISTORY_ANNOTATION,
   safeEncodeString,
-  scaledValue,
   setNewReplicaSetAnnotations,
 } from './deployment-util.js';
+import { scaledValue } from './scaled-value.js';
 
 describe('deployment util', () => {
   it('percentages: surge rounds up, unavailable rounds down; both 0 makes unavailable 1', () => {
@@ -32,8 +32,8 @@ describe('deployment util', () => {
       [2, '10%', 9, 2, 0],
     ];
     for (const [s, u, n, ws, wu] of table) assert.deepEqual(resolveFenceposts(s, u, n), { surge: ws, unavailable: wu }, `${s}/${u} of ${n}`);
-    assert.throws(() => scaledValue('12', 10, true));
-    assert.throws(() => scaledValue('x%', 10, true));
+    assert.throws(() => scaledValue('12', 10, true, 0));
+    assert.throws(() => scaledValue('x%', 10, true, 0));
   });
 
   it('maxUnavailable is capped at replicas and 0 for Recreate or 0 replicas; maxSurge 0 for Recreate', () => {

@@ -5,6 +5,7 @@
 import type { Deployment, ReplicaSet } from '../api/apps.js';
 import type { IntOrString, PodTemplateSpec } from '../api/core.js';
 import { deepEqual } from '../api/deep-equal.js';
+import { scaledValue } from './scaled-value.js';
 
 export const DEFAULT_LABEL_KEY = 'pod-template-hash';
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -25,24 +26,10 @@ export function replicasOf(o: { spec?: { replicas?: number } } | undefined): num
 
 // ---------------------------------------------------------------- fenceposts
 
-/** IntOrString scaled against total: "25%" of 10 is 3 rounding up, 2 rounding down (GetScaledValueFromIntOrPercent). */
-export function scaledValue(v: IntOrString | undefined, total: number, roundUp: boolean): number {
-  if (v === undefined) return 0;
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)%$/.exec(v);
-  if (!m) {
-    // A plain integer in a string is what Go's intstr parses as a string; upstream errors: so do we.
-    throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
-  }
-  const pct = Number(m[1]);
-  const raw = (pct * total) / 100;
-  return roundUp ? Math.ceil(raw) : Math.floor(raw);
-}
-
 /** maxSurge rounds up, maxUnavailable down; both 0 would stall the rollout, so unavailable becomes 1. */
 export function resolveFenceposts(maxSurge: IntOrString | undefined, maxUnavailable: IntOrString | undefined, desired: number): { surge: number; unavailable: number } {
-  const surge = scaledValue(maxSurge, desired, true);
-  let unavailable = scaledValue(maxUnavailable, desired, false);
+  const surge = scaledValue(maxSurge, desired, true, 0);
+  let unavailable = scaledValue(maxUnavailable, desired, false, 0);
   if (surge === 0 && unavailable === 0) unavailable = 1;
   return { surge, unavailable };
 }
