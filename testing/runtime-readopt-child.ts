@@ -8,8 +8,10 @@ const rt = new Runtime({ ...opts, images: dirImages({ busybox: { layers: [opts.b
 const pod = await rt.runPodSandbox({ metadata: { name: 'survivor', namespace: 'default', uid: 'readopt' }, logDirectory: opts.logDir });
 const ids: string[] = [];
 for (let i = 0; i < 10; i++) {
-  // Even: run until stopped. Odd: exit with code i once the parent is gone.
-  const command = i % 2 === 0 ? ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'] : ['sh', '-c', `while [ ! -e /go ]; do sleep 0.05; done; exit ${i}`];
+  // Even: run until stopped. Odd: exit with code i once the parent is gone. The pause after /go
+  // appears lets the exec that made it finish first: PID 1 exiting kills every process of its pid
+  // namespace, so an exit right away could kill that exec (seen as its exit code 137).
+  const command = i % 2 === 0 ? ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'] : ['sh', '-c', `while [ ! -e /go ]; do sleep 0.05; done; sleep 1; exit ${i}`];
   const id = await rt.createContainer(pod, { metadata: { name: `c${i}` }, image: 'busybox', command, logPath: `c${i}.log`, mounts: [] });
   await rt.startContainer(id);
   ids.push(id);
