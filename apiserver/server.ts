@@ -24,6 +24,7 @@ import { ConnectionGuard, defaultConnectionLimits, type ConnectionLimits } from 
 import { proxyLog, proxyUpgrade } from './http/streaming.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
+import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { RESOURCES } from '../api/resources.js';
 
 export interface ApiServerOptions {
@@ -37,8 +38,10 @@ export interface ApiServerOptions {
   port?: number;
   serviceCIDR?: string;
   nodePortRange?: string;
-  /** When set, every request but /healthz, /livez, /readyz, /version needs `Authorization: Bearer <token>`. */
+  /** When set, every request but /healthz, /livez, /readyz, /version needs `Authorization: Bearer <token>` (the admin, in system:masters). */
   token?: string;
+  /** More authenticators, asked after the admin token (service-account tokens, user tokens). */
+  authenticators?: Authenticator[];
   /** Bearer token presented to kubelets when relaying logs, exec, attach and port-forward. */
   kubeletToken?: string;
   /**
@@ -107,7 +110,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ready: () => ready,
     serverAddress: () => serverAddress,
   });
-  const authorized = (req: ApiRequest) => !opts.token || PUBLIC_PATHS.has(req.path) || req.headers.authorization === `Bearer ${opts.token}`;
+  const authenticate = unionAuthenticator([...(opts.token ? [staticTokenAuthenticator(opts.token, ADMIN_USER)] : []), ...(opts.authenticators ?? [])]);
+  const authRequired = !!opts.token || (opts.authenticators?.length ?? 0) > 0;
+  /** Sets req.user; 401 when authentication is on, the path is not public and no credential is recognised. */
+  const authorized = async (req: ApiRequest): Promise<boolean> => {
+    if (!authRequired) return true;
+    req.user = (await authenticate(req)) ?? undefined;
+    return !!req.user || PUBLIC_PATHS.has(req.path);
+  };
 
   /** A resource request: the handler, with its metrics. */
   const serveResource = async (req: ApiRequest, res: http.ServerResponse, route: ResourceRoute) => {
@@ -129,7 +139,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     res.once('close', guard.requestStarted(raw.socket));
     const req = apiRequest(raw);
     const serve = async () => {
-      if (!authorized(req)) throw unauthorized();
+      if (!(await authorized(req))) throw unauthorized();
       const route = resourceRouteOf(req.path);
       if (route) return serveResource(req, res, route);
       if (!(await nonResource(req, res))) throw notFoundPath(req.path);
@@ -141,9 +151,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const wss = new WebSocketServer({ noServer: true });
   // Upgrades (WebSocket watches; exec/attach/port-forward over WebSocket or SPDY) take the same route.
   server.on('upgrade', (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    void upgrade(raw, socket, head);
+  });
+  const upgrade = async (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const req = apiRequest(raw);
     try {
-      if (!authorized(req)) throw unauthorized();
+      if (!(await authorized(req))) throw unauthorized();
       const route = resourceRouteOf(req.path);
       if (!route) throw notFoundPath(req.path);
       const p = parseResourcePath(route.group, route.version, route.segs, req.path);
@@ -167,7 +180,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     } catch (err) {
       endSocketWithStatus(socket, err);
     }
-  });
+  };
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -8,6 +8,8 @@ import { badRequest, invalid, notFoundPath } from '../errors.js';
 import type { DeleteOptions } from '../registry/strategy.js';
 
 /** One request as the apiserver reads it: node's request with its path and query parsed once. */
+import type { UserInfo } from '../auth/user.js';
+
 export interface ApiRequest {
   /** Node's request: the socket, and the body stream. */
   readonly raw: IncomingMessage;
@@ -20,6 +22,8 @@ export interface ApiRequest {
   /** The query, parsed as Go's url.ParseQuery does (a repeated key is an array). */
   readonly query: ParsedUrlQuery;
   readonly headers: IncomingHttpHeaders;
+  /** Who sent it, once authentication has run (undefined: not authenticated / no auth configured). */
+  user?: UserInfo;
 }
 
 export function apiRequest(raw: IncomingMessage): ApiRequest {
