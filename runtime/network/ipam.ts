@@ -1,10 +1,12 @@
 // Host-local IPAM persisted on disk, as the CNI host-local plugin: one file per allocated
-// address (<dir>/<ip>, content = owner id), created with O_EXCL, so an address can never be
-// handed out twice, even by two processes or after a restart. Allocation continues round-robin
+// address (<dir>/<ip>, content = owner id), created exclusively, so an address can never be
+// handed out twice, even by two processes or after a restart. Each file is created with its owner
+// already inside (exclusive-file.ts), so a kill -9 never leaves an address owned by nobody. Allocation continues round-robin
 // after the last reserved address, so a released IP is not immediately reused.
-import { mkdir, open, readdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createExclusive, removeDeadTemps } from './exclusive-file.js';
 import { ipToNumber, numberToIP, parseCIDR, podRange, type IPv4Net } from './cidr.js';
 
 const LAST = 'last_reserved_ip';
@@ -43,14 +45,7 @@ export class IPAM {
     for (let i = 0; i < total; i++) {
       const n = first + ((start - first + i) % total);
       const ip = numberToIP(n);
-      try {
-        const fh = await open(join(this.dir, ip), 'wx', 0o644);
-        await fh.writeFile(owner);
-        await fh.close();
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw e;
-      }
+      if (!(await createExclusive(join(this.dir, ip), owner))) continue;
       const tmp = join(this.dir, `.${LAST}.${process.pid}.${randomBytes(4).toString('hex')}`);
       await writeFile(tmp, ip);
       await rename(tmp, join(this.dir, LAST));
@@ -78,6 +73,20 @@ export class IPAM {
     }
   }
 
+  /**
+   * Removes what a process killed mid-allocation left: temp files, and address files without an
+   * owner (written by versions that created the file before its content) older than a few
+   * seconds. Call with no allocation running (under the network lock).
+   */
+  async removeDebris(): Promise<void> {
+    await removeDeadTemps(this.dir);
+    for (const [ip, owner] of await this.allocations()) {
+      if (owner) continue;
+      const st = await stat(join(this.dir, ip)).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > 2000) await rm(join(this.dir, ip), { force: true });
+    }
+  }
+
   /** ip → owner. */
   async allocations(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
@@ -90,7 +99,7 @@ export class IPAM {
     }
     for (const name of names) {
       if (!/^\d+\.\d+\.\d+\.\d+$/.test(name)) continue;
-      // A file being created has no owner yet; it is still taken.
+      // An empty file (an older version's, killed mid-allocation) is still taken until removeDebris.
       out.set(name, (await readFile(join(this.dir, name), 'utf8').catch(() => '')).trim());
     }
     return out;

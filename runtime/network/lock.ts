@@ -1,9 +1,17 @@
-// A cross-process lock file (O_EXCL, holder's pid inside; a dead holder's lock is taken over),
-// plus in-process serialization. Guards network state → iptables rewrites and the image index.
-import { open, readFile, rm } from 'node:fs/promises';
+// A cross-process lock file (created exclusively with the holder's pid already inside; a dead
+// holder's lock is taken over), plus in-process serialization. Guards network state → iptables
+// rewrites and the image index.
+import { readFile, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createExclusive, pidAlive, removeDeadTemps } from './exclusive-file.js';
+
+/** An empty lock file (left by an older version killed between create and write) older than this is stale. */
+const EMPTY_LOCK_STALE_MS = 2000;
 
 export class FileLock {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Temp files of killed holders are removed once, at the first acquire. */
+  private sweptTemps = false;
 
   constructor(private readonly path: string) {}
 
@@ -22,27 +30,21 @@ export class FileLock {
 
   private async acquire(): Promise<void> {
     for (let i = 0; ; i++) {
-      try {
-        const fh = await open(this.path, 'wx');
-        await fh.writeFile(String(process.pid));
-        await fh.close();
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (i === 0 && !this.sweptTemps) {
+        this.sweptTemps = true;
+        await removeDeadTemps(dirname(this.path));
       }
+      if (await createExclusive(this.path, String(process.pid))) return;
       const holder = Number((await readFile(this.path, 'utf8').catch(() => '')).trim());
-      if (holder && !alive(holder)) { await rm(this.path, { force: true }); continue; }
+      if (holder && !pidAlive(holder)) { await rm(this.path, { force: true }); continue; }
+      if (!holder && (await emptyLockIsStale(this.path))) { await rm(this.path, { force: true }); continue; }
       if (i > 3000) throw new Error(`timed out waiting for lock ${this.path} (held by pid ${holder})`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+async function emptyLockIsStale(path: string): Promise<boolean> {
+  const st = await stat(path).catch(() => undefined);
+  return !!st && Date.now() - st.mtimeMs > EMPTY_LOCK_STALE_MS;
 }

@@ -79,6 +79,7 @@ class BridgePodNetwork implements PodNetwork {
       // Rules first: the bridge gets route_localnet=1, and its localnet guard must already be there.
       await this.lock.run(async () => {
         await this.removeTempFiles();
+        await this.ipam.removeDebris();
         await this.syncRules();
       });
       await ensureJumps(this.chains, this.comment);
