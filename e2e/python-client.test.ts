@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Pod } from '../api/core.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
+import { eventually } from '../testing/wait.js';
 
 const PYTHON = '/usr/bin/python3';
 // The script is not compiled: it is read from the source tree beside this test.
@@ -109,4 +110,23 @@ test('kubectl: a missing container\'s log error, server dry run of a taken name,
   assert.equal(applied.code, 0, applied.stderr);
   const pod = JSON.parse((await up.kubectl(['get', 'pod', 'numeric', '-o', 'json'])).stdout) as Pod;
   assert.deepEqual(pod.spec?.containers[0].resources, { requests: { cpu: '100m', memory: '64M' }, limits: { cpu: '1', memory: '134217728' } });
+});
+
+test('kubectl describe svc shows the endpoints from the EndpointSlice controller', { skip: !hasClient && 'needs the cluster of the python test', timeout: 120_000 }, async () => {
+  const up = cl!.up;
+  assert.equal((await up.kubectl(['label', 'pod', 'numeric', 'app=py'])).code, 0);
+  const svc = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: pysvc\nspec:\n  selector: {app: py}\n  ports:\n  - port: 80\n    targetPort: 8080\n';
+  assert.equal((await up.kubectl(['apply', '-f', '-'], svc)).code, 0);
+  // The one-container pod of the test above: Ready once running (py's talker has exited, so py never is).
+  const ip = await eventually('numeric ready', async () => {
+    const p = JSON.parse((await up.kubectl(['get', 'pod', 'numeric', '-o', 'json'])).stdout) as Pod;
+    return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p.status.podIP : undefined;
+  }, 60_000);
+  const shown = await eventually('describe svc endpoints', async () => {
+    const d = await up.kubectl(['describe', 'svc', 'pysvc']);
+    return new RegExp(`Endpoints:\\s+${ip.replace(/\./g, '\\.')}:8080\\n`).test(d.stdout) ? d.stdout : undefined;
+  }, 30_000);
+  assert.match(shown, /Selector:\s+app=py/);
+  const slices = await up.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=pysvc']);
+  assert.match(slices.stdout, new RegExp(`pysvc-\\S+\\s+IPv4\\s+8080\\s+${ip.replace(/\./g, '\\.')}\\s`));
 });
