@@ -80,7 +80,7 @@ export interface SlicePlan {
   delete: EndpointSlice[];
 }
 
-function newSlice(svc: Service, ports: EndpointSlicePort[] | null, endpoints: Endpoint[]): EndpointSlice {
+function newSlice(svc: Service, ports: EndpointSlicePort[], endpoints: Endpoint[]): EndpointSlice {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -102,24 +102,38 @@ function newSlice(svc: Service, ports: EndpointSlicePort[] | null, endpoints: En
  * endpoints keeps one empty "placeholder" slice, as upstream.
  */
 export function planSlices(svc: Service, pods: Pod[], current: EndpointSlice[], maxPerSlice: number): SlicePlan {
-  const desired = desiredEndpoints(svc, pods);
-  const labels = sliceLabels(svc);
+  return packSlices(desiredEndpoints(svc, pods), current, maxPerSlice, sliceLabels(svc), (ports, endpoints) => newSlice(svc, ports, endpoints), true);
+}
+
+/**
+ * The writes that make `current` hold the `desired` endpoint groups, at most `maxPerSlice`
+ * a slice, every slice carrying `labels`; `make` builds a new one. With `placeholder`, no
+ * endpoints at all still leave one empty slice.
+ */
+export function packSlices(
+  desired: Map<string, { ports: EndpointSlicePort[]; endpoints: Endpoint[] }>,
+  current: EndpointSlice[],
+  maxPerSlice: number,
+  labels: Record<string, string>,
+  make: (ports: EndpointSlicePort[], endpoints: Endpoint[]) => EndpointSlice,
+  placeholder: boolean,
+): SlicePlan {
   const plan: SlicePlan = { create: [], update: [], delete: [] };
   const byPorts = new Map<string, EndpointSlice[]>();
   for (const s of [...current].sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))) {
     const k = portsKey(s.ports);
     byPorts.set(k, [...(byPorts.get(k) ?? []), s]);
   }
-  const wanted: { key: string; ports: EndpointSlicePort[] | null; endpoints: Endpoint[] }[] = [];
+  const wanted: { key: string; ports: EndpointSlicePort[]; endpoints: Endpoint[] }[] = [];
   for (const [key, g] of desired) {
     for (let i = 0; i < g.endpoints.length; i += maxPerSlice) wanted.push({ key, ports: g.ports, endpoints: g.endpoints.slice(i, i + maxPerSlice) });
   }
   // No endpoints: one "placeholder" slice with no endpoints and no ports, as upstream keeps.
-  if (wanted.length === 0) wanted.push({ key: portsKey([]), ports: [], endpoints: [] });
+  if (wanted.length === 0 && placeholder) wanted.push({ key: portsKey([]), ports: [], endpoints: [] });
   for (const w of wanted) {
     const reuse = byPorts.get(w.key)?.shift();
     if (!reuse) {
-      plan.create.push(newSlice(svc, w.ports, w.endpoints));
+      plan.create.push(make(w.ports, w.endpoints));
       continue;
     }
     const same = deepEqual(reuse.endpoints ?? [], w.endpoints) && deepEqual(reuse.metadata.labels ?? {}, labels) && reuse.addressType === 'IPv4';
@@ -128,3 +142,6 @@ export function planSlices(svc: Service, pods: Pod[], current: EndpointSlice[], 
   for (const rest of byPorts.values()) plan.delete.push(...rest);
   return plan;
 }
+
+/** The key of a port set, whatever the order of its ports. */
+export { portsKey };

@@ -9,6 +9,7 @@ import { waitFor } from '../testing/wait.js';
 import { startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 import { EndpointSliceController } from './endpointslice.js';
 import { planSlices } from './endpointslice-plan.js';
+import { EndpointSliceMirroringController, planMirroredSlices } from './endpointslice-mirroring.js';
 
 const run = promisify(execFile);
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -56,18 +57,22 @@ describe('planSlices (pure)', () => {
   });
 });
 
-describe('endpointslice controller', { timeout: 120_000 }, () => {
-  let env: ControllerTestEnv;
-  let c: EndpointSliceController | undefined;
-  before(async () => {
-    env = await startEnv();
-    c = await new EndpointSliceController({ client: env.client, log: () => {} }).start();
-  });
-  after(async () => {
-    await c?.stop();
-    await env?.stop();
-  });
+// One apiserver and both controllers for the integration tests below.
+let env: ControllerTestEnv;
+let c: EndpointSliceController | undefined;
+let m: EndpointSliceMirroringController | undefined;
+before(async () => {
+  env = await startEnv();
+  c = await new EndpointSliceController({ client: env.client, log: () => {} }).start();
+  m = await new EndpointSliceMirroringController({ client: env.client, log: () => {} }).start();
+});
+after(async () => {
+  await m?.stop();
+  await c?.stop();
+  await env?.stop();
+});
 
+describe('endpointslice controller', { timeout: 120_000 }, () => {
   it('keeps a Service slices as pods come, get ready and go; kubectl shows them', async () => {
     const { client, ns } = env;
     const slices = client.resourceFor<EndpointSlice>(lookupResource('endpointslices', 'discovery.k8s.io')!, ns);
@@ -113,5 +118,40 @@ describe('endpointslice controller', { timeout: 120_000 }, () => {
     const t = await env.t.req('POST', `/apis/discovery.k8s.io/v1/namespaces/${env.ns}/endpointslices`, { metadata: { name: 'bad' }, addressType: 'IPv5', endpoints: [] });
     assert.equal(t.status, 422, t.text);
     assert.match(t.text, /addressType: Unsupported value: \\"IPv5\\"/);
+  });
+});
+
+describe('endpointslicemirroring', () => {
+  it('mirrors hand-made Endpoints of a selectorless Service (pure)', () => {
+    const plan = planMirroredSlices(
+      { metadata: { name: 'ext', namespace: 'n', uid: 'ep-uid', labels: { team: 'a', 'endpointslice.kubernetes.io/skip-mirror': 'false' } }, subsets: [{ addresses: [{ ip: '192.0.2.1', hostname: 'one' }], notReadyAddresses: [{ ip: '192.0.2.2' }, { ip: 'fe80::1' }], ports: [{ name: 'db', port: 5432, protocol: 'TCP' }] }] },
+      [],
+    );
+    assert.equal(plan.create.length, 1);
+    const s = plan.create[0];
+    assert.deepEqual(s.metadata.labels, { team: 'a', 'kubernetes.io/service-name': 'ext', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' });
+    assert.deepEqual(s.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid]), [['Endpoints', 'ext', 'ep-uid']]);
+    assert.deepEqual(s.ports, [{ name: 'db', protocol: 'TCP', port: 5432 }]);
+    assert.deepEqual(s.endpoints, [{ addresses: ['192.0.2.1'], conditions: { ready: true }, hostname: 'one' }, { addresses: ['192.0.2.2'], conditions: { ready: false } }]);
+    assert.deepEqual(planMirroredSlices({ metadata: { name: 'ext', namespace: 'n', uid: 'ep-uid' }, subsets: [] }, []), { create: [], update: [], delete: [] }, 'nothing to mirror, no placeholder');
+  });
+});
+
+describe('endpointslicemirroring controller', { timeout: 60_000 }, () => {
+  it('mirrors, follows and removes a selectorless Service slices; kubectl describe shows them', async () => {
+    const { client, ns } = env;
+    const slices = client.resourceFor<EndpointSlice>(lookupResource('endpointslices', 'discovery.k8s.io')!, ns);
+    const list = async () => (await slices.list({ labelSelector: 'kubernetes.io/service-name=ext' })).items;
+    await client.services(ns).create({ metadata: { name: 'ext' }, spec: { ports: [{ name: 'db', port: 5432 }] } });
+    await client.endpoints(ns).create({ metadata: { name: 'ext' }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ name: 'db', port: 5432, protocol: 'TCP' }] }] });
+    await waitFor(async () => (await list())[0]?.endpoints?.[0]?.addresses[0] === '192.0.2.10', 20_000, 'mirrored');
+    const got = await list();
+    assert.equal(got[0].metadata.labels?.['endpointslice.kubernetes.io/managed-by'], 'endpointslicemirroring-controller.k8s.io');
+    const d = await run('kubectl', ['describe', 'svc', 'ext'], { env: { ...process.env, KUBECONFIG: env.kubeconfig } });
+    assert.match(d.stdout, /Endpoints:\s+192\.0\.2\.10:5432/);
+    await client.endpoints(ns).update({ ...(await client.endpoints(ns).get('ext')), subsets: [{ addresses: [{ ip: '192.0.2.11' }, { ip: '192.0.2.12' }], ports: [{ name: 'db', port: 5432, protocol: 'TCP' }] }] });
+    await waitFor(async () => (await list())[0]?.endpoints?.length === 2, 20_000, 'followed');
+    await client.endpoints(ns).delete('ext');
+    await waitFor(async () => (await list()).length === 0, 20_000, 'removed with the Endpoints');
   });
 });
