@@ -10,6 +10,7 @@ export type FieldErrorReason =
   | 'FieldValueNotSupported'
   | 'FieldValueDuplicate'
   | 'FieldValueTooLong'
+  | 'FieldValueTooMany'
   | 'FieldValueForbidden'
   | 'FieldValueNotFound'
   | 'FieldValueTypeInvalid';

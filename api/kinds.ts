@@ -90,6 +90,10 @@ import { validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './val
 import type { CronJob, Job } from './batch.js';
 import type { PersistentVolume, PersistentVolumeClaim } from './core.js';
 import type { StorageClass } from './storage.js';
+import type { EndpointSlice } from './discovery.js';
+import { endpointSlicePrinter } from './table-discovery.js';
+import { validateEndpointSlice, validateEndpointSliceUpdate } from './validation-discovery.js';
+import { defaultEndpointSlice } from './defaults-discovery.js';
 import { defaultCronJob, defaultJob } from './defaults-batch.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from './defaults-storage.js';
 import { cronJobPrinter, jobPrinter } from './table-batch.js';
@@ -256,6 +260,13 @@ const KINDS = new Map<string, KindStrategy>([
     validate: validateStorageClass,
     validateUpdate: validateStorageClassUpdate,
     printer: storageClassPrinter,
+  }),
+  kind<EndpointSlice>('EndpointSlice', {
+    meta: namespaced,
+    defaults: defaultEndpointSlice,
+    validate: validateEndpointSlice,
+    validateUpdate: validateEndpointSliceUpdate,
+    printer: endpointSlicePrinter,
   }),
 ]);
 

@@ -99,6 +99,7 @@ const BATCH_AND_STORAGE_RESOURCES: ResourceInfo[] = [
   grouped('batch', 'v1', 'cronjobs', 'CronJob', ['cj'], true, [status('CronJob')], ['all']),
   grouped('batch', 'v1', 'jobs', 'Job', [], true, [status('Job')], ['all']),
   grouped('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', ['sc'], false),
+  grouped('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', [], true),
 ];
 
 export const RESOURCES: readonly ResourceInfo[] = [

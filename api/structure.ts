@@ -46,7 +46,7 @@ const TYPES: Record<string, TypeDef> = {
       ephemeralContainers: list(OBJ), restartPolicy: S, terminationGracePeriodSeconds: I64, activeDeadlineSeconds: I64,
       dnsPolicy: S, dnsConfig: OBJ, nodeSelector: map(S), serviceAccountName: S, serviceAccount: S,
       automountServiceAccountToken: B, nodeName: S, hostNetwork: B, hostPID: B, hostIPC: B, shareProcessNamespace: B,
-      securityContext: OBJ, imagePullSecrets: list(OBJ), hostname: S, subdomain: S, affinity: OBJ, schedulerName: S,
+      securityContext: OBJ, imagePullSecrets: list(OBJ), hostname: S, subdomain: S, affinity: ref('Affinity'), schedulerName: S,
       tolerations: list(ref('Toleration')), hostAliases: list(OBJ), priorityClassName: S, priority: I,
       readinessGates: list(OBJ), runtimeClassName: S, enableServiceLinks: B, preemptionPolicy: S, overhead: map('quantity'),
       topologySpreadConstraints: list(OBJ), setHostnameAsFQDN: B, os: OBJ, hostUsers: B, schedulingGates: list(OBJ),
@@ -195,6 +195,22 @@ const TYPES: Record<string, TypeDef> = {
     },
   },
   TopologySelectorTerm: { fields: { matchLabelExpressions: list(ref('TopologySelectorLabelRequirement')) } },
+  Affinity: { fields: { nodeAffinity: ref('NodeAffinity'), podAffinity: OBJ, podAntiAffinity: OBJ } },
+  NodeAffinity: { fields: { requiredDuringSchedulingIgnoredDuringExecution: ref('NodeSelector'), preferredDuringSchedulingIgnoredDuringExecution: list(ref('PreferredSchedulingTerm')) } },
+  NodeSelector: { fields: { nodeSelectorTerms: list(ref('NodeSelectorTerm')) } },
+  PreferredSchedulingTerm: { fields: { weight: I, preference: ref('NodeSelectorTerm') } },
+  NodeSelectorTerm: { fields: { matchExpressions: list(ref('NodeSelectorRequirement')), matchFields: list(ref('NodeSelectorRequirement')) } },
+  NodeSelectorRequirement: { fields: { key: S, operator: S, values: list(S) } },
+  // ---- discovery.k8s.io/v1
+  EndpointSlice: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), addressType: S, endpoints: list(ref('Endpoint')), ports: list(ref('EndpointSlicePort')) } },
+  Endpoint: {
+    fields: {
+      addresses: list(S), conditions: ref('EndpointConditions'), hostname: S, targetRef: ref('ObjectReference'), deprecatedTopology: map(S),
+      nodeName: S, zone: S, hints: OBJ,
+    },
+  },
+  EndpointConditions: { fields: { ready: B, serving: B, terminating: B } },
+  EndpointSlicePort: { fields: { name: S, protocol: S, port: I, appProtocol: S } },
   TopologySelectorLabelRequirement: { fields: { key: S, values: list(S) } },
   // ---- apps/v1
   WorkloadCondition: { fields: { type: S, status: S, lastUpdateTime: 'time', lastTransitionTime: 'time', reason: S, message: S } },
@@ -401,6 +417,9 @@ class Walker {
           this.res.unknown.push(this.path());
           if (this.prune) delete v[k];
         }
+      } else if (el === null && typeof fd === 'string' && fd !== 'any' && fd !== 'object') {
+        // null decodes to the zero value (or a nil pointer) in Go: as if the scalar were absent.
+        delete v[k];
       } else {
         this.value(el, fd, typeName);
       }

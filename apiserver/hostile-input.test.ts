@@ -172,22 +172,25 @@ describe('crash corpus', () => {
     assertStatus(one, 400, 'BadRequest', /resourceVersion: Invalid value/, 'get ?resourceVersion=abc');
   });
 
-  test('what upstream accepts is accepted: negative limit lists everything, booleans as apimachinery converts them', async () => {
+  test('what upstream accepts is accepted: negative limit lists everything, booleans in strconv.ParseBool\'s words', async () => {
     const all = await req<ConfigMapList>('GET', `${NS}/configmaps`);
     const neg = await req<ConfigMapList>('GET', `${NS}/configmaps?limit=-1`);
     assert.equal(neg.status, 200);
     assert.equal(neg.body.items.length, all.body.items.length);
     assert.equal(neg.body.metadata.continue, undefined);
-    // watch=True / watch=1 / watch=yes are watches; watch=false / watch=0 / watch=FALSE are lists.
-    for (const v of ['True', '1', 'yes', 't']) {
+    // watch=True / watch=1 / watch=t are watches; watch=false / watch=0 / watch=FALSE are lists; others are 400s.
+    for (const v of ['True', '1', 'TRUE', 't']) {
       const res = await fetch(`${t.url}${NS}/configmaps?watch=${v}&timeoutSeconds=1`);
       const text = await res.text();
       assert.equal(res.status, 200);
       assert.match(text, /^\{"type":"ADDED"/, `watch=${v}`);
     }
-    for (const v of ['false', '0', 'FALSE']) {
+    for (const v of ['false', '0', 'FALSE', 'f']) {
       const r = await req<ConfigMapList>('GET', `${NS}/configmaps?watch=${v}`);
       assert.equal(r.body.kind, 'ConfigMapList', `watch=${v}`);
+    }
+    for (const q of ['watch=yes', 'watch=', 'watch=tRUE', 'allowWatchBookmarks=on&watch=1', 'watch=1&sendInitialEvents=2&resourceVersionMatch=NotOlderThan']) {
+      assertStatus(await t.req('GET', `${NS}/configmaps?${q}`), 400, 'BadRequest', /strconv\.ParseBool: parsing ".*": invalid syntax/, q);
     }
     // resourceVersionMatch=NotOlderThan with a resourceVersion, and Exact, are fine.
     const rv = all.body.metadata.resourceVersion ?? '';

@@ -21,7 +21,7 @@ import { endSocketWithStatus, sendError } from './http/respond.js';
 import { nonResourceServer } from './http/nonresource.js';
 import { wsTransport } from './http/watch.js';
 import { ConnectionGuard, defaultConnectionLimits, type ConnectionLimits } from './http/connections.js';
-import { proxyLog, proxyUpgrade } from './http/streaming.js';
+import { kubeletTarget, proxyLog, proxyUpgrade } from './http/streaming.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
@@ -96,6 +96,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     admitLongRunning: (req) => guard.admitLongRunning(req.raw.socket),
     streaming: async (req, res, p) => {
       if (p.subresource !== 'log' || req.method !== 'GET') {
+        // As upstream: options, pod and container are checked first, then the missing upgrade.
+        if (p.subresource === 'exec' || p.subresource === 'attach' || p.subresource === 'portforward') {
+          await kubeletTarget(registries, p.namespace!, p.name!, p.subresource, new URL(req.url, 'http://x').searchParams);
+          throw badRequest('Upgrade request required');
+        }
         throw badRequest(`${p.subresource} needs a connection upgrade (WebSocket or SPDY)`);
       }
       await proxyLog(registries, req, res, p.namespace!, p.name!, kubeletCreds);

@@ -5,12 +5,15 @@
 
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps.js';
 import type { CronJob, Job } from '../api/batch.js';
-import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
+import type { Endpoints, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
 import { lookupResource } from '../api/resources.js';
 import type { StorageClass } from '../api/storage.js';
 import type { RestClient } from '../client/rest.js';
 import { CronJobController } from './cronjob.js';
 import { EndpointsController } from './endpoints.js';
+import { EndpointSliceController } from './endpointslice.js';
+import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
+import type { EndpointSlice } from '../api/discovery.js';
 import { EventRecorder } from '../client/events.js';
 import { startEventTTLCleaner } from './event-ttl.js';
 import { GarbageCollector } from './garbage-collector.js';
@@ -28,7 +31,7 @@ import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -83,6 +86,8 @@ export interface ControllerManager {
   readonly replicaSet?: ReplicaSetController;
   readonly deployment?: DeploymentController;
   readonly endpoints?: EndpointsController;
+  readonly endpointSlice?: EndpointSliceController;
+  readonly endpointSliceMirroring?: EndpointSliceMirroringController;
   readonly nodeLifecycle?: NodeLifecycleController;
   readonly garbageCollector?: GarbageCollector;
   readonly namespace?: NamespaceController;
@@ -123,6 +128,12 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     ? new DeploymentController({ client, workers: opts.concurrentDeploymentSyncs ?? 5, recorder: recorderFor('deployment-controller'), log, podInformer: pods(), rsInformer: replicaSets(), deploymentInformer: factory.get<Deployment>('deployments') })
     : undefined;
   const endpoints = enabled.has('endpoints') ? new EndpointsController({ client, workers: opts.concurrentEndpointSyncs ?? 5, log, podInformer: pods(), serviceInformer: factory.get<Service>('services') }) : undefined;
+  const endpointSlice = enabled.has('endpointslice')
+    ? new EndpointSliceController({ client, workers: opts.concurrentEndpointSyncs ?? 5, log, podInformer: pods(), serviceInformer: factory.get<Service>('services'), sliceInformer: factory.get<EndpointSlice>(lookupResource('endpointslices', 'discovery.k8s.io')!) })
+    : undefined;
+  const endpointSliceMirroring = enabled.has('endpointslicemirroring')
+    ? new EndpointSliceMirroringController({ client, log, serviceInformer: factory.get<Service>('services'), endpointsInformer: factory.get<Endpoints>('endpoints'), sliceInformer: factory.get<EndpointSlice>(lookupResource('endpointslices', 'discovery.k8s.io')!) })
+    : undefined;
   const nodeLifecycle = enabled.has('nodelifecycle')
     ? new NodeLifecycleController({
         client,
@@ -193,7 +204,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -210,6 +221,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     replicaSet,
     deployment,
     endpoints,
+    endpointSlice,
+    endpointSliceMirroring,
     nodeLifecycle,
     garbageCollector,
     namespace,

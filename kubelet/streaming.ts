@@ -75,8 +75,8 @@ async function serveSession(ws: WebSocket, open: () => Promise<StreamSession>, i
   try {
     sess = await open();
   } catch (e) {
-    ws.send(frame(3, v4 ? failure((e as Error).message) : (e as Error).message));
-    ws.close(1000);
+    await sendThenPause(ws, frame(3, v4 ? failure((e as Error).message) : (e as Error).message));
+    if (ws.readyState === ws.OPEN) ws.close(1000);
     return;
   }
   sess.stdout?.on('data', (d: Buffer) => ws.readyState === ws.OPEN && ws.send(frame(1, d)));
@@ -101,9 +101,21 @@ async function serveSession(ws: WebSocket, open: () => Promise<StreamSession>, i
   const code = await sess.wait();
   await Promise.all([ended(sess.stdout), ended(sess.stderr)]);
   if (ws.readyState === ws.OPEN) {
-    if (!isAttach || code >= 0) ws.send(frame(3, v4 ? status(code) : code === 0 ? '' : `command terminated with non-zero exit code: exit status ${code}`));
-    ws.close(1000);
+    if (!isAttach || code >= 0) await sendThenPause(ws, frame(3, v4 ? status(code) : code === 0 ? '' : `command terminated with non-zero exit code: exit status ${code}`));
+    if (ws.readyState === ws.OPEN) ws.close(1000);
   }
+}
+
+/**
+ * Sends the status frame and waits until it has been written, and a moment more, before
+ * the close may follow: if both reach a client in one TLS record, clients that select()
+ * on the socket between frames (python-kubernetes 22.x) never see the close and hang.
+ * The pause lets the apiserver's relay forward the status as its own write.
+ */
+function sendThenPause(ws: WebSocket, data: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    ws.send(data, () => setTimeout(resolve, 30));
+  });
 }
 
 async function servePortForward(ws: WebSocket, rt: RuntimeService, sandboxId: string, ports: number[]): Promise<void> {

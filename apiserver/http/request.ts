@@ -111,15 +111,26 @@ export function queryString(req: ApiRequest, key: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+const PARSE_BOOL: Record<string, boolean> = {
+  '1': true, t: true, T: true, TRUE: true, true: true, True: true,
+  '0': false, f: false, F: false, FALSE: false, false: false, False: false,
+};
+
 /**
- * A boolean query parameter as kube-apiserver converts one (apimachinery's
- * Convert_Slice_string_To_bool): absent, "0" and "false" in any case are false;
- * anything else, even "" or "yes", is true. (strconv.ParseBool's words all agree.)
+ * A boolean parameter value read as Go's strconv.ParseBool (clients send "true",
+ * "True", "1"); anything else is a 400 rather than silently true, so a typo never
+ * turns a LIST into a WATCH.
  */
+export function parseBoolParam(key: string, v: string): boolean {
+  if (!Object.hasOwn(PARSE_BOOL, v)) throw badRequest(`${key}: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return PARSE_BOOL[v];
+}
+
+/** A boolean query parameter (absent: false; see parseBoolParam). */
 export function queryBool(req: ApiRequest, key: string): boolean {
   const v = queryString(req, key);
   if (v === undefined) return false;
-  return !(v === '0' || v.toLowerCase() === 'false');
+  return parseBoolParam(key, v);
 }
 
 /** Present at all (for *bool options such as sendInitialEvents). */
@@ -133,6 +144,11 @@ const INT64_MAX = 2n ** 63n - 1n;
 export function queryInt(req: ApiRequest, key: string): number | undefined {
   const v = queryString(req, key);
   if (v === undefined || v === '') return undefined;
+  return parseIntParam(v);
+}
+
+/** An int64 parameter value as Go's strconv.ParseInt reads it; 400 in its words otherwise. */
+export function parseIntParam(v: string): number {
   if (!/^[+-]?\d+$/.test(v)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
   const big = BigInt(v);
   if (big > INT64_MAX || big < -INT64_MAX - 1n) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);

@@ -9,7 +9,9 @@ import type { Node, Pod } from '../../api/core.js';
 import { kubeletAddress, kubeletDial, kubeletGet, kubeletPath, type KubeletClientCredentials, type StreamingSubresource } from '../../client/kubelet-client.js';
 import { ApiError, badRequest } from '../errors.js';
 import type { Registries } from '../registry/index.js';
+import { podStreamQuery } from './pod-stream-options.js';
 import type { ApiRequest } from './request.js';
+import { kubeletErrorStatus } from './kubelet-errors.js';
 
 export interface KubeletTarget {
   host: string;
@@ -18,7 +20,9 @@ export interface KubeletTarget {
 }
 
 /** Where on which kubelet a pod's streaming subresource is served. */
-export async function kubeletTarget(reg: Registries, namespace: string, name: string, sub: StreamingSubresource, query: URLSearchParams): Promise<KubeletTarget> {
+export async function kubeletTarget(reg: Registries, namespace: string, name: string, sub: StreamingSubresource, rawQuery: URLSearchParams): Promise<KubeletTarget> {
+  // Options are checked before the pod is read, as upstream decodes them first.
+  const query = sub === 'portforward' ? rawQuery : podStreamQuery(rawQuery, sub, name);
   const pod: Pod = await reg.byResource.get('pods')!.get(namespace, name);
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
@@ -43,7 +47,13 @@ export async function proxyLog(reg: Registries, req: ApiRequest, res: http.Serve
   const t = await kubeletTarget(reg, namespace, name, 'log', query);
   await new Promise<void>((resolve, reject) => {
     const out = kubeletGet(t.host, t.port, t.path, creds, (kres) => {
-      res.writeHead(kres.statusCode ?? 502, { 'Content-Type': kres.headers['content-type'] ?? 'text/plain', 'Transfer-Encoding': 'chunked' });
+      const code = kres.statusCode ?? 502;
+      if (code < 200 || code > 206) {
+        // The kubelet's error is plain text; clients read a Status (kubectl shows its message).
+        readCapped(kres, 4096).then((text) => reject(kubeletErrorStatus(code, text, name)), reject);
+        return;
+      }
+      res.writeHead(code, { 'Content-Type': kres.headers['content-type'] ?? 'text/plain', 'Transfer-Encoding': 'chunked' });
       kres.pipe(res);
       kres.on('end', resolve);
       kres.on('error', resolve);
@@ -85,4 +95,18 @@ export async function proxyUpgrade(reg: Registries, req: http.IncomingMessage, s
   socket.on('error', close);
   upstream.on('close', close);
   socket.on('close', close);
+}
+
+/** Up to `max` bytes of a response body as text (the rest is dropped). */
+function readCapped(res: http.IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    res.on('data', (b: Buffer) => {
+      if (n < max) parts.push(b.subarray(0, max - n));
+      n += b.length;
+    });
+    res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    res.on('error', reject);
+  });
 }

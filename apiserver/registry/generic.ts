@@ -178,7 +178,7 @@ export class Registry<T extends KubeObject = KubeObject> {
     try {
       this.mustBeValid(obj);
       if (!opts.applied) recordUpdateManager(obj, ctx.fieldManager, 'Update');
-      if (ctx.dryRun) return this.withType(obj);
+      if (ctx.dryRun) return this.withType(await this.dryRunCreate(obj));
       for (let attempt = 0; ; attempt++) {
         const named = meta.name ? obj : withGeneratedName(obj);
         if (!meta.name) {
@@ -199,6 +199,26 @@ export class Registry<T extends KubeObject = KubeObject> {
     } finally {
       if (!created && !ctx.dryRun) await this.strategy.release?.(obj);
     }
+  }
+
+  /**
+   * What a create would store, without storing it: a generated name is filled in, and an
+   * existing name is a 409 AlreadyExists, as upstream's dry-run storage checks the key.
+   */
+  private async dryRunCreate(obj: T): Promise<T> {
+    const named = obj.metadata.name ? obj : withGeneratedName(obj);
+    if (!obj.metadata.name) {
+      this.strategy.prepareNamed?.(named);
+      this.mustBeValid(named);
+    }
+    const name = named.metadata.name!;
+    try {
+      await this.store.get<T>(this.key(named.metadata.namespace, name), { resourceVersion: this.consistent(undefined), readOnly: true });
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'NotFound') return named;
+      throw fromStorage(err, this.target(name));
+    }
+    throw fromStorage(new StorageError('AlreadyExists', name), this.target(name));
   }
 
   /**
