@@ -1192,10 +1192,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    },
    "successPolicy": {
     "type": "object",
-    "additionalProperties": {
-     "type": "object",
-     "x-kubernetes-preserve-unknown-fields": true
-    },
+    "x-kubernetes-preserve-unknown-fields": true,
     "description": "Accepted and stored; not acted on by tskube."
    },
    "managedBy": {
@@ -1471,18 +1468,12 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    },
    "podAffinity": {
     "type": "object",
-    "additionalProperties": {
-     "type": "object",
-     "x-kubernetes-preserve-unknown-fields": true
-    },
+    "x-kubernetes-preserve-unknown-fields": true,
     "description": "Accepted and stored; not acted on by tskube's scheduler."
    },
    "podAntiAffinity": {
     "type": "object",
-    "additionalProperties": {
-     "type": "object",
-     "x-kubernetes-preserve-unknown-fields": true
-    }
+    "x-kubernetes-preserve-unknown-fields": true
    }
   }
  },
@@ -1729,10 +1720,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     "type": "array",
     "items": {
      "type": "object",
-     "additionalProperties": {
-      "type": "object",
-      "x-kubernetes-preserve-unknown-fields": true
-     }
+     "x-kubernetes-preserve-unknown-fields": true
     },
     "description": "Resize behaviour per resource; stored as given."
    },
@@ -1760,10 +1748,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     "type": "array",
     "items": {
      "type": "object",
-     "additionalProperties": {
-      "type": "object",
-      "x-kubernetes-preserve-unknown-fields": true
-     }
+     "x-kubernetes-preserve-unknown-fields": true
     },
     "description": "Block devices of the pod's volumes to expose; stored as given.",
     "x-kubernetes-patch-strategy": "merge",
@@ -2900,10 +2885,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    },
    "configSource": {
     "type": "object",
-    "additionalProperties": {
-     "type": "object",
-     "x-kubernetes-preserve-unknown-fields": true
-    },
+    "x-kubernetes-preserve-unknown-fields": true,
     "description": "Deprecated: stored as given."
    },
    "externalID": {
@@ -3289,10 +3271,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    },
    "modifyVolumeStatus": {
     "type": "object",
-    "additionalProperties": {
-     "type": "object",
-     "x-kubernetes-preserve-unknown-fields": true
-    }
+    "x-kubernetes-preserve-unknown-fields": true
    }
   }
  },
@@ -3832,10 +3811,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     "type": "array",
     "items": {
      "type": "object",
-     "additionalProperties": {
-      "type": "object",
-      "x-kubernetes-preserve-unknown-fields": true
-     }
+     "x-kubernetes-preserve-unknown-fields": true
     },
     "description": "Accepted and stored; the fields below are not acted on by tskube.",
     "x-kubernetes-patch-strategy": "merge",
@@ -3849,10 +3825,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     "type": "array",
     "items": {
      "type": "object",
-     "additionalProperties": {
-      "type": "object",
-      "x-kubernetes-preserve-unknown-fields": true
-     }
+     "x-kubernetes-preserve-unknown-fields": true
     }
    },
    "os": {
@@ -3890,10 +3863,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     "type": "array",
     "items": {
      "type": "object",
-     "additionalProperties": {
-      "type": "object",
-      "x-kubernetes-preserve-unknown-fields": true
-     }
+     "x-kubernetes-preserve-unknown-fields": true
     },
     "x-kubernetes-patch-strategy": "merge,retainKeys",
     "x-kubernetes-patch-merge-key": "name",
@@ -5237,10 +5207,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    },
    "fieldsV1": {
     "type": "object",
-    "additionalProperties": {
-     "type": "object",
-     "x-kubernetes-preserve-unknown-fields": true
-    }
+    "x-kubernetes-preserve-unknown-fields": true
    },
    "subresource": {
     "type": "string"

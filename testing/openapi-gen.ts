@@ -133,7 +133,8 @@ export function generateDefinitions(root = repoRootDir()): Record<string, Schema
     if (ts.isTypeReferenceNode(t)) {
       const name = t.typeName.getText();
       const args = t.typeArguments ?? [];
-      if (name === 'Record') return { type: 'object', additionalProperties: typeSchema(args[1]) };
+      // A map of values of any type is an object whose contents are kept as sent.
+      if (name === 'Record') return args[1].kind === ts.SyntaxKind.UnknownKeyword ? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } : { type: 'object', additionalProperties: typeSchema(args[1]) };
       if (name === 'Array' || name === 'ReadonlyArray') return { type: 'array', items: typeSchema(args[0]) };
       const special = Object.prototype.hasOwnProperty.call(SPECIAL, name) ? SPECIAL[name] : undefined;
       if (special) {
