@@ -189,7 +189,7 @@ export class ResourceHandler {
 
   private async create(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     const body = await this.readObject(req);
-    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(body));
+    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(body), p.info.version);
     if (p.info.resource === 'bindings' || p.subresource === 'binding') {
       const podName = p.subresource === 'binding' ? p.name! : body?.metadata?.name;
       if (!podName) throw badRequest('Binding.metadata.name (the pod) is required');
@@ -205,7 +205,7 @@ export class ResourceHandler {
   private async update(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     if (p.name === undefined) throw methodNotAllowed('PUT requires a named object');
     const body = await this.readObject(req);
-    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(body));
+    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(body), p.subresource === 'scale' ? 'v1' : p.info.version);
     if (p.subresource === 'scale') {
       const scale = await updateScale(reg, ctx, p.name, () => body as Scale);
       return this.send(req, res, 200, scale);
@@ -327,7 +327,7 @@ function pinsResourceVersion(fmt: string, patch: unknown): boolean {
  * Decode-time checks: wrong JSON types are a 400; unknown fields are a 400 with
  * ?fieldValidation=Strict (what kubectl sends), otherwise dropped with a Warning header.
  */
-function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: KubeObject, floatIntegers?: ReadonlyMap<string, string>): void {
+function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: KubeObject, floatIntegers?: ReadonlyMap<string, string>, decodedAs?: string): void {
   const mode = queryString(req, 'fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
@@ -337,7 +337,8 @@ function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: Ku
   if (typeError) throw badRequest(typeError);
   const unknown = unknownFieldsMessage(result);
   if (!unknown) return;
-  if (mode === 'Strict') throw badRequest(unknown);
+  // A body decoded as the kind says which kind it could not become (upstream's transformDecodeError); a patch result does not.
+  if (mode === 'Strict') throw badRequest(decodedAs !== undefined ? `${kind} in version "${decodedAs}" cannot be handled as a ${kind}: ${unknown}` : unknown);
   if (mode === 'Warn' && !res.headersSent) {
     res.setHeader('Warning', result.unknown.slice(0, 10).map((f) => `299 - "unknown field \\"${f}\\""`).join(', '));
   }
