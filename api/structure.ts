@@ -216,6 +216,9 @@ class Walker {
           this.res.unknown.push(this.path());
           if (this.prune) delete v[k];
         }
+      } else if (el === null) {
+        // Go decodes a null field to its zero value, which it does not write back (omitempty): the field is unset.
+        delete v[k];
       } else {
         this.value(el, fd, typeName);
       }
