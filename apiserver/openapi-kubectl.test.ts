@@ -151,3 +151,18 @@ test('the documents: v3 index with hashed URLs, ETag and 304, immutable caching 
   assert.equal(v2.swagger, '2.0');
   assert.ok(v2.definitions['io.k8s.api.core.v1.Pod'] && v2.definitions['io.k8s.api.batch.v1.CronJob']);
 });
+
+test('client-side validation (kubectl checks the items of a List against /openapi/v2 protobuf) and explain from v2', async () => {
+  const list = `apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: list-ok}, data: {x: "1"}}
+- {apiVersion: apps/v1, kind: Deployment, metadata: {name: list-d}, spec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}}}}
+`;
+  assert.match(await ok(['apply', '-f', '-'], list), /configmap\/list-ok created\s+deployment.apps\/list-d created/);
+  const bad = await kubectl(['apply', '-f', '-'], list.replace('data: {x: "1"}', 'data: {x: "1"}, bogus: 1').replace('image: i,', 'image: i, imagePolicy: x,'));
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /error validating data: \[ValidationError\(ConfigMap\): unknown field "bogus" in io\.k8s\.api\.core\.v1\.ConfigMap, ValidationError\(Deployment\.spec\.template\.spec\.containers\[0\]\): unknown field "imagePolicy" in io\.k8s\.api\.core\.v1\.Container\]/);
+  const v2 = await ok(['explain', 'pod.spec.containers.ports', '--output=plaintext-openapiv2']);
+  assert.match(v2, /containerPort\s+<integer> -required-\n\s+The port number the container listens on/);
+});

@@ -1,5 +1,5 @@
 // Serving the OpenAPI documents (built in openapi-documents.ts) as kube-apiserver does:
-// /openapi/v2 (JSON, or the gnostic protobuf kubectl asks for), /openapi/v3 (an index of
+// /openapi/v2 (JSON, or the gnostic protobuf kubectl asks for: openapi-v2-protobuf.ts), /openapi/v3 (an index of
 // group/version documents, each URL carrying its content hash) and /openapi/v3/<gv>.
 // kubectl 1.32 reads /openapi/v3 for `explain` and to learn that the server validates
 // fields itself (the `fieldValidation` parameter on each kind's PATCH).
@@ -10,22 +10,9 @@ import { groupVersions } from '../api/resources.js';
 import { notFoundPath } from './errors.js';
 import { queryString, type ApiRequest } from './http/request.js';
 import { sendBody, sendError } from './http/respond.js';
+import { DEFINITIONS } from '../api/openapi-definitions.js';
 import { gvPath, openapiV2Document, openapiV3Document } from './openapi-documents.js';
-
-/**
- * /openapi/v2 in gnostic protobuf: Document { swagger = 1; info = 2 }, Info { title = 1; version = 2 },
- * with no definitions. kubectl asks for this form only for client-side validation, which it skips
- * for every kind the server validates itself (all of ours: see the fieldValidation parameter);
- * what is left (the items of a `kind: List` file) it checks against these definitions, and
- * skips kinds it does not find here. The JSON form carries every definition.
- */
-export function openapiV2Protobuf(): Buffer {
-  const str = (field: number, v: string | Buffer) => {
-    const b = typeof v === 'string' ? Buffer.from(v) : v;
-    return Buffer.concat([Buffer.from([(field << 3) | 2, b.length]), b]);
-  };
-  return Buffer.concat([str(1, '2.0'), str(2, Buffer.concat([str(1, 'Kubernetes'), str(2, 'v1')]))]);
-}
+import { openapiV2Protobuf } from './openapi-v2-protobuf.js';
 
 // The Accept kubectl sends has 'v2@v1.0'; the response type spells it 'v2.v1.0' ('@' is not a MIME token character).
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
@@ -42,7 +29,7 @@ const docOf = (body: string | Buffer): Doc => ({ body, hash: createHash('sha512'
 
 /** Serves GET /openapi/v2, /openapi/v3 and /openapi/v3/<group-version>; false for any other request. */
 export function openapiServer(): (req: ApiRequest, res: ServerResponse) => boolean {
-  const v2pb = docOf(openapiV2Protobuf());
+  const v2pb = docOf(openapiV2Protobuf(DEFINITIONS));
   const v2json = docOf(JSON.stringify(openapiV2Document()));
   const docs = new Map<string, Doc>();
   for (const gv of groupVersions()) docs.set(gvPath(gv.group, gv.version), docOf(JSON.stringify(openapiV3Document(gv.group, gv.version))));
