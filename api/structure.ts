@@ -313,8 +313,13 @@ export function structureErrorMessage(kind: string, res: StructureResult, apiVer
   return `${kind} in version "${apiVersion}" cannot be handled as a ${kind}: ${res.errors[0]}`;
 }
 
-/** The strict-decoding message for unknown fields (fieldValidation=Strict), or undefined. */
-export function unknownFieldsMessage(res: StructureResult): string | undefined {
-  if (res.unknown.length === 0) return undefined;
-  return `strict decoding error: ${res.unknown.map((p) => `unknown field "${p}"`).join(', ')}`;
+/** What strict decoding objects to: each duplicated key of the body, then each unknown field. */
+export function strictProblems(res: StructureResult, duplicates: readonly string[] = []): string[] {
+  return [...duplicates.map((p) => `duplicate field "${p}"`), ...res.unknown.map((p) => `unknown field "${p}"`)];
+}
+
+/** The strict-decoding message for duplicate and unknown fields (fieldValidation=Strict), or undefined. */
+export function unknownFieldsMessage(res: StructureResult, duplicates: readonly string[] = []): string | undefined {
+  const problems = strictProblems(res, duplicates);
+  return problems.length ? `strict decoding error: ${problems.join(', ')}` : undefined;
 }

@@ -127,6 +127,18 @@ test('fieldValidation on the wire: Strict 400, Warn header, Ignore silent, a bad
   const dflt = await api.req('PUT', '/api/v1/namespaces/default/configmaps/fv', cm);
   assert.equal(dflt.status, 200);
   assert.match(dflt.headers.get('warning') ?? '', /unknown field/);
+  // Keys written twice: the last wins, Strict refuses, Warn says so.
+  const dup = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup"},"data":{"a":"1","a":"2"},"stray":1}';
+  const sdup = await api.req('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', dup);
+  assert.equal(sdup.status, 400);
+  assert.equal((sdup.body as Status).message, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.name", duplicate field "data.a", unknown field "stray"');
+  const wdup = await api.req('POST', '/api/v1/namespaces/default/configmaps', dup);
+  assert.equal(wdup.status, 201);
+  assert.match(wdup.headers.get('warning') ?? '', /^299 - "duplicate field \\"metadata.name\\"", 299 - "duplicate field \\"data.a\\"", 299 - "unknown field \\"stray\\""$/);
+  assert.deepEqual((wdup.body as { data: unknown }).data, { a: '2' });
+  const pdup = await api.req('PATCH', '/api/v1/namespaces/default/configmaps/dup?fieldValidation=Strict', '{"data":{"b":"1","b":"2"}}', { 'content-type': 'application/merge-patch+json' });
+  assert.equal(pdup.status, 400);
+  assert.equal((pdup.body as Status).message, 'strict decoding error: duplicate field "data.b"');
 });
 
 test('the documents: v3 index with hashed URLs, ETag and 304, immutable caching with the hash, 301 for an old hash', async () => {
