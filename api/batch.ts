@@ -1,7 +1,7 @@
 // The batch/v1 types: Job and CronJob (field names and shapes as k8s.io/api/batch/v1).
 
 import type { ConditionStatus, LabelSelector, ObjectReference, PodTemplateSpec, TypedList, TypedObject } from './core.js';
-import type { ObjectMeta } from './meta.js';
+import type { Int64, ObjectMeta, Time } from './meta.js';
 
 export interface PodFailurePolicyOnExitCodesRequirement {
   containerName?: string;
@@ -27,7 +27,7 @@ export interface PodFailurePolicy {
 export interface JobSpec {
   parallelism?: number;
   completions?: number;
-  activeDeadlineSeconds?: number;
+  activeDeadlineSeconds?: Int64;
   podFailurePolicy?: PodFailurePolicy;
   backoffLimit?: number;
   backoffLimitPerIndex?: number;
@@ -39,14 +39,18 @@ export interface JobSpec {
   completionMode?: 'NonIndexed' | 'Indexed';
   suspend?: boolean;
   podReplacementPolicy?: 'TerminatingOrFailed' | 'Failed';
+  /** Accepted and stored; not acted on by tskube. */
+  successPolicy?: Record<string, unknown>;
+  /** The controller that manages the Job; only the built-in one runs here. */
+  managedBy?: string;
 }
 
 export interface JobCondition {
   /** Complete, Failed, Suspended, FailureTarget, SuccessCriteriaMet. */
   type: string;
   status: ConditionStatus;
-  lastProbeTime?: string;
-  lastTransitionTime?: string;
+  lastProbeTime?: Time;
+  lastTransitionTime?: Time;
   reason?: string;
   message?: string;
 }
@@ -58,8 +62,8 @@ export interface UncountedTerminatedPods {
 
 export interface JobStatus {
   conditions?: JobCondition[];
-  startTime?: string;
-  completionTime?: string;
+  startTime?: Time;
+  completionTime?: Time;
   active?: number;
   succeeded?: number;
   failed?: number;
@@ -71,9 +75,10 @@ export interface JobStatus {
 }
 
 export interface Job extends TypedObject {
+  /** The desired state of the Job, set by its user. */
   spec?: JobSpec;
-  status?: JobStatus;
-}
+  /** The observed state of the Job, written by the system; read-only to users (except through the status subresource). */
+  status?: JobStatus;}
 export type JobList = TypedList<Job>;
 
 export interface JobTemplateSpec {
@@ -84,7 +89,7 @@ export interface JobTemplateSpec {
 export interface CronJobSpec {
   schedule: string;
   timeZone?: string;
-  startingDeadlineSeconds?: number;
+  startingDeadlineSeconds?: Int64;
   concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
   suspend?: boolean;
   jobTemplate: JobTemplateSpec;
@@ -94,12 +99,13 @@ export interface CronJobSpec {
 
 export interface CronJobStatus {
   active?: ObjectReference[];
-  lastScheduleTime?: string;
-  lastSuccessfulTime?: string;
+  lastScheduleTime?: Time;
+  lastSuccessfulTime?: Time;
 }
 
 export interface CronJob extends TypedObject {
+  /** The desired state of the CronJob, set by its user. */
   spec?: CronJobSpec;
-  status?: CronJobStatus;
-}
+  /** The observed state of the CronJob, written by the system; read-only to users (except through the status subresource). */
+  status?: CronJobStatus;}
 export type CronJobList = TypedList<CronJob>;

@@ -6,6 +6,7 @@ import yaml from 'js-yaml';
 import type { KubeObject, Status } from './meta.js';
 import { failureStatus } from './status.js';
 import { JSONDepthError, scanJSON } from './json-scan.js';
+import { duplicateFields } from './json-duplicates.js';
 
 /** Kubernetes' default request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -132,6 +133,10 @@ export function decodeBody(body: string | Buffer, contentType?: string): unknown
       const scan = scanJSON(text);
       v = JSON.parse(text);
       if (scan.floatIntegers && v !== null && typeof v === 'object') FLOAT_INTEGERS.set(v, scan.floatIntegers);
+      if (v !== null && typeof v === 'object') {
+        const dups = duplicateFields(text);
+        if (dups.length) DUPLICATES.set(v, dups);
+      }
     } catch (e) {
       if (e instanceof JSONDepthError) throw new CodecError('BadRequest', `json parse error: ${e.message}`);
       throw new CodecError('BadRequest', `json parse error: ${(e as Error).message}`);
@@ -148,6 +153,14 @@ export function decodeBody(body: string | Buffer, contentType?: string): unknown
     throw new CodecError('BadRequest', `error converting YAML to JSON: yaml: document contains excessive aliasing`);
   }
   return v;
+}
+
+/** Paths of duplicated keys in a decoded JSON body (see json-duplicates.ts), by the body's root. */
+const DUPLICATES = new WeakMap<object, readonly string[]>();
+
+/** Paths of keys the JSON body this value was decoded from wrote twice (the last one won). */
+export function duplicateFieldsOf(body: unknown): readonly string[] {
+  return (body !== null && typeof body === 'object' ? DUPLICATES.get(body) : undefined) ?? [];
 }
 
 /** Integral numbers written as floats in a decoded JSON body (see json-scan.ts), by the body's root. */

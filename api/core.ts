@@ -2,13 +2,16 @@
 // shapes, as they appear on the wire. Every field is optional where Kubernetes
 // makes it optional, so objects read from users can be typed before defaulting.
 
-import type { KubeObject, ListMeta, ObjectMeta, TypeMeta } from './meta.js';
+import type { Int64, KubeObject, ListMeta, ObjectMeta, Time, TypeMeta } from './meta.js';
 
 /** Integer or named/percent string, as Kubernetes' IntOrString. */
 export type IntOrString = number | string;
 
-/** Resource quantities such as "100m", "64Mi". */
-export type ResourceList = Record<string, string>;
+/** A resource quantity such as "100m" or "64Mi" (resource.Quantity). */
+export type Quantity = string;
+
+/** Resource name → quantity. */
+export type ResourceList = Record<string, Quantity>;
 
 // ---------------------------------------------------------------- common
 
@@ -39,6 +42,7 @@ export interface LabelSelector {
 
 /** Base of every typed object below: a KubeObject with typed metadata. */
 export interface TypedObject extends TypeMeta {
+  /** The object's name, namespace, labels, annotations and the server's bookkeeping. */
   metadata: ObjectMeta;
 }
 
@@ -56,7 +60,7 @@ export interface NamespaceSpec {
 export interface NamespaceCondition {
   type: string;
   status: 'True' | 'False' | 'Unknown';
-  lastTransitionTime?: string;
+  lastTransitionTime?: Time;
   reason?: string;
   message?: string;
 }
@@ -67,9 +71,10 @@ export interface NamespaceStatus {
 }
 
 export interface Namespace extends TypedObject {
+  /** The desired state of the Namespace, set by its user. */
   spec?: NamespaceSpec;
-  status?: NamespaceStatus;
-}
+  /** The observed state of the Namespace, written by the system; read-only to users (except through the status subresource). */
+  status?: NamespaceStatus;}
 export type NamespaceList = TypedList<Namespace>;
 
 // ---------------------------------------------------------------- Pod: containers
@@ -128,22 +133,33 @@ export interface EnvFromSource {
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
+/** A port a container listens on. */
 export interface ContainerPort {
+  /** A name for the port (an IANA_SVC_NAME, unique in the pod) that Services can refer to. */
   name?: string;
+  /** The port to open on the node and forward to containerPort (1-65535); most pods need none. */
   hostPort?: number;
+  /** The port number the container listens on, on the pod's IP (1-65535). */
   containerPort: number;
+  /** TCP, UDP or SCTP; TCP when omitted. */
   protocol?: Protocol;
+  /** The node address a hostPort binds to; every address when omitted. */
   hostIP?: string;
 }
 
 export interface ResourceRequirements {
+  /** The most of each resource the container may use. */
   limits?: ResourceList;
+  /** What the container is guaranteed; the scheduler places the pod where this fits. Defaults to limits. */
   requests?: ResourceList;
+  /** Dynamic resource claims of the pod used by this container; stored as given. */
+  claims?: { name: string; request?: string }[];
 }
 
 export interface VolumeMount {
   name: string;
   readOnly?: boolean;
+  recursiveReadOnly?: 'Disabled' | 'IfPossible' | 'Enabled';
   mountPath: string;
   subPath?: string;
   subPathExpr?: string;
@@ -177,6 +193,8 @@ export interface ProbeHandler {
   exec?: ExecAction;
   httpGet?: HTTPGetAction;
   tcpSocket?: TCPSocketAction;
+  /** A gRPC health check; stored as given. */
+  grpc?: { port: number; service?: string };
 }
 
 export interface Probe extends ProbeHandler {
@@ -185,7 +203,7 @@ export interface Probe extends ProbeHandler {
   periodSeconds?: number;
   successThreshold?: number;
   failureThreshold?: number;
-  terminationGracePeriodSeconds?: number;
+  terminationGracePeriodSeconds?: Int64;
 }
 
 export interface LifecycleHandler {
@@ -221,8 +239,8 @@ export interface SecurityContext {
   capabilities?: Capabilities;
   privileged?: boolean;
   seLinuxOptions?: SELinuxOptions;
-  runAsUser?: number;
-  runAsGroup?: number;
+  runAsUser?: Int64;
+  runAsGroup?: Int64;
   runAsNonRoot?: boolean;
   readOnlyRootFilesystem?: boolean;
   allowPrivilegeEscalation?: boolean;
@@ -237,11 +255,11 @@ export interface Sysctl {
 
 export interface PodSecurityContext {
   seLinuxOptions?: SELinuxOptions;
-  runAsUser?: number;
-  runAsGroup?: number;
+  runAsUser?: Int64;
+  runAsGroup?: Int64;
   runAsNonRoot?: boolean;
-  supplementalGroups?: number[];
-  fsGroup?: number;
+  supplementalGroups?: Int64[];
+  fsGroup?: Int64;
   fsGroupChangePolicy?: string;
   sysctls?: Sysctl[];
   seccompProfile?: SeccompProfile;
@@ -250,28 +268,55 @@ export interface PodSecurityContext {
 
 export type PullPolicy = 'Always' | 'Never' | 'IfNotPresent';
 
+/** One process image run in a pod, with its arguments, environment, ports, resources and probes. */
 export interface Container {
+  /** The container's name: a DNS label, unique among the pod's containers. Cannot be changed. */
   name: string;
+  /** The image reference to run (name, optional tag or digest). */
   image?: string;
+  /** The program to run, replacing the image's ENTRYPOINT; $(VAR) references to env are expanded. */
   command?: string[];
+  /** Arguments to the program, replacing the image's CMD; $(VAR) references to env are expanded. */
   args?: string[];
+  /** The directory the program starts in; the image's default when omitted. */
   workingDir?: string;
+  /** Ports the container listens on. Informational: a port not listed is still reachable. */
   ports?: ContainerPort[];
+  /** Sources (ConfigMaps, Secrets) whose keys all become environment variables. */
   envFrom?: EnvFromSource[];
+  /** Environment variables to set, each a value or a reference to a field, resource, ConfigMap or Secret key. */
   env?: EnvVar[];
+  /** CPU and memory the container requests (for scheduling) and may use at most (limits). */
   resources?: ResourceRequirements;
+  /** Resize behaviour per resource; stored as given. */
+  resizePolicy?: Record<string, unknown>[];
+  /** Only for init containers: Always makes it a sidecar that keeps running beside the app containers. */
   restartPolicy?: 'Always';
+  /** Volumes of the pod to mount into the container's filesystem. */
   volumeMounts?: VolumeMount[];
+  /** Block devices of the pod's volumes to expose; stored as given. */
+  volumeDevices?: Record<string, unknown>[];
+  /** A check that the container is healthy; the container is restarted when it fails. */
   livenessProbe?: Probe;
+  /** A check that the container can take traffic; the pod leaves Service endpoints while it fails. */
   readinessProbe?: Probe;
+  /** A check that the container has started; the other probes wait until it succeeds. */
   startupProbe?: Probe;
+  /** Hooks run right after the container starts and before it is stopped. */
   lifecycle?: Lifecycle;
+  /** Where in the container the program may write a message about why it ended; /dev/termination-log by default. */
   terminationMessagePath?: string;
+  /** File reads the message from terminationMessagePath; FallbackToLogsOnError uses the log tail when that is empty. */
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
+  /** When to pull the image: Always, Never or IfNotPresent (Always for :latest, else IfNotPresent). */
   imagePullPolicy?: PullPolicy;
+  /** Privileges and access control for the container's process (user, capabilities, seccomp). */
   securityContext?: SecurityContext;
+  /** Keep a stdin open for the container (for attach). */
   stdin?: boolean;
+  /** Close stdin after the first attach session ends. */
   stdinOnce?: boolean;
+  /** Give the container a terminal; needs stdin. */
   tty?: boolean;
 }
 
@@ -327,6 +372,11 @@ export interface DownwardAPIVolumeSource {
   defaultMode?: number;
 }
 
+/**
+ * A named volume of a pod. Only the sources below are typed (and run) here; other upstream
+ * sources are stored as given.
+ * @preserveUnknownFields
+ */
 export interface Volume {
   name: string;
   emptyDir?: EmptyDirVolumeSource;
@@ -383,7 +433,7 @@ export interface Toleration {
   operator?: 'Exists' | 'Equal';
   value?: string;
   effect?: TaintEffect | '';
-  tolerationSeconds?: number;
+  tolerationSeconds?: Int64;
 }
 
 export interface HostAlias {
@@ -409,8 +459,8 @@ export interface PodSpec {
   initContainers?: Container[];
   containers: Container[];
   restartPolicy?: RestartPolicy;
-  terminationGracePeriodSeconds?: number;
-  activeDeadlineSeconds?: number;
+  terminationGracePeriodSeconds?: Int64;
+  activeDeadlineSeconds?: Int64;
   dnsPolicy?: DNSPolicy;
   dnsConfig?: PodDNSConfig;
   nodeSelector?: Record<string, string>;
@@ -437,6 +487,16 @@ export interface PodSpec {
   readinessGates?: PodReadinessGate[];
   enableServiceLinks?: boolean;
   preemptionPolicy?: 'PreemptLowerPriority' | 'Never';
+  runtimeClassName?: string;
+  overhead?: ResourceList;
+  setHostnameAsFQDN?: boolean;
+  /** Accepted and stored; the fields below are not acted on by tskube. */
+  ephemeralContainers?: Record<string, unknown>[];
+  topologySpreadConstraints?: Record<string, unknown>[];
+  os?: { name: string };
+  schedulingGates?: { name: string }[];
+  resourceClaims?: Record<string, unknown>[];
+  resources?: ResourceRequirements;
 }
 
 // ---------------------------------------------------------------- Pod: status
@@ -447,8 +507,8 @@ export type ConditionStatus = 'True' | 'False' | 'Unknown';
 export interface PodCondition {
   type: string; // PodScheduled, Initialized, ContainersReady, Ready, PodReadyToStartContainers...
   status: ConditionStatus;
-  lastProbeTime?: string | null;
-  lastTransitionTime?: string;
+  lastProbeTime?: Time | null;
+  lastTransitionTime?: Time;
   reason?: string;
   message?: string;
 }
@@ -459,7 +519,7 @@ export interface ContainerStateWaiting {
 }
 
 export interface ContainerStateRunning {
-  startedAt?: string;
+  startedAt?: Time;
 }
 
 export interface ContainerStateTerminated {
@@ -467,8 +527,8 @@ export interface ContainerStateTerminated {
   signal?: number;
   reason?: string;
   message?: string;
-  startedAt?: string;
-  finishedAt?: string;
+  startedAt?: Time;
+  finishedAt?: Time;
   containerID?: string;
 }
 
@@ -506,16 +566,17 @@ export interface PodStatus {
   hostIPs?: PodIP[];
   podIP?: string;
   podIPs?: PodIP[];
-  startTime?: string;
+  startTime?: Time;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
   qosClass?: PodQOSClass;
 }
 
 export interface Pod extends TypedObject {
+  /** The desired state of the Pod, set by its user. */
   spec?: PodSpec;
-  status?: PodStatus;
-}
+  /** The observed state of the Pod, written by the system; read-only to users (except through the status subresource). */
+  status?: PodStatus;}
 export type PodList = TypedList<Pod>;
 
 export interface PodTemplateSpec {
@@ -529,7 +590,7 @@ export interface Taint {
   key: string;
   value?: string;
   effect: TaintEffect;
-  timeAdded?: string;
+  timeAdded?: Time;
 }
 
 export interface NodeSpec {
@@ -538,13 +599,17 @@ export interface NodeSpec {
   providerID?: string;
   unschedulable?: boolean;
   taints?: Taint[];
+  /** Deprecated: stored as given. */
+  configSource?: Record<string, unknown>;
+  /** Deprecated: stored as given. */
+  externalID?: string;
 }
 
 export interface NodeCondition {
   type: string; // Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable
   status: ConditionStatus;
-  lastHeartbeatTime?: string;
-  lastTransitionTime?: string;
+  lastHeartbeatTime?: Time;
+  lastTransitionTime?: Time;
   reason?: string;
   message?: string;
 }
@@ -577,7 +642,7 @@ export interface NodeSystemInfo {
 
 export interface ContainerImage {
   names?: string[];
-  sizeBytes?: number;
+  sizeBytes?: Int64;
 }
 
 export interface NodeStatus {
@@ -592,9 +657,10 @@ export interface NodeStatus {
 }
 
 export interface Node extends TypedObject {
+  /** The desired state of the Node, set by its user. */
   spec?: NodeSpec;
-  status?: NodeStatus;
-}
+  /** The observed state of the Node, written by the system; read-only to users (except through the status subresource). */
+  status?: NodeStatus;}
 export type NodeList = TypedList<Node>;
 
 // ---------------------------------------------------------------- ReplicationController
@@ -609,7 +675,7 @@ export interface ReplicationControllerSpec {
 export interface ReplicationControllerCondition {
   type: string;
   status: ConditionStatus;
-  lastTransitionTime?: string;
+  lastTransitionTime?: Time;
   reason?: string;
   message?: string;
 }
@@ -619,14 +685,15 @@ export interface ReplicationControllerStatus {
   fullyLabeledReplicas?: number;
   readyReplicas?: number;
   availableReplicas?: number;
-  observedGeneration?: number;
+  observedGeneration?: Int64;
   conditions?: ReplicationControllerCondition[];
 }
 
 export interface ReplicationController extends TypedObject {
+  /** The desired state of the ReplicationController, set by its user. */
   spec?: ReplicationControllerSpec;
-  status?: ReplicationControllerStatus;
-}
+  /** The observed state of the ReplicationController, written by the system; read-only to users (except through the status subresource). */
+  status?: ReplicationControllerStatus;}
 export type ReplicationControllerList = TypedList<ReplicationController>;
 
 // ---------------------------------------------------------------- Service
@@ -660,6 +727,8 @@ export interface ServiceSpec {
   externalName?: string;
   externalTrafficPolicy?: 'Cluster' | 'Local';
   internalTrafficPolicy?: 'Cluster' | 'Local';
+  loadBalancerClass?: string;
+  trafficDistribution?: string;
   healthCheckNodePort?: number;
   publishNotReadyAddresses?: boolean;
   ipFamilies?: ('IPv4' | 'IPv6')[];
@@ -684,16 +753,17 @@ export interface ServiceStatus {
   conditions?: {
     type: string;
     status: ConditionStatus;
-    lastTransitionTime?: string;
+    lastTransitionTime?: Time;
     reason?: string;
     message?: string;
   }[];
 }
 
 export interface Service extends TypedObject {
+  /** The desired state of the Service, set by its user. */
   spec?: ServiceSpec;
-  status?: ServiceStatus;
-}
+  /** The observed state of the Service, written by the system; read-only to users (except through the status subresource). */
+  status?: ServiceStatus;}
 export type ServiceList = TypedList<Service>;
 
 // ---------------------------------------------------------------- Endpoints
@@ -719,8 +789,7 @@ export interface EndpointSubset {
 }
 
 export interface Endpoints extends TypedObject {
-  subsets?: EndpointSubset[];
-}
+  subsets?: EndpointSubset[];}
 export type EndpointsList = TypedList<Endpoints>;
 
 // ---------------------------------------------------------------- Event
@@ -732,7 +801,7 @@ export interface EventSource {
 
 export interface EventSeries {
   count?: number;
-  lastObservedTime?: string;
+  lastObservedTime?: Time;
 }
 
 export interface Event extends TypedObject {
@@ -740,25 +809,23 @@ export interface Event extends TypedObject {
   reason?: string;
   message?: string;
   source?: EventSource;
-  firstTimestamp?: string | null;
-  lastTimestamp?: string | null;
+  firstTimestamp?: Time | null;
+  lastTimestamp?: Time | null;
   count?: number;
   /** 'Normal' or 'Warning' from well-behaved clients; any string is stored as sent. */
   type?: string;
-  eventTime?: string | null;
+  eventTime?: Time | null;
   series?: EventSeries;
   action?: string;
   related?: ObjectReference;
   reportingComponent?: string;
-  reportingInstance?: string;
-}
+  reportingInstance?: string;}
 export type EventList = TypedList<Event>;
 
 // ---------------------------------------------------------------- Binding
 
 export interface Binding extends TypedObject {
-  target: ObjectReference;
-}
+  target: ObjectReference;}
 
 // ---------------------------------------------------------------- ConfigMap / Secret
 
@@ -766,8 +833,7 @@ export interface ConfigMap extends TypedObject {
   immutable?: boolean;
   data?: Record<string, string>;
   /** Values are base64 on the wire. */
-  binaryData?: Record<string, string>;
-}
+  binaryData?: Record<string, string>;}
 export type ConfigMapList = TypedList<ConfigMap>;
 
 export interface Secret extends TypedObject {
@@ -776,8 +842,7 @@ export interface Secret extends TypedObject {
   data?: Record<string, string>;
   /** Write-only convenience: merged into data (base64-encoded) on write. */
   stringData?: Record<string, string>;
-  type?: string;
-}
+  type?: string;}
 export type SecretList = TypedList<Secret>;
 
 // ---------------------------------------------------------------- Lease (coordination.k8s.io/v1)
@@ -785,14 +850,16 @@ export type SecretList = TypedList<Secret>;
 export interface LeaseSpec {
   holderIdentity?: string;
   leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
+  acquireTime?: Time;
+  renewTime?: Time;
   leaseTransitions?: number;
+  strategy?: string;
+  preferredHolder?: string;
 }
 
 export interface Lease extends TypedObject {
-  spec?: LeaseSpec;
-}
+  /** The desired state of the Lease, set by its user. */
+  spec?: LeaseSpec;}
 export type LeaseList = TypedList<Lease>;
 
 // ---------------------------------------------------------------- Scale (autoscaling/v1)
@@ -808,9 +875,10 @@ export interface ScaleStatus {
 }
 
 export interface Scale extends TypedObject {
+  /** The desired state of the Scale, set by its user. */
   spec?: ScaleSpec;
-  status?: ScaleStatus;
-}
+  /** The observed state of the Scale, written by the system; read-only to users (except through the status subresource). */
+  status?: ScaleStatus;}
 
 // ---------------------------------------------------------------- helpers
 
@@ -834,6 +902,11 @@ export interface TypedLocalObjectReference {
   name: string;
 }
 
+/** A TypedLocalObjectReference that may name another namespace. */
+export interface TypedObjectReference extends TypedLocalObjectReference {
+  namespace?: string;
+}
+
 export interface PersistentVolumeClaimSpec {
   accessModes?: PersistentVolumeAccessMode[];
   selector?: LabelSelector;
@@ -842,15 +915,15 @@ export interface PersistentVolumeClaimSpec {
   storageClassName?: string;
   volumeMode?: 'Filesystem' | 'Block';
   dataSource?: TypedLocalObjectReference;
-  dataSourceRef?: TypedLocalObjectReference & { namespace?: string };
+  dataSourceRef?: TypedObjectReference;
   volumeAttributesClassName?: string;
 }
 
 export interface PersistentVolumeClaimCondition {
   type: string;
   status: ConditionStatus;
-  lastProbeTime?: string;
-  lastTransitionTime?: string;
+  lastProbeTime?: Time;
+  lastTransitionTime?: Time;
   reason?: string;
   message?: string;
 }
@@ -858,14 +931,19 @@ export interface PersistentVolumeClaimCondition {
 export interface PersistentVolumeClaimStatus {
   phase?: 'Pending' | 'Bound' | 'Lost';
   accessModes?: PersistentVolumeAccessMode[];
-  capacity?: Record<string, string>;
+  capacity?: ResourceList;
   conditions?: PersistentVolumeClaimCondition[];
+  allocatedResources?: ResourceList;
+  allocatedResourceStatuses?: Record<string, string>;
+  currentVolumeAttributesClassName?: string;
+  modifyVolumeStatus?: Record<string, unknown>;
 }
 
 export interface PersistentVolumeClaim extends TypedObject {
+  /** The desired state of the PersistentVolumeClaim, set by its user. */
   spec?: PersistentVolumeClaimSpec;
-  status?: PersistentVolumeClaimStatus;
-}
+  /** The observed state of the PersistentVolumeClaim, written by the system; read-only to users (except through the status subresource). */
+  status?: PersistentVolumeClaimStatus;}
 export type PersistentVolumeClaimList = TypedList<PersistentVolumeClaim>;
 
 export interface PersistentVolumeSpec {
@@ -886,11 +964,12 @@ export interface PersistentVolumeStatus {
   phase?: 'Pending' | 'Available' | 'Bound' | 'Released' | 'Failed';
   message?: string;
   reason?: string;
-  lastPhaseTransitionTime?: string;
+  lastPhaseTransitionTime?: Time;
 }
 
 export interface PersistentVolume extends TypedObject {
+  /** The desired state of the PersistentVolume, set by its user. */
   spec?: PersistentVolumeSpec;
-  status?: PersistentVolumeStatus;
-}
+  /** The observed state of the PersistentVolume, written by the system; read-only to users (except through the status subresource). */
+  status?: PersistentVolumeStatus;}
 export type PersistentVolumeList = TypedList<PersistentVolume>;

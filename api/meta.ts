@@ -2,6 +2,15 @@
 // Resource-specific types live in core.ts; this file is what storage and the
 // watch machinery need to know about any object.
 
+/** A time stamp on the wire: RFC 3339, to the second (meta/v1 Time). */
+export type Time = string;
+
+/** A number Kubernetes keeps as an int64 (a plain `number` field is an int32). */
+export type Int64 = number;
+
+/** An embedded object of any kind, kept as sent (runtime.RawExtension). */
+export type RawExtension = unknown;
+
 export interface OwnerReference {
   apiVersion: string;
   kind: string;
@@ -15,7 +24,7 @@ export interface ManagedFieldsEntry {
   manager?: string;
   operation?: 'Apply' | 'Update';
   apiVersion?: string;
-  time?: string;
+  time?: Time;
   fieldsType?: 'FieldsV1';
   fieldsV1?: Record<string, unknown>;
   subresource?: string;
@@ -25,12 +34,14 @@ export interface ObjectMeta {
   name?: string;
   generateName?: string;
   namespace?: string;
+  /** Deprecated and unset by the server; accepted for old clients. */
+  selfLink?: string;
   uid?: string;
   resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
+  generation?: Int64;
+  creationTimestamp?: Time;
+  deletionTimestamp?: Time;
+  deletionGracePeriodSeconds?: Int64;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
@@ -39,7 +50,9 @@ export interface ObjectMeta {
 }
 
 export interface TypeMeta {
+  /** The versioned schema of this object: "v1" or "<group>/<version>". */
   apiVersion?: string;
+  /** The kind of this object, in CamelCase (Pod, Deployment). */
   kind?: string;
 }
 

@@ -13,8 +13,7 @@ export interface StorageClass extends TypedObject {
   mountOptions?: string[];
   allowVolumeExpansion?: boolean;
   volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
-  allowedTopologies?: TopologySelectorTerm[];
-}
+  allowedTopologies?: TopologySelectorTerm[];}
 export type StorageClassList = TypedList<StorageClass>;
 
 /** The annotation that makes a StorageClass the default for claims that name none. */

@@ -2,12 +2,16 @@
 // before validation runs. Wrong JSON types (a string where a list belongs, 1.5
 // for an int32) are errors; fields the schema does not know are reported so
 // the apiserver can honour ?fieldValidation=Strict|Warn|Ignore (and prune
-// them). Types marked open below accept unknown fields.
+// them). The fields and their types come from the OpenAPI definitions generated
+// from the types in api/ (openapi-definitions.ts); types marked
+// x-kubernetes-preserve-unknown-fields accept unknown fields.
 
+import { DEFINITIONS } from './openapi-definitions.js';
+import { refName, type Schema } from './openapi-schema.js';
 import { canonicalQuantity } from './quantity.js';
 
 type Scalar = 'string' | 'int' | 'int64' | 'bool' | 'number' | 'intstr' | 'quantity' | 'time' | 'any' | 'object';
-type Desc = Scalar | { list: Desc } | { map: Desc } | { ref: string };
+type Desc = Scalar | { list: Desc } | { map: Desc } | { ref: string } | { inline: TypeDef };
 
 interface TypeDef {
   /** Unknown fields allowed (for types only partly listed here). */
@@ -15,263 +19,56 @@ interface TypeDef {
   fields: Record<string, Desc>;
 }
 
-const S: Desc = 'string';
-/** int32 in Go: larger values are a decode error, as Go's decoder refuses them. */
-const I: Desc = 'int';
-const I64: Desc = 'int64';
-const B: Desc = 'bool';
-const OBJ: Desc = 'object';
-const list = (d: Desc): Desc => ({ list: d });
-const map = (d: Desc): Desc => ({ map: d });
-const ref = (name: string): Desc => ({ ref: name });
-const TYPE_META = { apiVersion: S, kind: S };
-
-/** Type name → fields. Kinds are the roots. */
-const TYPES: Record<string, TypeDef> = {
-  ObjectMeta: {
-    fields: {
-      name: S, generateName: S, namespace: S, selfLink: S, uid: S, resourceVersion: S, generation: I64,
-      creationTimestamp: 'time', deletionTimestamp: 'time', deletionGracePeriodSeconds: I64,
-      labels: map(S), annotations: map(S), ownerReferences: list(ref('OwnerReference')), finalizers: list(S),
-      managedFields: list(OBJ),
-    },
-  },
-  OwnerReference: { fields: { apiVersion: S, kind: S, name: S, uid: S, controller: B, blockOwnerDeletion: B } },
-
-  Pod: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('PodSpec'), status: OBJ } },
-  PodTemplateSpec: { fields: { metadata: ref('ObjectMeta'), spec: ref('PodSpec') } },
-  PodSpec: {
-    fields: {
-      volumes: list(ref('Volume')), initContainers: list(ref('Container')), containers: list(ref('Container')),
-      ephemeralContainers: list(OBJ), restartPolicy: S, terminationGracePeriodSeconds: I64, activeDeadlineSeconds: I64,
-      dnsPolicy: S, dnsConfig: OBJ, nodeSelector: map(S), serviceAccountName: S, serviceAccount: S,
-      automountServiceAccountToken: B, nodeName: S, hostNetwork: B, hostPID: B, hostIPC: B, shareProcessNamespace: B,
-      securityContext: OBJ, imagePullSecrets: list(OBJ), hostname: S, subdomain: S, affinity: ref('Affinity'), schedulerName: S,
-      tolerations: list(ref('Toleration')), hostAliases: list(OBJ), priorityClassName: S, priority: I,
-      readinessGates: list(OBJ), runtimeClassName: S, enableServiceLinks: B, preemptionPolicy: S, overhead: map('quantity'),
-      topologySpreadConstraints: list(OBJ), setHostnameAsFQDN: B, os: OBJ, hostUsers: B, schedulingGates: list(OBJ),
-      resourceClaims: list(OBJ), resources: ref('ResourceRequirements'),
-    },
-  },
-  Container: {
-    fields: {
-      name: S, image: S, command: list(S), args: list(S), workingDir: S, ports: list(ref('ContainerPort')),
-      envFrom: list(OBJ), env: list(ref('EnvVar')), resources: ref('ResourceRequirements'), resizePolicy: list(OBJ),
-      restartPolicy: S, volumeMounts: list(ref('VolumeMount')), volumeDevices: list(OBJ),
-      livenessProbe: ref('Probe'), readinessProbe: ref('Probe'), startupProbe: ref('Probe'), lifecycle: OBJ,
-      terminationMessagePath: S, terminationMessagePolicy: S, imagePullPolicy: S, securityContext: OBJ,
-      stdin: B, stdinOnce: B, tty: B,
-    },
-  },
-  ContainerPort: { fields: { name: S, hostPort: I, containerPort: I, protocol: S, hostIP: S } },
-  EnvVar: { fields: { name: S, value: S, valueFrom: OBJ } },
-  VolumeMount: { fields: { name: S, readOnly: B, recursiveReadOnly: S, mountPath: S, subPath: S, mountPropagation: S, subPathExpr: S } },
-  ResourceRequirements: { fields: { limits: map('quantity'), requests: map('quantity'), claims: list(OBJ) } },
-  Probe: {
-    fields: {
-      exec: OBJ, httpGet: ref('HTTPGetAction'), tcpSocket: ref('TCPSocketAction'), grpc: OBJ,
-      initialDelaySeconds: I, timeoutSeconds: I, periodSeconds: I, successThreshold: I, failureThreshold: I,
-      terminationGracePeriodSeconds: I64,
-    },
-  },
-  HTTPGetAction: { fields: { path: S, port: 'intstr', host: S, scheme: S, httpHeaders: list(OBJ) } },
-  TCPSocketAction: { fields: { port: 'intstr', host: S } },
-  Toleration: { fields: { key: S, operator: S, value: S, effect: S, tolerationSeconds: I64 } },
-  // Many volume sources exist; only the name is typed here.
-  Volume: { open: true, fields: { name: S } },
-
-  ReplicationController: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ReplicationControllerSpec'), status: OBJ } },
-  ReplicationControllerSpec: { fields: { replicas: I, minReadySeconds: I, selector: map(S), template: ref('PodTemplateSpec') } },
-
-  Service: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ServiceSpec'), status: OBJ } },
-  ServiceSpec: {
-    fields: {
-      ports: list(ref('ServicePort')), selector: map(S), clusterIP: S, clusterIPs: list(S), type: S, externalIPs: list(S),
-      sessionAffinity: S, loadBalancerIP: S, loadBalancerSourceRanges: list(S), externalName: S, externalTrafficPolicy: S,
-      healthCheckNodePort: I, publishNotReadyAddresses: B, sessionAffinityConfig: OBJ, ipFamilies: list(S),
-      ipFamilyPolicy: S, allocateLoadBalancerNodePorts: B, loadBalancerClass: S, internalTrafficPolicy: S,
-      trafficDistribution: S,
-    },
-  },
-  ServicePort: { fields: { name: S, protocol: S, appProtocol: S, port: I, targetPort: 'intstr', nodePort: I } },
-
-  Node: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('NodeSpec'), status: OBJ } },
-  NodeSpec: { fields: { podCIDR: S, podCIDRs: list(S), providerID: S, unschedulable: B, taints: list(ref('Taint')), configSource: OBJ, externalID: S } },
-  Taint: { fields: { key: S, value: S, effect: S, timeAdded: 'time' } },
-
-  Namespace: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('NamespaceSpec'), status: OBJ } },
-  NamespaceSpec: { fields: { finalizers: list(S) } },
-
-  Endpoints: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), subsets: list(ref('EndpointSubset')) } },
-  EndpointSubset: { fields: { addresses: list(ref('EndpointAddress')), notReadyAddresses: list(ref('EndpointAddress')), ports: list(ref('EndpointPort')) } },
-  EndpointAddress: { fields: { ip: S, hostname: S, nodeName: S, targetRef: OBJ } },
-  EndpointPort: { fields: { name: S, port: I, protocol: S, appProtocol: S } },
-
-  Event: {
-    fields: {
-      ...TYPE_META, metadata: ref('ObjectMeta'), involvedObject: OBJ, reason: S, message: S, source: OBJ,
-      firstTimestamp: 'time', lastTimestamp: 'time', count: I, type: S, eventTime: 'time', series: OBJ, action: S,
-      related: OBJ, reportingComponent: S, reportingInstance: S,
-    },
-  },
-  Binding: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), target: OBJ } },
-  ConfigMap: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), immutable: B, data: map(S), binaryData: map(S) } },
-  Secret: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), immutable: B, data: map(S), stringData: map(S), type: S } },
-  Lease: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('LeaseSpec') } },
-  LeaseSpec: {
-    fields: { holderIdentity: S, leaseDurationSeconds: I, acquireTime: 'time', renewTime: 'time', leaseTransitions: I, strategy: S, preferredHolder: S },
-  },
-  Scale: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ScaleSpec'), status: OBJ } },
-  ScaleSpec: { fields: { replicas: I } },
-
-  // ---- batch/v1
-  Job: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('JobSpec'), status: ref('JobStatus') } },
-  JobSpec: {
-    fields: {
-      parallelism: I, completions: I, activeDeadlineSeconds: I64, podFailurePolicy: ref('PodFailurePolicy'), successPolicy: OBJ,
-      backoffLimit: I, backoffLimitPerIndex: I, maxFailedIndexes: I, selector: ref('LabelSelector'), manualSelector: B,
-      template: ref('PodTemplateSpec'), ttlSecondsAfterFinished: I, completionMode: S, suspend: B, podReplacementPolicy: S,
-      managedBy: S,
-    },
-  },
-  PodFailurePolicy: { fields: { rules: list(ref('PodFailurePolicyRule')) } },
-  PodFailurePolicyRule: { fields: { action: S, onExitCodes: ref('PodFailurePolicyOnExitCodes'), onPodConditions: list(ref('PodFailurePolicyOnPodCondition')) } },
-  PodFailurePolicyOnExitCodes: { fields: { containerName: S, operator: S, values: list(I) } },
-  PodFailurePolicyOnPodCondition: { fields: { type: S, status: S } },
-  JobStatus: {
-    fields: {
-      conditions: list(ref('JobCondition')), startTime: 'time', completionTime: 'time', active: I, succeeded: I, failed: I,
-      terminating: I, completedIndexes: S, failedIndexes: S, uncountedTerminatedPods: ref('UncountedTerminatedPods'), ready: I,
-    },
-  },
-  JobCondition: { fields: { type: S, status: S, lastProbeTime: 'time', lastTransitionTime: 'time', reason: S, message: S } },
-  UncountedTerminatedPods: { fields: { succeeded: list(S), failed: list(S) } },
-  CronJob: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('CronJobSpec'), status: ref('CronJobStatus') } },
-  CronJobSpec: {
-    fields: {
-      schedule: S, timeZone: S, startingDeadlineSeconds: I64, concurrencyPolicy: S, suspend: B, jobTemplate: ref('JobTemplateSpec'),
-      successfulJobsHistoryLimit: I, failedJobsHistoryLimit: I,
-    },
-  },
-  JobTemplateSpec: { fields: { metadata: ref('ObjectMeta'), spec: ref('JobSpec') } },
-  CronJobStatus: { fields: { active: list(ref('ObjectReference')), lastScheduleTime: 'time', lastSuccessfulTime: 'time' } },
-  ObjectReference: { fields: { kind: S, namespace: S, name: S, uid: S, apiVersion: S, resourceVersion: S, fieldPath: S } },
-  LabelSelector: { fields: { matchLabels: map(S), matchExpressions: list(ref('LabelSelectorRequirement')) } },
-  LabelSelectorRequirement: { fields: { key: S, operator: S, values: list(S) } },
-
-  // ---- PersistentVolume, PersistentVolumeClaim, storage.k8s.io/v1 StorageClass
-  PersistentVolumeClaim: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('PersistentVolumeClaimSpec'), status: ref('PersistentVolumeClaimStatus') } },
-  PersistentVolumeClaimSpec: {
-    fields: {
-      accessModes: list(S), selector: ref('LabelSelector'), resources: ref('VolumeResourceRequirements'), volumeName: S,
-      storageClassName: S, volumeMode: S, dataSource: ref('TypedLocalObjectReference'), dataSourceRef: ref('TypedObjectReference'),
-      volumeAttributesClassName: S,
-    },
-  },
-  VolumeResourceRequirements: { fields: { limits: map('quantity'), requests: map('quantity') } },
-  TypedLocalObjectReference: { fields: { apiGroup: S, kind: S, name: S } },
-  TypedObjectReference: { fields: { apiGroup: S, kind: S, name: S, namespace: S } },
-  PersistentVolumeClaimStatus: {
-    fields: {
-      phase: S, accessModes: list(S), capacity: map('quantity'), conditions: list(OBJ), allocatedResources: map('quantity'),
-      allocatedResourceStatuses: map(S), currentVolumeAttributesClassName: S, modifyVolumeStatus: OBJ,
-    },
-  },
-  PersistentVolume: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('PersistentVolumeSpec'), status: ref('PersistentVolumeStatus') } },
-  PersistentVolumeSpec: {
-    fields: {
-      capacity: map('quantity'), accessModes: list(S), claimRef: ref('ObjectReference'), persistentVolumeReclaimPolicy: S,
-      storageClassName: S, mountOptions: list(S), volumeMode: S, nodeAffinity: OBJ, hostPath: ref('HostPathVolumeSource'),
-      local: ref('LocalVolumeSource'), volumeAttributesClassName: S,
-    },
-  },
-  HostPathVolumeSource: { fields: { path: S, type: S } },
-  LocalVolumeSource: { fields: { path: S, fsType: S } },
-  PersistentVolumeStatus: { fields: { phase: S, message: S, reason: S, lastPhaseTransitionTime: 'time' } },
-  StorageClass: {
-    fields: {
-      ...TYPE_META, metadata: ref('ObjectMeta'), provisioner: S, parameters: map(S), reclaimPolicy: S, mountOptions: list(S),
-      allowVolumeExpansion: B, volumeBindingMode: S, allowedTopologies: list(ref('TopologySelectorTerm')),
-    },
-  },
-  TopologySelectorTerm: { fields: { matchLabelExpressions: list(ref('TopologySelectorLabelRequirement')) } },
-  Affinity: { fields: { nodeAffinity: ref('NodeAffinity'), podAffinity: OBJ, podAntiAffinity: OBJ } },
-  NodeAffinity: { fields: { requiredDuringSchedulingIgnoredDuringExecution: ref('NodeSelector'), preferredDuringSchedulingIgnoredDuringExecution: list(ref('PreferredSchedulingTerm')) } },
-  NodeSelector: { fields: { nodeSelectorTerms: list(ref('NodeSelectorTerm')) } },
-  PreferredSchedulingTerm: { fields: { weight: I, preference: ref('NodeSelectorTerm') } },
-  NodeSelectorTerm: { fields: { matchExpressions: list(ref('NodeSelectorRequirement')), matchFields: list(ref('NodeSelectorRequirement')) } },
-  NodeSelectorRequirement: { fields: { key: S, operator: S, values: list(S) } },
-  // ---- discovery.k8s.io/v1
-  EndpointSlice: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), addressType: S, endpoints: list(ref('Endpoint')), ports: list(ref('EndpointSlicePort')) } },
-  Endpoint: {
-    fields: {
-      addresses: list(S), conditions: ref('EndpointConditions'), hostname: S, targetRef: ref('ObjectReference'), deprecatedTopology: map(S),
-      nodeName: S, zone: S, hints: OBJ,
-    },
-  },
-  EndpointConditions: { fields: { ready: B, serving: B, terminating: B } },
-  EndpointSlicePort: { fields: { name: S, protocol: S, port: I, appProtocol: S } },
-  TopologySelectorLabelRequirement: { fields: { key: S, values: list(S) } },
-  // ---- apps/v1
-  WorkloadCondition: { fields: { type: S, status: S, lastUpdateTime: 'time', lastTransitionTime: 'time', reason: S, message: S } },
-  Deployment: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('DeploymentSpec'), status: ref('DeploymentStatus') } },
-  DeploymentSpec: {
-    fields: {
-      replicas: I, selector: ref('LabelSelector'), template: ref('PodTemplateSpec'), strategy: ref('DeploymentStrategy'),
-      minReadySeconds: I, revisionHistoryLimit: I, paused: B, progressDeadlineSeconds: I,
-    },
-  },
-  DeploymentStrategy: { fields: { type: S, rollingUpdate: ref('RollingUpdateDeployment') } },
-  RollingUpdateDeployment: { fields: { maxUnavailable: 'intstr', maxSurge: 'intstr' } },
-  DeploymentStatus: {
-    fields: {
-      observedGeneration: I64, replicas: I, updatedReplicas: I, readyReplicas: I, availableReplicas: I, unavailableReplicas: I,
-      terminatingReplicas: I, conditions: list(ref('WorkloadCondition')), collisionCount: I,
-    },
-  },
-  ReplicaSet: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('ReplicaSetSpec'), status: ref('ReplicaSetStatus') } },
-  ReplicaSetSpec: { fields: { replicas: I, minReadySeconds: I, selector: ref('LabelSelector'), template: ref('PodTemplateSpec') } },
-  ReplicaSetStatus: {
-    fields: {
-      replicas: I, fullyLabeledReplicas: I, readyReplicas: I, availableReplicas: I, terminatingReplicas: I, observedGeneration: I64,
-      conditions: list(ref('WorkloadCondition')),
-    },
-  },
-  DaemonSet: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('DaemonSetSpec'), status: ref('DaemonSetStatus') } },
-  DaemonSetSpec: {
-    fields: {
-      selector: ref('LabelSelector'), template: ref('PodTemplateSpec'), updateStrategy: ref('DaemonSetUpdateStrategy'),
-      minReadySeconds: I, revisionHistoryLimit: I,
-    },
-  },
-  DaemonSetUpdateStrategy: { fields: { type: S, rollingUpdate: ref('RollingUpdateDaemonSet') } },
-  RollingUpdateDaemonSet: { fields: { maxUnavailable: 'intstr', maxSurge: 'intstr' } },
-  DaemonSetStatus: {
-    fields: {
-      currentNumberScheduled: I, numberMisscheduled: I, desiredNumberScheduled: I, numberReady: I, observedGeneration: I64,
-      updatedNumberScheduled: I, numberAvailable: I, numberUnavailable: I, collisionCount: I, conditions: list(ref('WorkloadCondition')),
-    },
-  },
-  StatefulSet: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('StatefulSetSpec'), status: ref('StatefulSetStatus') } },
-  StatefulSetSpec: {
-    fields: {
-      replicas: I, selector: ref('LabelSelector'), template: ref('PodTemplateSpec'), volumeClaimTemplates: list(ref('PersistentVolumeClaim')),
-      serviceName: S, podManagementPolicy: S, updateStrategy: ref('StatefulSetUpdateStrategy'), revisionHistoryLimit: I, minReadySeconds: I,
-      persistentVolumeClaimRetentionPolicy: ref('StatefulSetPersistentVolumeClaimRetentionPolicy'), ordinals: ref('StatefulSetOrdinals'),
-    },
-  },
-  StatefulSetUpdateStrategy: { fields: { type: S, rollingUpdate: ref('RollingUpdateStatefulSetStrategy') } },
-  RollingUpdateStatefulSetStrategy: { fields: { partition: I, maxUnavailable: 'intstr' } },
-  StatefulSetPersistentVolumeClaimRetentionPolicy: { fields: { whenDeleted: S, whenScaled: S } },
-  StatefulSetOrdinals: { fields: { start: I } },
-  StatefulSetStatus: {
-    fields: {
-      observedGeneration: I64, replicas: I, readyReplicas: I, currentReplicas: I, updatedReplicas: I, currentRevision: S, updateRevision: S,
-      collisionCount: I, conditions: list(ref('WorkloadCondition')), availableReplicas: I,
-    },
-  },
-  ControllerRevision: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), data: 'any', revision: I64 } },
+/** Special types by definition name: what Go decodes them as. */
+const SPECIAL: Record<string, Scalar> = {
+  'io.k8s.apimachinery.pkg.api.resource.Quantity': 'quantity',
+  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': 'intstr',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Time': 'time',
+  'io.k8s.apimachinery.pkg.runtime.RawExtension': 'any',
 };
+
+/** Root definition of each kind by name (kinds are unique across the groups served). */
+const KIND_ROOTS = new Map<string, string>();
+for (const [name, d] of Object.entries(DEFINITIONS)) for (const g of d['x-kubernetes-group-version-kind'] ?? []) if (!KIND_ROOTS.has(g.kind)) KIND_ROOTS.set(g.kind, name);
+
+function descOf(s: Schema): Desc {
+  if (s.$ref) {
+    const name = refName(s.$ref);
+    return Object.prototype.hasOwnProperty.call(SPECIAL, name) ? SPECIAL[name] : { ref: name };
+  }
+  switch (s.type) {
+    case 'string':
+      return 'string';
+    case 'integer':
+      return s.format === 'int64' ? 'int64' : 'int';
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'bool';
+    case 'array':
+      return { list: s.items ? descOf(s.items) : 'any' };
+    default:
+      if (s.additionalProperties) return { map: descOf(s.additionalProperties) };
+      return s.properties ? { inline: typeDefOf(s) } : 'object';
+  }
+}
+
+function typeDefOf(s: Schema): TypeDef {
+  const fields: Record<string, Desc> = {};
+  for (const [k, p] of Object.entries(s.properties ?? {})) fields[k] = descOf(p);
+  return { open: s['x-kubernetes-preserve-unknown-fields'] === true, fields };
+}
+
+/** The field table of a definition, made from the generated schemas once and kept. */
+const TYPE_DEFS = new Map<string, TypeDef>();
+function typeDef(name: string): TypeDef {
+  let d = TYPE_DEFS.get(name);
+  if (!d) {
+    d = typeDefOf(DEFINITIONS[name]);
+    TYPE_DEFS.set(name, d);
+  }
+  return d;
+}
 
 export interface StructureResult {
   /** Type errors, worded like Go's JSON decoder; any one makes the body a 400. */
@@ -311,7 +108,8 @@ function goType(d: Desc): string {
   }
   if ('list' in d) return `[]${goType(d.list)}`;
   if ('map' in d) return `map[string]${goType(d.map)}`;
-  return `v1.${d.ref}`;
+  if ('inline' in d) return 'struct';
+  return `v1.${d.ref.slice(d.ref.lastIndexOf('.') + 1)}`;
 }
 
 function jsonType(v: unknown): string {
@@ -350,12 +148,13 @@ function scalarOk(d: Scalar, v: unknown): boolean {
 /** Check `obj` against the schema of `kind`; unknown kinds pass unchecked. */
 export function checkStructure(kind: string, obj: unknown, opts: StructureOptions = {}): StructureResult {
   const res: StructureResult = { errors: [], unknown: [] };
-  if (!Object.prototype.hasOwnProperty.call(TYPES, kind)) return res;
+  const root = KIND_ROOTS.get(kind);
+  if (root === undefined) return res;
   if (!isObj(obj)) {
     res.errors.push(`json: cannot unmarshal ${jsonType(obj)} into Go value of type v1.${kind}`);
     return res;
   }
-  new Walker(res, !!opts.prune, opts.floatIntegers).fields(obj, TYPES[kind], kind);
+  new Walker(res, !!opts.prune, opts.floatIntegers).fields(obj, typeDef(root), kind);
   return res;
 }
 
@@ -375,7 +174,7 @@ type SegmentTag = typeof FIELD | typeof INDEX | typeof MAP_KEY;
 
 /** Go's zero value of a list element type, or undefined where null stays (untyped objects, quantities). */
 function zeroValue(d: Desc): unknown {
-  if (typeof d !== 'string') return 'ref' in d ? {} : undefined;
+  if (typeof d !== 'string') return 'ref' in d || 'inline' in d ? {} : undefined;
   switch (d) {
     case 'string':
       return '';
@@ -417,8 +216,8 @@ class Walker {
           this.res.unknown.push(this.path());
           if (this.prune) delete v[k];
         }
-      } else if (el === null && typeof fd === 'string' && fd !== 'any' && fd !== 'object') {
-        // null decodes to the zero value (or a nil pointer) in Go: as if the scalar were absent.
+      } else if (el === null) {
+        // Go decodes a null field to its zero value, which it does not write back (omitempty): the field is unset.
         delete v[k];
       } else {
         this.value(el, fd, typeName);
@@ -468,9 +267,9 @@ class Walker {
       }
       return;
     }
-    const def = TYPES[d.ref];
     if (!isObj(v)) return this.typeError(v, d, owner);
-    this.fields(v, def, d.ref);
+    if ('inline' in d) this.fields(v, d.inline, owner);
+    else this.fields(v, typeDef(d.ref), d.ref.slice(d.ref.lastIndexOf('.') + 1));
   }
 
   private typeError(v: unknown, d: Desc, owner: string, literal?: string): void {
@@ -514,8 +313,13 @@ export function structureErrorMessage(kind: string, res: StructureResult, apiVer
   return `${kind} in version "${apiVersion}" cannot be handled as a ${kind}: ${res.errors[0]}`;
 }
 
-/** The strict-decoding message for unknown fields (fieldValidation=Strict), or undefined. */
-export function unknownFieldsMessage(res: StructureResult): string | undefined {
-  if (res.unknown.length === 0) return undefined;
-  return `strict decoding error: ${res.unknown.map((p) => `unknown field "${p}"`).join(', ')}`;
+/** What strict decoding objects to: each duplicated key of the body, then each unknown field. */
+export function strictProblems(res: StructureResult, duplicates: readonly string[] = []): string[] {
+  return [...duplicates.map((p) => `duplicate field "${p}"`), ...res.unknown.map((p) => `unknown field "${p}"`)];
+}
+
+/** The strict-decoding message for duplicate and unknown fields (fieldValidation=Strict), or undefined. */
+export function unknownFieldsMessage(res: StructureResult, duplicates: readonly string[] = []): string | undefined {
+  const problems = strictProblems(res, duplicates);
+  return problems.length ? `strict decoding error: ${problems.join(', ')}` : undefined;
 }

@@ -201,14 +201,16 @@ describe('crash corpus', () => {
   });
 
   test('JSON patches cannot grow an object past the depth limit a step at a time', async () => {
-    const c = await t.req('POST', `${NS}/pods`, podBody('deep-pod', ''));
+    // podAffinity is stored as given (an object kept whole, x-kubernetes-preserve-unknown-fields), and a Deployment's template may change.
+    const deploy = `/apis/apps/v1/namespaces/${NS.split('/').pop()}/deployments`;
+    const c = await t.req('POST', deploy, { metadata: { name: 'deep' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }], affinity: { podAffinity: {} } } } } });
     assert.equal(c.status, 201, c.text);
     const add = (path: string, depth: number) => `[{"op":"add","path":"${path}","value":${deep(depth, '{"a":', '}')}}]`;
-    // Pod status is stored as given (an open object here), and the status subresource may be patched.
-    const first = await t.req('PATCH', `${NS}/pods/deep-pod/status`, add('/status/deep', 600), { 'content-type': JSONPATCH });
+    const at = '/spec/template/spec/affinity/podAffinity/deep';
+    const first = await t.req('PATCH', `${deploy}/deep`, add(at, 600), { 'content-type': JSONPATCH });
     assert.equal(first.status, 200, first.text.slice(0, 300));
     const before = await revision();
-    const second = await t.req('PATCH', `${NS}/pods/deep-pod/status`, add(`/status/deep${'/a'.repeat(599)}`, 600), { 'content-type': JSONPATCH });
+    const second = await t.req('PATCH', `${deploy}/deep`, add(`${at}${'/a'.repeat(599)}`, 600), { 'content-type': JSONPATCH });
     assertStatus(second, 400, 'BadRequest', /exceeds the max depth/, 'second deep add');
     assert.equal(await revision(), before);
     assert.equal((await t.req('GET', '/readyz')).status, 200);

@@ -13,14 +13,14 @@ import { bindPod } from '../registry/pods.js';
 import { deleteNamespace, finalizeNamespace } from '../registry/namespaces.js';
 import { scaleOf, updateScale, type Scale } from '../registry/scale.js';
 import { readRawBody } from './body.js';
-import { decodeBody, decodeObject, floatIntegersOf, mediaType, patchTypeOf } from '../../api/codec.js';
+import { decodeBody, decodeObject, duplicateFieldsOf, floatIntegersOf, mediaType, patchTypeOf } from '../../api/codec.js';
 import { K8S_PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf } from '../../api/protobuf.js';
 import { deleteOptionsOf, fieldManagerOf, isDryRun, listOptionsOf, parseResourcePath, queryBool, queryResourceVersion, queryString, type ApiRequest, type ListOptions, type ResourcePath, type ResourceRoute } from './request.js';
 import { sendJSON } from './respond.js';
 import { buildFilter } from './filters.js';
 import { applyPatchBody } from './patching.js';
 import { MAX_JSON_DEPTH, depthExceeds } from '../../api/json-scan.js';
-import { checkStructure, structureErrorMessage, unknownFieldsMessage } from '../../api/structure.js';
+import { checkStructure, strictProblems, structureErrorMessage, unknownFieldsMessage } from '../../api/structure.js';
 import { tableRequest, toTable, type TableRequest } from './tables.js';
 import { successStatus } from '../../api/status.js';
 import { WatchStream, httpTransport, type WatchTransport } from './watch.js';
@@ -189,7 +189,7 @@ export class ResourceHandler {
 
   private async create(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     const body = await this.readObject(req);
-    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(body));
+    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(body), p.info.version, duplicateFieldsOf(body));
     if (p.info.resource === 'bindings' || p.subresource === 'binding') {
       const podName = p.subresource === 'binding' ? p.name! : body?.metadata?.name;
       if (!podName) throw badRequest('Binding.metadata.name (the pod) is required');
@@ -205,7 +205,7 @@ export class ResourceHandler {
   private async update(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     if (p.name === undefined) throw methodNotAllowed('PUT requires a named object');
     const body = await this.readObject(req);
-    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(body));
+    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(body), p.subresource === 'scale' ? 'v1' : p.info.version, duplicateFieldsOf(body));
     if (p.subresource === 'scale') {
       const scale = await updateScale(reg, ctx, p.name, () => body as Scale);
       return this.send(req, res, 200, scale);
@@ -226,6 +226,8 @@ export class ResourceHandler {
     }
     const patch = decodeBody(await readRawBody(req.raw), req.headers['content-type']);
     const floats = patchFloatIntegers(fmt, patch, floatIntegersOf(patch));
+    // Keys a merge patch writes twice (a JSON patch is a list of operations: its keys are not fields).
+    const dups = fmt === 'json' ? [] : duplicateFieldsOf(patch);
     const force = queryBool(req, 'force');
     if (fmt === 'apply' && !queryString(req, 'fieldManager')) {
       throw badRequest('PATCH with application/apply-patch+yaml requires the fieldManager query parameter');
@@ -233,7 +235,7 @@ export class ResourceHandler {
     if (p.subresource === 'scale') {
       const scale = await updateScale(reg, ctx, p.name, (cur) => {
         const next = applyPatchBody(fmt, cur, patch, { kind: 'Scale', manager: ctx.fieldManager, force }) as Scale;
-        checkFields(req, res, 'Scale', next, floats);
+        checkFields(req, res, 'Scale', next, floats, undefined, dups);
         return next;
       });
       return this.send(req, res, 200, scale);
@@ -241,7 +243,7 @@ export class ResourceHandler {
     const applyCreate = fmt === 'apply' && !p.subresource
       ? () => {
           const obj = applyPatchBody(fmt, undefined, patch, { kind: p.info.kind, manager: ctx.fieldManager, force });
-          checkFields(req, res, p.info.kind, obj, floats);
+          checkFields(req, res, p.info.kind, obj, floats, undefined, dups);
           obj.metadata ??= {};
           if (obj.metadata.name !== undefined && obj.metadata.name !== p.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
           obj.metadata.name = p.name;
@@ -255,7 +257,7 @@ export class ResourceHandler {
         const next = applyPatchBody(fmt, cur, patch, { kind: p.info.kind, manager: ctx.fieldManager, force });
         // A JSON patch can add a value under a deep pointer: the result may nest deeper than either input.
         if (fmt === 'json' && depthExceeds(next)) throw badRequest(`the patched object exceeds the max depth of ${MAX_JSON_DEPTH} nested objects and arrays`);
-        checkFields(req, res, p.info.kind, next, floats);
+        checkFields(req, res, p.info.kind, next, floats, undefined, dups);
         // A patch may pin resourceVersion (a precondition); if it does not, the write is retried on conflict.
         if (!pinsResourceVersion(fmt, patch) && next.metadata) delete next.metadata.resourceVersion;
         return next;
@@ -327,7 +329,7 @@ function pinsResourceVersion(fmt: string, patch: unknown): boolean {
  * Decode-time checks: wrong JSON types are a 400; unknown fields are a 400 with
  * ?fieldValidation=Strict (what kubectl sends), otherwise dropped with a Warning header.
  */
-function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: KubeObject, floatIntegers?: ReadonlyMap<string, string>): void {
+function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: KubeObject, floatIntegers?: ReadonlyMap<string, string>, decodedAs?: string, duplicates: readonly string[] = []): void {
   const mode = queryString(req, 'fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
@@ -335,11 +337,12 @@ function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: Ku
   const result = checkStructure(kind, obj, { prune: mode !== 'Strict', floatIntegers });
   const typeError = structureErrorMessage(kind, result);
   if (typeError) throw badRequest(typeError);
-  const unknown = unknownFieldsMessage(result);
+  const unknown = unknownFieldsMessage(result, duplicates);
   if (!unknown) return;
-  if (mode === 'Strict') throw badRequest(unknown);
+  // A body decoded as the kind says which kind it could not become (upstream's transformDecodeError); a patch result does not.
+  if (mode === 'Strict') throw badRequest(decodedAs !== undefined ? `${kind} in version "${decodedAs}" cannot be handled as a ${kind}: ${unknown}` : unknown);
   if (mode === 'Warn' && !res.headersSent) {
-    res.setHeader('Warning', result.unknown.slice(0, 10).map((f) => `299 - "unknown field \\"${f}\\""`).join(', '));
+    res.setHeader('Warning', strictProblems(result, duplicates).slice(0, 10).map((p) => `299 - "${p.replace(/["\\]/g, (ch) => `\\${ch}`)}"`).join(', '));
   }
 }
 
