@@ -4991,6 +4991,183 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   }
  },
+ "io.k8s.api.discovery.v1.Endpoint": {
+  "type": "object",
+  "properties": {
+   "addresses": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "conditions": {
+    "$ref": "#/definitions/io.k8s.api.discovery.v1.EndpointConditions"
+   },
+   "hostname": {
+    "type": "string"
+   },
+   "targetRef": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.ObjectReference"
+   },
+   "deprecatedTopology": {
+    "type": "object",
+    "additionalProperties": {
+     "type": "string"
+    }
+   },
+   "nodeName": {
+    "type": "string"
+   },
+   "zone": {
+    "type": "string"
+   },
+   "hints": {
+    "$ref": "#/definitions/io.k8s.api.discovery.v1.EndpointHints"
+   }
+  },
+  "required": [
+   "addresses"
+  ]
+ },
+ "io.k8s.api.discovery.v1.EndpointConditions": {
+  "type": "object",
+  "properties": {
+   "ready": {
+    "type": "boolean"
+   },
+   "serving": {
+    "type": "boolean"
+   },
+   "terminating": {
+    "type": "boolean"
+   }
+  }
+ },
+ "io.k8s.api.discovery.v1.EndpointHints": {
+  "type": "object",
+  "properties": {
+   "forZones": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "name": {
+       "type": "string"
+      }
+     },
+     "required": [
+      "name"
+     ]
+    }
+   }
+  }
+ },
+ "io.k8s.api.discovery.v1.EndpointSlice": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "addressType": {
+    "type": "string",
+    "enum": [
+     "IPv4",
+     "IPv6",
+     "FQDN"
+    ]
+   },
+   "endpoints": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.discovery.v1.Endpoint"
+    }
+   },
+   "ports": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.discovery.v1.EndpointSlicePort"
+    }
+   }
+  },
+  "required": [
+   "addressType",
+   "endpoints"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "discovery.k8s.io",
+    "kind": "EndpointSlice",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.discovery.v1.EndpointSliceList": {
+  "description": "A list of EndpointSlice objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The endpointslices.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.discovery.v1.EndpointSlice"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: EndpointSliceList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "discovery.k8s.io",
+    "kind": "EndpointSliceList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.discovery.v1.EndpointSlicePort": {
+  "type": "object",
+  "properties": {
+   "name": {
+    "type": "string"
+   },
+   "protocol": {
+    "type": "string",
+    "enum": [
+     "TCP",
+     "UDP",
+     "SCTP"
+    ]
+   },
+   "port": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "appProtocol": {
+    "type": "string"
+   }
+  }
+ },
  "io.k8s.api.storage.v1.StorageClass": {
   "type": "object",
   "properties": {
