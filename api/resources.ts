@@ -39,6 +39,8 @@ export interface ResourceInfo {
   verbs: Verb[];
   subresources: SubresourceInfo[];
   categories?: string[];
+  /** false: not kept in etcd but computed when asked (metrics.k8s.io); no registry, no watch cache. */
+  stored?: false;
 }
 
 /** "v1" for core, "<group>/<version>" otherwise. */
@@ -101,6 +103,12 @@ const BATCH_AND_STORAGE_RESOURCES: ResourceInfo[] = [
   grouped('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', ['sc'], false),
 ];
 
+// metrics.k8s.io/v1beta1, read from the kubelets' Summary API when asked (get and list only).
+const METRICS_RESOURCES: ResourceInfo[] = [
+  { ...grouped('metrics.k8s.io', 'v1beta1', 'nodes', 'NodeMetrics', [], false), verbs: ['get', 'list'], stored: false },
+  { ...grouped('metrics.k8s.io', 'v1beta1', 'pods', 'PodMetrics', [], true), verbs: ['get', 'list'], stored: false },
+];
+
 export const RESOURCES: readonly ResourceInfo[] = [
   core('namespaces', 'Namespace', ['ns'], false, [
     status('Namespace'),
@@ -160,6 +168,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   apps('deployments', 'Deployment', ['deploy'], [status('Deployment'), scale]),
   apps('replicasets', 'ReplicaSet', ['rs'], [status('ReplicaSet'), scale]),
   apps('statefulsets', 'StatefulSet', ['sts'], [status('StatefulSet'), scale]),
+  ...METRICS_RESOURCES,
 ];
 
 /** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group. */

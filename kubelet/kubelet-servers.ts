@@ -6,7 +6,7 @@ import type { RuntimeService } from '../runtime/cri.js';
 import { logDirectory } from './container-config.js';
 import { L_CONTAINER_NAME, L_POD_UID } from './labels.js';
 import type { KubeletMetrics } from './metrics.js';
-import type { Summary } from './summary-types.js';
+import type { Summary } from '../api/stats.js';
 import { startHealthzServer, startKubeletServer } from './server.js';
 
 /** The kubelet's own listeners (KubeletOptions includes these). */

@@ -2,7 +2,7 @@
 // in Prometheus text format with each sample's timestamp, from a Summary. Written here
 // rather than with prom-client: the samples carry their own timestamps and the set of
 // series is rebuilt on every scrape, which prom-client's registries do not model.
-import type { Summary } from './summary-types.js';
+import type { Summary } from '../api/stats.js';
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const labels = (l: Record<string, string>) => {

@@ -13,7 +13,7 @@ import { containerLogFiles, LogFormatter, readFrom, readLog, type LogQuery } fro
 import type { KubeletMetrics } from './metrics.js';
 import { streamingUpgrade, type StreamingDeps } from './streaming.js';
 import { resourceMetricsText } from './resource-metrics.js';
-import type { Summary } from './summary-types.js';
+import type { Summary } from '../api/stats.js';
 
 export interface ServerDeps extends StreamingDeps {
   podLogDir(pod: Pod): string;

@@ -12,7 +12,7 @@ import { CpuRate } from './cpu-rate.js';
 import { logDirectory } from './container-config.js';
 import { L_CONTAINER_NAME, L_POD_NAME, L_POD_NAMESPACE, L_POD_UID, apiTime } from './labels.js';
 import { parseNetDev, parseNodeMemory, parseProcStatCpuNs, readText, statFs, type FsReading, type IfaceCounters } from './node-proc.js';
-import type { ContainerStats, CPUStats, FsStats, MemoryStats, NetworkStats, PodStats, Summary } from './summary-types.js';
+import type { ContainerStats, CPUStats, FsStats, MemoryStats, NetworkStats, PodStats, Summary } from '../api/stats.js';
 
 export interface SummaryDeps {
   nodeName: string;

@@ -39,6 +39,8 @@ export interface HandlerDeps {
   admitLongRunning?: (req: ApiRequest) => () => void;
   /** Streaming subresources (log/exec/attach/portforward) go to the kubelet; absent until one is wired. */
   streaming?: (req: ApiRequest, res: ServerResponse, path: ResourcePath) => Promise<void>;
+  /** Resources computed on request rather than stored (metrics.k8s.io). */
+  computed?: (req: ApiRequest, res: ServerResponse, path: ResourcePath) => Promise<void>;
 }
 
 /** What a request is, for metrics and logs. */
@@ -72,6 +74,11 @@ export class ResourceHandler {
       info.verb = method === 'GET' ? 'get' : 'create';
       if (!this.deps.streaming) throw unavailable(`${p.subresource} needs a kubelet streaming server, and none is connected to this apiserver`);
       return this.deps.streaming(req, res, p);
+    }
+    if (p.info.stored === false) {
+      info.verb = p.name === undefined ? 'list' : 'get';
+      if (!this.deps.computed) throw notFoundPath(req.path);
+      return this.deps.computed(req, res, p);
     }
     const reg = this.registryFor(p);
     switch (method) {

@@ -1,5 +1,6 @@
-// The kubelet's Summary API types (stats/v1alpha1, served at /stats/summary), field
-// for field as upstream's JSON: optional fields are omitted when unknown, never zeroed.
+// The kubelet's Summary API types (stats/v1alpha1, served at /stats/summary and read by the
+// apiserver for metrics.k8s.io), field for field as upstream's JSON: optional fields are omitted when
+// unknown, never zeroed.
 
 export interface CPUStats {
   time: string;
