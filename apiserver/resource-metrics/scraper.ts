@@ -53,7 +53,7 @@ export class KubeletSummaries implements SummarySource {
           try {
             resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Summary);
           } catch (e) {
-            reject(e);
+            reject(e instanceof Error ? e : new Error(String(e)));
           }
         });
         res.on('error', reject);
