@@ -109,6 +109,12 @@ const METRICS_RESOURCES: ResourceInfo[] = [
   { ...grouped('metrics.k8s.io', 'v1beta1', 'pods', 'PodMetrics', [], true), verbs: ['get', 'list'], stored: false },
 ];
 
+// autoscaling: v2 is stored (and preferred, listed first); v1 is a view of the same objects.
+const AUTOSCALING_RESOURCES: ResourceInfo[] = [
+  grouped('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', ['hpa'], true, [status('HorizontalPodAutoscaler')], ['all']),
+  grouped('autoscaling', 'v1', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', ['hpa'], true, [status('HorizontalPodAutoscaler')], ['all']),
+];
+
 export const RESOURCES: readonly ResourceInfo[] = [
   core('namespaces', 'Namespace', ['ns'], false, [
     status('Namespace'),
@@ -169,12 +175,13 @@ export const RESOURCES: readonly ResourceInfo[] = [
   apps('replicasets', 'ReplicaSet', ['rs'], [status('ReplicaSet'), scale]),
   apps('statefulsets', 'StatefulSet', ['sts'], [status('StatefulSet'), scale]),
   ...METRICS_RESOURCES,
+  ...AUTOSCALING_RESOURCES,
 ];
 
-/** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group. */
-export function lookupResource(name: string, group?: string): ResourceInfo | undefined {
+/** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group (and version). */
+export function lookupResource(name: string, group?: string, version?: string): ResourceInfo | undefined {
   const n = name.toLowerCase();
-  const pool = group === undefined ? RESOURCES : RESOURCES.filter((r) => r.group === group);
+  const pool = group === undefined ? RESOURCES : RESOURCES.filter((r) => r.group === group && (version === undefined || r.version === version));
   return (
     pool.find((r) => r.resource === n) ??
     pool.find((r) => r.singular === n) ??
