@@ -1,7 +1,7 @@
 // Resources served in more than one version from one stored form: what comes in is converted
 // to the stored version before anything else sees it, what goes out (objects, list items, watch
 // events; never tables, which print the stored form) back to the version asked for.
-import { hpaFromV1, hpaToV1, type HorizontalPodAutoscaler, type HorizontalPodAutoscalerV1 } from '../../api/autoscaling.js';
+import { hpaFromV1, hpaToV1 } from '../../api/autoscaling.js';
 import type { KubeList, KubeObject } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
 
@@ -13,8 +13,8 @@ export interface VersionConverter {
 const identity: VersionConverter = { toStored: (o) => o, fromStored: (o) => o };
 
 const hpaV1: VersionConverter = {
-  toStored: (o) => (o && typeof o === 'object' ? (hpaFromV1(o as unknown as HorizontalPodAutoscalerV1) as unknown as KubeObject) : o),
-  fromStored: (o) => hpaToV1(o as unknown as HorizontalPodAutoscaler) as unknown as KubeObject,
+  toStored: (o) => (o && typeof o === 'object' ? (hpaFromV1(o) as unknown as KubeObject) : o),
+  fromStored: (o) => hpaToV1(o) as unknown as KubeObject,
 };
 
 export function converterFor(info: ResourceInfo): VersionConverter {
