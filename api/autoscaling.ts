@@ -121,11 +121,15 @@ export function defaultHPA(h: HorizontalPodAutoscaler): void {
   const s = h.spec;
   if (!s || typeof s !== 'object') return;
   s.minReplicas ??= 1;
-  if (!Array.isArray(s.metrics) || s.metrics.length === 0) {
+  // Only an absent or empty list is defaulted; a wrong type is left for validation.
+  if (s.metrics === undefined || s.metrics === null || (Array.isArray(s.metrics) && s.metrics.length === 0)) {
     s.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
   }
-  if (s.behavior && typeof s.behavior === 'object') {
-    s.behavior = { scaleUp: scaleUpRules(s.behavior.scaleUp), scaleDown: scaleDownRules(s.behavior.scaleDown) };
+  const b = s.behavior;
+  // Rules of the wrong type are left for validation to refuse, never replaced by defaults.
+  const isRules = (r: unknown) => r === undefined || r === null || (typeof r === 'object' && !Array.isArray(r));
+  if (b && typeof b === 'object' && !Array.isArray(b) && isRules(b.scaleUp) && isRules(b.scaleDown)) {
+    s.behavior = { scaleUp: scaleUpRules(b.scaleUp ?? undefined), scaleDown: scaleDownRules(b.scaleDown ?? undefined) };
   }
 }
 

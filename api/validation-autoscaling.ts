@@ -8,7 +8,8 @@ import { isQuantity, milliValue } from './quantity.js';
 
 const MAX_PERIOD_SECONDS = 1800;
 const MAX_STABILIZATION_WINDOW_SECONDS = 3600;
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+/** int32 fields: Go's decoder refuses anything else (here a 422 on the field rather than the decoder's 400). */
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
 
 function positiveQuantity(errs: FieldError[], field: string, v: unknown): void {
   if (v === undefined) return;
@@ -53,6 +54,7 @@ function validateMetric(errs: FieldError[], field: string, m: MetricSpec): void 
 
 function validateRules(errs: FieldError[], field: string, r: HPAScalingRules | undefined): void {
   if (r === undefined || r === null) return;
+  if (typeof r !== 'object' || Array.isArray(r)) return void errs.push(fieldErr.invalid(field, r, 'must be an object'));
   const w = r.stabilizationWindowSeconds;
   if (w !== undefined && (!isInt(w) || w < 0)) errs.push(fieldErr.invalid(`${field}.stabilizationWindowSeconds`, w, 'must be greater than or equal to zero'));
   else if (w !== undefined && w > MAX_STABILIZATION_WINDOW_SECONDS) errs.push(fieldErr.invalid(`${field}.stabilizationWindowSeconds`, w, `must be less than or equal to ${MAX_STABILIZATION_WINDOW_SECONDS}`));
@@ -88,7 +90,8 @@ export function validateHPA(h: HorizontalPodAutoscaler): FieldError[] {
   }
   if (s.metrics !== undefined && !Array.isArray(s.metrics)) errs.push(fieldErr.invalid('spec.metrics', s.metrics, 'must be a list'));
   else (s.metrics ?? []).forEach((m, i) => validateMetric(errs, `spec.metrics[${i}]`, m));
-  if (s.behavior !== undefined && s.behavior !== null) {
+  if (s.behavior !== undefined && s.behavior !== null && (typeof s.behavior !== 'object' || Array.isArray(s.behavior))) errs.push(fieldErr.invalid('spec.behavior', s.behavior, 'must be an object'));
+  else if (s.behavior !== undefined && s.behavior !== null) {
     validateRules(errs, 'spec.behavior.scaleUp', s.behavior.scaleUp);
     validateRules(errs, 'spec.behavior.scaleDown', s.behavior.scaleDown);
   }

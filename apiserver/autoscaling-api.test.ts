@@ -95,3 +95,25 @@ test('invalid HPAs: 422 with upstream field paths and words, nothing written', a
   await bad({ scaleTargetRef: ref, maxReplicas: 3, targetCPUUtilizationPercentage: 0 }, 'spec.metrics[0].resource.target.averageUtilization', /must be greater than 0/, v1());
   assert.equal((await env.t.req('GET', `${v2()}/bad`)).status, 404);
 });
+
+test('hostile HPAs: wrong types, prototype keys and huge numbers are 4xx, never 500', async () => {
+  const ref = { kind: 'Deployment', name: 'web' };
+  const specs: unknown[] = [
+    'x', null, [], { scaleTargetRef: 'x', maxReplicas: 1 }, { scaleTargetRef: ref, maxReplicas: 'many' }, { scaleTargetRef: ref, maxReplicas: 1e300 },
+    { scaleTargetRef: ref, maxReplicas: 2, metrics: 'cpu' }, { scaleTargetRef: ref, maxReplicas: 2, metrics: [null, 3] },
+    { scaleTargetRef: ref, maxReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: 'x' } }] },
+    { scaleTargetRef: ref, maxReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'AverageValue', averageValue: 'lots' } } }] },
+    { scaleTargetRef: ref, maxReplicas: 2, behavior: 'fast' }, { scaleTargetRef: ref, maxReplicas: 2, behavior: { scaleUp: 'x' } },
+    { scaleTargetRef: ref, maxReplicas: 2, behavior: { scaleDown: { policies: [{ type: 'Percent', value: 1e12, periodSeconds: 99999 }] } } },
+    JSON.parse('{"scaleTargetRef":{"kind":"Deployment","name":"web","__proto__":{"x":1}},"maxReplicas":2,"metrics":[{"__proto__":{"type":"Resource"}}]}'),
+  ];
+  for (const [i, spec] of specs.entries()) {
+    // The first six are wrong in fields v1 has too; the rest are v2 fields, which v1 does not know (and drops).
+    for (const path of i < 6 ? [v2(), v1()] : [v2()]) {
+      const r = await env.t.req('POST', path, { metadata: { name: `hostile-${i}` }, spec });
+      assert.ok(r.status >= 400 && r.status < 500, `${path} ${JSON.stringify(spec)}: ${r.status} ${r.text}`);
+    }
+  }
+  const v1Annotations = await env.t.req('POST', v1(), { metadata: { name: 'ann', annotations: { 'autoscaling.alpha.kubernetes.io/metrics': '{not json', 'autoscaling.alpha.kubernetes.io/behavior': '[1,2]' } }, spec: { scaleTargetRef: ref, maxReplicas: 2 } });
+  assert.ok(v1Annotations.status < 500, v1Annotations.text);
+});
