@@ -41,6 +41,10 @@ test('kubectl autoscale creates one object, read back as v1 and as v2 with defau
   const table = await kubectl(env.kubeconfig, ['get', 'hpa']);
   assert.match(table, /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE/m);
   assert.match(table, /^web\s+Deployment\/web\s+cpu: <unknown>\/50%\s+1\s+3\s+0\s+/m);
+  const described = await kubectl(env.kubeconfig, ['describe', 'hpa', 'web']);
+  assert.match(described, /Reference:\s+Deployment\/web/);
+  assert.match(described, /Min replicas:\s+1/);
+  assert.match(described, /Max replicas:\s+3/);
 });
 
 test('v2 fields survive a v1 update (behavior and memory metric kept through the annotations)', async () => {
