@@ -9,6 +9,9 @@
 // parameters are checked bivariantly, so no cast is needed there either); the
 // lookup by kind is what guarantees that the object handed to it is that kind.
 
+import { defaultHPA, type HorizontalPodAutoscaler } from './autoscaling.js';
+import { validateHPA } from './validation-autoscaling.js';
+import { hpaPrinter } from './table-autoscaling.js';
 import type { KubeObject, StatusCause } from './meta.js';
 import type {
   Binding,
@@ -253,6 +256,12 @@ const KINDS = new Map<string, KindStrategy>([
     validateUpdate: validatePersistentVolumeClaimUpdate,
     validateStatus: validatePersistentVolumeClaimStatus,
     printer: persistentVolumeClaimPrinter,
+  }),
+  kind<HorizontalPodAutoscaler>('HorizontalPodAutoscaler', {
+    meta: namespaced,
+    defaults: defaultHPA,
+    validate: validateHPA,
+    printer: hpaPrinter,
   }),
   kind<StorageClass>('StorageClass', {
     meta: { namespaced: false, validateName: nameIsDNSSubdomain },

@@ -65,11 +65,15 @@ test('apps/v1: short names, categories, status and scale subresources', () => {
   assert.ok(groupVersions().map(apiVersionOf).includes('apps/v1'));
 });
 
-test('every resource has a consistent listKind and unique plural', () => {
+test('every resource has a consistent listKind and a plural unique in its group version', () => {
   const plurals = new Set<string>();
   for (const r of RESOURCES) {
     assert.equal(r.listKind, `${r.kind}List`);
-    assert.ok(!plurals.has(r.resource));
-    plurals.add(r.resource);
+    const key = `${apiVersionOf(r)}/${r.resource}`;
+    assert.ok(!plurals.has(key), key);
+    plurals.add(key);
   }
+  // Served in two groups (metrics.k8s.io), looked up without a group the core one wins.
+  assert.equal(lookupResource('pods')?.group, '');
+  assert.equal(lookupResource('pods', 'metrics.k8s.io')?.kind, 'PodMetrics');
 });

@@ -39,6 +39,8 @@ export interface ResourceInfo {
   verbs: Verb[];
   subresources: SubresourceInfo[];
   categories?: string[];
+  /** false: not kept in etcd but computed when asked (metrics.k8s.io); no registry, no watch cache. */
+  stored?: false;
 }
 
 /** "v1" for core, "<group>/<version>" otherwise. */
@@ -102,6 +104,18 @@ const BATCH_AND_STORAGE_RESOURCES: ResourceInfo[] = [
   grouped('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', [], true),
 ];
 
+// metrics.k8s.io/v1beta1, read from the kubelets' Summary API when asked (get and list only).
+const METRICS_RESOURCES: ResourceInfo[] = [
+  { ...grouped('metrics.k8s.io', 'v1beta1', 'nodes', 'NodeMetrics', [], false), verbs: ['get', 'list'], stored: false },
+  { ...grouped('metrics.k8s.io', 'v1beta1', 'pods', 'PodMetrics', [], true), verbs: ['get', 'list'], stored: false },
+];
+
+// autoscaling: v2 is stored (and preferred, listed first); v1 is a view of the same objects.
+const AUTOSCALING_RESOURCES: ResourceInfo[] = [
+  grouped('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', ['hpa'], true, [status('HorizontalPodAutoscaler')], ['all']),
+  grouped('autoscaling', 'v1', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', ['hpa'], true, [status('HorizontalPodAutoscaler')], ['all']),
+];
+
 export const RESOURCES: readonly ResourceInfo[] = [
   core('namespaces', 'Namespace', ['ns'], false, [
     status('Namespace'),
@@ -161,12 +175,14 @@ export const RESOURCES: readonly ResourceInfo[] = [
   apps('deployments', 'Deployment', ['deploy'], [status('Deployment'), scale]),
   apps('replicasets', 'ReplicaSet', ['rs'], [status('ReplicaSet'), scale]),
   apps('statefulsets', 'StatefulSet', ['sts'], [status('StatefulSet'), scale]),
+  ...METRICS_RESOURCES,
+  ...AUTOSCALING_RESOURCES,
 ];
 
-/** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group. */
-export function lookupResource(name: string, group?: string): ResourceInfo | undefined {
+/** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group (and version). */
+export function lookupResource(name: string, group?: string, version?: string): ResourceInfo | undefined {
   const n = name.toLowerCase();
-  const pool = group === undefined ? RESOURCES : RESOURCES.filter((r) => r.group === group);
+  const pool = group === undefined ? RESOURCES : RESOURCES.filter((r) => r.group === group && (version === undefined || r.version === version));
   return (
     pool.find((r) => r.resource === n) ??
     pool.find((r) => r.singular === n) ??

@@ -26,6 +26,8 @@ import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { RESOURCES } from '../api/resources.js';
+import { KubeletSummaries } from './resource-metrics/scraper.js';
+import { serveMetrics } from './resource-metrics/serve.js';
 
 export interface ApiServerOptions {
   etcdEndpoints: string[];
@@ -83,15 +85,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const storage = new CachedStorage(etcd);
   // Not awaited: until a cache has listed, reads of its resource go to etcd; the promise only
   // resolves (a failed list retries inside the cache).
-  for (const r of RESOURCES) if (r.resource !== 'bindings') void storage.cacheResource(`/registry/${r.resource}/`);
+  for (const r of RESOURCES) if (r.resource !== 'bindings' && r.stored !== false) void storage.cacheResource(`/registry/${r.resource}/`);
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });
   const metrics = new ApiMetrics();
   // Caps not given are derived from the total, given or sized from the descriptor limit.
   const limits: ConnectionLimits = { ...defaultConnectionLimits(undefined, opts.connectionLimits?.maxConnections), ...opts.connectionLimits };
   if (limits.maxConnectionsPerAddress > limits.maxConnections) limits.maxConnectionsPerAddress = limits.maxConnections;
   const guard = new ConnectionGuard(limits, !!opts.tls);
+  const summaries = new KubeletSummaries(kubeletCreds, 5000, 5000, log);
   const handler = new ResourceHandler({
     registries,
+    computed: (req, res, p) => serveMetrics({ registries, summaries }, req, res, p),
     watchCounters: metrics,
     admitLongRunning: (req) => guard.admitLongRunning(req.raw.socket),
     streaming: async (req, res, p) => {

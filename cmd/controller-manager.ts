@@ -23,6 +23,7 @@ const FLAGS = {
   'pod-eviction-timeout': { type: 'string', default: '5m0s', help: 'default toleration of not-ready/unreachable nodes before pods are evicted' },
   'event-ttl': { type: 'string', default: '1h0m0s', help: 'events older than this are deleted' },
   'terminated-pod-gc-threshold': { type: 'string', default: '12500', help: 'terminated pods (Succeeded/Failed) kept before the pod garbage collector deletes the oldest; 0 keeps them all' },
+  'horizontal-pod-autoscaler-sync-period': { type: 'string', default: '15s', help: 'how often each horizontal pod autoscaler is reconciled' },
 } as const;
 
 /** A Go duration ("40s", "5m0s", "1h30m", "300ms") in milliseconds. */
@@ -94,7 +95,9 @@ export async function runControllerManager(argv: string[]): Promise<number> {
       podEvictionTimeoutMs: parseDuration(f['pod-eviction-timeout']),
       eventTTLMs: parseDuration(f['event-ttl']),
       terminatedPodGCThreshold: nonNegativeInt('terminated-pod-gc-threshold', f['terminated-pod-gc-threshold']),
+      hpaSyncPeriodMs: parseDuration(f['horizontal-pod-autoscaler-sync-period']),
     };
+    if (!(opts.hpaSyncPeriodMs! > 0)) throw new UsageError('--horizontal-pod-autoscaler-sync-period must be positive');
   } catch (err) {
     console.error(`hyperkube controller-manager: ${err instanceof Error ? err.message : String(err)}`);
     return 2;

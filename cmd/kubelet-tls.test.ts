@@ -33,6 +33,7 @@ const deps = {
   metrics: createMetrics(),
   healthy: () => true,
   pods: () => [{ metadata: { namespace: 'default', name: 'p1' } }],
+  summary: () => Promise.resolve({ node: { nodeName: 'node-a', startTime: '2026-01-01T00:00:00Z' }, pods: [] }),
 } satisfies ServerDeps;
 
 before(async () => {
@@ -71,7 +72,7 @@ test('the apiserver client certificate (cluster CA) reads /pods and the kubelet 
 });
 
 test('no client certificate: 401 on every path, /healthz included', async () => {
-  for (const path of ['/pods', '/metrics', '/healthz', '/containerLogs/default/p1/c', '/exec/default/p1/c']) {
+  for (const path of ['/pods', '/metrics', '/stats/summary', '/metrics/resource', '/healthz', '/containerLogs/default/p1/c', '/exec/default/p1/c']) {
     const r = await get(path, { ca: pki.ca });
     assert.equal(r.status, 401, path);
   }

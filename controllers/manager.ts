@@ -30,8 +30,10 @@ import { StorageProtectionController } from './storage-protection.js';
 import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
+import { HPAController } from './hpa.js';
+import type { HorizontalPodAutoscaler } from '../api/autoscaling.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -76,6 +78,8 @@ export interface ControllerManagerOptions {
   /** --event-ttl (1 h), and how often the cleaner looks (1 min). */
   eventTTLMs?: number;
   eventTTLPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-sync-period (15 s). */
+  hpaSyncPeriodMs?: number;
   /** Emit Events (SuccessfulCreate, NodeNotReady, ...) (default true). */
   recordEvents?: boolean;
   log?: (m: string) => void;
@@ -99,6 +103,7 @@ export interface ControllerManager {
   readonly job?: JobController;
   readonly cronJob?: CronJobController;
   readonly ttlAfterFinished?: TTLAfterFinishedController;
+  readonly hpa?: HPAController;
   stop(): Promise<void>;
 }
 
@@ -198,13 +203,16 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const cronJob = enabled.has('cronjob')
     ? new CronJobController({ client, workers: opts.concurrentCronJobSyncs ?? 5, recorder: recorderFor('cronjob-controller'), log, jobInformer: jobs(), cronJobInformer: factory.get<CronJob>('cronjobs') })
     : undefined;
+  const hpa = enabled.has('horizontalpodautoscaling')
+    ? new HPAController({ client, hpaInformer: factory.get<HorizontalPodAutoscaler>('horizontalpodautoscalers'), syncPeriodMs: opts.hpaSyncPeriodMs, recorder: recorderFor('horizontal-pod-autoscaler'), log })
+    : undefined;
   const ttlAfterFinished = enabled.has('ttl-after-finished') ? new TTLAfterFinishedController({ client, workers: opts.concurrentTTLSyncs ?? 5, log, jobInformer: jobs() }) : undefined;
 
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -234,6 +242,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     job,
     cronJob,
     ttlAfterFinished,
+    hpa,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

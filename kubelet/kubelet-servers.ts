@@ -1,11 +1,12 @@
 // The kubelet's listeners: the authenticated server (logs, exec, attach, port-forward, metrics,
-// pods) on the node's address, and the open /healthz on loopback.
+// pods, stats/summary) on the node's address, and the open /healthz on loopback.
 import { readFileSync } from 'node:fs';
 import type { Pod } from '../api/core.js';
 import type { RuntimeService } from '../runtime/cri.js';
 import { logDirectory } from './container-config.js';
 import { L_CONTAINER_NAME, L_POD_UID } from './labels.js';
 import type { KubeletMetrics } from './metrics.js';
+import type { Summary } from '../api/stats.js';
 import { startHealthzServer, startKubeletServer } from './server.js';
 
 /** The kubelet's own listeners (KubeletOptions includes these). */
@@ -36,6 +37,7 @@ export interface ServerContext {
   findPod: (ns: string, name: string) => Pod | undefined;
   pods: () => Pod[];
   healthy: () => boolean;
+  summary: () => Promise<Summary>;
   log: (m: string) => void;
 }
 
@@ -66,6 +68,7 @@ export async function startServers(opts: ServerOptions, c: ServerContext): Promi
             metrics: c.metrics,
             healthy: c.healthy,
             pods: c.pods,
+            summary: c.summary,
           },
           opts.port ?? 10250,
           // The node's address only: pods and other machines have no business on every address of it.

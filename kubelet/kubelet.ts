@@ -16,6 +16,7 @@ import { kubeletClients } from './kubelet-clients.js';
 import { LOCAL_PATH_PROVISIONER } from './local-path-volumes.js';
 import { LocalPathProvisioner } from './local-path-provisioner.js';
 import { startServers, type ServerOptions } from './kubelet-servers.js';
+import { SummaryProvider } from './summary.js';
 import { createMetrics, type KubeletMetrics } from './metrics.js';
 import { isMirror, MirrorPods } from './mirror-pods.js';
 import { NodeStatusManager } from './node-status.js';
@@ -62,6 +63,8 @@ export interface KubeletOptions extends ServerOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   staticPollMs?: number;
+  /** How often the Summary API's background CPU samples are taken (default 10 s, cadvisor's housekeeping order). */
+  statsSampleMs?: number;
   maxPods?: number;
   /** --seccomp-default: containers naming no seccomp profile get RuntimeDefault (default false, as Kubernetes). */
   seccompDefault?: boolean;
@@ -250,8 +253,14 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const resyncTimer = setInterval(() => dispatch.kickAll(), opts.resyncMs ?? 10_000);
   const mirrorTimer = setInterval(() => void mirrors.sync(), opts.staticPollMs ?? 1000);
 
+  const summary = new SummaryProvider({ nodeName, runtime, rootDir, logDir, imagesRoot: opts.imagesRoot ?? '/var/lib/tskube/images' });
+  const workerPods = () => [...dispatch.workers.values()].map((w) => w.pod);
+  // Background samples, as cadvisor's housekeeping: a request then has a window for usageNanoCores.
+  const statsTimer = setInterval(() => void summary.collect(workerPods()).catch(() => undefined), opts.statsSampleMs ?? 10_000);
+  statsTimer.unref();
   const { server, healthz } = await startServers(opts, {
     runtime, metrics, logDir, hostIP, log,
+    summary: () => summary.collect(workerPods()),
     findPod: (ns, name) => dispatch.findPod(ns, name),
     pods: () => [...dispatch.workers.values()].map((w) => w.pod),
     healthy: () => !stopped,
@@ -272,6 +281,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       pleg.stop();
       orphans.stop();
       clearInterval(resyncTimer);
+      clearInterval(statsTimer);
       clearInterval(mirrorTimer);
       staticSource?.stop();
       status.stop();

@@ -12,6 +12,8 @@ import type { Pod } from '../api/core.js';
 import { containerLogFiles, LogFormatter, readFrom, readLog, type LogQuery } from './logs.js';
 import type { KubeletMetrics } from './metrics.js';
 import { streamingUpgrade, type StreamingDeps } from './streaming.js';
+import { resourceMetricsText } from './resource-metrics.js';
+import type { Summary } from '../api/stats.js';
 
 export interface ServerDeps extends StreamingDeps {
   podLogDir(pod: Pod): string;
@@ -20,6 +22,23 @@ export interface ServerDeps extends StreamingDeps {
   metrics: KubeletMetrics;
   healthy(): boolean;
   pods(): Pod[];
+  /** A fresh Summary API reading (/stats/summary, /metrics/resource). */
+  summary(): Promise<Summary>;
+}
+
+/** only_cpu_and_memory=true: the Summary with CPU and memory alone (what metrics-server asks for). */
+function cpuAndMemoryOnly(s: Summary): Summary {
+  const { nodeName, startTime, cpu, memory } = s.node;
+  return {
+    node: { nodeName, startTime, ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) },
+    pods: s.pods.map((p) => ({
+      podRef: p.podRef,
+      startTime: p.startTime,
+      containers: p.containers.map((c) => ({ name: c.name, startTime: c.startTime, ...(c.cpu ? { cpu: c.cpu } : {}), ...(c.memory ? { memory: c.memory } : {}) })),
+      ...(p.cpu ? { cpu: p.cpu } : {}),
+      ...(p.memory ? { memory: p.memory } : {}),
+    })),
+  };
 }
 
 function fail(res: ServerResponse, code: number, message: string): void {
@@ -163,6 +182,17 @@ export async function startKubeletServer(d: ServerDeps, port: number, host = '0.
       if (url.pathname === '/metrics') {
         res.writeHead(200, { 'content-type': d.metrics.registry.contentType });
         return void res.end(await d.metrics.registry.metrics());
+      }
+      if (url.pathname === '/stats/summary' || url.pathname === '/stats/summary/') {
+        const only = url.searchParams.get('only_cpu_and_memory');
+        if (only !== null && !/^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(only)) return fail(res, 400, `Invalid only_cpu_and_memory value "${only}"`);
+        const sum = await d.summary();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(only !== null && /^(1|t|T|TRUE|true|True)$/.test(only) ? cpuAndMemoryOnly(sum) : sum, null, 2));
+      }
+      if (url.pathname === '/metrics/resource') {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        return void res.end(resourceMetricsText(await d.summary()));
       }
       if (url.pathname === '/pods') {
         res.writeHead(200, { 'content-type': 'application/json' });

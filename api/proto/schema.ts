@@ -1,5 +1,5 @@
 // Kubernetes protobuf schema as data: field number → JSON name and type, for the
-// messages tskube decodes (core/v1, meta/v1, coordination/v1, apps/v1, batch/v1, storage.k8s.io/v1). Field numbers are
+// messages tskube decodes (core/v1, meta/v1, coordination/v1, apps/v1, batch/v1, storage.k8s.io/v1, autoscaling/v1). Field numbers are
 // the wire facts of k8s.io/api and k8s.io/apimachinery generated.proto.
 //
 // Entry: [fieldNumber, jsonName, type, flags]
@@ -479,6 +479,18 @@ export const SCHEMA: Record<string, MessageSpec> = {
     [4, 'renewTime', 'MT', 'k'], [5, 'leaseTransitions', 'i32', 'k'], [6, 'strategy', 's', 'k'],
     [7, 'preferredHolder', 's', 'k'],
   ],
+
+  // ---- autoscaling/v1 (kubectl autoscale's typed client) ----
+  HorizontalPodAutoscalerV1: [objMeta, [2, 'spec', 'HorizontalPodAutoscalerSpecV1'], [3, 'status', 'HorizontalPodAutoscalerStatusV1']],
+  HorizontalPodAutoscalerSpecV1: [
+    [1, 'scaleTargetRef', 'CrossVersionObjectReference'], [2, 'minReplicas', 'i32', 'k'], [3, 'maxReplicas', 'i32', 'k'],
+    [4, 'targetCPUUtilizationPercentage', 'i32', 'k'],
+  ],
+  CrossVersionObjectReference: [[1, 'kind', 's', 'k'], [2, 'name', 's', 'k'], [3, 'apiVersion', 's']],
+  HorizontalPodAutoscalerStatusV1: [
+    [1, 'observedGeneration', 'i64', 'k'], [2, 'lastScaleTime', 'T'], [3, 'currentReplicas', 'i32', 'k'], [4, 'desiredReplicas', 'i32', 'k'],
+    [5, 'currentCPUUtilizationPercentage', 'i32', 'k'],
+  ],
 };
 
 /** Top-level kinds we accept, keyed by "apiVersion/kind" → message name. */
@@ -489,6 +501,7 @@ export const KINDS: Record<string, string> = {
   'coordination.k8s.io/v1/Lease': 'Lease',
   'v1/PersistentVolume': 'PersistentVolume', 'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
   'storage.k8s.io/v1/StorageClass': 'StorageClass', 'batch/v1/Job': 'Job', 'batch/v1/CronJob': 'CronJob',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'apps/v1/Deployment': 'Deployment', 'apps/v1/ReplicaSet': 'ReplicaSet', 'apps/v1/DaemonSet': 'DaemonSet', 'apps/v1/StatefulSet': 'StatefulSet',
   // DeleteOptions is sent with apiVersion meta.k8s.io/v1 or v1 depending on the client.
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions', 'v1/DeleteOptions': 'DeleteOptions',

@@ -17,6 +17,7 @@ import { decodeBody, decodeObject, duplicateFieldsOf, floatIntegersOf, mediaType
 import { K8S_PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf } from '../../api/protobuf.js';
 import { deleteOptionsOf, fieldManagerOf, isDryRun, listOptionsOf, parseResourcePath, queryBool, queryResourceVersion, queryString, type ApiRequest, type ListOptions, type ResourcePath, type ResourceRoute } from './request.js';
 import { sendJSON } from './respond.js';
+import { converterFor, listFromStored } from './versions.js';
 import { buildFilter } from './filters.js';
 import { applyPatchBody } from './patching.js';
 import { MAX_JSON_DEPTH, depthExceeds } from '../../api/json-scan.js';
@@ -39,6 +40,8 @@ export interface HandlerDeps {
   admitLongRunning?: (req: ApiRequest) => () => void;
   /** Streaming subresources (log/exec/attach/portforward) go to the kubelet; absent until one is wired. */
   streaming?: (req: ApiRequest, res: ServerResponse, path: ResourcePath) => Promise<void>;
+  /** Resources computed on request rather than stored (metrics.k8s.io). */
+  computed?: (req: ApiRequest, res: ServerResponse, path: ResourcePath) => Promise<void>;
 }
 
 /** What a request is, for metrics and logs. */
@@ -72,6 +75,11 @@ export class ResourceHandler {
       info.verb = method === 'GET' ? 'get' : 'create';
       if (!this.deps.streaming) throw unavailable(`${p.subresource} needs a kubelet streaming server, and none is connected to this apiserver`);
       return this.deps.streaming(req, res, p);
+    }
+    if (p.info.stored === false) {
+      info.verb = p.name === undefined ? 'list' : 'get';
+      if (!this.deps.computed) throw notFoundPath(req.path);
+      return this.deps.computed(req, res, p);
     }
     const reg = this.registryFor(p);
     switch (method) {
@@ -107,16 +115,16 @@ export class ResourceHandler {
     }
   }
 
-  private send(req: ApiRequest, res: ServerResponse, code: number, obj: KubeObject | KubeList, table?: TableRequest) {
+  private send(req: ApiRequest, res: ServerResponse, code: number, obj: KubeObject | KubeList, table?: TableRequest, p?: ResourcePath) {
     const t = table ?? tableRequest(req);
-    const body = t ? toTable(obj, t) : obj;
+    const body = t ? toTable(obj, t) : p && !p.subresource?.startsWith('scale') ? listFromStored(converterFor(p.info), p.info, obj) : obj;
     sendJSON(res, code, body);
   }
 
   private async get(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath) {
     const obj = await reg.get(p.namespace, p.name!, queryResourceVersion(req));
     if (p.subresource === 'scale') return this.send(req, res, 200, scaleOf(obj));
-    this.send(req, res, 200, obj);
+    this.send(req, res, 200, obj, undefined, p);
   }
 
   private async list(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath) {
@@ -129,9 +137,7 @@ export class ResourceHandler {
       resourceVersion: o.resourceVersion,
       exact: o.resourceVersionMatch === 'Exact',
     });
-    const t = tableRequest(req);
-    const body = t ? toTable(list, t) : list;
-    sendJSON(res, 200, body);
+    this.send(req, res, 200, list, undefined, p);
   }
 
   /** A watch's parameters, parsed and checked (throws the 4xx) before any byte of the stream is sent. */
@@ -157,6 +163,7 @@ export class ResourceHandler {
       present: t ? (o) => toTable(o, { ...t, noHeaders: !firstTable || (firstTable = false) }) : undefined,
       timeoutSeconds,
     });
+    const conv = converterFor(p.info);
     this.deps.watchCounters?.opened(p.info.resource);
     stream.onStop(() => this.deps.watchCounters?.closed(p.info.resource));
     try {
@@ -164,7 +171,7 @@ export class ResourceHandler {
       const watcher = await reg.watch(p.namespace, { filter, resourceVersion: rv, sendInitial }, {
         event: (type, obj) => {
           lastRevision = obj.metadata.resourceVersion ?? lastRevision;
-          stream.event(type, obj);
+          stream.event(type, t ? obj : conv.fromStored(obj));
         },
         bookmark: (revision) => stream.bookmark(revision),
         end: (err) => stream.error(err),
@@ -198,8 +205,8 @@ export class ResourceHandler {
       return;
     }
     if (p.name !== undefined) throw methodNotAllowed(`POST is not supported on a named ${p.info.resource} object`);
-    const created = await reg.create(ctx, body);
-    this.send(req, res, 201, created);
+    const created = await reg.create(ctx, converterFor(p.info).toStored(body));
+    this.send(req, res, 201, created, undefined, p);
   }
 
   private async update(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
@@ -214,8 +221,8 @@ export class ResourceHandler {
       const obj = await finalizeNamespace(reg, ctx, p.name, body);
       return this.send(req, res, 200, obj);
     }
-    const { object, created } = await reg.update(ctx, p.name, body, p.subresource);
-    this.send(req, res, created ? 201 : 200, object);
+    const { object, created } = await reg.update(ctx, p.name, converterFor(p.info).toStored(body), p.subresource);
+    this.send(req, res, created ? 201 : 200, object, undefined, p);
   }
 
   private async patch(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
@@ -240,9 +247,10 @@ export class ResourceHandler {
       });
       return this.send(req, res, 200, scale);
     }
+    const conv = converterFor(p.info);
     const applyCreate = fmt === 'apply' && !p.subresource
       ? () => {
-          const obj = applyPatchBody(fmt, undefined, patch, { kind: p.info.kind, manager: ctx.fieldManager, force });
+          const obj = conv.toStored(applyPatchBody(fmt, undefined, patch, { kind: p.info.kind, manager: ctx.fieldManager, force }));
           checkFields(req, res, p.info.kind, obj, floats, undefined, dups);
           obj.metadata ??= {};
           if (obj.metadata.name !== undefined && obj.metadata.name !== p.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
@@ -254,7 +262,7 @@ export class ResourceHandler {
       ctx,
       p.name,
       (cur) => {
-        const next = applyPatchBody(fmt, cur, patch, { kind: p.info.kind, manager: ctx.fieldManager, force });
+        const next = conv.toStored(applyPatchBody(fmt, conv.fromStored(cur), patch, { kind: p.info.kind, manager: ctx.fieldManager, force }));
         // A JSON patch can add a value under a deep pointer: the result may nest deeper than either input.
         if (fmt === 'json' && depthExceeds(next)) throw badRequest(`the patched object exceeds the max depth of ${MAX_JSON_DEPTH} nested objects and arrays`);
         checkFields(req, res, p.info.kind, next, floats, undefined, dups);
@@ -264,7 +272,7 @@ export class ResourceHandler {
       },
       { subresource: p.subresource, createIfMissing: applyCreate, applied: fmt === 'apply' },
     );
-    this.send(req, res, created ? 201 : 200, object);
+    this.send(req, res, created ? 201 : 200, object, undefined, p);
   }
 
   private async delete(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
@@ -275,7 +283,7 @@ export class ResourceHandler {
     const { object } = p.info.resource === 'namespaces'
       ? await deleteNamespace(reg, ctx, p.name!, opts)
       : await reg.delete(ctx, p.name!, opts);
-    this.send(req, res, 200, object);
+    this.send(req, res, 200, object, undefined, p);
   }
 
   private async deleteCollection(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {

@@ -87,7 +87,7 @@ export function parseResourcePath(group: string, version: string, segs: string[]
     segs = segs.slice(1);
   }
   const find = (plural: string) => {
-    const info = lookupResource(plural, group);
+    const info = lookupResource(plural, group, version);
     return info && info.resource === plural && info.version === version ? info : undefined;
   };
   let namespace: string | undefined;

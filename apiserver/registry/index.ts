@@ -62,6 +62,8 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
   const byResource = new Map<string, Registry>();
   for (const info of RESOURCES) {
     if (info.resource === 'bindings') continue; // create-only, served by the pods registry
+    if (info.stored === false) continue; // computed on request (metrics.k8s.io), never stored
+    if (byKey.has(`${info.group}/${info.resource}`)) continue; // another version of a stored resource (autoscaling/v1): one registry
     const reg = info === nsInfo ? namespaces : new Registry(store, strategyFor(info), gate);
     byKey.set(`${info.group}/${info.resource}`, reg);
     byResource.set(info.resource, reg);
