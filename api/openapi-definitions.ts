@@ -848,479 +848,6 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    "status"
   ]
  },
- "io.k8s.api.autoscaling.v1.ContainerResourceMetricSource": {
-  "type": "object",
-  "properties": {
-   "name": {
-    "type": "string"
-   },
-   "target": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.MetricTarget"
-   },
-   "container": {
-    "type": "string"
-   }
-  },
-  "required": [
-   "name",
-   "target",
-   "container"
-  ]
- },
- "io.k8s.api.autoscaling.v1.CrossVersionObjectReference": {
-  "type": "object",
-  "properties": {
-   "kind": {
-    "type": "string"
-   },
-   "name": {
-    "type": "string"
-   },
-   "apiVersion": {
-    "type": "string"
-   }
-  },
-  "required": [
-   "kind",
-   "name"
-  ]
- },
- "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler": {
-  "type": "object",
-  "properties": {
-   "apiVersion": {
-    "type": "string",
-    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
-   },
-   "kind": {
-    "type": "string",
-    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
-   },
-   "metadata": {
-    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
-    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
-   },
-   "spec": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"
-   },
-   "status": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus"
-   }
-  },
-  "x-kubernetes-group-version-kind": [
-   {
-    "group": "autoscaling",
-    "kind": "HorizontalPodAutoscaler",
-    "version": "v1"
-   }
-  ]
- },
- "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerBehavior": {
-  "type": "object",
-  "properties": {
-   "scaleUp": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.HPAScalingRules"
-   },
-   "scaleDown": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.HPAScalingRules"
-   }
-  }
- },
- "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerCondition": {
-  "type": "object",
-  "properties": {
-   "type": {
-    "type": "string",
-    "enum": [
-     "AbleToScale",
-     "ScalingActive",
-     "ScalingLimited"
-    ]
-   },
-   "status": {
-    "type": "string",
-    "enum": [
-     "True",
-     "False",
-     "Unknown"
-    ]
-   },
-   "lastTransitionTime": {
-    "type": "string"
-   },
-   "reason": {
-    "type": "string"
-   },
-   "message": {
-    "type": "string"
-   }
-  },
-  "required": [
-   "type",
-   "status"
-  ]
- },
- "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList": {
-  "description": "A list of HorizontalPodAutoscaler objects.",
-  "type": "object",
-  "properties": {
-   "apiVersion": {
-    "type": "string",
-    "description": "The versioned schema of this object: group/version."
-   },
-   "items": {
-    "type": "array",
-    "description": "The horizontalpodautoscalers.",
-    "items": {
-     "$ref": "#/definitions/io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"
-    }
-   },
-   "kind": {
-    "type": "string",
-    "description": "The kind of this object: HorizontalPodAutoscalerList."
-   },
-   "metadata": {
-    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
-    "description": "The resource version and continue token of the list."
-   }
-  },
-  "required": [
-   "items"
-  ],
-  "x-kubernetes-group-version-kind": [
-   {
-    "group": "autoscaling",
-    "kind": "HorizontalPodAutoscalerList",
-    "version": "v1"
-   }
-  ]
- },
- "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec": {
-  "type": "object",
-  "properties": {
-   "scaleTargetRef": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.CrossVersionObjectReference"
-   },
-   "minReplicas": {
-    "type": "integer",
-    "format": "int32"
-   },
-   "maxReplicas": {
-    "type": "integer",
-    "format": "int32"
-   },
-   "metrics": {
-    "type": "array",
-    "items": {
-     "$ref": "#/definitions/io.k8s.api.autoscaling.v1.MetricSpec"
-    }
-   },
-   "behavior": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerBehavior"
-   }
-  },
-  "required": [
-   "scaleTargetRef",
-   "maxReplicas"
-  ]
- },
- "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus": {
-  "type": "object",
-  "properties": {
-   "observedGeneration": {
-    "type": "integer",
-    "format": "int32"
-   },
-   "lastScaleTime": {
-    "type": "string"
-   },
-   "currentReplicas": {
-    "type": "integer",
-    "format": "int32"
-   },
-   "desiredReplicas": {
-    "type": "integer",
-    "format": "int32"
-   },
-   "currentMetrics": {
-    "type": "array",
-    "items": {
-     "$ref": "#/definitions/io.k8s.api.autoscaling.v1.MetricStatus"
-    }
-   },
-   "conditions": {
-    "type": "array",
-    "items": {
-     "$ref": "#/definitions/io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerCondition"
-    }
-   }
-  },
-  "required": [
-   "desiredReplicas"
-  ]
- },
- "io.k8s.api.autoscaling.v1.HPAScalingPolicy": {
-  "type": "object",
-  "properties": {
-   "type": {
-    "type": "string",
-    "enum": [
-     "Pods",
-     "Percent"
-    ]
-   },
-   "value": {
-    "type": "integer",
-    "format": "int32"
-   },
-   "periodSeconds": {
-    "type": "integer",
-    "format": "int32"
-   }
-  },
-  "required": [
-   "type",
-   "value",
-   "periodSeconds"
-  ]
- },
- "io.k8s.api.autoscaling.v1.HPAScalingRules": {
-  "type": "object",
-  "properties": {
-   "stabilizationWindowSeconds": {
-    "type": "integer",
-    "format": "int32"
-   },
-   "selectPolicy": {
-    "type": "string",
-    "enum": [
-     "Max",
-     "Min",
-     "Disabled"
-    ]
-   },
-   "policies": {
-    "type": "array",
-    "items": {
-     "$ref": "#/definitions/io.k8s.api.autoscaling.v1.HPAScalingPolicy"
-    }
-   }
-  }
- },
- "io.k8s.api.autoscaling.v1.MetricSpec": {
-  "type": "object",
-  "properties": {
-   "type": {
-    "type": "string",
-    "enum": [
-     "Resource",
-     "ContainerResource",
-     "Pods",
-     "Object",
-     "External"
-    ]
-   },
-   "resource": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.ResourceMetricSource"
-   },
-   "containerResource": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.ContainerResourceMetricSource"
-   },
-   "pods": {
-    "type": "object",
-    "properties": {
-     "metric": {
-      "type": "object",
-      "properties": {
-       "name": {
-        "type": "string"
-       },
-       "selector": {
-        "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
-       }
-      },
-      "required": [
-       "name"
-      ]
-     },
-     "target": {
-      "$ref": "#/definitions/io.k8s.api.autoscaling.v1.MetricTarget"
-     }
-    },
-    "required": [
-     "metric",
-     "target"
-    ]
-   },
-   "object": {
-    "type": "object",
-    "properties": {
-     "describedObject": {
-      "$ref": "#/definitions/io.k8s.api.autoscaling.v1.CrossVersionObjectReference"
-     },
-     "metric": {
-      "type": "object",
-      "properties": {
-       "name": {
-        "type": "string"
-       },
-       "selector": {
-        "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
-       }
-      },
-      "required": [
-       "name"
-      ]
-     },
-     "target": {
-      "$ref": "#/definitions/io.k8s.api.autoscaling.v1.MetricTarget"
-     }
-    },
-    "required": [
-     "describedObject",
-     "metric",
-     "target"
-    ]
-   },
-   "external": {
-    "type": "object",
-    "properties": {
-     "metric": {
-      "type": "object",
-      "properties": {
-       "name": {
-        "type": "string"
-       },
-       "selector": {
-        "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
-       }
-      },
-      "required": [
-       "name"
-      ]
-     },
-     "target": {
-      "$ref": "#/definitions/io.k8s.api.autoscaling.v1.MetricTarget"
-     }
-    },
-    "required": [
-     "metric",
-     "target"
-    ]
-   }
-  },
-  "required": [
-   "type"
-  ]
- },
- "io.k8s.api.autoscaling.v1.MetricStatus": {
-  "type": "object",
-  "properties": {
-   "type": {
-    "type": "string",
-    "enum": [
-     "Resource",
-     "ContainerResource",
-     "Pods",
-     "Object",
-     "External"
-    ]
-   },
-   "resource": {
-    "type": "object",
-    "properties": {
-     "name": {
-      "type": "string"
-     },
-     "current": {
-      "$ref": "#/definitions/io.k8s.api.autoscaling.v1.MetricValueStatus"
-     }
-    },
-    "required": [
-     "name",
-     "current"
-    ]
-   },
-   "containerResource": {
-    "type": "object",
-    "properties": {
-     "name": {
-      "type": "string"
-     },
-     "container": {
-      "type": "string"
-     },
-     "current": {
-      "$ref": "#/definitions/io.k8s.api.autoscaling.v1.MetricValueStatus"
-     }
-    },
-    "required": [
-     "name",
-     "container",
-     "current"
-    ]
-   }
-  },
-  "required": [
-   "type"
-  ]
- },
- "io.k8s.api.autoscaling.v1.MetricTarget": {
-  "type": "object",
-  "properties": {
-   "type": {
-    "type": "string",
-    "enum": [
-     "Utilization",
-     "Value",
-     "AverageValue"
-    ]
-   },
-   "value": {
-    "type": "string"
-   },
-   "averageValue": {
-    "type": "string"
-   },
-   "averageUtilization": {
-    "type": "integer",
-    "format": "int32"
-   }
-  },
-  "required": [
-   "type"
-  ]
- },
- "io.k8s.api.autoscaling.v1.MetricValueStatus": {
-  "type": "object",
-  "properties": {
-   "value": {
-    "type": "string"
-   },
-   "averageValue": {
-    "type": "string"
-   },
-   "averageUtilization": {
-    "type": "integer",
-    "format": "int32"
-   }
-  }
- },
- "io.k8s.api.autoscaling.v1.ResourceMetricSource": {
-  "type": "object",
-  "properties": {
-   "name": {
-    "type": "string"
-   },
-   "target": {
-    "$ref": "#/definitions/io.k8s.api.autoscaling.v1.MetricTarget"
-   }
-  },
-  "required": [
-   "name",
-   "target"
-  ]
- },
  "io.k8s.api.autoscaling.v1.Scale": {
   "type": "object",
   "properties": {
@@ -1376,6 +903,484 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
   },
   "required": [
    "replicas"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.ContainerResourceMetricSource": {
+  "type": "object",
+  "properties": {
+   "name": {
+    "type": "string"
+   },
+   "target": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.MetricTarget"
+   },
+   "container": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "name",
+   "target",
+   "container"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.CrossVersionObjectReference": {
+  "type": "object",
+  "properties": {
+   "kind": {
+    "type": "string"
+   },
+   "name": {
+    "type": "string"
+   },
+   "apiVersion": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "kind",
+   "name"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec"
+   },
+   "status": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus"
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "autoscaling",
+    "kind": "HorizontalPodAutoscaler",
+    "version": "v2"
+   },
+   {
+    "group": "autoscaling",
+    "kind": "HorizontalPodAutoscaler",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior": {
+  "type": "object",
+  "properties": {
+   "scaleUp": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.HPAScalingRules"
+   },
+   "scaleDown": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.HPAScalingRules"
+   }
+  }
+ },
+ "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerCondition": {
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string",
+    "enum": [
+     "AbleToScale",
+     "ScalingActive",
+     "ScalingLimited"
+    ]
+   },
+   "status": {
+    "type": "string",
+    "enum": [
+     "True",
+     "False",
+     "Unknown"
+    ]
+   },
+   "lastTransitionTime": {
+    "type": "string"
+   },
+   "reason": {
+    "type": "string"
+   },
+   "message": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "type",
+   "status"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList": {
+  "description": "A list of HorizontalPodAutoscaler objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The horizontalpodautoscalers.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: HorizontalPodAutoscalerList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "autoscaling",
+    "kind": "HorizontalPodAutoscalerList",
+    "version": "v2"
+   }
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec": {
+  "type": "object",
+  "properties": {
+   "scaleTargetRef": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.CrossVersionObjectReference"
+   },
+   "minReplicas": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "maxReplicas": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "metrics": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.autoscaling.v2.MetricSpec"
+    }
+   },
+   "behavior": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior"
+   }
+  },
+  "required": [
+   "scaleTargetRef",
+   "maxReplicas"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus": {
+  "type": "object",
+  "properties": {
+   "observedGeneration": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "lastScaleTime": {
+    "type": "string"
+   },
+   "currentReplicas": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "desiredReplicas": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "currentMetrics": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.autoscaling.v2.MetricStatus"
+    }
+   },
+   "conditions": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerCondition"
+    }
+   }
+  },
+  "required": [
+   "desiredReplicas"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.HPAScalingPolicy": {
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string",
+    "enum": [
+     "Pods",
+     "Percent"
+    ]
+   },
+   "value": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "periodSeconds": {
+    "type": "integer",
+    "format": "int32"
+   }
+  },
+  "required": [
+   "type",
+   "value",
+   "periodSeconds"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.HPAScalingRules": {
+  "type": "object",
+  "properties": {
+   "stabilizationWindowSeconds": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "selectPolicy": {
+    "type": "string",
+    "enum": [
+     "Max",
+     "Min",
+     "Disabled"
+    ]
+   },
+   "policies": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.autoscaling.v2.HPAScalingPolicy"
+    }
+   }
+  }
+ },
+ "io.k8s.api.autoscaling.v2.MetricSpec": {
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string",
+    "enum": [
+     "Resource",
+     "ContainerResource",
+     "Pods",
+     "Object",
+     "External"
+    ]
+   },
+   "resource": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.ResourceMetricSource"
+   },
+   "containerResource": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.ContainerResourceMetricSource"
+   },
+   "pods": {
+    "type": "object",
+    "properties": {
+     "metric": {
+      "type": "object",
+      "properties": {
+       "name": {
+        "type": "string"
+       },
+       "selector": {
+        "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+       }
+      },
+      "required": [
+       "name"
+      ]
+     },
+     "target": {
+      "$ref": "#/definitions/io.k8s.api.autoscaling.v2.MetricTarget"
+     }
+    },
+    "required": [
+     "metric",
+     "target"
+    ]
+   },
+   "object": {
+    "type": "object",
+    "properties": {
+     "describedObject": {
+      "$ref": "#/definitions/io.k8s.api.autoscaling.v2.CrossVersionObjectReference"
+     },
+     "metric": {
+      "type": "object",
+      "properties": {
+       "name": {
+        "type": "string"
+       },
+       "selector": {
+        "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+       }
+      },
+      "required": [
+       "name"
+      ]
+     },
+     "target": {
+      "$ref": "#/definitions/io.k8s.api.autoscaling.v2.MetricTarget"
+     }
+    },
+    "required": [
+     "describedObject",
+     "metric",
+     "target"
+    ]
+   },
+   "external": {
+    "type": "object",
+    "properties": {
+     "metric": {
+      "type": "object",
+      "properties": {
+       "name": {
+        "type": "string"
+       },
+       "selector": {
+        "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+       }
+      },
+      "required": [
+       "name"
+      ]
+     },
+     "target": {
+      "$ref": "#/definitions/io.k8s.api.autoscaling.v2.MetricTarget"
+     }
+    },
+    "required": [
+     "metric",
+     "target"
+    ]
+   }
+  },
+  "required": [
+   "type"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.MetricStatus": {
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string",
+    "enum": [
+     "Resource",
+     "ContainerResource",
+     "Pods",
+     "Object",
+     "External"
+    ]
+   },
+   "resource": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "current": {
+      "$ref": "#/definitions/io.k8s.api.autoscaling.v2.MetricValueStatus"
+     }
+    },
+    "required": [
+     "name",
+     "current"
+    ]
+   },
+   "containerResource": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "container": {
+      "type": "string"
+     },
+     "current": {
+      "$ref": "#/definitions/io.k8s.api.autoscaling.v2.MetricValueStatus"
+     }
+    },
+    "required": [
+     "name",
+     "container",
+     "current"
+    ]
+   }
+  },
+  "required": [
+   "type"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.MetricTarget": {
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string",
+    "enum": [
+     "Utilization",
+     "Value",
+     "AverageValue"
+    ]
+   },
+   "value": {
+    "type": "string"
+   },
+   "averageValue": {
+    "type": "string"
+   },
+   "averageUtilization": {
+    "type": "integer",
+    "format": "int32"
+   }
+  },
+  "required": [
+   "type"
+  ]
+ },
+ "io.k8s.api.autoscaling.v2.MetricValueStatus": {
+  "type": "object",
+  "properties": {
+   "value": {
+    "type": "string"
+   },
+   "averageValue": {
+    "type": "string"
+   },
+   "averageUtilization": {
+    "type": "integer",
+    "format": "int32"
+   }
+  }
+ },
+ "io.k8s.api.autoscaling.v2.ResourceMetricSource": {
+  "type": "object",
+  "properties": {
+   "name": {
+    "type": "string"
+   },
+   "target": {
+    "$ref": "#/definitions/io.k8s.api.autoscaling.v2.MetricTarget"
+   }
+  },
+  "required": [
+   "name",
+   "target"
   ]
  },
  "io.k8s.api.batch.v1.CronJob": {

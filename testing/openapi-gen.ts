@@ -73,7 +73,14 @@ export function generateDefinitions(root = repoRootDir()): Record<string, Schema
 
   // The package of each file: the group most of the kinds declared in it belong to.
   const kindGroup = new Map<string, { group: string; version: string }>();
+  // A kind served in several versions from one stored type (HorizontalPodAutoscaler v2 and v1)
+  // is generated once, in its first (preferred) version, and lists every version it is served in.
+  const kindVersions = new Map<string, { group: string; version: string }[]>();
   for (const r of RESOURCES) {
+    const vs = kindVersions.get(r.kind) ?? [];
+    if (!vs.some((v) => v.group === r.group && v.version === r.version)) vs.push({ group: r.group, version: r.version });
+    kindVersions.set(r.kind, vs);
+    if (kindGroup.has(r.kind)) continue;
     kindGroup.set(r.kind, { group: r.group, version: r.version });
     for (const s of r.subresources) if (s.group !== undefined && s.version !== undefined) kindGroup.set(s.kind, { group: s.group, version: s.version });
   }
@@ -208,7 +215,7 @@ export function generateDefinitions(root = repoRootDir()): Record<string, Schema
     const d = decls.get(kind);
     if (!d || !ts.isInterfaceDeclaration(d.node)) continue;
     const q = definition(kind);
-    defs[q]['x-kubernetes-group-version-kind'] = [{ group: gv.group, kind, version: gv.version }];
+    defs[q]['x-kubernetes-group-version-kind'] = (kindVersions.get(kind) ?? [gv]).map((v) => ({ group: v.group, kind, version: v.version }));
     const r = RESOURCES.find((x) => x.kind === kind);
     if (!r || !r.verbs.includes('list')) continue;
     const listName = `${q}List`;

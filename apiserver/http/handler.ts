@@ -195,8 +195,11 @@ export class ResourceHandler {
   }
 
   private async create(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
-    const body = await this.readObject(req);
-    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(body), p.info.version, duplicateFieldsOf(body));
+    const read = await this.readObject(req);
+    // Checked in the stored version, whose schema the kind's definition is (an autoscaling/v1 HPA
+    // body would otherwise lose its v1-only fields to pruning before conversion).
+    const body = p.info.resource === 'bindings' || p.subresource === 'binding' ? read : converterFor(p.info).toStored(read);
+    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(read), p.info.version, duplicateFieldsOf(read));
     if (p.info.resource === 'bindings' || p.subresource === 'binding') {
       const podName = p.subresource === 'binding' ? p.name! : body?.metadata?.name;
       if (!podName) throw badRequest('Binding.metadata.name (the pod) is required');
@@ -205,14 +208,16 @@ export class ResourceHandler {
       return;
     }
     if (p.name !== undefined) throw methodNotAllowed(`POST is not supported on a named ${p.info.resource} object`);
-    const created = await reg.create(ctx, converterFor(p.info).toStored(body));
+    const created = await reg.create(ctx, body);
     this.send(req, res, 201, created, undefined, p);
   }
 
   private async update(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     if (p.name === undefined) throw methodNotAllowed('PUT requires a named object');
-    const body = await this.readObject(req);
-    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(body), p.subresource === 'scale' ? 'v1' : p.info.version, duplicateFieldsOf(body));
+    const read = await this.readObject(req);
+    const plain = p.subresource === 'scale' || p.subresource === 'finalize';
+    const body = plain ? read : converterFor(p.info).toStored(read);
+    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(read), p.subresource === 'scale' ? 'v1' : p.info.version, duplicateFieldsOf(read));
     if (p.subresource === 'scale') {
       const scale = await updateScale(reg, ctx, p.name, () => body as Scale);
       return this.send(req, res, 200, scale);
@@ -221,7 +226,7 @@ export class ResourceHandler {
       const obj = await finalizeNamespace(reg, ctx, p.name, body);
       return this.send(req, res, 200, obj);
     }
-    const { object, created } = await reg.update(ctx, p.name, converterFor(p.info).toStored(body), p.subresource);
+    const { object, created } = await reg.update(ctx, p.name, body, p.subresource);
     this.send(req, res, created ? 201 : 200, object, undefined, p);
   }
 
