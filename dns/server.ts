@@ -34,16 +34,21 @@ export interface DnsServerOptions {
   forwardTimeoutMs?: number;
   /** Keep Service kube-system/kube-dns on the 10th address of this range, its Endpoints on host:port. */
   serviceCIDR?: string;
+  /** The kube-dns ClusterIP when it is not the 10th address of serviceCIDR (--cluster-dns). */
+  clusterIP?: string;
   /** /metrics on host:metricsPort (default 9153; 0 = any free port; false = none). */
   metricsPort?: number | false;
-  /** Binding the address is retried this long (the bridge may appear after us). Default 60 s. */
-  bindRetryMs?: number;
+  /** Wait for the address to exist before start() returns (default true); false: bind in the background. */
+  waitForAddress?: boolean;
   log?: (m: string) => void;
 }
 
 export interface DnsServer {
   host: string;
+  /** The port asked for until bound (0 = not known yet); the bound port after. */
   port: number;
+  /** Resolves when the sockets are bound. */
+  listening: Promise<void>;
   metricsUrl?: string;
   index: ClusterIndex;
   handler: DnsHandler;
@@ -53,16 +58,26 @@ export interface DnsServer {
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 
-async function bindWithRetry<T>(what: () => Promise<T>, retryMs: number): Promise<T> {
-  const deadline = Date.now() + retryMs;
-  for (;;) {
-    try {
-      return await what();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL' || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
+/**
+ * Binds now if the address exists, else keeps trying in the background (the kubelet makes the pod
+ * bridge, and with it the address, when it starts its first pod). Resolves once bound.
+ */
+function bindWhenAvailable(bind: () => Promise<Listeners>, stopped: () => boolean, log: (m: string) => void): Promise<Listeners | undefined> {
+  let told = false;
+  const attempt = async (): Promise<Listeners | undefined> => {
+    for (;;) {
+      if (stopped()) return undefined;
+      try {
+        return await bind();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw err;
+        if (!told) log('the listen address does not exist yet (no pod bridge?): binding as soon as it does');
+        told = true;
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
-  }
+  };
+  return attempt();
 }
 
 function serveMetrics(registry: Registry, host: string, port: number): Promise<http.Server> {
@@ -120,36 +135,45 @@ export async function startDns(opts: DnsServerOptions): Promise<DnsServer> {
 
   let listeners: Listeners | undefined;
   let metrics: http.Server | undefined;
+  let stopped = false;
   const stopAll = async () => {
+    stopped = true;
     await Promise.all([namespaces.stop(), services.stop(), endpoints.stop()]);
+    await bound.catch(() => undefined);
     await listeners?.close();
     if (metrics) await new Promise<void>((r) => metrics!.close(() => r()));
     forwarder.close();
   };
+  const server: DnsServer = { host: opts.host, port, listening: Promise.resolve(), index, handler, upstreams, stop: stopAll };
+  const bound = bindWhenAvailable(() => listen(handle, { host: opts.host, port }), () => stopped, log).then(async (l) => {
+    if (!l) return;
+    listeners = l;
+    server.port = l.port;
+    if (opts.metricsPort !== false) {
+      metrics = await serveMetrics(registry, opts.host, opts.metricsPort ?? METRICS_PORT);
+      const m = metrics.address() as { port: number };
+      server.metricsUrl = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${m.port}`;
+    }
+    log(`serving ${zone} on ${opts.host}:${l.port} (udp, tcp); forwarding to ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ') || 'nothing (SERVFAIL)'}`);
+  });
+  server.listening = bound.then(() => undefined);
   try {
-    // Listen first: until the lists are in, cluster names get SERVFAIL (not a false NXDOMAIN).
-    listeners = await bindWithRetry(() => listen(handle, { host: opts.host, port }), opts.bindRetryMs ?? 60_000);
+    if (opts.waitForAddress !== false) await bound;
+    else bound.catch((err: Error) => log(`listening on ${opts.host}:${port} failed: ${err.message}`));
+    // Until the lists are in, cluster names get SERVFAIL (not a false NXDOMAIN).
     await Promise.all([namespaces.start(), services.start(), endpoints.start()]);
     synced = true;
     index.generation++;
-    if (opts.metricsPort !== false) metrics = await serveMetrics(registry, opts.host, opts.metricsPort ?? METRICS_PORT);
     if (opts.serviceCIDR) {
-      const metricsPort = metrics ? (metrics.address() as { port: number }).port : undefined;
-      await ensureKubeDns(opts.client, { clusterIP: clusterDnsIP(opts.serviceCIDR), listenIP: opts.host, dnsPort: listeners.port, metricsPort, log });
+      // The Endpoints name the port we will be on: with port 0 that is known only once bound.
+      if (port === 0) await bound;
+      const boundMetrics = (metrics?.address() as { port: number } | undefined)?.port;
+      const metricsPort = opts.metricsPort === false ? undefined : opts.metricsPort === 0 ? boundMetrics : (opts.metricsPort ?? METRICS_PORT);
+      await ensureKubeDns(opts.client, { clusterIP: opts.clusterIP || clusterDnsIP(opts.serviceCIDR), listenIP: opts.host, dnsPort: server.port, metricsPort, log });
     }
   } catch (err) {
     await stopAll();
     throw err;
   }
-  log(`serving ${zone} on ${opts.host}:${listeners.port} (udp, tcp); forwarding to ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ') || 'nothing (SERVFAIL)'}`);
-  const m = metrics?.address() as { port: number } | undefined;
-  return {
-    host: opts.host,
-    port: listeners.port,
-    metricsUrl: m ? `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${m.port}` : undefined,
-    index,
-    handler,
-    upstreams,
-    stop: stopAll,
-  };
+  return server;
 }
