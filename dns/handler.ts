@@ -62,6 +62,27 @@ export class DnsHandler {
     this.stats.byRcode[name] = (this.stats.byRcode[name] ?? 0) + 1;
   }
 
+  /**
+   * The encoded answer to a query seen before since the cluster last changed, with this query's
+   * id; undefined when there is none. Synchronous and allocation-light: the hot path.
+   */
+  cached(msg: Buffer, udp: boolean): Buffer | undefined {
+    if (msg.length < 12 || msg.readUInt16BE(2) & 0xf800) return undefined;
+    if (this.generation !== this.o.index.generation) {
+      this.encoded.clear();
+      this.generation = this.o.index.generation;
+      return undefined;
+    }
+    const hit = this.encoded.get(`${udp ? 'u' : 't'}${msg.toString('latin1', 2)}`);
+    if (!hit) return undefined;
+    this.stats.cached++;
+    const out = Buffer.allocUnsafe(hit.length);
+    hit.copy(out);
+    out.writeUInt16BE(msg.readUInt16BE(0), 0);
+    this.count(out.readUInt16BE(2) & 0xf);
+    return out;
+  }
+
   /** The reply to `msg` (over UDP when `udp`), or null to drop it. Never throws. */
   async handle(msg: Buffer, udp: boolean): Promise<Buffer | null> {
     try {
@@ -86,19 +107,9 @@ export class DnsHandler {
       this.count(RCODE.NOTIMP);
       return headerOnly(msg, RCODE.NOTIMP);
     }
-    if (this.generation !== this.o.index.generation) {
-      this.encoded.clear();
-      this.generation = this.o.index.generation;
-    }
+    const hit = this.cached(msg, udp);
+    if (hit) return hit;
     const cacheKey = `${udp ? 'u' : 't'}${msg.toString('latin1', 2)}`;
-    const hit = this.encoded.get(cacheKey);
-    if (hit) {
-      this.stats.cached++;
-      const out = Buffer.from(hit);
-      out.writeUInt16BE(msg.readUInt16BE(0), 0);
-      this.count(out.readUInt16BE(2) & 0xf);
-      return out;
-    }
     let q: DecodedPacket;
     try {
       q = dnsPacket.decode(msg);

@@ -9,6 +9,8 @@ import { isIP } from 'node:net';
 import { FrameReader, frame } from './tcp-frames.js';
 
 export type Handle = (msg: Buffer, udp: boolean) => Promise<Buffer | null>;
+/** Answers a query at once when it can (a cached answer); undefined sends it to Handle. */
+export type FastHandle = (msg: Buffer, udp: boolean) => Buffer | undefined;
 
 export interface ListenOptions {
   host: string;
@@ -27,6 +29,7 @@ export interface Listeners {
 }
 
 const MAX_PENDING_WRITE = 256 * 1024;
+const noop = (): void => undefined;
 
 function serveTcpConnection(sock: net.Socket, handle: Handle, o: Required<Omit<ListenOptions, 'host' | 'port'>>): void {
   const reader = new FrameReader(o.maxQueryBytes);
@@ -53,12 +56,17 @@ function serveTcpConnection(sock: net.Socket, handle: Handle, o: Required<Omit<L
   });
 }
 
-export async function listen(handle: Handle, opts: ListenOptions): Promise<Listeners> {
+export async function listen(handle: Handle, opts: ListenOptions, fast?: FastHandle): Promise<Listeners> {
   const o = { maxConnections: 256, maxQueryBytes: 4096, idleTimeoutMs: 10_000, maxInFlight: 32, ...opts };
   const udp = dgram.createSocket({ type: isIP(o.host) === 6 ? 'udp6' : 'udp4' });
   udp.on('message', (msg, rinfo) => {
+    const now = fast?.(msg, true);
+    if (now) {
+      udp.send(now, rinfo.port, rinfo.address, noop);
+      return;
+    }
     void handle(msg, true).then((res) => {
-      if (res) udp.send(res, rinfo.port, rinfo.address, () => undefined);
+      if (res) udp.send(res, rinfo.port, rinfo.address, noop);
     });
   });
   udp.on('error', () => undefined);

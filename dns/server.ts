@@ -6,7 +6,7 @@
 // for Prometheus on the same address.
 
 import http from 'node:http';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { Endpoints, Namespace, Service } from '../api/core.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
@@ -110,7 +110,18 @@ export async function startDns(opts: DnsServerOptions): Promise<DnsServer> {
   const handler = new DnsHandler({ zone, index, resolver, forwarder });
 
   const registry = new Registry();
-  const requests = new Counter({ name: 'coredns_dns_requests_total', help: 'Counter of DNS requests made per zone, protocol and family.', labelNames: ['proto'], registers: [registry] });
+  // Plain counters on the query path; Prometheus reads them when scraped.
+  const counts = { udp: 0, tcp: 0 };
+  new Gauge({
+    name: 'coredns_dns_requests_total',
+    help: 'Counter of DNS requests made per protocol.',
+    labelNames: ['proto'],
+    registers: [registry],
+    collect() {
+      this.set({ proto: 'udp' }, counts.udp);
+      this.set({ proto: 'tcp' }, counts.tcp);
+    },
+  });
   new Gauge({
     name: 'coredns_dns_responses_total',
     help: 'Counter of response status codes.',
@@ -121,8 +132,14 @@ export async function startDns(opts: DnsServerOptions): Promise<DnsServer> {
     },
   });
   const handle = (msg: Buffer, udp: boolean) => {
-    requests.inc({ proto: udp ? 'udp' : 'tcp' });
+    if (udp) counts.udp++;
+    else counts.tcp++;
     return handler.handle(msg, udp);
+  };
+  const fast = (msg: Buffer, udp: boolean) => {
+    const out = handler.cached(msg, udp);
+    if (out) counts.udp++;
+    return out;
   };
 
   const onError = (err: unknown) => log(`informer: ${err instanceof Error ? err.message : String(err)}`);
@@ -145,7 +162,7 @@ export async function startDns(opts: DnsServerOptions): Promise<DnsServer> {
     forwarder.close();
   };
   const server: DnsServer = { host: opts.host, port, listening: Promise.resolve(), index, handler, upstreams, stop: stopAll };
-  const bound = bindWhenAvailable(() => listen(handle, { host: opts.host, port }), () => stopped, log).then(async (l) => {
+  const bound = bindWhenAvailable(() => listen(handle, { host: opts.host, port }, fast), () => stopped, log).then(async (l) => {
     if (!l) return;
     listeners = l;
     server.port = l.port;
