@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
 import { startTestCluster } from '../testing/client-env.js';
-import { udpQuery } from '../testing/dns.js';
+import { udpQuery } from '../testing/dns-upstream.js';
 import { freePort } from '../testing/etcd.js';
 import { closedLoop, percentile, report, vsAnchor, absolute, type Figure } from './common.js';
 

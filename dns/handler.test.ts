@@ -11,7 +11,7 @@ import { Forwarder } from './forwarder.js';
 import { DnsHandler, RCODE } from './handler.js';
 import { listen, type Listeners } from './listeners.js';
 import { ZoneResolver } from './zone-answer.js';
-import { queryPacket, udpQuery, udpRaw } from '../testing/dns.js';
+import { queryPacket, udpQuery, udpRaw } from '../testing/dns-upstream.js';
 
 const index = new ClusterIndex();
 index.setNamespace({ metadata: { name: 'default' } }, true);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints } from '../api/core.js';
 import { startTestCluster, type TestCluster } from '../testing/client-env.js';
-import { startTestUpstream, tcpDnsQuery, udpQuery, type DnsReply, type TestUpstream } from '../testing/dns.js';
+import { startTestUpstream, tcpDnsQuery, udpQuery, type DnsReply, type TestUpstream } from '../testing/dns-upstream.js';
 import { startDns, type DnsServer } from './server.js';
 
 let cluster: TestCluster;

@@ -12,7 +12,7 @@ import yaml from 'js-yaml';
 import type { Pod } from '../api/core.js';
 import { RestClient } from '../client/rest.js';
 import { clusterDnsIP } from '../dns/kube-dns-service.js';
-import { startTestUpstream, udpQuery, type TestUpstream } from '../testing/dns.js';
+import { startTestUpstream, udpQuery, type TestUpstream } from '../testing/dns-upstream.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { eventually } from '../testing/wait.js';
 
