@@ -481,6 +481,7 @@ export function validatePodSpec(spec: PodSpec | undefined, field = 'spec'): Fiel
   if (spec.dnsPolicy === 'None' && (!spec.dnsConfig?.nameservers || spec.dnsConfig.nameservers.length === 0)) {
     errs.push(fieldErr.required(`${field}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
   }
+  if (spec.dnsConfig) errs.push(...validateDNSConfig(spec.dnsConfig, `${field}.dnsConfig`));
   checkNonNegative(errs, field, 'terminationGracePeriodSeconds', spec.terminationGracePeriodSeconds);
   if (spec.activeDeadlineSeconds !== undefined) {
     for (const m of isInRange(spec.activeDeadlineSeconds, 1, 2147483647)) {
@@ -588,5 +589,27 @@ export function validatePodStatus(pod: Pod, old?: Pod): FieldError[] {
   if (old && (pod.spec?.nodeName ?? '') !== (old.spec?.nodeName ?? '')) {
     errs.push(fieldErr.forbidden('spec.nodeName', 'pod status updates may not change nodeName'));
   }
+  return errs;
+}
+
+/** Upstream's validatePodDNSConfig: what resolvers read (3 nameservers, 32 search domains of 2048 characters). */
+function validateDNSConfig(c: NonNullable<PodSpec['dnsConfig']>, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const servers = c.nameservers ?? [];
+  if (servers.length > 3) errs.push(fieldErr.invalid(`${field}.nameservers`, servers, 'must not have more than 3 nameservers'));
+  servers.forEach((ns, i) => {
+    for (const m of isValidIP(String(ns))) errs.push(fieldErr.invalid(`${field}.nameservers[${i}]`, ns, m));
+  });
+  const searches = c.searches ?? [];
+  if (searches.length > 32) errs.push(fieldErr.invalid(`${field}.searches`, searches, 'must not have more than 32 search paths'));
+  if (searches.join(' ').length > 2048) errs.push(fieldErr.invalid(`${field}.searches`, searches, 'must not have more than 2048 characters (including spaces) in the search list'));
+  searches.forEach((s, i) => {
+    // A trailing dot is allowed (a fully qualified search domain).
+    const name = String(s).replace(/\.$/, '');
+    for (const m of isDNS1123Subdomain(name)) errs.push(fieldErr.invalid(`${field}.searches[${i}]`, s, m));
+  });
+  (c.options ?? []).forEach((o, i) => {
+    if (!o?.name) errs.push(fieldErr.required(`${field}.options[${i}]`, 'Option.Name must not be empty'));
+  });
   return errs;
 }

@@ -6,6 +6,7 @@ import { runApiserver } from './apiserver.js';
 import { runScheduler } from './scheduler.js';
 import { runControllerManager } from './controller-manager.js';
 import { runProxy } from './proxy.js';
+import { runDns } from './dns.js';
 import { runReset } from './reset.js';
 import { runKubelet } from './kubelet.js';
 import { runtimeCli } from '../runtime/cli.js';
@@ -19,6 +20,7 @@ commands:
   scheduler           run the scheduler against an apiserver
   controller-manager  run the controllers (replication, endpoints, node lifecycle, gc, pod gc, namespace, events)
   proxy               program iptables for Services
+  dns                 the cluster DNS (Services and pods by name; the rest forwarded)
   kubelet             run the pods bound to this node and static pods from a directory
   reset               stop \`up\` and the processes it started, and remove everything tskube created on this host
   runtime             the container runtime's debugging CLI (run, ps, exec, logs, stop, rm, images, pull, load, rmi)
@@ -33,6 +35,7 @@ const commands: Record<string, Command> = {
   scheduler: runScheduler,
   'controller-manager': runControllerManager,
   proxy: runProxy,
+  dns: runDns,
   kubelet: runKubelet,
   runtime: (argv) => runtimeCli(argv),
   reset: runReset,

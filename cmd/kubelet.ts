@@ -1,5 +1,6 @@
 // `hyperkube kubelet` / `kubelet`: runs the kubelet until SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { startKubelet, type KubeletOptions } from '../kubelet/kubelet.js';
 
 const USAGE = `usage: kubelet [flags]
@@ -35,6 +36,9 @@ const USAGE = `usage: kubelet [flags]
   --seccomp-default[=BOOL]   containers naming no seccompProfile run with RuntimeDefault (default false)
   --pod-pids-limit N         most processes per pod (default 4096; -1: unlimited)
   --allowed-unsafe-sysctls LIST  comma-separated sysctls (or prefixes ending in *) allowed beyond the safe set
+  --cluster-dns LIST         comma-separated cluster DNS server IPs for pods with dnsPolicy ClusterFirst (default: none, pods get the host's resolvers)
+  --cluster-domain DOMAIN    the cluster's DNS domain: pods search <ns>.svc.DOMAIN svc.DOMAIN DOMAIN (default cluster.local)
+  --resolv-conf PATH         the host resolver config for dnsPolicy Default (default /etc/resolv.conf; "" for none)
 `;
 
 const FLAGS: Record<string, keyof KubeletOptions> = {
@@ -70,6 +74,9 @@ const FLAGS: Record<string, keyof KubeletOptions> = {
   'seccomp-default': 'seccompDefault',
   'pod-pids-limit': 'podPidsLimit',
   'allowed-unsafe-sysctls': 'allowedUnsafeSysctls',
+  'cluster-dns': 'clusterDNS',
+  'cluster-domain': 'clusterDomain',
+  'resolv-conf': 'resolvConf',
 };
 
 /** Flags that may stand alone (--flag means true), parsed like Go's strconv.ParseBool. */
@@ -97,10 +104,11 @@ export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boo
       out[key] = value === undefined ? true : parseBool(name, value);
       continue;
     }
-    if (key === 'allowedUnsafeSysctls') {
+    if (key === 'allowedUnsafeSysctls' || key === 'clusterDNS') {
       value ??= argv[++i];
       if (value === undefined) throw new Error(`flag --${name} needs a value`);
       out[key] = value.split(',').map((x) => x.trim()).filter(Boolean);
+      if (key === 'clusterDNS') for (const ip of out[key] as string[]) if (!isIP(ip)) throw new Error(`--cluster-dns: ${JSON.stringify(ip)} is not an IP address`);
       continue;
     }
     if (key === 'podPidsLimit') {

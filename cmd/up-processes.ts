@@ -3,6 +3,7 @@
 // used in-process), each restarted when it dies, and their pids in <data-dir>/pids.json.
 // Stopping `up` stops them all, the last started first; pods keep running.
 
+import type { UpDnsSettings } from './up-dns.js';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeKubeconfig } from '../client/kubeconfig.js';
@@ -24,6 +25,8 @@ export interface UpProcessesOptions {
   dataDir: string;
   /** Components not to run (`--disable`). */
   disabled: ReadonlySet<string>;
+  /** Where the cluster DNS listens and what pods are told. */
+  dns: UpDnsSettings;
   /** Files the apiserver and kubelet read their secrets from. */
   adminTokenFile: string;
   /** The node IP the kubelet serves on, and its and the apiserver's certificates towards each other. */
@@ -135,6 +138,8 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
           `--port=${f('kubelet-port')}`,
           `--healthz-port=${f('kubelet-healthz-port')}`,
           ...(o.flags['max-pods'] !== undefined ? [`--max-pods=${f('max-pods')}`] : []),
+          ...(o.dns.clusterDNS.length ? [`--cluster-dns=${o.dns.clusterDNS.join(',')}`] : []),
+          `--cluster-domain=${o.dns.clusterDomain}`,
           '--seccomp-default', // as `up` in-process: RuntimeDefault unless a pod asks otherwise
           // Reached by the apiserver at the node's InternalIP only, over HTTPS with its client certificate.
           `--node-ip=${o.nodeIP}`,
@@ -161,6 +166,24 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
           `--healthz-port=${proxyHealthz}`,
         ],
         ready: /^proxy: syncing/,
+        log,
+      }),
+    );
+  }
+
+  if (!o.disabled.has('dns')) {
+    components.push(
+      componentProcess({
+        name: 'dns',
+        args: () => [
+          kc,
+          `--bind-address=${o.dns.listen}`,
+          `--cluster-domain=${o.dns.clusterDomain}`,
+          `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
+          `--cluster-dns=${o.dns.clusterDNS[0]}`,
+          ...(o.dns.upstream.length ? [`--upstream=${o.dns.upstream.join(',')}`] : []),
+        ],
+        ready: /^dns: running/,
         log,
       }),
     );

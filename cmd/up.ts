@@ -21,6 +21,8 @@ import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { startProxy } from '../proxy/server.js';
 import { startKubelet } from '../kubelet/kubelet.js';
+import { startDns } from '../dns/server.js';
+import { clusterDnsSettings } from './up-dns.js';
 import { parseFlags } from './flags.js';
 import { runUpProcesses } from './up-processes.js';
 
@@ -34,7 +36,7 @@ const FLAGS = {
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
   'cluster-cidr': { type: 'string', default: '10.244.0.0/16', help: 'pod network of the cluster (the proxy masquerades Service traffic from outside it)' },
   'multi-process': { type: 'boolean', default: false, help: 'run etcd and each component as its own child process, restarted when it dies; pids in <data-dir>/pids.json' },
-  disable: { type: 'string', default: '', help: 'comma-separated components not to run: scheduler, controller-manager, proxy, kubelet' },
+  disable: { type: 'string', default: '', help: 'comma-separated components not to run: scheduler, controller-manager, proxy, kubelet, dns' },
   'hostname-override': { type: 'string', default: '', help: 'node name (default: the hostname, lowercased)' },
   'pod-manifest-path': { type: 'string', default: '/etc/kubernetes/manifests', help: 'directory of static pod manifests the kubelet runs' },
   'pod-cidr': { type: 'string', default: '10.244.0.0/24', help: "this node's pod CIDR (inside --cluster-cidr)" },
@@ -46,12 +48,15 @@ const FLAGS = {
   'proxy-chain-prefix': { type: 'string', default: 'KUBE', help: 'prefix of the Service iptables chains (at most 7 characters)' },
   'service-device': { type: 'string', default: 'tkube-svc0', help: 'local device the Service CIDR is routed to' },
   'proxy-healthz-port': { type: 'string', default: '10256', help: "proxy's /healthz and /metrics on 127.0.0.1 (0: any free port)" },
+  'cluster-domain': { type: 'string', default: 'cluster.local', help: 'the DNS domain of the cluster (Services answer as <svc>.<ns>.svc.<domain>)' },
+  'cluster-dns': { type: 'string', default: '', help: "ClusterIP of Service kube-system/kube-dns, pods' nameserver (default: the 10th address of --service-cluster-ip-range)" },
+  'dns-upstream': { type: 'string', default: '', help: "comma-separated resolvers (ip[:port]) the cluster DNS forwards other names to (default: the host's /etc/resolv.conf)" },
   'max-pods': { type: 'string', default: '110', help: "the kubelet's pods capacity: most pods this node runs" },
   'kubelet-port': { type: 'string', default: '10250', help: "kubelet server port on the node IP (0: any free port); HTTPS, it answers only the apiserver's client certificate" },
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
 } as const;
 
-const COMPONENTS = ['scheduler', 'controller-manager', 'proxy', 'kubelet'];
+const COMPONENTS = ['scheduler', 'controller-manager', 'proxy', 'kubelet', 'dns'];
 
 /** The admin token: made once, kept in the data dir so restarts keep the kubeconfig valid. */
 async function adminToken(dataDir: string): Promise<string> {
@@ -110,6 +115,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const f = parsed.values;
   checkNumbers(f);
   const disabled = disabledComponents(f.disable);
+  const dns = clusterDnsSettings(f, disabled);
   const dataDir = f['data-dir'];
   const nodeName = (f['hostname-override'] || hostname()).toLowerCase();
   const started = Date.now();
@@ -133,6 +139,7 @@ export async function runUp(argv: string[]): Promise<number> {
       flags: f,
       dataDir,
       disabled,
+      dns,
       adminTokenFile: join(dataDir, 'admin-token'),
       nodeIP: secrets.nodeIP,
       kubeletPki: secrets.kubeletPki,
@@ -226,6 +233,8 @@ export async function runUp(argv: string[]): Promise<number> {
           port: Number(f['kubelet-port']),
           healthzPort: Number(f['kubelet-healthz-port']),
           maxPods,
+          clusterDNS: dns.clusterDNS,
+          clusterDomain: dns.clusterDomain,
           seccompDefault: true, // `up` runs containers with RuntimeDefault seccomp unless a pod asks otherwise
           // Reached by the apiserver at the node's InternalIP only, over HTTPS with its client certificate.
           nodeIP: secrets.nodeIP,
@@ -258,6 +267,16 @@ export async function runUp(argv: string[]): Promise<number> {
       // Stopping `up` leaves the rules in place, like a restarting kube-proxy; the next start adopts them.
       stops.push(() => proxy.stop());
       step('proxy running');
+    }
+    if (!disabled.has('dns')) {
+      // On the pod bridge's address, which exists once the kubelet runs its first pod: bound then.
+      const server = await unlessStopped(
+        stop,
+        startDns({ client, host: dns.listen, clusterDomain: dns.clusterDomain, serviceCIDR: f['service-cluster-ip-range'], clusterIP: dns.clusterDNS[0], ...(dns.upstream.length ? { upstream: dns.upstream } : {}), waitForAddress: false, log: (m) => step(`dns: ${m}`) }),
+        (d) => d.stop(),
+      );
+      stops.push(() => server.stop());
+      step(`dns running for ${dns.clusterDomain} on ${dns.listen}:53, Service kube-system/kube-dns ${dns.clusterDNS.join(',')}`);
     }
     console.log(`ready: kubeconfig ${kubeconfig} — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
   } catch (err) {

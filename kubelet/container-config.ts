@@ -1,6 +1,7 @@
 // A pod spec turned into the runtime's configs: the sandbox config, a container's config (env,
 // mounts, security context, resources, labels), and the cgroup settings of both. Pure apart from
 // the env and image reads a container config needs.
+import { podDNSConfig, podHostDomain, podHostname, type ClusterDNSSettings } from './pod-dns.js';
 import type { Container, Pod, Service } from '../api/core.js';
 import { milliValue } from '../api/quantity.js';
 import type { RestClient } from '../client/rest.js';
@@ -51,7 +52,7 @@ export function podResources(spec: NonNullable<Pod['spec']>): LinuxResources | u
   return Object.keys(out).length ? out : undefined;
 }
 
-export function sandboxConfig(pod: Pod, o: { logDir: string; podPidsLimit?: number }, attempt: number): PodSandboxConfig {
+export function sandboxConfig(pod: Pod, o: { logDir: string; podPidsLimit?: number; dns?: ClusterDNSSettings }, attempt: number): PodSandboxConfig {
   const m = pod.metadata;
   const spec = pod.spec!;
   const ports = [...(spec.containers ?? [])].flatMap((c) => c.ports ?? []).filter((p) => p.hostPort);
@@ -59,13 +60,15 @@ export function sandboxConfig(pod: Pod, o: { logDir: string; podPidsLimit?: numb
   const resources = podResources(spec) || pidsLimit ? { ...(podResources(spec) ?? {}), ...(pidsLimit ? { pidsLimit } : {}) } : undefined;
   return {
     metadata: { name: m.name!, namespace: m.namespace!, uid: m.uid!, attempt },
-    hostname: spec.hostname ?? m.name!,
+    hostname: podHostname(pod),
     logDirectory: logDirectory(o.logDir, pod),
     portMappings: ports.map((p) => ({ containerPort: p.containerPort, hostPort: p.hostPort!, protocol: p.protocol ?? 'TCP', ...(p.hostIP ? { hostIp: p.hostIP } : {}) })),
     hostNetwork: !!spec.hostNetwork,
     ...sandboxFields,
     ...(spec.hostAliases ? { hostAliases: spec.hostAliases.map((h) => ({ ip: h.ip, hostnames: h.hostnames ?? [] })) } : {}),
-    ...(spec.dnsConfig ? { dnsConfig: { servers: spec.dnsConfig.nameservers ?? [], searches: spec.dnsConfig.searches ?? [], options: (spec.dnsConfig.options ?? []).map((o) => (o.value ? `${o.name}:${o.value}` : o.name)) } } : {}),
+    // The kubelet works out the pod's resolver config (dnsPolicy + dnsConfig) and its FQDN in /etc/hosts.
+    dnsConfig: podDNSConfig(pod, o.dns ?? { clusterDNS: [], clusterDomain: 'cluster.local', resolvConf: '/etc/resolv.conf' }),
+    ...(podHostDomain(pod, o.dns?.clusterDomain ?? 'cluster.local') ? { hostDomain: podHostDomain(pod, o.dns?.clusterDomain ?? 'cluster.local') } : {}),
     labels: { [L_POD_UID]: m.uid!, [L_POD_NAME]: m.name!, [L_POD_NAMESPACE]: m.namespace! },
     privileged: [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.securityContext?.privileged),
     ...(resources ? { resources } : {}),

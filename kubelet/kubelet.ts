@@ -68,6 +68,12 @@ export interface KubeletOptions extends ServerOptions {
   maxPods?: number;
   /** --seccomp-default: containers naming no seccomp profile get RuntimeDefault (default false, as Kubernetes). */
   seccompDefault?: boolean;
+  /** --cluster-dns: the cluster DNS server IPs pods with ClusterFirst get (none: they get the host's resolv.conf). */
+  clusterDNS?: string[];
+  /** --cluster-domain (default cluster.local). */
+  clusterDomain?: string;
+  /** --resolv-conf: the host resolver config for dnsPolicy Default and the search list's tail (default /etc/resolv.conf). */
+  resolvConf?: string;
   /** --pod-pids-limit: most processes/threads per pod (its cgroup's pids.max); default 4096, 0 or -1: unlimited. */
   podPidsLimit?: number;
   /** --allowed-unsafe-sysctls: sysctls (or prefixes ending in '*') allowed beyond the safe set. */
@@ -220,6 +226,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       seccompDefault: !!opts.seccompDefault,
       ...(opts.localPathDir ? { localPathDir: opts.localPathDir } : {}),
       podPidsLimit: opts.podPidsLimit ?? 4096,
+      dns: { clusterDNS: opts.clusterDNS ?? [], clusterDomain: opts.clusterDomain ?? 'cluster.local', resolvConf: opts.resolvConf ?? '/etc/resolv.conf' },
       services(ns: string): Service[] {
         const out = svcInformer.store.listNamespace(ns);
         const k = svcInformer.store.getByName('default', 'kubernetes');

@@ -5,6 +5,7 @@
 // difference between spec and runtime, a restarted kubelet re-adopts running
 // containers without touching them. Termination (pod-termination.ts) keeps the
 // pod in the API until the runtime really shows nothing of it.
+import type { ClusterDNSSettings } from './pod-dns.js';
 import type { Container, Pod, PodStatus, Service } from '../api/core.js';
 import { isNotFound, isConflict } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
@@ -55,6 +56,8 @@ export interface WorkerDeps {
   seccompDefault?: boolean;
   /** --pod-pids-limit: pids.max of each pod's cgroup (0 or less: unlimited). */
   podPidsLimit?: number;
+  /** --cluster-dns, --cluster-domain, --resolv-conf: what pods' resolv.conf is made from. */
+  dns?: ClusterDNSSettings;
 }
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);

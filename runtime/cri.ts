@@ -78,6 +78,8 @@ export interface PodSandboxConfig {
   shareProcessNamespace?: boolean;
   /** namespaced sysctls written inside the pod's namespaces (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*). */
   sysctls?: Record<string, string>;
+  /** The pod's domain (`<subdomain>.<ns>.svc.<cluster domain>`): its /etc/hosts line becomes "ip hostname.domain hostname". */
+  hostDomain?: string;
   /** extra /etc/hosts lines "ip name1 name2" (HostAliases). */
   hostAliases?: { ip: string; hostnames: string[] }[];
   labels?: Record<string, string>;

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { DNSConfig } from './cri.js';
 
-export function hostsFile(opts: { hostname: string; ip: string; aliases?: { ip: string; hostnames: string[] }[]; hostNetwork?: boolean; hostHostsPath?: string }): string {
+export function hostsFile(opts: { hostname: string; ip: string; domain?: string; aliases?: { ip: string; hostnames: string[] }[]; hostNetwork?: boolean; hostHostsPath?: string }): string {
   if (opts.hostNetwork) {
     try {
       return readFileSync(opts.hostHostsPath ?? '/etc/hosts', 'utf8');
@@ -13,7 +13,7 @@ export function hostsFile(opts: { hostname: string; ip: string; aliases?: { ip: 
   }
   let s = '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' +
     'fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
-  if (opts.ip) s += `${opts.ip}\t${opts.hostname}\n`;
+  if (opts.ip) s += opts.domain ? `${opts.ip}\t${opts.hostname}.${opts.domain}\t${opts.hostname}\n` : `${opts.ip}\t${opts.hostname}\n`;
   else s += `127.0.1.1\t${opts.hostname}\n`;
   for (const a of opts.aliases ?? []) s += `${a.ip}\t${a.hostnames.join('\t')}\n`;
   return s;

@@ -245,7 +245,7 @@ export class Runtime implements RuntimeService {
         networkUp = true;
         network = { ip: res.ip, gateway: res.gateway, prefixLength: res.prefixLength };
       }
-      writeFileSync(join(dir, 'hosts'), hostsFile({ hostname, ip: network.ip, aliases: config.hostAliases, hostNetwork }));
+      writeFileSync(join(dir, 'hosts'), hostsFile({ hostname, ip: network.ip, domain: config.hostDomain, aliases: config.hostAliases, hostNetwork }));
       writeFileSync(join(dir, 'resolv.conf'), resolvConf(config.dnsConfig, this.opts.hostResolvConf));
       writeFileSync(join(dir, 'hostname'), `${hostNetwork ? readFileSync('/proc/sys/kernel/hostname', 'utf8').trim() : hostname}\n`);
       const rec: SandboxRecord = { id, config, createdAt: Date.now(), cgroup, pausePid, network, stopped: false };
