@@ -90,6 +90,9 @@ import { validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './val
 import type { CronJob, Job } from './batch.js';
 import type { PersistentVolume, PersistentVolumeClaim } from './core.js';
 import type { StorageClass } from './storage.js';
+import type { PodDisruptionBudget } from './policy.js';
+import { podDisruptionBudgetPrinter } from './table-policy.js';
+import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus } from './validation-policy.js';
 import { defaultCronJob, defaultJob } from './defaults-batch.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from './defaults-storage.js';
 import { cronJobPrinter, jobPrinter } from './table-batch.js';
@@ -256,6 +259,13 @@ const KINDS = new Map<string, KindStrategy>([
     validate: validateStorageClass,
     validateUpdate: validateStorageClassUpdate,
     printer: storageClassPrinter,
+  }),
+  // ---- policy/v1
+  kind<PodDisruptionBudget>('PodDisruptionBudget', {
+    meta: namespaced,
+    validate: validatePodDisruptionBudget,
+    validateStatus: validatePodDisruptionBudgetStatus,
+    printer: podDisruptionBudgetPrinter,
   }),
 ]);
 

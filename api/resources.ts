@@ -99,6 +99,7 @@ const BATCH_AND_STORAGE_RESOURCES: ResourceInfo[] = [
   grouped('batch', 'v1', 'cronjobs', 'CronJob', ['cj'], true, [status('CronJob')], ['all']),
   grouped('batch', 'v1', 'jobs', 'Job', [], true, [status('Job')], ['all']),
   grouped('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', ['sc'], false),
+  grouped('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', ['pdb'], true, [status('PodDisruptionBudget')]),
 ];
 
 export const RESOURCES: readonly ResourceInfo[] = [
@@ -119,6 +120,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
       { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
       { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
       { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { name: 'eviction', kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' },
     ],
     ALL_VERBS,
     ['all'],

@@ -196,6 +196,24 @@ const TYPES: Record<string, TypeDef> = {
   },
   TopologySelectorTerm: { fields: { matchLabelExpressions: list(ref('TopologySelectorLabelRequirement')) } },
   TopologySelectorLabelRequirement: { fields: { key: S, values: list(S) } },
+  // ---- policy/v1
+  PodDisruptionBudget: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('PodDisruptionBudgetSpec'), status: ref('PodDisruptionBudgetStatus') } },
+  PodDisruptionBudgetSpec: { fields: { minAvailable: 'intstr', selector: ref('LabelSelector'), maxUnavailable: 'intstr', unhealthyPodEvictionPolicy: S } },
+  PodDisruptionBudgetStatus: {
+    fields: {
+      observedGeneration: I64, disruptedPods: map('time'), disruptionsAllowed: I, currentHealthy: I, desiredHealthy: I, expectedPods: I,
+      conditions: list(ref('MetaCondition')),
+    },
+  },
+  MetaCondition: { fields: { type: S, status: S, observedGeneration: I64, lastTransitionTime: 'time', reason: S, message: S } },
+  Eviction: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), deleteOptions: ref('EvictionDeleteOptions') } },
+  EvictionDeleteOptions: {
+    fields: {
+      ...TYPE_META, gracePeriodSeconds: I64, preconditions: ref('EvictionPreconditions'), orphanDependents: B, propagationPolicy: S, dryRun: list(S),
+      ignoreStoreReadErrorWithClusterBreakingPotential: B,
+    },
+  },
+  EvictionPreconditions: { fields: { uid: S, resourceVersion: S } },
   // ---- apps/v1
   WorkloadCondition: { fields: { type: S, status: S, lastUpdateTime: 'time', lastTransitionTime: 'time', reason: S, message: S } },
   Deployment: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('DeploymentSpec'), status: ref('DeploymentStatus') } },

@@ -25,10 +25,12 @@ import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
 import { StorageProtectionController } from './storage-protection.js';
 import { DaemonSetController } from './daemonset.js';
+import { DisruptionController } from './disruption.js';
+import type { PodDisruptionBudget } from '../api/policy.js';
 import { StatefulSetController } from './statefulset.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'disruption'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -94,6 +96,7 @@ export interface ControllerManager {
   readonly job?: JobController;
   readonly cronJob?: CronJobController;
   readonly ttlAfterFinished?: TTLAfterFinishedController;
+  readonly disruption?: DisruptionController;
   stop(): Promise<void>;
 }
 
@@ -189,11 +192,15 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     : undefined;
   const ttlAfterFinished = enabled.has('ttl-after-finished') ? new TTLAfterFinishedController({ client, workers: opts.concurrentTTLSyncs ?? 5, log, jobInformer: jobs() }) : undefined;
 
+  const disruption = enabled.has('disruption') && lookupResource('poddisruptionbudgets', 'policy')
+    ? new DisruptionController({ client, log, podInformer: pods(), pdbInformer: factory.get<PodDisruptionBudget>('poddisruptionbudgets') })
+    : undefined;
+
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, disruption]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -221,6 +228,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     job,
     cronJob,
     ttlAfterFinished,
+    disruption,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

@@ -12,6 +12,7 @@ import type { RequestContext } from '../registry/strategy.js';
 import { bindPod } from '../registry/pods.js';
 import { deleteNamespace, finalizeNamespace } from '../registry/namespaces.js';
 import { scaleOf, updateScale, type Scale } from '../registry/scale.js';
+import { evictPod } from '../registry/eviction.js';
 import { readRawBody } from './body.js';
 import { decodeBody, decodeObject, floatIntegersOf, mediaType, patchTypeOf } from '../../api/codec.js';
 import { K8S_PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf } from '../../api/protobuf.js';
@@ -189,6 +190,12 @@ export class ResourceHandler {
 
   private async create(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     const body = await this.readObject(req);
+    if (p.subresource === 'eviction') {
+      checkFields(req, res, 'Eviction', body, floatIntegersOf(body));
+      await evictPod(this.deps.registries, ctx, p.name!, body);
+      sendJSON(res, 201, successStatus(201));
+      return;
+    }
     if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(body));
     if (p.info.resource === 'bindings' || p.subresource === 'binding') {
       const podName = p.subresource === 'binding' ? p.name! : body?.metadata?.name;
