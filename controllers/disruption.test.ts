@@ -163,3 +163,25 @@ test('kubectl drain cordons, evicts one pod at a time under the budget, and fini
     child.kill();
   }
 });
+
+test('hostile eviction bodies are 4xx Statuses and delete nothing', async () => {
+  await readyPod('h1', `${env.tag}-n2`, { app: 'hostile' });
+  const bodies: unknown[] = [
+    [],
+    'null',
+    { apiVersion: 'policy/v1', kind: 'Pod', metadata: { name: 'h1' } },
+    { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'h1' }, deleteOptions: { gracePeriodSeconds: 'soon' } },
+    { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'h1' }, deleteOptions: { dryRun: ['Some'] } },
+    { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'h1' }, deleteOptions: { propagationPolicy: 'Never' } },
+    '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"h1"},"deleteOptions":{"__proto__":{"gracePeriodSeconds":0}},"__proto__":{"x":1}}',
+  ];
+  for (const b of bodies) {
+    const r = await evict('h1', b);
+    assert.ok(r.status >= 400 && r.status < 500 || r.status === 201, `${JSON.stringify(b)}: ${r.status} ${r.text}`);
+    if (r.status !== 201) assert.equal((r.body as { kind: string }).kind, 'Status');
+    else assert.equal(b, bodies[6], `only the well-formed body evicts: ${JSON.stringify(b)}`);
+  }
+  const none = await evict('nope');
+  assert.equal(none.status, 404);
+  assert.equal((none.body as { message: string }).message, 'pods "nope" not found');
+});
