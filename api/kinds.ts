@@ -97,6 +97,9 @@ import type { EndpointSlice } from './discovery.js';
 import { endpointSlicePrinter } from './table-discovery.js';
 import { validateEndpointSlice, validateEndpointSliceUpdate } from './validation-discovery.js';
 import { defaultEndpointSlice } from './defaults-discovery.js';
+import type { PodDisruptionBudget } from './policy.js';
+import { podDisruptionBudgetPrinter } from './table-policy.js';
+import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus } from './validation-policy.js';
 import { defaultCronJob, defaultJob } from './defaults-batch.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from './defaults-storage.js';
 import { cronJobPrinter, jobPrinter } from './table-batch.js';
@@ -276,6 +279,13 @@ const KINDS = new Map<string, KindStrategy>([
     validate: validateEndpointSlice,
     validateUpdate: validateEndpointSliceUpdate,
     printer: endpointSlicePrinter,
+  }),
+  // ---- policy/v1
+  kind<PodDisruptionBudget>('PodDisruptionBudget', {
+    meta: namespaced,
+    validate: validatePodDisruptionBudget,
+    validateStatus: validatePodDisruptionBudgetStatus,
+    printer: podDisruptionBudgetPrinter,
   }),
 ]);
 

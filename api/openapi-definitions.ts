@@ -5846,6 +5846,230 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   ]
  },
+ "io.k8s.api.policy.v1.Eviction": {
+  "description": "POSTed to pods/<name>/eviction (policy/v1, or v1beta1 from older clients).",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string"
+   },
+   "kind": {
+    "type": "string"
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+   },
+   "deleteOptions": {
+    "$ref": "#/definitions/io.k8s.api.policy.v1.EvictionDeleteOptions"
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "policy",
+    "kind": "Eviction",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.policy.v1.EvictionDeleteOptions": {
+  "type": "object",
+  "properties": {
+   "gracePeriodSeconds": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "preconditions": {
+    "type": "object",
+    "properties": {
+     "uid": {
+      "type": "string"
+     },
+     "resourceVersion": {
+      "type": "string"
+     }
+    }
+   },
+   "orphanDependents": {
+    "type": "boolean"
+   },
+   "propagationPolicy": {
+    "type": "string"
+   },
+   "dryRun": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "io.k8s.api.policy.v1.MetaCondition": {
+  "description": "meta/v1 Condition.",
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string"
+   },
+   "status": {
+    "type": "string",
+    "enum": [
+     "True",
+     "False",
+     "Unknown"
+    ]
+   },
+   "observedGeneration": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "lastTransitionTime": {
+    "type": "string"
+   },
+   "reason": {
+    "type": "string"
+   },
+   "message": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "type",
+   "status",
+   "lastTransitionTime",
+   "reason",
+   "message"
+  ]
+ },
+ "io.k8s.api.policy.v1.PodDisruptionBudget": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.policy.v1.PodDisruptionBudgetSpec"
+   },
+   "status": {
+    "$ref": "#/definitions/io.k8s.api.policy.v1.PodDisruptionBudgetStatus"
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "policy",
+    "kind": "PodDisruptionBudget",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.policy.v1.PodDisruptionBudgetList": {
+  "description": "A list of PodDisruptionBudget objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The poddisruptionbudgets.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.policy.v1.PodDisruptionBudget"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: PodDisruptionBudgetList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "policy",
+    "kind": "PodDisruptionBudgetList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.policy.v1.PodDisruptionBudgetSpec": {
+  "type": "object",
+  "properties": {
+   "minAvailable": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+   },
+   "selector": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+   },
+   "maxUnavailable": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+   },
+   "unhealthyPodEvictionPolicy": {
+    "type": "string",
+    "enum": [
+     "IfHealthyBudget",
+     "AlwaysAllow"
+    ]
+   }
+  }
+ },
+ "io.k8s.api.policy.v1.PodDisruptionBudgetStatus": {
+  "type": "object",
+  "properties": {
+   "observedGeneration": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "disruptedPods": {
+    "type": "object",
+    "additionalProperties": {
+     "type": "string"
+    },
+    "description": "Pod name → when the eviction API let it go (RFC 3339)."
+   },
+   "disruptionsAllowed": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "currentHealthy": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "desiredHealthy": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "expectedPods": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "conditions": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.policy.v1.MetaCondition"
+    }
+   }
+  },
+  "required": [
+   "disruptionsAllowed",
+   "currentHealthy",
+   "desiredHealthy",
+   "expectedPods"
+  ]
+ },
  "io.k8s.api.storage.v1.StorageClass": {
   "type": "object",
   "properties": {

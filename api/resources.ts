@@ -102,6 +102,7 @@ const BATCH_AND_STORAGE_RESOURCES: ResourceInfo[] = [
   grouped('batch', 'v1', 'jobs', 'Job', [], true, [status('Job')], ['all']),
   grouped('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', ['sc'], false),
   grouped('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', [], true),
+  grouped('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', ['pdb'], true, [status('PodDisruptionBudget')]),
 ];
 
 // metrics.k8s.io/v1beta1, read from the kubelets' Summary API when asked (get and list only).
@@ -133,6 +134,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
       { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+      { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { name: 'eviction', kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' },
     ],
     ALL_VERBS,
     ['all'],
@@ -150,7 +153,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     ALL_VERBS,
     ['all'],
   ),
-  core('services', 'Service', ['svc'], true, [status('Service')], ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], ['all']),
+  core('services', 'Service', ['svc'], true, [status('Service'), { name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }], ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], ['all']),
   core('endpoints', 'Endpoints', ['ep'], true),
   core('events', 'Event', ['ev'], true),
   core('configmaps', 'ConfigMap', ['cm'], true),

@@ -136,7 +136,7 @@ const PERCENT = /^[0-9]+%$/;
 const PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 
 /** ValidatePositiveIntOrPercent. */
-function positiveIntOrPercent(v: IntOrString | undefined, field: string): FieldError[] {
+export function positiveIntOrPercent(v: IntOrString | undefined, field: string): FieldError[] {
   if (typeof v === 'string') return PERCENT.test(v) ? [] : [invalidGo(field, goIntOrString(v), PERCENT_MSG)];
   if (typeof v === 'number' && (!Number.isInteger(v) || v < 0)) return [fieldErr.invalid(field, v, NON_NEGATIVE)];
   return [];
@@ -149,7 +149,7 @@ function intOrPercentValue(v: IntOrString | undefined): number {
   return 0;
 }
 
-function notMoreThan100Percent(v: IntOrString | undefined, field: string): FieldError[] {
+export function notMoreThan100Percent(v: IntOrString | undefined, field: string): FieldError[] {
   return typeof v === 'string' && PERCENT.test(v) && Number(v.slice(0, -1)) > 100 ? [invalidGo(field, goIntOrString(v), 'must not be greater than 100%')] : [];
 }
 

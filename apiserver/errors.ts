@@ -81,9 +81,14 @@ export const invalid = (t: Target & { kind: string }, causes: StatusCause[]) => 
   return new ApiError(422, 'Invalid', s.message!, s.details);
 };
 
-/** A path the server does not serve (kube-apiserver's NotFound for unknown routes). */
+/**
+ * A path the server does not serve (kube-apiserver's NotFound for unknown routes). Its details
+ * are present and empty, as upstream's NewGenericServerResponse makes them: kubectl reads
+ * details.name of such a 404 (kubectl debug, an unserved pods/ephemeralcontainers) and
+ * panics on a Status without details.
+ */
 export const notFoundPath = (path?: string) =>
-  new ApiError(404, 'NotFound', path === undefined ? 'the server could not find the requested resource' : `the server could not find the requested resource (${path})`);
+  new ApiError(404, 'NotFound', path === undefined ? 'the server could not find the requested resource' : `the server could not find the requested resource (${path})`, {});
 
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 

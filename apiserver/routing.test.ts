@@ -109,11 +109,13 @@ describe('non-resource paths', () => {
   });
 
   test('unknown paths, unknown groups and other methods are 404 Statuses; an undecodable path is a 400', async () => {
-    for (const [method, path] of [['GET', '/nowhere'], ['POST', '/version'], ['GET', '/apis/nope.example.com'], ['GET', '/apis/coordination.k8s.io/v9'], ['DELETE', '/healthz']]) {
+    for (const [method, path] of [['GET', '/nowhere'], ['POST', '/version'], ['GET', '/apis/nope.example.com'], ['GET', '/apis/coordination.k8s.io/v9'], ['DELETE', '/healthz'], ['PATCH', '/api/v1/namespaces/default/pods/p/ephemeralcontainers']]) {
       const r = await req(method, path);
       assert.equal(r.status, 404, `${method} ${path}`);
       assert.equal(r.body.kind, 'Status');
       assert.equal(r.body.message, `the server could not find the requested resource (${path})`);
+      // Present and empty, as upstream: kubectl debug reads details.name of this 404 and panics without it.
+      assert.deepEqual(r.body.details, {});
     }
     const bad = await req('GET', '/api/v1/namespaces/%zz/pods');
     assert.equal(bad.status, 400);

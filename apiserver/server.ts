@@ -22,6 +22,8 @@ import { nonResourceServer } from './http/nonresource.js';
 import { wsTransport } from './http/watch.js';
 import { ConnectionGuard, defaultConnectionLimits, type ConnectionLimits } from './http/connections.js';
 import { kubeletTarget, proxyLog, proxyUpgrade } from './http/streaming.js';
+import { serveProxy, serveProxyUpgrade, type ProxyDeps } from './http/proxy.js';
+import { proxyRouteOf } from './http/proxy-path.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
@@ -111,6 +113,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     },
   });
 
+  const proxyDeps: ProxyDeps = { registries, kubeletCreds };
+
   let ready = false;
   let serverAddress = '';
   const nonResource = nonResourceServer({
@@ -149,6 +153,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const req = apiRequest(raw);
     const serve = async () => {
       if (!(await authorized(req))) throw unauthorized();
+      const proxy = proxyRouteOf(req.path);
+      if (proxy) return serveProxy(proxyDeps, req, res, proxy);
       const route = resourceRouteOf(req.path);
       if (route) return serveResource(req, res, route);
       if (!(await nonResource(req, res))) throw notFoundPath(req.path);
@@ -166,6 +172,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const req = apiRequest(raw);
     try {
       if (!(await authorized(req))) throw unauthorized();
+      const proxy = proxyRouteOf(req.path);
+      if (proxy) {
+        socket.once('close', guard.admitLongRunning(raw.socket));
+        await serveProxyUpgrade(proxyDeps, req, socket, head, proxy);
+        return;
+      }
       const route = resourceRouteOf(req.path);
       if (!route) throw notFoundPath(req.path);
       const p = parseResourcePath(route.group, route.version, route.segs, req.path);

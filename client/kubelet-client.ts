@@ -36,6 +36,13 @@ export function kubeletGet(host: string, port: number, path: string, c: KubeletC
   return https.get({ ...tlsOptions(host, c), port, path, headers, agent: false }, onResponse);
 }
 
+/** Any request to a kubelet (the apiserver's nodes/<name>/proxy): the given method, path and headers, with the apiserver's credentials. */
+export function kubeletRequest(host: string, port: number, opts: http.RequestOptions, c: KubeletClientCredentials, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+  const headers = { ...(opts.headers as Record<string, string> | undefined), ...(c.token ? { authorization: `Bearer ${c.token}` } : {}) };
+  if (!useTls(c)) return http.request({ ...opts, host, port, headers, agent: false }, onResponse);
+  return https.request({ ...opts, ...tlsOptions(host, c), port, headers, agent: false }, onResponse);
+}
+
 /** A connection to a kubelet (TLS when the credentials say so), resolved once connected (and the handshake verified). */
 export function kubeletDial(host: string, port: number, c: KubeletClientCredentials): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

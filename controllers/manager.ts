@@ -28,12 +28,14 @@ import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
 import { StorageProtectionController } from './storage-protection.js';
 import { DaemonSetController } from './daemonset.js';
+import { DisruptionController } from './disruption.js';
+import type { PodDisruptionBudget } from '../api/policy.js';
 import { StatefulSetController } from './statefulset.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
 import { HPAController } from './hpa.js';
 import type { HorizontalPodAutoscaler } from '../api/autoscaling.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -104,6 +106,7 @@ export interface ControllerManager {
   readonly cronJob?: CronJobController;
   readonly ttlAfterFinished?: TTLAfterFinishedController;
   readonly hpa?: HPAController;
+  readonly disruption?: DisruptionController;
   stop(): Promise<void>;
 }
 
@@ -208,11 +211,15 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     : undefined;
   const ttlAfterFinished = enabled.has('ttl-after-finished') ? new TTLAfterFinishedController({ client, workers: opts.concurrentTTLSyncs ?? 5, log, jobInformer: jobs() }) : undefined;
 
+  const disruption = enabled.has('disruption') && lookupResource('poddisruptionbudgets', 'policy')
+    ? new DisruptionController({ client, log, podInformer: pods(), pdbInformer: factory.get<PodDisruptionBudget>('poddisruptionbudgets') })
+    : undefined;
+
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -243,6 +250,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     cronJob,
     ttlAfterFinished,
     hpa,
+    disruption,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

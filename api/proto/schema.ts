@@ -434,6 +434,15 @@ export const SCHEMA: Record<string, MessageSpec> = {
   TopologySelectorTerm: [[1, 'matchLabelExpressions', 'TopologySelectorLabelRequirement', 'r']],
   TopologySelectorLabelRequirement: [[1, 'key', 's', 'k'], [2, 'values', 's', 'r']],
 
+  // ---- policy/v1 ----
+  PodDisruptionBudget: [objMeta, [2, 'spec', 'PodDisruptionBudgetSpec'], [3, 'status', 'PodDisruptionBudgetStatus']],
+  PodDisruptionBudgetSpec: [[1, 'minAvailable', 'IOS'], [2, 'selector', 'LabelSelector'], [3, 'maxUnavailable', 'IOS'], [4, 'unhealthyPodEvictionPolicy', 's', 'k']],
+  PodDisruptionBudgetStatus: [
+    [1, 'observedGeneration', 'i64'], [2, 'disruptedPods', 'T', 'm'], [3, 'disruptionsAllowed', 'i32', 'k'], [4, 'currentHealthy', 'i32', 'k'],
+    [5, 'desiredHealthy', 'i32', 'k'], [6, 'expectedPods', 'i32', 'k'], [7, 'conditions', 'Condition', 'r'],
+  ],
+  Eviction: [objMeta, [2, 'deleteOptions', 'DeleteOptions']],
+
   // ---- batch/v1 ----
   Job: [objMeta, [2, 'spec', 'JobSpec'], [3, 'status', 'JobStatus']],
   JobSpec: [
@@ -502,6 +511,7 @@ export const KINDS: Record<string, string> = {
   'v1/PersistentVolume': 'PersistentVolume', 'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
   'storage.k8s.io/v1/StorageClass': 'StorageClass', 'batch/v1/Job': 'Job', 'batch/v1/CronJob': 'CronJob',
   'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
+  'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget', 'policy/v1/Eviction': 'Eviction', 'policy/v1beta1/Eviction': 'Eviction',
   'apps/v1/Deployment': 'Deployment', 'apps/v1/ReplicaSet': 'ReplicaSet', 'apps/v1/DaemonSet': 'DaemonSet', 'apps/v1/StatefulSet': 'StatefulSet',
   // DeleteOptions is sent with apiVersion meta.k8s.io/v1 or v1 depending on the client.
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions', 'v1/DeleteOptions': 'DeleteOptions',

@@ -12,6 +12,7 @@ import type { RequestContext } from '../registry/strategy.js';
 import { bindPod } from '../registry/pods.js';
 import { deleteNamespace, finalizeNamespace } from '../registry/namespaces.js';
 import { scaleOf, updateScale, type Scale } from '../registry/scale.js';
+import { evictPod } from '../registry/eviction.js';
 import { readRawBody } from './body.js';
 import { decodeBody, decodeObject, duplicateFieldsOf, floatIntegersOf, mediaType, patchTypeOf } from '../../api/codec.js';
 import { K8S_PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf } from '../../api/protobuf.js';
@@ -198,6 +199,12 @@ export class ResourceHandler {
     const read = await this.readObject(req);
     // Checked in the stored version, whose schema the kind's definition is (an autoscaling/v1 HPA
     // body would otherwise lose its v1-only fields to pruning before conversion).
+    if (p.subresource === 'eviction') {
+      checkFields(req, res, 'Eviction', read, floatIntegersOf(read));
+      await evictPod(this.deps.registries, ctx, p.name!, read);
+      sendJSON(res, 201, successStatus(201));
+      return;
+    }
     const body = p.info.resource === 'bindings' || p.subresource === 'binding' ? read : converterFor(p.info).toStored(read);
     if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(read), p.info.version, duplicateFieldsOf(read));
     if (p.info.resource === 'bindings' || p.subresource === 'binding') {

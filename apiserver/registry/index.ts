@@ -1,5 +1,6 @@
 // Builds one Registry per served resource, each with its strategy.
 
+import { podDisruptionBudgetStrategy } from './eviction.js';
 import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
 import type { Storage } from '../storage/interface.js';
 import { KeyAllocator, cidrRange, portRange } from '../allocator.js';
@@ -48,6 +49,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Endpoints', createOnUpdate],
     ['Event', createOnUpdate],
     ['Lease', createOnUpdate],
+    ['PodDisruptionBudget', podDisruptionBudgetStrategy],
     ['Job', jobStrategy],
     ['CronJob', cronJobStrategy],
     ['PersistentVolume', persistentVolumeStrategy],
