@@ -117,6 +117,14 @@ const TYPES: Record<string, TypeDef> = {
   Binding: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), target: OBJ } },
   ConfigMap: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), immutable: B, data: map(S), binaryData: map(S) } },
   Secret: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), immutable: B, data: map(S), stringData: map(S), type: S } },
+  ServiceAccount: {
+    fields: { ...TYPE_META, metadata: ref('ObjectMeta'), secrets: list(ref('ObjectReference')), imagePullSecrets: list(ref('LocalObjectReference')), automountServiceAccountToken: B },
+  },
+  TokenRequest: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('TokenRequestSpec'), status: OBJ } },
+  TokenRequestSpec: { fields: { audiences: list(S), expirationSeconds: I64, boundObjectRef: ref('BoundObjectReference') } },
+  BoundObjectReference: { fields: { kind: S, apiVersion: S, name: S, uid: S } },
+  TokenReview: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('TokenReviewSpec'), status: OBJ } },
+  TokenReviewSpec: { fields: { token: S, audiences: list(S) } },
   Lease: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('LeaseSpec') } },
   LeaseSpec: {
     fields: { holderIdentity: S, leaseDurationSeconds: I, acquireTime: 'time', renewTime: 'time', leaseTransitions: I, strategy: S, preferredHolder: S },
@@ -170,6 +178,7 @@ const TYPES: Record<string, TypeDef> = {
   },
   VolumeResourceRequirements: { fields: { limits: map('quantity'), requests: map('quantity') } },
   TypedLocalObjectReference: { fields: { apiGroup: S, kind: S, name: S } },
+  LocalObjectReference: { fields: { name: S } },
   TypedObjectReference: { fields: { apiGroup: S, kind: S, name: S, namespace: S } },
   PersistentVolumeClaimStatus: {
     fields: {

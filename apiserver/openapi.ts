@@ -31,7 +31,7 @@ function operations(r: ResourceInfo) {
   const base = `/${gvPath(r.group, r.version)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.resource}`;
   const paths: Record<string, unknown> = {};
   paths[base] = { get: op('list'), post: op('post') };
-  if (r.resource !== 'bindings') {
+  if (r.verbs.includes('get')) {
     paths[`${base}/{name}`] = { get: op('get'), put: op('put'), patch: op('patch', [...COMMON_QUERY, { name: 'force', in: 'query', schema: { type: 'boolean' } }]), delete: op('delete') };
   }
   return paths;

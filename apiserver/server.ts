@@ -26,6 +26,13 @@ import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { RESOURCES } from '../api/resources.js';
+import type { KubeObject } from '../api/meta.js';
+import { ServiceAccountTokens } from './auth/service-account-tokens.js';
+import { signingKeysFromPem } from './auth/sa-jwt.js';
+import { reviewToken, staticTokenReviewer, type TokenAuthenticator } from './auth/token-review.js';
+
+/** Upstream's default --service-account-issuer. */
+export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 export interface ApiServerOptions {
   etcdEndpoints: string[];
@@ -42,6 +49,13 @@ export interface ApiServerOptions {
   token?: string;
   /** More authenticators, asked after the admin token (service-account tokens, user tokens). */
   authenticators?: Authenticator[];
+  /**
+   * Service-account tokens: the signing key (--service-account-signing-key-file, PEM), more
+   * public keys tokens may be verified with (--service-account-key-file), the issuer
+   * (--service-account-issuer, default https://kubernetes.default.svc.cluster.local) and the
+   * audiences a token must name to authenticate here (--api-audiences, default the issuer).
+   */
+  serviceAccounts?: { signingKey: string; publicKeys?: string[]; issuer?: string; apiAudiences?: string[] };
   /** Bearer token presented to kubelets when relaying logs, exec, attach and port-forward. */
   kubeletToken?: string;
   /**
@@ -83,14 +97,30 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const storage = new CachedStorage(etcd);
   // Not awaited: until a cache has listed, reads of its resource go to etcd; the promise only
   // resolves (a failed list retries inside the cache).
-  for (const r of RESOURCES) if (r.resource !== 'bindings') void storage.cacheResource(`/registry/${r.resource}/`);
+  // Create-only resources (bindings, tokenreviews) are never stored.
+  for (const r of RESOURCES) if (r.verbs.includes('list')) void storage.cacheResource(`/registry/${r.resource}/`);
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });
   const metrics = new ApiMetrics();
   // Caps not given are derived from the total, given or sized from the descriptor limit.
   const limits: ConnectionLimits = { ...defaultConnectionLimits(undefined, opts.connectionLimits?.maxConnections), ...opts.connectionLimits };
   if (limits.maxConnectionsPerAddress > limits.maxConnections) limits.maxConnectionsPerAddress = limits.maxConnections;
   const guard = new ConnectionGuard(limits, !!opts.tls);
+  const saTokens = opts.serviceAccounts
+    ? new ServiceAccountTokens(registries, {
+        keys: signingKeysFromPem(opts.serviceAccounts.signingKey, opts.serviceAccounts.publicKeys ?? []),
+        issuer: opts.serviceAccounts.issuer || DEFAULT_SERVICE_ACCOUNT_ISSUER,
+        apiAudiences: opts.serviceAccounts.apiAudiences,
+      })
+    : undefined;
+  const adminToken = opts.token ? staticTokenAuthenticator(opts.token, ADMIN_USER) : undefined;
+  // TokenReview asks the token authenticators: the admin token's (audience-agnostic) and the service accounts'.
+  const tokenAuthenticators: TokenAuthenticator[] = [
+    ...(opts.token ? [staticTokenReviewer(opts.token, ADMIN_USER, saTokens?.apiAudiences ?? [])] : []),
+    ...(saTokens ? [(t: string, auds: string[] | undefined) => saTokens.authenticate(t, auds)] : []),
+  ];
   const handler = new ResourceHandler({
+    ...(saTokens ? { tokenRequest: async (ns: string, name: string, body: KubeObject) => (await saTokens.issue(ns, name, body)) as unknown as KubeObject } : {}),
+    tokenReview: async (body) => (await reviewToken(body, tokenAuthenticators)) as unknown as KubeObject,
     registries,
     watchCounters: metrics,
     admitLongRunning: (req) => guard.admitLongRunning(req.raw.socket),
@@ -110,8 +140,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ready: () => ready,
     serverAddress: () => serverAddress,
   });
-  const authenticate = unionAuthenticator([...(opts.token ? [staticTokenAuthenticator(opts.token, ADMIN_USER)] : []), ...(opts.authenticators ?? [])]);
-  const authRequired = !!opts.token || (opts.authenticators?.length ?? 0) > 0;
+  const chain = [...(adminToken ? [adminToken] : []), ...(opts.authenticators ?? []), ...(saTokens ? [saTokens.authenticator()] : [])];
+  const authenticate = unionAuthenticator(chain);
+  const authRequired = chain.length > 0;
   /** Sets req.user; 401 when authentication is on, the path is not public and no credential is recognised. */
   const authorized = async (req: ApiRequest): Promise<boolean> => {
     if (!authRequired) return true;

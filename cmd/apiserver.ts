@@ -20,6 +20,10 @@ const FLAGS = {
   'kubelet-certificate-authority': { type: 'string', default: '', help: "CA (PEM) the kubelets' serving certificates must chain to" },
   'tls-cert-file': { type: 'string', default: '', help: 'serving certificate (PEM); with --tls-private-key-file serves HTTPS, else plain HTTP' },
   'tls-private-key-file': { type: 'string', default: '', help: 'serving key (PEM)' },
+  'service-account-key-file': { type: 'string', default: '', help: 'PEM file of public (or private) keys service-account tokens are verified with; the signing key\'s own public key always is' },
+  'service-account-signing-key-file': { type: 'string', default: '', help: 'PEM private key (RSA or EC P-256) service-account tokens are signed with; without it there are no service-account tokens' },
+  'service-account-issuer': { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', help: 'the iss claim of service-account tokens' },
+  'api-audiences': { type: 'string', default: '', help: 'comma-separated audiences a token must name to authenticate here (default: the issuer)' },
   'etcd-client-thread': { type: 'string', default: 'true', help: 'run the etcd client in a worker thread of its own (true|false)' },
   'max-connections': { type: 'string', default: '', help: 'client connections in all (default: half the open-file limit, at most 10000)' },
   'max-connections-per-address': { type: 'string', default: '', help: 'client connections from one address (default: half of --max-connections)' },
@@ -81,7 +85,20 @@ export async function runApiserver(argv: string[]): Promise<number> {
     return 2;
   }
   const tls = f['tls-cert-file'] ? { cert: readFileSync(f['tls-cert-file'], 'utf8'), key: readFileSync(f['tls-private-key-file'], 'utf8') } : undefined;
+  if (f['service-account-key-file'] && !f['service-account-signing-key-file']) {
+    console.error('hyperkube apiserver: --service-account-key-file needs --service-account-signing-key-file');
+    return 2;
+  }
+  const serviceAccounts = f['service-account-signing-key-file']
+    ? {
+        signingKey: readFileSync(f['service-account-signing-key-file'], 'utf8'),
+        publicKeys: f['service-account-key-file'] ? [readFileSync(f['service-account-key-file'], 'utf8')] : [],
+        issuer: f['service-account-issuer'],
+        apiAudiences: f['api-audiences'].split(',').map((a) => a.trim()).filter(Boolean),
+      }
+    : undefined;
   const server = await startApiServer({
+    serviceAccounts,
     etcdEndpoints: f['etcd-servers'].split(','),
     etcdPrefix: f['etcd-prefix'],
     etcdTLS,

@@ -30,6 +30,8 @@ export interface UpProcessesOptions {
   nodeIP: string;
   kubeletPki: KubeletPki;
   serving: { certPath: string; keyPath: string };
+  /** The service-account token key pair (sa.key, sa.pub). */
+  saKeys: { keyPath: string; pubPath: string };
   ca: string;
   token: string;
   /** etcd's certificates; the apiserver gets the client certificate's files. */
@@ -101,6 +103,8 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--kubelet-certificate-authority=${o.kubeletPki.caPath}`,
         `--tls-cert-file=${o.serving.certPath}`,
         `--tls-private-key-file=${o.serving.keyPath}`,
+        `--service-account-signing-key-file=${o.saKeys.keyPath}`,
+        `--service-account-key-file=${o.saKeys.pubPath}`,
       ],
       ready: /^apiserver: serving on (\S+)/,
       // A restart keeps the port the first start got (--port=0 picks one).
@@ -112,7 +116,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     }),
   ];
   const kc = `--kubeconfig=${kubeconfig}`;
-  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc], ready: /^controller-manager: running/, log }));
+  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc, `--root-ca-file=${join(dataDir, 'pki', 'ca.crt')}`], ready: /^controller-manager: running/, log }));
   if (!o.disabled.has('scheduler')) components.push(componentProcess({ name: 'scheduler', args: () => [kc], ready: /^scheduler: running/, log }));
   if (!o.disabled.has('kubelet')) {
     components.push(

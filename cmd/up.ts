@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startApiServer } from '../apiserver/server.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { startEtcdProcess, type EtcdProcess } from './etcd-process.js';
-import { ensureEtcdPKI, ensureServingCert } from './pki.js';
+import { ensureEtcdPKI, ensureServiceAccountKeys, ensureServingCert } from './pki.js';
 import { UP_PID_FILE, readProcs, removeProcFiles, writeProcs } from './procs-file.js';
 import { procIdentity, stillRunning } from './proc-identity.js';
 import { assertPortFree } from './port-holder.js';
@@ -83,7 +83,8 @@ async function clusterSecrets(dataDir: string, host: string, nodeName: string) {
   // The kubelet serves HTTPS on the node IP and answers only the apiserver's client certificate.
   const nodeIP = detectNodeIP();
   const kubeletPki = await ensureKubeletPki(pkiDir, { name: nodeName, ip: nodeIP });
-  return { token, serving, ca, nodeIP, kubeletPki };
+  const saKeys = await ensureServiceAccountKeys(pkiDir);
+  return { token, serving, ca, nodeIP, kubeletPki, saKeys };
 }
 
 function disabledComponents(spec: string): Set<string> {
@@ -137,6 +138,7 @@ export async function runUp(argv: string[]): Promise<number> {
       nodeIP: secrets.nodeIP,
       kubeletPki: secrets.kubeletPki,
       serving: secrets.serving,
+      saKeys: secrets.saKeys,
       ca: secrets.ca,
       token: secrets.token,
       etcdPKI,
@@ -183,6 +185,7 @@ export async function runUp(argv: string[]): Promise<number> {
         serviceCIDR: f['service-cluster-ip-range'],
         nodePortRange: f['service-node-port-range'],
         token,
+        serviceAccounts: { signingKey: secrets.saKeys.key, publicKeys: [secrets.saKeys.pub] },
         log: (m) => step(`apiserver: ${m}`),
       }),
       (a) => a.stop(),
@@ -197,7 +200,7 @@ export async function runUp(argv: string[]): Promise<number> {
     stops.push(() => Promise.resolve().then(() => client.close()));
     if (await ensureLocalPathStorageClass(client)) step('storage class local-path (default) created');
     if (!disabled.has('controller-manager')) {
-      const cm = await unlessStopped(stop, startControllerManager({ client, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
+      const cm = await unlessStopped(stop, startControllerManager({ client, rootCA: ca, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());
       step('controller-manager running');
     }

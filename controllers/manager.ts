@@ -5,7 +5,7 @@
 
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps.js';
 import type { CronJob, Job } from '../api/batch.js';
-import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
+import type { ConfigMap, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
 import { lookupResource } from '../api/resources.js';
 import type { StorageClass } from '../api/storage.js';
 import type { RestClient } from '../client/rest.js';
@@ -27,8 +27,12 @@ import { StorageProtectionController } from './storage-protection.js';
 import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
+import { serviceAccountsController } from './serviceaccounts.js';
+import { rootCAPublisher } from './root-ca-publisher.js';
+import type { PerNamespaceController } from './per-namespace.js';
+import type { ServiceAccount } from '../api/authentication.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'serviceaccount', 'root-ca-cert-publisher'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -73,6 +77,8 @@ export interface ControllerManagerOptions {
   /** --event-ttl (1 h), and how often the cleaner looks (1 min). */
   eventTTLMs?: number;
   eventTTLPeriodMs?: number;
+  /** The cluster CA (PEM) root-ca-cert-publisher puts in every namespace (--root-ca-file); without it that controller is skipped. */
+  rootCA?: string;
   /** Emit Events (SuccessfulCreate, NodeNotReady, ...) (default true). */
   recordEvents?: boolean;
   log?: (m: string) => void;
@@ -94,6 +100,8 @@ export interface ControllerManager {
   readonly job?: JobController;
   readonly cronJob?: CronJobController;
   readonly ttlAfterFinished?: TTLAfterFinishedController;
+  readonly serviceAccounts?: PerNamespaceController<ServiceAccount>;
+  readonly rootCAPublisher?: PerNamespaceController<ConfigMap>;
   stop(): Promise<void>;
 }
 
@@ -188,12 +196,16 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     ? new CronJobController({ client, workers: opts.concurrentCronJobSyncs ?? 5, recorder: recorderFor('cronjob-controller'), log, jobInformer: jobs(), cronJobInformer: factory.get<CronJob>('cronjobs') })
     : undefined;
   const ttlAfterFinished = enabled.has('ttl-after-finished') ? new TTLAfterFinishedController({ client, workers: opts.concurrentTTLSyncs ?? 5, log, jobInformer: jobs() }) : undefined;
+  const namespaces = () => factory.get<Namespace>('namespaces');
+  const serviceAccounts = enabled.has('serviceaccount') ? serviceAccountsController({ client, log, namespaceInformer: namespaces(), serviceAccountInformer: factory.get<ServiceAccount>('serviceaccounts') }) : undefined;
+  if (enabled.has('root-ca-cert-publisher') && !opts.rootCA) log('controller-manager: skipping root-ca-cert-publisher: no --root-ca-file');
+  const rootCA = enabled.has('root-ca-cert-publisher') && opts.rootCA ? rootCAPublisher({ client, rootCA: opts.rootCA, log, namespaceInformer: namespaces(), configMapInformer: factory.get<ConfigMap>('configmaps') }) : undefined;
 
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, serviceAccounts, rootCA]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -221,6 +233,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     job,
     cronJob,
     ttlAfterFinished,
+    serviceAccounts,
+    rootCAPublisher: rootCA,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

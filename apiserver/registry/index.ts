@@ -61,7 +61,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
   const byKey = new Map<string, Registry>();
   const byResource = new Map<string, Registry>();
   for (const info of RESOURCES) {
-    if (info.resource === 'bindings') continue; // create-only, served by the pods registry
+    if (!info.verbs.includes('list')) continue; // create-only: bindings served by the pods registry, tokenreviews by the authenticator
     const reg = info === nsInfo ? namespaces : new Registry(store, strategyFor(info), gate);
     byKey.set(`${info.group}/${info.resource}`, reg);
     byResource.set(info.resource, reg);
