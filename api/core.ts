@@ -327,8 +327,22 @@ export interface DownwardAPIVolumeSource {
   defaultMode?: number;
 }
 
+/** One source of a projected volume: exactly one of these. */
+export interface VolumeProjection {
+  secret?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+  configMap?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+  downwardAPI?: { items?: DownwardAPIVolumeFile[] };
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
+}
+
+export interface ProjectedVolumeSource {
+  sources?: VolumeProjection[];
+  defaultMode?: number;
+}
+
 export interface Volume {
   name: string;
+  projected?: ProjectedVolumeSource;
   emptyDir?: EmptyDirVolumeSource;
   hostPath?: HostPathVolumeSource;
   configMap?: ConfigMapVolumeSource;

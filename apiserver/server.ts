@@ -41,6 +41,12 @@ export interface ApiServerOptions {
   /** Client TLS towards etcd (https:// endpoints): CA, client certificate and key, PEM. */
   etcdTLS?: EtcdTLS;
   host?: string;
+  /**
+   * --advertise-address: the `kubernetes` Service's endpoint, where pods reach the API. When it
+   * differs from `host` the apiserver also listens there (same port); the address may appear only
+   * later (the pod bridge is made by the kubelet), so that listener retries until it can bind.
+   */
+  advertiseAddress?: string;
   /** 0 = a free port. Default 6443. */
   port?: number;
   serviceCIDR?: string;
@@ -99,7 +105,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // resolves (a failed list retries inside the cache).
   // Create-only resources (bindings, tokenreviews) are never stored.
   for (const r of RESOURCES) if (r.verbs.includes('list')) void storage.cacheResource(`/registry/${r.resource}/`);
-  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });
+  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts });
   const metrics = new ApiMetrics();
   // Caps not given are derived from the total, given or sized from the descriptor limit.
   const limits: ConnectionLimits = { ...defaultConnectionLimits(undefined, opts.connectionLimits?.maxConnections), ...opts.connectionLimits };
@@ -177,13 +183,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     };
     serve().catch((err: unknown) => sendError(res, err));
   };
-  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
-  guard.attach(server);
   const wss = new WebSocketServer({ noServer: true });
-  // Upgrades (WebSocket watches; exec/attach/port-forward over WebSocket or SPDY) take the same route.
-  server.on('upgrade', (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    void upgrade(raw, socket, head);
-  });
+  const newServer = () => {
+    const s = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
+    guard.attach(s);
+    // Upgrades (WebSocket watches; exec/attach/port-forward over WebSocket or SPDY) take the same route.
+    s.on('upgrade', (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      void upgrade(raw, socket, head);
+    });
+    return s;
+  };
+  const server = newServer();
   const upgrade = async (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const req = apiRequest(raw);
     try {
@@ -221,13 +231,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   serverAddress = `${host}:${port}`;
   const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
+  // The listener for pods, on an address only the node and its pods route to (the pod bridge's).
+  const podServer = opts.advertiseAddress && opts.advertiseAddress !== host ? newServer() : undefined;
+  const podListening = podServer ? listenWhenAddressExists(podServer, opts.advertiseAddress!, port, log) : undefined;
+
   let compactor: Compactor | undefined;
   try {
-    await bootstrap(registries, { host, port, log });
+    await bootstrap(registries, { host: opts.advertiseAddress ?? host, port, log });
     ready = true;
     compactor = startCompactor(etcd, opts.compactionIntervalMs ?? 5 * 60_000, 1000, (err) => log(`compaction: ${(err as Error).message}`));
   } catch (err) {
     server.close();
+    podListening?.cancel();
+    podServer?.close();
     await storage.close();
     throw err;
   }
@@ -242,9 +258,48 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     async stop() {
       compactor?.stop();
       for (const ws of wss.clients) ws.terminate();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      podListening?.cancel();
+      for (const s of [server, ...(podServer ? [podServer] : [])]) {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
       await storage.close();
+    },
+  };
+}
+
+/** Listen on host:port, retrying each second while the address does not exist yet (EADDRNOTAVAIL). */
+function listenWhenAddressExists(server: http.Server, host: string, port: number, log: (m: string) => void): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  let said = false;
+  const attempt = () => {
+    if (cancelled) return;
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (cancelled) return;
+      if (err.code !== 'EADDRNOTAVAIL') {
+        log(`listener for pods on ${host}:${port}: ${err.message}; retrying`);
+      } else if (!said) {
+        log(`listener for pods: waiting for address ${host} to exist`);
+        said = true;
+      }
+      timer = setTimeout(attempt, 1000);
+      timer.unref();
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      log(`listening for pods on ${host}:${port}`);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  };
+  attempt();
+  return {
+    cancel() {
+      cancelled = true;
+      if (timer) clearTimeout(timer);
     },
   };
 }

@@ -32,6 +32,8 @@ export interface UpProcessesOptions {
   serving: { certPath: string; keyPath: string };
   /** The service-account token key pair (sa.key, sa.pub). */
   saKeys: { keyPath: string; pubPath: string };
+  /** Where pods reach the apiserver (the pod bridge's address): its --advertise-address. */
+  podAddress: string;
   ca: string;
   token: string;
   /** etcd's certificates; the apiserver gets the client certificate's files. */
@@ -105,6 +107,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--tls-private-key-file=${o.serving.keyPath}`,
         `--service-account-signing-key-file=${o.saKeys.keyPath}`,
         `--service-account-key-file=${o.saKeys.pubPath}`,
+        `--advertise-address=${o.podAddress}`,
       ],
       ready: /^apiserver: serving on (\S+)/,
       // A restart keeps the port the first start got (--port=0 picks one).

@@ -23,6 +23,10 @@ import { startProxy } from '../proxy/server.js';
 import { startKubelet } from '../kubelet/kubelet.js';
 import { parseFlags } from './flags.js';
 import { runUpProcesses } from './up-processes.js';
+import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
+
+/** The cluster DNS domain the serving certificate names (kubernetes.default.svc.<domain>). */
+const CLUSTER_DOMAIN = 'cluster.local';
 
 const FLAGS = {
   'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the certificates and keys, the kubeconfig and the tokens live (made mode 0700)' },
@@ -72,12 +76,14 @@ async function secretFile(path: string): Promise<string> {
 }
 
 /** The admin token, the apiserver's serving certificate and the kubelet's certificates, made on first start. */
-async function clusterSecrets(dataDir: string, host: string, nodeName: string) {
+async function clusterSecrets(dataDir: string, host: string, nodeName: string, net: { podAddress: string; serviceIP: string }) {
   const token = await adminToken(dataDir);
   const pkiDir = join(dataDir, 'pki');
+  // Pods reach the API at the `kubernetes` ClusterIP, the bridge address and these names: an
+  // older certificate without them is remade (ensureServingCert compares the SANs).
   const serving = await ensureServingCert(pkiDir, 'apiserver', {
-    ips: [...new Set(['127.0.0.1', '10.96.0.1', ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])])],
-    dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    ips: [...new Set(['127.0.0.1', net.serviceIP, net.podAddress, ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])])],
+    dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${CLUSTER_DOMAIN}`],
   });
   const ca = await readFile(join(pkiDir, 'ca.crt'), 'utf8');
   // The kubelet serves HTTPS on the node IP and answers only the apiserver's client certificate.
@@ -127,7 +133,9 @@ export async function runUp(argv: string[]): Promise<number> {
   // `hyperkube reset` finds and stops a running `up` (and what it started) through these.
   await writeFile(join(dataDir, UP_PID_FILE), `${process.pid}\n`);
   writeProcs(dataDir, { up: me });
-  const secrets = await clusterSecrets(dataDir, f['bind-address'], nodeName);
+  // The apiserver's listener for pods: the pod bridge's address (see apiserver/README.md).
+  const podAddress = gatewayOf(parseCIDR(f['pod-cidr']));
+  const secrets = await clusterSecrets(dataDir, f['bind-address'], nodeName, { podAddress, serviceIP: gatewayOf(parseCIDR(f['service-cluster-ip-range'])) });
   const etcdPKI = await ensureEtcdPKI(join(dataDir, 'pki', 'etcd'));
   if (f['multi-process']) {
     const code = await runUpProcesses({
@@ -139,6 +147,7 @@ export async function runUp(argv: string[]): Promise<number> {
       kubeletPki: secrets.kubeletPki,
       serving: secrets.serving,
       saKeys: secrets.saKeys,
+      podAddress,
       ca: secrets.ca,
       token: secrets.token,
       etcdPKI,
@@ -186,6 +195,7 @@ export async function runUp(argv: string[]): Promise<number> {
         nodePortRange: f['service-node-port-range'],
         token,
         serviceAccounts: { signingKey: secrets.saKeys.key, publicKeys: [secrets.saKeys.pub] },
+        advertiseAddress: podAddress,
         log: (m) => step(`apiserver: ${m}`),
       }),
       (a) => a.stop(),

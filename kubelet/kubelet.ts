@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import type { Pod, Service } from '../api/core.js';
+import { TokenManager, apiTokenRequester } from './token-manager.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
@@ -217,6 +218,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       seccompDefault: !!opts.seccompDefault,
       ...(opts.localPathDir ? { localPathDir: opts.localPathDir } : {}),
       podPidsLimit: opts.podPidsLimit ?? 4096,
+      tokens: new TokenManager(apiTokenRequester(client)),
       services(ns: string): Service[] {
         const out = svcInformer.store.listNamespace(ns);
         const k = svcInformer.store.getByName('default', 'kubernetes');

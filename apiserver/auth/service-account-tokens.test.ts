@@ -37,7 +37,7 @@ describe('service-account tokens', { timeout: 120_000 }, () => {
   before(async () => {
     t = await startTestApi({ token: ADMIN, serviceAccounts: { signingKey } });
     assert.equal((await t.req('POST', '/api/v1/namespaces', { metadata: { name: ns } })).status, 201);
-    assert.equal((await t.req('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'robot' } })).status, 201);
+    for (const name of ['robot', 'default']) assert.equal((await t.req('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name } })).status, 201);
   });
   after(async () => t?.stop());
 
@@ -130,6 +130,37 @@ describe('service-account tokens', { timeout: 120_000 }, () => {
     const deadReview = (await t.req('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { spec: { token: tok } })).body as Obj;
     assert.equal(deadReview.status!.authenticated, false);
     assert.match(String(deadReview.status!.error), /pod sa-test\/p1 has been deleted/);
+  });
+
+  it('admits pods as upstream ServiceAccount admission: default account, kube-api-access volume, automount off honoured, missing account refused', async () => {
+    const mk = (name: string, spec: Record<string, unknown>) => t.req('POST', `/api/v1/namespaces/${ns}/pods`, { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
+    const missing = await mk('a0', { serviceAccountName: 'ghost' });
+    assert.equal(missing.status, 403);
+    assert.equal((missing.body as Obj).message, `pods "a0" is forbidden: error looking up service account ${ns}/ghost: serviceaccounts "ghost" not found`);
+    const a1 = await mk('a1', {});
+    assert.equal(a1.status, 201, a1.text);
+    const spec = (a1.body as { spec: { serviceAccountName: string; serviceAccount: string; volumes: { name: string; projected: { sources: unknown[]; defaultMode: number } }[]; containers: { volumeMounts: unknown[] }[] } }).spec;
+    assert.equal(spec.serviceAccountName, 'default');
+    assert.equal(spec.serviceAccount, 'default');
+    const vol = spec.volumes[0];
+    assert.match(vol.name, /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    assert.deepEqual(vol.projected, {
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+      defaultMode: 420,
+    });
+    assert.deepEqual(spec.containers[0].volumeMounts, [{ name: vol.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+    const off = (await mk('a2', { automountServiceAccountToken: false })).body as { spec: { volumes?: unknown[] } };
+    assert.equal(off.spec.volumes, undefined);
+    assert.equal((await t.req('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'quiet' }, automountServiceAccountToken: false })).status, 201);
+    const quiet = (await mk('a3', { serviceAccountName: 'quiet' })).body as { spec: { volumes?: unknown[] } };
+    assert.equal(quiet.spec.volumes, undefined);
+    const badProjected = await mk('a4', { automountServiceAccountToken: false, volumes: [{ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't', expirationSeconds: 60 } }] } }] });
+    assert.equal(badProjected.status, 422);
+    assert.match((badProjected.body as Obj).message!, /spec.volumes\[0\].projected.sources\[0\].serviceAccountToken.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes/);
   });
 
   it('refuses forged, expired, not-yet-valid, malformed tokens and those of a deleted service account with 401', async () => {
