@@ -153,6 +153,12 @@ describe('service-account tokens', { timeout: 120_000 }, () => {
       defaultMode: 420,
     });
     assert.deepEqual(spec.containers[0].volumeMounts, [{ name: vol.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+    // Defaults run again on update: the projected volume must stay what it is.
+    const relabel = await t.req('PATCH', `/api/v1/namespaces/${ns}/pods/a1`, { metadata: { labels: { x: 'y' } } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(relabel.status, 200, relabel.text);
+    const mine = await mk('a5', { automountServiceAccountToken: false, volumes: [{ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }] });
+    assert.equal(mine.status, 201, mine.text);
+    assert.deepEqual((mine.body as { spec: { volumes: unknown[] } }).spec.volumes, [{ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't', expirationSeconds: 3600 } }], defaultMode: 420 } }]);
     const off = (await mk('a2', { automountServiceAccountToken: false })).body as { spec: { volumes?: unknown[] } };
     assert.equal(off.spec.volumes, undefined);
     assert.equal((await t.req('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'quiet' }, automountServiceAccountToken: false })).status, 201);
