@@ -237,7 +237,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   let compactor: Compactor | undefined;
   try {
-    await bootstrap(registries, { host: opts.advertiseAddress ?? host, port, log });
+    await bootstrap(registries, { host: opts.advertiseAddress ?? host, port, log, serviceAccounts: !!opts.serviceAccounts });
     ready = true;
     compactor = startCompactor(etcd, opts.compactionIntervalMs ?? 5 * 60_000, 1000, (err) => log(`compaction: ${(err as Error).message}`));
   } catch (err) {

@@ -42,6 +42,7 @@ describe('service-account tokens', { timeout: 120_000 }, () => {
   after(async () => t?.stop());
 
   it('serves ServiceAccounts with validation and kubectl columns, and lists authentication.k8s.io in discovery', async () => {
+    for (const sys of ['default', 'kube-system']) assert.equal((await t.req('GET', `/api/v1/namespaces/${sys}/serviceaccounts/default`)).status, 200, `bootstrap made ${sys}/default`);
     const bad = await t.req('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'Bad_Name' } });
     assert.equal(bad.status, 422);
     const table = (await t.req('GET', `/api/v1/namespaces/${ns}/serviceaccounts`, undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).body as { columnDefinitions: { name: string }[] };
