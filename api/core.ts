@@ -372,6 +372,19 @@ export interface DownwardAPIVolumeSource {
   defaultMode?: number;
 }
 
+/** One source of a projected volume: exactly one of these. */
+export interface VolumeProjection {
+  secret?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+  configMap?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+  downwardAPI?: { items?: DownwardAPIVolumeFile[] };
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
+}
+
+export interface ProjectedVolumeSource {
+  sources?: VolumeProjection[];
+  defaultMode?: number;
+}
+
 /**
  * A named volume of a pod. Only the sources below are typed (and run) here; other upstream
  * sources are stored as given.
@@ -379,6 +392,7 @@ export interface DownwardAPIVolumeSource {
  */
 export interface Volume {
   name: string;
+  projected?: ProjectedVolumeSource;
   emptyDir?: EmptyDirVolumeSource;
   hostPath?: HostPathVolumeSource;
   configMap?: ConfigMapVolumeSource;

@@ -61,7 +61,7 @@ export function defaultPodSpec(spec: PodSpec): void {
 }
 
 function defaultVolume(v: Volume): void {
-  const hasSource = v.emptyDir || v.hostPath || v.configMap || v.secret || v.downwardAPI || v.persistentVolumeClaim;
+  const hasSource = v.emptyDir || v.hostPath || v.configMap || v.secret || v.downwardAPI || v.persistentVolumeClaim || v.projected;
   if (!hasSource) v.emptyDir = {};
   if (v.hostPath) v.hostPath.type ??= '';
   if (v.configMap) v.configMap.defaultMode ??= 0o644;
@@ -69,6 +69,14 @@ function defaultVolume(v: Volume): void {
   if (v.downwardAPI) {
     v.downwardAPI.defaultMode ??= 0o644;
     for (const f of v.downwardAPI.items ?? []) if (f.fieldRef) f.fieldRef.apiVersion ??= 'v1';
+  }
+  if (v.projected) {
+    // As upstream: defaultMode 0644, token lifetime an hour, fieldRef apiVersion v1.
+    v.projected.defaultMode ??= 0o644;
+    for (const src of v.projected.sources ?? []) {
+      if (src?.serviceAccountToken) src.serviceAccountToken.expirationSeconds ??= 3600;
+      for (const f of src?.downwardAPI?.items ?? []) if (f.fieldRef) f.fieldRef.apiVersion ??= 'v1';
+    }
   }
 }
 

@@ -141,6 +141,10 @@ export interface KindStrategy<T extends TypedObject = TypedObject> {
   printer: Printer<T>;
 }
 
+import type { ServiceAccount } from './authentication.js';
+import { validateServiceAccount } from './validation-auth.js';
+import { serviceAccountPrinter } from './table-auth.js';
+
 const namespaced = { namespaced: true, validateName: nameIsDNSSubdomain };
 
 const KINDS = new Map<string, KindStrategy>([
@@ -170,6 +174,7 @@ const KINDS = new Map<string, KindStrategy>([
   kind<Event>('Event', { meta: namespaced, validate: validateEvent, printer: eventPrinter }),
   kind<ConfigMap>('ConfigMap', { meta: namespaced, validate: validateConfigMap, validateUpdate: validateConfigMapUpdate, printer: configMapPrinter }),
   kind<Secret>('Secret', { meta: namespaced, defaults: defaultSecret, validate: validateSecret, validateUpdate: validateSecretUpdate, printer: secretPrinter }),
+  kind<ServiceAccount>('ServiceAccount', { meta: namespaced, validate: validateServiceAccount, printer: serviceAccountPrinter }),
   kind<Lease>('Lease', { meta: namespaced, validate: validateLease, printer: leasePrinter }),
   kind<Binding>('Binding', { meta: namespaced, validate: validateBinding, printer: genericPrinter }),
   kind<Scale>('Scale', { meta: namespaced, validate: validateScale, printer: genericPrinter }),

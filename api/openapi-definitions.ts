@@ -848,6 +848,170 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    "status"
   ]
  },
+ "io.k8s.api.authentication.v1.BoundObjectReference": {
+  "type": "object",
+  "properties": {
+   "kind": {
+    "type": "string"
+   },
+   "apiVersion": {
+    "type": "string"
+   },
+   "name": {
+    "type": "string"
+   },
+   "uid": {
+    "type": "string"
+   }
+  }
+ },
+ "io.k8s.api.authentication.v1.TokenRequest": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "type": "object",
+    "properties": {
+     "audiences": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "expirationSeconds": {
+      "type": "integer",
+      "format": "int32"
+     },
+     "boundObjectRef": {
+      "$ref": "#/definitions/io.k8s.api.authentication.v1.BoundObjectReference"
+     }
+    }
+   },
+   "status": {
+    "type": "object",
+    "properties": {
+     "token": {
+      "type": "string"
+     },
+     "expirationTimestamp": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "token",
+     "expirationTimestamp"
+    ]
+   }
+  },
+  "required": [
+   "spec"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "authentication.k8s.io",
+    "kind": "TokenRequest",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.authentication.v1.TokenReview": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "type": "object",
+    "properties": {
+     "token": {
+      "type": "string"
+     },
+     "audiences": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     }
+    }
+   },
+   "status": {
+    "type": "object",
+    "properties": {
+     "authenticated": {
+      "type": "boolean"
+     },
+     "user": {
+      "$ref": "#/definitions/io.k8s.api.authentication.v1.TokenReviewUser"
+     },
+     "audiences": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "error": {
+      "type": "string"
+     }
+    }
+   }
+  },
+  "required": [
+   "spec"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "authentication.k8s.io",
+    "kind": "TokenReview",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.authentication.v1.TokenReviewUser": {
+  "type": "object",
+  "properties": {
+   "username": {
+    "type": "string"
+   },
+   "uid": {
+    "type": "string"
+   },
+   "groups": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "extra": {
+    "type": "object",
+    "additionalProperties": {
+     "type": "array",
+     "items": {
+      "type": "string"
+     }
+    }
+   }
+  }
+ },
  "io.k8s.api.autoscaling.v1.Scale": {
   "type": "object",
   "properties": {
@@ -4552,6 +4716,21 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   }
  },
+ "io.k8s.api.core.v1.ProjectedVolumeSource": {
+  "type": "object",
+  "properties": {
+   "sources": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.VolumeProjection"
+    }
+   },
+   "defaultMode": {
+    "type": "integer",
+    "format": "int32"
+   }
+  }
+ },
  "io.k8s.api.core.v1.ReplicationController": {
   "type": "object",
   "properties": {
@@ -5001,6 +5180,85 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   ]
  },
+ "io.k8s.api.core.v1.ServiceAccount": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "secrets": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.ObjectReference"
+    }
+   },
+   "imagePullSecrets": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "name": {
+       "type": "string"
+      }
+     }
+    }
+   },
+   "automountServiceAccountToken": {
+    "type": "boolean"
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "",
+    "kind": "ServiceAccount",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.core.v1.ServiceAccountList": {
+  "description": "A list of ServiceAccount objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The serviceaccounts.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.ServiceAccount"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: ServiceAccountList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "",
+    "kind": "ServiceAccountList",
+    "version": "v1"
+   }
+  ]
+ },
  "io.k8s.api.core.v1.ServiceList": {
   "description": "A list of Service objects.",
   "type": "object",
@@ -5388,6 +5646,9 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    "name": {
     "type": "string"
    },
+   "projected": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.ProjectedVolumeSource"
+   },
    "emptyDir": {
     "$ref": "#/definitions/io.k8s.api.core.v1.EmptyDirVolumeSource"
    },
@@ -5451,6 +5712,75 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    "name",
    "mountPath"
   ]
+ },
+ "io.k8s.api.core.v1.VolumeProjection": {
+  "description": "One source of a projected volume: exactly one of these.",
+  "type": "object",
+  "properties": {
+   "secret": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/definitions/io.k8s.api.core.v1.KeyToPath"
+      }
+     },
+     "optional": {
+      "type": "boolean"
+     }
+    }
+   },
+   "configMap": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/definitions/io.k8s.api.core.v1.KeyToPath"
+      }
+     },
+     "optional": {
+      "type": "boolean"
+     }
+    }
+   },
+   "downwardAPI": {
+    "type": "object",
+    "properties": {
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/definitions/io.k8s.api.core.v1.DownwardAPIVolumeFile"
+      }
+     }
+    }
+   },
+   "serviceAccountToken": {
+    "type": "object",
+    "properties": {
+     "audience": {
+      "type": "string"
+     },
+     "expirationSeconds": {
+      "type": "integer",
+      "format": "int32"
+     },
+     "path": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "path"
+    ]
+   }
+  }
  },
  "io.k8s.api.core.v1.VolumeResourceRequirements": {
   "type": "object",

@@ -158,6 +158,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   core('events', 'Event', ['ev'], true),
   core('configmaps', 'ConfigMap', ['cm'], true),
   core('secrets', 'Secret', [], true),
+  core('serviceaccounts', 'ServiceAccount', ['sa'], true, [{ name: 'token', kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' }]),
   // Binding is create-only and has no list kind in practice; keep the field for uniformity.
   core('bindings', 'Binding', [], true, [], ['create']),
   {
@@ -173,6 +174,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
     subresources: [],
   },
   ...BATCH_AND_STORAGE_RESOURCES,
+  // Create-only and never stored: the apiserver answers it from the token (no registry, no cache).
+  { ...grouped('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', [], false), verbs: ['create'] },
   apps('controllerrevisions', 'ControllerRevision', [], [], false),
   apps('daemonsets', 'DaemonSet', ['ds'], [status('DaemonSet')]),
   apps('deployments', 'Deployment', ['deploy'], [status('Deployment'), scale]),

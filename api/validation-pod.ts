@@ -15,6 +15,7 @@ import type {
   Toleration,
   Volume,
 } from './core.js';
+import { validateProjected } from './validation-projected.js';
 import { fieldErr, type FieldError } from './field-errors.js';
 import {
   isConfigMapKey,
@@ -341,7 +342,7 @@ function validateVolumes(volumes: Volume[], field: string): { errs: FieldError[]
       if (byName.has(v.name)) errs.push(fieldErr.duplicate(`${fp}.name`, v.name));
       byName.set(v.name, v);
     }
-    const n = [v.emptyDir, v.hostPath, v.configMap, v.secret, v.downwardAPI, v.persistentVolumeClaim].filter(Boolean).length;
+    const n = [v.emptyDir, v.hostPath, v.configMap, v.secret, v.downwardAPI, v.persistentVolumeClaim, v.projected].filter(Boolean).length;
     if (n === 0) errs.push(fieldErr.required(fp, 'must specify a volume type'));
     if (n > 1) errs.push(fieldErr.forbidden(fp, 'may not specify more than 1 volume type'));
     if (v.emptyDir?.medium !== undefined && !['', 'Memory'].includes(v.emptyDir.medium)) {
@@ -364,6 +365,7 @@ function validateVolumes(volumes: Volume[], field: string): { errs: FieldError[]
       items(v.secret.items, `${fp}.secret.items`);
     }
     if (v.downwardAPI) mode(v.downwardAPI.defaultMode, `${fp}.downwardAPI.defaultMode`);
+    if (v.projected) errs.push(...validateProjected(v.projected, `${fp}.projected`));
     if (v.persistentVolumeClaim) {
       const claim = v.persistentVolumeClaim.claimName;
       if (!claim) errs.push(fieldErr.required(`${fp}.persistentVolumeClaim.claimName`, ''));

@@ -16,10 +16,13 @@ async function ensure(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-export async function bootstrap(reg: Registries, o: { host: string; port: number; log: (m: string) => void }): Promise<void> {
+export async function bootstrap(reg: Registries, o: { host: string; port: number; log: (m: string) => void; serviceAccounts?: boolean }): Promise<void> {
   const ctx = (namespace?: string): RequestContext => ({ namespace, fieldManager: 'kube-apiserver', dryRun: false });
   for (const name of SYSTEM_NAMESPACES) {
     await ensure(() => reg.namespaces.create(ctx(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+    // With ServiceAccount admission on, pods in the system namespaces need their `default`
+    // account even in a cluster run without the controller-manager (which keeps it afterwards).
+    if (o.serviceAccounts) await ensure(() => reg.byResource.get('serviceaccounts')!.create(ctx(name), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } }));
   }
   const services = reg.byResource.get('services')!;
   const firstIP = reg.allocators.clusterIPs.range.at(0);

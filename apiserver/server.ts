@@ -30,6 +30,13 @@ import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenti
 import { RESOURCES } from '../api/resources.js';
 import { KubeletSummaries } from './resource-metrics/scraper.js';
 import { serveMetrics } from './resource-metrics/serve.js';
+import type { KubeObject } from '../api/meta.js';
+import { ServiceAccountTokens } from './auth/service-account-tokens.js';
+import { signingKeysFromPem } from './auth/sa-jwt.js';
+import { reviewToken, staticTokenReviewer, type TokenAuthenticator } from './auth/token-review.js';
+
+/** Upstream's default --service-account-issuer. */
+export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 export interface ApiServerOptions {
   etcdEndpoints: string[];
@@ -38,6 +45,12 @@ export interface ApiServerOptions {
   /** Client TLS towards etcd (https:// endpoints): CA, client certificate and key, PEM. */
   etcdTLS?: EtcdTLS;
   host?: string;
+  /**
+   * --advertise-address: the `kubernetes` Service's endpoint, where pods reach the API. When it
+   * differs from `host` the apiserver also listens there (same port); the address may appear only
+   * later (the pod bridge is made by the kubelet), so that listener retries until it can bind.
+   */
+  advertiseAddress?: string;
   /** 0 = a free port. Default 6443. */
   port?: number;
   serviceCIDR?: string;
@@ -46,6 +59,13 @@ export interface ApiServerOptions {
   token?: string;
   /** More authenticators, asked after the admin token (service-account tokens, user tokens). */
   authenticators?: Authenticator[];
+  /**
+   * Service-account tokens: the signing key (--service-account-signing-key-file, PEM), more
+   * public keys tokens may be verified with (--service-account-key-file), the issuer
+   * (--service-account-issuer, default https://kubernetes.default.svc.cluster.local) and the
+   * audiences a token must name to authenticate here (--api-audiences, default the issuer).
+   */
+  serviceAccounts?: { signingKey: string; publicKeys?: string[]; issuer?: string; apiAudiences?: string[] };
   /** Bearer token presented to kubelets when relaying logs, exec, attach and port-forward. */
   kubeletToken?: string;
   /**
@@ -87,15 +107,31 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const storage = new CachedStorage(etcd);
   // Not awaited: until a cache has listed, reads of its resource go to etcd; the promise only
   // resolves (a failed list retries inside the cache).
-  for (const r of RESOURCES) if (r.resource !== 'bindings' && r.stored !== false) void storage.cacheResource(`/registry/${r.resource}/`);
-  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });
+  // Create-only resources (bindings, tokenreviews) and computed ones (metrics.k8s.io) are never stored.
+  for (const r of RESOURCES) if (r.verbs.includes('list') && r.stored !== false) void storage.cacheResource(`/registry/${r.resource}/`);
+  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts });
   const metrics = new ApiMetrics();
   // Caps not given are derived from the total, given or sized from the descriptor limit.
   const limits: ConnectionLimits = { ...defaultConnectionLimits(undefined, opts.connectionLimits?.maxConnections), ...opts.connectionLimits };
   if (limits.maxConnectionsPerAddress > limits.maxConnections) limits.maxConnectionsPerAddress = limits.maxConnections;
   const guard = new ConnectionGuard(limits, !!opts.tls);
   const summaries = new KubeletSummaries(kubeletCreds, 5000, 5000, log);
+  const saTokens = opts.serviceAccounts
+    ? new ServiceAccountTokens(registries, {
+        keys: signingKeysFromPem(opts.serviceAccounts.signingKey, opts.serviceAccounts.publicKeys ?? []),
+        issuer: opts.serviceAccounts.issuer || DEFAULT_SERVICE_ACCOUNT_ISSUER,
+        apiAudiences: opts.serviceAccounts.apiAudiences,
+      })
+    : undefined;
+  const adminToken = opts.token ? staticTokenAuthenticator(opts.token, ADMIN_USER) : undefined;
+  // TokenReview asks the token authenticators: the admin token's (audience-agnostic) and the service accounts'.
+  const tokenAuthenticators: TokenAuthenticator[] = [
+    ...(opts.token ? [staticTokenReviewer(opts.token, ADMIN_USER, saTokens?.apiAudiences ?? [])] : []),
+    ...(saTokens ? [(t: string, auds: string[] | undefined) => saTokens.authenticate(t, auds)] : []),
+  ];
   const handler = new ResourceHandler({
+    ...(saTokens ? { tokenRequest: async (ns: string, name: string, body: KubeObject) => (await saTokens.issue(ns, name, body)) as unknown as KubeObject } : {}),
+    tokenReview: async (body) => (await reviewToken(body, tokenAuthenticators)) as unknown as KubeObject,
     registries,
     computed: (req, res, p) => serveMetrics({ registries, summaries }, req, res, p),
     watchCounters: metrics,
@@ -123,8 +159,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ready: () => ready,
     serverAddress: () => serverAddress,
   });
-  const authenticate = unionAuthenticator([...(opts.token ? [staticTokenAuthenticator(opts.token, ADMIN_USER)] : []), ...(opts.authenticators ?? [])]);
-  const authRequired = !!opts.token || (opts.authenticators?.length ?? 0) > 0;
+  const chain = [...(adminToken ? [adminToken] : []), ...(opts.authenticators ?? []), ...(saTokens ? [saTokens.authenticator()] : [])];
+  const authenticate = unionAuthenticator(chain);
+  const authRequired = chain.length > 0;
   /** Sets req.user; 401 when authentication is on, the path is not public and no credential is recognised. */
   const authorized = async (req: ApiRequest): Promise<boolean> => {
     if (!authRequired) return true;
@@ -161,13 +198,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     };
     serve().catch((err: unknown) => sendError(res, err));
   };
-  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
-  guard.attach(server);
   const wss = new WebSocketServer({ noServer: true });
-  // Upgrades (WebSocket watches; exec/attach/port-forward over WebSocket or SPDY) take the same route.
-  server.on('upgrade', (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    void upgrade(raw, socket, head);
-  });
+  const newServer = () => {
+    const s = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
+    guard.attach(s);
+    // Upgrades (WebSocket watches; exec/attach/port-forward over WebSocket or SPDY) take the same route.
+    s.on('upgrade', (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      void upgrade(raw, socket, head);
+    });
+    return s;
+  };
+  const server = newServer();
   const upgrade = async (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const req = apiRequest(raw);
     try {
@@ -211,13 +252,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   serverAddress = `${host}:${port}`;
   const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
+  // The listener for pods, on an address only the node and its pods route to (the pod bridge's).
+  const podServer = opts.advertiseAddress && opts.advertiseAddress !== host ? newServer() : undefined;
+  const podListening = podServer ? listenWhenAddressExists(podServer, opts.advertiseAddress!, port, log) : undefined;
+
   let compactor: Compactor | undefined;
   try {
-    await bootstrap(registries, { host, port, log });
+    await bootstrap(registries, { host: opts.advertiseAddress ?? host, port, log, serviceAccounts: !!opts.serviceAccounts });
     ready = true;
     compactor = startCompactor(etcd, opts.compactionIntervalMs ?? 5 * 60_000, 1000, (err) => log(`compaction: ${(err as Error).message}`));
   } catch (err) {
     server.close();
+    podListening?.cancel();
+    podServer?.close();
     await storage.close();
     throw err;
   }
@@ -232,9 +279,48 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     async stop() {
       compactor?.stop();
       for (const ws of wss.clients) ws.terminate();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      podListening?.cancel();
+      for (const s of [server, ...(podServer ? [podServer] : [])]) {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
       await storage.close();
+    },
+  };
+}
+
+/** Listen on host:port, retrying each second while the address does not exist yet (EADDRNOTAVAIL). */
+function listenWhenAddressExists(server: http.Server, host: string, port: number, log: (m: string) => void): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  let said = false;
+  const attempt = () => {
+    if (cancelled) return;
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (cancelled) return;
+      if (err.code !== 'EADDRNOTAVAIL') {
+        log(`listener for pods on ${host}:${port}: ${err.message}; retrying`);
+      } else if (!said) {
+        log(`listener for pods: waiting for address ${host} to exist`);
+        said = true;
+      }
+      timer = setTimeout(attempt, 1000);
+      timer.unref();
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      log(`listening for pods on ${host}:${port}`);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  };
+  attempt();
+  return {
+    cancel() {
+      cancelled = true;
+      if (timer) clearTimeout(timer);
     },
   };
 }

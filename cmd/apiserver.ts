@@ -10,6 +10,7 @@ const FLAGS = {
   'etcd-keyfile': { type: 'string', default: '', help: 'key (PEM) of --etcd-certfile' },
   'etcd-prefix': { type: 'string', default: '', help: 'prefix of every etcd key' },
   'bind-address': { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  'advertise-address': { type: 'string', default: '', help: "the kubernetes Service's endpoint address, where pods reach the API; listened on too (same port) when it is not --bind-address" },
   port: { type: 'string', default: '6443', help: 'port to listen on (HTTPS with --tls-cert-file, else plain HTTP)' },
   'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: 'CIDR Service ClusterIPs come from' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
@@ -20,6 +21,10 @@ const FLAGS = {
   'kubelet-certificate-authority': { type: 'string', default: '', help: "CA (PEM) the kubelets' serving certificates must chain to" },
   'tls-cert-file': { type: 'string', default: '', help: 'serving certificate (PEM); with --tls-private-key-file serves HTTPS, else plain HTTP' },
   'tls-private-key-file': { type: 'string', default: '', help: 'serving key (PEM)' },
+  'service-account-key-file': { type: 'string', default: '', help: 'PEM file of public (or private) keys service-account tokens are verified with; the signing key\'s own public key always is' },
+  'service-account-signing-key-file': { type: 'string', default: '', help: 'PEM private key (RSA or EC P-256) service-account tokens are signed with; without it there are no service-account tokens' },
+  'service-account-issuer': { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', help: 'the iss claim of service-account tokens' },
+  'api-audiences': { type: 'string', default: '', help: 'comma-separated audiences a token must name to authenticate here (default: the issuer)' },
   'etcd-client-thread': { type: 'string', default: 'true', help: 'run the etcd client in a worker thread of its own (true|false)' },
   'max-connections': { type: 'string', default: '', help: 'client connections in all (default: half the open-file limit, at most 10000)' },
   'max-connections-per-address': { type: 'string', default: '', help: 'client connections from one address (default: half of --max-connections)' },
@@ -81,11 +86,25 @@ export async function runApiserver(argv: string[]): Promise<number> {
     return 2;
   }
   const tls = f['tls-cert-file'] ? { cert: readFileSync(f['tls-cert-file'], 'utf8'), key: readFileSync(f['tls-private-key-file'], 'utf8') } : undefined;
+  if (f['service-account-key-file'] && !f['service-account-signing-key-file']) {
+    console.error('hyperkube apiserver: --service-account-key-file needs --service-account-signing-key-file');
+    return 2;
+  }
+  const serviceAccounts = f['service-account-signing-key-file']
+    ? {
+        signingKey: readFileSync(f['service-account-signing-key-file'], 'utf8'),
+        publicKeys: f['service-account-key-file'] ? [readFileSync(f['service-account-key-file'], 'utf8')] : [],
+        issuer: f['service-account-issuer'],
+        apiAudiences: f['api-audiences'].split(',').map((a) => a.trim()).filter(Boolean),
+      }
+    : undefined;
   const server = await startApiServer({
+    serviceAccounts,
     etcdEndpoints: f['etcd-servers'].split(','),
     etcdPrefix: f['etcd-prefix'],
     etcdTLS,
     host: f['bind-address'],
+    ...(f['advertise-address'] ? { advertiseAddress: f['advertise-address'] } : {}),
     port: Number(f.port),
     serviceCIDR: f['service-cluster-ip-range'],
     nodePortRange: f['service-node-port-range'],

@@ -1,6 +1,7 @@
 // `hyperkube controller-manager`: every controller of controllers/ against an
 // apiserver found through --kubeconfig (and/or --master).
 
+import { readFileSync } from 'node:fs';
 import { ALL_CONTROLLERS, startControllerManager, type ControllerName } from '../controllers/manager.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest.js';
@@ -22,6 +23,7 @@ const FLAGS = {
   'node-startup-grace-period': { type: 'string', default: '1m0s', help: 'the same for a node that never reported' },
   'pod-eviction-timeout': { type: 'string', default: '5m0s', help: 'default toleration of not-ready/unreachable nodes before pods are evicted' },
   'event-ttl': { type: 'string', default: '1h0m0s', help: 'events older than this are deleted' },
+  'root-ca-file': { type: 'string', default: '', help: 'the cluster CA (PEM) published as ConfigMap kube-root-ca.crt in every namespace' },
   'terminated-pod-gc-threshold': { type: 'string', default: '12500', help: 'terminated pods (Succeeded/Failed) kept before the pod garbage collector deletes the oldest; 0 keeps them all' },
   'horizontal-pod-autoscaler-sync-period': { type: 'string', default: '15s', help: 'how often each horizontal pod autoscaler is reconciled' },
 } as const;
@@ -96,6 +98,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
       eventTTLMs: parseDuration(f['event-ttl']),
       terminatedPodGCThreshold: nonNegativeInt('terminated-pod-gc-threshold', f['terminated-pod-gc-threshold']),
       hpaSyncPeriodMs: parseDuration(f['horizontal-pod-autoscaler-sync-period']),
+      ...(f['root-ca-file'] ? { rootCA: readFileSync(f['root-ca-file'], 'utf8') } : {}),
     };
     if (!(opts.hpaSyncPeriodMs! > 0)) throw new UsageError('--horizontal-pod-autoscaler-sync-period must be positive');
   } catch (err) {

@@ -3,6 +3,7 @@
 // bearer tokens over TLS, so the apiserver `up` runs serves HTTPS.
 
 import { execFile } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { access, chmod, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -130,4 +131,31 @@ export async function ensureEtcdPKI(dir: string): Promise<EtcdPKI> {
   const peer = await ensureServingCert(dir, 'peer', loopback, true);
   const client = await ensureClientCert(dir, 'apiserver-etcd-client', 'kube-apiserver-etcd-client');
   return { dir, caPath: ca.certPath, ca: ca.cert, server, peer, client };
+}
+
+/** The service-account token key pair: what the apiserver signs tokens with and verifies them by. */
+export interface ServiceAccountKeys {
+  keyPath: string;
+  pubPath: string;
+  key: string;
+  pub: string;
+}
+
+/**
+ * sa.key (EC P-256, PKCS#8) and sa.pub under `dir`, made on first start and kept: tokens
+ * already handed to pods stay valid across restarts (as kubeadm's sa.key / sa.pub).
+ */
+export async function ensureServiceAccountKeys(dir: string): Promise<ServiceAccountKeys> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const keyPath = join(dir, 'sa.key');
+  const pubPath = join(dir, 'sa.pub');
+  if (!(await exists(keyPath))) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    await writeFile(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    await rm(pubPath, { force: true });
+  }
+  await chmod(keyPath, 0o600);
+  const key = await readFile(keyPath, 'utf8');
+  if (!(await exists(pubPath))) await writeFile(pubPath, createPublicKey(key).export({ type: 'spki', format: 'pem' }));
+  return { keyPath, pubPath, key, pub: await readFile(pubPath, 'utf8') };
 }

@@ -33,6 +33,10 @@ export interface UpProcessesOptions {
   nodeIP: string;
   kubeletPki: KubeletPki;
   serving: { certPath: string; keyPath: string };
+  /** The service-account token key pair (sa.key, sa.pub). */
+  saKeys: { keyPath: string; pubPath: string };
+  /** Where pods reach the apiserver (the pod bridge's address): its --advertise-address. */
+  podAddress: string;
   ca: string;
   token: string;
   /** etcd's certificates; the apiserver gets the client certificate's files. */
@@ -104,6 +108,9 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--kubelet-certificate-authority=${o.kubeletPki.caPath}`,
         `--tls-cert-file=${o.serving.certPath}`,
         `--tls-private-key-file=${o.serving.keyPath}`,
+        `--service-account-signing-key-file=${o.saKeys.keyPath}`,
+        `--service-account-key-file=${o.saKeys.pubPath}`,
+        `--advertise-address=${o.podAddress}`,
       ],
       ready: /^apiserver: serving on (\S+)/,
       // A restart keeps the port the first start got (--port=0 picks one).
@@ -115,7 +122,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     }),
   ];
   const kc = `--kubeconfig=${kubeconfig}`;
-  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc], ready: /^controller-manager: running/, log }));
+  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc, `--root-ca-file=${join(dataDir, 'pki', 'ca.crt')}`], ready: /^controller-manager: running/, log }));
   if (!o.disabled.has('scheduler')) components.push(componentProcess({ name: 'scheduler', args: () => [kc], ready: /^scheduler: running/, log }));
   if (!o.disabled.has('kubelet')) {
     components.push(

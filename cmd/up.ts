@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startApiServer } from '../apiserver/server.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { startEtcdProcess, type EtcdProcess } from './etcd-process.js';
-import { ensureEtcdPKI, ensureServingCert } from './pki.js';
+import { ensureEtcdPKI, ensureServiceAccountKeys, ensureServingCert } from './pki.js';
 import { UP_PID_FILE, readProcs, removeProcFiles, writeProcs } from './procs-file.js';
 import { procIdentity, stillRunning } from './proc-identity.js';
 import { assertPortFree } from './port-holder.js';
@@ -25,6 +25,9 @@ import { startDns } from '../dns/server.js';
 import { clusterDnsSettings } from './up-dns.js';
 import { parseFlags } from './flags.js';
 import { runUpProcesses } from './up-processes.js';
+import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
+
+/** The cluster DNS domain the serving certificate names (kubernetes.default.svc.<domain>). */
 
 const FLAGS = {
   'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the certificates and keys, the kubeconfig and the tokens live (made mode 0700)' },
@@ -77,18 +80,21 @@ async function secretFile(path: string): Promise<string> {
 }
 
 /** The admin token, the apiserver's serving certificate and the kubelet's certificates, made on first start. */
-async function clusterSecrets(dataDir: string, host: string, nodeName: string) {
+async function clusterSecrets(dataDir: string, host: string, nodeName: string, net: { podAddress: string; serviceIP: string; clusterDomain: string }) {
   const token = await adminToken(dataDir);
   const pkiDir = join(dataDir, 'pki');
+  // Pods reach the API at the `kubernetes` ClusterIP, the bridge address and these names: an
+  // older certificate without them is remade (ensureServingCert compares the SANs).
   const serving = await ensureServingCert(pkiDir, 'apiserver', {
-    ips: [...new Set(['127.0.0.1', '10.96.0.1', ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])])],
-    dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    ips: [...new Set(['127.0.0.1', net.serviceIP, net.podAddress, ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])])],
+    dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${net.clusterDomain}`],
   });
   const ca = await readFile(join(pkiDir, 'ca.crt'), 'utf8');
   // The kubelet serves HTTPS on the node IP and answers only the apiserver's client certificate.
   const nodeIP = detectNodeIP();
   const kubeletPki = await ensureKubeletPki(pkiDir, { name: nodeName, ip: nodeIP });
-  return { token, serving, ca, nodeIP, kubeletPki };
+  const saKeys = await ensureServiceAccountKeys(pkiDir);
+  return { token, serving, ca, nodeIP, kubeletPki, saKeys };
 }
 
 function disabledComponents(spec: string): Set<string> {
@@ -132,7 +138,9 @@ export async function runUp(argv: string[]): Promise<number> {
   // `hyperkube reset` finds and stops a running `up` (and what it started) through these.
   await writeFile(join(dataDir, UP_PID_FILE), `${process.pid}\n`);
   writeProcs(dataDir, { up: me });
-  const secrets = await clusterSecrets(dataDir, f['bind-address'], nodeName);
+  // The apiserver's listener for pods: the pod bridge's address (see apiserver/README.md).
+  const podAddress = gatewayOf(parseCIDR(f['pod-cidr']));
+  const secrets = await clusterSecrets(dataDir, f['bind-address'], nodeName, { podAddress, serviceIP: gatewayOf(parseCIDR(f['service-cluster-ip-range'])), clusterDomain: f['cluster-domain'] });
   const etcdPKI = await ensureEtcdPKI(join(dataDir, 'pki', 'etcd'));
   if (f['multi-process']) {
     const code = await runUpProcesses({
@@ -144,6 +152,8 @@ export async function runUp(argv: string[]): Promise<number> {
       nodeIP: secrets.nodeIP,
       kubeletPki: secrets.kubeletPki,
       serving: secrets.serving,
+      saKeys: secrets.saKeys,
+      podAddress,
       ca: secrets.ca,
       token: secrets.token,
       etcdPKI,
@@ -190,6 +200,8 @@ export async function runUp(argv: string[]): Promise<number> {
         serviceCIDR: f['service-cluster-ip-range'],
         nodePortRange: f['service-node-port-range'],
         token,
+        serviceAccounts: { signingKey: secrets.saKeys.key, publicKeys: [secrets.saKeys.pub] },
+        advertiseAddress: podAddress,
         log: (m) => step(`apiserver: ${m}`),
       }),
       (a) => a.stop(),
@@ -204,7 +216,7 @@ export async function runUp(argv: string[]): Promise<number> {
     stops.push(() => Promise.resolve().then(() => client.close()));
     if (await ensureLocalPathStorageClass(client)) step('storage class local-path (default) created');
     if (!disabled.has('controller-manager')) {
-      const cm = await unlessStopped(stop, startControllerManager({ client, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
+      const cm = await unlessStopped(stop, startControllerManager({ client, rootCA: ca, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());
       step('controller-manager running');
     }

@@ -5,7 +5,7 @@
 
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps.js';
 import type { CronJob, Job } from '../api/batch.js';
-import type { Endpoints, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
+import type { ConfigMap, Endpoints, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
 import { lookupResource } from '../api/resources.js';
 import type { StorageClass } from '../api/storage.js';
 import type { RestClient } from '../client/rest.js';
@@ -35,7 +35,12 @@ import { TTLAfterFinishedController } from './ttl-after-finished.js';
 import { HPAController } from './hpa.js';
 import type { HorizontalPodAutoscaler } from '../api/autoscaling.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption'] as const;
+import { serviceAccountsController } from './serviceaccounts.js';
+import { rootCAPublisher } from './root-ca-publisher.js';
+import type { PerNamespaceController } from './per-namespace.js';
+import type { ServiceAccount } from '../api/authentication.js';
+
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption', 'serviceaccount', 'root-ca-cert-publisher'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -82,6 +87,8 @@ export interface ControllerManagerOptions {
   eventTTLPeriodMs?: number;
   /** --horizontal-pod-autoscaler-sync-period (15 s). */
   hpaSyncPeriodMs?: number;
+  /** The cluster CA (PEM) root-ca-cert-publisher puts in every namespace (--root-ca-file); without it that controller is skipped. */
+  rootCA?: string;
   /** Emit Events (SuccessfulCreate, NodeNotReady, ...) (default true). */
   recordEvents?: boolean;
   log?: (m: string) => void;
@@ -107,6 +114,8 @@ export interface ControllerManager {
   readonly ttlAfterFinished?: TTLAfterFinishedController;
   readonly hpa?: HPAController;
   readonly disruption?: DisruptionController;
+  readonly serviceAccounts?: PerNamespaceController<ServiceAccount>;
+  readonly rootCAPublisher?: PerNamespaceController<ConfigMap>;
   stop(): Promise<void>;
 }
 
@@ -210,6 +219,10 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     ? new HPAController({ client, hpaInformer: factory.get<HorizontalPodAutoscaler>('horizontalpodautoscalers'), syncPeriodMs: opts.hpaSyncPeriodMs, recorder: recorderFor('horizontal-pod-autoscaler'), log })
     : undefined;
   const ttlAfterFinished = enabled.has('ttl-after-finished') ? new TTLAfterFinishedController({ client, workers: opts.concurrentTTLSyncs ?? 5, log, jobInformer: jobs() }) : undefined;
+  const namespaces = () => factory.get<Namespace>('namespaces');
+  const serviceAccounts = enabled.has('serviceaccount') ? serviceAccountsController({ client, log, namespaceInformer: namespaces(), serviceAccountInformer: factory.get<ServiceAccount>('serviceaccounts') }) : undefined;
+  if (enabled.has('root-ca-cert-publisher') && !opts.rootCA) log('controller-manager: skipping root-ca-cert-publisher: no --root-ca-file');
+  const rootCA = enabled.has('root-ca-cert-publisher') && opts.rootCA ? rootCAPublisher({ client, rootCA: opts.rootCA, log, namespaceInformer: namespaces(), configMapInformer: factory.get<ConfigMap>('configmaps') }) : undefined;
 
   const disruption = enabled.has('disruption') && lookupResource('poddisruptionbudgets', 'policy')
     ? new DisruptionController({ client, log, podInformer: pods(), pdbInformer: factory.get<PodDisruptionBudget>('poddisruptionbudgets') })
@@ -219,7 +232,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption, serviceAccounts, rootCA]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -251,6 +264,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     ttlAfterFinished,
     hpa,
     disruption,
+    serviceAccounts,
+    rootCAPublisher: rootCA,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

@@ -149,7 +149,8 @@ test('RC of 200: every pod bound within 2 s of its creation, then all Running', 
       template: {
         metadata: { labels: { app: RC } },
         // sleep as PID 1 ignores SIGTERM: a 1 s grace keeps scale-downs short.
-        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+        // No API token: this cluster runs without the controller-manager, so no root-ca-cert-publisher.
+        spec: { terminationGracePeriodSeconds: 1, automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
       },
     },
   };

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import type { Pod, Service } from '../api/core.js';
+import { TokenManager, apiTokenRequester } from './token-manager.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
@@ -227,6 +228,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       ...(opts.localPathDir ? { localPathDir: opts.localPathDir } : {}),
       podPidsLimit: opts.podPidsLimit ?? 4096,
       dns: { clusterDNS: opts.clusterDNS ?? [], clusterDomain: opts.clusterDomain ?? 'cluster.local', resolvConf: opts.resolvConf ?? '/etc/resolv.conf' },
+      tokens: new TokenManager(apiTokenRequester(client)),
       services(ns: string): Service[] {
         const out = svcInformer.store.listNamespace(ns);
         const k = svcInformer.store.getByName('default', 'kubernetes');

@@ -24,7 +24,8 @@ import { computeConditions, computePhase, sameStatus, stampTransitions } from '.
 import { terminatePod, terminationGrace } from './pod-termination.js';
 import { PodProbes, type ProbeKind } from './probes.js';
 import type { RuntimeIndex } from './runtime-index.js';
-import { setupVolumes, teardownVolumes, VolumeError } from './volumes.js';
+import { refreshProjectedVolumes, setupVolumes, teardownVolumes, VolumeError, type VolumeContext } from './volumes.js';
+import type { TokenManager } from './token-manager.js';
 import { terminationFile } from './termination-message.js';
 import { rmSync } from 'node:fs';
 
@@ -58,11 +59,16 @@ export interface WorkerDeps {
   podPidsLimit?: number;
   /** --cluster-dns, --cluster-domain, --resolv-conf: what pods' resolv.conf is made from. */
   dns?: ClusterDNSSettings;
+  /** The kubelet's service-account token cache (projected volumes). */
+  tokens?: TokenManager;
 }
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 /** First retry of a failed teardown after this long, doubling up to the back-off max. */
 const TEARDOWN_RETRY_MS = 1000;
+
+/** How often a running pod's projected volumes are rewritten (upstream's volume manager resyncs about each minute). */
+const PROJECTED_REFRESH_MS = 60_000;
 
 export class PodWorker {
   pod: Pod;
@@ -90,6 +96,13 @@ export class PodWorker {
   /** End of the grace period, fixed when termination starts. */
   private terminationDeadline: number | undefined;
   private teardownFailures = 0;
+  /** When the projected volumes were last written (0: never): they are refreshed each minute while the pod runs. */
+  private projectedRefreshedAt = 0;
+
+  private volumeContext(): VolumeContext {
+    const d = this.d;
+    return { pod: this.pod, rootDir: d.rootDir, client: d.client, podIP: this.podIP, hostIP: d.hostIP, nodeName: d.nodeName, ...(d.localPathDir ? { localPathDir: d.localPathDir } : {}), ...(d.tokens ? { tokens: d.tokens } : {}) };
+  }
 
   constructor(
     pod: Pod,
@@ -286,7 +299,8 @@ export class PodWorker {
       },
       prepare: async (sbId) => {
         if (!this.podIP) this.podIP = this.pod.spec!.hostNetwork ? this.d.hostIP : (await this.d.runtime.podSandboxStatus(sbId)).network.ip || '';
-        volumes = await setupVolumes({ pod: this.pod, rootDir: this.d.rootDir, client: this.d.client, podIP: this.podIP, hostIP: this.d.hostIP, nodeName: this.d.nodeName, ...(this.d.localPathDir ? { localPathDir: this.d.localPathDir } : {}) });
+        volumes = await setupVolumes(this.volumeContext());
+        this.projectedRefreshedAt = Date.now();
       },
       startContainer: async (a, sbId) => {
         const spec = [...(this.pod.spec!.initContainers ?? []), ...this.pod.spec!.containers].find((c) => c.name === a.name)!;
@@ -300,6 +314,11 @@ export class PodWorker {
       removed: (a) => this.containerRemoved(a.containerId, a.name, a.attempt),
       sandboxRemoved: (a) => this.d.index.removeSandbox(this.uid, a.sandboxId),
     });
+    if (live && !volumes && this.projectedRefreshedAt && Date.now() - this.projectedRefreshedAt > PROJECTED_REFRESH_MS && this.pod.spec?.volumes?.some((v) => v.projected)) {
+      // Tokens near expiry are replaced (token-manager.ts decides), ConfigMap changes are picked up.
+      this.projectedRefreshedAt = Date.now();
+      await refreshProjectedVolumes(this.volumeContext()).catch((e: unknown) => this.d.log(`pod ${this.pod.metadata?.namespace}/${this.pod.metadata?.name}: refreshing projected volumes: ${(e as Error).message}`));
+    }
     if (exec.prepareError) {
       const e = exec.prepareError;
       if (!(e instanceof VolumeError) && !isNotFound(e)) throw e;
@@ -483,6 +502,7 @@ export class PodWorker {
     }
     this.d.index.forget(this.uid);
     await teardownVolumes(this.d.rootDir, this.uid);
+    this.d.tokens?.deletePod(this.uid);
     rmSync(logDirectory(this.d.logDir, this.pod), { recursive: true, force: true });
     const m = this.pod.metadata;
     const target = this.d.statusTarget(this.pod);

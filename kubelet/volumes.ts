@@ -6,11 +6,16 @@
 // (volume-ownership.ts). subPath is resolved by the runtime inside the volume,
 // never here: a container can plant symlinks in a volume it writes to.
 // persistentVolumeClaim: the bound volume's path (claim-volumes.ts), readOnly honoured.
+// projected: every source's files in one directory, written atomically (projected.ts,
+// atomic-writer.ts) and refreshed while the pod runs (bound tokens, token-manager.ts).
 import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
-import type { KeyToPath, Pod, PodSecurityContext, Volume } from '../api/core.js';
+import type { KeyToPath, Pod, PodSecurityContext, ProjectedVolumeSource, Volume } from '../api/core.js';
+import { writeAtomically } from './atomic-writer.js';
+import { projectedFiles } from './projected.js';
+import { TokenManager, apiTokenRequester } from './token-manager.js';
 import { intValue } from '../api/quantity.js';
 import { isNotFound } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
@@ -92,6 +97,8 @@ export interface VolumeContext {
   nodeName: string;
   /** The local-path provisioner's directory, when it runs on this node. */
   localPathDir?: string;
+  /** Service-account tokens for projected volumes (cached, refreshed before expiry). */
+  tokens?: TokenManager;
 }
 
 /** Make every volume of the pod ready on the host; returns volume name → host path. */
@@ -182,8 +189,43 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
     applyFsGroup(ctx, dir, true);
     return dir;
   }
+  if (v.projected) return setupProjected(ctx, v.name, v.projected, base);
   if (v.persistentVolumeClaim) return setupClaimVolume({ client: ctx.client, namespace: ns, nodeName: ctx.nodeName, ...(ctx.localPathDir ? { localPathDir: ctx.localPathDir } : {}) }, v);
   throw new VolumeError(`volume ${v.name}: unsupported volume type`);
+}
+
+const getOrUndefined = async <T>(get: () => Promise<T>): Promise<T | undefined> => {
+  try {
+    return await get();
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+};
+
+async function setupProjected(ctx: VolumeContext, name: string, p: ProjectedVolumeSource, base: string): Promise<string> {
+  const dir = join(base, 'kubernetes.io~projected', name);
+  const tokens = ctx.tokens ?? new TokenManager(apiTokenRequester(ctx.client));
+  const files = await projectedFiles(
+    {
+      pod: ctx.pod,
+      podIP: ctx.podIP,
+      hostIP: ctx.hostIP,
+      nodeName: ctx.nodeName,
+      configMap: (ns, n) => getOrUndefined(() => ctx.client.configMaps(ns).get(n)),
+      secret: (ns, n) => getOrUndefined(() => ctx.client.secrets(ns).get(n)),
+      token: (k) => tokens.get(k),
+    },
+    p,
+  );
+  writeAtomically(dir, files, (d) => applyFsGroup(ctx, d, true));
+  return dir;
+}
+
+/** Rewrite the pod's projected volumes (new tokens, changed ConfigMaps) in place; mounted containers see the swap. */
+export async function refreshProjectedVolumes(ctx: VolumeContext): Promise<void> {
+  const base = join(podDir(ctx.rootDir, ctx.pod.metadata.uid!), 'volumes');
+  for (const v of ctx.pod.spec?.volumes ?? []) if (v.projected) await setupProjected(ctx, v.name, v.projected, base);
 }
 
 /** A mount's subPath: subPath, or subPathExpr with $(VAR) from the container's env (as kubelet's makeMounts). */
@@ -209,7 +251,7 @@ export function containerMounts(pod: Pod, c: { volumeMounts?: { name: string; mo
     const host = paths.get(vm.name);
     if (!host) throw new VolumeError(`volume ${vm.name} not found`);
     const vol = pod.spec?.volumes?.find((v) => v.name === vm.name);
-    const readonly = vm.readOnly === true || vol?.persistentVolumeClaim?.readOnly === true || !!vol?.configMap || !!vol?.secret || !!vol?.downwardAPI;
+    const readonly = vm.readOnly === true || vol?.persistentVolumeClaim?.readOnly === true || !!vol?.configMap || !!vol?.secret || !!vol?.downwardAPI || !!vol?.projected;
     const subPath = mountSubPath(vm, env);
     out.push({ hostPath: host, containerPath: vm.mountPath, readonly, ...(subPath ? { subPath } : {}) });
   }

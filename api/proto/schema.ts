@@ -500,6 +500,16 @@ export const SCHEMA: Record<string, MessageSpec> = {
     [1, 'observedGeneration', 'i64', 'k'], [2, 'lastScaleTime', 'T'], [3, 'currentReplicas', 'i32', 'k'], [4, 'desiredReplicas', 'i32', 'k'],
     [5, 'currentCPUUtilizationPercentage', 'i32', 'k'],
   ],
+  // ---- core/v1 ServiceAccount, authentication.k8s.io/v1 ----
+  ServiceAccount: [objMeta, [2, 'secrets', 'ObjectReference', 'r'], [3, 'imagePullSecrets', 'LocalObjectReference', 'r'], [4, 'automountServiceAccountToken', 'B', 'k']],
+  TokenRequest: [objMeta, [2, 'spec', 'TokenRequestSpec'], [3, 'status', 'TokenRequestStatus']],
+  TokenRequestSpec: [[1, 'audiences', 's', 'r'], [3, 'boundObjectRef', 'BoundObjectReference'], [4, 'expirationSeconds', 'i64', 'k']],
+  BoundObjectReference: [[1, 'kind', 's'], [2, 'apiVersion', 's'], [3, 'name', 's'], [4, 'uid', 's']],
+  TokenRequestStatus: [[1, 'token', 's', 'k'], [2, 'expirationTimestamp', 'T', 'k']],
+  TokenReview: [objMeta, [2, 'spec', 'TokenReviewSpec'], [3, 'status', 'TokenReviewStatus']],
+  TokenReviewSpec: [[1, 'token', 's'], [2, 'audiences', 's', 'r']],
+  TokenReviewStatus: [[1, 'authenticated', 'B'], [2, 'user', 'UserInfo'], [3, 'error', 's'], [4, 'audiences', 's', 'r']],
+  UserInfo: [[1, 'username', 's'], [2, 'uid', 's'], [3, 'groups', 's', 'r']],
 };
 
 /** Top-level kinds we accept, keyed by "apiVersion/kind" → message name. */
@@ -507,7 +517,8 @@ export const KINDS: Record<string, string> = {
   'v1/Namespace': 'Namespace', 'v1/ConfigMap': 'ConfigMap', 'v1/Secret': 'Secret', 'v1/Service': 'Service',
   'v1/Pod': 'Pod', 'v1/ReplicationController': 'ReplicationController', 'v1/Endpoints': 'Endpoints',
   'v1/Event': 'Event', 'v1/Node': 'Node', 'v1/Binding': 'Binding',
-  'coordination.k8s.io/v1/Lease': 'Lease',
+  'coordination.k8s.io/v1/Lease': 'Lease', 'v1/ServiceAccount': 'ServiceAccount',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest', 'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'v1/PersistentVolume': 'PersistentVolume', 'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
   'storage.k8s.io/v1/StorageClass': 'StorageClass', 'batch/v1/Job': 'Job', 'batch/v1/CronJob': 'CronJob',
   'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',

@@ -43,6 +43,10 @@ export interface HandlerDeps {
   streaming?: (req: ApiRequest, res: ServerResponse, path: ResourcePath) => Promise<void>;
   /** Resources computed on request rather than stored (metrics.k8s.io). */
   computed?: (req: ApiRequest, res: ServerResponse, path: ResourcePath) => Promise<void>;
+  /** serviceaccounts/<name>/token (TokenRequest); absent without a service-account signing key. */
+  tokenRequest?: (namespace: string, name: string, body: KubeObject) => Promise<KubeObject>;
+  /** tokenreviews (TokenReview). */
+  tokenReview?: (body: KubeObject) => Promise<KubeObject>;
 }
 
 /** What a request is, for metrics and logs. */
@@ -82,6 +86,7 @@ export class ResourceHandler {
       if (!this.deps.computed) throw notFoundPath(req.path);
       return this.deps.computed(req, res, p);
     }
+    if (p.info.resource === 'tokenreviews' || p.subresource === 'token') return this.createUnstored(req, res, p, info);
     const reg = this.registryFor(p);
     switch (method) {
       case 'GET':
@@ -186,6 +191,19 @@ export class ResourceHandler {
       if (err instanceof ApiError) stream.error(err);
       else throw err;
     }
+  }
+
+  /** Create-only requests answered without storing anything: TokenRequest and TokenReview. */
+  private async createUnstored(req: ApiRequest, res: ServerResponse, p: ResourcePath, info: RequestInfo) {
+    if (req.method !== 'POST') throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+    info.verb = 'create';
+    const serve = p.subresource === 'token' ? this.deps.tokenRequest : this.deps.tokenReview;
+    if (!serve || (p.subresource === 'token' ? p.namespace === undefined || p.name === undefined : p.name !== undefined)) throw notFoundPath(req.path);
+    const kind = p.subresource === 'token' ? 'TokenRequest' : 'TokenReview';
+    const body = await this.readObject(req);
+    checkFields(req, res, kind, body, floatIntegersOf(body));
+    const out = p.subresource === 'token' ? await this.deps.tokenRequest!(p.namespace!, p.name!, body) : await this.deps.tokenReview!(body);
+    sendJSON(res, 201, out);
   }
 
   private async readObject(req: ApiRequest): Promise<KubeObject> {

@@ -14,10 +14,31 @@ import { cronJobStrategy, jobStrategy } from './jobs.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './volumes.js';
 import type { StorageClass } from '../../api/storage.js';
 import { workloadStrategy } from './workloads.js';
+import type { ServiceAccount } from '../../api/authentication.js';
+import { ApiError } from '../errors.js';
+
+/**
+ * The `default` ServiceAccount of a namespace made a moment ago may not exist yet (the
+ * serviceaccount controller makes it within milliseconds): wait up to 3 s for it rather than
+ * refuse a pod created right after its namespace. Any other missing account is refused at once.
+ */
+async function defaultAccountSoon(get: () => Promise<ServiceAccount>, name: string): Promise<ServiceAccount> {
+  const deadline = Date.now() + (name === 'default' ? 3000 : 0);
+  for (;;) {
+    try {
+      return await get();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404) || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 export interface RegistryOptions {
   serviceCIDR: string;
   nodePortRange: string;
+  /** Run the ServiceAccount admission of pods (on when the apiserver issues service-account tokens). */
+  serviceAccountAdmission?: boolean;
 }
 
 export interface Registries {
@@ -36,7 +57,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
   // Each kind's registry hooks, looked up by kind; kinds not named here are generic.
   const createOnUpdate = (info: ResourceInfo) => defaultStrategy(info, { allowCreateOnUpdate: true });
   const strategies = new Map<string, (info: ResourceInfo) => Strategy>([
-    ['Pod', podStrategy],
+    ['Pod', (info) => podStrategy(info, opts.serviceAccountAdmission ? { serviceAccount: (ns, name) => defaultAccountSoon(() => byResource.get('serviceaccounts')!.get(ns, name), name) } : {})],
     ['Service', (info) => serviceStrategy(info, allocators)],
     ['Namespace', namespaceStrategy],
     ['ReplicationController', (info) => defaultStrategy(info, { tracksGeneration: true })],
@@ -63,7 +84,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
   const byKey = new Map<string, Registry>();
   const byResource = new Map<string, Registry>();
   for (const info of RESOURCES) {
-    if (info.resource === 'bindings') continue; // create-only, served by the pods registry
+    if (!info.verbs.includes('list')) continue; // create-only: bindings served by the pods registry, tokenreviews by the authenticator
     if (info.stored === false) continue; // computed on request (metrics.k8s.io), never stored
     if (byKey.has(`${info.group}/${info.resource}`)) continue; // another version of a stored resource (autoscaling/v1): one registry
     const reg = info === nsInfo ? namespaces : new Registry(store, strategyFor(info), gate);

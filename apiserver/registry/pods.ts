@@ -9,10 +9,18 @@ import { nowSeconds } from './generic.js';
 import type { DeleteOptions, RequestContext, Strategy } from './strategy.js';
 import { defaultStrategy } from './strategy.js';
 import type { ResourceInfo } from '../../api/resources.js';
+import type { ServiceAccount } from '../../api/authentication.js';
+import { admitServiceAccount } from './service-account-admission.js';
 
-export function podStrategy(info: ResourceInfo): Strategy<Pod> {
+/** What pod admission reads: the pod's ServiceAccount (absent: no ServiceAccount admission, as with the plugin off). */
+export interface PodAdmissionDeps {
+  serviceAccount?: (namespace: string, name: string) => Promise<ServiceAccount>;
+}
+
+export function podStrategy(info: ResourceInfo, deps: PodAdmissionDeps = {}): Strategy<Pod> {
   return defaultStrategy<Pod>(info, {
-    prepareForCreate(pod) {
+    async prepareForCreate(pod) {
+      if (deps.serviceAccount) await admitServiceAccount(pod, deps.serviceAccount);
       pod.status = { phase: 'Pending', qosClass: computeQOSClass(pod.spec ?? { containers: [] }) };
     },
     gracePeriod(pod, opts: DeleteOptions) {

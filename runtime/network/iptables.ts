@@ -10,11 +10,15 @@
 //   filter <P>-INPUT        drop what a pod sends to 127.0.0.0/8 unless it is a reply or was
 //                           DNAT'ed: the bridge has route_localnet=1 (hostPorts on 127.0.0.1),
 //                           which would otherwise let a pod with NET_RAW reach the node's
-//                           loopback-only services (CVE-2020-8558), with or without a proxy
+//                           loopback-only services (CVE-2020-8558), with or without a proxy;
+//                           and drop what reaches the bridge (gateway) address from anywhere
+//                           but the bridge and the node itself: the apiserver listens there
+//                           for pods, and a LAN neighbour routing to it must not get in
 // Our chains are rewritten whole in one `iptables-restore --noflush` batch (declaring an
 // existing chain flushes it), so readers never see half a rule set.
 import { run, succeeds } from './exec.js';
 import type { PortMapping } from './types.js';
+import { gatewayOf, parseCIDR } from './cidr.js';
 
 export interface HostPortRule extends PortMapping {
   podIP: string;
@@ -82,6 +86,7 @@ export function renderRules(i: RuleSetInput): string {
     `-A ${c.forward} -s ${podCIDR} -j ACCEPT`,
     `-A ${c.forward} -d ${podCIDR} -j ACCEPT`,
     `-A ${c.input} -i ${bridge} -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m comment --comment "block localnet from pods" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
+    `-A ${c.input} -d ${gatewayOf(parseCIDR(podCIDR))}/32 ! -i ${bridge} -m addrtype ! --src-type LOCAL -m comment --comment "bridge address only from pods and the node" -j DROP`,
     'COMMIT',
   ];
   return [...nat, ...filter, ''].join('\n');
