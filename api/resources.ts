@@ -101,6 +101,20 @@ const BATCH_AND_STORAGE_RESOURCES: ResourceInfo[] = [
   grouped('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', ['sc'], false),
 ];
 
+// rbac.authorization.k8s.io/v1, and the review kinds that ask about access (never stored).
+const review = (group: string, resource: string, kind: string, namespaced = false): ResourceInfo => ({ ...grouped(group, 'v1', resource, kind, [], namespaced), verbs: ['create'] });
+const RBAC_RESOURCES: ResourceInfo[] = [
+  grouped('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', [], false),
+  grouped('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', [], false),
+  grouped('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', [], true),
+  grouped('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', [], true),
+  review('authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true),
+  review('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview'),
+  review('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview'),
+  review('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview'),
+  review('authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview'),
+];
+
 export const RESOURCES: readonly ResourceInfo[] = [
   core('namespaces', 'Namespace', ['ns'], false, [
     status('Namespace'),
@@ -160,7 +174,13 @@ export const RESOURCES: readonly ResourceInfo[] = [
   apps('deployments', 'Deployment', ['deploy'], [status('Deployment'), scale]),
   apps('replicasets', 'ReplicaSet', ['rs'], [status('ReplicaSet'), scale]),
   apps('statefulsets', 'StatefulSet', ['sts'], [status('StatefulSet'), scale]),
+  ...RBAC_RESOURCES,
 ];
+
+/** Whether objects of the resource are stored (create-only reviews and bindings are not: they answer at once). */
+export function isStored(info: ResourceInfo): boolean {
+  return !(info.verbs.length === 1 && info.verbs[0] === 'create');
+}
 
 /** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group. */
 export function lookupResource(name: string, group?: string): ResourceInfo | undefined {

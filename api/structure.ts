@@ -196,6 +196,15 @@ const TYPES: Record<string, TypeDef> = {
   },
   TopologySelectorTerm: { fields: { matchLabelExpressions: list(ref('TopologySelectorLabelRequirement')) } },
   TopologySelectorLabelRequirement: { fields: { key: S, values: list(S) } },
+  // ---- rbac.authorization.k8s.io/v1
+  Role: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), rules: list(ref('PolicyRule')) } },
+  ClusterRole: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), rules: list(ref('PolicyRule')), aggregationRule: ref('AggregationRule') } },
+  PolicyRule: { fields: { verbs: list(S), apiGroups: list(S), resources: list(S), resourceNames: list(S), nonResourceURLs: list(S) } },
+  AggregationRule: { fields: { clusterRoleSelectors: list(ref('LabelSelector')) } },
+  RoleBinding: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), subjects: list(ref('Subject')), roleRef: ref('RoleRef') } },
+  ClusterRoleBinding: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), subjects: list(ref('Subject')), roleRef: ref('RoleRef') } },
+  Subject: { fields: { kind: S, apiGroup: S, name: S, namespace: S } },
+  RoleRef: { fields: { apiGroup: S, kind: S, name: S } },
   // ---- apps/v1
   WorkloadCondition: { fields: { type: S, status: S, lastUpdateTime: 'time', lastTransitionTime: 'time', reason: S, message: S } },
   Deployment: { fields: { ...TYPE_META, metadata: ref('ObjectMeta'), spec: ref('DeploymentSpec'), status: ref('DeploymentStatus') } },

@@ -25,7 +25,14 @@ import { proxyLog, proxyUpgrade } from './http/streaming.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
-import { RESOURCES } from '../api/resources.js';
+import { RESOURCES, isStored } from '../api/resources.js';
+import { requestAttributes } from './auth/attributes.js';
+import { alwaysAllow, mastersAuthorizer, requestForbidden, unionAuthorizer, type Authorizer } from './auth/authorizer.js';
+import { RBACAuthorizer } from './auth/rbac-authorizer.js';
+import { ensureBootstrapPolicy } from './auth/bootstrap-rbac.js';
+import { impersonate } from './auth/impersonation.js';
+import { accessReview, rulesReview, selfSubjectReview } from './auth/reviews.js';
+import type { EscalationHolder } from './registry/rbac.js';
 
 export interface ApiServerOptions {
   etcdEndpoints: string[];
@@ -58,6 +65,13 @@ export interface ApiServerOptions {
   /** How long a request waits for an etcd that is not running (restarting) before 503 (ms); default 8000. */
   etcdRetryBudgetMs?: number;
   log?: (msg: string) => void;
+  /**
+   * --authorization-mode: RBAC (system:masters, then roles and bindings; the bootstrap policy is
+   * written at start) or AlwaysAllow (every authenticated request; the default of bare apiservers).
+   */
+  authorizationMode?: 'RBAC' | 'AlwaysAllow';
+  /** Authorizers asked after system:masters and before RBAC (the node authorizer). */
+  authorizers?: Authorizer[];
   /** Caps on client connections and long-running requests; defaults from the descriptor limit (see http/connections.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -83,8 +97,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const storage = new CachedStorage(etcd);
   // Not awaited: until a cache has listed, reads of its resource go to etcd; the promise only
   // resolves (a failed list retries inside the cache).
-  for (const r of RESOURCES) if (r.resource !== 'bindings') void storage.cacheResource(`/registry/${r.resource}/`);
-  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767' });
+  for (const r of RESOURCES) if (isStored(r)) void storage.cacheResource(`/registry/${r.resource}/`);
+  const escalation: EscalationHolder = {};
+  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', escalation });
+  const rbacMode = (opts.authorizationMode ?? 'AlwaysAllow') === 'RBAC';
+  const rbac = new RBACAuthorizer();
+  const authorizer = rbacMode ? unionAuthorizer([mastersAuthorizer, ...(opts.authorizers ?? []), rbac]) : alwaysAllow;
+  escalation.deps = { authorizer, rbac };
+  const reviewDeps = { authorizer, rbac };
   const metrics = new ApiMetrics();
   // Caps not given are derived from the total, given or sized from the descriptor limit.
   const limits: ConnectionLimits = { ...defaultConnectionLimits(undefined, opts.connectionLimits?.maxConnections), ...opts.connectionLimits };
@@ -100,6 +120,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       await proxyLog(registries, req, res, p.namespace!, p.name!, kubeletCreds);
     },
+    reviews: (p, body, user) => {
+      if (p.info.resource === 'selfsubjectreviews') return selfSubjectReview(body, user);
+      if (p.info.resource === 'selfsubjectrulesreviews') return rulesReview(reviewDeps, body, user);
+      return accessReview(reviewDeps, p.info.kind, body, user, p.namespace);
+    },
   });
 
   let ready = false;
@@ -112,11 +137,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const authenticate = unionAuthenticator([...(opts.token ? [staticTokenAuthenticator(opts.token, ADMIN_USER)] : []), ...(opts.authenticators ?? [])]);
   const authRequired = !!opts.token || (opts.authenticators?.length ?? 0) > 0;
-  /** Sets req.user; 401 when authentication is on, the path is not public and no credential is recognised. */
+  /**
+   * Sets req.user (impersonated, when asked and allowed); false (a 401) when authentication is on,
+   * the path is not public and no credential is recognised; throws the 403 of a request the
+   * authorizers do not allow.
+   */
   const authorized = async (req: ApiRequest): Promise<boolean> => {
     if (!authRequired) return true;
-    req.user = (await authenticate(req)) ?? undefined;
-    return !!req.user || PUBLIC_PATHS.has(req.path);
+    const user = (await authenticate(req)) ?? undefined;
+    if (!user) return PUBLIC_PATHS.has(req.path);
+    req.user = impersonate(req, user, authorizer);
+    const a = requestAttributes(req, req.user);
+    const r = authorizer.authorize(a);
+    if (r.decision !== 'allow') throw requestForbidden(a, r.reason);
+    return true;
   };
 
   /** A resource request: the handler, with its metrics. */
@@ -192,10 +226,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   let compactor: Compactor | undefined;
   try {
+    await rbac.start(registries);
+    if (rbacMode) await ensureBootstrapPolicy(registries, log);
     await bootstrap(registries, { host, port, log });
     ready = true;
     compactor = startCompactor(etcd, opts.compactionIntervalMs ?? 5 * 60_000, 1000, (err) => log(`compaction: ${(err as Error).message}`));
   } catch (err) {
+    rbac.stop();
     server.close();
     await storage.close();
     throw err;
@@ -210,6 +247,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     connections: guard,
     async stop() {
       compactor?.stop();
+      rbac.stop();
       for (const ws of wss.clients) ws.terminate();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

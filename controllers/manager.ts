@@ -13,6 +13,8 @@ import { CronJobController } from './cronjob.js';
 import { EndpointsController } from './endpoints.js';
 import { EventRecorder } from '../client/events.js';
 import { startEventTTLCleaner } from './event-ttl.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
+import type { ClusterRole } from '../api/rbac.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { InformerFactory } from './informers.js';
 import { JobController } from './job.js';
@@ -28,7 +30,7 @@ import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -189,11 +191,13 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     : undefined;
   const ttlAfterFinished = enabled.has('ttl-after-finished') ? new TTLAfterFinishedController({ client, workers: opts.concurrentTTLSyncs ?? 5, log, jobInformer: jobs() }) : undefined;
 
+  const clusterRoleAggregation = enabled.has('clusterrole-aggregation') ? new ClusterRoleAggregationController({ client, log, informer: factory.get<ClusterRole>('clusterroles') }) : undefined;
+
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, clusterRoleAggregation]) {
       if (!c) continue;
       await c.start();
       started.push(c);

@@ -4,7 +4,8 @@
 
 import type { ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '../../api/meta.js';
-import { apiVersionOf } from '../../api/resources.js';
+import { apiVersionOf, isStored } from '../../api/resources.js';
+import type { UserInfo } from '../auth/user.js';
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, unavailable } from '../errors.js';
 import type { Registries } from '../registry/index.js';
 import type { Registry } from '../registry/generic.js';
@@ -39,6 +40,8 @@ export interface HandlerDeps {
   admitLongRunning?: (req: ApiRequest) => () => void;
   /** Streaming subresources (log/exec/attach/portforward) go to the kubelet; absent until one is wired. */
   streaming?: (req: ApiRequest, res: ServerResponse, path: ResourcePath) => Promise<void>;
+  /** Kinds answered at once and never stored (access reviews): the answer to a POSTed object. */
+  reviews?: (path: ResourcePath, body: KubeObject, user: UserInfo | undefined) => KubeObject;
 }
 
 /** What a request is, for metrics and logs. */
@@ -62,7 +65,7 @@ export class ResourceHandler {
     const p = parseResourcePath(route.group, route.version, route.segs, req.path);
     info.resource = p.info.resource;
     info.subresource = p.subresource;
-    const ctx: RequestContext = { namespace: p.namespace, fieldManager: fieldManagerOf(req), dryRun: false };
+    const ctx: RequestContext = { namespace: p.namespace, fieldManager: fieldManagerOf(req), dryRun: false, user: req.user };
     const method = req.method;
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) ctx.dryRun = isDryRun(req);
     if (p.info.namespaced && p.name !== undefined && p.namespace === undefined && p.info.resource !== 'namespaces') {
@@ -72,6 +75,13 @@ export class ResourceHandler {
       info.verb = method === 'GET' ? 'get' : 'create';
       if (!this.deps.streaming) throw unavailable(`${p.subresource} needs a kubelet streaming server, and none is connected to this apiserver`);
       return this.deps.streaming(req, res, p);
+    }
+    if (p.info.resource !== 'bindings' && !isStored(p.info)) {
+      info.verb = 'create';
+      if (method !== 'POST' || p.name !== undefined || p.subresource) throw methodNotAllowed('the server does not allow this method on the requested resource');
+      if (!this.deps.reviews) throw notFoundPath(req.path);
+      const body = await this.readObject(req);
+      return sendJSON(res, 201, this.deps.reviews(p, body, req.user));
     }
     const reg = this.registryFor(p);
     switch (method) {

@@ -1,6 +1,6 @@
 // Builds one Registry per served resource, each with its strategy.
 
-import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import { RESOURCES, isStored, type ResourceInfo } from '../../api/resources.js';
 import type { Storage } from '../storage/interface.js';
 import { KeyAllocator, cidrRange, portRange } from '../allocator.js';
 import { Registry } from './generic.js';
@@ -13,10 +13,13 @@ import { cronJobStrategy, jobStrategy } from './jobs.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './volumes.js';
 import type { StorageClass } from '../../api/storage.js';
 import { workloadStrategy } from './workloads.js';
+import { bindingStrategy, roleStrategy, type EscalationHolder } from './rbac.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
   nodePortRange: string;
+  /** The authorizers the RBAC kinds' escalation checks ask, filled once built. */
+  escalation?: EscalationHolder;
 }
 
 export interface Registries {
@@ -33,6 +36,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     nodePorts: new KeyAllocator(store, '/registry/servicenodeports/', portRange(opts.nodePortRange)),
   };
   // Each kind's registry hooks, looked up by kind; kinds not named here are generic.
+  const escalation = opts.escalation ?? {};
   const createOnUpdate = (info: ResourceInfo) => defaultStrategy(info, { allowCreateOnUpdate: true });
   const strategies = new Map<string, (info: ResourceInfo) => Strategy>([
     ['Pod', podStrategy],
@@ -50,6 +54,10 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Lease', createOnUpdate],
     ['Job', jobStrategy],
     ['CronJob', cronJobStrategy],
+    ['Role', (info) => roleStrategy(info, escalation)],
+    ['ClusterRole', (info) => roleStrategy(info, escalation)],
+    ['RoleBinding', (info) => bindingStrategy(info, escalation)],
+    ['ClusterRoleBinding', (info) => bindingStrategy(info, escalation)],
     ['PersistentVolume', persistentVolumeStrategy],
     // DefaultStorageClass reads the classes through their registry (made below, read at create time).
     ['PersistentVolumeClaim', (info) => persistentVolumeClaimStrategy(info, async () => ((await byResource.get('storageclasses')?.list(undefined))?.items ?? []) as unknown as StorageClass[])],
@@ -61,7 +69,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
   const byKey = new Map<string, Registry>();
   const byResource = new Map<string, Registry>();
   for (const info of RESOURCES) {
-    if (info.resource === 'bindings') continue; // create-only, served by the pods registry
+    if (!isStored(info)) continue; // bindings: served by the pods registry; reviews: answered, not stored
     const reg = info === nsInfo ? namespaces : new Registry(store, strategyFor(info), gate);
     byKey.set(`${info.group}/${info.resource}`, reg);
     byResource.set(info.resource, reg);
