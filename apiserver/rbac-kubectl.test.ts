@@ -220,3 +220,36 @@ subjects:
   assert.equal((await ok('admin', ['auth', 'can-i', 'watch', 'pods', '--as=system:serviceaccount:default:chart'])).trim(), 'yes');
   assert.equal((await kubectl('admin', ['auth', 'can-i', 'watch', 'pods', '--as=system:serviceaccount:default:other'])).stdout.trim(), 'no');
 });
+
+test('Pod Security Admission: a restricted namespace refuses privileged and hostPath pods; warn prints kubectl\'s Warning', async () => {
+  await ok('admin', ['create', 'namespace', 'locked']);
+  await ok('admin', ['label', 'namespace', 'locked', 'pod-security.kubernetes.io/enforce=restricted']);
+  const priv = await kubectl('admin', ['run', 'p', '-n', 'locked', '--image=busybox', '--overrides={"spec":{"containers":[{"name":"p","image":"busybox","securityContext":{"privileged":true}}]}}']);
+  assert.notEqual(priv.code, 0);
+  assert.match(priv.stderr, /pods "p" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false \(container "p" must set securityContext.allowPrivilegeEscalation=false\), unrestricted capabilities \(container "p" must set securityContext.capabilities.drop=\["ALL"\]\), privileged \(container "p" must not set securityContext.privileged=true\), runAsNonRoot != true/);
+  const hostPath = `apiVersion: v1
+kind: Pod
+metadata: {name: hp, namespace: locked}
+spec:
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: c
+    image: busybox
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+  volumes: [{name: host, hostPath: {path: /etc}}]
+`;
+  const hp = await kubectl('admin', ['apply', '-f', '-'], hostPath);
+  assert.match(hp.stderr, /pods "hp" is forbidden: violates PodSecurity "restricted:latest": restricted volume types \(volume "host" uses restricted volume type "hostPath"\)/);
+  assert.equal((await kubectl('admin', ['get', 'pod', 'hp', '-n', 'locked'])).code, 1, 'nothing was written');
+  // A compliant pod is admitted.
+  await ok('admin', ['apply', '-f', '-'], hostPath.replace(/ {2}volumes: .*\n/, ''));
+  // warn=baseline in default: admitted, with the Warning kubectl prints.
+  await ok('admin', ['label', 'namespace', 'default', 'pod-security.kubernetes.io/warn=baseline']);
+  const warned = await kubectl('admin', ['run', 'w', '--image=busybox', '--overrides={"spec":{"hostNetwork":true,"containers":[{"name":"w","image":"busybox"}]}}']);
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(warned.stderr, /Warning: would violate PodSecurity "baseline:latest": host namespaces \(hostNetwork=true\)/);
+  // Workloads only warn, even for the enforced level.
+  const dep = await kubectl('admin', ['create', 'deployment', 'd', '-n', 'locked', '--image=busybox']);
+  assert.equal(dep.code, 0, dep.stderr);
+  assert.match(dep.stderr, /Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
+});

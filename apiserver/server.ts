@@ -33,6 +33,8 @@ import { ensureBootstrapPolicy } from './auth/bootstrap-rbac.js';
 import { impersonate } from './auth/impersonation.js';
 import { accessReview, rulesReview, selfSubjectReview } from './auth/reviews.js';
 import type { EscalationHolder } from './registry/rbac.js';
+import { podSecurityAdmission, type Admission } from './admission/pod-security.js';
+import type { Level } from '../api/pod-security.js';
 
 export interface ApiServerOptions {
   etcdEndpoints: string[];
@@ -70,6 +72,8 @@ export interface ApiServerOptions {
    * written at start) or AlwaysAllow (every authenticated request; the default of bare apiservers).
    */
   authorizationMode?: 'RBAC' | 'AlwaysAllow';
+  /** Pod Security level of namespaces without pod-security.kubernetes.io labels; default privileged. */
+  podSecurityDefault?: Level;
   /** Authorizers asked after system:masters and before RBAC (the node authorizer). */
   authorizers?: Authorizer[];
   /** Caps on client connections and long-running requests; defaults from the descriptor limit (see http/connections.ts). */
@@ -99,7 +103,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // resolves (a failed list retries inside the cache).
   for (const r of RESOURCES) if (isStored(r)) void storage.cacheResource(`/registry/${r.resource}/`);
   const escalation: EscalationHolder = {};
-  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', escalation });
+  // Pod security reads namespaces through their registry, made with the others.
+  const psa: { admit?: Admission } = {};
+  const admission: Admission = (kind, obj, ctx, old) => (psa.admit ? psa.admit(kind, obj, ctx, old) : Promise.resolve());
+  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', escalation, admission });
+  psa.admit = podSecurityAdmission(registries.namespaces, opts.podSecurityDefault ?? 'privileged');
   const rbacMode = (opts.authorizationMode ?? 'AlwaysAllow') === 'RBAC';
   const rbac = new RBACAuthorizer();
   const authorizer = rbacMode ? unionAuthorizer([mastersAuthorizer, ...(opts.authorizers ?? []), rbac]) : alwaysAllow;

@@ -209,6 +209,7 @@ export class ResourceHandler {
     }
     if (p.name !== undefined) throw methodNotAllowed(`POST is not supported on a named ${p.info.resource} object`);
     const created = await reg.create(ctx, body);
+    emitWarnings(res, ctx);
     this.send(req, res, 201, created);
   }
 
@@ -225,6 +226,7 @@ export class ResourceHandler {
       return this.send(req, res, 200, obj);
     }
     const { object, created } = await reg.update(ctx, p.name, body, p.subresource);
+    emitWarnings(res, ctx);
     this.send(req, res, created ? 201 : 200, object);
   }
 
@@ -272,6 +274,7 @@ export class ResourceHandler {
       },
       { subresource: p.subresource, createIfMissing: applyCreate, applied: fmt === 'apply' },
     );
+    emitWarnings(res, ctx);
     this.send(req, res, created ? 201 : 200, object);
   }
 
@@ -351,6 +354,12 @@ function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: Ku
   if (mode === 'Warn' && !res.headersSent) {
     res.setHeader('Warning', result.unknown.slice(0, 10).map((f) => `299 - "unknown field \\"${f}\\""`).join(', '));
   }
+}
+
+/** Admission's warnings as `Warning: 299 - "<text>"` headers, which kubectl prints as `Warning: <text>`. */
+function emitWarnings(res: ServerResponse, ctx: RequestContext): void {
+  if (!ctx.warnings?.length || res.headersSent) return;
+  for (const w of new Set(ctx.warnings)) res.appendHeader('Warning', `299 - "${w.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
 }
 
 /** typed client-go clients (kubectl create namespace/configmap/secret/service...) send protobuf bodies. */

@@ -14,12 +14,32 @@ import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './volum
 import type { StorageClass } from '../../api/storage.js';
 import { workloadStrategy } from './workloads.js';
 import { bindingStrategy, roleStrategy, type EscalationHolder } from './rbac.js';
+import type { Admission } from '../admission/pod-security.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
   nodePortRange: string;
   /** The authorizers the RBAC kinds' escalation checks ask, filled once built. */
   escalation?: EscalationHolder;
+  /** Admission of created and updated objects (pod security), before the kind's own preparation. */
+  admission?: Admission;
+}
+
+/** The strategy with admission run first on creates and updates. */
+function withAdmission(s: Strategy, admit: Admission | undefined): Strategy {
+  if (!admit) return s;
+  const kind = s.info.kind;
+  return {
+    ...s,
+    prepareForCreate: async (obj, ctx) => {
+      await admit(kind, obj, ctx);
+      await s.prepareForCreate?.(obj, ctx);
+    },
+    prepareForUpdate: async (obj, old, ctx) => {
+      await admit(kind, obj, ctx, old);
+      await s.prepareForUpdate?.(obj, old, ctx);
+    },
+  };
 }
 
 export interface Registries {
@@ -62,7 +82,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     // DefaultStorageClass reads the classes through their registry (made below, read at create time).
     ['PersistentVolumeClaim', (info) => persistentVolumeClaimStrategy(info, async () => ((await byResource.get('storageclasses')?.list(undefined))?.items ?? []) as unknown as StorageClass[])],
   ]);
-  const strategyFor = (info: ResourceInfo): Strategy => (strategies.get(info.kind) ?? defaultStrategy)(info);
+  const strategyFor = (info: ResourceInfo): Strategy => withAdmission((strategies.get(info.kind) ?? defaultStrategy)(info), opts.admission);
   const nsInfo = RESOURCES.find((r) => r.resource === 'namespaces')!;
   const namespaces = new Registry(store, strategyFor(nsInfo));
   const gate = new NamespaceRegistryGate(namespaces);
