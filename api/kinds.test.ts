@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RESOURCES } from './resources.js';
+import { RESOURCES, isStored } from './resources.js';
 import { kindStrategy, validate } from './kinds.js';
 import { genericPrinter } from './table.js';
 
 test('every served kind has its own strategy record with the scope it is served with', () => {
   for (const r of RESOURCES) {
-    if (!r.verbs.includes('list') || r.stored === false) continue; // create-only (bindings, tokenreviews) or computed (metrics)
+    if (!isStored(r)) continue; // bindings, reviews and token reviews are answered, metrics computed: never stored or listed
     const s = kindStrategy(r.kind);
     assert.notEqual(s.printer, genericPrinter, `${r.kind} has no printer`);
     assert.equal(s.meta.namespaced, r.namespaced, `${r.kind} scope`);

@@ -124,6 +124,11 @@ import {
   validateStorageClassUpdate,
 } from './validation-storage.js';
 
+import type { ClusterRole, Role, RoleBinding } from './rbac.js';
+import { defaultRoleBinding } from './defaults-rbac.js';
+import { rolePrinter, roleBindingPrinter } from './table-rbac.js';
+import { nameIsRBAC, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate } from './validation-rbac.js';
+
 export interface KindStrategy<T extends TypedObject = TypedObject> {
   /** Scope and name rule of the kind's metadata (ValidateObjectMeta's options). */
   meta: MetaOptions;
@@ -291,6 +296,23 @@ const KINDS = new Map<string, KindStrategy>([
     validate: validatePodDisruptionBudget,
     validateStatus: validatePodDisruptionBudgetStatus,
     printer: podDisruptionBudgetPrinter,
+  }),
+  // ---- rbac.authorization.k8s.io/v1 (rules in defaults-/validation-/table-rbac)
+  kind<Role>('Role', { meta: { namespaced: true, validateName: nameIsRBAC }, validate: validateRole, printer: rolePrinter }),
+  kind<ClusterRole>('ClusterRole', { meta: { namespaced: false, validateName: nameIsRBAC }, validate: validateClusterRole, printer: rolePrinter }),
+  kind<RoleBinding>('RoleBinding', {
+    meta: { namespaced: true, validateName: nameIsRBAC },
+    defaults: defaultRoleBinding,
+    validate: validateRoleBinding,
+    validateUpdate: validateRoleBindingUpdate,
+    printer: roleBindingPrinter,
+  }),
+  kind<RoleBinding>('ClusterRoleBinding', {
+    meta: { namespaced: false, validateName: nameIsRBAC },
+    defaults: defaultRoleBinding,
+    validate: validateClusterRoleBinding,
+    validateUpdate: validateRoleBindingUpdate,
+    printer: roleBindingPrinter,
   }),
 ]);
 

@@ -865,6 +865,62 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   }
  },
+ "io.k8s.api.authentication.v1.SelfSubjectReview": {
+  "description": "Who the caller is (`kubectl auth whoami`).",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "status": {
+    "type": "object",
+    "properties": {
+     "userInfo": {
+      "type": "object",
+      "properties": {
+       "username": {
+        "type": "string"
+       },
+       "uid": {
+        "type": "string"
+       },
+       "groups": {
+        "type": "array",
+        "items": {
+         "type": "string"
+        }
+       },
+       "extra": {
+        "type": "object",
+        "additionalProperties": {
+         "type": "array",
+         "items": {
+          "type": "string"
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "authentication.k8s.io",
+    "kind": "SelfSubjectReview",
+    "version": "v1"
+   }
+  ]
+ },
  "io.k8s.api.authentication.v1.TokenRequest": {
   "type": "object",
   "properties": {
@@ -1011,6 +1067,276 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     }
    }
   }
+ },
+ "io.k8s.api.authorization.v1.LocalSubjectAccessReview": {
+  "description": "A SubjectAccessReview limited to one namespace (spec.resourceAttributes.namespace must be it).",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.authorization.v1.SubjectAccessReviewSpec"
+   },
+   "status": {
+    "$ref": "#/definitions/io.k8s.api.authorization.v1.SubjectAccessReviewStatus"
+   }
+  },
+  "required": [
+   "spec"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "authorization.k8s.io",
+    "kind": "LocalSubjectAccessReview",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.authorization.v1.SelfSubjectAccessReview": {
+  "description": "Whether the caller may do something: the spec names only the attributes (the user is the caller).",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "type": "object",
+    "properties": {
+     "resourceAttributes": {
+      "$ref": "#/definitions/io.k8s.api.rbac.v1.ResourceAttributes"
+     },
+     "nonResourceAttributes": {
+      "$ref": "#/definitions/io.k8s.api.rbac.v1.NonResourceAttributes"
+     }
+    }
+   },
+   "status": {
+    "$ref": "#/definitions/io.k8s.api.authorization.v1.SubjectAccessReviewStatus"
+   }
+  },
+  "required": [
+   "spec"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "authorization.k8s.io",
+    "kind": "SelfSubjectAccessReview",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.authorization.v1.SelfSubjectRulesReview": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "type": "object",
+    "properties": {
+     "namespace": {
+      "type": "string"
+     }
+    }
+   },
+   "status": {
+    "type": "object",
+    "properties": {
+     "resourceRules": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "verbs": {
+         "type": "array",
+         "items": {
+          "type": "string"
+         }
+        },
+        "apiGroups": {
+         "type": "array",
+         "items": {
+          "type": "string"
+         }
+        },
+        "resources": {
+         "type": "array",
+         "items": {
+          "type": "string"
+         }
+        },
+        "resourceNames": {
+         "type": "array",
+         "items": {
+          "type": "string"
+         }
+        }
+       },
+       "required": [
+        "verbs"
+       ]
+      }
+     },
+     "nonResourceRules": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "verbs": {
+         "type": "array",
+         "items": {
+          "type": "string"
+         }
+        },
+        "nonResourceURLs": {
+         "type": "array",
+         "items": {
+          "type": "string"
+         }
+        }
+       },
+       "required": [
+        "verbs"
+       ]
+      }
+     },
+     "incomplete": {
+      "type": "boolean"
+     },
+     "evaluationError": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "resourceRules",
+     "nonResourceRules",
+     "incomplete"
+    ]
+   }
+  },
+  "required": [
+   "spec"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "authorization.k8s.io",
+    "kind": "SelfSubjectRulesReview",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.authorization.v1.SubjectAccessReview": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.authorization.v1.SubjectAccessReviewSpec"
+   },
+   "status": {
+    "$ref": "#/definitions/io.k8s.api.authorization.v1.SubjectAccessReviewStatus"
+   }
+  },
+  "required": [
+   "spec"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "authorization.k8s.io",
+    "kind": "SubjectAccessReview",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.authorization.v1.SubjectAccessReviewSpec": {
+  "type": "object",
+  "properties": {
+   "resourceAttributes": {
+    "$ref": "#/definitions/io.k8s.api.rbac.v1.ResourceAttributes"
+   },
+   "nonResourceAttributes": {
+    "$ref": "#/definitions/io.k8s.api.rbac.v1.NonResourceAttributes"
+   },
+   "user": {
+    "type": "string"
+   },
+   "groups": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "extra": {
+    "type": "object",
+    "additionalProperties": {
+     "type": "array",
+     "items": {
+      "type": "string"
+     }
+    }
+   },
+   "uid": {
+    "type": "string"
+   }
+  }
+ },
+ "io.k8s.api.authorization.v1.SubjectAccessReviewStatus": {
+  "type": "object",
+  "properties": {
+   "allowed": {
+    "type": "boolean"
+   },
+   "denied": {
+    "type": "boolean"
+   },
+   "reason": {
+    "type": "string"
+   },
+   "evaluationError": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "allowed"
+  ]
  },
  "io.k8s.api.autoscaling.v1.Scale": {
   "type": "object",
@@ -6398,6 +6724,408 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    "currentHealthy",
    "desiredHealthy",
    "expectedPods"
+  ]
+ },
+ "io.k8s.api.rbac.v1.AggregationRule": {
+  "type": "object",
+  "properties": {
+   "clusterRoleSelectors": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+    }
+   }
+  }
+ },
+ "io.k8s.api.rbac.v1.ClusterRole": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "rules": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.rbac.v1.PolicyRule"
+    }
+   },
+   "aggregationRule": {
+    "$ref": "#/definitions/io.k8s.api.rbac.v1.AggregationRule"
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "rbac.authorization.k8s.io",
+    "kind": "ClusterRole",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.rbac.v1.ClusterRoleBinding": {
+  "description": "A RoleBinding at cluster scope: its roleRef names a ClusterRole.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "subjects": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.rbac.v1.Subject"
+    }
+   },
+   "roleRef": {
+    "$ref": "#/definitions/io.k8s.api.rbac.v1.RoleRef"
+   }
+  },
+  "required": [
+   "roleRef"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "rbac.authorization.k8s.io",
+    "kind": "ClusterRoleBinding",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.rbac.v1.ClusterRoleBindingList": {
+  "description": "A list of ClusterRoleBinding objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The clusterrolebindings.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.rbac.v1.ClusterRoleBinding"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: ClusterRoleBindingList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "rbac.authorization.k8s.io",
+    "kind": "ClusterRoleBindingList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.rbac.v1.ClusterRoleList": {
+  "description": "A list of ClusterRole objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The clusterroles.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.rbac.v1.ClusterRole"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: ClusterRoleList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "rbac.authorization.k8s.io",
+    "kind": "ClusterRoleList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.rbac.v1.NonResourceAttributes": {
+  "type": "object",
+  "properties": {
+   "path": {
+    "type": "string"
+   },
+   "verb": {
+    "type": "string"
+   }
+  }
+ },
+ "io.k8s.api.rbac.v1.PolicyRule": {
+  "type": "object",
+  "properties": {
+   "verbs": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "apiGroups": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "resources": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "resourceNames": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "nonResourceURLs": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  },
+  "required": [
+   "verbs"
+  ]
+ },
+ "io.k8s.api.rbac.v1.ResourceAttributes": {
+  "type": "object",
+  "properties": {
+   "namespace": {
+    "type": "string"
+   },
+   "verb": {
+    "type": "string"
+   },
+   "group": {
+    "type": "string"
+   },
+   "version": {
+    "type": "string"
+   },
+   "resource": {
+    "type": "string"
+   },
+   "subresource": {
+    "type": "string"
+   },
+   "name": {
+    "type": "string"
+   }
+  }
+ },
+ "io.k8s.api.rbac.v1.Role": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "rules": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.rbac.v1.PolicyRule"
+    }
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "rbac.authorization.k8s.io",
+    "kind": "Role",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.rbac.v1.RoleBinding": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "subjects": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.rbac.v1.Subject"
+    }
+   },
+   "roleRef": {
+    "$ref": "#/definitions/io.k8s.api.rbac.v1.RoleRef"
+   }
+  },
+  "required": [
+   "roleRef"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "rbac.authorization.k8s.io",
+    "kind": "RoleBinding",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.rbac.v1.RoleBindingList": {
+  "description": "A list of RoleBinding objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The rolebindings.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.rbac.v1.RoleBinding"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: RoleBindingList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "rbac.authorization.k8s.io",
+    "kind": "RoleBindingList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.rbac.v1.RoleList": {
+  "description": "A list of Role objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The roles.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.rbac.v1.Role"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: RoleList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "rbac.authorization.k8s.io",
+    "kind": "RoleList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.rbac.v1.RoleRef": {
+  "type": "object",
+  "properties": {
+   "apiGroup": {
+    "type": "string"
+   },
+   "kind": {
+    "type": "string"
+   },
+   "name": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "apiGroup",
+   "kind",
+   "name"
+  ]
+ },
+ "io.k8s.api.rbac.v1.Subject": {
+  "type": "object",
+  "properties": {
+   "kind": {
+    "type": "string"
+   },
+   "apiGroup": {
+    "type": "string"
+   },
+   "name": {
+    "type": "string"
+   },
+   "namespace": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "kind",
+   "name"
   ]
  },
  "io.k8s.api.storage.v1.StorageClass": {

@@ -117,6 +117,20 @@ const AUTOSCALING_RESOURCES: ResourceInfo[] = [
   grouped('autoscaling', 'v1', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', ['hpa'], true, [status('HorizontalPodAutoscaler')], ['all']),
 ];
 
+// rbac.authorization.k8s.io/v1, and the review kinds that ask about access (never stored).
+const review = (group: string, resource: string, kind: string, namespaced = false): ResourceInfo => ({ ...grouped(group, 'v1', resource, kind, [], namespaced), verbs: ['create'] });
+const RBAC_RESOURCES: ResourceInfo[] = [
+  grouped('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', [], false),
+  grouped('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', [], false),
+  grouped('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', [], true),
+  grouped('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', [], true),
+  review('authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true),
+  review('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview'),
+  review('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview'),
+  review('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview'),
+  review('authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview'),
+];
+
 export const RESOURCES: readonly ResourceInfo[] = [
   core('namespaces', 'Namespace', ['ns'], false, [
     status('Namespace'),
@@ -183,7 +197,13 @@ export const RESOURCES: readonly ResourceInfo[] = [
   apps('statefulsets', 'StatefulSet', ['sts'], [status('StatefulSet'), scale]),
   ...METRICS_RESOURCES,
   ...AUTOSCALING_RESOURCES,
+  ...RBAC_RESOURCES,
 ];
+
+/** Whether objects of the resource are stored (create-only reviews and bindings answer at once; metrics are computed). */
+export function isStored(info: ResourceInfo): boolean {
+  return info.stored !== false && !(info.verbs.length === 1 && info.verbs[0] === 'create');
+}
 
 /** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group (and version). */
 export function lookupResource(name: string, group?: string, version?: string): ResourceInfo | undefined {

@@ -27,7 +27,7 @@ import { proxyRouteOf } from './http/proxy-path.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
-import { RESOURCES } from '../api/resources.js';
+import { RESOURCES, isStored } from '../api/resources.js';
 import { KubeletSummaries } from './resource-metrics/scraper.js';
 import { serveMetrics } from './resource-metrics/serve.js';
 import type { KubeObject } from '../api/meta.js';
@@ -37,6 +37,15 @@ import { reviewToken, staticTokenReviewer, type TokenAuthenticator } from './aut
 
 /** Upstream's default --service-account-issuer. */
 export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+import { requestAttributes } from './auth/attributes.js';
+import { alwaysAllow, mastersAuthorizer, requestForbidden, unionAuthorizer, type Authorizer } from './auth/authorizer.js';
+import { RBACAuthorizer } from './auth/rbac-authorizer.js';
+import { ensureBootstrapPolicy } from './auth/bootstrap-rbac.js';
+import { impersonate } from './auth/impersonation.js';
+import { accessReview, rulesReview, selfSubjectReview } from './auth/reviews.js';
+import type { EscalationHolder } from './registry/rbac.js';
+import { podSecurityAdmission, type Admission } from './admission/pod-security.js';
+import type { Level } from '../api/pod-security.js';
 
 export interface ApiServerOptions {
   etcdEndpoints: string[];
@@ -82,6 +91,15 @@ export interface ApiServerOptions {
   /** How long a request waits for an etcd that is not running (restarting) before 503 (ms); default 8000. */
   etcdRetryBudgetMs?: number;
   log?: (msg: string) => void;
+  /**
+   * --authorization-mode: RBAC (system:masters, then roles and bindings; the bootstrap policy is
+   * written at start) or AlwaysAllow (every authenticated request; the default of bare apiservers).
+   */
+  authorizationMode?: 'RBAC' | 'AlwaysAllow';
+  /** Pod Security level of namespaces without pod-security.kubernetes.io labels; default privileged. */
+  podSecurityDefault?: Level;
+  /** Authorizers asked after system:masters and before RBAC (the node authorizer). */
+  authorizers?: Authorizer[];
   /** Caps on client connections and long-running requests; defaults from the descriptor limit (see http/connections.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -107,9 +125,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const storage = new CachedStorage(etcd);
   // Not awaited: until a cache has listed, reads of its resource go to etcd; the promise only
   // resolves (a failed list retries inside the cache).
-  // Create-only resources (bindings, tokenreviews) and computed ones (metrics.k8s.io) are never stored.
-  for (const r of RESOURCES) if (r.verbs.includes('list') && r.stored !== false) void storage.cacheResource(`/registry/${r.resource}/`);
-  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts });
+  for (const r of RESOURCES) if (isStored(r)) void storage.cacheResource(`/registry/${r.resource}/`);
+  const escalation: EscalationHolder = {};
+  // Pod security reads namespaces through their registry, made with the others.
+  const psa: { admit?: Admission } = {};
+  const admission: Admission = (kind, obj, ctx, old) => (psa.admit ? psa.admit(kind, obj, ctx, old) : Promise.resolve());
+  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts, escalation, admission });
+  psa.admit = podSecurityAdmission(registries.namespaces, opts.podSecurityDefault ?? 'privileged');
+  const rbacMode = (opts.authorizationMode ?? 'AlwaysAllow') === 'RBAC';
+  const rbac = new RBACAuthorizer();
+  const authorizer = rbacMode ? unionAuthorizer([mastersAuthorizer, ...(opts.authorizers ?? []), rbac]) : alwaysAllow;
+  escalation.deps = { authorizer, rbac };
+  const reviewDeps = { authorizer, rbac };
   const metrics = new ApiMetrics();
   // Caps not given are derived from the total, given or sized from the descriptor limit.
   const limits: ConnectionLimits = { ...defaultConnectionLimits(undefined, opts.connectionLimits?.maxConnections), ...opts.connectionLimits };
@@ -147,6 +174,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       await proxyLog(registries, req, res, p.namespace!, p.name!, kubeletCreds);
     },
+    reviews: (p, body, user) => {
+      if (p.info.resource === 'selfsubjectreviews') return selfSubjectReview(body, user);
+      if (p.info.resource === 'selfsubjectrulesreviews') return rulesReview(reviewDeps, body, user);
+      return accessReview(reviewDeps, p.info.kind, body, user, p.namespace);
+    },
   });
 
   const proxyDeps: ProxyDeps = { registries, kubeletCreds };
@@ -162,11 +194,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const chain = [...(adminToken ? [adminToken] : []), ...(opts.authenticators ?? []), ...(saTokens ? [saTokens.authenticator()] : [])];
   const authenticate = unionAuthenticator(chain);
   const authRequired = chain.length > 0;
-  /** Sets req.user; 401 when authentication is on, the path is not public and no credential is recognised. */
+  /**
+   * Sets req.user (impersonated, when asked and allowed); false (a 401) when authentication is on,
+   * the path is not public and no credential is recognised; throws the 403 of a request the
+   * authorizers do not allow.
+   */
   const authorized = async (req: ApiRequest): Promise<boolean> => {
     if (!authRequired) return true;
-    req.user = (await authenticate(req)) ?? undefined;
-    return !!req.user || PUBLIC_PATHS.has(req.path);
+    const user = (await authenticate(req)) ?? undefined;
+    if (!user) return PUBLIC_PATHS.has(req.path);
+    req.user = impersonate(req, user, authorizer);
+    const a = requestAttributes(req, req.user);
+    const r = authorizer.authorize(a);
+    if (r.decision !== 'allow') throw requestForbidden(a, r.reason);
+    return true;
   };
 
   /** A resource request: the handler, with its metrics. */
@@ -258,10 +299,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   let compactor: Compactor | undefined;
   try {
+    await rbac.start(registries);
+    if (rbacMode) await ensureBootstrapPolicy(registries, log);
     await bootstrap(registries, { host: opts.advertiseAddress ?? host, port, log, serviceAccounts: !!opts.serviceAccounts });
+
     ready = true;
     compactor = startCompactor(etcd, opts.compactionIntervalMs ?? 5 * 60_000, 1000, (err) => log(`compaction: ${(err as Error).message}`));
   } catch (err) {
+    rbac.stop();
     server.close();
     podListening?.cancel();
     podServer?.close();
@@ -278,6 +323,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     connections: guard,
     async stop() {
       compactor?.stop();
+      rbac.stop();
       for (const ws of wss.clients) ws.terminate();
       podListening?.cancel();
       for (const s of [server, ...(podServer ? [podServer] : [])]) {

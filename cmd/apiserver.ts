@@ -1,6 +1,7 @@
 // `hyperkube apiserver`: the apiserver alone, against an existing etcd.
 
 import { startApiServer } from '../apiserver/server.js';
+import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
 import { parseFlags, untilSignal } from './flags.js';
 
 const FLAGS = {
@@ -15,6 +16,9 @@ const FLAGS = {
   'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: 'CIDR Service ClusterIPs come from' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
   'token-file': { type: 'string', default: '', help: 'file holding the bearer token every client must present' },
+  'token-auth-file': { type: 'string', default: '', help: 'users\' bearer tokens, CSV lines token,user,uid,"group1,group2" (re-read when it changes)' },
+  'authorization-mode': { type: 'string', default: 'AlwaysAllow', help: 'RBAC (roles and bindings; the default policy is written at start) or AlwaysAllow' },
+  'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) of namespaces without pod-security.kubernetes.io labels' },
   'kubelet-token-file': { type: 'string', default: '', help: 'bearer token presented to kubelets (their --server-token-file)' },
   'kubelet-client-certificate': { type: 'string', default: '', help: 'client certificate (PEM) presented to kubelets' },
   'kubelet-client-key': { type: 'string', default: '', help: 'its key (PEM)' },
@@ -80,6 +84,14 @@ export async function runApiserver(argv: string[]): Promise<number> {
     console.error('hyperkube apiserver: --etcd-client-thread is true or false');
     return 2;
   }
+  if (!['RBAC', 'AlwaysAllow'].includes(f['authorization-mode'])) {
+    console.error('hyperkube apiserver: --authorization-mode is RBAC or AlwaysAllow');
+    return 2;
+  }
+  if (!['privileged', 'baseline', 'restricted'].includes(f['pod-security-default'])) {
+    console.error('hyperkube apiserver: --pod-security-default is privileged, baseline or restricted');
+    return 2;
+  }
   const limits = connectionLimitFlags(f);
   if (typeof limits === 'string') {
     console.error(`hyperkube apiserver: ${limits}`);
@@ -109,6 +121,9 @@ export async function runApiserver(argv: string[]): Promise<number> {
     serviceCIDR: f['service-cluster-ip-range'],
     nodePortRange: f['service-node-port-range'],
     token,
+    authenticators: f['token-auth-file'] ? [tokenFileAuthenticator(f['token-auth-file'], (m) => console.error(`apiserver: ${m}`))] : [],
+    authorizationMode: f['authorization-mode'] as 'RBAC' | 'AlwaysAllow',
+    podSecurityDefault: f['pod-security-default'] as 'privileged' | 'baseline' | 'restricted',
     tls,
     kubeletToken: f['kubelet-token-file'] ? readFileSync(f['kubelet-token-file'], 'utf8').trim() : undefined,
     kubeletClient: {

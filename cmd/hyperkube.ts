@@ -8,6 +8,7 @@ import { runControllerManager } from './controller-manager.js';
 import { runProxy } from './proxy.js';
 import { runDns } from './dns.js';
 import { runReset } from './reset.js';
+import { runKubeconfig } from './kubeconfig.js';
 import { runKubelet } from './kubelet.js';
 import { runtimeCli } from '../runtime/cli.js';
 import { SUPERVISED_ENV } from './component-process.js';
@@ -22,6 +23,7 @@ commands:
   proxy               program iptables for Services
   dns                 the cluster DNS (Services and pods by name; the rest forwarded)
   kubelet             run the pods bound to this node and static pods from a directory
+  kubeconfig          a kubeconfig with a new token for a user (--user NAME [--group G]...), or --revoke NAME
   reset               stop \`up\` and the processes it started, and remove everything tskube created on this host
   runtime             the container runtime's debugging CLI (run, ps, exec, logs, stop, rm, images, pull, load, rmi)
 
@@ -39,6 +41,7 @@ const commands: Record<string, Command> = {
   kubelet: runKubelet,
   runtime: (argv) => runtimeCli(argv),
   reset: runReset,
+  kubeconfig: runKubeconfig,
 };
 
 /**

@@ -17,6 +17,7 @@ import { procIdentity } from './proc-identity.js';
 import type { StopSignal } from './shutdown.js';
 import { Supervisor, type Supervised } from './supervisor.js';
 import type { KubeletPki } from './pki.js';
+import { TOKEN_FILE } from './kubeconfig.js';
 import { createServer } from 'node:net';
 
 export interface UpProcessesOptions {
@@ -103,6 +104,9 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
         `--service-node-port-range=${f('service-node-port-range')}`,
         `--token-file=${o.adminTokenFile}`,
+        `--token-auth-file=${join(o.dataDir, TOKEN_FILE)}`,
+        `--authorization-mode=${f('authorization-mode')}`,
+        `--pod-security-default=${f('pod-security-default')}`,
         `--kubelet-client-certificate=${o.kubeletPki.client.certPath}`,
         `--kubelet-client-key=${o.kubeletPki.client.keyPath}`,
         `--kubelet-certificate-authority=${o.kubeletPki.caPath}`,

@@ -26,8 +26,9 @@ import { clusterDnsSettings } from './up-dns.js';
 import { parseFlags } from './flags.js';
 import { runUpProcesses } from './up-processes.js';
 import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
-
-/** The cluster DNS domain the serving certificate names (kubernetes.default.svc.<domain>). */
+import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
+import { TOKEN_FILE } from './kubeconfig.js';
+import type { Level } from '../api/pod-security.js';
 
 const FLAGS = {
   'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the certificates and keys, the kubeconfig and the tokens live (made mode 0700)' },
@@ -56,6 +57,8 @@ const FLAGS = {
   'dns-upstream': { type: 'string', default: '', help: "comma-separated resolvers (ip[:port]) the cluster DNS forwards other names to (default: the host's /etc/resolv.conf)" },
   'max-pods': { type: 'string', default: '110', help: "the kubelet's pods capacity: most pods this node runs" },
   'kubelet-port': { type: 'string', default: '10250', help: "kubelet server port on the node IP (0: any free port); HTTPS, it answers only the apiserver's client certificate" },
+  'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) enforced in namespaces without pod-security.kubernetes.io labels' },
+  'authorization-mode': { type: 'string', default: 'RBAC', help: 'RBAC (roles and bindings; the admin is in system:masters) or AlwaysAllow' },
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
 } as const;
 
@@ -120,6 +123,8 @@ export async function runUp(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const f = parsed.values;
   checkNumbers(f);
+  if (!['RBAC', 'AlwaysAllow'].includes(f['authorization-mode'])) throw new Error('--authorization-mode is RBAC or AlwaysAllow');
+  if (!['privileged', 'baseline', 'restricted'].includes(f['pod-security-default'])) throw new Error('--pod-security-default is privileged, baseline or restricted');
   const disabled = disabledComponents(f.disable);
   const dns = clusterDnsSettings(f, disabled);
   const dataDir = f['data-dir'];
@@ -202,6 +207,10 @@ export async function runUp(argv: string[]): Promise<number> {
         token,
         serviceAccounts: { signingKey: secrets.saKeys.key, publicKeys: [secrets.saKeys.pub] },
         advertiseAddress: podAddress,
+        // Users made by `hyperkube kubeconfig --user`.
+        authenticators: [tokenFileAuthenticator(join(dataDir, TOKEN_FILE), (m) => step(`apiserver: ${m}`))],
+        authorizationMode: f['authorization-mode'] as 'RBAC' | 'AlwaysAllow',
+        podSecurityDefault: f['pod-security-default'] as Level,
         log: (m) => step(`apiserver: ${m}`),
       }),
       (a) => a.stop(),

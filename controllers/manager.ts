@@ -16,6 +16,8 @@ import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 import type { EndpointSlice } from '../api/discovery.js';
 import { EventRecorder } from '../client/events.js';
 import { startEventTTLCleaner } from './event-ttl.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
+import type { ClusterRole } from '../api/rbac.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { InformerFactory } from './informers.js';
 import { JobController } from './job.js';
@@ -40,7 +42,7 @@ import { rootCAPublisher } from './root-ca-publisher.js';
 import type { PerNamespaceController } from './per-namespace.js';
 import type { ServiceAccount } from '../api/authentication.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption', 'serviceaccount', 'root-ca-cert-publisher'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption', 'serviceaccount', 'root-ca-cert-publisher', 'clusterrole-aggregation'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -228,11 +230,13 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     ? new DisruptionController({ client, log, podInformer: pods(), pdbInformer: factory.get<PodDisruptionBudget>('poddisruptionbudgets') })
     : undefined;
 
+  const clusterRoleAggregation = enabled.has('clusterrole-aggregation') ? new ClusterRoleAggregationController({ client, log, informer: factory.get<ClusterRole>('clusterroles') }) : undefined;
+
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption, serviceAccounts, rootCA]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption, serviceAccounts, rootCA, clusterRoleAggregation]) {
       if (!c) continue;
       await c.start();
       started.push(c);

@@ -481,6 +481,29 @@ export const SCHEMA: Record<string, MessageSpec> = {
   JobTemplateSpec: [objMeta, [2, 'spec', 'JobSpec']],
   CronJobStatus: [[1, 'active', 'ObjectReference', 'r'], [4, 'lastScheduleTime', 'T'], [5, 'lastSuccessfulTime', 'T']],
 
+  // ---- rbac.authorization.k8s.io/v1 ----
+  PolicyRule: [[1, 'verbs', 's', 'r'], [2, 'apiGroups', 's', 'r'], [3, 'resources', 's', 'r'], [4, 'resourceNames', 's', 'r'], [5, 'nonResourceURLs', 's', 'r']],
+  Role: [objMeta, [2, 'rules', 'PolicyRule', 'r']],
+  ClusterRole: [objMeta, [2, 'rules', 'PolicyRule', 'r'], [3, 'aggregationRule', 'AggregationRule']],
+  AggregationRule: [[1, 'clusterRoleSelectors', 'LabelSelector', 'r']],
+  RoleBinding: [objMeta, [2, 'subjects', 'Subject', 'r'], [3, 'roleRef', 'RoleRef']],
+  Subject: [[1, 'kind', 's', 'k'], [2, 'apiGroup', 's'], [3, 'name', 's', 'k'], [4, 'namespace', 's']],
+  RoleRef: [[1, 'apiGroup', 's', 'k'], [2, 'kind', 's', 'k'], [3, 'name', 's', 'k']],
+
+  // ---- authorization.k8s.io/v1, authentication.k8s.io/v1 (reviews) ----
+  ResourceAttributes: [[1, 'namespace', 's'], [2, 'verb', 's'], [3, 'group', 's'], [4, 'version', 's'], [5, 'resource', 's'], [6, 'subresource', 's'], [7, 'name', 's']],
+  NonResourceAttributes: [[1, 'path', 's'], [2, 'verb', 's']],
+  SelfSubjectAccessReview: [objMeta, [2, 'spec', 'SelfSubjectAccessReviewSpec']],
+  SelfSubjectAccessReviewSpec: [[1, 'resourceAttributes', 'ResourceAttributes'], [2, 'nonResourceAttributes', 'NonResourceAttributes']],
+  SubjectAccessReview: [objMeta, [2, 'spec', 'SubjectAccessReviewSpec']],
+  SubjectAccessReviewSpec: [
+    [1, 'resourceAttributes', 'ResourceAttributes'], [2, 'nonResourceAttributes', 'NonResourceAttributes'], [3, 'user', 's'],
+    [4, 'groups', 's', 'r'], [6, 'uid', 's'],
+  ],
+  SelfSubjectRulesReview: [objMeta, [2, 'spec', 'SelfSubjectRulesReviewSpec']],
+  SelfSubjectRulesReviewSpec: [[1, 'namespace', 's']],
+  SelfSubjectReview: [objMeta],
+
   // ---- coordination.k8s.io/v1 ----
   Lease: [objMeta, [2, 'spec', 'LeaseSpec']],
   LeaseSpec: [
@@ -524,6 +547,11 @@ export const KINDS: Record<string, string> = {
   'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget', 'policy/v1/Eviction': 'Eviction', 'policy/v1beta1/Eviction': 'Eviction',
   'apps/v1/Deployment': 'Deployment', 'apps/v1/ReplicaSet': 'ReplicaSet', 'apps/v1/DaemonSet': 'DaemonSet', 'apps/v1/StatefulSet': 'StatefulSet',
+  'rbac.authorization.k8s.io/v1/Role': 'Role', 'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'RoleBinding',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview', 'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview', 'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
   // DeleteOptions is sent with apiVersion meta.k8s.io/v1 or v1 depending on the client.
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions', 'v1/DeleteOptions': 'DeleteOptions',
 };

@@ -4,7 +4,8 @@
 
 import type { ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '../../api/meta.js';
-import { apiVersionOf } from '../../api/resources.js';
+import { apiVersionOf, isStored } from '../../api/resources.js';
+import type { UserInfo } from '../auth/user.js';
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, unavailable } from '../errors.js';
 import type { Registries } from '../registry/index.js';
 import type { Registry } from '../registry/generic.js';
@@ -47,6 +48,8 @@ export interface HandlerDeps {
   tokenRequest?: (namespace: string, name: string, body: KubeObject) => Promise<KubeObject>;
   /** tokenreviews (TokenReview). */
   tokenReview?: (body: KubeObject) => Promise<KubeObject>;
+  /** Kinds answered at once and never stored (access reviews): the answer to a POSTed object. */
+  reviews?: (path: ResourcePath, body: KubeObject, user: UserInfo | undefined) => KubeObject;
 }
 
 /** What a request is, for metrics and logs. */
@@ -70,7 +73,7 @@ export class ResourceHandler {
     const p = parseResourcePath(route.group, route.version, route.segs, req.path);
     info.resource = p.info.resource;
     info.subresource = p.subresource;
-    const ctx: RequestContext = { namespace: p.namespace, fieldManager: fieldManagerOf(req), dryRun: false };
+    const ctx: RequestContext = { namespace: p.namespace, fieldManager: fieldManagerOf(req), dryRun: false, user: req.user };
     const method = req.method;
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) ctx.dryRun = isDryRun(req);
     if (p.info.namespaced && p.name !== undefined && p.namespace === undefined && p.info.resource !== 'namespaces') {
@@ -87,6 +90,13 @@ export class ResourceHandler {
       return this.deps.computed(req, res, p);
     }
     if (p.info.resource === 'tokenreviews' || p.subresource === 'token') return this.createUnstored(req, res, p, info);
+    if (p.info.resource !== 'bindings' && !isStored(p.info)) {
+      info.verb = 'create';
+      if (method !== 'POST' || p.name !== undefined || p.subresource) throw methodNotAllowed('the server does not allow this method on the requested resource');
+      if (!this.deps.reviews) throw notFoundPath(req.path);
+      const body = await this.readObject(req);
+      return sendJSON(res, 201, this.deps.reviews(p, body, req.user));
+    }
     const reg = this.registryFor(p);
     switch (method) {
       case 'GET':
@@ -234,6 +244,7 @@ export class ResourceHandler {
     }
     if (p.name !== undefined) throw methodNotAllowed(`POST is not supported on a named ${p.info.resource} object`);
     const created = await reg.create(ctx, body);
+    emitWarnings(res, ctx);
     this.send(req, res, 201, created, undefined, p);
   }
 
@@ -252,6 +263,7 @@ export class ResourceHandler {
       return this.send(req, res, 200, obj);
     }
     const { object, created } = await reg.update(ctx, p.name, body, p.subresource);
+    emitWarnings(res, ctx);
     this.send(req, res, created ? 201 : 200, object, undefined, p);
   }
 
@@ -302,6 +314,7 @@ export class ResourceHandler {
       },
       { subresource: p.subresource, createIfMissing: applyCreate, applied: fmt === 'apply' },
     );
+    emitWarnings(res, ctx);
     this.send(req, res, created ? 201 : 200, object, undefined, p);
   }
 
@@ -382,6 +395,12 @@ function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: Ku
   if (mode === 'Warn' && !res.headersSent) {
     res.setHeader('Warning', strictProblems(result, duplicates).slice(0, 10).map((p) => `299 - "${p.replace(/["\\]/g, (ch) => `\\${ch}`)}"`).join(', '));
   }
+}
+
+/** Admission's warnings as `Warning: 299 - "<text>"` headers, which kubectl prints as `Warning: <text>`. */
+function emitWarnings(res: ServerResponse, ctx: RequestContext): void {
+  if (!ctx.warnings?.length || res.headersSent) return;
+  for (const w of new Set(ctx.warnings)) res.appendHeader('Warning', `299 - "${w.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
 }
 
 /** typed client-go clients (kubectl create namespace/configmap/secret/service...) send protobuf bodies. */

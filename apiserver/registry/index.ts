@@ -1,7 +1,7 @@
 // Builds one Registry per served resource, each with its strategy.
 
 import { podDisruptionBudgetStrategy } from './eviction.js';
-import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import { RESOURCES, isStored, type ResourceInfo } from '../../api/resources.js';
 import type { Storage } from '../storage/interface.js';
 import { KeyAllocator, cidrRange, portRange } from '../allocator.js';
 import { Registry } from './generic.js';
@@ -33,12 +33,35 @@ async function defaultAccountSoon(get: () => Promise<ServiceAccount>, name: stri
     }
   }
 }
+import { bindingStrategy, roleStrategy, type EscalationHolder } from './rbac.js';
+import type { Admission } from '../admission/pod-security.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
   nodePortRange: string;
   /** Run the ServiceAccount admission of pods (on when the apiserver issues service-account tokens). */
   serviceAccountAdmission?: boolean;
+  /** The authorizers the RBAC kinds' escalation checks ask, filled once built. */
+  escalation?: EscalationHolder;
+  /** Admission of created and updated objects (pod security), before the kind's own preparation. */
+  admission?: Admission;
+}
+
+/** The strategy with admission run first on creates and updates. */
+function withAdmission(s: Strategy, admit: Admission | undefined): Strategy {
+  if (!admit) return s;
+  const kind = s.info.kind;
+  return {
+    ...s,
+    prepareForCreate: async (obj, ctx) => {
+      await admit(kind, obj, ctx);
+      await s.prepareForCreate?.(obj, ctx);
+    },
+    prepareForUpdate: async (obj, old, ctx) => {
+      await admit(kind, obj, ctx, old);
+      await s.prepareForUpdate?.(obj, old, ctx);
+    },
+  };
 }
 
 export interface Registries {
@@ -55,6 +78,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     nodePorts: new KeyAllocator(store, '/registry/servicenodeports/', portRange(opts.nodePortRange)),
   };
   // Each kind's registry hooks, looked up by kind; kinds not named here are generic.
+  const escalation = opts.escalation ?? {};
   const createOnUpdate = (info: ResourceInfo) => defaultStrategy(info, { allowCreateOnUpdate: true });
   const strategies = new Map<string, (info: ResourceInfo) => Strategy>([
     ['Pod', (info) => podStrategy(info, opts.serviceAccountAdmission ? { serviceAccount: (ns, name) => defaultAccountSoon(() => byResource.get('serviceaccounts')!.get(ns, name), name) } : {})],
@@ -73,19 +97,22 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['PodDisruptionBudget', podDisruptionBudgetStrategy],
     ['Job', jobStrategy],
     ['CronJob', cronJobStrategy],
+    ['Role', (info) => roleStrategy(info, escalation)],
+    ['ClusterRole', (info) => roleStrategy(info, escalation)],
+    ['RoleBinding', (info) => bindingStrategy(info, escalation)],
+    ['ClusterRoleBinding', (info) => bindingStrategy(info, escalation)],
     ['PersistentVolume', persistentVolumeStrategy],
     // DefaultStorageClass reads the classes through their registry (made below, read at create time).
     ['PersistentVolumeClaim', (info) => persistentVolumeClaimStrategy(info, async () => ((await byResource.get('storageclasses')?.list(undefined))?.items ?? []) as unknown as StorageClass[])],
   ]);
-  const strategyFor = (info: ResourceInfo): Strategy => (strategies.get(info.kind) ?? defaultStrategy)(info);
+  const strategyFor = (info: ResourceInfo): Strategy => withAdmission((strategies.get(info.kind) ?? defaultStrategy)(info), opts.admission);
   const nsInfo = RESOURCES.find((r) => r.resource === 'namespaces')!;
   const namespaces = new Registry(store, strategyFor(nsInfo));
   const gate = new NamespaceRegistryGate(namespaces);
   const byKey = new Map<string, Registry>();
   const byResource = new Map<string, Registry>();
   for (const info of RESOURCES) {
-    if (!info.verbs.includes('list')) continue; // create-only: bindings served by the pods registry, tokenreviews by the authenticator
-    if (info.stored === false) continue; // computed on request (metrics.k8s.io), never stored
+    if (!isStored(info)) continue; // bindings: served by the pods registry; reviews: answered, not stored
     if (byKey.has(`${info.group}/${info.resource}`)) continue; // another version of a stored resource (autoscaling/v1): one registry
     const reg = info === nsInfo ? namespaces : new Registry(store, strategyFor(info), gate);
     byKey.set(`${info.group}/${info.resource}`, reg);

@@ -4,6 +4,7 @@
 import type { TypedObject } from '../../api/core.js';
 import type { KubeObject, StatusCause } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
+import type { UserInfo } from '../auth/user.js';
 
 export interface RequestContext {
   /** The namespace from the URL (undefined for cluster-scoped). */
@@ -11,6 +12,10 @@ export interface RequestContext {
   /** Field manager for managedFields (query `fieldManager`, default from the user agent). */
   fieldManager: string;
   dryRun: boolean;
+  /** Who asks (escalation checks, admission); undefined for the apiserver's own writes. */
+  user?: UserInfo;
+  /** Warnings for the response's Warning headers (admission: pod security warn). */
+  warnings?: string[];
 }
 
 export interface DeleteOptions {
