@@ -235,6 +235,20 @@ export interface SeccompProfile {
   localhostProfile?: string;
 }
 
+/** An AppArmor profile: RuntimeDefault, Unconfined, or Localhost with localhostProfile (refused at admission: tskube cannot enforce AppArmor). */
+export interface AppArmorProfile {
+  type: string;
+  localhostProfile?: string;
+}
+
+/** Windows-only options, stored as given. */
+export interface WindowsSecurityContextOptions {
+  gmsaCredentialSpecName?: string;
+  gmsaCredentialSpec?: string;
+  runAsUserName?: string;
+  hostProcess?: boolean;
+}
+
 export interface SecurityContext {
   capabilities?: Capabilities;
   privileged?: boolean;
@@ -246,6 +260,8 @@ export interface SecurityContext {
   allowPrivilegeEscalation?: boolean;
   procMount?: 'Default' | 'Unmasked';
   seccompProfile?: SeccompProfile;
+  appArmorProfile?: AppArmorProfile;
+  windowsOptions?: WindowsSecurityContextOptions;
 }
 
 export interface Sysctl {
@@ -264,6 +280,9 @@ export interface PodSecurityContext {
   sysctls?: Sysctl[];
   seccompProfile?: SeccompProfile;
   supplementalGroupsPolicy?: string;
+  appArmorProfile?: AppArmorProfile;
+  windowsOptions?: WindowsSecurityContextOptions;
+  seLinuxChangePolicy?: string;
 }
 
 export type PullPolicy = 'Always' | 'Never' | 'IfNotPresent';

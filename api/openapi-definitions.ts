@@ -2445,6 +2445,21 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   }
  },
+ "io.k8s.api.core.v1.AppArmorProfile": {
+  "description": "An AppArmor profile: RuntimeDefault, Unconfined, or Localhost with localhostProfile (refused at admission: tskube cannot enforce AppArmor).",
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string"
+   },
+   "localhostProfile": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "type"
+  ]
+ },
  "io.k8s.api.core.v1.Binding": {
   "type": "object",
   "properties": {
@@ -4591,6 +4606,15 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    },
    "supplementalGroupsPolicy": {
     "type": "string"
+   },
+   "appArmorProfile": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.AppArmorProfile"
+   },
+   "windowsOptions": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.WindowsSecurityContextOptions"
+   },
+   "seLinuxChangePolicy": {
+    "type": "string"
    }
   }
  },
@@ -5454,6 +5478,12 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    },
    "seccompProfile": {
     "$ref": "#/definitions/io.k8s.api.core.v1.SeccompProfile"
+   },
+   "appArmorProfile": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.AppArmorProfile"
+   },
+   "windowsOptions": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.WindowsSecurityContextOptions"
    }
   }
  },
@@ -6122,6 +6152,24 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     "additionalProperties": {
      "type": "string"
     }
+   }
+  }
+ },
+ "io.k8s.api.core.v1.WindowsSecurityContextOptions": {
+  "description": "Windows-only options; stored as given (refused on Linux by upstream's validation only when the pod's OS is Linux).",
+  "type": "object",
+  "properties": {
+   "gmsaCredentialSpecName": {
+    "type": "string"
+   },
+   "gmsaCredentialSpec": {
+    "type": "string"
+   },
+   "runAsUserName": {
+    "type": "string"
+   },
+   "hostProcess": {
+    "type": "boolean"
    }
   }
  },
