@@ -164,7 +164,7 @@ test('admission refuses what the runtime cannot honour: hostUsers false, AppArmo
   const p = await waitStatus('hostusers', 'Failed', (x) => x.status?.phase === 'Failed');
   assert.equal(p.status!.reason, 'UserNamespacesNotSupported');
   const aa = testPod('apparmor', env.nodeName);
-  aa.spec!.containers[0].securityContext = { appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-x' } } as never;
+  aa.spec!.containers[0].securityContext = { appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-x' } };
   await env.client.pods('default').create(aa);
   const q = await waitStatus('apparmor', 'Failed', (x) => x.status?.phase === 'Failed');
   assert.equal(q.status!.reason, 'AppArmor');
