@@ -78,13 +78,22 @@ export function kubeDnsEndpoints(ip: string, dnsPort: number, metricsPort: numbe
 /** Creates the Service if missing (an existing one is left as it is) and makes its Endpoints point at us. */
 export async function ensureKubeDns(client: RestClient, o: { clusterIP: string; listenIP: string; dnsPort: number; metricsPort?: number; log: (m: string) => void }): Promise<void> {
   const services = client.services(KUBE_DNS.namespace);
-  try {
-    await services.create(kubeDnsService(o.clusterIP));
-    o.log(`created Service ${KUBE_DNS.namespace}/${KUBE_DNS.name} on ${o.clusterIP}`);
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-    const cur = await services.get(KUBE_DNS.name);
-    if (cur.spec?.clusterIP !== o.clusterIP) o.log(`Service ${KUBE_DNS.namespace}/${KUBE_DNS.name} exists with ClusterIP ${cur.spec?.clusterIP}, not ${o.clusterIP}; pods are told ${o.clusterIP}`);
+  // Looked up before any create: creating it again (a restart) would ask for a ClusterIP its
+  // existing self holds, which the apiserver refuses as "already allocated" (a 422, as upstream),
+  // before it could say AlreadyExists.
+  const existing = await services.get(KUBE_DNS.name).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  if (!existing) {
+    try {
+      await services.create(kubeDnsService(o.clusterIP));
+      o.log(`created Service ${KUBE_DNS.namespace}/${KUBE_DNS.name} on ${o.clusterIP}`);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err; // made meanwhile by another
+    }
+  } else if (existing.spec?.clusterIP !== o.clusterIP) {
+    o.log(`Service ${KUBE_DNS.namespace}/${KUBE_DNS.name} exists with ClusterIP ${existing.spec?.clusterIP}, not ${o.clusterIP}; pods are told ${o.clusterIP}`);
   }
   const endpoints = client.endpoints(KUBE_DNS.namespace);
   const want = kubeDnsEndpoints(o.listenIP, o.dnsPort, o.metricsPort);

@@ -10,6 +10,7 @@ import type { Endpoints } from '../api/core.js';
 import { startTestCluster, type TestCluster } from '../testing/client-env.js';
 import { startTestUpstream, tcpDnsQuery, udpQuery, type DnsReply, type TestUpstream } from '../testing/dns-upstream.js';
 import { startDns, type DnsServer } from './server.js';
+import { ensureKubeDns } from './kube-dns-service.js';
 
 let cluster: TestCluster;
 let upstream: TestUpstream;
@@ -210,5 +211,27 @@ describe('transport', () => {
     const tcp = await tcpDnsQuery(dns.host, dns.port, name, 'A');
     assert.ok(!tcp.flag_tc);
     assert.equal(tcp.answers!.length, 20);
+  });
+});
+
+describe('the kube-dns Service on a restart', () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await startTestCluster();
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  it('ensureKubeDns a second time (a restarted dns) keeps the Service and its ClusterIP, and does not fail', async () => {
+    const o = { clusterIP: '10.96.0.10', listenIP: '127.0.0.1', dnsPort: 5353, log: () => undefined };
+    await ensureKubeDns(c.client, o);
+    const first = await c.client.services('kube-system').get('kube-dns');
+    await ensureKubeDns(c.client, { ...o, dnsPort: 5354 });
+    const again = await c.client.services('kube-system').get('kube-dns');
+    assert.equal(again.metadata?.uid, first.metadata?.uid);
+    assert.equal(again.spec?.clusterIP, '10.96.0.10');
+    const ep = await c.client.endpoints('kube-system').get('kube-dns');
+    assert.equal(ep.subsets?.[0].ports?.[0].port, 5354, 'the Endpoints follow the new port');
   });
 });
