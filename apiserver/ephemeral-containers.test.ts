@@ -87,3 +87,25 @@ test('DELETE and POST on the subresource are refused', async () => {
   assert.equal((await t.req('DELETE', EC)).status, 405);
   assert.equal((await t.req('POST', EC, {})).status, 405);
 });
+
+test('hostile bodies get a 4xx, never a 500, and nothing is written', async () => {
+  const rv = ((await t.req('GET', `${NS}/pods/p`)).body as Pod).metadata.resourceVersion;
+  const bodies: unknown[] = [
+    { spec: { ephemeralContainers: [null] } },
+    { spec: { ephemeralContainers: 'x' } },
+    { spec: { ephemeralContainers: [{ name: '__proto__', image: 'i' }] } },
+    { spec: { ephemeralContainers: [{ name: 'z', image: 'i', targetContainerName: '__proto__' }] } },
+    { spec: { ephemeralContainers: [{ name: 'z'.repeat(100_000), image: 'i' }] } },
+    { spec: { ephemeralContainers: [{ name: 'z', image: 'i', volumeMounts: [{ name: 'v', mountPath: '/x', subPath: '../..' }] }] } },
+    { spec: null },
+  ];
+  for (const b of bodies) {
+    for (const [type, body] of [[STRATEGIC['content-type'], b], ['application/merge-patch+json', b]] as const) {
+      const r = await t.req('PATCH', EC, body, { 'content-type': type });
+      assert.ok(r.status >= 400 && r.status < 500, `${JSON.stringify(body).slice(0, 80)}: ${r.status} ${r.text.slice(0, 300)}`);
+    }
+  }
+  const put = await t.req('PUT', EC, { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i' }], ephemeralContainers: [null] } });
+  assert.ok(put.status >= 400 && put.status < 500, put.text);
+  assert.equal(((await t.req('GET', `${NS}/pods/p`)).body as Pod).metadata.resourceVersion, rv);
+});
