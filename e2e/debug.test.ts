@@ -73,3 +73,16 @@ test('kubectl debug -i attaches: a shell fed on stdin answers', async () => {
   assert.match(r.out, /hi-from-sleep 4321/);
   await eventually('shell terminated', async () => ((await getPod('web')).status?.ephemeralContainerStatuses?.find((c) => c.name === 'shell')?.state?.terminated ? true : undefined), 30_000);
 });
+
+test('kubectl debug -it: a terminal is allocated in the debugger', async () => {
+  // `script` gives kubectl the terminal it demands for -t; the shell's input goes through it.
+  const r = await new Promise<{ code: number; out: string }>((resolve) => {
+    const cmd = '/usr/bin/kubectl debug -it --image=busybox --target=c -c term web -- sh';
+    const p = execFile('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
+    // Typed once the shell is there: kubectl attaches after the container runs.
+    setTimeout(() => p.stdin!.write('[ -t 0 ] && echo "is-a-$((6*7))-tty"\n'), 3000);
+    setTimeout(() => p.stdin!.end('exit\n'), 4000);
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /is-a-42-tty/);
+});
