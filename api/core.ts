@@ -523,8 +523,9 @@ export interface PodSpec {
   runtimeClassName?: string;
   overhead?: ResourceList;
   setHostnameAsFQDN?: boolean;
+  /** Added only through pods/ephemeralcontainers; run by the kubelet in the running pod, never restarted. */
+  ephemeralContainers?: EphemeralContainer[];
   /** Accepted and stored; the fields below are not acted on by tskube. */
-  ephemeralContainers?: Record<string, unknown>[];
   topologySpreadConstraints?: Record<string, unknown>[];
   os?: { name: string };
   schedulingGates?: { name: string }[];
@@ -589,6 +590,11 @@ export interface PodIP {
 
 export type PodQOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
+/** A debugging container added to a running pod; with targetContainerName it joins that container's PID namespace. */
+export interface EphemeralContainer extends Container {
+  targetContainerName?: string;
+}
+
 export interface PodStatus {
   phase?: PodPhase;
   conditions?: PodCondition[];
@@ -602,6 +608,7 @@ export interface PodStatus {
   startTime?: Time;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   qosClass?: PodQOSClass;
 }
 

@@ -58,6 +58,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const v of spec.volumes ?? []) defaultVolume(v);
   for (const c of spec.initContainers ?? []) defaultContainer(c);
   for (const c of spec.containers) defaultContainer(c);
+  for (const c of spec.ephemeralContainers ?? []) if (c && typeof c === 'object') defaultContainer(c);
 }
 
 function defaultVolume(v: Volume): void {

@@ -89,7 +89,7 @@ import {
   validateServiceUpdate,
 } from './validation.js';
 import { validateObjectMeta, validateObjectMetaUpdate, type MetaOptions } from './validation-meta.js';
-import { validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './validation-pod.js';
+import { validatePodCreate, validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './validation-pod.js';
 import type { CronJob, Job } from './batch.js';
 import type { PersistentVolume, PersistentVolumeClaim } from './core.js';
 import type { StorageClass } from './storage.js';
@@ -157,6 +157,7 @@ const KINDS = new Map<string, KindStrategy>([
     meta: namespaced,
     defaults: defaultPod,
     validate: (p) => validatePodSpec(p.spec),
+    validateCreate: validatePodCreate,
     validateUpdate: validatePodSpecUpdate,
     validateStatus: validatePodStatus,
     printer: podPrinter,

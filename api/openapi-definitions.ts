@@ -3199,6 +3199,152 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   }
  },
+ "io.k8s.api.core.v1.EphemeralContainer": {
+  "description": "A debugging container added to a running pod; with targetContainerName it joins that container's PID namespace.",
+  "type": "object",
+  "properties": {
+   "name": {
+    "type": "string",
+    "description": "The container's name: a DNS label, unique among the pod's containers. Cannot be changed."
+   },
+   "image": {
+    "type": "string",
+    "description": "The image reference to run (name, optional tag or digest)."
+   },
+   "command": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    },
+    "description": "The program to run, replacing the image's ENTRYPOINT; $(VAR) references to env are expanded."
+   },
+   "args": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    },
+    "description": "Arguments to the program, replacing the image's CMD; $(VAR) references to env are expanded."
+   },
+   "workingDir": {
+    "type": "string",
+    "description": "The directory the program starts in; the image's default when omitted."
+   },
+   "ports": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.ContainerPort"
+    },
+    "description": "Ports the container listens on. Informational: a port not listed is still reachable."
+   },
+   "envFrom": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.EnvFromSource"
+    },
+    "description": "Sources (ConfigMaps, Secrets) whose keys all become environment variables."
+   },
+   "env": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.EnvVar"
+    },
+    "description": "Environment variables to set, each a value or a reference to a field, resource, ConfigMap or Secret key."
+   },
+   "resources": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.ResourceRequirements",
+    "description": "CPU and memory the container requests (for scheduling) and may use at most (limits)."
+   },
+   "resizePolicy": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "x-kubernetes-preserve-unknown-fields": true
+    },
+    "description": "Resize behaviour per resource; stored as given."
+   },
+   "restartPolicy": {
+    "type": "string",
+    "enum": [
+     "Always"
+    ],
+    "description": "Only for init containers: Always makes it a sidecar that keeps running beside the app containers."
+   },
+   "volumeMounts": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.VolumeMount"
+    },
+    "description": "Volumes of the pod to mount into the container's filesystem."
+   },
+   "volumeDevices": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "x-kubernetes-preserve-unknown-fields": true
+    },
+    "description": "Block devices of the pod's volumes to expose; stored as given."
+   },
+   "livenessProbe": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.Probe",
+    "description": "A check that the container is healthy; the container is restarted when it fails."
+   },
+   "readinessProbe": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.Probe",
+    "description": "A check that the container can take traffic; the pod leaves Service endpoints while it fails."
+   },
+   "startupProbe": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.Probe",
+    "description": "A check that the container has started; the other probes wait until it succeeds."
+   },
+   "lifecycle": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.Lifecycle",
+    "description": "Hooks run right after the container starts and before it is stopped."
+   },
+   "terminationMessagePath": {
+    "type": "string",
+    "description": "Where in the container the program may write a message about why it ended; /dev/termination-log by default."
+   },
+   "terminationMessagePolicy": {
+    "type": "string",
+    "enum": [
+     "File",
+     "FallbackToLogsOnError"
+    ],
+    "description": "File reads the message from terminationMessagePath; FallbackToLogsOnError uses the log tail when that is empty."
+   },
+   "imagePullPolicy": {
+    "type": "string",
+    "enum": [
+     "Always",
+     "Never",
+     "IfNotPresent"
+    ],
+    "description": "When to pull the image: Always, Never or IfNotPresent (Always for :latest, else IfNotPresent)."
+   },
+   "securityContext": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.SecurityContext",
+    "description": "Privileges and access control for the container's process (user, capabilities, seccomp)."
+   },
+   "stdin": {
+    "type": "boolean",
+    "description": "Keep a stdin open for the container (for attach)."
+   },
+   "stdinOnce": {
+    "type": "boolean",
+    "description": "Close stdin after the first attach session ends."
+   },
+   "tty": {
+    "type": "boolean",
+    "description": "Give the container a terminal; needs stdin."
+   },
+   "targetContainerName": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "name"
+  ]
+ },
  "io.k8s.api.core.v1.Event": {
   "type": "object",
   "properties": {
@@ -4802,10 +4948,9 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    "ephemeralContainers": {
     "type": "array",
     "items": {
-     "type": "object",
-     "x-kubernetes-preserve-unknown-fields": true
+     "$ref": "#/definitions/io.k8s.api.core.v1.EphemeralContainer"
     },
-    "description": "Accepted and stored; the fields below are not acted on by tskube.",
+    "description": "Added only through pods/ephemeralcontainers; run by the kubelet in the running pod, never restarted.",
     "x-kubernetes-patch-strategy": "merge",
     "x-kubernetes-patch-merge-key": "name",
     "x-kubernetes-list-type": "map",
@@ -4818,7 +4963,8 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     "items": {
      "type": "object",
      "x-kubernetes-preserve-unknown-fields": true
-    }
+    },
+    "description": "Accepted and stored; the fields below are not acted on by tskube."
    },
    "os": {
     "type": "object",
@@ -4946,6 +5092,12 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     }
    },
    "containerStatuses": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.ContainerStatus"
+    }
+   },
+   "ephemeralContainerStatuses": {
     "type": "array",
     "items": {
      "$ref": "#/definitions/io.k8s.api.core.v1.ContainerStatus"

@@ -317,3 +317,10 @@ test('malformed and unsupported input → ProtobufError', () => {
   const ios = msg(fBytes(1, fBytes(1, 'x')), fBytes(2, fBytes(1, fBytes(4, fVarint(1, 7)))));
   bad(envelope('v1', 'Service', ios), /IntOrString type 7/);
 });
+
+test('a Pod\'s ephemeral containers decode: the embedded EphemeralContainerCommon flattened, targetContainerName beside it', () => {
+  const common = msg(fBytes(1, 'debugger'), fBytes(2, 'busybox'), fVarint(16, 1), fVarint(18, 1));
+  const spec = msg(fBytes(2, msg(fBytes(1, 'c'), fBytes(2, 'busybox'))), fBytes(34, msg(fBytes(1, common), fBytes(2, 'c'))));
+  const pod = decodeK8sProtobuf(envelope('v1', 'Pod', msg(fBytes(1, msg(fBytes(1, 'p'))), fBytes(2, spec))));
+  assert.deepEqual((pod.spec as { ephemeralContainers: unknown }).ephemeralContainers, [{ name: 'debugger', image: 'busybox', stdin: true, tty: true, targetContainerName: 'c' }]);
+});

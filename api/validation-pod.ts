@@ -314,6 +314,72 @@ function validateContainers(
   return errs;
 }
 
+// Fields an ephemeral container may not set: it gets no ports, probes, resources or lifecycle hooks.
+const EPHEMERAL_FORBIDDEN = ['lifecycle', 'livenessProbe', 'ports', 'readinessProbe', 'resizePolicy', 'resources', 'restartPolicy', 'startupProbe'] as const;
+
+/** Upstream's validateEphemeralContainers: names unique across all containers, forbidden fields, a target that exists. */
+function validateEphemeralContainers(
+  spec: PodSpec,
+  field: string,
+  volumes: Map<string, Volume>,
+  names: Set<string>,
+  hostNetwork: boolean,
+  hostUsers: boolean,
+): FieldError[] {
+  const list = spec.ephemeralContainers;
+  if (!Array.isArray(list) || list.length === 0) return [];
+  const fp = `${field}.ephemeralContainers`;
+  const errs: FieldError[] = [];
+  // The non-ephemeral names, captured before validateContainers adds the ephemeral ones.
+  const targets = new Set([...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name));
+  list.forEach((c, i) => {
+    if (!c || typeof c !== 'object') return;
+    for (const k of EPHEMERAL_FORBIDDEN) {
+      const v = (c as unknown as Record<string, unknown>)[k];
+      if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && !(k === 'resources' && isEmptyObject(v))) {
+        errs.push(fieldErr.forbidden(`${fp}[${i}].${k}`, 'cannot be set for an Ephemeral Container'));
+      }
+    }
+    if (c.targetContainerName !== undefined && c.targetContainerName !== '' && !targets.has(c.targetContainerName)) {
+      errs.push(fieldErr.notFound(`${fp}[${i}].targetContainerName`, c.targetContainerName));
+    }
+    (c.volumeMounts ?? []).forEach((vm, j) => {
+      if (vm?.subPath) errs.push(fieldErr.forbidden(`${fp}[${i}].volumeMounts[${j}].subPath`, 'cannot be set for an Ephemeral Container'));
+    });
+  });
+  // Common container rules (name, image, env, mounts, security); forbidden fields are reported above only.
+  const common = list.map((c) => {
+    if (!c || typeof c !== 'object') return c;
+    const rest: Record<string, unknown> = { ...c };
+    for (const k of EPHEMERAL_FORBIDDEN) delete rest[k];
+    return rest as unknown as Container;
+  });
+  errs.push(...validateContainers(common, fp, volumes, names, hostNetwork, false, hostUsers));
+  return errs;
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+}
+
+/** ValidatePodCreate: ephemeral containers are added to running pods only, through pods/ephemeralcontainers. */
+export function validatePodCreate(pod: Pod): FieldError[] {
+  const list = pod.spec?.ephemeralContainers;
+  return Array.isArray(list) && list.length > 0 ? [fieldErr.forbidden('spec.ephemeralContainers', 'cannot be set on create')] : [];
+}
+
+/** ValidatePodEphemeralContainersUpdate: existing ephemeral containers stay, unchanged; only additions. */
+export function validateEphemeralContainersUpdate(pod: Pod, old: Pod): FieldError[] {
+  const errs: FieldError[] = [];
+  const next = new Map((pod.spec?.ephemeralContainers ?? []).map((c, i) => [c?.name, { c, i }]));
+  for (const oc of old.spec?.ephemeralContainers ?? []) {
+    const found = next.get(oc.name);
+    if (!found) errs.push(fieldErr.forbidden('spec.ephemeralContainers', `existing ephemeral containers "${oc.name}" may not be removed`));
+    else if (!deepEqual(found.c, oc)) errs.push(fieldErr.forbidden(`spec.ephemeralContainers[${found.i}]`, `existing ephemeral containers "${oc.name}" may not be changed`));
+  }
+  return errs;
+}
+
 // ---------------------------------------------------------------- volumes
 
 function validateVolumes(volumes: Volume[], field: string): { errs: FieldError[]; byName: Map<string, Volume> } {
@@ -465,6 +531,7 @@ export function validatePodSpec(spec: PodSpec | undefined, field = 'spec'): Fiel
   errs.push(...validateContainers(spec.initContainers ?? [], `${field}.initContainers`, byName, names, hostNet, true, hostUsers));
   if (!spec.containers || spec.containers.length === 0) errs.push(fieldErr.required(`${field}.containers`, ''));
   else errs.push(...validateContainers(spec.containers, `${field}.containers`, byName, names, hostNet, false, hostUsers));
+  errs.push(...validateEphemeralContainers(spec, field, byName, names, hostNet, hostUsers));
   // hostPort/protocol/hostIP must be unique across all containers of the pod.
   const hostPorts = new Set<string>();
   (spec.containers ?? []).forEach((c, i) =>

@@ -109,7 +109,7 @@ describe('non-resource paths', () => {
   });
 
   test('unknown paths, unknown groups and other methods are 404 Statuses; an undecodable path is a 400', async () => {
-    for (const [method, path] of [['GET', '/nowhere'], ['POST', '/version'], ['GET', '/apis/nope.example.com'], ['GET', '/apis/coordination.k8s.io/v9'], ['DELETE', '/healthz'], ['PATCH', '/api/v1/namespaces/default/pods/p/ephemeralcontainers']]) {
+    for (const [method, path] of [['GET', '/nowhere'], ['POST', '/version'], ['GET', '/apis/nope.example.com'], ['GET', '/apis/coordination.k8s.io/v9'], ['DELETE', '/healthz'], ['PATCH', '/api/v1/namespaces/default/pods/p/nosuchsubresource']]) {
       const r = await req(method, path);
       assert.equal(r.status, 404, `${method} ${path}`);
       assert.equal(r.body.kind, 'Status');

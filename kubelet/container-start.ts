@@ -33,7 +33,7 @@ export interface StartContext extends ContainerConfigContext {
 }
 
 /** Make and start attempt `attempt` of c. Resolves also when it could not (reported as waiting/event); throws only on unexpected errors. */
-export async function startContainerAttempt(ctx: StartContext, c: Container, kind: ContainerKind, attempt: number): Promise<void> {
+export async function startContainerAttempt(ctx: StartContext, c: Container, kind: ContainerKind, attempt: number, pidTargetContainerId?: string): Promise<void> {
   const rt = ctx.runtime;
   let imageId: string;
   try {
@@ -54,7 +54,9 @@ export async function startContainerAttempt(ctx: StartContext, c: Container, kin
   }
   let id: string;
   try {
-    id = await rt.createContainer(ctx.sandboxId, await containerConfig(ctx, c, kind, attempt, imageId), ctx.sandboxConfig);
+    const config = await containerConfig(ctx, c, kind, attempt, imageId);
+    if (pidTargetContainerId) config.pidTargetContainerId = pidTargetContainerId;
+    id = await rt.createContainer(ctx.sandboxId, config, ctx.sandboxConfig);
     ctx.created(id);
   } catch (e) {
     const reason = e instanceof EnvError || e instanceof VolumeError || e instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';

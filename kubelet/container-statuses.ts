@@ -7,6 +7,7 @@ import type { ContainerStatus as RtStatus } from '../runtime/cri.js';
 import type { Backoff } from './backoff.js';
 import { logDirectory } from './container-config.js';
 import type { Waiting } from './container-start.js';
+import type { ContainerKind } from './pod-plan.js';
 import { apiTime, CONTAINER_ID_PREFIX } from './labels.js';
 import type { PodProbes } from './probes.js';
 import { terminationMessage } from './termination-message.js';
@@ -46,7 +47,7 @@ export class ContainerStatuses {
   }
 
   /** The API status of container c from its runtime attempts (newest first). */
-  of(c: Container, states: RtStatus[] | undefined, kind: 'init' | 'app', initPending: boolean): ContainerStatus {
+  of(c: Container, states: RtStatus[] | undefined, kind: ContainerKind, initPending: boolean): ContainerStatus {
     const cur = states?.[0];
     const prev = states?.[1];
     const term = (s: RtStatus) => {

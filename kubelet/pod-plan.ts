@@ -12,7 +12,7 @@ import type { ContainerStatus as RtStatus, PodSandboxStatus } from '../runtime/c
 import { L_CONTAINER_HASH, L_CONTAINER_NAME } from './labels.js';
 import { containerHash } from './container-hash.js';
 
-export type ContainerKind = 'init' | 'app';
+export type ContainerKind = 'init' | 'app' | 'ephemeral';
 
 /** What the runtime shows for one pod (ids from the runtime index, statuses read now). */
 export interface ObservedPod {
@@ -53,7 +53,7 @@ export type PodAction =
   | { type: 'removeSandbox'; sandboxId: string; reason: string }
   | { type: 'createSandbox'; attempt: number; reason: string }
   /** Start a new attempt of a container in the live (or just created) sandbox. */
-  | { type: 'startContainer'; name: string; kind: ContainerKind; attempt: number; reason: string; /** a restart after an exit: arms the next back-off step */ restart: boolean }
+  | { type: 'startContainer'; name: string; kind: ContainerKind; attempt: number; reason: string; /** a restart after an exit: arms the next back-off step */ restart: boolean; /** an ephemeral container's target: the running container whose PID namespace it joins */ pidTargetContainerId?: string }
   /** A container created but never started (a start cut short): start it. */
   | { type: 'resumeContainer'; containerId: string; name: string; reason: string }
   | { type: 'killContainer'; containerId: string; name: string; reason: KillReason; message: string; gracePeriodSeconds: number }
@@ -155,7 +155,7 @@ export function planPod(input: PlanInput): PodPlan {
   }
 
   const live = liveSandbox(observed);
-  const inSpec = new Set([...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name));
+  const inSpec = new Set([...(spec.initContainers ?? []), ...spec.containers, ...(spec.ephemeralContainers ?? [])].map((c) => c.name));
 
   // Running containers no spec names (e.g. a static pod's file changed under a kept uid): killed.
   for (const st of runningAll) {
@@ -182,6 +182,8 @@ export function planPod(input: PlanInput): PodPlan {
   } else if (initDone === 'done') {
     outcome = planAppContainers(input, byName, live.id, actions, waits, starts, wake);
   }
+  // As upstream, ephemeral containers may start before initialization completes, but not in a pod that is over.
+  if (initDone !== 'failed' && !outcome) planEphemeralContainers(input, byName, live.id, actions, waits, starts, wake);
   pruneOldAttempts(byName, starts, actions);
   return { actions, waits, ...(outcome ? { outcome } : {}), ...(wakeAt !== undefined ? { wakeAt } : {}) };
 }
@@ -302,6 +304,31 @@ function planAppContainers(input: PlanInput, byName: Map<string, RtStatus[]>, sa
     actions.push({ type: 'startContainer', name: c.name, kind: 'app', attempt: cur ? (cur.metadata.attempt ?? 0) + 1 : 0, reason: cur ? `container exited with ${cur.exitCode}, restartPolicy ${spec.restartPolicy ?? 'Always'}` : 'not yet started', restart: exited(cur) });
   }
   return active ? undefined : outcomeOfStopped(pod, byName);
+}
+
+/**
+ * Ephemeral containers: each is started once, in the live sandbox, and never restarted (nor killed
+ * for a spec change: their spec cannot change). With targetContainerName it waits for that
+ * container to run, and joins its PID namespace.
+ */
+function planEphemeralContainers(input: PlanInput, byName: Map<string, RtStatus[]>, sandboxId: string, actions: PodAction[], waits: PlanWait[], starts: Set<string>, wake: (t: number) => void): void {
+  for (const c of input.pod.spec!.ephemeralContainers ?? []) {
+    const cur = byName.get(c.name)?.[0];
+    if (cur?.state === 'CONTAINER_CREATED' && cur.podSandboxId === sandboxId) {
+      actions.push({ type: 'resumeContainer', containerId: cur.id, name: c.name, reason: 'created but not started' });
+      continue;
+    }
+    if (cur) continue;
+    let pidTargetContainerId: string | undefined;
+    if (c.targetContainerName) {
+      const target = byName.get(c.targetContainerName)?.[0];
+      if (!running(target) || target!.podSandboxId !== sandboxId) continue;
+      pidTargetContainerId = target!.id;
+    }
+    if (!gate(input, c.name, cur, waits, wake)) continue;
+    starts.add(c.name);
+    actions.push({ type: 'startContainer', name: c.name, kind: 'ephemeral', attempt: 0, reason: 'ephemeral container added', restart: false, ...(pidTargetContainerId ? { pidTargetContainerId } : {}) });
+  }
 }
 
 /** Why a running container must be killed, if it must (upstream's order: spec change, liveness, startup). */

@@ -303,9 +303,9 @@ export class PodWorker {
         this.projectedRefreshedAt = Date.now();
       },
       startContainer: async (a, sbId) => {
-        const spec = [...(this.pod.spec!.initContainers ?? []), ...this.pod.spec!.containers].find((c) => c.name === a.name)!;
+        const spec = [...(this.pod.spec!.initContainers ?? []), ...this.pod.spec!.containers, ...(this.pod.spec!.ephemeralContainers ?? [])].find((c) => c.name === a.name)!;
         if (a.restart) this.backoff.arm(a.name, Date.now());
-        await startContainerAttempt(this.startContext(sbId, sandboxConfig(this.pod, this.d, sbConfigAttempt), volumes!), spec, a.kind, a.attempt);
+        await startContainerAttempt(this.startContext(sbId, sandboxConfig(this.pod, this.d, sbConfigAttempt), volumes!), spec, a.kind, a.attempt, a.pidTargetContainerId);
       },
       beforeKill: (a) => {
         this.event('Normal', 'Killing', a.message);
@@ -412,6 +412,7 @@ export class PodWorker {
     const initStatuses = (spec.initContainers ?? []).map((c) => this.statuses.of(c, states.get(c.name), 'init', false));
     const initPending = initStatuses.some((s) => s.state?.terminated?.exitCode !== 0);
     const statuses = spec.containers.map((c) => this.statuses.of(c, states.get(c.name), 'app', initPending));
+    const ephemeralStatuses = (spec.ephemeralContainers ?? []).map((c) => this.statuses.of(c, states.get(c.name), 'ephemeral', false));
     const phase = failed ? 'Failed' : computePhase(spec, initStatuses, statuses);
     const prev = this.lastStatus ?? this.pod.status;
     const status: PodStatus = {
@@ -423,6 +424,7 @@ export class PodWorker {
       startTime: prev?.startTime ?? apiTime(this.createdAt),
       ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: statuses,
+      ...(ephemeralStatuses.length ? { ephemeralContainerStatuses: ephemeralStatuses } : {}),
       qosClass: this.pod.status?.qosClass ?? 'BestEffort',
       ...(failed ? failed : {}),
     };

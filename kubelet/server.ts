@@ -51,7 +51,7 @@ async function containerLogs(d: ServerDeps, req: IncomingMessage, res: ServerRes
   const pod = ns && podName ? d.findPod(ns, podName) : undefined;
   if (!pod) return fail(res, 404, `pod ${ns}/${podName} not found`);
   const cname = container || (pod.spec?.containers.length === 1 ? pod.spec.containers[0].name : '');
-  const known = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some((c) => c.name === cname);
+  const known = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].some((c) => c.name === cname);
   if (!known) return fail(res, 400, `container ${cname} is not valid for pod ${podName}`);
   const files = containerLogFiles(d.podLogDir(pod), cname);
   const previous = q.get('previous') === 'true';

@@ -209,6 +209,11 @@ export interface ContainerConfig {
   annotations?: Record<string, string>;
   securityContext?: SecurityContext;
   resources?: LinuxResources;
+  /**
+   * CRI NamespaceMode TARGET: run in the PID namespace of this running container of the same
+   * sandbox (an ephemeral container's targetContainerName). Resolved when the container is created.
+   */
+  pidTargetContainerId?: string;
 }
 
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';

@@ -385,7 +385,8 @@ export class Runtime implements RuntimeService {
       const devicesRestricted = !privileged && this.cgroups.restrictDevices(cgroup);
       const rec: ContainerRecord = { id, sandboxId: podSandboxId, config, createdAt: Date.now(), imageRef: image.id, logPath, cgroup, process: spec, rootDir };
       // Without a devices cgroup (v2), /dev is made read-only so no device node can be created where it could be opened.
-      await saveShimConfig(join(dir, 'shim.conf'), [...this.shimConfig(rec, sb, image.layers), ['dev_ro', !privileged && !devicesRestricted ? 1 : 0]]);
+      const pidTarget = config.pidTargetContainerId ? this.pidTarget(config.pidTargetContainerId, podSandboxId) : undefined;
+      await saveShimConfig(join(dir, 'shim.conf'), [...this.shimConfig(rec, sb, image.layers, pidTarget), ['dev_ro', !privileged && !devicesRestricted ? 1 : 0]]);
       writeJsonAtomic(join(dir, 'container.json'), rec);
       return id;
     } catch (e) {
@@ -395,7 +396,21 @@ export class Runtime implements RuntimeService {
     }
   }
 
-  private shimConfig(r: ContainerRecord, sb: SandboxRecord, layers: string[]): ShimConfig {
+  /** The host pid of a running container of the sandbox, whose PID namespace a new container joins (CRI TARGET). */
+  private pidTarget(targetId: string, sandboxId: string): number {
+    let target: ContainerRecord;
+    try {
+      target = this.container(targetId);
+    } catch {
+      throw new InvalidArgumentError(`target container ${targetId} not found`);
+    }
+    if (target.sandboxId !== sandboxId) throw new InvalidArgumentError(`target container ${targetId} is not in pod sandbox ${sandboxId}`);
+    const f = this.facts(target);
+    if (f.state !== 'CONTAINER_RUNNING' || !f.pid) throw new InvalidArgumentError(`target container ${targetId} is not running`);
+    return f.pid;
+  }
+
+  private shimConfig(r: ContainerRecord, sb: SandboxRecord, layers: string[], pidTarget?: number): ShimConfig {
     const c = r.config;
     const p = r.process;
     const dir = this.ctDir(r.id);
@@ -411,6 +426,7 @@ export class Runtime implements RuntimeService {
     if (!sb.config.hostIPC) conf.push(['ns_ipc', `/proc/${sb.pausePid}/ns/ipc`]);
     // Pid namespace: the host's (hostPID), the pod's held by pause as PID 1 (shareProcessNamespace), or its own.
     if (sb.config.hostPID) conf.push(['host_pid', 1]);
+    else if (pidTarget) conf.push(['ns_pid', `/proc/${pidTarget}/ns/pid`]);
     else if (sb.config.shareProcessNamespace) conf.push(['ns_pid', `/proc/${sb.pausePid}/ns/pid`]);
     for (const m of this.cgroups.nsMounts()) conf.push(['cgroup_mount', m]);
     if (c.securityContext?.procMount === 'Unmasked') conf.push(['unmasked', 1]);

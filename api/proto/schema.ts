@@ -90,7 +90,7 @@ export const SCHEMA: Record<string, MessageSpec> = {
     [26, 'dnsConfig', 'PodDNSConfig'], [27, 'shareProcessNamespace', 'B', 'k'],
     [28, 'readinessGates', 'PodReadinessGate', 'r'], [29, 'runtimeClassName', 's', 'k'],
     [30, 'enableServiceLinks', 'B', 'k'], [31, 'preemptionPolicy', 's', 'k'], [32, 'overhead', 'Q', 'm'],
-    [33, 'topologySpreadConstraints', 'TopologySpreadConstraint', 'r'], [35, 'setHostnameAsFQDN', 'B', 'k'],
+    [33, 'topologySpreadConstraints', 'TopologySpreadConstraint', 'r'], [34, 'ephemeralContainers', 'EphemeralContainer', 'r'], [35, 'setHostnameAsFQDN', 'B', 'k'],
     [36, 'os', 'PodOS'], [37, 'hostUsers', 'B', 'k'], [38, 'schedulingGates', 'PodSchedulingGate', 'r'],
     [40, 'resources', 'ResourceRequirements'],
   ],
@@ -159,6 +159,8 @@ export const SCHEMA: Record<string, MessageSpec> = {
     [21, 'volumeDevices', 'VolumeDevice', 'r'], [22, 'startupProbe', 'Probe'],
     [23, 'resizePolicy', 'ContainerResizePolicy', 'r'], [24, 'restartPolicy', 's', 'k'],
   ],
+  // EphemeralContainerCommon has Container's field numbers; EphemeralContainer embeds it.
+  EphemeralContainer: [[1, '', 'Container', 'i'], [2, 'targetContainerName', 's']],
   ContainerResizePolicy: [[1, 'resourceName', 's', 'k'], [2, 'restartPolicy', 's', 'k']],
   VolumeDevice: [[1, 'name', 's', 'k'], [2, 'devicePath', 's', 'k']],
   ContainerPort: [

@@ -33,7 +33,7 @@ export async function kubeletTarget(reg: Registries, namespace: string, name: st
     if (!container) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
   }
   if (container && sub !== 'portforward') {
-    const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
+    const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c.name);
     if (!all.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
   }
   const node: Node = await reg.byResource.get('nodes')!.get(undefined, nodeName);

@@ -21,6 +21,7 @@ import {
   type Target,
 } from '../errors.js';
 import type { DeleteOptions, RequestContext, Strategy } from './strategy.js';
+import { ephemeralContainersUpdateCauses, withEphemeralContainersOf } from './ephemeral-containers.js';
 
 export type ObjectFilter = (obj: KubeObject) => boolean;
 
@@ -309,6 +310,16 @@ export class Registry<T extends KubeObject = KubeObject> {
       next = proposed;
       next.metadata.resourceVersion = current.metadata.resourceVersion;
       this.mustBeValid(next);
+      recordUpdateManager(next, ctx.fieldManager, 'Update', current, { subresource });
+      return next;
+    }
+    if (subresource === 'ephemeralcontainers') {
+      // Only spec.ephemeralContainers is taken from the request; existing ones may not change.
+      next = withEphemeralContainersOf(current, proposed);
+      applyDefaults(this.info.kind, next);
+      next.metadata.resourceVersion = current.metadata.resourceVersion;
+      const causes = ephemeralContainersUpdateCauses(next, current);
+      if (causes.length) throw invalid(this.target(name), causes);
       recordUpdateManager(next, ctx.fieldManager, 'Update', current, { subresource });
       return next;
     }
