@@ -6308,7 +6308,7 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
   }
  },
  "io.k8s.api.core.v1.WindowsSecurityContextOptions": {
-  "description": "Windows-only options; stored as given (refused on Linux by upstream's validation only when the pod's OS is Linux).",
+  "description": "Windows-only options, stored as given.",
   "type": "object",
   "properties": {
    "gmsaCredentialSpecName": {
