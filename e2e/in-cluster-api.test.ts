@@ -1,6 +1,7 @@
 // The API from pods, on an isolated `hyperkube up` cluster: a pod runs Debian's python3-kubernetes
 // (the node's /usr mounted read-only into a busybox pod), load_incluster_config() finds the API
-// at the `kubernetes` ClusterIP with the mounted token and CA, and lists its namespace's pods;
+// at the `kubernetes` ClusterIP with the mounted token and CA, and lists its namespace's pods
+// (its service account bound to `view` by a RoleBinding; one without a binding gets upstream's 403);
 // TokenReview says the token is the service account's; automount off means no token; a forged,
 // an expired and a deleted pod's token get 401; `kubectl create token` works; the pods' listener
 // is bound to the bridge address only, guarded against traffic from elsewhere.
@@ -28,6 +29,25 @@ const kubectl = async (args: string[], input?: string) => {
   return r.stdout;
 };
 const hostDir = (name: string, path: string) => ({ name, hostPath: { path, type: 'Directory' } });
+/** Runs python3-kubernetes from the node's /usr in a busybox pod. */
+const pythonPod = (name: string, script: string, serviceAccountName?: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name },
+  spec: {
+    restartPolicy: 'Never',
+    ...(serviceAccountName ? { serviceAccountName } : {}),
+    volumes: [hostDir('usr', '/usr'), hostDir('lib', '/usr/lib'), hostDir('lib64', '/usr/lib64')],
+    containers: [{
+      name: 'py', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['/usr/bin/python3', '-c', script],
+      volumeMounts: [{ name: 'usr', mountPath: '/usr', readOnly: true }, { name: 'lib', mountPath: '/lib', readOnly: true }, { name: 'lib64', mountPath: '/lib64', readOnly: true }],
+    }],
+  },
+});
+const podFinished = (name: string) => eventually(`${name} pod finished`, async () => {
+  const p = (await cl.up.kubectl(['get', 'pod', name, '-o', 'jsonpath={.status.phase}'])).stdout;
+  return p === 'Succeeded' || p === 'Failed' ? p : undefined;
+}, 90_000, 500);
 const PY = [
   'from kubernetes import client, config',
   'config.load_incluster_config()',
@@ -42,6 +62,10 @@ before(async () => {
     const r = await cl.up.kubectl(['get', 'sa/default', 'cm/kube-root-ca.crt', '-o', 'name']);
     return r.code === 0 ? true : undefined;
   }, 30_000);
+  // RBAC is on under `up`: the default service account reads its namespace through this binding
+  // (view's rules come from the aggregation controller, so wait until they apply).
+  await kubectl(['create', 'rolebinding', 'default-view', '--clusterrole=view', '--serviceaccount=default:default']);
+  await eventually('default SA may list pods', async () => ((await cl.up.kubectl(['auth', 'can-i', 'list', 'pods', '--as=system:serviceaccount:default:default'])).stdout.trim() === 'yes' ? true : undefined), 30_000);
 });
 after(async () => {
   await cl?.teardown();
@@ -49,24 +73,9 @@ after(async () => {
 
 test('a pod lists its namespace with python3-kubernetes in-cluster config, as its service account', async () => {
   const holder = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'holder' }, spec: { containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] } };
-  const py = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'py' },
-    spec: {
-      restartPolicy: 'Never',
-      volumes: [hostDir('usr', '/usr'), hostDir('lib', '/usr/lib'), hostDir('lib64', '/usr/lib64')],
-      containers: [{
-        name: 'py', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['/usr/bin/python3', '-c', PY],
-        volumeMounts: [{ name: 'usr', mountPath: '/usr', readOnly: true }, { name: 'lib', mountPath: '/lib', readOnly: true }, { name: 'lib64', mountPath: '/lib64', readOnly: true }],
-      }],
-    },
-  };
+  const py = pythonPod('py', PY);
   await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [holder, py] }));
-  const phase = await eventually('py pod finished', async () => {
-    const p = (await cl.up.kubectl(['get', 'pod', 'py', '-o', 'jsonpath={.status.phase}'])).stdout;
-    return p === 'Succeeded' || p === 'Failed' ? p : undefined;
-  }, 90_000, 500);
+  const phase = await podFinished('py');
   const logs = await kubectl(['logs', 'py']);
   assert.equal(phase, 'Succeeded', logs);
   assert.match(logs, /^PODS default holder py$/m);
@@ -89,6 +98,26 @@ test('a pod lists its namespace with python3-kubernetes in-cluster config, as it
   const dead = await cl.up.kubectl(['--token', token, 'get', 'pods']);
   assert.notEqual(dead.code, 0);
   assert.match(dead.stderr, /Unauthorized/);
+});
+
+test('a service account without a RoleBinding is refused its namespace\'s pods with upstream\'s 403', async () => {
+  await kubectl(['create', 'serviceaccount', 'nobody']);
+  const script = [
+    'from kubernetes import client, config',
+    'from kubernetes.client.rest import ApiException',
+    'config.load_incluster_config()',
+    'try:',
+    '    client.CoreV1Api().list_namespaced_pod("default")',
+    '    print("LISTED")',
+    'except ApiException as e:',
+    '    import json',
+    '    print("STATUS", e.status, json.loads(e.body)["message"])',
+  ].join('\n');
+  await kubectl(['apply', '-f', '-'], JSON.stringify(pythonPod('py-nobody', script, 'nobody')));
+  const phase = await podFinished('py-nobody');
+  const logs = await kubectl(['logs', 'py-nobody']);
+  assert.equal(phase, 'Succeeded', logs);
+  assert.match(logs, /^STATUS 403 pods is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "pods" in API group "" in the namespace "default"$/m);
 });
 
 test('automountServiceAccountToken: false leaves no token in the pod', async () => {

@@ -40,7 +40,9 @@ export function requestAttributes(req: ApiRequest, user: UserInfo): Attributes {
   const base: Attributes = { user, verb: '', resourceRequest: false, path: req.path, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '' };
   let parts: string[];
   try {
-    parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+    // Decoding only paths with an escape in them: the common path is then split alone.
+    const split = req.path.split('/').filter(Boolean);
+    parts = req.path.includes('%') ? split.map(decodeURIComponent) : split;
   } catch {
     parts = [];
   }

@@ -53,6 +53,8 @@ export function parseTokenFile(text: string, path: string): Map<string, UserInfo
 
 export function tokenFileAuthenticator(path: string, log: (m: string) => void = () => undefined): Authenticator {
   let users = new Map<string, UserInfo>();
+  /** The tokens as bytes, made once per (re)load rather than per request. */
+  let entries: { token: Buffer; user: UserInfo }[] = [];
   let stamp = '';
   let checkedAt = 0;
   const reload = () => {
@@ -73,6 +75,7 @@ export function tokenFileAuthenticator(path: string, log: (m: string) => void = 
       users = new Map<string, UserInfo>();
       log(`token file: ${(err as Error).message}`);
     }
+    entries = [...users].map(([t, user]) => ({ token: Buffer.from(t), user }));
   };
   reload();
   return (req) => {
@@ -80,8 +83,7 @@ export function tokenFileAuthenticator(path: string, log: (m: string) => void = 
     if (token === undefined) return null;
     if (Date.now() - checkedAt >= 1000) reload();
     const want = Buffer.from(token);
-    for (const [t, u] of users) {
-      const b = Buffer.from(t);
+    for (const { token: b, user: u } of entries) {
       if (b.length === want.length && crypto.timingSafeEqual(b, want)) return { ...u, groups: [...u.groups] };
     }
     return null;
