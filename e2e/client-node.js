@@ -1,10 +1,10 @@
 // Drives a tskube cluster with npm's @kubernetes/client-node (2.x, Node >= 22.19):
-// list, watch, an informer's add/update/delete, a followed log, exec with its status.
+// list, watch, an informer's add/update/delete, a followed log, exec with its status, top.
 // Usage: node client-node.js KUBECONFIG NAMESPACE. Prints one JSON object of what it saw.
 // Plain JavaScript run by a newer Node than the suite's, so it is not compiled with it.
 
 import { PassThrough } from 'node:stream';
-import { CoreV1Api, Exec, KubeConfig, Log, Watch, makeInformer } from '@kubernetes/client-node';
+import { CoreV1Api, Exec, KubeConfig, Log, Metrics, Watch, makeInformer } from '@kubernetes/client-node';
 
 const [kubeconfig, namespace] = process.argv.slice(2);
 const kc = new KubeConfig();
@@ -98,6 +98,19 @@ const status = await within(30_000, 'exec status', (ok, fail) => {
 out.execStatus = { status: status.status, reason: status.reason, causes: status.details?.causes };
 out.execStdout = execText;
 out.execSeconds = (Date.now() - t0) / 1000;
+
+// top: metrics.k8s.io through the client's Metrics API (a container is listed once the
+// kubelet has two CPU samples of it, a few seconds after it starts).
+const metrics = new Metrics(kc);
+let nodes = [];
+let podMetric;
+for (const deadline = Date.now() + 60_000; (!podMetric || !nodes.length) && Date.now() < deadline; ) {
+  nodes = (await metrics.getNodeMetrics()).items;
+  podMetric = (await metrics.getPodMetrics(namespace)).items.find((p) => p.metadata.name === 'cn');
+  if (!podMetric || !nodes.length) await new Promise((r) => setTimeout(r, 2000));
+}
+out.nodeMetrics = nodes.map((n) => typeof n.usage?.cpu === 'string' && typeof n.usage?.memory === 'string');
+out.podMetricContainers = podMetric?.containers.map((c) => c.name) ?? [];
 
 console.log(JSON.stringify(out));
 process.exit(0);

@@ -41,9 +41,11 @@ interface Result {
   execStatus: { status: string; reason?: string; causes?: { reason?: string; message?: string }[] };
   execStdout: string;
   execSeconds: number;
+  nodeMetrics: boolean[];
+  podMetricContainers: string[];
 }
 
-test('@kubernetes/client-node: list, informer, watch, follow logs, exec status', { skip, timeout: 240_000 }, async (t) => {
+test('@kubernetes/client-node: list, informer, watch, follow logs, exec status, top', { skip, timeout: 240_000 }, async (t) => {
   const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(NODE!, [SCRIPT, cl!.up.kubeconfig, 'default'], { cwd: REPO, timeout: 200_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -65,4 +67,6 @@ test('@kubernetes/client-node: list, informer, watch, follow logs, exec status',
   assert.deepEqual(out.execStatus.causes, [{ reason: 'ExitCode', message: '3' }]);
   assert.match(out.execStdout, /^out\n/);
   assert.ok(out.execSeconds < 15, `exec took ${out.execSeconds}s`);
+  assert.ok(out.nodeMetrics.length === 1 && out.nodeMetrics[0], `node metrics: ${JSON.stringify(out.nodeMetrics)}`);
+  assert.ok(out.podMetricContainers.includes('main'), `pod metrics of cn: ${JSON.stringify(out.podMetricContainers)}`);
 });
