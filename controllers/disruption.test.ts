@@ -92,7 +92,9 @@ test('kubectl create pdb; the controller counts healthy pods and the 429 names t
   assert.ok(gone.status?.conditions?.some((c) => c.type === 'DisruptionTarget' && c.status === 'True' && c.reason === 'EvictionByEvictionAPI'));
   const after1 = await pdbOf('api');
   assert.equal(after1.status?.disruptionsAllowed, 0);
-  assert.ok(after1.status?.disruptedPods?.a1, 'the eviction is recorded for the controller');
+  // The eviction records a1 in disruptedPods; the controller drops the entry once it sees a1
+  // terminating (and counts it out). Which came first is a race: either state is right.
+  assert.ok(after1.status?.disruptedPods?.a1 || after1.status?.currentHealthy === 2, `the eviction is recorded for the controller: ${JSON.stringify(after1.status)}`);
 
   await eventually('the controller counts a1 out', async () => ((await pdbOf('api')).status?.currentHealthy === 2 ? true : undefined), 10_000);
   const refused = await evict('a2');
