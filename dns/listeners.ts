@@ -56,7 +56,7 @@ function serveTcpConnection(sock: net.Socket, handle: Handle, o: Required<Omit<L
   });
 }
 
-export async function listen(handle: Handle, opts: ListenOptions, fast?: FastHandle): Promise<Listeners> {
+export async function listen(handle: Handle, opts: ListenOptions, fast?: FastHandle, attempt = 0): Promise<Listeners> {
   const o = { maxConnections: 256, maxQueryBytes: 4096, idleTimeoutMs: 10_000, maxInFlight: 32, ...opts };
   const udp = dgram.createSocket({ type: isIP(o.host) === 6 ? 'udp6' : 'udp4' });
   udp.on('message', (msg, rinfo) => {
@@ -90,7 +90,9 @@ export async function listen(handle: Handle, opts: ListenOptions, fast?: FastHan
       });
     });
   } catch (err) {
-    udp.close();
+    await new Promise<void>((r) => udp.close(() => r()));
+    // Port 0: the UDP port the kernel picked may be some TCP connection's local port; pick again.
+    if (o.port === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 20) return listen(handle, opts, fast, attempt + 1);
     throw err;
   }
   const conns = new Set<net.Socket>();

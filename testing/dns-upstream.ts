@@ -74,13 +74,12 @@ export async function startTestUpstream(records: Record<string, Answer[]>, silen
     const out = dnsPacket.encode(res);
     return udp && out.length > 512 ? dnsPacket.encode({ ...res, flags: res.flags | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [] }) : out;
   };
-  const udp = dgram.createSocket('udp4');
-  udp.on('message', (m, r) => {
+  let udp = dgram.createSocket('udp4');
+  const onMessage = (m: Buffer, r: dgram.RemoteInfo) => {
     const out = answer(m, true);
     if (out) udp.send(out, r.port, r.address);
-  });
-  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
-  const port = udp.address().port;
+  };
+  udp.on('message', onMessage);
   const tcp = net.createServer((sock) => {
     const reader = new FrameReader(65535);
     sock.on('error', () => sock.destroy());
@@ -91,7 +90,24 @@ export async function startTestUpstream(records: Record<string, Answer[]>, silen
       }
     });
   });
-  await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', () => r()));
+  // One port for both: the UDP port the kernel picks may be a TCP connection's local port, so pick again then.
+  let port = 0;
+  for (let attempt = 0; ; attempt++) {
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    port = udp.address().port;
+    const err = await new Promise<Error | undefined>((r) => {
+      tcp.once('error', r);
+      tcp.listen(port, '127.0.0.1', () => {
+        tcp.off('error', r);
+        r(undefined);
+      });
+    });
+    if (!err) break;
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+    await new Promise<void>((r) => udp.close(() => r()));
+    udp = dgram.createSocket('udp4');
+    udp.on('message', onMessage);
+  }
   return {
     host: '127.0.0.1',
     port,
