@@ -15,6 +15,7 @@ import type { Registries } from '../registry/index.js';
 import type { ApiRequest } from './request.js';
 import type { ProxyRoute } from './proxy-path.js';
 import { nodeProxyTarget, podProxyTarget, serviceProxyTarget, type ProxyTarget } from './proxy-target.js';
+import { joinUpgraded } from './streaming.js';
 
 export interface ProxyDeps {
   registries: Registries;
@@ -150,18 +151,7 @@ export async function serveProxyUpgrade(d: ProxyDeps, req: ApiRequest, socket: D
     lines.push(`${raw[i]}: ${raw[i + 1]}`);
   }
   if (t.kubelet?.token) lines.push(`Authorization: Bearer ${t.kubelet.token}`);
-  upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-  if (head.length) upstream.write(head);
-  upstream.pipe(socket);
-  socket.pipe(upstream);
-  const close = () => {
-    upstream.destroy();
-    socket.destroy();
-  };
-  upstream.on('error', close);
-  socket.on('error', close);
-  upstream.on('close', close);
-  socket.on('close', close);
+  joinUpgraded(upstream, socket, lines, head);
 }
 
 function dial(d: ProxyDeps, t: ProxyTarget): Promise<net.Socket> {

@@ -83,6 +83,11 @@ export async function proxyUpgrade(reg: Registries, req: http.IncomingMessage, s
   }
   lines.push(`Host: ${t.host}:${t.port}`);
   if (creds.token) lines.push(`Authorization: Bearer ${creds.token}`);
+  joinUpgraded(upstream, socket, lines, head);
+}
+
+/** Sends the request head `lines` (and the client's first bytes) upstream, then joins the two sockets both ways until either closes. */
+export function joinUpgraded(upstream: Duplex, socket: Duplex, lines: string[], head: Buffer): void {
   upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
   if (head.length) upstream.write(head);
   upstream.pipe(socket);
