@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(etcd-server etcd-client iptables iproute2 util-linux busybox-static gcc libc6-dev openssl wget runc crun skopeo docker-registry procps libseccomp-dev python3-kubernetes dnsperf dnsmasq-base)
+debs=(etcd-server etcd-client iptables iproute2 util-linux busybox-static gcc libc6-dev openssl wget runc crun skopeo docker-registry procps libseccomp-dev python3-kubernetes dnsperf dnsmasq-base chromium podman)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
