@@ -49,6 +49,12 @@ import type { Level } from '../api/pod-security.js';
 
 export interface ApiServerOptions {
   etcdEndpoints: string[];
+  /**
+   * Reads without a resourceVersion see every write to etcd, not only this apiserver's own (upstream's
+   * consistent reads): needed for more than one apiserver on one etcd. Default false here (one
+   * apiserver embedded on its own etcd, as `up` and the tests run it); `hyperkube apiserver` defaults to true.
+   */
+  quorumReads?: boolean;
   /** Prefix for every etcd key (lets tests share one etcd); default ''. */
   etcdPrefix?: string;
   /** Client TLS towards etcd (https:// endpoints): CA, client certificate and key, PEM. */
@@ -130,7 +136,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Pod security reads namespaces through their registry, made with the others.
   const psa: { admit?: Admission } = {};
   const admission: Admission = (kind, obj, ctx, old) => (psa.admit ? psa.admit(kind, obj, ctx, old) : Promise.resolve());
-  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts, escalation, admission });
+  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts, escalation, admission, quorumReads: opts.quorumReads ?? false });
   psa.admit = podSecurityAdmission(registries.namespaces, opts.podSecurityDefault ?? 'privileged');
   const rbacMode = (opts.authorizationMode ?? 'AlwaysAllow') === 'RBAC';
   const rbac = new RBACAuthorizer();

@@ -80,7 +80,7 @@ function openWatch(port: number, path: string, onLine: (line: string) => void): 
 /** `hyperkube apiserver` as its own process, once it answers /readyz. */
 async function startApiserver(etcdEndpoint: string, port: number, extra: string[] = []): Promise<ChildProcess> {
   const hyperkube = fileURLToPath(new URL('../cmd/hyperkube.js', import.meta.url));
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, hyperkube, 'apiserver', `--etcd-servers=${etcdEndpoint}`, `--port=${port}`, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, hyperkube, 'apiserver', `--etcd-servers=${etcdEndpoint}`, `--port=${port}`, '--quorum-reads=false', ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; ; i++) {
     const r = await call(port, 'GET', '/readyz').catch(() => undefined);
     if (r?.status === 200) return child;

@@ -29,6 +29,7 @@ const FLAGS = {
   'service-account-signing-key-file': { type: 'string', default: '', help: 'PEM private key (RSA or EC P-256) service-account tokens are signed with; without it there are no service-account tokens' },
   'service-account-issuer': { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', help: 'the iss claim of service-account tokens' },
   'api-audiences': { type: 'string', default: '', help: 'comma-separated audiences a token must name to authenticate here (default: the issuer)' },
+  'quorum-reads': { type: 'string', default: 'true', help: "reads without a resourceVersion see every write to etcd, as upstream (true); false serves them at this apiserver's own latest write, one etcd call fewer per get, for one apiserver per etcd only" },
   'etcd-client-thread': { type: 'string', default: 'true', help: 'run the etcd client in a worker thread of its own (true|false)' },
   'max-connections': { type: 'string', default: '', help: 'client connections in all (default: half the open-file limit, at most 10000)' },
   'max-connections-per-address': { type: 'string', default: '', help: 'client connections from one address (default: half of --max-connections)' },
@@ -80,6 +81,10 @@ export async function runApiserver(argv: string[]): Promise<number> {
     return 2;
   }
   const etcdTLS = etcdFiles.every(Boolean) ? { ca: readFileSync(f['etcd-cafile'], 'utf8'), cert: readFileSync(f['etcd-certfile'], 'utf8'), key: readFileSync(f['etcd-keyfile'], 'utf8') } : undefined;
+  if (!['true', 'false'].includes(f['quorum-reads'])) {
+    console.error('hyperkube apiserver: --quorum-reads is true or false');
+    return 2;
+  }
   if (!['true', 'false'].includes(f['etcd-client-thread'])) {
     console.error('hyperkube apiserver: --etcd-client-thread is true or false');
     return 2;
@@ -113,6 +118,7 @@ export async function runApiserver(argv: string[]): Promise<number> {
   const server = await startApiServer({
     serviceAccounts,
     etcdEndpoints: f['etcd-servers'].split(','),
+    quorumReads: f['quorum-reads'] === 'true',
     etcdPrefix: f['etcd-prefix'],
     etcdTLS,
     host: f['bind-address'],

@@ -96,6 +96,8 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
       name: 'apiserver',
       args: () => [
         `--etcd-servers=${etcdEndpoint}`,
+        // `up` owns its etcd and runs the one apiserver on it: its own writes are all there are.
+        '--quorum-reads=false',
         `--etcd-cafile=${o.etcdPKI.caPath}`,
         `--etcd-certfile=${o.etcdPKI.client.certPath}`,
         `--etcd-keyfile=${o.etcdPKI.client.keyPath}`,

@@ -73,16 +73,36 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
-  const binary = opts.binary ?? process.env.ETCD_BIN ?? '/usr/bin/etcd';
+/** One member's names, ports and data dir, chosen before any member starts (peers must know each other). */
+interface MemberPlan {
+  name: string;
+  dataDir: string;
+  endpoint: string;
+  peer: string;
+}
+
+async function planMember(opts: EtcdOptions, taken: Set<number>): Promise<MemberPlan> {
   const dataDir = await mkdtemp(join(opts.baseDir ?? tmpdir(), `tkt-etcd-${randomTag()}-`));
-  const clientPort = await freePort();
-  let peerPort = await freePort();
-  while (peerPort === clientPort) peerPort = await freePort();
-  const scheme = opts.tls ? 'https' : 'http';
-  const endpoint = `${scheme}://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
-  const name = `tkt-${randomTag()}`;
+  const port = async (): Promise<number> => {
+    let p = await freePort();
+    while (taken.has(p)) p = await freePort();
+    taken.add(p);
+    return p;
+  };
+  const clientPort = await port();
+  const peerPort = await port();
+  return {
+    name: `tkt-${randomTag()}`,
+    dataDir,
+    endpoint: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`,
+    peer: `http://127.0.0.1:${peerPort}`,
+  };
+}
+
+/** A member's process handle; `launch` starts it (and, for a new cluster, needs its peers started too). */
+async function member(plan: MemberPlan, initialCluster: string, opts: EtcdOptions): Promise<{ handle: EtcdHandle; launch(): Promise<void> }> {
+  const binary = opts.binary ?? process.env.ETCD_BIN ?? '/usr/bin/etcd';
+  const { dataDir, endpoint, peer, name } = plan;
   const pki = opts.tls ? await ensureEtcdPKI(join(dataDir, 'pki')) : undefined;
   const tls: EtcdTLS | undefined = pki ? { ca: pki.ca, cert: pki.client.cert, key: pki.client.key } : undefined;
   const tlsArgs = pki ? [`--cert-file=${pki.server.certPath}`, `--key-file=${pki.server.keyPath}`, '--client-cert-auth', `--trusted-ca-file=${pki.caPath}`] : [];
@@ -93,7 +113,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
     `--advertise-client-urls=${endpoint}`,
     `--listen-peer-urls=${peer}`,
     `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=${name}=${peer}`,
+    `--initial-cluster=${initialCluster}`,
     '--initial-cluster-state=new',
     '--heartbeat-interval=20',
     '--election-timeout=200',
@@ -139,16 +159,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
   };
   process.once('exit', onExit);
 
-  try {
-    await launch();
-  } catch (err) {
-    await halt('SIGKILL');
-    await rm(dataDir, { recursive: true, force: true });
-    process.removeListener('exit', onExit);
-    throw err;
-  }
-
-  return {
+  const handle: EtcdHandle = {
     endpoint,
     tls,
     dataDir,
@@ -175,6 +186,47 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
       await launch();
     },
   };
+  return { handle, launch };
+}
+
+export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
+  const plan = await planMember(opts, new Set());
+  const m = await member(plan, `${plan.name}=${plan.peer}`, opts);
+  try {
+    await m.launch();
+  } catch (err) {
+    await m.handle.stop();
+    throw err;
+  }
+  return m.handle;
+}
+
+export interface EtcdClusterHandle {
+  /** Every member's client URL. */
+  endpoints: string[];
+  members: EtcdHandle[];
+  /** Stop every member and remove their data. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A cluster of `size` etcd members on loopback (plain HTTP), started together. */
+export async function startEtcdCluster(size: number, opts: Omit<EtcdOptions, 'tls'> = {}): Promise<EtcdClusterHandle> {
+  const taken = new Set<number>();
+  const plans: MemberPlan[] = [];
+  for (let i = 0; i < size; i++) plans.push(await planMember(opts, taken));
+  const initial = plans.map((p) => `${p.name}=${p.peer}`).join(',');
+  const members = await Promise.all(plans.map((p) => member(p, initial, opts)));
+  const stop = async (): Promise<void> => {
+    await Promise.all(members.map((m) => m.handle.stop()));
+  };
+  try {
+    // Together: no member answers a linearizable read before a quorum has formed.
+    await Promise.all(members.map((m) => m.launch()));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { endpoints: members.map((m) => m.handle.endpoint), members: members.map((m) => m.handle), stop };
 }
 
 /** Poll with a real request (a get) until etcd answers, the process dies, or time runs out. */

@@ -21,7 +21,7 @@ export interface UpCluster {
 }
 
 /** The hyperkube entry point: compiled JS next to this file, or the TS source under tsx. */
-function hyperkubeCommand(): string[] {
+export function hyperkubeCommand(): string[] {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) return ['--import', 'tsx', fileURLToPath(new URL('../cmd/hyperkube.ts', import.meta.url))];
   return [fileURLToPath(new URL('../cmd/hyperkube.js', import.meta.url))];

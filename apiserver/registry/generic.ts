@@ -52,9 +52,9 @@ const UPDATE_RETRIES = 8;
 export class Registry<T extends KubeObject = KubeObject> {
   readonly prefixRoot: string;
   /**
-   * The newest revision this apiserver wrote for this resource. Reads without a
-   * resourceVersion wait until the watch cache has seen it and are then served from
-   * the cache: read-your-writes without an etcd round trip (one apiserver per etcd).
+   * The newest revision this apiserver wrote for this resource. Without quorumReads, reads
+   * without a resourceVersion wait until the watch cache has seen it and are then served
+   * from the cache: read-your-writes without an etcd round trip (one apiserver per etcd).
    */
   private lastWrite = 0n;
 
@@ -75,9 +75,22 @@ export class Registry<T extends KubeObject = KubeObject> {
     if (rev > this.lastWrite) this.lastWrite = rev;
   }
 
-  /** The resourceVersion a "most recent" read is served at (see lastWrite). */
+  /**
+   * Other apiservers write to the same etcd: a "most recent" read must then see their writes too,
+   * so it is served once the cache has caught up with etcd's current (quorum) revision, or from etcd
+   * (upstream's consistent reads), instead of at this apiserver's own latest write.
+   */
+  quorumReads = false;
+
+  /** The resourceVersion a "most recent" read is served at (see lastWrite and quorumReads). */
   private consistent(rv: string | undefined): string {
-    return rv === undefined || rv === '' ? (this.lastWrite > 0n ? String(this.lastWrite) : '0') : rv;
+    if (rv !== undefined && rv !== '') return rv;
+    return this.quorumReads ? '' : this.ownWrites();
+  }
+
+  /** As fresh as this apiserver's own writes: enough before a compare-and-swap, which catches anything newer. */
+  private ownWrites(): string {
+    return this.lastWrite > 0n ? String(this.lastWrite) : '0';
   }
 
   key(namespace: string | undefined, name: string): string {
@@ -241,7 +254,7 @@ export class Registry<T extends KubeObject = KubeObject> {
       let revision: string;
       try {
         // readOnly: mutate() below gets its own copy.
-        const got = await this.store.get<T>(key, fromCache ? { resourceVersion: this.consistent(undefined), readOnly: true } : undefined);
+        const got = await this.store.get<T>(key, fromCache ? { resourceVersion: this.ownWrites(), readOnly: true } : undefined);
         current = got.object;
         revision = got.revision;
       } catch (err) {

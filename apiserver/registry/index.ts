@@ -45,6 +45,8 @@ export interface RegistryOptions {
   escalation?: EscalationHolder;
   /** Admission of created and updated objects (pod security), before the kind's own preparation. */
   admission?: Admission;
+  /** Reads without a resourceVersion confirm etcd's current revision (other apiservers share this etcd). */
+  quorumReads?: boolean;
 }
 
 /** The strategy with admission run first on creates and updates. */
@@ -115,6 +117,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     if (!isStored(info)) continue; // bindings: served by the pods registry; reviews: answered, not stored
     if (byKey.has(`${info.group}/${info.resource}`)) continue; // another version of a stored resource (autoscaling/v1): one registry
     const reg = info === nsInfo ? namespaces : new Registry(store, strategyFor(info), gate);
+    reg.quorumReads = opts.quorumReads ?? false;
     byKey.set(`${info.group}/${info.resource}`, reg);
     byResource.set(info.resource, reg);
   }

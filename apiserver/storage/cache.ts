@@ -109,12 +109,33 @@ export class CachedStorage implements Storage {
     }
     const rv = opts.resourceVersion;
     if (rv === undefined || rv === '') {
-      const current = parseRevision(await this.inner.currentRevision());
-      if (!(await c.waitForRevision(current, this.opts.consistentWaitMs))) return this.inner.list<T>(prefix, opts);
+      if (!(await this.consistent(c, prefix))) return this.inner.list<T>(prefix, opts);
     } else if (rv !== '0') {
       await this.waitFor(c, parseRevision(rv), this.opts.waitTimeoutMs);
     }
     return c.list(prefix, opts.startAfter, opts.limit) as ListResult<T>;
+  }
+
+  /**
+   * Whether c holds the store's current state for its prefix (upstream's consistent read from
+   * cache): either it has seen the current (quorum) revision, or a keys-only probe proves nothing
+   * under the listed prefix changed since the revision it has — the common case for an idle resource
+   * while other resources are written (progress notifications would take up to their interval).
+   * Otherwise wait for its watch to deliver the rest; false when that takes too long.
+   */
+  private async consistent(c: ResourceCache, prefix: string): Promise<boolean> {
+    const seen = c.revision;
+    const size = c.count(prefix);
+    let current: bigint;
+    if (this.inner.probe) {
+      const p = await this.inner.probe(prefix, String(seen));
+      current = parseRevision(p.revision);
+      // c may have moved on meanwhile: the probe speaks of `seen`, so compare with what c had then.
+      if (c.revision >= current || (c.revision === seen && p.modified === 0 && p.count === size)) return true;
+    } else {
+      current = parseRevision(await this.inner.currentRevision());
+    }
+    return c.waitForRevision(current, this.opts.consistentWaitMs);
   }
 
   private async waitFor(c: ResourceCache, rev: bigint, timeoutMs: number): Promise<void> {

@@ -9,7 +9,7 @@ import { toStorageError } from './errors.js';
 import { keySuccessor, prefixEnd } from './keys.js';
 import { newEtcdClient, type EtcdTLS } from './etcd-client.js';
 import { EtcdWatch } from './etcd-watch.js';
-import type { KV, KVDeleteResult, KVListOptions, KVListResult, KVPair, KVWatchHandlers, KVWatchOptions, KVWriteResult } from './kv.js';
+import type { KV, KVDeleteResult, KVListOptions, KVListResult, KVPair, KVProbe, KVWatchHandlers, KVWatchOptions, KVWriteResult } from './kv.js';
 
 export interface EtcdKVOptions {
   endpoints: string[] | string;
@@ -158,6 +158,17 @@ export class EtcdKV implements KV {
       return res.header.revision;
     } catch (err) {
       throw toStorageError(err);
+    }
+  }
+
+  async probe(prefix: string, since: string): Promise<KVProbe> {
+    const start = this.etcdKey(prefix);
+    try {
+      // etcd counts the whole range before it drops the keys below min_mod_revision.
+      const res = await this.client.kv.range({ key: start, range_end: prefixEnd(start), keys_only: true, min_mod_revision: (BigInt(since) + 1n).toString() });
+      return { revision: res.header.revision, count: Number(res.count), modified: res.kvs.length };
+    } catch (err) {
+      throw toStorageError(err, prefix);
     }
   }
 

@@ -126,6 +126,10 @@ export class EtcdStorage implements Storage {
     return this.kv.currentRevision();
   }
 
+  probe(prefix: string, since: string): Promise<{ revision: string; count: number; modified: number }> {
+    return this.kv.probe(prefix, since);
+  }
+
   /** Compact etcd's history up to (not including) revision; older revisions then answer Gone. */
   compact(revision: string): Promise<void> {
     return this.kv.compact(revision);

@@ -105,5 +105,7 @@ export interface Storage {
   watch<T extends KubeObject>(prefix: string, fromRevision: string | undefined, handlers: WatchHandlers<T>, opts?: WatchOptions): Watcher;
   /** Current store revision. */
   currentRevision(): Promise<string>;
+  /** Linearizable, keys only: how many keys prefix holds now, and how many changed after `since` (see KV.probe). */
+  probe?(prefix: string, since: string): Promise<{ revision: string; count: number; modified: number }>;
   close(): Promise<void>;
 }

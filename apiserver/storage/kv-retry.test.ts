@@ -77,6 +77,9 @@ class HistoryKV implements KV {
   currentRevision() {
     return this.run('currentRevision', () => String(this.rev));
   }
+  probe() {
+    return this.run('probe', () => ({ revision: String(this.rev), count: 0, modified: 0 }));
+  }
   compact() {
     return Promise.resolve();
   }

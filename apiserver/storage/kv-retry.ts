@@ -10,7 +10,7 @@
 // the last error stands (503).
 
 import { StorageError } from './interface.js';
-import type { KV, KVDeleteResult, KVListOptions, KVListResult, KVPair, KVWatchHandlers, KVWatchOptions, KVWriteResult } from './kv.js';
+import type { KV, KVDeleteResult, KVListOptions, KVListResult, KVPair, KVProbe, KVWatchHandlers, KVWatchOptions, KVWriteResult } from './kv.js';
 
 export interface KVRetryOptions {
   /** How long one call may keep retrying (ms); default 8000, below common 10 s client timeouts. */
@@ -156,6 +156,10 @@ export class RetryingKV implements KV {
 
   currentRevision(): Promise<string> {
     return this.retry(() => this.inner.currentRevision(), readRetriable);
+  }
+
+  probe(prefix: string, since: string): Promise<KVProbe> {
+    return this.retry(() => this.inner.probe(prefix, since), readRetriable);
   }
 
   compact(revision: string): Promise<void> {

@@ -14,6 +14,7 @@ export type Request =
   | { id: number; op: 'update'; key: string; value: string; expected: string }
   | { id: number; op: 'delete'; key: string; expected?: string }
   | { id: number; op: 'currentRevision' }
+  | { id: number; op: 'probe'; prefix: string; since: string }
   | { id: number; op: 'compact'; revision: string }
   | { id: number; op: 'watch'; watch: number; prefix: string; fromRevision?: string; previous: boolean }
   | { id: number; op: 'unwatch'; watch: number }

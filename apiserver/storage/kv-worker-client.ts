@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { StorageError } from './interface.js';
 import type { EtcdKVOptions } from './etcd-kv.js';
-import type { KV, KVDeleteResult, KVListOptions, KVListResult, KVPair, KVWatchHandlers, KVWatchOptions, KVWriteResult } from './kv.js';
+import type { KV, KVDeleteResult, KVListOptions, KVListResult, KVPair, KVProbe, KVWatchHandlers, KVWatchOptions, KVWriteResult } from './kv.js';
 import { Unpacker, fromWireError, unpackResult, type ReplyMessage, type Request } from './kv-wire.js';
 
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -143,6 +143,10 @@ export class WorkerKV implements KV {
 
   currentRevision(): Promise<string> {
     return this.call({ op: 'currentRevision' });
+  }
+
+  probe(prefix: string, since: string): Promise<KVProbe> {
+    return this.call({ op: 'probe', prefix, since });
   }
 
   compact(revision: string): Promise<void> {

@@ -46,6 +46,8 @@ function run(req: Request): Promise<unknown> {
       return kv.delete(req.key, req.expected);
     case 'currentRevision':
       return kv.currentRevision();
+    case 'probe':
+      return kv.probe(req.prefix, req.since);
     case 'compact':
       return kv.compact(req.revision);
     case 'watch': {

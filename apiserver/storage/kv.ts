@@ -66,6 +66,16 @@ export interface KVWatchOptions {
   previous: boolean;
 }
 
+/** What `probe` found under a prefix at the current revision. */
+export interface KVProbe {
+  /** The store revision the probe was answered at (a linearizable read). */
+  revision: string;
+  /** How many keys the prefix holds at that revision. */
+  count: number;
+  /** How many of them were created or modified after the `since` revision. */
+  modified: number;
+}
+
 export interface KV {
   get(key: string, opts?: { serializable?: boolean }): Promise<KVPair | undefined>;
   /** Every key under prefix (which ends with '/'), in key order. */
@@ -79,6 +89,12 @@ export interface KV {
   /** Watch keys under prefix; stop() is idempotent. */
   watch(prefix: string, opts: KVWatchOptions, handlers: KVWatchHandlers): { stop(): void };
   currentRevision(): Promise<string>;
+  /**
+   * Keys only, linearizable: how many keys the prefix holds now and how many of those changed after
+   * `since`. Equal count and none modified means the prefix's state at `revision` is the state at
+   * `since` (an added key shows as modified, a deleted one lowers the count).
+   */
+  probe(prefix: string, since: string): Promise<KVProbe>;
   /** Compact history before revision; compacting at or below an earlier compaction is a no-op. */
   compact(revision: string): Promise<void>;
   close(): Promise<void>;

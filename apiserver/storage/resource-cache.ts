@@ -167,6 +167,12 @@ export class ResourceCache {
   }
 
   /** Wait until the cache has seen revision rev; false on timeout. */
+  /** How many objects the cache holds under prefix (at `revision`). */
+  count(prefix: string): number {
+    const [begin, end] = this.keys.prefixRange(prefix);
+    return end - begin;
+  }
+
   async waitForRevision(rev: bigint, timeoutMs: number): Promise<boolean> {
     if (this.ready && this.revision >= rev) return true;
     return new Promise<boolean>((resolve) => {
