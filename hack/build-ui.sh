@@ -1,0 +1,12 @@
+#!/bin/bash
+# Builds the dashboard (ui/) into OUTDIR/ui: type-checks it with its own tsconfig (DOM types), then
+# bundles and minifies it with esbuild into app.js + app.css beside index.html. Every asset the page
+# uses is in these files: nothing is fetched from the network at run time.
+set -euo pipefail
+out="${1:?usage: hack/build-ui.sh OUTDIR}"
+cd "$(dirname "$0")/.."
+npx tsc -p ui/tsconfig.json
+mkdir -p "$out/ui"
+npx esbuild ui/main.ts --bundle --minify --format=esm --target=es2020 --legal-comments=none \
+  --outfile="$out/ui/app.js" --log-level=warning
+cp ui/index.html "$out/ui/index.html"
