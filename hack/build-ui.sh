@@ -7,6 +7,8 @@ out="${1:?usage: hack/build-ui.sh OUTDIR}"
 cd "$(dirname "$0")/.."
 npx tsc -p ui/tsconfig.json
 mkdir -p "$out/ui"
-npx esbuild ui/main.ts --bundle --minify --format=esm --target=es2020 --legal-comments=none \
-  --outfile="$out/ui/app.js" --log-level=warning
+rm -f "$out"/ui/chunk-*.js
+# --splitting: the terminal (xterm.js) and YAML (js-yaml) views are chunks loaded when first shown.
+npx esbuild ui/main.ts --bundle --minify --splitting --format=esm --target=es2020 --legal-comments=none \
+  --outdir="$out/ui" --entry-names=app --chunk-names=chunk-[hash] --log-level=warning
 cp ui/index.html "$out/ui/index.html"

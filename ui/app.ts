@@ -15,7 +15,10 @@ import { Workloads } from './views/workloads.js';
 import { Services } from './views/services.js';
 import { Config } from './views/config.js';
 import { Events } from './views/events.js';
-import { YamlView, CreateView } from './views/yaml.js';
+import { lazy } from './lazy.js';
+
+const YamlView = lazy(async () => (await import('./views/yaml.js')).YamlView);
+const CreateView = lazy(async () => (await import('./views/yaml.js')).CreateView);
 
 const NAV: [string, string][] = [
   ['overview', 'Overview'],
@@ -60,7 +63,13 @@ export function App() {
   const [who, setWho] = useState<Who | null | undefined>(undefined);
   const route = useRoute();
   useEffect(() => {
-    whoAmI().then(setWho, () => setWho(null));
+    whoAmI().then(
+      (w) => {
+        performance.mark('tskube:session');
+        setWho(w);
+      },
+      () => setWho(null),
+    );
     const out = () => {
       resetWatches();
       setWho(null);

@@ -5,5 +5,10 @@ import './style.css';
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { App } from './app.js';
+import { preconnect } from './watch.js';
+
+// The watch socket opens while the page asks who is signed in (a 401 just closes it).
+preconnect();
+performance.mark('tskube:start');
 
 render(html`<${App} />`, document.getElementById('app')!);

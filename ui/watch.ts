@@ -52,28 +52,13 @@ class WatchMux {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ui/watch`);
     this.ws = ws;
     ws.onopen = () => {
+      performance.mark('tskube:watch-open');
       this.open = true;
       this.retry = 0;
       for (const [id, s] of this.subs) this.start(id, s);
     };
     ws.onmessage = (m) => {
-      const msg = JSON.parse(m.data as string) as Incoming;
-      const s = this.subs.get(msg.id);
-      if (!s) return;
-      if (msg.event) {
-        const e = msg.event;
-        if (e.type === 'BOOKMARK') {
-          if (e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true') s.onSynced();
-        } else if (e.type === 'ERROR') {
-          s.onError((e.object as { message?: string }).message ?? 'watch failed');
-        } else s.onEvent(e);
-      } else if (msg.error) {
-        s.onError(msg.error.message ?? 'watch refused');
-      } else if (msg.closed) {
-        // The server ended this watch (its timeout): start it again from a fresh list.
-        s.onReset();
-        if (this.open) this.start(msg.id, s);
-      }
+      for (const msg of JSON.parse(m.data as string) as Incoming[]) this.receive(msg);
     };
     ws.onclose = () => {
       this.open = false;
@@ -85,6 +70,30 @@ class WatchMux {
     };
   }
 
+  private receive(msg: Incoming) {
+    const s = this.subs.get(msg.id);
+    if (!s) return;
+    if (msg.event) {
+      const e = msg.event;
+      if (e.type === 'BOOKMARK') {
+        if (e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true') s.onSynced();
+      } else if (e.type === 'ERROR') {
+        s.onError((e.object as { message?: string }).message ?? 'watch failed');
+      } else s.onEvent(e);
+    } else if (msg.error) {
+      s.onError(msg.error.message ?? 'watch refused');
+    } else if (msg.closed) {
+      // The server ended this watch (its timeout): start it again from a fresh list.
+      s.onReset();
+      if (this.open) this.start(msg.id, s);
+    }
+  }
+
+  /** Opens the socket ahead of the first subscription. */
+  preconnect() {
+    this.connect();
+  }
+
   close() {
     this.subs.clear();
     this.ws?.close();
@@ -92,6 +101,10 @@ class WatchMux {
 }
 
 let mux = new WatchMux();
+
+export function preconnect(): void {
+  mux.preconnect();
+}
 
 /** Drops every watch (sign-out). */
 export function resetWatches(): void {
@@ -138,6 +151,7 @@ export function useWatch(path: string | undefined): LiveList {
         if (synced) schedule();
       },
       onSynced: () => {
+        performance.mark(`tskube:synced ${path}`);
         synced = true;
         error = undefined;
         schedule();

@@ -3,7 +3,8 @@
 //   {"type":"cancel","id":"<key>"}
 // and gets each event as {"id":"<key>","event":<the watch event, as a plain watch sends it>},
 // a refusal or failure as {"id":"<key>","error":<Status>}, and {"id":"<key>","closed":true} when a
-// watch ends (timeout): the page subscribes again. Each watch is authorized as if its user had
+// watch ends (timeout): the page subscribes again. Messages that come together (a thousand initial
+// events) go out as one JSON array per turn of the event loop, not one frame each. Each watch is authorized as if its user had
 // sent that watch request, and runs through the same handler as /api watches.
 
 import type { WebSocket } from 'ws';
@@ -29,8 +30,15 @@ export interface MuxDeps {
 
 export function serveWatchMux(d: MuxDeps, raw: IncomingMessage, ws: WebSocket, user: UserInfo | undefined): void {
   const watches = new Map<string, () => void>();
+  let batch: string[] = [];
+  const flush = () => {
+    const out = batch;
+    batch = [];
+    if (ws.readyState === ws.OPEN && out.length) ws.send(`[${out.join(',')}]`);
+  };
   const send = (s: string) => {
-    if (ws.readyState === ws.OPEN) ws.send(s);
+    if (batch.length === 0) setImmediate(flush);
+    batch.push(s);
   };
   const fail = (id: string, err: unknown) => send(JSON.stringify({ id, error: toApiError(err).toStatus() }));
 

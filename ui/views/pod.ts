@@ -9,7 +9,9 @@ import { go, href } from '../router.js';
 import { useCan } from '../can.js';
 import { useAction } from '../notice.js';
 import { Logs } from './logs.js';
-import { Terminal } from './terminal.js';
+import { lazy } from '../lazy.js';
+
+const Terminal = lazy(async () => (await import('./terminal.js')).Terminal);
 
 function KeyValues(props: { map?: Record<string, string>; testid: string }) {
   const entries = Object.entries(props.map ?? {});
