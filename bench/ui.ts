@@ -85,7 +85,7 @@ export async function main(): Promise<void> {
       const sent = Date.now();
       const r = await api.req('PATCH', `/api/v1/namespaces/${NS}/pods/${name}/status`, { status: { phase: 'Failed' } }, { 'content-type': 'application/merge-patch+json' });
       if (r.status !== 200) throw new Error(r.text);
-      const at = (await (await shown).jsonValue()) as number;
+      const at = await (await shown).jsonValue();
       ui.push(at - sent);
       for (let k = 0; k < 100 && !seenByWatch.has(name); k++) await new Promise((res) => setTimeout(res, 5));
       raw.push((seenByWatch.get(name) ?? NaN) - sent);
