@@ -11,4 +11,6 @@ rm -f "$out"/ui/chunk-*.js
 # --splitting: the terminal (xterm.js) and YAML (js-yaml) views are chunks loaded when first shown.
 npx esbuild ui/main.ts --bundle --minify --splitting --format=esm --target=es2020 --legal-comments=none \
   --outdir="$out/ui" --entry-names=app --chunk-names=chunk-[hash] --log-level=warning
-cp ui/index.html "$out/ui/index.html"
+# The chunks app.js imports statically are fetched with it, not after it (modulepreload links).
+preload=$(grep -o 'from"\./chunk-[A-Z0-9]*\.js"' "$out/ui/app.js" | sort -u | sed 's|from"\./\(.*\)"|<link rel="modulepreload" href="\1">|' | tr -d '\n')
+sed "s|<!-- modulepreload -->|$preload|" ui/index.html >"$out/ui/index.html"

@@ -21,6 +21,8 @@ import type { UserInfo } from '../auth/user.js';
 /** Watches one socket may hold at once. */
 export const MAX_WATCHES_PER_SOCKET = 64;
 const MAX_MESSAGE = 4096;
+/** A page that reads slower than its watches write is cut off here, not buffered without end. */
+const MAX_BUFFERED = 64 * 1024 * 1024;
 
 export interface MuxDeps {
   handler: ResourceHandler;
@@ -34,7 +36,12 @@ export function serveWatchMux(d: MuxDeps, raw: IncomingMessage, ws: WebSocket, u
   const flush = () => {
     const out = batch;
     batch = [];
-    if (ws.readyState === ws.OPEN && out.length) ws.send(`[${out.join(',')}]`);
+    if (ws.readyState !== ws.OPEN || !out.length) return;
+    if (ws.bufferedAmount > MAX_BUFFERED) {
+      ws.close(1013, 'the page reads its watches too slowly');
+      return;
+    }
+    ws.send(`[${out.join(',')}]`);
   };
   const send = (s: string) => {
     if (batch.length === 0) setImmediate(flush);
