@@ -43,7 +43,13 @@ async function shot(t: TestContext, p: Page = page): Promise<void> {
 const text = (p: Page, sel: string) => p.$eval(sel, (e) => e.textContent ?? '');
 /** Waits until the page's text under `sel` matches. */
 async function waitText(p: Page, sel: string, re: RegExp, timeout = 20_000): Promise<string> {
-  await p.waitForFunction((s: string, src: string) => new RegExp(src).test(document.querySelector(s)?.textContent ?? ''), { timeout, polling: 50 }, sel, re.source);
+  try {
+    await p.waitForFunction((s: string, src: string) => new RegExp(src).test(document.querySelector(s)?.textContent ?? ''), { timeout, polling: 50 }, sel, re.source);
+  } catch (err) {
+    const now = await p.$eval(sel, (e) => e.textContent ?? '').catch(() => '(no such element)');
+    await p.screenshot({ path: join(SHOTS, 'failed.png') });
+    throw new Error(`${sel} never matched ${re}; it shows ${JSON.stringify(now.slice(0, 500))} (${(err as Error).message})`);
+  }
   return text(p, sel);
 }
 async function signIn(p: Page, token: string): Promise<void> {

@@ -45,7 +45,8 @@ export function Terminal(props: { ns: string; name: string; containers: string[]
         if (s.status !== 'Success') setState(`ended: ${s.message ?? 'error'}`);
       }
     };
-    ws.onclose = () => setState((s) => (s.startsWith('ended') ? s : 'closed'));
+    ws.onerror = () => setState('error: the exec connection failed (refused, or the pod has no such container)');
+    ws.onclose = () => setState((s) => (s.startsWith('ended') || s.startsWith('error') ? s : 'closed'));
     const input = term.onData((d) => sendChannel(0, enc.encode(d)));
     const resized = term.onResize(resize);
     const onWindow = () => fit.fit();
