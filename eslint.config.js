@@ -15,4 +15,16 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The dashboard renders JSON objects of every kind as they come from the API: their fields are
+    // read loosely (typed as any at the boundary in ui/api.ts) rather than declared kind by kind.
+    files: ['ui/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
 );

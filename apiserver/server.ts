@@ -46,6 +46,12 @@ import { accessReview, rulesReview, selfSubjectReview } from './auth/reviews.js'
 import type { EscalationHolder } from './registry/rbac.js';
 import { podSecurityAdmission, type Admission } from './admission/pod-security.js';
 import type { Level } from '../api/pod-security.js';
+import { SessionStore } from './ui/sessions.js';
+import { cookieAuthenticator } from './ui/cookie-auth.js';
+import { StaticAssets, defaultAssetDir } from './ui/static.js';
+import { isDashboardPath, serveDashboard, type DashboardDeps } from './ui/routes.js';
+import { serveWatchMux } from './ui/watch-mux.js';
+import type { UserInfo } from './auth/user.js';
 
 export interface ApiServerOptions {
   etcdEndpoints: string[];
@@ -108,6 +114,8 @@ export interface ApiServerOptions {
   authorizers?: Authorizer[];
   /** Caps on client connections and long-running requests; defaults from the descriptor limit (see http/connections.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Where the built dashboard is (index.html, app.js, app.css); default the build's ui/ folder. */
+  dashboardDir?: string;
 }
 
 export interface ApiServer {
@@ -197,9 +205,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ready: () => ready,
     serverAddress: () => serverAddress,
   });
-  const chain = [...(adminToken ? [adminToken] : []), ...(opts.authenticators ?? []), ...(saTokens ? [saTokens.authenticator()] : [])];
-  const authenticate = unionAuthenticator(chain);
-  const authRequired = chain.length > 0;
+  const tokenChain = [...(adminToken ? [adminToken] : []), ...(opts.authenticators ?? []), ...(saTokens ? [saTokens.authenticator()] : [])];
+  const authRequired = tokenChain.length > 0;
+  // The dashboard's session cookie, last: only where no other credential is sent (see ui/cookie-auth.ts).
+  const sessions = new SessionStore();
+  const authenticate = unionAuthenticator(authRequired ? [...tokenChain, cookieAuthenticator(sessions)] : tokenChain);
+  const authenticateBearer = unionAuthenticator(tokenChain);
+  const dashboard: DashboardDeps = {
+    assets: new StaticAssets(opts.dashboardDir ?? defaultAssetDir()),
+    sessions,
+    secure: !!opts.tls,
+    // Sign-in: the token as if sent in an Authorization header to the API; an invalid one (a
+    // forged or expired service-account token throws) is simply not accepted.
+    authenticateToken: async (token) => {
+      if (!authRequired) return { username: 'system:anonymous', groups: ['system:unauthenticated'] } satisfies UserInfo;
+      const probe = { raw: undefined as unknown as http.IncomingMessage, method: 'GET', path: '/api', url: '/api', query: {}, headers: { authorization: `Bearer ${token}` } } satisfies ApiRequest;
+      return authenticateBearer(probe).catch(() => null);
+    },
+  };
   /**
    * Sets req.user (impersonated, when asked and allowed); false (a 401) when authentication is on,
    * the path is not public and no credential is recognised; throws the 403 of a request the
@@ -236,6 +259,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     res.once('close', guard.requestStarted(raw.socket));
     const req = apiRequest(raw);
     const serve = async () => {
+      if (isDashboardPath(req.path)) return serveDashboard(dashboard, req, res);
       if (!(await authorized(req))) throw unauthorized();
       const proxy = proxyRouteOf(req.path);
       if (proxy) return serveProxy(proxyDeps, req, res, proxy);
@@ -259,6 +283,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const upgrade = async (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const req = apiRequest(raw);
     try {
+      if (req.path === '/ui/watch') {
+        // Authenticated here, each watch authorized on its own (ui/watch-mux.ts).
+        const user = authRequired ? await authenticate(req) : undefined;
+        if (authRequired && !user) throw unauthorized();
+        socket.once('close', guard.admitLongRunning(raw.socket));
+        wss.handleUpgrade(raw, socket, head, (ws) => serveWatchMux({ handler, authorizer: authRequired ? authorizer : undefined }, raw, ws, user ?? undefined));
+        return;
+      }
       if (!(await authorized(req))) throw unauthorized();
       const proxy = proxyRouteOf(req.path);
       if (proxy) {

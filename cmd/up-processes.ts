@@ -231,7 +231,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     if (interrupted) return 0;
     throw err;
   }
-  console.log(`ready: kubeconfig ${kubeconfig} — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
+  console.log(`ready: kubeconfig ${kubeconfig} — dashboard ${apiUrl}/ui/ — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
   await signalled;
   await sup.stop();
   removeProcFiles(dataDir);

@@ -299,7 +299,7 @@ export async function runUp(argv: string[]): Promise<number> {
       stops.push(() => server.stop());
       step(`dns running for ${dns.clusterDomain} on ${dns.listen}:53, Service kube-system/kube-dns ${dns.clusterDNS.join(',')}`);
     }
-    console.log(`ready: kubeconfig ${kubeconfig} — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
+    console.log(`ready: kubeconfig ${kubeconfig} — dashboard ${apiserver.url}/ui/ — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
   } catch (err) {
     if (err instanceof Stopping) step(err.message);
     await stopAll();
