@@ -227,6 +227,7 @@ class Builder {
       const t = parseInstruction(trigger, ins.line, this.escape);
       if (t.keyword === 'ONBUILD' || t.keyword === 'FROM' || t.keyword === 'MAINTAINER') throw new Error(`${t.keyword} isn't allowed as an ONBUILD trigger`);
       this.out(`  ONBUILD ${trigger}\n`);
+      this.stats.steps++;
       await this.instruction(stage, t, meta);
     }
     return stage;

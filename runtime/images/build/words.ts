@@ -46,6 +46,7 @@ export function expandWord(word: string, lookup: Lookup, escape = '\\'): string 
       while (i < word.length && NAME_CHAR.test(word[i])) name += word[i++];
       if (!name) throw new WordError(`bad substitution in ${JSON.stringify(word)}`);
       if (word[i] === '}') { i++; return lookup(name) ?? ''; }
+      if (i >= word.length) throw new WordError(`missing '}' in ${JSON.stringify(word)}`);
       let op = word[i];
       if (op === ':') op += word[++i];
       i++;
