@@ -18,7 +18,7 @@ import { DockerfileError, parseDockerfile, parseInstruction, type Instruction } 
 import { expandWord, expandWords, keyValues, type Lookup } from './words.js';
 import { DockerIgnore } from './dockerignore.js';
 import { DirTree, MergedTree } from './merged.js';
-import { layerTar, upperDirEntries, type LayerEntry } from './layer-tar.js';
+import { layerTar, upperDirEntries, walkOrder, type LayerEntry } from './layer-tar.js';
 import { planCopy } from './copy.js';
 import { BuildCache, stepKey, type CacheRecord } from './cache.js';
 import { StepRunner, type BuildNetwork } from './runner.js';
@@ -389,7 +389,8 @@ class Builder {
       this.stats.cacheHits++;
       this.out(' --> Using cache\n');
     } else {
-      const entries = await make();
+      const made = await make();
+      const entries = made && walkOrder(made);
       rec = { created: new Date().toISOString() };
       if (entries && entries.length) {
         const { diffID, size } = await this.addLayer(entries);

@@ -47,6 +47,24 @@ export function layerTar(entries: LayerEntry[]): AsyncIterable<Buffer> {
   return p as AsyncIterable<Buffer>;
 }
 
+/** Every entry of an unpacked layer directory as is (the layer's tar made again). */
+export function layerDirEntries(dir: string): LayerEntry[] {
+  return upperDirEntries(dir);
+}
+
+/** Orders entries as a directory walk does (parents first, siblings sorted), so a layer tar
+ *  made again from the unpacked layer has the same bytes. */
+export function walkOrder(entries: LayerEntry[]): LayerEntry[] {
+  const cmp = (a: string[], b: string[]) => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    return a.length - b.length;
+  };
+  // A whiteout sorts by the name it hides, as the walk meets the 0/0 device of that name.
+  // The opaque marker comes right after its directory, before any child.
+  const key = (e: LayerEntry) => e.name.split('/').map((p) => (p === '.wh..wh..opq' ? '' : p.startsWith('.wh.') ? p.slice(4) : p));
+  return [...entries].sort((x, y) => cmp(key(x), key(y)));
+}
+
 /** Paths the runtime creates as mount targets in a container's root: not part of a RUN's result. */
 const MOUNT_STUBS = new Set(['etc/hosts', 'etc/resolv.conf', 'etc/hostname', 'proc', 'sys', 'dev', 'run/secrets']);
 
@@ -59,7 +77,7 @@ function sameOwnerAndMode(a: Stats, b: Stats): boolean {
  * Directories overlayfs only copied up (same owner and mode, nothing changed below) and the
  * runtime's mount targets that the image did not have are left out.
  */
-export function upperDirEntries(upper: string, lower: FileTree): LayerEntry[] {
+export function upperDirEntries(upper: string, lower?: FileTree): LayerEntry[] {
   const inodes = new Map<string, string>();
   const walk = (rel: string): LayerEntry[] => {
     const out: LayerEntry[] = [];
@@ -67,15 +85,15 @@ export function upperDirEntries(upper: string, lower: FileTree): LayerEntry[] {
       const r = rel ? `${rel}/${name}` : name;
       const host = join(upper, r);
       const st = lstatSync(host);
-      const below = lower.lstat(r);
-      if (MOUNT_STUBS.has(r) && !below) continue;
+      const below = lower ? lower.lstat(r) : null;
+      if (lower && MOUNT_STUBS.has(r) && !below) continue;
       const base = { mode: st.mode, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000) };
       if (st.isCharacterDevice() && st.rdev === 0) {
-        if (below) out.push({ ...base, name: rel ? `${rel}/.wh.${name}` : `.wh.${name}`, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.alloc(0) });
+        if (below || !lower) out.push({ ...base, name: rel ? `${rel}/.wh.${name}` : `.wh.${name}`, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.alloc(0) });
       } else if (st.isDirectory()) {
         const opaque = getXattr(host, 'trusted.overlay.opaque')?.toString() === 'y';
         const children = walk(r);
-        const changed = !below || !below.isDirectory() || !sameOwnerAndMode(st, below) || opaque;
+        const changed = !lower || !below || !below.isDirectory() || !sameOwnerAndMode(st, below) || opaque;
         if (changed || children.length) {
           out.push({ ...base, name: r, type: 'directory' });
           if (opaque) out.push({ name: `${r}/.wh..wh..opq`, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.alloc(0) });
