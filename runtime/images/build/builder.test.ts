@@ -127,3 +127,12 @@ test('bad input: an error naming the line, and no image or partial layer in the 
   const tmp = readdirSync(join(root, 'images/tmp')).filter((d) => statSync(join(root, 'images/tmp', d)).isDirectory());
   for (const d of tmp) assert.deepEqual(readdirSync(join(root, 'images/tmp', d)).filter((x) => x !== 'containers'), [], 'no half-written layer left');
 });
+
+test('--network none: RUN sees loopback only', async () => {
+  const dir = join(root, 'net');
+  writeContext(dir, 'FROM busybox\nRUN ip -o link | cut -d: -f2 | tr -d " " > /links\n');
+  const r = await build({ contextDir: dir, noCache: true });
+  const cfg = config(r.id);
+  const fs = new MergedTree(cfg.rootfs.diff_ids.map((d) => store.layerDir(d)));
+  assert.equal(readFileSync(fs.hostPath('links'), 'utf8'), 'lo\n');
+});
