@@ -14,7 +14,10 @@ flags:
   --no-cache                do not use the build cache
   --network none|bridge     network of RUN steps (default bridge; none = loopback only)
   -q, --quiet               print only the image id
-  --images-root DIR         image store (default ${DEFAULT_IMAGE_ROOT}, the kubelet's)`;
+  --images-root DIR         image store (default ${DEFAULT_IMAGE_ROOT}, the kubelet's)
+  --state-dir DIR           where RUN containers' state goes (a temporary dir under it; default the OS temp dir)
+  --containers-dir DIR      where RUN containers' snapshots go (default the store's scratch dir)
+  --cgroup-root NAME        prefix of the build's own cgroup root (default tskube-build)`;
 
 class UsageError extends Error {}
 
@@ -27,6 +30,9 @@ interface BuildFlags {
   network: 'none' | 'bridge';
   quiet: boolean;
   imagesRoot: string;
+  stateDir?: string;
+  containersDir?: string;
+  cgroupRoot?: string;
   context?: string;
 }
 
@@ -64,6 +70,9 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
         break;
       }
       case '--images-root': f.imagesRoot = val(); break;
+      case '--state-dir': f.stateDir = val(); break;
+      case '--containers-dir': f.containersDir = val(); break;
+      case '--cgroup-root': f.cgroupRoot = val(); break;
       default:
         if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown flag: ${a}`);
         positionals.push(a);
@@ -89,7 +98,7 @@ export async function imageBuildCommand(argv: string[]): Promise<number> {
   try {
     const r = await buildImage({
       imagesRoot: f.imagesRoot, contextDir: f.context!, dockerfile: f.file, tags: f.tags, buildArgs: f.buildArgs,
-      target: f.target, noCache: f.noCache, network: f.network, out: f.quiet ? () => undefined : (s) => process.stdout.write(s),
+      target: f.target, noCache: f.noCache, network: f.network, stateDir: f.stateDir, containersDir: f.containersDir, cgroupRoot: f.cgroupRoot, out: f.quiet ? () => undefined : (s) => process.stdout.write(s),
     });
     if (f.quiet) console.log(r.id);
     return 0;

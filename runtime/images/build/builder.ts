@@ -38,6 +38,12 @@ export interface BuildOptions {
   noCache?: boolean;
   network?: BuildNetwork;
   out?: (s: string) => void;
+  /** Where RUN containers' state goes (a temporary dir under it; default the OS temp dir). */
+  stateDir?: string;
+  /** Where RUN containers' snapshots go (default the store's scratch dir). */
+  containersDir?: string;
+  /** Prefix of the build's own cgroup root (default tskube-build; a random suffix is added). */
+  cgroupRoot?: string;
 }
 
 export interface BuildResult {
@@ -432,7 +438,7 @@ class Builder {
     const net = ins.flags.network === 'none' ? 'none' : this.o.network ?? 'bridge';
     const prefix = argEnv.length ? `|${argEnv.length} ${argEnv.join(' ')} ` : '';
     await this.layerStep(stage, ins, ['RUN', argv, env, stage.config.WorkingDir, stage.config.User, net], `RUN ${prefix}${argv.join(' ')} # buildkit`, async () => {
-      this.runner ??= new StepRunner({ containersDir: join(this.store.tmpDir, 'containers'), network: this.o.network ?? 'bridge', out: this.out });
+      this.runner ??= new StepRunner({ containersDir: this.o.containersDir ?? join(this.store.tmpDir, 'containers'), network: this.o.network ?? 'bridge', out: this.out, stateDir: this.o.stateDir, cgroupRoot: this.o.cgroupRoot });
       const res = await this.runner.run({ argv, env: [...env, ...proxy], workdir: stage.config.WorkingDir ?? '/', user: stage.config.User, layers: stage.layers.map((l) => this.store.layerDir(l)) });
       try {
         if (res.exitCode !== 0) throw new Error(`process "${argv.join(' ')}" did not complete successfully: exit code: ${res.exitCode}`);

@@ -4,7 +4,7 @@
 // Everything it creates (state dir, snapshots, cgroups, bridge, chains) is removed by close().
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../../runtime.js';
@@ -50,8 +50,9 @@ export class StepRunner {
   private steps = 0;
   private current?: ResolvedImage;
 
-  constructor(private readonly opts: { containersDir: string; network: BuildNetwork; out: (s: string) => void }) {
-    this.stateDir = mkdtempSync(join(tmpdir(), 'tskube-build-'));
+  constructor(private readonly opts: { containersDir: string; network: BuildNetwork; out: (s: string) => void; stateDir?: string; cgroupRoot?: string }) {
+    if (opts.stateDir) mkdirSync(opts.stateDir, { recursive: true });
+    this.stateDir = mkdtempSync(join(opts.stateDir ?? tmpdir(), 'tskube-build-'));
   }
 
   private async start(): Promise<{ rt: Runtime; sb: string }> {
@@ -64,7 +65,8 @@ export class StepRunner {
       network: this.network,
       stateDir: join(this.stateDir, 'rt'),
       containersDir: this.opts.containersDir,
-      cgroupRoot: `tskube-build-${this.tag}`,
+      // A cgroup root of its own: never under the kubelet's, whose orphan sweep would take it.
+      cgroupRoot: `${this.opts.cgroupRoot ?? 'tskube-build'}-${this.tag}`,
     });
     this.sandbox = await this.runtime.runPodSandbox({
       metadata: { name: 'buildkitsandbox', namespace: 'build', uid: this.tag },
