@@ -11,6 +11,7 @@ import { runReset } from './reset.js';
 import { runKubeconfig } from './kubeconfig.js';
 import { runKubelet } from './kubelet.js';
 import { runtimeCli } from '../runtime/cli.js';
+import { imageCommand } from './image.js';
 import { SUPERVISED_ENV } from './component-process.js';
 
 const USAGE = `usage: hyperkube <command> [flags]
@@ -26,6 +27,7 @@ commands:
   kubeconfig          a kubeconfig with a new token for a user (--user NAME [--group G]...), or --revoke NAME
   reset               stop \`up\` and the processes it started, and remove everything tskube created on this host
   runtime             the container runtime's debugging CLI (run, ps, exec, logs, stop, rm, images, pull, load, rmi)
+  image               build images from Dockerfiles into the kubelet's image store (image build)
 
 Run 'hyperkube <command> --help' for the flags of a command.`;
 
@@ -40,6 +42,7 @@ const commands: Record<string, Command> = {
   dns: runDns,
   kubelet: runKubelet,
   runtime: (argv) => runtimeCli(argv),
+  image: imageCommand,
   reset: runReset,
   kubeconfig: runKubeconfig,
 };
