@@ -138,7 +138,9 @@ test('watch with -w prints changes', async () => {
   const w = spawn('/usr/bin/kubectl', ['--kubeconfig', c.kubeconfig, 'get', 'pods', '-w', '--output-watch-events']);
   let out = '';
   w.stdout.on('data', (d) => (out += d));
-  await new Promise((r) => setTimeout(r, 1500));
+  // kubectl prints the list (web as ADDED) and then watches from the list's resourceVersion, so
+  // once web is printed no later change can be missed: wait for that, not a fixed time.
+  for (let i = 0; i < 150 && !/ADDED\s+web/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
   await ok(['label', 'pod', 'web', 'watched=yes']);
   await ok(['delete', 'pod', 'web']);
   for (let i = 0; i < 50 && !/DELETED/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
