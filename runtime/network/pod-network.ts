@@ -144,19 +144,26 @@ class BridgePodNetwork implements PodNetwork {
         sandboxId: req.sandboxId, ip, gateway: this.gateway, prefixLength: this.net.prefixLength,
         hostVeth: hostVethName(this.chains.hostports, req.sandboxId), portMappings: req.portMappings,
       };
+      // The hostPort rules (an iptables-restore process) are written while the veth is made over
+      // netlink: a DNAT to an address not yet up is harmless, and both are done before we return.
+      let rules: Promise<void> | undefined;
       try {
+        const tmp = `${this.statePath(req.sandboxId)}.tmp`;
+        await writeFile(tmp, JSON.stringify(state));
+        await rename(tmp, this.statePath(req.sandboxId));
+        if (req.portMappings.length) rules = this.syncRules();
+        rules?.catch(() => {}); // awaited below; a veth error must not leave it unhandled
         await createPodVeth({
           hostVeth: state.hostVeth, bridge: this.bridge, netnsPath: req.netnsPath,
           ipCIDR: `${ip}/${this.net.prefixLength}`, gateway: this.gateway, mtu: this.mtu,
         });
-        const tmp = `${this.statePath(req.sandboxId)}.tmp`;
-        await writeFile(tmp, JSON.stringify(state));
-        await rename(tmp, this.statePath(req.sandboxId));
-        if (req.portMappings.length) await this.syncRules();
+        await rules;
       } catch (e) {
+        await rules?.catch(() => {});
         await deleteLink(state.hostVeth);
         await rm(this.statePath(req.sandboxId), { force: true });
         await this.ipam.release(req.sandboxId);
+        if (rules) await this.syncRules().catch(() => {}); // drop this pod's rules again
         throw e;
       }
       return this.result(state);
