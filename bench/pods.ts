@@ -33,7 +33,7 @@ function podManifest(name: string): Pod {
   };
 }
 
-function kubeletArgs(f: IsolatedFlags, dataDir: string): string[] {
+export function kubeletArgs(f: IsolatedFlags, dataDir: string): string[] {
   return [
     'kubelet',
     `--kubeconfig=${join(dataDir, 'kubeconfig')}`,
@@ -53,13 +53,13 @@ function kubeletArgs(f: IsolatedFlags, dataDir: string): string[] {
   ];
 }
 
-function rssMiB(pid: number): number {
+export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /** Resolves, per pod name, the moment a watch first sees it Running. */
-class RunningWatch {
+export class RunningWatch {
   private readonly seen = new Map<string, number>();
   private readonly waiters = new Map<string, (t: number) => void>();
   constructor(private readonly stopFn: () => void) {}
@@ -94,7 +94,7 @@ class RunningWatch {
   }
 }
 
-async function waitGone(client: RestClient, timeoutMs = 120_000): Promise<void> {
+export async function waitGone(client: RestClient, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const l = await client.pods(NS).list({ labelSelector: 'bench=pods' });

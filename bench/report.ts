@@ -3,12 +3,15 @@
 // figure, tskube, anchor, ratio, target, met — with the machine and its load around the run.
 
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine, type Figure } from './common.js';
+import { burstChart, latencyChart } from './charts.js';
+import type { PeerSamples } from './peers.js';
 
-export const REPORT_BENCHES = ['api', 'runtime', 'pods', 'scheduler', 'proxy'] as const;
+export const REPORT_BENCHES = ['api', 'runtime', 'pods', 'peers', 'scheduler', 'proxy'] as const;
 
 interface BenchResult {
   bench: string;
@@ -55,7 +58,7 @@ function runBench(name: string, args: string[]): Promise<BenchResult> {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
-export function renderResults(results: BenchResult[], header: { machine: string; date: string; load: string }): string {
+export function renderResults(results: BenchResult[], header: { machine: string; date: string; load: string }, charts: { file: string; title: string }[] = []): string {
   const out: string[] = [];
   out.push('# tskube benchmark results', '');
   out.push(`Written by \`npm run bench -- report\` on ${header.date}.`, '');
@@ -71,6 +74,10 @@ export function renderResults(results: BenchResult[], header: { machine: string;
     if (r.error) out.push(`| ${r.bench} | (failed) | ${cell(r.error)} | | | | |`);
   }
   out.push('', `Durations: ${results.map((r) => `${r.bench} ${r.seconds} s`).join(', ')}.`, '');
+  if (charts.length) {
+    out.push('## tskube beside podman (bench peers)', '');
+    for (const c of charts) out.push(`![${c.title}](${c.file})`, '');
+  }
   return out.join('\n');
 }
 
@@ -80,9 +87,21 @@ export async function main(args: string[] = []): Promise<void> {
   const pass = args.filter((a) => a.startsWith('--'));
   const before = loadavg().map((l) => l.toFixed(2)).join(' ');
   const results: BenchResult[] = [];
-  for (const n of names) results.push(await runBench(n, pass));
+  const tmp = mkdtempSync(join(tmpdir(), 'tskube-report-'));
+  const samples = join(tmp, 'peers.json');
+  for (const n of names) results.push(await runBench(n, n === 'peers' ? [...pass, `--samples=${samples}`] : pass));
   const after = loadavg().map((l) => l.toFixed(2)).join(' ');
-  const md = renderResults(results, { machine: machine(), date: new Date().toISOString(), load: `${before} / ${after}` });
+  // Charts are written next to RESULTS.md; a run without peers keeps the last ones.
+  const charts: { file: string; title: string }[] = [];
+  if (existsSync(samples)) {
+    const s = JSON.parse(readFileSync(samples, 'utf8')) as PeerSamples;
+    for (const [file, title, draw] of [['peers-latency.svg', 'pod start latency, tskube vs podman', latencyChart], ['peers-burst.svg', 'pods Running over time, tskube vs podman', burstChart]] as const) {
+      writeFileSync(fileURLToPath(new URL(`../../bench/${file}`, import.meta.url)), await draw(s));
+      charts.push({ file, title });
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  const md = renderResults(results, { machine: machine(), date: new Date().toISOString(), load: `${before} / ${after}` }, charts);
   const file = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
   writeFileSync(file, md);
   console.log(`wrote ${file}`);

@@ -235,14 +235,32 @@ export class Runtime implements RuntimeService {
         ...this.cgroups.procsFiles(`${cgroup}/pause-${id.slice(0, 12)}`).map((f): [string, string] => ['cgroup', f]),
       ];
       await saveShimConfig(join(dir, 'pause.conf'), conf);
-      pausePid = await launch(shim, 'pause', join(dir, 'pause.conf'));
-      let network = { ip: '', gateway: '', prefixLength: 0 };
+      // The pod network's bookkeeping and hostPort rules run while the pause process starts;
+      // the veth goes into its netns once it exists.
+      let netnsReady: (path: string) => void = () => {};
+      let netnsFailed: (e: Error) => void = () => {};
+      let setup: Promise<{ ip: string; gateway: string; prefixLength: number }> | undefined;
       if (!hostNetwork && this.network) {
         const ports = (config.portMappings ?? [])
           .filter((p) => p.hostPort)
           .map((p): HostPortMapping => ({ hostPort: p.hostPort!, containerPort: p.containerPort, protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP', hostIP: p.hostIp || undefined }));
-        const res = await this.network.setup({ sandboxId: id, netnsPath: `/proc/${pausePid}/ns/net`, portMappings: ports, hostNetwork });
-        networkUp = true;
+        const netnsPath = new Promise<string>((res, rej) => { netnsReady = res; netnsFailed = rej; });
+        netnsPath.catch(() => {}); // setup may have failed before it waits for it
+        networkUp = true; // from here on a failure tears the network down (teardown of nothing is fine)
+        setup = this.network.setup({ sandboxId: id, netnsPath, portMappings: ports, hostNetwork });
+        setup.catch(() => {}); // awaited below
+      }
+      try {
+        pausePid = await launch(shim, 'pause', join(dir, 'pause.conf'));
+      } catch (e) {
+        netnsFailed(e as Error);
+        await setup?.catch(() => {});
+        throw e;
+      }
+      netnsReady(`/proc/${pausePid}/ns/net`);
+      let network = { ip: '', gateway: '', prefixLength: 0 };
+      if (setup) {
+        const res = await setup;
         network = { ip: res.ip, gateway: res.gateway, prefixLength: res.prefixLength };
       }
       writeFileSync(join(dir, 'hosts'), hostsFile({ hostname, ip: network.ip, domain: config.hostDomain, aliases: config.hostAliases, hostNetwork }));

@@ -1,24 +1,38 @@
-// Bridge and veth plumbing with iproute2. Operations inside a pod's namespace run through
-// `nsenter --net=<path>` so any netns path works (bind mount or /proc/<pid>/ns/net).
+// Bridge and veth plumbing over rtnetlink (netlink.ts): no `ip` or `nsenter` process per pod.
+// Operations inside a pod's namespace use a socket opened there, so any netns path works
+// (bind mount or /proc/<pid>/ns/net).
+import { closeSync, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { CommandError, run, succeeds } from './exec.js';
+import { inNetns, linkIndex, NetlinkError, RtNetlink } from './netlink.js';
 
-export async function linkExists(name: string): Promise<boolean> {
-  return succeeds('ip', ['link', 'show', 'dev', name]);
+export function linkExists(name: string): boolean {
+  return linkIndex(name) > 0;
+}
+
+function withSocket<T>(fn: (nl: RtNetlink) => T): T {
+  const nl = RtNetlink.open();
+  try {
+    return fn(nl);
+  } finally {
+    nl.close();
+  }
 }
 
 export async function ensureBridge(name: string, gatewayCIDR: string, mtu: number): Promise<void> {
-  if (!(await linkExists(name))) {
-    try {
-      await run('ip', ['link', 'add', 'name', name, 'mtu', String(mtu), 'type', 'bridge']);
-    } catch (e) {
-      if (!(await linkExists(name))) throw e; // someone else created it meanwhile
+  const [ip, prefix] = gatewayCIDR.split('/');
+  withSocket((nl) => {
+    if (!linkExists(name)) {
+      try {
+        nl.addBridge(name, mtu);
+      } catch (e) {
+        if (!(e instanceof NetlinkError && e.code === 'EEXIST')) throw e; // someone else created it meanwhile
+      }
     }
-  }
-  const addrs = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', name]);
-  if (!addrs.includes(` ${gatewayCIDR} `)) await run('ip', ['addr', 'replace', gatewayCIDR, 'dev', name]);
-  await run('ip', ['link', 'set', 'dev', name, 'up']);
+    const index = linkIndex(name);
+    nl.replaceAddress(index, ip, Number(prefix));
+    nl.setUp(index);
+  });
   // A packet from 127.0.0.1 DNAT'ed to a pod leaves through the bridge: the kernel only routes
   // loopback sources out of a device with route_localnet (it is then masqueraded).
   await sysctl(`net/ipv4/conf/${name}/route_localnet`, '1');
@@ -38,41 +52,59 @@ export interface VethSetup {
   mtu: number;
 }
 
+/** The veth pair, the pod side's address, `lo` and `eth0` up and the default route: a handful
+ *  of netlink requests, no process. */
 export async function createPodVeth(v: VethSetup): Promise<void> {
-  // One netlink request: host side on the bridge and up, the peer created directly inside the
-  // pod netns as eth0 (no renaming, no name clashes on the host).
-  const add = ['link', 'add', 'name', v.hostVeth, 'mtu', String(v.mtu), 'master', v.bridge, 'up', 'type', 'veth',
-    'peer', 'name', 'eth0', 'mtu', String(v.mtu), 'netns', v.netnsPath];
+  const bridgeIndex = linkIndex(v.bridge);
+  if (!bridgeIndex) throw new Error(`bridge ${v.bridge} does not exist`);
+  const [ip, prefix] = v.ipCIDR.split('/');
+  const nsFd = openSync(v.netnsPath, 'r');
   try {
-    await run('ip', add);
-  } catch (e) {
-    if (!(e instanceof CommandError && /File exists/.test(e.stderr))) throw e;
-    await deleteLink(v.hostVeth); // a leftover of a crash under the same name
-    await run('ip', add);
-  }
-  try {
-    // Hairpin lets a pod reach itself through a hostPort (the reply goes back out its own port).
-    await writeFile(`/sys/class/net/${v.hostVeth}/brport/hairpin_mode`, '1');
-    await run('nsenter', [`--net=${v.netnsPath}`, 'ip', '-batch', '-'], [
-      'link set dev lo up',
-      `addr add ${v.ipCIDR} dev eth0`,
-      'link set dev eth0 up',
-      `route add default via ${v.gateway} dev eth0`,
-      '',
-    ].join('\n'));
-  } catch (e) {
-    await deleteLink(v.hostVeth);
-    throw e;
+    withSocket((nl) => {
+      try {
+        nl.addVethPair(v.hostVeth, bridgeIndex, v.mtu, 'eth0', nsFd);
+      } catch (e) {
+        if (!(e instanceof NetlinkError && e.code === 'EEXIST')) throw e;
+        deleteLinkSync(nl, v.hostVeth); // a leftover of a crash under the same name
+        nl.addVethPair(v.hostVeth, bridgeIndex, v.mtu, 'eth0', nsFd);
+      }
+    });
+    try {
+      // Hairpin lets a pod reach itself through a hostPort (the reply goes back out its own port).
+      await writeFile(`/sys/class/net/${v.hostVeth}/brport/hairpin_mode`, '1');
+      const { pod, lo, eth0 } = inNetns(nsFd, () => ({ pod: RtNetlink.open(), lo: linkIndex('lo'), eth0: linkIndex('eth0') }));
+      try {
+        if (!eth0) throw new Error(`eth0 did not appear in ${v.netnsPath}`);
+        pod.setUp(lo);
+        pod.replaceAddress(eth0, ip, Number(prefix));
+        pod.setUp(eth0);
+        pod.addDefaultRoute(v.gateway, eth0);
+      } finally {
+        pod.close();
+      }
+    } catch (e) {
+      await deleteLink(v.hostVeth);
+      throw e;
+    }
+  } finally {
+    closeSync(nsFd);
   }
 }
 
-/** Deletes a link; a missing one is fine. */
-export async function deleteLink(name: string): Promise<void> {
+function deleteLinkSync(nl: RtNetlink, name: string): void {
   try {
-    await run('ip', ['link', 'del', 'dev', name]);
+    nl.deleteLink(name);
   } catch (e) {
-    if (!(e instanceof CommandError && /Cannot find device/.test(e.stderr))) throw e;
+    if (!(e instanceof NetlinkError && e.code === 'ENODEV')) throw e;
   }
+}
+
+/** Deletes a link; a missing one is fine. (Synchronous netlink; async for its callers.) */
+export function deleteLink(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    withSocket((nl) => deleteLinkSync(nl, name));
+    resolve();
+  });
 }
 
 export async function readSysctl(path: string): Promise<string | null> {

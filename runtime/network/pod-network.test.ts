@@ -232,3 +232,13 @@ test('a netns given as /proc/<pid>/ns/net (the pause process) works; cleanup rem
   // The pod's eth0 went with its veth peer.
   assert.ok(!(await run('nsenter', [`--net=${nsPath}`, 'ip', 'link', 'show'])).stdout.includes('eth0'));
 });
+
+test('a netns promise that rejects (the pause process failed) undoes the address, state and hostPort rule', async () => {
+  const port = await freeHostPort();
+  const failed = Promise.reject(new Error('pause did not start'));
+  await assert.rejects(net.setup({ sandboxId: `sb-g-${rand}`, netnsPath: failed, portMappings: [{ hostPort: port, containerPort: 80, protocol: 'TCP' }] }), /pause did not start/);
+  assert.equal(await net.status(`sb-g-${rand}`), null);
+  assert.ok(!(await net.sandboxIds!()).includes(`sb-g-${rand}`), 'address released');
+  const nat = (await run('iptables', ['-w', '5', '-t', 'nat', '-S', `${prefix}-HOSTPORTS`])).stdout;
+  assert.ok(!nat.includes(`--dport ${port} `), `no DNAT for ${port} is left:\n${nat}`);
+});

@@ -54,6 +54,8 @@ class BridgePodNetwork implements PodNetwork {
   private readonly lock: FileLock;
   private readonly mtu: number;
   private ready?: Promise<void>;
+  private rulesRunning: Promise<void> = Promise.resolve();
+  private rulesPending?: Promise<void>;
 
   constructor(private readonly opts: PodNetworkOptions) {
     this.bridge = opts.bridgeName ?? 'cbr0';
@@ -126,12 +128,17 @@ class BridgePodNetwork implements PodNetwork {
   }
 
   async setup(req: PodNetworkSetup): Promise<PodNetworkResult> {
+    // A netns promise may reject while we are still busy elsewhere (or after we failed): never unhandled.
+    Promise.resolve(req.netnsPath).catch(() => {});
     if (req.hostNetwork) return { ip: '', gateway: '', prefixLength: 0, interface: 'eth0' };
     validatePorts(req.portMappings);
     await this.init();
-    return this.lock.run(async () => {
+    // Under the lock only the bookkeeping: the address and the state file (which the hostPort
+    // clash check and the rules are made from). The veth and the rules come after it, so pods
+    // starting together do not queue behind each other's netlink work and iptables-restore.
+    const prepared = await this.lock.run(async (): Promise<{ existing?: PodNetworkStatus; state?: PodNetworkStatus }> => {
       const existing = await this.readState(req.sandboxId);
-      if (existing) return this.result(existing);
+      if (existing) return { existing };
       // Reading every pod's state is only needed to check host ports (it made each setup O(pods)).
       if (req.portMappings.length) for (const other of await this.allStates()) {
         for (const p of req.portMappings) {
@@ -145,22 +152,57 @@ class BridgePodNetwork implements PodNetwork {
         hostVeth: hostVethName(this.chains.hostports, req.sandboxId), portMappings: req.portMappings,
       };
       try {
-        await createPodVeth({
-          hostVeth: state.hostVeth, bridge: this.bridge, netnsPath: req.netnsPath,
-          ipCIDR: `${ip}/${this.net.prefixLength}`, gateway: this.gateway, mtu: this.mtu,
-        });
         const tmp = `${this.statePath(req.sandboxId)}.tmp`;
         await writeFile(tmp, JSON.stringify(state));
         await rename(tmp, this.statePath(req.sandboxId));
-        if (req.portMappings.length) await this.syncRules();
       } catch (e) {
-        await deleteLink(state.hostVeth);
         await rm(this.statePath(req.sandboxId), { force: true });
         await this.ipam.release(req.sandboxId);
         throw e;
       }
-      return this.result(state);
+      return { state };
     });
+    if (prepared.existing) return this.result(prepared.existing);
+    const state = prepared.state!;
+    // The hostPort rules (an iptables-restore process, shared with pods starting meanwhile) are
+    // written while the netns is made and the veth set up over netlink: a DNAT to an address not
+    // yet up is harmless, and both are done before we return, as the CNI portmap plugin's are.
+    const rules = req.portMappings.length ? this.resync() : undefined;
+    rules?.catch(() => {}); // awaited below; a veth error must not leave it unhandled
+    try {
+      const netnsPath = await req.netnsPath;
+      await createPodVeth({
+        hostVeth: state.hostVeth, bridge: this.bridge, netnsPath,
+        ipCIDR: `${state.ip}/${this.net.prefixLength}`, gateway: this.gateway, mtu: this.mtu,
+      });
+      await rules;
+    } catch (e) {
+      await rules?.catch(() => {});
+      await this.lock.run(async () => {
+        await deleteLink(state.hostVeth);
+        await rm(this.statePath(req.sandboxId), { force: true });
+        await this.ipam.release(req.sandboxId);
+      });
+      if (rules) await this.resync().catch(() => {}); // drop this pod's rules again
+      throw e;
+    }
+    return this.result(state);
+  }
+
+  /**
+   * Rewrites the rules from the states on disk, once for every change made before the rewrite
+   * starts: callers arriving while one runs share the next, so n pods starting together cost
+   * two iptables-restore runs, not n.
+   */
+  private resync(): Promise<void> {
+    if (this.rulesPending) return this.rulesPending;
+    const next = this.rulesRunning.catch(() => {}).then(() => {
+      this.rulesPending = undefined;
+      return this.lock.run(() => this.syncRules());
+    });
+    this.rulesPending = next;
+    this.rulesRunning = next;
+    return next;
   }
 
   private result(s: PodNetworkStatus): PodNetworkResult {
@@ -169,13 +211,18 @@ class BridgePodNetwork implements PodNetwork {
 
   async teardown(sandboxId: string): Promise<void> {
     await mkdir(this.podsDir, { recursive: true });
-    await this.lock.run(async () => {
+    // The link's deletion waits for the kernel (RCU, ~20 ms): outside the lock, so teardowns
+    // and setups do not queue behind it (the name is the sandbox's own; the address is released after).
+    const known = await this.readState(sandboxId);
+    if (known) await deleteLink(known.hostVeth);
+    const s = await this.lock.run(async () => {
       const s = await this.readState(sandboxId);
-      if (s) await deleteLink(s.hostVeth);
+      if (s && s.hostVeth !== known?.hostVeth) await deleteLink(s.hostVeth);
       await rm(this.statePath(sandboxId), { force: true });
       await this.ipam.release(sandboxId, s?.ip);
-      if (s && s.portMappings.length) await this.syncRules();
+      return s;
     });
+    if (s && s.portMappings.length) await this.resync();
   }
 
   async status(sandboxId: string): Promise<PodNetworkStatus | null> {

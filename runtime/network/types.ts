@@ -12,8 +12,10 @@ export interface PortMapping {
 
 export interface PodNetworkSetup {
   sandboxId: string;
-  /** A bind-mounted netns file (e.g. /run/netns/x) or /proc/<pid>/ns/net. Ignored with hostNetwork. */
-  netnsPath: string;
+  /** A bind-mounted netns file (e.g. /run/netns/x) or /proc/<pid>/ns/net. Ignored with hostNetwork.
+   *  May be a promise: setup allocates the address and starts the hostPort rules meanwhile
+   *  (the runtime starts setup while it launches the pause process); a rejection undoes setup. */
+  netnsPath: string | Promise<string>;
   portMappings: PortMapping[];
   /** Pod shares the host's network namespace: setup/teardown are no-ops. */
   hostNetwork?: boolean;
