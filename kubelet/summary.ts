@@ -10,6 +10,7 @@ import type { Pod } from '../api/core.js';
 import type { Container, ContainerStats as CriStats, RuntimeService } from '../runtime/cri.js';
 import { CpuRate } from './cpu-rate.js';
 import { logDirectory } from './container-config.js';
+import { podDir } from './volumes.js';
 import { L_CONTAINER_NAME, L_POD_NAME, L_POD_NAMESPACE, L_POD_UID, apiTime } from './labels.js';
 import { parseNetDev, parseNodeMemory, parseProcStatCpuNs, readText, statFs, type FsReading, type IfaceCounters } from './node-proc.js';
 import type { ContainerStats, CPUStats, FsStats, MemoryStats, NetworkStats, PodStats, Summary } from '../api/stats.js';
@@ -52,6 +53,19 @@ function duFiles(dir: string): number {
     const p = join(dir, e.name);
     if (e.isDirectory()) n += duFiles(p);
     else if (e.isFile()) n += statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return n;
+}
+
+/** Bytes of a pod's disk-backed emptyDir volumes (memory-backed ones are other mounts: their memory is the pod's, not the node's disk). */
+function emptyDirBytes(rootDir: string, uid: string): number {
+  const base = join(podDir(rootDir, uid), 'volumes', 'kubernetes.io~empty-dir');
+  if (!existsSync(base)) return 0;
+  const dev = statSync(base).dev;
+  let n = 0;
+  for (const e of readdirSync(base, { withFileTypes: true })) {
+    const p = join(base, e.name);
+    if (e.isDirectory() && statSync(p, { throwIfNoEntry: false })?.dev === dev) n += duFiles(p);
   }
   return n;
 }
@@ -125,7 +139,8 @@ export class SummaryProvider {
         cpu: this.cpu(`p/${uid}`, cpuNs, now),
         memory,
         ...(network ? { network } : {}),
-        ...(nodeFs ? { 'ephemeral-storage': fsStats(at, nodeFs, logs) } : {}),
+        // Logs and disk-backed emptyDirs (container writable layers are not measured yet).
+        ...(nodeFs ? { 'ephemeral-storage': fsStats(at, nodeFs, logs + (pod ? emptyDirBytes(this.d.rootDir, uid) : 0)) } : {}),
         process_stats: { process_count: procs },
       });
     }
