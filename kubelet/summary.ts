@@ -108,7 +108,7 @@ export class SummaryProvider {
       const namespace = sb.labels[L_POD_NAMESPACE] ?? sb.metadata.namespace;
       const mine = containers.filter((c: Container) => c.podSandboxId === sb.id);
       const cs: ContainerStats[] = [];
-      let cpuNs = 0, ws = 0, usage = 0, rss = 0, procs = 0, logs = 0;
+      let cpuNs = 0, ws = 0, usage = 0, rss = 0, procs = 0, logs = 0, rootfs = 0;
       for (const c of mine) {
         const s = byId.get(c.id);
         if (!s) continue;
@@ -120,12 +120,13 @@ export class SummaryProvider {
         rss += s.memory.rssBytes;
         procs += s.pids.current;
         logs += logBytes;
+        rootfs += s.writableLayer?.usedBytes ?? 0;
         cs.push({
           name: cname,
           startTime: t(c.createdAt),
           cpu: this.cpu(`c/${c.id}`, s.cpu.usageCoreNanoSeconds, s.timestamp),
           memory: { time: t(s.timestamp), usageBytes: s.memory.usageBytes, workingSetBytes: s.memory.workingSetBytes, rssBytes: s.memory.rssBytes },
-          ...(nodeFs ? { rootfs: fsStats(at, nodeFs, null) } : {}),
+          ...(nodeFs ? { rootfs: fsStats(at, nodeFs, s.writableLayer ? s.writableLayer.usedBytes : null) } : {}),
           ...(nodeFs ? { logs: fsStats(at, nodeFs, logBytes) } : {}),
         });
       }
@@ -139,8 +140,8 @@ export class SummaryProvider {
         cpu: this.cpu(`p/${uid}`, cpuNs, now),
         memory,
         ...(network ? { network } : {}),
-        // Logs and disk-backed emptyDirs (container writable layers are not measured yet).
-        ...(nodeFs ? { 'ephemeral-storage': fsStats(at, nodeFs, logs + (pod ? emptyDirBytes(this.d.rootDir, uid) : 0)) } : {}),
+        // Writable layers, logs and disk-backed emptyDirs (upstream's pod ephemeral storage when images share the node's filesystem).
+        ...(nodeFs ? { 'ephemeral-storage': fsStats(at, nodeFs, rootfs + logs + (pod ? emptyDirBytes(this.d.rootDir, uid) : 0)) } : {}),
         process_stats: { process_count: procs },
       });
     }
