@@ -5,6 +5,7 @@
 // and if that is not enough evict one pod in rank order: Failed, reason Evicted, with an
 // event. New pods are refused while the node is under pressure (admit()).
 import type { Pod } from '../api/core.js';
+import { tolerated } from '../api/taints.js';
 import type { PodStats, Summary } from '../api/stats.js';
 import { evictionMessage, isCritical, rankForEviction } from './eviction-rank.js';
 import { byEvictionPriority, firstObserved, mergeThresholds, metGracePeriod, observe, pressureConditions, SIGNAL_CONDITION, SIGNAL_RESOURCE, thresholdsMet, type PressureCondition } from './eviction-signals.js';
@@ -35,13 +36,18 @@ export interface EvictionDeps {
   now?: () => number;
 }
 
-/** What kubelet admission needs: a BestEffort pod is refused under memory pressure, every pod under disk/PID pressure. */
+/**
+ * Upstream's Admit: under memory pressure alone, BestEffort pods are refused (unless they tolerate the
+ * memory-pressure taint); under any other pressure every pod is; critical pods never. The message
+ * lists every condition, as Go prints the slice.
+ */
 export function admitUnderPressure(pod: Pod, conditions: Set<PressureCondition>): { reason: string; message: string } | undefined {
   if (!conditions.size || isCritical(pod)) return undefined;
-  const bestEffort = (pod.status?.qosClass ?? qos(pod)) === 'BestEffort';
-  const blocking = [...conditions].filter((c) => c !== 'MemoryPressure' || bestEffort).sort();
-  if (!blocking.length) return undefined;
-  return { reason: 'Evicted', message: `The node had condition: [${blocking.join(', ')}]. ` };
+  if (conditions.size === 1 && conditions.has('MemoryPressure')) {
+    if ((pod.status?.qosClass ?? qos(pod)) !== 'BestEffort') return undefined;
+    if (tolerated(pod.spec?.tolerations, { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' })) return undefined;
+  }
+  return { reason: 'Evicted', message: `The node had condition: [${[...conditions].sort().join(' ')}]. ` };
 }
 
 function qos(pod: Pod): string {
