@@ -2,10 +2,10 @@
 // images, containers) is a 400 MiB tmpfs, with upstream's flags:
 //   --eviction-hard memory.available<100Mi,nodefs.available<25%  (nodefs watched at 100 MiB free)
 //   --system-reserved memory=<machine − 450Mi>                     (the pods share 450 MiB: allocatableMemory.available)
-// Disk: a BestEffort pod filling an emptyDir past the threshold makes the kubelet reclaim at
-// node level first (an unused image goes), then evict that pod (Failed/Evicted, upstream's
-// message, an event); the node shows DiskPressure and the disk-pressure NoSchedule taint,
-// and recovers when the evicted pod's volume is gone. Memory: a BestEffort hog is evicted,
+// Disk: a BestEffort pod filling its writable layer past the threshold makes the kubelet
+// reclaim at node level first (an unused image goes), then evict that pod (Failed/Evicted,
+// upstream's message, an event); the node shows DiskPressure and the disk-pressure NoSchedule
+// taint, and recovers once the next reclaim removes the evicted pod's dead container. Memory: a BestEffort hog is evicted,
 // the Guaranteed pod beside it keeps running. Bounded allocations only (≤ 400 MiB).
 
 import { test, before, after } from 'node:test';
