@@ -43,3 +43,40 @@ test('--client-ca-file, --healthz-port and --healthz-bind-address parse; a clien
   const { startKubelet } = await import('../kubelet/kubelet.js');
   await assert.rejects(startKubelet({ server: 'http://127.0.0.1:1', clientCAFile: '/pki/ca.crt' }), /needs a serving certificate/);
 });
+
+test('eviction, reservation and GC flags parse as upstream writes them; bad ones are refused', () => {
+  const o = parseKubeletFlags([
+    '--eviction-hard=memory.available<200Mi,nodefs.available<5%',
+    '--eviction-soft', 'memory.available<1Gi',
+    '--eviction-soft-grace-period=memory.available=1m30s',
+    '--eviction-pressure-transition-period=30s',
+    '--eviction-max-pod-grace-period=20',
+    '--system-reserved=cpu=100m,memory=256Mi',
+    '--kube-reserved=memory=128Mi',
+    '--enforce-node-allocatable=pods',
+    '--image-gc-high-threshold=90',
+    '--image-gc-low-threshold=70',
+    '--image-minimum-gc-age=1m',
+    '--maximum-dead-containers-per-container=2',
+    '--minimum-container-ttl-duration=10s',
+    '--housekeeping-interval=2s',
+  ]);
+  assert.equal(o.evictionHard, 'memory.available<200Mi,nodefs.available<5%');
+  assert.equal(o.evictionSoft, 'memory.available<1Gi');
+  assert.equal(o.evictionPressureTransitionPeriodMs, 30_000);
+  assert.equal(o.evictionMaxPodGracePeriod, 20);
+  assert.deepEqual(o.enforceNodeAllocatable, ['pods']);
+  assert.equal(o.imageGCHighThresholdPercent, 90);
+  assert.equal(o.imageMinimumGCAgeMs, 60_000);
+  assert.equal(o.maximumDeadContainersPerContainer, 2);
+  assert.equal(o.minimumContainerTTLDurationMs, 10_000);
+  assert.equal(o.housekeepingIntervalMs, 2000);
+  assert.throws(() => parseKubeletFlags(['--eviction-hard=memory.available>1Gi']), /only < is supported/);
+  assert.throws(() => parseKubeletFlags(['--eviction-soft=memory.available<1Gi']), /no grace period/);
+  assert.throws(() => parseKubeletFlags(['--image-gc-high-threshold=101']), /between 0 and 100/);
+  assert.throws(() => parseKubeletFlags(['--image-gc-high-threshold=50', '--image-gc-low-threshold=60']), /must be less than or equal to --image-gc-high-threshold/);
+  assert.throws(() => parseKubeletFlags(['--system-reserved=gpu=1']), /cannot reserve/);
+  assert.throws(() => parseKubeletFlags(['--enforce-node-allocatable=everything']), /invalid option/);
+  assert.throws(() => parseKubeletFlags(['--housekeeping-interval=soon']), /--housekeeping-interval/);
+  assert.throws(() => parseKubeletFlags(['--__proto__=1']), /unknown flag/);
+});

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { startKubelet, type KubeletOptions } from '../kubelet/kubelet.js';
+import { RECLAIM_FLAGS, reclaimFlagValue, validateReclaim } from './kubelet-reclaim-flags.js';
 
 const USAGE = `usage: kubelet [flags]
   --kubeconfig PATH          kubeconfig of the apiserver (default: $KUBECONFIG, /var/lib/tskube/kubeconfig, ~/.kube/config)
@@ -39,7 +40,7 @@ const USAGE = `usage: kubelet [flags]
   --cluster-dns LIST         comma-separated cluster DNS server IPs for pods with dnsPolicy ClusterFirst (default: none, pods get the host's resolvers)
   --cluster-domain DOMAIN    the cluster's DNS domain: pods search <ns>.svc.DOMAIN svc.DOMAIN DOMAIN (default cluster.local)
   --resolv-conf PATH         the host resolver config for dnsPolicy Default (default /etc/resolv.conf; "" for none)
-`;
+${Object.entries(RECLAIM_FLAGS).map(([n, f]) => `  --${n} VALUE\n      ${f.help}\n`).join('')}`;
 
 const FLAGS: Record<string, keyof KubeletOptions> = {
   kubeconfig: 'kubeconfig',
@@ -98,7 +99,14 @@ export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boo
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
     const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     let value = inline;
-    const key = FLAGS[name];
+    if (Object.hasOwn(RECLAIM_FLAGS, name)) {
+      value ??= argv[++i];
+      if (value === undefined) throw new Error(`flag --${name} needs a value`);
+      const [k, v] = reclaimFlagValue(name, value);
+      out[k] = v;
+      continue;
+    }
+    const key = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
     if (!key) throw new Error(`unknown flag --${name}`);
     if (BOOLEAN.has(key)) {
       out[key] = value === undefined ? true : parseBool(name, value);
@@ -125,6 +133,7 @@ export function parseKubeletFlags(argv: string[]): KubeletOptions & { help?: boo
     if (NUMERIC.has(key) && key !== 'port' && key !== 'healthzPort' && !(Number(value) >= 0)) throw new Error(`--${name} must be a number >= 0, got ${JSON.stringify(value)}`);
     out[key] = NUMERIC.has(key) ? Number(value) : key === 'serverToken' ? readFileSync(value, 'utf8').trim() : value;
   }
+  validateReclaim(out);
   return out;
 }
 

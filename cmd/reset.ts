@@ -3,11 +3,11 @@
 // host — containers, their cgroups and mounts, the pod bridge and its iptables chains,
 // the Service rules and route, state and data directories — leaving the host as before.
 
-import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Runtime } from '../runtime/runtime.js';
 import { removeAllPods } from '../runtime/reset.js';
 import { createImageService } from '../runtime/images/index.js';
@@ -110,7 +110,10 @@ export async function runReset(argv: string[]): Promise<number> {
   say(await restoreRouteLocalnet());
 
   for (const dir of [f['state-dir'], dataDir, f['log-dir']]) {
-    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+    if (!existsSync(dir)) continue;
+    // A directory that is a mount point of its own (say a filesystem given to the node) is emptied: its mount is not ours to remove.
+    if (statSync(dir).dev !== statSync(dirname(dir)).dev) for (const e of await readdir(dir)) await rm(join(dir, e), { recursive: true, force: true });
+    else await rm(dir, { recursive: true, force: true });
   }
   say(`removed ${f['state-dir']}, ${dataDir} and ${f['log-dir']}`);
   // Whatever could not be removed was named above; the exit code says so too.

@@ -18,6 +18,7 @@ import type { StopSignal } from './shutdown.js';
 import { Supervisor, type Supervised } from './supervisor.js';
 import type { KubeletPki } from './pki.js';
 import { TOKEN_FILE } from './kubeconfig.js';
+import { reclaimArgs } from './kubelet-reclaim-flags.js';
 import { createServer } from 'node:net';
 
 export interface UpProcessesOptions {
@@ -160,6 +161,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
           `--tls-cert-file=${o.kubeletPki.serving.certPath}`,
           `--tls-private-key-file=${o.kubeletPki.serving.keyPath}`,
           `--client-ca-file=${o.kubeletPki.caPath}`,
+          ...reclaimArgs(o.flags),
         ],
         ready: /^kubelet: node \S+ running/,
         log,

@@ -21,6 +21,7 @@ import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { startProxy } from '../proxy/server.js';
 import { startKubelet } from '../kubelet/kubelet.js';
+import { UP_RECLAIM_FLAGS, reclaimOptions } from './kubelet-reclaim-flags.js';
 import { startDns } from '../dns/server.js';
 import { clusterDnsSettings } from './up-dns.js';
 import { parseFlags } from './flags.js';
@@ -60,6 +61,7 @@ const FLAGS = {
   'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) enforced in namespaces without pod-security.kubernetes.io labels' },
   'authorization-mode': { type: 'string', default: 'RBAC', help: 'RBAC (roles and bindings; the admin is in system:masters) or AlwaysAllow' },
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
+  ...UP_RECLAIM_FLAGS,
 } as const;
 
 const COMPONENTS = ['scheduler', 'controller-manager', 'proxy', 'kubelet', 'dns'];
@@ -126,6 +128,7 @@ export async function runUp(argv: string[]): Promise<number> {
   if (!['RBAC', 'AlwaysAllow'].includes(f['authorization-mode'])) throw new Error('--authorization-mode is RBAC or AlwaysAllow');
   if (!['privileged', 'baseline', 'restricted'].includes(f['pod-security-default'])) throw new Error('--pod-security-default is privileged, baseline or restricted');
   const disabled = disabledComponents(f.disable);
+  const reclaim = reclaimOptions(f);
   const dns = clusterDnsSettings(f, disabled);
   const dataDir = f['data-dir'];
   const nodeName = (f['hostname-override'] || hostname()).toLowerCase();
@@ -263,6 +266,7 @@ export async function runUp(argv: string[]): Promise<number> {
           tlsCertFile: kubeletPki.serving.certPath,
           tlsKeyFile: kubeletPki.serving.keyPath,
           clientCAFile: kubeletPki.caPath,
+          ...reclaim,
           log: (m) => step(`kubelet: ${m}`),
         }),
         (k) => k.stop(),

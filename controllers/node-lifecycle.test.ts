@@ -5,7 +5,7 @@ import { RestClient } from '../client/rest.js';
 import { Informer } from '../client/informer.js';
 import { sleep, waitFor } from '../testing/wait.js';
 import { NodeLifecycleController as NLC } from './node-lifecycle.js';
-import { evictionTime, startNodeLifecycleController, TAINT_NOT_READY, TAINT_UNREACHABLE, type NodeLifecycleController } from './node-lifecycle.js';
+import { evictionTime, startNodeLifecycleController, taintsForConditions, TAINT_NOT_READY, TAINT_UNREACHABLE, type NodeLifecycleController } from './node-lifecycle.js';
 import { startReplicationManager, type ReplicationManager } from './replication.js';
 import { activePods, rcObject, startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
 
@@ -23,6 +23,18 @@ describe('evictionTime (pure)', () => {
     assert.equal(evictionTime(forever, [taint], 300, 0), undefined);
     const other: Pod = { metadata: {}, spec: { containers: [] } };
     assert.equal(evictionTime(other, [{ key: 'dedicated', value: 'x', effect: 'NoExecute' }], 300, 0), 0, 'untolerated custom taint: now');
+  });
+});
+
+describe('taintsForConditions (pure, TaintNodesByCondition)', () => {
+  it('a NoSchedule taint per pressure condition that is True', () => {
+    const cond = (type: string, status: 'True' | 'False') => ({ type, status });
+    const node: Node = { metadata: { name: 'n' }, status: { conditions: [cond('Ready', 'True'), cond('MemoryPressure', 'True'), cond('DiskPressure', 'False'), cond('PIDPressure', 'True')] } };
+    assert.deepEqual(taintsForConditions(node), [
+      { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/pid-pressure', effect: 'NoSchedule' },
+    ]);
+    assert.deepEqual(taintsForConditions({ metadata: { name: 'n' } }), []);
   });
 });
 
@@ -111,6 +123,18 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
     await client.nodes().patch(nodeName, { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', lastHeartbeatTime: ts(), lastTransitionTime: ts() }] } }, 'merge', { subresource: 'status' });
     await waitFor(async () => (await client.nodes().get(nodeName)).spec?.taints?.some((t) => t.key === TAINT_NOT_READY && t.effect === 'NoExecute') ?? false, 20_000, 'not-ready taint');
   });
+  it('DiskPressure brings the disk-pressure NoSchedule taint, and its end takes it away', async () => {
+    const { client, tag } = env;
+    const nodeName = `${tag}-full`;
+    await client.nodes().create({ metadata: { name: nodeName } });
+    const ready = { type: 'Ready', status: 'True' as const, reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: ts(), lastTransitionTime: ts() };
+    const status = (disk: 'True' | 'False') => client.nodes().patch(nodeName, { status: { conditions: [{ ...ready, lastHeartbeatTime: ts() }, { type: 'DiskPressure', status: disk, reason: 'KubeletHasDiskPressure', lastHeartbeatTime: ts(), lastTransitionTime: ts() }] } }, 'merge', { subresource: 'status' });
+    await status('True');
+    await waitFor(async () => (await client.nodes().get(nodeName)).spec?.taints?.some((t) => t.key === 'node.kubernetes.io/disk-pressure' && t.effect === 'NoSchedule' && !t.timeAdded) ?? false, 20_000, 'disk-pressure taint');
+    await status('False');
+    await waitFor(async () => !(await client.nodes().get(nodeName)).spec?.taints?.some((t) => t.key === 'node.kubernetes.io/disk-pressure'), 20_000, 'disk-pressure taint removed');
+  });
+
   it('a node whose writes keep failing is retried with a per-node back-off, a log line per retry', async () => {
     const { client, tag } = env;
     const nodeName = `${tag}-unwritable`;

@@ -62,6 +62,18 @@ export function taintsForReady(status: string | undefined): { key: string; effec
   ];
 }
 
+/** TaintNodesByCondition: the NoSchedule taints a node's pressure conditions call for. */
+export const CONDITION_TAINTS: Record<string, string> = {
+  MemoryPressure: 'node.kubernetes.io/memory-pressure',
+  DiskPressure: 'node.kubernetes.io/disk-pressure',
+  PIDPressure: 'node.kubernetes.io/pid-pressure',
+  NetworkUnavailable: 'node.kubernetes.io/network-unavailable',
+};
+
+export function taintsForConditions(node: Node): { key: string; effect: 'NoSchedule' }[] {
+  return (node.status?.conditions ?? []).filter((c) => c.status === 'True' && Object.hasOwn(CONDITION_TAINTS, c.type)).map((c) => ({ key: CONDITION_TAINTS[c.type], effect: 'NoSchedule' as const }));
+}
+
 /**
  * When the pod must be evicted from a node with these NoExecute taints: 0 = now,
  * a time in ms, or undefined = never (tolerated forever).
@@ -235,9 +247,11 @@ export class NodeLifecycleController {
   }
 
   private async reconcileTaints(node: Node, readyStatus: string | undefined, now: number): Promise<Node> {
-    const managed = (t: Taint) => (t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY) && (t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+    const conditionKeys = Object.values(CONDITION_TAINTS);
+    const managed = (t: Taint) => ((t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY) && (t.effect === 'NoSchedule' || t.effect === 'NoExecute')) || (conditionKeys.includes(t.key) && t.effect === 'NoSchedule');
     const existing = node.spec?.taints ?? [];
-    const want = taintsForReady(readyStatus);
+    // A node whose status is Unknown keeps its last pressure taints out of it: only its not-ready/unreachable ones change.
+    const want = [...taintsForReady(readyStatus), ...(readyStatus === 'True' || readyStatus === 'False' ? taintsForConditions(node) : existing.filter((t) => conditionKeys.includes(t.key) && t.effect === 'NoSchedule').map((t) => ({ key: t.key, effect: 'NoSchedule' as const })))];
     const keep = existing.filter((t) => !managed(t) || want.some((w) => w.key === t.key && w.effect === t.effect));
     const add: Taint[] = want
       .filter((w) => !existing.some((t) => t.key === w.key && t.effect === w.effect))

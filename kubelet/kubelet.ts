@@ -28,6 +28,7 @@ import { RuntimeIndex } from './runtime-index.js';
 import { buildRuntimeParts, sweepUnrecorded } from './runtime-setup.js';
 import { StaticPodSource } from './static-pods.js';
 import { sysctlAllowlist } from './sysctls.js';
+import { nodeResources, startReclaim, type NodeResources } from './node-reclaim.js';
 
 export interface KubeletOptions extends ServerOptions {
   /** API client, or a server URL / kubeconfig path to build one. */
@@ -85,6 +86,29 @@ export interface KubeletOptions extends ServerOptions {
   /** The same for the events it records (--event-qps 50, --event-burst 100; 0: none). */
   eventRecordQPS?: number;
   eventBurst?: number;
+  /** --eviction-hard (undefined: upstream's defaults; "" none), --eviction-soft, --eviction-soft-grace-period, --eviction-minimum-reclaim. */
+  evictionHard?: string;
+  evictionSoft?: string;
+  evictionSoftGracePeriod?: string;
+  evictionMinimumReclaim?: string;
+  /** --eviction-pressure-transition-period (default 5 min). */
+  evictionPressureTransitionPeriodMs?: number;
+  /** --eviction-max-pod-grace-period in seconds (default 0: the pod's own). */
+  evictionMaxPodGracePeriod?: number;
+  /** --system-reserved / --kube-reserved: "cpu=100m,memory=1Gi,ephemeral-storage=1Gi,pid=100". */
+  systemReserved?: string;
+  kubeReserved?: string;
+  /** --enforce-node-allocatable (default ["pods"]; "none" or []: allocatableMemory.available is not watched). */
+  enforceNodeAllocatable?: string[];
+  /** --image-gc-high-threshold / --image-gc-low-threshold (85 / 80 percent) and --image-minimum-gc-age (2 min). */
+  imageGCHighThresholdPercent?: number;
+  imageGCLowThresholdPercent?: number;
+  imageMinimumGCAgeMs?: number;
+  /** --maximum-dead-containers-per-container (1) and --minimum-container-ttl-duration (0). */
+  maximumDeadContainersPerContainer?: number;
+  minimumContainerTTLDurationMs?: number;
+  /** --housekeeping-interval: how often the eviction manager looks (default 10 s). */
+  housekeepingIntervalMs?: number;
   log?: (m: string) => void;
 }
 
@@ -103,8 +127,10 @@ export interface KubeletHandle {
 }
 
 /** The node's status manager, with the image list refreshed before each status update. */
-async function startNodeStatus(base: RestClient, images: ImageService, o: KubeletOptions & { nodeName: string; rootDir: string; log: (m: string) => void }): Promise<{ nodeStatus: NodeStatusManager; stop(): void }> {
+async function startNodeStatus(base: RestClient, images: ImageService, o: KubeletOptions & { nodeName: string; rootDir: string; log: (m: string) => void; node: NodeResources }): Promise<{ nodeStatus: NodeStatusManager; stop(): void }> {
   const nodeStatus = new NodeStatusManager(base, {
+    allocatable: (cap) => o.node.allocatable(cap),
+    pressure: () => o.node.pressure(),
     nodeName: o.nodeName,
     ...(o.podCIDR ? { podCIDR: o.podCIDR } : {}),
     rootDir: o.rootDir,
@@ -199,6 +225,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const stateDir = opts.stateDir ?? '/run/tskube';
   // A bad --allowed-unsafe-sysctls pattern stops the kubelet before it does anything (as Kubernetes).
   const sysctls = sysctlAllowlist(opts.allowedUnsafeSysctls ?? []);
+  const node = nodeResources(opts);
   mkdirSync(rootDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const clients = kubeletClients(opts);
@@ -207,7 +234,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const { images, network, runtime } = parts;
   const metrics = createMetrics();
   const events = new EventRecorder(clients.eventClient, { component: 'kubelet', host: nodeName });
-  const status = await startNodeStatus(clients.base, images, { ...opts, nodeName, rootDir, log });
+  const status = await startNodeStatus(clients.base, images, { ...opts, nodeName, rootDir, log, node });
   const hostIP = status.nodeStatus.nodeIP;
 
   const index = new RuntimeIndex();
@@ -240,6 +267,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
     index,
     sysctls,
     opts.maxPods ?? 110,
+    node.admissionCapacity(),
   );
   wirePodInformer(podInformer, dispatch, staticPods, mirrors);
   const staticSource = staticPodSource(opts, nodeName, staticPods, dispatch, mirrors, log);
@@ -274,6 +302,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
     pods: () => [...dispatch.workers.values()].map((w) => w.pod),
     healthy: () => !stopped,
   });
+  const reclaim = startReclaim({ opts, runtime, images, index, dispatch, logDir, summary: () => summary.collect(workerPods()), events, nodeName, node, log, nodeStatus: status.nodeStatus });
   if (server) await status.nodeStatus.setKubeletPort(server.port).catch((e) => log(`node status: ${(e as Error).message}`));
 
   return {
@@ -292,6 +321,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       clearInterval(resyncTimer);
       clearInterval(statsTimer);
       clearInterval(mirrorTimer);
+      reclaim.stop();
       staticSource?.stop();
       status.stop();
       await Promise.all([podInformer.stop(), svcInformer.stop(), provisioner?.stop()]);

@@ -7,6 +7,8 @@ import type { Lease, Node, NodeCondition, NodeStatus } from '../api/core.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
 import type { RestClient, ResourceClient } from '../client/rest.js';
 import { apiTime, microTime } from './labels.js';
+import { allocatableStrings, type Capacity } from './allocatable.js';
+import type { PressureCondition } from './eviction-signals.js';
 
 export const KUBELET_VERSION = 'v1.32.0-tskube';
 export const RUNTIME_VERSION = 'tskube://0.1';
@@ -24,6 +26,10 @@ export interface NodeStatusOptions {
   leaseIntervalMs: number;
   leaseDurationSeconds: number;
   maxPods: number;
+  /** Capacity → allocatable (reservations and hard eviction thresholds); default: allocatable = capacity. */
+  allocatable?: (cap: Capacity) => Capacity;
+  /** The eviction manager's pressure conditions now. */
+  pressure?: () => Set<PressureCondition>;
   log: (m: string) => void;
 }
 
@@ -140,26 +146,27 @@ export class NodeStatusManager {
   buildStatus(): NodeStatus {
     const now = apiTime();
     const cpu = String(os.cpus().length);
-    const memKi = `${Math.floor(os.totalmem() / 1024)}Ki`;
-    let storage = '0';
-    let diskFree = 1;
+    const memBytes = Math.floor(os.totalmem() / 1024) * 1024;
+    let storageBytes = 0;
     try {
       const s = statfsSync(this.o.rootDir);
-      storage = `${Math.floor((s.blocks * s.bsize) / 1024)}Ki`;
-      diskFree = s.bavail / Math.max(1, s.blocks);
+      storageBytes = Math.floor((s.blocks * s.bsize) / 1024) * 1024;
     } catch {
       /* root dir not there yet */
     }
-    const memPressure = os.freemem() < 100 * 1024 * 1024;
-    const diskPressure = diskFree < 0.1;
-    const capacity = { cpu, memory: memKi, pods: String(this.o.maxPods), 'ephemeral-storage': storage };
+    const capacity = { cpu, memory: `${memBytes / 1024}Ki`, pods: String(this.o.maxPods), 'ephemeral-storage': `${storageBytes / 1024}Ki` };
+    const allocatable = this.o.allocatable ? { ...allocatableStrings(this.o.allocatable({ milliCPU: os.cpus().length * 1000, memory: memBytes, ephemeralStorage: storageBytes })), pods: capacity.pods } : { ...capacity };
+    const pressure = this.o.pressure?.() ?? new Set<PressureCondition>();
+    const mem = pressure.has('MemoryPressure');
+    const disk = pressure.has('DiskPressure');
+    const pid = pressure.has('PIDPressure');
     return {
       capacity,
-      allocatable: { ...capacity },
+      allocatable,
       conditions: [
-        this.condition('MemoryPressure', memPressure ? 'True' : 'False', memPressure ? 'KubeletHasInsufficientMemory' : 'KubeletHasSufficientMemory', memPressure ? 'kubelet has insufficient memory available' : 'kubelet has sufficient memory available', now),
-        this.condition('DiskPressure', diskPressure ? 'True' : 'False', diskPressure ? 'KubeletHasDiskPressure' : 'KubeletHasNoDiskPressure', diskPressure ? 'kubelet has disk pressure' : 'kubelet has no disk pressure', now),
-        this.condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', now),
+        this.condition('MemoryPressure', mem ? 'True' : 'False', mem ? 'KubeletHasInsufficientMemory' : 'KubeletHasSufficientMemory', mem ? 'kubelet has insufficient memory available' : 'kubelet has sufficient memory available', now),
+        this.condition('DiskPressure', disk ? 'True' : 'False', disk ? 'KubeletHasDiskPressure' : 'KubeletHasNoDiskPressure', disk ? 'kubelet has disk pressure' : 'kubelet has no disk pressure', now),
+        this.condition('PIDPressure', pid ? 'True' : 'False', pid ? 'KubeletHasInsufficientPID' : 'KubeletHasSufficientPID', pid ? 'kubelet has insufficient PID available' : 'kubelet has sufficient PID available', now),
         this.condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', now),
       ],
       addresses: [

@@ -2,7 +2,7 @@
 // count, what the runtime can honour) unless it is already running here, then handed to its own
 // worker; updates and removals go to that worker.
 import type { Pod } from '../api/core.js';
-import { admit, nodeAllocatable } from './admission.js';
+import { admit, nodeAllocatable, type Resources } from './admission.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
 import type { RuntimeIndex } from './runtime-index.js';
 import { admitSecurity } from './security-admission.js';
@@ -10,14 +10,17 @@ import type { sysctlAllowlist } from './sysctls.js';
 
 export class PodDispatch {
   readonly workers = new Map<string, PodWorker>();
-  private readonly alloc = nodeAllocatable();
   stopped = false;
+  /** The eviction manager's admission (refuses pods while the node is under pressure). */
+  admitPressure: (pod: Pod) => { reason: string; message: string } | undefined = () => undefined;
 
   constructor(
     private readonly deps: Omit<WorkerDeps, 'onDone'>,
     private readonly index: RuntimeIndex,
     private readonly sysctls: ReturnType<typeof sysctlAllowlist>,
     private readonly maxPods: number,
+    /** Node allocatable for admission (default: the whole machine). */
+    private readonly alloc: Resources = nodeAllocatable(),
   ) {}
 
   upsert(pod: Pod): void {
@@ -31,7 +34,7 @@ export class PodDispatch {
     const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
     const refusal =
       !adopted && !finished && !pod.metadata?.deletionTimestamp
-        ? (admitSecurity(pod, this.sysctls) ?? admit(pod, [...this.workers.values()].filter((x) => x.active && !x.removedFromSource).map((x) => x.pod), this.alloc, this.maxPods))
+        ? (admitSecurity(pod, this.sysctls) ?? this.admitPressure(pod) ?? admit(pod, [...this.workers.values()].filter((x) => x.active && !x.removedFromSource).map((x) => x.pod), this.alloc, this.maxPods))
         : undefined;
     this.workers.set(uid, nw);
     if (refusal) nw.reject(refusal.reason, refusal.message);

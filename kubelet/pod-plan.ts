@@ -60,7 +60,7 @@ export type PodAction =
   | { type: 'removeContainer'; containerId: string; name: string; attempt: number; reason: string };
 
 /** Why a running container is killed (upstream's containerKillReason and friends). */
-export type KillReason = 'LivenessProbe' | 'StartupProbe' | 'SpecChanged' | 'NotInSpec' | 'DeadlineExceeded' | 'PodFinished' | 'SandboxGone' | 'Unknown';
+export type KillReason = 'LivenessProbe' | 'StartupProbe' | 'SpecChanged' | 'NotInSpec' | 'DeadlineExceeded' | 'Evicted' | 'PodFinished' | 'SandboxGone' | 'Unknown';
 
 /** A container that should start but must wait (its reason becomes the waiting state). */
 export interface PlanWait {

@@ -19,7 +19,7 @@ import { ContainerStatuses } from './container-statuses.js';
 import { apiTime } from './labels.js';
 import type { KubeletMetrics } from './metrics.js';
 import { describeFailures, executePlan, type ActionResult } from './pod-actions.js';
-import { groupByName, liveSandbox, planPod, type ObservedPod, type PodPlan, type ProbeFailure } from './pod-plan.js';
+import { groupByName, liveSandbox, planPod, type ObservedPod, type PodAction, type PodPlan, type ProbeFailure } from './pod-plan.js';
 import { computeConditions, computePhase, sameStatus, stampTransitions } from './pod-status.js';
 import { terminatePod, terminationGrace } from './pod-termination.js';
 import { PodProbes, type ProbeKind } from './probes.js';
@@ -151,6 +151,35 @@ export class PodWorker {
     this.kick();
   }
 
+  /** The eviction manager's decision: kill within `gracePeriodSeconds`, end Failed/Evicted; resolves once the status is out. */
+  evict(gracePeriodSeconds: number, message: string): Promise<void> {
+    if (this.finalPhase || this.done) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.eviction = { gracePeriodSeconds, message, resolve };
+      this.kick();
+    });
+  }
+  private eviction: { gracePeriodSeconds: number; message: string; resolve: () => void } | undefined;
+
+  /** Kill every running container, free the pod's volumes (emptyDir space is what disk pressure wants back), report Evicted. */
+  private async evicted(observed: ObservedPod, e: { gracePeriodSeconds: number; message: string; resolve: () => void }): Promise<void> {
+    const actions: PodAction[] = observed.containers
+      .filter((st) => st.state === 'CONTAINER_RUNNING' || st.state === 'CONTAINER_UNKNOWN')
+      .map((st) => ({ type: 'killContainer', containerId: st.id, name: st.metadata.name, reason: 'Evicted', message: `Stopping container ${st.metadata.name}`, gracePeriodSeconds: e.gracePeriodSeconds }));
+    this.event('Warning', 'Evicted', e.message);
+    const results = await this.execute({ actions, waits: [] }, undefined);
+    this.report(results);
+    if (results.some((r) => !r.ok)) return this.later(TEARDOWN_RETRY_MS);
+    this.eviction = undefined;
+    await teardownVolumes(this.d.rootDir, this.uid).catch((err: Error) => this.d.log(`pod ${this.pod.metadata?.name}: volumes after eviction: ${err.message}`));
+    const after = await this.observe();
+    try {
+      await this.pushComputed(liveSandbox(after)?.id, groupByName(after.containers), { reason: 'Evicted', message: e.message });
+    } finally {
+      e.resolve();
+    }
+  }
+
   update(pod: Pod): void {
     this.pod = pod;
     this.kick();
@@ -275,6 +304,7 @@ export class PodWorker {
       this.probes.stop();
       return this.pushStatus(this.lastStatus!);
     }
+    if (this.eviction) return this.evicted(observed, this.eviction);
     if (plan.outcome?.reason === 'DeadlineExceeded') {
       const results = await this.execute(plan, undefined);
       this.report(results);
@@ -417,7 +447,14 @@ export class PodWorker {
     const prev = this.lastStatus ?? this.pod.status;
     const status: PodStatus = {
       phase,
-      conditions: stampTransitions(computeConditions(spec, phase, !!sbId, initStatuses, statuses), prev?.conditions),
+      conditions: stampTransitions(
+        [
+          ...computeConditions(spec, phase, !!sbId, initStatuses, statuses),
+          // As upstream's PodDisruptionConditions: the kubelet says it ended the pod.
+          ...(failed?.reason === 'Evicted' ? [{ type: 'DisruptionTarget', status: 'True' as const, reason: 'TerminationByKubelet', message: failed.message }] : []),
+        ],
+        prev?.conditions,
+      ),
       hostIP: this.d.hostIP,
       hostIPs: [{ ip: this.d.hostIP }],
       ...(this.podIP ? { podIP: this.podIP, podIPs: [{ ip: this.podIP }] } : {}),

@@ -10,6 +10,7 @@ import type { Pod } from '../api/core.js';
 import type { Container, ContainerStats as CriStats, RuntimeService } from '../runtime/cri.js';
 import { CpuRate } from './cpu-rate.js';
 import { logDirectory } from './container-config.js';
+import { podDir } from './volumes.js';
 import { L_CONTAINER_NAME, L_POD_NAME, L_POD_NAMESPACE, L_POD_UID, apiTime } from './labels.js';
 import { parseNetDev, parseNodeMemory, parseProcStatCpuNs, readText, statFs, type FsReading, type IfaceCounters } from './node-proc.js';
 import type { ContainerStats, CPUStats, FsStats, MemoryStats, NetworkStats, PodStats, Summary } from '../api/stats.js';
@@ -56,6 +57,19 @@ function duFiles(dir: string): number {
   return n;
 }
 
+/** Bytes of a pod's disk-backed emptyDir volumes (memory-backed ones are other mounts: their memory is the pod's, not the node's disk). */
+function emptyDirBytes(rootDir: string, uid: string): number {
+  const base = join(podDir(rootDir, uid), 'volumes', 'kubernetes.io~empty-dir');
+  if (!existsSync(base)) return 0;
+  const dev = statSync(base).dev;
+  let n = 0;
+  for (const e of readdirSync(base, { withFileTypes: true })) {
+    const p = join(base, e.name);
+    if (e.isDirectory() && statSync(p, { throwIfNoEntry: false })?.dev === dev) n += duFiles(p);
+  }
+  return n;
+}
+
 export class SummaryProvider {
   readonly rate = new CpuRate();
   private readonly proc: string;
@@ -94,7 +108,7 @@ export class SummaryProvider {
       const namespace = sb.labels[L_POD_NAMESPACE] ?? sb.metadata.namespace;
       const mine = containers.filter((c: Container) => c.podSandboxId === sb.id);
       const cs: ContainerStats[] = [];
-      let cpuNs = 0, ws = 0, usage = 0, rss = 0, procs = 0, logs = 0;
+      let cpuNs = 0, ws = 0, usage = 0, rss = 0, procs = 0, logs = 0, rootfs = 0;
       for (const c of mine) {
         const s = byId.get(c.id);
         if (!s) continue;
@@ -106,12 +120,13 @@ export class SummaryProvider {
         rss += s.memory.rssBytes;
         procs += s.pids.current;
         logs += logBytes;
+        rootfs += s.writableLayer?.usedBytes ?? 0;
         cs.push({
           name: cname,
           startTime: t(c.createdAt),
           cpu: this.cpu(`c/${c.id}`, s.cpu.usageCoreNanoSeconds, s.timestamp),
           memory: { time: t(s.timestamp), usageBytes: s.memory.usageBytes, workingSetBytes: s.memory.workingSetBytes, rssBytes: s.memory.rssBytes },
-          ...(nodeFs ? { rootfs: fsStats(at, nodeFs, null) } : {}),
+          ...(nodeFs ? { rootfs: fsStats(at, nodeFs, s.writableLayer ? s.writableLayer.usedBytes : null) } : {}),
           ...(nodeFs ? { logs: fsStats(at, nodeFs, logBytes) } : {}),
         });
       }
@@ -125,7 +140,8 @@ export class SummaryProvider {
         cpu: this.cpu(`p/${uid}`, cpuNs, now),
         memory,
         ...(network ? { network } : {}),
-        ...(nodeFs ? { 'ephemeral-storage': fsStats(at, nodeFs, logs) } : {}),
+        // Writable layers, logs and disk-backed emptyDirs (upstream's pod ephemeral storage when images share the node's filesystem).
+        ...(nodeFs ? { 'ephemeral-storage': fsStats(at, nodeFs, rootfs + logs + (pod ? emptyDirBytes(this.d.rootDir, uid) : 0)) } : {}),
         process_stats: { process_count: procs },
       });
     }

@@ -269,6 +269,8 @@ export interface ContainerStats {
   cpu: { usageCoreNanoSeconds: number };
   memory: { workingSetBytes: number; usageBytes: number; rssBytes: number };
   pids: { current: number };
+  /** The container's writable layer (its overlay upper dir), as CRI's writable_layer. */
+  writableLayer?: { usedBytes: number; inodesUsed: number };
 }
 
 // ---------------------------------------------------------------- exec / attach / port-forward

@@ -4,7 +4,7 @@
 // of runtime instances (and restarts of Node) see the same truth.
 import { spawnCaptured } from './spawner.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -629,6 +629,7 @@ export class Runtime implements RuntimeService {
         cpu: { usageCoreNanoSeconds: s.cpuUsageNs },
         memory: { workingSetBytes: s.memoryWorkingSetBytes, usageBytes: s.memoryUsageBytes, rssBytes: s.memoryRssBytes },
         pids: { current: s.pids },
+        ...(r.rootDir ? { writableLayer: dirUsage(join(r.rootDir, 'upper')) } : {}),
       };
     });
   }
@@ -711,4 +712,28 @@ export class Runtime implements RuntimeService {
     }
     return { pause, monitors };
   }
+}
+
+/** Bytes and inodes under a directory, links not followed (a vanished entry counts nothing). */
+function dirUsage(dir: string): { usedBytes: number; inodesUsed: number } {
+  let usedBytes = 0;
+  let inodesUsed = 0;
+  const walk = (d: string) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      inodesUsed++;
+      if (st.isDirectory()) walk(p);
+      else usedBytes += st.isFile() ? st.size : 0;
+    }
+  };
+  walk(dir);
+  return { usedBytes, inodesUsed };
 }

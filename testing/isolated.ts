@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,12 +104,21 @@ export interface IsolatedCluster {
   teardown(): Promise<void>;
 }
 
-export async function startIsolated(name: string, extra: string[] = [], o: UpOptions = {}): Promise<IsolatedCluster> {
+export interface IsolatedOptions extends UpOptions {
+  /** Put the data dir (etcd, kubelet root, images, containers) on a tmpfs of this many MiB: a small node filesystem, unmounted at teardown. */
+  dataTmpfsMi?: number;
+}
+
+export async function startIsolated(name: string, extra: string[] = [], o: IsolatedOptions = {}): Promise<IsolatedCluster> {
   const flags = isolatedFlags(name);
   mkdirSync(flags.manifests, { recursive: true });
   const dataDir = join(flags.root, 'data');
   let up: UpCluster;
   try {
+    if (o.dataTmpfsMi) {
+      mkdirSync(dataDir, { mode: 0o700 });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.floor(o.dataTmpfsMi)}m,mode=0700`, `tkt-${flags.tag}`, dataDir]);
+    }
     up = await startUp([...upArgs(flags), ...extra], { ...o, dataDir, keepData: true });
   } catch (err) {
     await reset(flags, dataDir).catch(() => undefined);
@@ -142,6 +151,17 @@ async function reset(f: IsolatedFlags, dataDir: string): Promise<string> {
   } catch (e) {
     return String((e as { stderr?: string }).stderr ?? e);
   } finally {
+    unmountData(dataDir);
     rmSync(f.root, { recursive: true, force: true });
+  }
+}
+
+/** The data dir's own tmpfs, if it has one (lazily if something still holds it: never left mounted). */
+function unmountData(dataDir: string): void {
+  if (!readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dataDir)) return;
+  try {
+    execFileSync('umount', [dataDir], { stdio: 'ignore' });
+  } catch {
+    execFileSync('umount', ['-l', dataDir], { stdio: 'ignore' });
   }
 }
