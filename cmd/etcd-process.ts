@@ -57,6 +57,8 @@ export interface EtcdIdentity {
 
 const SETPRIV = '/usr/bin/setpriv';
 const IDENTITY_FILE = 'identity.json';
+/** The client URL of the running etcd, for the commands that talk to it beside `up`. */
+export const CLIENT_URL_FILE = 'client-url';
 
 /** The identity of the etcd under `dataDir`, made (random name and token) if it has none yet. */
 export async function etcdIdentity(dataDir: string): Promise<EtcdIdentity> {
@@ -75,7 +77,7 @@ export async function etcdIdentity(dataDir: string): Promise<EtcdIdentity> {
   return id;
 }
 
-async function saveIdentity(dataDir: string, id: EtcdIdentity): Promise<void> {
+export async function saveIdentity(dataDir: string, id: EtcdIdentity): Promise<void> {
   const path = join(dataDir, IDENTITY_FILE);
   await writeFile(`${path}.tmp`, `${JSON.stringify(id)}\n`, { mode: 0o600 });
   await rename(`${path}.tmp`, path);
@@ -164,6 +166,8 @@ export async function startEtcdProcess(o: EtcdProcessOptions): Promise<EtcdProce
       }
     }
     await checkIdentity(client, id, o.dataDir, endpoint);
+    // Where `hyperkube etcd-snapshot save` finds this etcd (it checks the identity too).
+    await writeFile(join(o.dataDir, CLIENT_URL_FILE), `${endpoint}\n`);
     // Answered, and it is our member; and the process answering is still the one started.
     if (dead()) throw new Error(`etcd exited while starting: ${tail.trim()}`);
   } catch (err) {
@@ -192,7 +196,7 @@ export async function startEtcdProcess(o: EtcdProcessOptions): Promise<EtcdProce
  * The member answering must be this data dir's: one member, of our random name, in the
  * cluster seen at the first start (recorded then).
  */
-async function checkIdentity(client: ReturnType<typeof newEtcdClient>, id: EtcdIdentity, dataDir: string, endpoint: string): Promise<void> {
+export async function checkIdentity(client: ReturnType<typeof newEtcdClient>, id: EtcdIdentity, dataDir: string, endpoint: string): Promise<void> {
   const res = await client.cluster.memberList({});
   const clusterId = res.header.cluster_id;
   const names = res.members.map((m) => m.name);

@@ -19,6 +19,9 @@ import { Supervisor, type Supervised } from './supervisor.js';
 import type { KubeletPki } from './pki.js';
 import { TOKEN_FILE } from './kubeconfig.js';
 import { createServer } from 'node:net';
+import { etcdClientTLS } from './etcd-process.js';
+import { startUpSnapshots, type SnapshotSettings } from './etcd-snapshot/up-snapshots.js';
+import type { SnapshotSchedule } from './etcd-snapshot/schedule.js';
 
 export interface UpProcessesOptions {
   /** `up`'s parsed flag values. */
@@ -42,6 +45,9 @@ export interface UpProcessesOptions {
   token: string;
   /** etcd's certificates; the apiserver gets the client certificate's files. */
   etcdPKI: EtcdPKI;
+  /** Scheduled etcd snapshots (`--etcd-snapshot-*`), taken by `up` itself. */
+  snapshots: SnapshotSettings;
+  nodeName: string;
   /** up's stop signal (bounded shutdown). */
   stop: StopSignal;
   step: (m: string) => void;
@@ -200,6 +206,11 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     );
   }
 
+  let snapshots: SnapshotSchedule | undefined;
+  const stopAll = async () => {
+    await snapshots?.stop();
+    await sup.stop();
+  };
   try {
     const etcd = await sup.add({
       name: 'etcd',
@@ -209,6 +220,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
       },
     });
     step(`etcd ready on ${etcdEndpoint} (pid ${etcd.pid})`);
+    if (o.snapshots.enabled) snapshots = startUpSnapshots(o.snapshots, { endpoint: etcdEndpoint, tls: etcdClientTLS(o.etcdPKI) }, o.nodeName, step);
     const [apiserver, ...clients] = components;
     const api = await sup.add(apiserver);
     await writeKubeconfig(kubeconfig, { server: apiUrl, token: o.token, ca: o.ca });
@@ -224,14 +236,14 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   } catch (err) {
-    await sup.stop();
+    await stopAll();
     removeProcFiles(dataDir);
     if (interrupted) return 0;
     throw err;
   }
   console.log(`ready: kubeconfig ${kubeconfig} — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
   await signalled;
-  await sup.stop();
+  await stopAll();
   removeProcFiles(dataDir);
   return 0;
 }

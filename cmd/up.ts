@@ -29,6 +29,7 @@ import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
 import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
 import { TOKEN_FILE } from './kubeconfig.js';
 import type { Level } from '../api/pod-security.js';
+import { SNAPSHOT_FLAGS, snapshotSettings, startUpSnapshots } from './etcd-snapshot/up-snapshots.js';
 
 const FLAGS = {
   'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the certificates and keys, the kubeconfig and the tokens live (made mode 0700)' },
@@ -60,6 +61,7 @@ const FLAGS = {
   'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) enforced in namespaces without pod-security.kubernetes.io labels' },
   'authorization-mode': { type: 'string', default: 'RBAC', help: 'RBAC (roles and bindings; the admin is in system:masters) or AlwaysAllow' },
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
+  ...SNAPSHOT_FLAGS,
 } as const;
 
 const COMPONENTS = ['scheduler', 'controller-manager', 'proxy', 'kubelet', 'dns'];
@@ -128,6 +130,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const disabled = disabledComponents(f.disable);
   const dns = clusterDnsSettings(f, disabled);
   const dataDir = f['data-dir'];
+  const snapshots = snapshotSettings(f, dataDir);
   const nodeName = (f['hostname-override'] || hostname()).toLowerCase();
   const started = Date.now();
   const step = (m: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(2)}s] ${m}`);
@@ -162,6 +165,8 @@ export async function runUp(argv: string[]): Promise<number> {
       ca: secrets.ca,
       token: secrets.token,
       etcdPKI,
+      snapshots,
+      nodeName,
       stop,
       step,
     });
@@ -191,6 +196,10 @@ export async function runUp(argv: string[]): Promise<number> {
     stops.push(() => etcd.stop());
     writeProcs(dataDir, { up: me, etcd: { pid: etcd.pid, start: etcd.startTime } });
     step(`etcd ready on ${etcd.endpoint} (pid ${etcd.pid})`);
+    if (snapshots.enabled) {
+      const sched = startUpSnapshots(snapshots, etcd, nodeName, (m) => step(m));
+      stops.push(() => sched.stop());
+    }
     const host = f['bind-address'];
     const { token, serving, ca, kubeletPki } = secrets;
     const apiserver = await unlessStopped(
