@@ -60,13 +60,13 @@ export async function readDataVersion(dataDir: string): Promise<DataVersion | un
   return { tskubeVersion: v.tskubeVersion, storageFormat: v.storageFormat! };
 }
 
-/** Records this release and its storage format in `dataDir` atomically (temp file, fsync, rename). */
-export async function writeDataVersion(dataDir: string): Promise<void> {
+/** Records this release and its storage format (or `v`) in `dataDir` atomically (temp file, fsync, rename). */
+export async function writeDataVersion(dataDir: string, v: DataVersion = { tskubeVersion: TSKUBE_VERSION, storageFormat: STORAGE_FORMAT }): Promise<void> {
   const path = join(dataDir, VERSION_FILE);
   const tmp = `${path}.tmp-${process.pid}`;
   const fh = await open(tmp, 'w', 0o600);
   try {
-    await fh.writeFile(`${JSON.stringify({ tskubeVersion: TSKUBE_VERSION, storageFormat: STORAGE_FORMAT }, null, 2)}\n`);
+    await fh.writeFile(`${JSON.stringify(v, null, 2)}\n`);
     await fh.sync();
   } finally {
     await fh.close();

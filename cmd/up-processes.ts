@@ -22,6 +22,8 @@ import { createServer } from 'node:net';
 import { etcdClientTLS } from './etcd-process.js';
 import { startUpSnapshots, type SnapshotSettings } from './etcd-snapshot/up-snapshots.js';
 import type { SnapshotSchedule } from './etcd-snapshot/schedule.js';
+import { finishDataVersion } from './storage-migrate.js';
+import type { VersionPlan } from './data-version.js';
 
 export interface UpProcessesOptions {
   /** `up`'s parsed flag values. */
@@ -45,6 +47,8 @@ export interface UpProcessesOptions {
   token: string;
   /** etcd's certificates; the apiserver gets the client certificate's files. */
   etcdPKI: EtcdPKI;
+  /** What version.json asked for (a migration runs once etcd is up). */
+  version: VersionPlan;
   /** Scheduled etcd snapshots (`--etcd-snapshot-*`), taken by `up` itself. */
   snapshots: SnapshotSettings;
   nodeName: string;
@@ -220,6 +224,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
       },
     });
     step(`etcd ready on ${etcdEndpoint} (pid ${etcd.pid})`);
+    await finishDataVersion(o.version, dataDir, { endpoint: etcdEndpoint, tls: etcdClientTLS(o.etcdPKI) }, step);
     if (o.snapshots.enabled) snapshots = startUpSnapshots(o.snapshots, { endpoint: etcdEndpoint, tls: etcdClientTLS(o.etcdPKI) }, o.nodeName, step);
     const [apiserver, ...clients] = components;
     const api = await sup.add(apiserver);

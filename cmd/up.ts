@@ -29,6 +29,7 @@ import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
 import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
 import { TOKEN_FILE } from './kubeconfig.js';
 import type { Level } from '../api/pod-security.js';
+import { checkDataVersion, finishDataVersion } from './storage-migrate.js';
 import { SNAPSHOT_FLAGS, snapshotSettings, startUpSnapshots } from './etcd-snapshot/up-snapshots.js';
 
 const FLAGS = {
@@ -142,6 +143,8 @@ export async function runUp(argv: string[]): Promise<number> {
   if (other && other.pid !== process.pid && stillRunning(other)) throw new Error(`another hyperkube up (pid ${other.pid}) is running on ${dataDir}`);
   // Taken ports are refused before anything starts (etcd's are checked as it starts).
   if (Number(f.port) !== 0) await assertPortFree(Number(f.port), 'apiserver port', f['bind-address']);
+  // A data dir of a newer storage format is refused before anything starts.
+  const version = await checkDataVersion(dataDir);
   const me = procIdentity(process.pid)!;
   // `hyperkube reset` finds and stops a running `up` (and what it started) through these.
   await writeFile(join(dataDir, UP_PID_FILE), `${process.pid}\n`);
@@ -165,6 +168,7 @@ export async function runUp(argv: string[]): Promise<number> {
       ca: secrets.ca,
       token: secrets.token,
       etcdPKI,
+      version,
       snapshots,
       nodeName,
       stop,
@@ -196,6 +200,7 @@ export async function runUp(argv: string[]): Promise<number> {
     stops.push(() => etcd.stop());
     writeProcs(dataDir, { up: me, etcd: { pid: etcd.pid, start: etcd.startTime } });
     step(`etcd ready on ${etcd.endpoint} (pid ${etcd.pid})`);
+    await finishDataVersion(version, dataDir, etcd, step);
     if (snapshots.enabled) {
       const sched = startUpSnapshots(snapshots, etcd, nodeName, (m) => step(m));
       stops.push(() => sched.stop());

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { etcdIdentity, saveIdentity } from '../etcd-process.js';
 import { readProcs } from '../procs-file.js';
 import { stillRunning } from '../proc-identity.js';
-import { STORAGE_FORMAT, TSKUBE_VERSION } from '../data-version.js';
+import { STORAGE_FORMAT, TSKUBE_VERSION, writeDataVersion } from '../data-version.js';
 import { verifySnapshot, type SnapshotMeta } from './store.js';
 import { assertUpDataDir, etcdDir, etcdLockHeld, memberDir } from './up-etcd.js';
 
@@ -70,5 +70,7 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<string> {
   await rename(staging, memberDir(o.dataDir));
   // A restored member is a new cluster (etcd gives it a new cluster id): the next start records it.
   await saveIdentity(dir, { name: id.name, token: id.token });
+  // The data is now in the snapshot's format: an older one is migrated by the next `up`.
+  await writeDataVersion(o.dataDir, { tskubeVersion: o.meta.tskubeVersion, storageFormat: o.meta.storageFormat });
   return kept;
 }
