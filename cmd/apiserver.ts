@@ -29,6 +29,7 @@ const FLAGS = {
   'service-account-signing-key-file': { type: 'string', default: '', help: 'PEM private key (RSA or EC P-256) service-account tokens are signed with; without it there are no service-account tokens' },
   'service-account-issuer': { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', help: 'the iss claim of service-account tokens' },
   'api-audiences': { type: 'string', default: '', help: 'comma-separated audiences a token must name to authenticate here (default: the issuer)' },
+  'etcd-quota-backend-bytes': { type: 'string', default: '', help: "etcd's --quota-backend-bytes, shown as etcd_server_quota_backend_bytes and in the NOSPACE readiness message (etcd 3.4 does not report it)" },
   'etcd-client-thread': { type: 'string', default: 'true', help: 'run the etcd client in a worker thread of its own (true|false)' },
   'max-connections': { type: 'string', default: '', help: 'client connections in all (default: half the open-file limit, at most 10000)' },
   'max-connections-per-address': { type: 'string', default: '', help: 'client connections from one address (default: half of --max-connections)' },
@@ -110,7 +111,10 @@ export async function runApiserver(argv: string[]): Promise<number> {
         apiAudiences: f['api-audiences'].split(',').map((a) => a.trim()).filter(Boolean),
       }
     : undefined;
+  const quota = f['etcd-quota-backend-bytes'] === '' ? 0 : Number(f['etcd-quota-backend-bytes']);
+  if (!Number.isSafeInteger(quota) || quota < 0) throw new Error(`--etcd-quota-backend-bytes must be a number of bytes, got ${JSON.stringify(f['etcd-quota-backend-bytes'])}`);
   const server = await startApiServer({
+    etcdQuotaBytes: quota,
     serviceAccounts,
     etcdEndpoints: f['etcd-servers'].split(','),
     etcdPrefix: f['etcd-prefix'],

@@ -25,6 +25,8 @@ export interface EtcdProcessOptions {
   /** etcd's CA, serving, peer and apiserver-client certificates (ensureEtcdPKI). */
   pki: EtcdPKI;
   binary?: string;
+  /** etcd's --quota-backend-bytes; default 2 GiB. */
+  quotaBackendBytes?: number;
   /** Extra flags, appended last. */
   extraArgs?: string[];
   startTimeoutMs?: number;
@@ -56,6 +58,7 @@ export interface EtcdIdentity {
 }
 
 const SETPRIV = '/usr/bin/setpriv';
+export const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
 const IDENTITY_FILE = 'identity.json';
 /** The client URL of the running etcd, for the commands that talk to it beside `up`. */
 export const CLIENT_URL_FILE = 'client-url';
@@ -110,7 +113,7 @@ export function etcdArgs(o: EtcdProcessOptions, id: EtcdIdentity): string[] {
     '--election-timeout=200',
     // Memory grows with the snapshot count; Kubernetes' own default is 10000.
     '--snapshot-count=5000',
-    '--quota-backend-bytes=2147483648',
+    `--quota-backend-bytes=${o.quotaBackendBytes ?? DEFAULT_QUOTA_BACKEND_BYTES}`,
     // Objects may be up to 3 MiB (the apiserver's body limit); etcd's default cap is 1.5 MiB.
     '--max-request-bytes=4194304',
     // Lets the watch cache prove it is current while a resource is idle.

@@ -93,7 +93,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     void sup.stop();
   });
 
-  const etcdOpts = { dataDir: join(dataDir, 'etcd'), clientPort: Number(f('etcd-client-port')), peerPort: Number(f('etcd-peer-port')), pki: o.etcdPKI, detached: true, dieWithParent: true };
+  const etcdOpts = { dataDir: join(dataDir, 'etcd'), clientPort: Number(f('etcd-client-port')), peerPort: Number(f('etcd-peer-port')), pki: o.etcdPKI, quotaBackendBytes: Number(f('etcd-quota-backend-bytes')), detached: true, dieWithParent: true };
   const etcdEndpoint = `https://127.0.0.1:${etcdOpts.clientPort}`;
   // 0 is "any free port" to `up` but "no listener" to `hyperkube proxy` (as kube-proxy's --healthz-port): pick one.
   let proxyHealthz = f('proxy-healthz-port');
@@ -109,6 +109,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--etcd-cafile=${o.etcdPKI.caPath}`,
         `--etcd-certfile=${o.etcdPKI.client.certPath}`,
         `--etcd-keyfile=${o.etcdPKI.client.keyPath}`,
+        `--etcd-quota-backend-bytes=${f('etcd-quota-backend-bytes')}`,
         `--bind-address=${f('bind-address')}`,
         `--port=${apiPort}`,
         `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,

@@ -62,6 +62,7 @@ const FLAGS = {
   'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) enforced in namespaces without pod-security.kubernetes.io labels' },
   'authorization-mode': { type: 'string', default: 'RBAC', help: 'RBAC (roles and bindings; the admin is in system:masters) or AlwaysAllow' },
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
+  'etcd-quota-backend-bytes': { type: 'string', default: '2147483648', help: "etcd's backend quota: past it etcd raises the NOSPACE alarm and refuses writes (the apiserver's /readyz fails `etcd` then)" },
   ...SNAPSHOT_FLAGS,
 } as const;
 
@@ -119,6 +120,9 @@ function checkNumbers(f: Record<string, string | boolean>): void {
   if (f['etcd-client-port'] === f['etcd-peer-port']) throw new Error('--etcd-client-port and --etcd-peer-port must differ');
   const maxPods = Number(f['max-pods']);
   if (!Number.isInteger(maxPods) || maxPods < 1) throw new Error(`--max-pods must be a positive integer, got ${JSON.stringify(f['max-pods'])}`);
+  const quota = Number(f['etcd-quota-backend-bytes']);
+  // etcd's own bounds: below 1 MiB it cannot hold a cluster, and bbolt caps near 8 GiB by default.
+  if (!Number.isSafeInteger(quota) || quota < 1 << 20 || quota > 8 * 2 ** 30) throw new Error(`--etcd-quota-backend-bytes must be a number of bytes between 1 MiB and 8 GiB, got ${JSON.stringify(f['etcd-quota-backend-bytes'])}`);
 }
 
 export async function runUp(argv: string[]): Promise<number> {
@@ -192,6 +196,7 @@ export async function runUp(argv: string[]): Promise<number> {
         clientPort: Number(f['etcd-client-port']),
         peerPort: Number(f['etcd-peer-port']),
         pki: etcdPKI,
+        quotaBackendBytes: Number(f['etcd-quota-backend-bytes']),
         detached: true,
         dieWithParent: true,
       }),
@@ -214,6 +219,7 @@ export async function runUp(argv: string[]): Promise<number> {
         kubeletClient: { cert: kubeletPki.client.cert, key: kubeletPki.client.key, ca: kubeletPki.ca },
         etcdEndpoints: [etcd.endpoint],
         etcdTLS: etcd.tls,
+        etcdQuotaBytes: Number(f['etcd-quota-backend-bytes']),
         host,
         port: Number(f.port),
         serviceCIDR: f['service-cluster-ip-range'],
