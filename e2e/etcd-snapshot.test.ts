@@ -155,6 +155,8 @@ test('etcd snapshots: save, restore into a stopped cluster, schedule with retent
       assert.equal((await k(['get', 'ns', 'snap-a', '-o', 'jsonpath={.status.phase}'])).trim(), 'Active');
       assert.equal((await k(['get', 'cm', 'conf', '-n', 'snap-a', '-o', 'jsonpath={.metadata.uid}:{.data.key}'])).trim(), `${cmUid}:kept`);
       await k(['wait', '--for=condition=Ready', '-n', 'snap-a', 'pod/inner', '--timeout=60s']);
+      // The data dir says which tskube made it, and in which storage format.
+      assert.deepEqual(JSON.parse(readFileSync(join(dataDir, 'version.json'), 'utf8')), { tskubeVersion: '0.1.0', storageFormat: 1 });
     });
 
     await t.test('the pod that ran throughout was re-adopted, not restarted; the pod the snapshot does not have is gone', async () => {
