@@ -13,6 +13,7 @@ import { EtcdStorage } from './storage/etcd.js';
 import type { EtcdTLS } from './storage/etcd-client.js';
 import { CachedStorage } from './storage/cache.js';
 import { startCompactor, type Compactor } from './storage/compactor.js';
+import { startEtcdHealth, type EtcdHealth } from './storage/etcd-health.js';
 import type { Storage } from './storage/interface.js';
 import { buildRegistries, type Registries } from './registry/index.js';
 import { ResourceHandler, type RequestInfo } from './http/handler.js';
@@ -98,6 +99,12 @@ export interface ApiServerOptions {
   tls?: { cert: string; key: string };
   /** etcd compaction interval (ms); default 5 minutes. */
   compactionIntervalMs?: number;
+  /** etcd's --quota-backend-bytes, for the quota gauge and the NOSPACE message (etcd 3.4 does not report it). */
+  etcdQuotaBytes?: number;
+  /** How often etcd's size and alarms are read (ms); default 30 s. */
+  etcdHealthIntervalMs?: number;
+  /** Least time between defragmentations of etcd (ms); default 1 h; 0: never. */
+  etcdDefragIntervalMs?: number;
   /** Run the etcd client in a worker thread (another core for its gRPC work); default true. */
   etcdClientThread?: boolean;
   /** How long a request waits for an etcd that is not running (restarting) before 503 (ms); default 8000. */
@@ -199,9 +206,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   let ready = false;
   let serverAddress = '';
+  let health: EtcdHealth | undefined;
   const nonResource = nonResourceServer({
     metrics,
-    checkStorage: () => storage.currentRevision(),
+    checkStorage: async () => {
+      // An active alarm (NOSPACE) fails readiness with what to do, before writes fail one by one.
+      health?.check();
+      await storage.currentRevision();
+    },
     ready: () => ready,
     serverAddress: () => serverAddress,
   });
@@ -343,6 +355,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
     ready = true;
     compactor = startCompactor(etcd, opts.compactionIntervalMs ?? 5 * 60_000, 1000, (err) => log(`compaction: ${(err as Error).message}`));
+    health = startEtcdHealth({
+      endpoints: opts.etcdEndpoints,
+      tls: opts.etcdTLS,
+      quotaBytes: opts.etcdQuotaBytes ?? 0,
+      intervalMs: opts.etcdHealthIntervalMs,
+      defragIntervalMs: opts.etcdDefragIntervalMs,
+      registry: metrics.registry,
+      log,
+    });
   } catch (err) {
     rbac.stop();
     server.close();
@@ -361,6 +382,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     connections: guard,
     async stop() {
       compactor?.stop();
+      health?.stop();
       rbac.stop();
       for (const ws of wss.clients) ws.terminate();
       podListening?.cancel();

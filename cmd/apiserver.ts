@@ -30,6 +30,7 @@ const FLAGS = {
   'service-account-issuer': { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', help: 'the iss claim of service-account tokens' },
   'api-audiences': { type: 'string', default: '', help: 'comma-separated audiences a token must name to authenticate here (default: the issuer)' },
   'quorum-reads': { type: 'string', default: 'true', help: "reads without a resourceVersion see every write to etcd, as upstream (true); false serves them at this apiserver's own latest write, one etcd call fewer per get, for one apiserver per etcd only" },
+  'etcd-quota-backend-bytes': { type: 'string', default: '', help: "etcd's --quota-backend-bytes, shown as etcd_server_quota_backend_bytes and in the NOSPACE readiness message (etcd 3.4 does not report it)" },
   'etcd-client-thread': { type: 'string', default: 'true', help: 'run the etcd client in a worker thread of its own (true|false)' },
   'max-connections': { type: 'string', default: '', help: 'client connections in all (default: half the open-file limit, at most 10000)' },
   'max-connections-per-address': { type: 'string', default: '', help: 'client connections from one address (default: half of --max-connections)' },
@@ -115,7 +116,10 @@ export async function runApiserver(argv: string[]): Promise<number> {
         apiAudiences: f['api-audiences'].split(',').map((a) => a.trim()).filter(Boolean),
       }
     : undefined;
+  const quota = f['etcd-quota-backend-bytes'] === '' ? 0 : Number(f['etcd-quota-backend-bytes']);
+  if (!Number.isSafeInteger(quota) || quota < 0) throw new Error(`--etcd-quota-backend-bytes must be a number of bytes, got ${JSON.stringify(f['etcd-quota-backend-bytes'])}`);
   const server = await startApiServer({
+    etcdQuotaBytes: quota,
     serviceAccounts,
     etcdEndpoints: f['etcd-servers'].split(','),
     quorumReads: f['quorum-reads'] === 'true',

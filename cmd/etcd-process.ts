@@ -25,6 +25,8 @@ export interface EtcdProcessOptions {
   /** etcd's CA, serving, peer and apiserver-client certificates (ensureEtcdPKI). */
   pki: EtcdPKI;
   binary?: string;
+  /** etcd's --quota-backend-bytes; default 2 GiB. */
+  quotaBackendBytes?: number;
   /** Extra flags, appended last. */
   extraArgs?: string[];
   startTimeoutMs?: number;
@@ -56,7 +58,10 @@ export interface EtcdIdentity {
 }
 
 const SETPRIV = '/usr/bin/setpriv';
+export const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
 const IDENTITY_FILE = 'identity.json';
+/** The client URL of the running etcd, for the commands that talk to it beside `up`. */
+export const CLIENT_URL_FILE = 'client-url';
 
 /** The identity of the etcd under `dataDir`, made (random name and token) if it has none yet. */
 export async function etcdIdentity(dataDir: string): Promise<EtcdIdentity> {
@@ -75,7 +80,7 @@ export async function etcdIdentity(dataDir: string): Promise<EtcdIdentity> {
   return id;
 }
 
-async function saveIdentity(dataDir: string, id: EtcdIdentity): Promise<void> {
+export async function saveIdentity(dataDir: string, id: EtcdIdentity): Promise<void> {
   const path = join(dataDir, IDENTITY_FILE);
   await writeFile(`${path}.tmp`, `${JSON.stringify(id)}\n`, { mode: 0o600 });
   await rename(`${path}.tmp`, path);
@@ -108,7 +113,7 @@ export function etcdArgs(o: EtcdProcessOptions, id: EtcdIdentity): string[] {
     '--election-timeout=200',
     // Memory grows with the snapshot count; Kubernetes' own default is 10000.
     '--snapshot-count=5000',
-    '--quota-backend-bytes=2147483648',
+    `--quota-backend-bytes=${o.quotaBackendBytes ?? DEFAULT_QUOTA_BACKEND_BYTES}`,
     // Objects may be up to 3 MiB (the apiserver's body limit); etcd's default cap is 1.5 MiB.
     '--max-request-bytes=4194304',
     // Lets the watch cache prove it is current while a resource is idle.
@@ -164,6 +169,8 @@ export async function startEtcdProcess(o: EtcdProcessOptions): Promise<EtcdProce
       }
     }
     await checkIdentity(client, id, o.dataDir, endpoint);
+    // Where `hyperkube etcd-snapshot save` finds this etcd (it checks the identity too).
+    await writeFile(join(o.dataDir, CLIENT_URL_FILE), `${endpoint}\n`);
     // Answered, and it is our member; and the process answering is still the one started.
     if (dead()) throw new Error(`etcd exited while starting: ${tail.trim()}`);
   } catch (err) {
@@ -192,7 +199,7 @@ export async function startEtcdProcess(o: EtcdProcessOptions): Promise<EtcdProce
  * The member answering must be this data dir's: one member, of our random name, in the
  * cluster seen at the first start (recorded then).
  */
-async function checkIdentity(client: ReturnType<typeof newEtcdClient>, id: EtcdIdentity, dataDir: string, endpoint: string): Promise<void> {
+export async function checkIdentity(client: ReturnType<typeof newEtcdClient>, id: EtcdIdentity, dataDir: string, endpoint: string): Promise<void> {
   const res = await client.cluster.memberList({});
   const clusterId = res.header.cluster_id;
   const names = res.members.map((m) => m.name);

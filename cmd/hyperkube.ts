@@ -10,6 +10,7 @@ import { runDns } from './dns.js';
 import { runReset } from './reset.js';
 import { runKubeconfig } from './kubeconfig.js';
 import { runKubelet } from './kubelet.js';
+import { runEtcdSnapshot } from './etcd-snapshot/cli.js';
 import { runtimeCli } from '../runtime/cli.js';
 import { imageCommand } from './image.js';
 import { SUPERVISED_ENV } from './component-process.js';
@@ -25,6 +26,7 @@ commands:
   dns                 the cluster DNS (Services and pods by name; the rest forwarded)
   kubelet             run the pods bound to this node and static pods from a directory
   kubeconfig          a kubeconfig with a new token for a user (--user NAME [--group G]...), or --revoke NAME
+  etcd-snapshot       save, ls, rm and restore snapshots of the etcd of up (save [--name N] | ls | rm NAME | restore FILE)
   reset               stop \`up\` and the processes it started, and remove everything tskube created on this host
   runtime             the container runtime's debugging CLI (run, ps, exec, logs, stop, rm, images, pull, load, rmi)
   image               build images from Dockerfiles into the kubelet's image store (image build)
@@ -45,6 +47,7 @@ const commands: Record<string, Command> = {
   image: imageCommand,
   reset: runReset,
   kubeconfig: runKubeconfig,
+  'etcd-snapshot': runEtcdSnapshot,
 };
 
 /**

@@ -20,6 +20,11 @@ import type { KubeletPki } from './pki.js';
 import { TOKEN_FILE } from './kubeconfig.js';
 import { reclaimArgs } from './kubelet-reclaim-flags.js';
 import { createServer } from 'node:net';
+import { etcdClientTLS } from './etcd-process.js';
+import { startUpSnapshots, type SnapshotSettings } from './etcd-snapshot/up-snapshots.js';
+import type { SnapshotSchedule } from './etcd-snapshot/schedule.js';
+import { finishDataVersion } from './storage-migrate.js';
+import type { VersionPlan } from './data-version.js';
 
 export interface UpProcessesOptions {
   /** `up`'s parsed flag values. */
@@ -43,6 +48,11 @@ export interface UpProcessesOptions {
   token: string;
   /** etcd's certificates; the apiserver gets the client certificate's files. */
   etcdPKI: EtcdPKI;
+  /** What version.json asked for (a migration runs once etcd is up). */
+  version: VersionPlan;
+  /** Scheduled etcd snapshots (`--etcd-snapshot-*`), taken by `up` itself. */
+  snapshots: SnapshotSettings;
+  nodeName: string;
   /** up's stop signal (bounded shutdown). */
   stop: StopSignal;
   step: (m: string) => void;
@@ -84,7 +94,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     void sup.stop();
   });
 
-  const etcdOpts = { dataDir: join(dataDir, 'etcd'), clientPort: Number(f('etcd-client-port')), peerPort: Number(f('etcd-peer-port')), pki: o.etcdPKI, detached: true, dieWithParent: true };
+  const etcdOpts = { dataDir: join(dataDir, 'etcd'), clientPort: Number(f('etcd-client-port')), peerPort: Number(f('etcd-peer-port')), pki: o.etcdPKI, quotaBackendBytes: Number(f('etcd-quota-backend-bytes')), detached: true, dieWithParent: true };
   const etcdEndpoint = `https://127.0.0.1:${etcdOpts.clientPort}`;
   // 0 is "any free port" to `up` but "no listener" to `hyperkube proxy` (as kube-proxy's --healthz-port): pick one.
   let proxyHealthz = f('proxy-healthz-port');
@@ -102,6 +112,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--etcd-cafile=${o.etcdPKI.caPath}`,
         `--etcd-certfile=${o.etcdPKI.client.certPath}`,
         `--etcd-keyfile=${o.etcdPKI.client.keyPath}`,
+        `--etcd-quota-backend-bytes=${f('etcd-quota-backend-bytes')}`,
         `--bind-address=${f('bind-address')}`,
         `--port=${apiPort}`,
         `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
@@ -204,6 +215,11 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     );
   }
 
+  let snapshots: SnapshotSchedule | undefined;
+  const stopAll = async () => {
+    await snapshots?.stop();
+    await sup.stop();
+  };
   try {
     const etcd = await sup.add({
       name: 'etcd',
@@ -213,6 +229,8 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
       },
     });
     step(`etcd ready on ${etcdEndpoint} (pid ${etcd.pid})`);
+    await finishDataVersion(o.version, dataDir, { endpoint: etcdEndpoint, tls: etcdClientTLS(o.etcdPKI) }, step);
+    if (o.snapshots.enabled) snapshots = startUpSnapshots(o.snapshots, { endpoint: etcdEndpoint, tls: etcdClientTLS(o.etcdPKI) }, o.nodeName, step);
     const [apiserver, ...clients] = components;
     const api = await sup.add(apiserver);
     await writeKubeconfig(kubeconfig, { server: apiUrl, token: o.token, ca: o.ca });
@@ -228,14 +246,14 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   } catch (err) {
-    await sup.stop();
+    await stopAll();
     removeProcFiles(dataDir);
     if (interrupted) return 0;
     throw err;
   }
   console.log(`ready: kubeconfig ${kubeconfig} — dashboard ${apiUrl}/ui/ — try: kubectl --kubeconfig ${kubeconfig} get nodes`);
   await signalled;
-  await sup.stop();
+  await stopAll();
   removeProcFiles(dataDir);
   return 0;
 }

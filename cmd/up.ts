@@ -30,6 +30,8 @@ import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
 import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
 import { TOKEN_FILE } from './kubeconfig.js';
 import type { Level } from '../api/pod-security.js';
+import { checkDataVersion, finishDataVersion } from './storage-migrate.js';
+import { SNAPSHOT_FLAGS, snapshotSettings, startUpSnapshots } from './etcd-snapshot/up-snapshots.js';
 
 const FLAGS = {
   'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the certificates and keys, the kubeconfig and the tokens live (made mode 0700)' },
@@ -62,6 +64,8 @@ const FLAGS = {
   'authorization-mode': { type: 'string', default: 'RBAC', help: 'RBAC (roles and bindings; the admin is in system:masters) or AlwaysAllow' },
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
   ...UP_RECLAIM_FLAGS,
+  'etcd-quota-backend-bytes': { type: 'string', default: '2147483648', help: "etcd's backend quota: past it etcd raises the NOSPACE alarm and refuses writes (the apiserver's /readyz fails `etcd` then)" },
+  ...SNAPSHOT_FLAGS,
 } as const;
 
 const COMPONENTS = ['scheduler', 'controller-manager', 'proxy', 'kubelet', 'dns'];
@@ -118,6 +122,9 @@ function checkNumbers(f: Record<string, string | boolean>): void {
   if (f['etcd-client-port'] === f['etcd-peer-port']) throw new Error('--etcd-client-port and --etcd-peer-port must differ');
   const maxPods = Number(f['max-pods']);
   if (!Number.isInteger(maxPods) || maxPods < 1) throw new Error(`--max-pods must be a positive integer, got ${JSON.stringify(f['max-pods'])}`);
+  const quota = Number(f['etcd-quota-backend-bytes']);
+  // etcd's own bounds: below 1 MiB it cannot hold a cluster, and bbolt caps near 8 GiB by default.
+  if (!Number.isSafeInteger(quota) || quota < 1 << 20 || quota > 8 * 2 ** 30) throw new Error(`--etcd-quota-backend-bytes must be a number of bytes between 1 MiB and 8 GiB, got ${JSON.stringify(f['etcd-quota-backend-bytes'])}`);
 }
 
 export async function runUp(argv: string[]): Promise<number> {
@@ -131,6 +138,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const reclaim = reclaimOptions(f);
   const dns = clusterDnsSettings(f, disabled);
   const dataDir = f['data-dir'];
+  const snapshots = snapshotSettings(f, dataDir);
   const nodeName = (f['hostname-override'] || hostname()).toLowerCase();
   const started = Date.now();
   const step = (m: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(2)}s] ${m}`);
@@ -142,6 +150,8 @@ export async function runUp(argv: string[]): Promise<number> {
   if (other && other.pid !== process.pid && stillRunning(other)) throw new Error(`another hyperkube up (pid ${other.pid}) is running on ${dataDir}`);
   // Taken ports are refused before anything starts (etcd's are checked as it starts).
   if (Number(f.port) !== 0) await assertPortFree(Number(f.port), 'apiserver port', f['bind-address']);
+  // A data dir of a newer storage format is refused before anything starts.
+  const version = await checkDataVersion(dataDir);
   const me = procIdentity(process.pid)!;
   // `hyperkube reset` finds and stops a running `up` (and what it started) through these.
   await writeFile(join(dataDir, UP_PID_FILE), `${process.pid}\n`);
@@ -165,6 +175,9 @@ export async function runUp(argv: string[]): Promise<number> {
       ca: secrets.ca,
       token: secrets.token,
       etcdPKI,
+      version,
+      snapshots,
+      nodeName,
       stop,
       step,
     });
@@ -186,6 +199,7 @@ export async function runUp(argv: string[]): Promise<number> {
         clientPort: Number(f['etcd-client-port']),
         peerPort: Number(f['etcd-peer-port']),
         pki: etcdPKI,
+        quotaBackendBytes: Number(f['etcd-quota-backend-bytes']),
         detached: true,
         dieWithParent: true,
       }),
@@ -194,6 +208,11 @@ export async function runUp(argv: string[]): Promise<number> {
     stops.push(() => etcd.stop());
     writeProcs(dataDir, { up: me, etcd: { pid: etcd.pid, start: etcd.startTime } });
     step(`etcd ready on ${etcd.endpoint} (pid ${etcd.pid})`);
+    await finishDataVersion(version, dataDir, etcd, step);
+    if (snapshots.enabled) {
+      const sched = startUpSnapshots(snapshots, etcd, nodeName, (m) => step(m));
+      stops.push(() => sched.stop());
+    }
     const host = f['bind-address'];
     const { token, serving, ca, kubeletPki } = secrets;
     const apiserver = await unlessStopped(
@@ -203,6 +222,7 @@ export async function runUp(argv: string[]): Promise<number> {
         kubeletClient: { cert: kubeletPki.client.cert, key: kubeletPki.client.key, ca: kubeletPki.ca },
         etcdEndpoints: [etcd.endpoint],
         etcdTLS: etcd.tls,
+        etcdQuotaBytes: Number(f['etcd-quota-backend-bytes']),
         host,
         port: Number(f.port),
         serviceCIDR: f['service-cluster-ip-range'],
