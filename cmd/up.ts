@@ -26,6 +26,7 @@ import { clusterDnsSettings } from './up-dns.js';
 import { parseFlags } from './flags.js';
 import { runUpProcesses } from './up-processes.js';
 import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
+import { parseAuthorizationModes } from '../apiserver/auth/authorization-modes.js';
 import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
 import { TOKEN_FILE } from './kubeconfig.js';
 import type { Level } from '../api/pod-security.js';
@@ -58,7 +59,7 @@ const FLAGS = {
   'max-pods': { type: 'string', default: '110', help: "the kubelet's pods capacity: most pods this node runs" },
   'kubelet-port': { type: 'string', default: '10250', help: "kubelet server port on the node IP (0: any free port); HTTPS, it answers only the apiserver's client certificate" },
   'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) enforced in namespaces without pod-security.kubernetes.io labels' },
-  'authorization-mode': { type: 'string', default: 'RBAC', help: 'RBAC (roles and bindings; the admin is in system:masters) or AlwaysAllow' },
+  'authorization-mode': { type: 'string', default: 'Node,RBAC', help: 'Node,RBAC (kubelets reach only their own pods\' objects; roles and bindings; the admin is in system:masters), RBAC or AlwaysAllow' },
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
 } as const;
 
@@ -123,7 +124,7 @@ export async function runUp(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const f = parsed.values;
   checkNumbers(f);
-  if (!['RBAC', 'AlwaysAllow'].includes(f['authorization-mode'])) throw new Error('--authorization-mode is RBAC or AlwaysAllow');
+  parseAuthorizationModes(f['authorization-mode']);
   if (!['privileged', 'baseline', 'restricted'].includes(f['pod-security-default'])) throw new Error('--pod-security-default is privileged, baseline or restricted');
   const disabled = disabledComponents(f.disable);
   const dns = clusterDnsSettings(f, disabled);
@@ -209,7 +210,7 @@ export async function runUp(argv: string[]): Promise<number> {
         advertiseAddress: podAddress,
         // Users made by `hyperkube kubeconfig --user`.
         authenticators: [tokenFileAuthenticator(join(dataDir, TOKEN_FILE), (m) => step(`apiserver: ${m}`))],
-        authorizationMode: f['authorization-mode'] as 'RBAC' | 'AlwaysAllow',
+        authorizationMode: f['authorization-mode'],
         podSecurityDefault: f['pod-security-default'] as Level,
         log: (m) => step(`apiserver: ${m}`),
       }),

@@ -218,7 +218,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const podInformer = new Informer<Pod>(client, client.pods(), { fieldSelector: `spec.nodeName=${nodeName}`, onError: (e) => log(`pod informer: ${(e as Error).message}`) });
   const svcInformer = new Informer<Service>(client, client.services(), { onError: (e) => log(`service informer: ${(e as Error).message}`) });
   let stopped = false;
-  const mirrors = new MirrorPods(client, podInformer, staticPods, log, () => stopped);
+  const mirrors = new MirrorPods(client, podInformer, staticPods, log, () => stopped, nodeName);
   const dispatch = new PodDispatch(
     {
       runtime, images, client, events, nodeName, hostIP, rootDir, logDir, metrics, log, index,

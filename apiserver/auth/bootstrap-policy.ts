@@ -27,6 +27,27 @@ function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, s
   };
 }
 
+/** upstream's NodeRules: what the node authorizer grants every node beyond what it subdivides. */
+export const NODE_RULES: PolicyRule[] = [
+  rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+  rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews', 'localsubjectaccessreviews']),
+  rule(Read, [''], ['services']),
+  rule(['create', 'get', 'list', 'watch'], [''], ['nodes']),
+  rule(['update', 'patch'], [''], ['nodes/status']),
+  rule(['update', 'patch', 'delete'], [''], ['nodes']),
+  rule(['create', 'update', 'patch'], [''], ['events']),
+  rule(Read, [''], ['pods']),
+  rule(['create', 'delete'], [''], ['pods']),
+  rule(['update', 'patch'], [''], ['pods/status']),
+  rule(['create'], [''], ['pods/eviction']),
+  rule(['get'], [''], ['secrets', 'configmaps']),
+  rule(['get'], [''], ['persistentvolumeclaims', 'persistentvolumes']),
+  rule(['get'], [''], ['endpoints']),
+  rule(['update', 'patch'], [''], ['persistentvolumeclaims/status']),
+  rule(['create'], [''], ['serviceaccounts/token']),
+  rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
+];
+
 const PUBLIC_INFO = ['/livez', '/readyz', '/healthz', '/version', '/version/'];
 
 export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
@@ -71,25 +92,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(Read, ['networking.k8s.io'], ['networkpolicies', 'ingresses', 'ingresses/status']),
   ], { [AGGREGATE_TO('view')]: 'true' }),
   // What a kubelet needs; bound to nobody (as upstream): the node authorizer grants it per node.
-  clusterRole('system:node', [
-    rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
-    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews', 'localsubjectaccessreviews']),
-    rule(Read, [''], ['services']),
-    rule(['create', 'get', 'list', 'watch'], [''], ['nodes']),
-    rule(['update', 'patch'], [''], ['nodes/status']),
-    rule(['update', 'patch', 'delete'], [''], ['nodes']),
-    rule(['create', 'update', 'patch'], [''], ['events']),
-    rule(Read, [''], ['pods']),
-    rule(['create', 'delete'], [''], ['pods']),
-    rule(['update', 'patch'], [''], ['pods/status']),
-    rule(['create'], [''], ['pods/eviction']),
-    rule(['get'], [''], ['secrets', 'configmaps']),
-    rule(['get'], [''], ['persistentvolumeclaims', 'persistentvolumes']),
-    rule(['get'], [''], ['endpoints']),
-    rule(['update', 'patch'], [''], ['persistentvolumeclaims/status']),
-    rule(['create'], [''], ['serviceaccounts/token']),
-    rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
-  ]),
+  clusterRole('system:node', NODE_RULES),
   clusterRole('system:node-proxier', [
     rule(['list', 'watch'], [''], ['services', 'endpoints']),
     rule(['get', 'list', 'watch'], [''], ['nodes']),
