@@ -29,6 +29,8 @@ import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
 import { parseAuthorizationModes } from '../apiserver/auth/authorization-modes.js';
 import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
 import { TOKEN_FILE } from './kubeconfig.js';
+import { componentTokens, writeComponentKubeconfigs, type ComponentName } from './component-credentials.js';
+import { ensureComponentRoles } from './component-rbac.js';
 import type { Level } from '../api/pod-security.js';
 
 const FLAGS = {
@@ -148,6 +150,8 @@ export async function runUp(argv: string[]): Promise<number> {
   const podAddress = gatewayOf(parseCIDR(f['pod-cidr']));
   const secrets = await clusterSecrets(dataDir, f['bind-address'], nodeName, { podAddress, serviceIP: gatewayOf(parseCIDR(f['service-cluster-ip-range'])), clusterDomain: f['cluster-domain'] });
   const etcdPKI = await ensureEtcdPKI(join(dataDir, 'pki', 'etcd'));
+  // Each component's own identity (component-credentials.ts), in the token file before the apiserver reads it.
+  const componentTokensMade = await componentTokens(dataDir, nodeName);
   if (f['multi-process']) {
     const code = await runUpProcesses({
       flags: f,
@@ -162,6 +166,8 @@ export async function runUp(argv: string[]): Promise<number> {
       podAddress,
       ca: secrets.ca,
       token: secrets.token,
+      componentTokens: componentTokensMade,
+      nodeName,
       etcdPKI,
       stop,
       step,
@@ -221,17 +227,25 @@ export async function runUp(argv: string[]): Promise<number> {
     const kubeconfig = join(dataDir, 'kubeconfig');
     await writeKubeconfig(kubeconfig, { server: apiserver.url, token, ca });
     const maxPods = Number(f['max-pods']);
-    // Every component reaches the cluster only through the apiserver, with the admin credentials.
-    const client = new RestClient({ server: apiserver.url, token, ca: Buffer.from(ca) });
-    stops.push(() => Promise.resolve().then(() => client.close()));
-    if (await ensureLocalPathStorageClass(client)) step('storage class local-path (default) created');
+    // `up`'s own setup (storage class, add-on roles) with the admin credentials ...
+    const admin = new RestClient({ server: apiserver.url, token, ca: Buffer.from(ca) });
+    stops.push(() => Promise.resolve().then(() => admin.close()));
+    if (await ensureLocalPathStorageClass(admin)) step('storage class local-path (default) created');
+    await ensureComponentRoles(admin);
+    await writeComponentKubeconfigs(dataDir, componentTokensMade, apiserver.url, ca);
+    // ... and every component reaches the cluster only through the apiserver, as itself.
+    const clientFor = (c: ComponentName) => {
+      const rc = new RestClient({ server: apiserver.url, token: componentTokensMade[c], ca: Buffer.from(ca) });
+      stops.push(() => Promise.resolve().then(() => rc.close()));
+      return rc;
+    };
     if (!disabled.has('controller-manager')) {
-      const cm = await unlessStopped(stop, startControllerManager({ client, rootCA: ca, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
+      const cm = await unlessStopped(stop, startControllerManager({ client: clientFor('controller-manager'), rootCA: ca, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());
       step('controller-manager running');
     }
     if (!disabled.has('scheduler')) {
-      const sched = await unlessStopped(stop, startScheduler({ client, log: (m) => step(`scheduler: ${m}`) }), (c) => c.stop());
+      const sched = await unlessStopped(stop, startScheduler({ client: clientFor('scheduler'), log: (m) => step(`scheduler: ${m}`) }), (c) => c.stop());
       stops.push(() => sched.stop());
       step('scheduler running');
     }
@@ -239,8 +253,9 @@ export async function runUp(argv: string[]): Promise<number> {
       const kubelet = await unlessStopped(
         stop,
         startKubelet({
-          client,
-          nodeName: f['hostname-override'] || undefined,
+          client: clientFor('kubelet'),
+          localPathClient: clientFor('local-path-provisioner'),
+          nodeName,
           podManifestPath: f['pod-manifest-path'],
           podCIDR: f['pod-cidr'],
           bridgeName: f.bridge,
@@ -276,7 +291,7 @@ export async function runUp(argv: string[]): Promise<number> {
       const proxy = await unlessStopped(
         stop,
         startProxy({
-          client,
+          client: clientFor('proxy'),
           chainPrefix: f['proxy-chain-prefix'],
           nodeSetup: { serviceDevice: f['service-device'] },
           clusterCIDR: f['cluster-cidr'],
@@ -294,7 +309,7 @@ export async function runUp(argv: string[]): Promise<number> {
       // On the pod bridge's address, which exists once the kubelet runs its first pod: bound then.
       const server = await unlessStopped(
         stop,
-        startDns({ client, host: dns.listen, clusterDomain: dns.clusterDomain, serviceCIDR: f['service-cluster-ip-range'], clusterIP: dns.clusterDNS[0], ...(dns.upstream.length ? { upstream: dns.upstream } : {}), waitForAddress: false, log: (m) => step(`dns: ${m}`) }),
+        startDns({ client: clientFor('dns'), host: dns.listen, clusterDomain: dns.clusterDomain, serviceCIDR: f['service-cluster-ip-range'], clusterIP: dns.clusterDNS[0], ...(dns.upstream.length ? { upstream: dns.upstream } : {}), waitForAddress: false, log: (m) => step(`dns: ${m}`) }),
         (d) => d.stop(),
       );
       stops.push(() => server.stop());

@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { Pod, Service } from '../api/core.js';
 import { TokenManager, apiTokenRequester } from './token-manager.js';
 import { Informer } from '../client/informer.js';
-import type { RestClient } from '../client/rest.js';
+import { RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
 import type { RuntimeService } from '../runtime/cri.js';
 import type { ImageService } from '../runtime/images/index.js';
@@ -42,6 +42,12 @@ export interface KubeletOptions extends ServerOptions {
   rootDir?: string;
   /** Run the local-path provisioner (rancher.io/local-path) with its volumes in this directory; off when absent. */
   localPathDir?: string;
+  /**
+   * The provisioner's own credentials (a client, or a kubeconfig path): it creates and deletes
+   * PersistentVolumes, which a node's identity may not. Without them it uses the kubelet's.
+   */
+  localPathClient?: RestClient;
+  localPathKubeconfig?: string;
   podCIDR?: string;
   bridgeName?: string;
   chainPrefix?: string;
@@ -247,8 +253,10 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   await Promise.all([podInformer.start(), svcInformer.start()]);
   staticSource?.start();
   // Its events come from the provisioner, as upstream's (a component of its own, not the kubelet).
-  const provisionerEvents = opts.localPathDir ? new EventRecorder(clients.eventClient, { component: LOCAL_PATH_PROVISIONER, host: nodeName }) : undefined;
-  const provisioner = opts.localPathDir ? new LocalPathProvisioner({ client, nodeName, storageDir: opts.localPathDir, recorder: provisionerEvents, log }) : undefined;
+  const ownProvisionerClient = opts.localPathDir && !opts.localPathClient && opts.localPathKubeconfig ? RestClient.fromKubeconfig({ path: opts.localPathKubeconfig }) : undefined;
+  const provisionerClient = opts.localPathClient ?? ownProvisionerClient;
+  const provisionerEvents = opts.localPathDir ? new EventRecorder(provisionerClient ?? clients.eventClient, { component: LOCAL_PATH_PROVISIONER, host: nodeName }) : undefined;
+  const provisioner = opts.localPathDir ? new LocalPathProvisioner({ client: provisionerClient ?? client, nodeName, storageDir: opts.localPathDir, recorder: provisionerEvents, log }) : undefined;
   // Not awaited: pods without claims need none of it, and a slow first list must not hold the node back.
   void provisioner?.start().catch((e) => log(`local-path provisioner: ${(e as Error).message}`));
   // Runtime pods no source wants (deleted from the API while the kubelet was down) are torn down.
@@ -295,6 +303,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       staticSource?.stop();
       status.stop();
       await Promise.all([podInformer.stop(), svcInformer.stop(), provisioner?.stop()]);
+      ownProvisionerClient?.close();
       await dispatch.detachAll();
       await server?.close();
       await healthz?.close();

@@ -62,7 +62,7 @@ export class NodeRestriction {
   constructor(private readonly registries: Registries) {}
 
   private async pod(namespace: string, name: string): Promise<Pod> {
-    return (await this.registries.byResource.get('pods')!.get(namespace, name)) as Pod;
+    return (await this.registries.byResource.get('pods')!.get(namespace, name));
   }
 
   /** Creates and updates, from the registries' admission (kind, object, context with the user). */
@@ -73,7 +73,7 @@ export class NodeRestriction {
     if (kind === 'Pod') {
       const deny = (why: string) => forbiddenError('', 'pods', name, why);
       if (!node) throw deny(`could not determine node from user ${JSON.stringify(ctx.user!.username)}`);
-      if (!old) return this.admitMirrorPod(node, obj as Pod, deny);
+      if (!old) return this.admitMirrorPod(node, obj, deny);
       if (ctx.subresource !== 'status') throw deny(`unexpected operation "UPDATE", node ${JSON.stringify(node)} can only create and delete mirror pods`);
       const prev = old as Pod;
       if (prev.spec?.nodeName !== node) throw deny(`node ${JSON.stringify(node)} can only update pod status for pods with spec.nodeName set to itself`);

@@ -99,12 +99,18 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
     rule(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']),
   ]),
+  clusterRole('system:volume-scheduler', [
+    rule(['get', 'list', 'watch', 'patch', 'update'], [''], ['persistentvolumes']),
+    rule(Read, ['storage.k8s.io'], ['storageclasses']),
+    rule(['get', 'list', 'watch', 'patch', 'update'], [''], ['persistentvolumeclaims']),
+  ]),
+  clusterRole('system:kube-dns', [rule(['list', 'watch'], [''], ['endpoints', 'services'])]),
   clusterRole('system:kube-scheduler', [
     rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     rule(['create'], ['coordination.k8s.io'], ['leases']),
     rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler']),
-    rule(['delete', 'get', 'list', 'watch'], [''], ['nodes']),
-    rule(['get', 'list', 'watch'], [''], ['pods']),
+    rule(Read, [''], ['nodes']),
+    rule(['get', 'list', 'watch', 'delete'], [''], ['pods']),
     rule(['create'], [''], ['bindings', 'pods/binding']),
     rule(['patch', 'update'], [''], ['pods/status']),
     rule(Read, [''], ['replicationcontrollers', 'services']),
@@ -131,13 +137,14 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
   ]),
 ];
 
-function clusterBinding(role: string, subjects: { kind: 'User' | 'Group'; name: string }[]): RoleBinding {
+function clusterBinding(role: string, subjects: ({ kind: 'User' | 'Group'; name: string } | { kind: 'ServiceAccount'; name: string; namespace: string })[]): RoleBinding {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
     metadata: { name: role, labels: { ...BOOTSTRAP_LABEL }, annotations: { [AUTOUPDATE]: 'true' } },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-    subjects: subjects.map((s) => ({ ...s, apiGroup: 'rbac.authorization.k8s.io' })),
+    // A ServiceAccount subject has no apiGroup (it is core's).
+    subjects: subjects.map((s) => (s.kind === 'ServiceAccount' ? { ...s } : { ...s, apiGroup: 'rbac.authorization.k8s.io' })),
   };
 }
 
@@ -154,6 +161,8 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: RoleBinding[] = [
   clusterBinding('system:node-proxier', [user('system:kube-proxy')]),
   clusterBinding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
   clusterBinding('system:kube-scheduler', [user('system:kube-scheduler')]),
+  clusterBinding('system:volume-scheduler', [user('system:kube-scheduler')]),
+  clusterBinding('system:kube-dns', [{ kind: 'ServiceAccount' as const, name: 'kube-dns', namespace: 'kube-system' }]),
 ];
 
 export { AUTOUPDATE };

@@ -96,7 +96,7 @@ export class NodeGraph {
       if (!this.stopped) setTimeout(() => void this.watch(reg, resource).catch(restart), 1000).unref();
     };
     const w = await registry.watch(undefined, {}, {
-      event: (type, obj) => (resource === 'pods' ? this.setPod(obj as unknown as Pod, type === 'DELETED') : this.setVolume(obj as unknown as PersistentVolume, type === 'DELETED')),
+      event: (type, obj) => (resource === 'pods' ? this.setPod(obj, type === 'DELETED') : this.setVolume(obj, type === 'DELETED')),
       end: restart,
     });
     this.watchers.push(w);
@@ -121,7 +121,7 @@ export class NodeGraph {
     const refs = podReferences(pod);
     this.pods.set(id, { node, refs });
     let m = this.reach.get(node);
-    if (!m) this.reach.set(node, (m = new Map()));
+    if (!m) this.reach.set(node, (m = new Map<Ref, number>()));
     for (const r of refs) m.set(r, (m.get(r) ?? 0) + 1);
   }
 
