@@ -139,11 +139,23 @@ export class NodeRestriction {
     if ((pod.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim)) throw deny(`node ${JSON.stringify(node)} can not create pods that reference persistentvolumeclaims`);
   }
 
-  /** Deletes and evictions of pods, from the request's attributes (after authorization). */
+  /**
+   * What is decided by name and the stored pod, from the request's attributes (after
+   * authorization): writes of Nodes (status writes too, which keep all but status as stored),
+   * deletes, evictions and status writes of pods.
+   */
   async admitRequest(a: Attributes): Promise<void> {
     const { isNode, name: node } = nodeIdentity(a.user);
-    if (!isNode || !a.resourceRequest || a.apiGroup !== '' || a.resource !== 'pods' || !a.name) return;
-    if (a.verb === 'delete' && a.subresource === '') {
+    if (!isNode || !a.resourceRequest || a.apiGroup !== '' || !a.name) return;
+    if (a.resource === 'nodes') {
+      if (['update', 'patch', 'delete'].includes(a.verb) && a.name !== node) throw forbiddenError('', 'nodes', a.name, `node ${JSON.stringify(node)} is not allowed to modify node ${JSON.stringify(a.name)}`);
+      return;
+    }
+    if (a.resource !== 'pods') return;
+    if ((a.verb === 'update' || a.verb === 'patch') && a.subresource === 'status') {
+      const pod = await this.pod(a.namespace, a.name);
+      if (pod.spec?.nodeName !== node) throw forbiddenError('', 'pods', a.name, `node ${JSON.stringify(node)} can only update pod status for pods with spec.nodeName set to itself`);
+    } else if (a.verb === 'delete' && a.subresource === '') {
       const pod = await this.pod(a.namespace, a.name);
       if (pod.spec?.nodeName !== node) throw forbiddenError('', 'pods', a.name, `node ${JSON.stringify(node)} can only delete pods with spec.nodeName set to itself`);
     } else if (a.verb === 'create' && a.subresource === 'eviction') {
