@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PersistentVolume, Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core.js';
 import type { Attributes } from './attributes.js';
 import { fieldEquals } from './attributes.js';
 import { NodeAuthorizer, nodeIdentity } from './node-authorizer.js';
@@ -16,7 +16,7 @@ function attrs(p: Partial<Attributes>): Attributes {
 }
 
 function pod(name: string, node: string | undefined, spec: Record<string, unknown> = {}): Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', uid: `u-${name}` }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...(node ? { nodeName: node } : {}), ...spec } } as Pod;
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', uid: `u-${name}` }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...(node ? { nodeName: node } : {}), ...spec } };
 }
 
 test('node identity needs the name prefix and the system:nodes group', () => {
@@ -65,7 +65,7 @@ test('secrets, claims and volumes: only through a pod bound to the node; edges g
   g.setPod(pod('a', 'n1', { volumes: [{ name: 's', secret: { secretName: 'mine' } }, { name: 'c', persistentVolumeClaim: { claimName: 'data' } }] }));
   g.setPod(pod('b', 'n2', { volumes: [{ name: 's', secret: { secretName: 'theirs' } }] }));
   g.setPod(pod('c', undefined, { volumes: [{ name: 's', secret: { secretName: 'unbound' } }] }));
-  g.setVolume({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv1' }, spec: { claimRef: { namespace: 'ns', name: 'data' } } } as PersistentVolume);
+  g.setVolume({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv1' }, spec: { claimRef: { namespace: 'ns', name: 'data' } } });
   const get = (resource: string, name: string, ns = 'ns') => z.authorize(attrs({ resource, name, namespace: ns })).decision;
   assert.equal(get('secrets', 'mine'), 'allow');
   assert.equal(get('secrets', 'theirs'), 'noOpinion');
