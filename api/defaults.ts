@@ -28,14 +28,15 @@ import { parseQuantity } from './quantity.js';
 
 export function defaultPod(pod: Pod): void {
   pod.spec ??= { containers: [] };
-  defaultPodSpec(pod.spec);
+  defaultPodSpec(pod.spec, pod.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined);
   pod.status ??= {};
   // The pod registry sets these on create; status writers keep them.
   pod.status.phase ??= 'Pending';
   pod.status.qosClass ??= computeQOSClass(pod.spec);
 }
 
-export function defaultPodSpec(spec: PodSpec): void {
+/** `mirror`: a kubelet's mirror pod, which service-account admission leaves without an account (as upstream). */
+export function defaultPodSpec(spec: PodSpec, mirror = false): void {
   spec.containers ??= [];
   spec.restartPolicy ??= 'Always';
   spec.terminationGracePeriodSeconds ??= 30;
@@ -44,7 +45,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   spec.schedulerName ??= 'default-scheduler';
   spec.enableServiceLinks ??= true;
   // Service account admission: an unset account means "default"; keep the deprecated alias in step.
-  spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
+  if (!mirror) spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
   spec.serviceAccount ??= spec.serviceAccountName;
   // Priority admission: no priority class means priority 0.
   spec.priority ??= 0;

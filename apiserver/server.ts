@@ -41,6 +41,11 @@ export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cl
 import { requestAttributes } from './auth/attributes.js';
 import { alwaysAllow, mastersAuthorizer, requestForbidden, unionAuthorizer, type Authorizer } from './auth/authorizer.js';
 import { RBACAuthorizer } from './auth/rbac-authorizer.js';
+import { NodeGraph } from './auth/node-graph.js';
+import { NodeAuthorizer } from './auth/node-authorizer.js';
+import { NodeRestriction } from './admission/node-restriction.js';
+import type { UserInfo } from './auth/user.js';
+import { parseAuthorizationModes, type AuthorizationMode } from './auth/authorization-modes.js';
 import { ensureBootstrapPolicy } from './auth/bootstrap-rbac.js';
 import { impersonate } from './auth/impersonation.js';
 import { accessReview, rulesReview, selfSubjectReview } from './auth/reviews.js';
@@ -52,7 +57,6 @@ import { cookieAuthenticator } from './ui/cookie-auth.js';
 import { StaticAssets, defaultAssetDir } from './ui/static.js';
 import { isDashboardPath, serveDashboard, type DashboardDeps } from './ui/routes.js';
 import { serveWatchMux } from './ui/watch-mux.js';
-import type { UserInfo } from './auth/user.js';
 
 export interface ApiServerOptions {
   etcdEndpoints: string[];
@@ -112,9 +116,10 @@ export interface ApiServerOptions {
   log?: (msg: string) => void;
   /**
    * --authorization-mode: RBAC (system:masters, then roles and bindings; the bootstrap policy is
-   * written at start) or AlwaysAllow (every authenticated request; the default of bare apiservers).
+   * written at start), Node,RBAC (the node authorizer before RBAC: what `up` runs) or AlwaysAllow
+   * (every authenticated request; the default of bare apiservers).
    */
-  authorizationMode?: 'RBAC' | 'AlwaysAllow';
+  authorizationMode?: AuthorizationMode;
   /** Pod Security level of namespaces without pod-security.kubernetes.io labels; default privileged. */
   podSecurityDefault?: Level;
   /** Authorizers asked after system:masters and before RBAC (the node authorizer). */
@@ -147,15 +152,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Not awaited: until a cache has listed, reads of its resource go to etcd; the promise only
   // resolves (a failed list retries inside the cache).
   for (const r of RESOURCES) if (isStored(r)) void storage.cacheResource(`/registry/${r.resource}/`);
+  const modes = parseAuthorizationModes(opts.authorizationMode ?? 'AlwaysAllow');
+  // The node graph, fed by this apiserver's own watches of pods and volumes (Node mode).
+  const nodeGraph = modes.includes('Node') ? new NodeGraph() : undefined;
   const escalation: EscalationHolder = {};
   // Pod security reads namespaces through their registry, made with the others.
   const psa: { admit?: Admission } = {};
-  const admission: Admission = (kind, obj, ctx, old) => (psa.admit ? psa.admit(kind, obj, ctx, old) : Promise.resolve());
+  const nodeRestriction: { plugin?: NodeRestriction } = {};
+  const admission: Admission = async (kind, obj, ctx, old) => {
+    await nodeRestriction.plugin?.admit(kind, obj, ctx, old);
+    if (psa.admit) await psa.admit(kind, obj, ctx, old);
+  };
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts, escalation, admission, quorumReads: opts.quorumReads ?? false });
   psa.admit = podSecurityAdmission(registries.namespaces, opts.podSecurityDefault ?? 'privileged');
-  const rbacMode = (opts.authorizationMode ?? 'AlwaysAllow') === 'RBAC';
+  // NodeRestriction runs with the node authorizer (upstream enables both together).
+  if (nodeGraph) nodeRestriction.plugin = new NodeRestriction(registries);
+  const rbacMode = modes.includes('RBAC');
   const rbac = new RBACAuthorizer();
-  const authorizer = rbacMode ? unionAuthorizer([mastersAuthorizer, ...(opts.authorizers ?? []), rbac]) : alwaysAllow;
+  const authorizer = modes.includes('AlwaysAllow')
+    ? alwaysAllow
+    : unionAuthorizer([mastersAuthorizer, ...(nodeGraph ? [new NodeAuthorizer(nodeGraph)] : []), ...(opts.authorizers ?? []), ...(rbacMode ? [rbac] : [])]);
   escalation.deps = { authorizer, rbac };
   const reviewDeps = { authorizer, rbac };
   const metrics = new ApiMetrics();
@@ -178,7 +194,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ...(saTokens ? [(t: string, auds: string[] | undefined) => saTokens.authenticate(t, auds)] : []),
   ];
   const handler = new ResourceHandler({
-    ...(saTokens ? { tokenRequest: async (ns: string, name: string, body: KubeObject) => (await saTokens.issue(ns, name, body)) as unknown as KubeObject } : {}),
+    ...(saTokens
+      ? {
+          tokenRequest: async (ns: string, name: string, body: KubeObject, user: UserInfo | undefined) => {
+            await nodeRestriction.plugin?.admitTokenRequest(user, ns, name, body);
+            return (await saTokens.issue(ns, name, body)) as unknown as KubeObject;
+          },
+        }
+      : {}),
     tokenReview: async (body) => (await reviewToken(body, tokenAuthenticators)) as unknown as KubeObject,
     registries,
     computed: (req, res, p) => serveMetrics({ registries, summaries }, req, res, p),
@@ -248,6 +271,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const a = requestAttributes(req, req.user);
     const r = authorizer.authorize(a);
     if (r.decision !== 'allow') throw requestForbidden(a, r.reason);
+    await nodeRestriction.plugin?.admitRequest(a);
     return true;
   };
 
@@ -350,6 +374,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let compactor: Compactor | undefined;
   try {
     await rbac.start(registries);
+    await nodeGraph?.start(registries);
     if (rbacMode) await ensureBootstrapPolicy(registries, log);
     await bootstrap(registries, { host: opts.advertiseAddress ?? host, port, log, serviceAccounts: !!opts.serviceAccounts });
 
@@ -366,6 +391,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   } catch (err) {
     rbac.stop();
+    nodeGraph?.stop();
     server.close();
     podListening?.cancel();
     podServer?.close();
@@ -384,6 +410,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       compactor?.stop();
       health?.stop();
       rbac.stop();
+      nodeGraph?.stop();
       for (const ws of wss.clients) ws.terminate();
       podListening?.cancel();
       for (const s of [server, ...(podServer ? [podServer] : [])]) {

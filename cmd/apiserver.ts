@@ -1,5 +1,6 @@
 // `hyperkube apiserver`: the apiserver alone, against an existing etcd.
 
+import { parseAuthorizationModes } from '../apiserver/auth/authorization-modes.js';
 import { startApiServer } from '../apiserver/server.js';
 import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
 import { parseFlags, untilSignal } from './flags.js';
@@ -17,7 +18,7 @@ const FLAGS = {
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
   'token-file': { type: 'string', default: '', help: 'file holding the bearer token every client must present' },
   'token-auth-file': { type: 'string', default: '', help: 'users\' bearer tokens, CSV lines token,user,uid,"group1,group2" (re-read when it changes)' },
-  'authorization-mode': { type: 'string', default: 'AlwaysAllow', help: 'RBAC (roles and bindings; the default policy is written at start) or AlwaysAllow' },
+  'authorization-mode': { type: 'string', default: 'AlwaysAllow', help: 'comma-separated: Node (kubelets reach only their own pods\' objects), RBAC (roles and bindings; the default policy is written at start); or AlwaysAllow' },
   'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) of namespaces without pod-security.kubernetes.io labels' },
   'kubelet-token-file': { type: 'string', default: '', help: 'bearer token presented to kubelets (their --server-token-file)' },
   'kubelet-client-certificate': { type: 'string', default: '', help: 'client certificate (PEM) presented to kubelets' },
@@ -90,8 +91,10 @@ export async function runApiserver(argv: string[]): Promise<number> {
     console.error('hyperkube apiserver: --etcd-client-thread is true or false');
     return 2;
   }
-  if (!['RBAC', 'AlwaysAllow'].includes(f['authorization-mode'])) {
-    console.error('hyperkube apiserver: --authorization-mode is RBAC or AlwaysAllow');
+  try {
+    parseAuthorizationModes(f['authorization-mode']);
+  } catch (err) {
+    console.error(`hyperkube apiserver: ${(err as Error).message}`);
     return 2;
   }
   if (!['privileged', 'baseline', 'restricted'].includes(f['pod-security-default'])) {
@@ -132,7 +135,7 @@ export async function runApiserver(argv: string[]): Promise<number> {
     nodePortRange: f['service-node-port-range'],
     token,
     authenticators: f['token-auth-file'] ? [tokenFileAuthenticator(f['token-auth-file'], (m) => console.error(`apiserver: ${m}`))] : [],
-    authorizationMode: f['authorization-mode'] as 'RBAC' | 'AlwaysAllow',
+    authorizationMode: f['authorization-mode'],
     podSecurityDefault: f['pod-security-default'] as 'privileged' | 'baseline' | 'restricted',
     tls,
     kubeletToken: f['kubelet-token-file'] ? readFileSync(f['kubelet-token-file'], 'utf8').trim() : undefined,

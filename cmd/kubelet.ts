@@ -13,6 +13,7 @@ const USAGE = `usage: kubelet [flags]
   --manifest-url URL         static pods served at a URL (YAML/JSON, polled)
   --root-dir DIR             kubelet state, volumes (default /var/lib/tskube/kubelet)
   --local-path-dir DIR       run the local-path provisioner (rancher.io/local-path), volumes in DIR (default: off)
+  --local-path-kubeconfig PATH  the provisioner's own kubeconfig (it writes PersistentVolumes; default: the kubelet's)
   --pod-cidr CIDR            this node's pod CIDR (default 10.244.0.0/24)
   --bridge NAME              pod bridge (default cbr0)
   --chain-prefix NAME        prefix of the iptables chains of the pod network (default TSKUBE)
@@ -51,6 +52,7 @@ const FLAGS: Record<string, keyof KubeletOptions> = {
   'manifest-url': 'manifestUrl',
   'root-dir': 'rootDir',
   'local-path-dir': 'localPathDir',
+  'local-path-kubeconfig': 'localPathKubeconfig',
   'pod-cidr': 'podCIDR',
   bridge: 'bridgeName',
   'chain-prefix': 'chainPrefix',

@@ -19,6 +19,8 @@ import { Supervisor, type Supervised } from './supervisor.js';
 import type { KubeletPki } from './pki.js';
 import { TOKEN_FILE } from './kubeconfig.js';
 import { reclaimArgs } from './kubelet-reclaim-flags.js';
+import { writeComponentKubeconfigs, type ComponentName, type ComponentTokens } from './component-credentials.js';
+import { ensureComponentRoles } from './component-rbac.js';
 import { createServer } from 'node:net';
 import { etcdClientTLS } from './etcd-process.js';
 import { startUpSnapshots, type SnapshotSettings } from './etcd-snapshot/up-snapshots.js';
@@ -46,13 +48,15 @@ export interface UpProcessesOptions {
   podAddress: string;
   ca: string;
   token: string;
+  /** Each component's own token (component-credentials.ts); its kubeconfig is written once the apiserver's URL is known. */
+  componentTokens: ComponentTokens;
+  nodeName: string;
   /** etcd's certificates; the apiserver gets the client certificate's files. */
   etcdPKI: EtcdPKI;
   /** What version.json asked for (a migration runs once etcd is up). */
   version: VersionPlan;
   /** Scheduled etcd snapshots (`--etcd-snapshot-*`), taken by `up` itself. */
   snapshots: SnapshotSettings;
-  nodeName: string;
   /** up's stop signal (bounded shutdown). */
   stop: StopSignal;
   step: (m: string) => void;
@@ -139,16 +143,18 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
       log,
     }),
   ];
-  const kc = `--kubeconfig=${kubeconfig}`;
-  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc, `--root-ca-file=${join(dataDir, 'pki', 'ca.crt')}`], ready: /^controller-manager: running/, log }));
-  if (!o.disabled.has('scheduler')) components.push(componentProcess({ name: 'scheduler', args: () => [kc], ready: /^scheduler: running/, log }));
+  const kc = (c: ComponentName) => `--kubeconfig=${join(dataDir, 'components', `${c}.kubeconfig`)}`;
+  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc('controller-manager'), `--root-ca-file=${join(dataDir, 'pki', 'ca.crt')}`], ready: /^controller-manager: running/, log }));
+  if (!o.disabled.has('scheduler')) components.push(componentProcess({ name: 'scheduler', args: () => [kc('scheduler')], ready: /^scheduler: running/, log }));
   if (!o.disabled.has('kubelet')) {
     components.push(
       componentProcess({
         name: 'kubelet',
         args: () => [
-          kc,
-          ...(f('hostname-override') ? [`--hostname-override=${f('hostname-override')}`] : []),
+          kc('kubelet'),
+          // The node name its identity (system:node:<name>) was made for.
+          `--hostname-override=${o.nodeName}`,
+          `--local-path-kubeconfig=${join(dataDir, 'components', 'local-path-provisioner.kubeconfig')}`,
           `--pod-manifest-path=${f('pod-manifest-path')}`,
           `--pod-cidr=${f('pod-cidr')}`,
           `--bridge=${f('bridge')}`,
@@ -184,7 +190,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
       componentProcess({
         name: 'proxy',
         args: () => [
-          kc,
+          kc('proxy'),
           `--proxy-chain-prefix=${f('proxy-chain-prefix')}`,
           `--service-device=${f('service-device')}`,
           `--cluster-cidr=${f('cluster-cidr')}`,
@@ -202,7 +208,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
       componentProcess({
         name: 'dns',
         args: () => [
-          kc,
+          kc('dns'),
           `--bind-address=${o.dns.listen}`,
           `--cluster-domain=${o.dns.clusterDomain}`,
           `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
@@ -238,6 +244,8 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     const admin = new RestClient({ server: apiUrl, token: o.token, ca: Buffer.from(o.ca) });
     try {
       if (await ensureLocalPathStorageClass(admin)) step('storage class local-path (default) created');
+      await ensureComponentRoles(admin);
+      await writeComponentKubeconfigs(dataDir, o.componentTokens, apiUrl, o.ca);
     } finally {
       admin.close();
     }

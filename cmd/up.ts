@@ -27,8 +27,11 @@ import { clusterDnsSettings } from './up-dns.js';
 import { parseFlags } from './flags.js';
 import { runUpProcesses } from './up-processes.js';
 import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
+import { parseAuthorizationModes } from '../apiserver/auth/authorization-modes.js';
 import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
 import { TOKEN_FILE } from './kubeconfig.js';
+import { componentTokens, writeComponentKubeconfigs, type ComponentName } from './component-credentials.js';
+import { ensureComponentRoles } from './component-rbac.js';
 import type { Level } from '../api/pod-security.js';
 import { checkDataVersion, finishDataVersion } from './storage-migrate.js';
 import { SNAPSHOT_FLAGS, snapshotSettings, startUpSnapshots } from './etcd-snapshot/up-snapshots.js';
@@ -61,7 +64,7 @@ const FLAGS = {
   'max-pods': { type: 'string', default: '110', help: "the kubelet's pods capacity: most pods this node runs" },
   'kubelet-port': { type: 'string', default: '10250', help: "kubelet server port on the node IP (0: any free port); HTTPS, it answers only the apiserver's client certificate" },
   'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) enforced in namespaces without pod-security.kubernetes.io labels' },
-  'authorization-mode': { type: 'string', default: 'RBAC', help: 'RBAC (roles and bindings; the admin is in system:masters) or AlwaysAllow' },
+  'authorization-mode': { type: 'string', default: 'Node,RBAC', help: 'Node,RBAC (kubelets reach only their own pods\' objects; roles and bindings; the admin is in system:masters), RBAC or AlwaysAllow' },
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
   ...UP_RECLAIM_FLAGS,
   'etcd-quota-backend-bytes': { type: 'string', default: '2147483648', help: "etcd's backend quota: past it etcd raises the NOSPACE alarm and refuses writes (the apiserver's /readyz fails `etcd` then)" },
@@ -132,7 +135,7 @@ export async function runUp(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const f = parsed.values;
   checkNumbers(f);
-  if (!['RBAC', 'AlwaysAllow'].includes(f['authorization-mode'])) throw new Error('--authorization-mode is RBAC or AlwaysAllow');
+  parseAuthorizationModes(f['authorization-mode']);
   if (!['privileged', 'baseline', 'restricted'].includes(f['pod-security-default'])) throw new Error('--pod-security-default is privileged, baseline or restricted');
   const disabled = disabledComponents(f.disable);
   const reclaim = reclaimOptions(f);
@@ -160,6 +163,8 @@ export async function runUp(argv: string[]): Promise<number> {
   const podAddress = gatewayOf(parseCIDR(f['pod-cidr']));
   const secrets = await clusterSecrets(dataDir, f['bind-address'], nodeName, { podAddress, serviceIP: gatewayOf(parseCIDR(f['service-cluster-ip-range'])), clusterDomain: f['cluster-domain'] });
   const etcdPKI = await ensureEtcdPKI(join(dataDir, 'pki', 'etcd'));
+  // Each component's own identity (component-credentials.ts), in the token file before the apiserver reads it.
+  const componentTokensMade = await componentTokens(dataDir, nodeName);
   if (f['multi-process']) {
     const code = await runUpProcesses({
       flags: f,
@@ -174,10 +179,11 @@ export async function runUp(argv: string[]): Promise<number> {
       podAddress,
       ca: secrets.ca,
       token: secrets.token,
+      componentTokens: componentTokensMade,
+      nodeName,
       etcdPKI,
       version,
       snapshots,
-      nodeName,
       stop,
       step,
     });
@@ -232,7 +238,7 @@ export async function runUp(argv: string[]): Promise<number> {
         advertiseAddress: podAddress,
         // Users made by `hyperkube kubeconfig --user`.
         authenticators: [tokenFileAuthenticator(join(dataDir, TOKEN_FILE), (m) => step(`apiserver: ${m}`))],
-        authorizationMode: f['authorization-mode'] as 'RBAC' | 'AlwaysAllow',
+        authorizationMode: f['authorization-mode'],
         podSecurityDefault: f['pod-security-default'] as Level,
         log: (m) => step(`apiserver: ${m}`),
       }),
@@ -243,17 +249,25 @@ export async function runUp(argv: string[]): Promise<number> {
     const kubeconfig = join(dataDir, 'kubeconfig');
     await writeKubeconfig(kubeconfig, { server: apiserver.url, token, ca });
     const maxPods = Number(f['max-pods']);
-    // Every component reaches the cluster only through the apiserver, with the admin credentials.
-    const client = new RestClient({ server: apiserver.url, token, ca: Buffer.from(ca) });
-    stops.push(() => Promise.resolve().then(() => client.close()));
-    if (await ensureLocalPathStorageClass(client)) step('storage class local-path (default) created');
+    // `up`'s own setup (storage class, add-on roles) with the admin credentials ...
+    const admin = new RestClient({ server: apiserver.url, token, ca: Buffer.from(ca) });
+    stops.push(() => Promise.resolve().then(() => admin.close()));
+    if (await ensureLocalPathStorageClass(admin)) step('storage class local-path (default) created');
+    await ensureComponentRoles(admin);
+    await writeComponentKubeconfigs(dataDir, componentTokensMade, apiserver.url, ca);
+    // ... and every component reaches the cluster only through the apiserver, as itself.
+    const clientFor = (c: ComponentName) => {
+      const rc = new RestClient({ server: apiserver.url, token: componentTokensMade[c], ca: Buffer.from(ca) });
+      stops.push(() => Promise.resolve().then(() => rc.close()));
+      return rc;
+    };
     if (!disabled.has('controller-manager')) {
-      const cm = await unlessStopped(stop, startControllerManager({ client, rootCA: ca, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
+      const cm = await unlessStopped(stop, startControllerManager({ client: clientFor('controller-manager'), rootCA: ca, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());
       step('controller-manager running');
     }
     if (!disabled.has('scheduler')) {
-      const sched = await unlessStopped(stop, startScheduler({ client, log: (m) => step(`scheduler: ${m}`) }), (c) => c.stop());
+      const sched = await unlessStopped(stop, startScheduler({ client: clientFor('scheduler'), log: (m) => step(`scheduler: ${m}`) }), (c) => c.stop());
       stops.push(() => sched.stop());
       step('scheduler running');
     }
@@ -261,8 +275,9 @@ export async function runUp(argv: string[]): Promise<number> {
       const kubelet = await unlessStopped(
         stop,
         startKubelet({
-          client,
-          nodeName: f['hostname-override'] || undefined,
+          client: clientFor('kubelet'),
+          localPathClient: clientFor('local-path-provisioner'),
+          nodeName,
           podManifestPath: f['pod-manifest-path'],
           podCIDR: f['pod-cidr'],
           bridgeName: f.bridge,
@@ -299,7 +314,7 @@ export async function runUp(argv: string[]): Promise<number> {
       const proxy = await unlessStopped(
         stop,
         startProxy({
-          client,
+          client: clientFor('proxy'),
           chainPrefix: f['proxy-chain-prefix'],
           nodeSetup: { serviceDevice: f['service-device'] },
           clusterCIDR: f['cluster-cidr'],
@@ -317,7 +332,7 @@ export async function runUp(argv: string[]): Promise<number> {
       // On the pod bridge's address, which exists once the kubelet runs its first pod: bound then.
       const server = await unlessStopped(
         stop,
-        startDns({ client, host: dns.listen, clusterDomain: dns.clusterDomain, serviceCIDR: f['service-cluster-ip-range'], clusterIP: dns.clusterDNS[0], ...(dns.upstream.length ? { upstream: dns.upstream } : {}), waitForAddress: false, log: (m) => step(`dns: ${m}`) }),
+        startDns({ client: clientFor('dns'), host: dns.listen, clusterDomain: dns.clusterDomain, serviceCIDR: f['service-cluster-ip-range'], clusterIP: dns.clusterDNS[0], ...(dns.upstream.length ? { upstream: dns.upstream } : {}), waitForAddress: false, log: (m) => step(`dns: ${m}`) }),
         (d) => d.stop(),
       );
       stops.push(() => server.stop());

@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { Pod, Service } from '../api/core.js';
 import { TokenManager, apiTokenRequester } from './token-manager.js';
 import { Informer } from '../client/informer.js';
-import type { RestClient } from '../client/rest.js';
+import { RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
 import type { RuntimeService } from '../runtime/cri.js';
 import type { ImageService } from '../runtime/images/index.js';
@@ -43,6 +43,12 @@ export interface KubeletOptions extends ServerOptions {
   rootDir?: string;
   /** Run the local-path provisioner (rancher.io/local-path) with its volumes in this directory; off when absent. */
   localPathDir?: string;
+  /**
+   * The provisioner's own credentials (a client, or a kubeconfig path): it creates and deletes
+   * PersistentVolumes, which a node's identity may not. Without them it uses the kubelet's.
+   */
+  localPathClient?: RestClient;
+  localPathKubeconfig?: string;
   podCIDR?: string;
   bridgeName?: string;
   chainPrefix?: string;
@@ -245,7 +251,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const podInformer = new Informer<Pod>(client, client.pods(), { fieldSelector: `spec.nodeName=${nodeName}`, onError: (e) => log(`pod informer: ${(e as Error).message}`) });
   const svcInformer = new Informer<Service>(client, client.services(), { onError: (e) => log(`service informer: ${(e as Error).message}`) });
   let stopped = false;
-  const mirrors = new MirrorPods(client, podInformer, staticPods, log, () => stopped);
+  const mirrors = new MirrorPods(client, podInformer, staticPods, log, () => stopped, nodeName);
   const dispatch = new PodDispatch(
     {
       runtime, images, client, events, nodeName, hostIP, rootDir, logDir, metrics, log, index,
@@ -275,8 +281,10 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   await Promise.all([podInformer.start(), svcInformer.start()]);
   staticSource?.start();
   // Its events come from the provisioner, as upstream's (a component of its own, not the kubelet).
-  const provisionerEvents = opts.localPathDir ? new EventRecorder(clients.eventClient, { component: LOCAL_PATH_PROVISIONER, host: nodeName }) : undefined;
-  const provisioner = opts.localPathDir ? new LocalPathProvisioner({ client, nodeName, storageDir: opts.localPathDir, recorder: provisionerEvents, log }) : undefined;
+  const ownProvisionerClient = opts.localPathDir && !opts.localPathClient && opts.localPathKubeconfig ? RestClient.fromKubeconfig({ path: opts.localPathKubeconfig }) : undefined;
+  const provisionerClient = opts.localPathClient ?? ownProvisionerClient;
+  const provisionerEvents = opts.localPathDir ? new EventRecorder(provisionerClient ?? clients.eventClient, { component: LOCAL_PATH_PROVISIONER, host: nodeName }) : undefined;
+  const provisioner = opts.localPathDir ? new LocalPathProvisioner({ client: provisionerClient ?? client, nodeName, storageDir: opts.localPathDir, recorder: provisionerEvents, log }) : undefined;
   // Not awaited: pods without claims need none of it, and a slow first list must not hold the node back.
   void provisioner?.start().catch((e) => log(`local-path provisioner: ${(e as Error).message}`));
   // Runtime pods no source wants (deleted from the API while the kubelet was down) are torn down.
@@ -325,6 +333,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       staticSource?.stop();
       status.stop();
       await Promise.all([podInformer.stop(), svcInformer.stop(), provisioner?.stop()]);
+      ownProvisionerClient?.close();
       await dispatch.detachAll();
       await server?.close();
       await healthz?.close();

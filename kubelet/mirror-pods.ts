@@ -19,6 +19,8 @@ export class MirrorPods {
     private readonly staticPods: Map<string, Pod>,
     private readonly log: (m: string) => void,
     private readonly stopped: () => boolean,
+    /** This node: mirrors are owned by its Node (NodeRestriction admits no other mirror pods). */
+    private readonly nodeName: string,
   ) {}
 
   /** Where a pod's status goes: itself, or the mirror of a static pod once that mirror is there. */
@@ -51,6 +53,7 @@ export class MirrorPods {
         }
         wanted.delete(key);
       }
+      let owner: { apiVersion: string; kind: string; name: string; uid: string; controller: boolean } | undefined;
       for (const [key, p] of wanted) {
         const cur = this.informer.store.getByName(p.metadata.namespace, p.metadata.name!);
         if (cur && cur.metadata?.annotations?.[A_CONFIG_MIRROR] === p.metadata.uid && !cur.metadata.deletionTimestamp) continue;
@@ -58,7 +61,12 @@ export class MirrorPods {
         const { uid, ...meta } = p.metadata;
         delete meta.creationTimestamp;
         delete meta.resourceVersion;
-        const mirror: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...meta, annotations: { ...(meta.annotations ?? {}), [A_CONFIG_MIRROR]: uid! } }, spec: p.spec! };
+        if (!owner) {
+          const node = await this.client.nodes().get(this.nodeName).catch((e: Error) => this.log(`mirror pods: node ${this.nodeName}: ${e.message}`));
+          if (!node?.metadata.uid) return; // not registered yet: the next sync
+          owner = { apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: node.metadata.uid, controller: true };
+        }
+        const mirror: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...meta, ownerReferences: [owner], annotations: { ...(meta.annotations ?? {}), [A_CONFIG_MIRROR]: uid! } }, spec: p.spec! };
         try {
           await pods.inNamespace(p.metadata.namespace).create(mirror);
         } catch (e) {

@@ -28,7 +28,14 @@ export function parseManifest(text: string, file: string, nodeName: string, sour
     pod.metadata.name = `${pod.metadata.name}-${nodeName}`;
     const spec = (pod.spec ??= { containers: [] });
     spec.nodeName = nodeName;
+    // No service account unless the file names one (as upstream's kubelet: static pods use no
+    // API objects, and NodeRestriction refuses a mirror pod that names an account).
+    const named = spec.serviceAccountName !== undefined || spec.serviceAccount !== undefined;
     defaultPod(pod);
+    if (!named) {
+      delete spec.serviceAccountName;
+      delete spec.serviceAccount;
+    }
     for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
       c.imagePullPolicy ??= 'IfNotPresent';
       c.terminationMessagePath ??= '/dev/termination-log';

@@ -17,6 +17,8 @@ export interface Attributes {
   subresource: string;
   namespace: string;
   name: string;
+  /** A list or watch's fieldSelector as sent ('' without one): the node authorizer reads it. */
+  fieldSelector?: string;
 }
 
 const RESOURCE_VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
@@ -24,11 +26,26 @@ const NONRESOURCE_VERBS: Record<string, string> = { POST: 'post', GET: 'get', HE
 /** Subresources of a namespace, which do not make /namespaces/<ns>/<x> a namespaced resource path. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
-/** The metadata.name a list or watch selects by fieldSelector, if it names exactly one. */
-function selectedName(req: ApiRequest): string {
+function fieldSelectorOf(req: ApiRequest): string {
   const fs = req.query.fieldSelector;
   const s = Array.isArray(fs) ? fs[0] : fs;
-  if (typeof s !== 'string') return '';
+  return typeof s === 'string' ? s : '';
+}
+
+/** The field selector's `field=value` (or `==`) requirements, as upstream's GetFieldSelector. */
+export function fieldEquals(selector: string | undefined, field: string): string[] {
+  const out: string[] = [];
+  for (const term of (selector ?? '').split(',')) {
+    const m = /^\s*([^!=\s]+)\s*==?\s*([^,\s]*)\s*$/.exec(term);
+    if (m && m[1] === field) out.push(m[2]);
+  }
+  return out;
+}
+
+/** The metadata.name a list or watch selects by fieldSelector, if it names exactly one. */
+function selectedName(req: ApiRequest): string {
+  const s = fieldSelectorOf(req);
+  if (!s) return '';
   for (const term of s.split(',')) {
     const m = /^\s*metadata\.name\s*==?\s*([^,\s]+)\s*$/.exec(term);
     if (m) return m[1];
@@ -75,6 +92,9 @@ export function requestAttributes(req: ApiRequest, user: UserInfo): Attributes {
     a.verb = wv !== undefined && wv !== '0' && String(wv).toLowerCase() !== 'false' ? 'watch' : 'list';
   }
   if (a.name === '' && a.verb === 'delete') a.verb = 'deletecollection';
-  if (a.name === '' && (a.verb === 'list' || a.verb === 'watch')) a.name = selectedName(req);
+  if (a.name === '' && (a.verb === 'list' || a.verb === 'watch')) {
+    a.name = selectedName(req);
+    a.fieldSelector = fieldSelectorOf(req);
+  }
   return a;
 }

@@ -27,6 +27,27 @@ function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, s
   };
 }
 
+/** upstream's NodeRules: what the node authorizer grants every node beyond what it subdivides. */
+export const NODE_RULES: PolicyRule[] = [
+  rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+  rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews', 'localsubjectaccessreviews']),
+  rule(Read, [''], ['services']),
+  rule(['create', 'get', 'list', 'watch'], [''], ['nodes']),
+  rule(['update', 'patch'], [''], ['nodes/status']),
+  rule(['update', 'patch', 'delete'], [''], ['nodes']),
+  rule(['create', 'update', 'patch'], [''], ['events']),
+  rule(Read, [''], ['pods']),
+  rule(['create', 'delete'], [''], ['pods']),
+  rule(['update', 'patch'], [''], ['pods/status']),
+  rule(['create'], [''], ['pods/eviction']),
+  rule(['get'], [''], ['secrets', 'configmaps']),
+  rule(['get'], [''], ['persistentvolumeclaims', 'persistentvolumes']),
+  rule(['get'], [''], ['endpoints']),
+  rule(['update', 'patch'], [''], ['persistentvolumeclaims/status']),
+  rule(['create'], [''], ['serviceaccounts/token']),
+  rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
+];
+
 const PUBLIC_INFO = ['/livez', '/readyz', '/healthz', '/version', '/version/'];
 
 export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
@@ -71,37 +92,25 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(Read, ['networking.k8s.io'], ['networkpolicies', 'ingresses', 'ingresses/status']),
   ], { [AGGREGATE_TO('view')]: 'true' }),
   // What a kubelet needs; bound to nobody (as upstream): the node authorizer grants it per node.
-  clusterRole('system:node', [
-    rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
-    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews', 'localsubjectaccessreviews']),
-    rule(Read, [''], ['services']),
-    rule(['create', 'get', 'list', 'watch'], [''], ['nodes']),
-    rule(['update', 'patch'], [''], ['nodes/status']),
-    rule(['update', 'patch', 'delete'], [''], ['nodes']),
-    rule(['create', 'update', 'patch'], [''], ['events']),
-    rule(Read, [''], ['pods']),
-    rule(['create', 'delete'], [''], ['pods']),
-    rule(['update', 'patch'], [''], ['pods/status']),
-    rule(['create'], [''], ['pods/eviction']),
-    rule(['get'], [''], ['secrets', 'configmaps']),
-    rule(['get'], [''], ['persistentvolumeclaims', 'persistentvolumes']),
-    rule(['get'], [''], ['endpoints']),
-    rule(['update', 'patch'], [''], ['persistentvolumeclaims/status']),
-    rule(['create'], [''], ['serviceaccounts/token']),
-    rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
-  ]),
+  clusterRole('system:node', NODE_RULES),
   clusterRole('system:node-proxier', [
     rule(['list', 'watch'], [''], ['services', 'endpoints']),
     rule(['get', 'list', 'watch'], [''], ['nodes']),
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
     rule(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']),
   ]),
+  clusterRole('system:volume-scheduler', [
+    rule(['get', 'list', 'watch', 'patch', 'update'], [''], ['persistentvolumes']),
+    rule(Read, ['storage.k8s.io'], ['storageclasses']),
+    rule(['get', 'list', 'watch', 'patch', 'update'], [''], ['persistentvolumeclaims']),
+  ]),
+  clusterRole('system:kube-dns', [rule(['list', 'watch'], [''], ['endpoints', 'services'])]),
   clusterRole('system:kube-scheduler', [
     rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     rule(['create'], ['coordination.k8s.io'], ['leases']),
     rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler']),
-    rule(['delete', 'get', 'list', 'watch'], [''], ['nodes']),
-    rule(['get', 'list', 'watch'], [''], ['pods']),
+    rule(Read, [''], ['nodes']),
+    rule(['get', 'list', 'watch', 'delete'], [''], ['pods']),
     rule(['create'], [''], ['bindings', 'pods/binding']),
     rule(['patch', 'update'], [''], ['pods/status']),
     rule(Read, [''], ['replicationcontrollers', 'services']),
@@ -128,13 +137,14 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
   ]),
 ];
 
-function clusterBinding(role: string, subjects: { kind: 'User' | 'Group'; name: string }[]): RoleBinding {
+function clusterBinding(role: string, subjects: ({ kind: 'User' | 'Group'; name: string } | { kind: 'ServiceAccount'; name: string; namespace: string })[]): RoleBinding {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
     metadata: { name: role, labels: { ...BOOTSTRAP_LABEL }, annotations: { [AUTOUPDATE]: 'true' } },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-    subjects: subjects.map((s) => ({ ...s, apiGroup: 'rbac.authorization.k8s.io' })),
+    // A ServiceAccount subject has no apiGroup (it is core's).
+    subjects: subjects.map((s) => (s.kind === 'ServiceAccount' ? { ...s } : { ...s, apiGroup: 'rbac.authorization.k8s.io' })),
   };
 }
 
@@ -151,6 +161,8 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: RoleBinding[] = [
   clusterBinding('system:node-proxier', [user('system:kube-proxy')]),
   clusterBinding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
   clusterBinding('system:kube-scheduler', [user('system:kube-scheduler')]),
+  clusterBinding('system:volume-scheduler', [user('system:kube-scheduler')]),
+  clusterBinding('system:kube-dns', [{ kind: 'ServiceAccount' as const, name: 'kube-dns', namespace: 'kube-system' }]),
 ];
 
 export { AUTOUPDATE };

@@ -45,7 +45,7 @@ export interface HandlerDeps {
   /** Resources computed on request rather than stored (metrics.k8s.io). */
   computed?: (req: ApiRequest, res: ServerResponse, path: ResourcePath) => Promise<void>;
   /** serviceaccounts/<name>/token (TokenRequest); absent without a service-account signing key. */
-  tokenRequest?: (namespace: string, name: string, body: KubeObject) => Promise<KubeObject>;
+  tokenRequest?: (namespace: string, name: string, body: KubeObject, user: UserInfo | undefined) => Promise<KubeObject>;
   /** tokenreviews (TokenReview). */
   tokenReview?: (body: KubeObject) => Promise<KubeObject>;
   /** Kinds answered at once and never stored (access reviews): the answer to a POSTed object. */
@@ -73,7 +73,7 @@ export class ResourceHandler {
     const p = parseResourcePath(route.group, route.version, route.segs, req.path);
     info.resource = p.info.resource;
     info.subresource = p.subresource;
-    const ctx: RequestContext = { namespace: p.namespace, fieldManager: fieldManagerOf(req), dryRun: false, user: req.user };
+    const ctx: RequestContext = { namespace: p.namespace, fieldManager: fieldManagerOf(req), dryRun: false, user: req.user, ...(p.subresource ? { subresource: p.subresource } : {}) };
     const method = req.method;
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) ctx.dryRun = isDryRun(req);
     if (p.info.namespaced && p.name !== undefined && p.namespace === undefined && p.info.resource !== 'namespaces') {
@@ -212,7 +212,7 @@ export class ResourceHandler {
     const kind = p.subresource === 'token' ? 'TokenRequest' : 'TokenReview';
     const body = await this.readObject(req);
     checkFields(req, res, kind, body, floatIntegersOf(body));
-    const out = p.subresource === 'token' ? await this.deps.tokenRequest!(p.namespace!, p.name!, body) : await this.deps.tokenReview!(body);
+    const out = p.subresource === 'token' ? await this.deps.tokenRequest!(p.namespace!, p.name!, body, req.user) : await this.deps.tokenReview!(body);
     sendJSON(res, 201, out);
   }
 

@@ -12,6 +12,8 @@ export interface RequestContext {
   /** Field manager for managedFields (query `fieldManager`, default from the user agent). */
   fieldManager: string;
   dryRun: boolean;
+  /** The subresource written ('status', ...), for admission; undefined for the object itself. */
+  subresource?: string;
   /** Who asks (escalation checks, admission); undefined for the apiserver's own writes. */
   user?: UserInfo;
   /** Warnings for the response's Warning headers (admission: pod security warn). */
