@@ -26,6 +26,8 @@ import { serveProxy, serveProxyUpgrade, type ProxyDeps } from './http/proxy.js';
 import { proxyRouteOf } from './http/proxy-path.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
+import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
+import { bootstrapSecretGetter } from './auth/bootstrap-secrets.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { RESOURCES, isStored } from '../api/resources.js';
 import { KubeletSummaries } from './resource-metrics/scraper.js';
@@ -68,6 +70,8 @@ export interface ApiServerOptions {
   token?: string;
   /** More authenticators, asked after the admin token (service-account tokens, user tokens). */
   authenticators?: Authenticator[];
+  /** Bootstrap tokens (Secrets kube-system/bootstrap-token-<id>) and the node credentials made from them authenticate (--enable-bootstrap-token-auth). */
+  enableBootstrapTokenAuth?: boolean;
   /**
    * Service-account tokens: the signing key (--service-account-signing-key-file, PEM), more
    * public keys tokens may be verified with (--service-account-key-file), the issuer
@@ -191,7 +195,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ready: () => ready,
     serverAddress: () => serverAddress,
   });
-  const chain = [...(adminToken ? [adminToken] : []), ...(opts.authenticators ?? []), ...(saTokens ? [saTokens.authenticator()] : [])];
+  const bootstrapTokens = opts.enableBootstrapTokenAuth ? [bootstrapTokenAuthenticator(bootstrapSecretGetter(registries), Date.now, log)] : [];
+  const chain = [...(adminToken ? [adminToken] : []), ...(opts.authenticators ?? []), ...bootstrapTokens, ...(saTokens ? [saTokens.authenticator()] : [])];
   const authenticate = unionAuthenticator(chain);
   const authRequired = chain.length > 0;
   /**

@@ -10,6 +10,8 @@ import { runDns } from './dns.js';
 import { runReset } from './reset.js';
 import { runKubeconfig } from './kubeconfig.js';
 import { runKubelet } from './kubelet.js';
+import { runToken } from './token.js';
+import { runJoin } from './join.js';
 import { runtimeCli } from '../runtime/cli.js';
 import { SUPERVISED_ENV } from './component-process.js';
 
@@ -23,6 +25,8 @@ commands:
   proxy               program iptables for Services
   dns                 the cluster DNS (Services and pods by name; the rest forwarded)
   kubelet             run the pods bound to this node and static pods from a directory
+  token               bootstrap tokens for joining nodes: create [--ttl D], list
+  join                join this machine to a cluster as a node (--server URL --token TOKEN [--node-ip IP])
   kubeconfig          a kubeconfig with a new token for a user (--user NAME [--group G]...), or --revoke NAME
   reset               stop \`up\` and the processes it started, and remove everything tskube created on this host
   runtime             the container runtime's debugging CLI (run, ps, exec, logs, stop, rm, images, pull, load, rmi)
@@ -42,6 +46,8 @@ const commands: Record<string, Command> = {
   runtime: (argv) => runtimeCli(argv),
   reset: runReset,
   kubeconfig: runKubeconfig,
+  token: runToken,
+  join: runJoin,
 };
 
 /**
@@ -64,7 +70,7 @@ let exitWhenDone = false;
 async function main(argv: string[]): Promise<number> {
   supervised = stopWithSupervisor();
   const [cmd, ...rest] = argv;
-  exitWhenDone = supervised || cmd === 'up';
+  exitWhenDone = supervised || cmd === 'up' || cmd === 'join';
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
     return cmd ? 0 : 2;

@@ -21,6 +21,7 @@ import { SummaryProvider } from './summary.js';
 import { createMetrics, type KubeletMetrics } from './metrics.js';
 import { isMirror, MirrorPods } from './mirror-pods.js';
 import { NodeStatusManager } from './node-status.js';
+import { NodeRoutes } from './node-routes.js';
 import { reconcileOrphans } from './orphan-pods.js';
 import { Pleg } from './pleg.js';
 import { PodDispatch } from './pod-dispatch.js';
@@ -43,6 +44,8 @@ export interface KubeletOptions extends ServerOptions {
   /** Run the local-path provisioner (rancher.io/local-path) with its volumes in this directory; off when absent. */
   localPathDir?: string;
   podCIDR?: string;
+  /** The cluster's pod network: pod traffic to it keeps pod IPs (nodes route to each other's pod CIDRs). */
+  clusterCIDR?: string;
   bridgeName?: string;
   chainPrefix?: string;
   /** Runtime state (default /run/tskube); the network keeps its state in <stateDir>/network. */
@@ -85,6 +88,8 @@ export interface KubeletOptions extends ServerOptions {
   /** The same for the events it records (--event-qps 50, --event-burst 100; 0: none). */
   eventRecordQPS?: number;
   eventBurst?: number;
+  /** Program routes to the other nodes' pod CIDRs via their InternalIPs (host-gw), tagged with this route protocol number. */
+  nodeRoutes?: { protocol?: number };
   log?: (m: string) => void;
 }
 
@@ -274,6 +279,8 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
     pods: () => [...dispatch.workers.values()].map((w) => w.pod),
     healthy: () => !stopped,
   });
+  const routes = opts.nodeRoutes ? new NodeRoutes({ client, nodeName, protocol: opts.nodeRoutes.protocol, log }) : undefined;
+  await routes?.start();
   if (server) await status.nodeStatus.setKubeletPort(server.port).catch((e) => log(`node status: ${(e as Error).message}`));
 
   return {
@@ -294,7 +301,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       clearInterval(mirrorTimer);
       staticSource?.stop();
       status.stop();
-      await Promise.all([podInformer.stop(), svcInformer.stop(), provisioner?.stop()]);
+      await Promise.all([podInformer.stop(), svcInformer.stop(), provisioner?.stop(), routes?.stop()]);
       await dispatch.detachAll();
       await server?.close();
       await healthz?.close();
