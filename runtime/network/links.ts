@@ -52,7 +52,9 @@ export async function createPodVeth(v: VethSetup): Promise<void> {
   }
   try {
     // Hairpin lets a pod reach itself through a hostPort (the reply goes back out its own port).
-    await writeFile(`/sys/class/net/${v.hostVeth}/brport/hairpin_mode`, '1');
+    // Through netlink, not /sys/class/net: a node run in a network namespace of its own (nsenter
+    // --net) still sees the host's sysfs, where this veth does not exist.
+    await run('ip', ['link', 'set', 'dev', v.hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
     await run('nsenter', [`--net=${v.netnsPath}`, 'ip', '-batch', '-'], [
       'link set dev lo up',
       `addr add ${v.ipCIDR} dev eth0`,
