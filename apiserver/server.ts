@@ -27,6 +27,8 @@ import { serveProxy, serveProxyUpgrade, type ProxyDeps } from './http/proxy.js';
 import { proxyRouteOf } from './http/proxy-path.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
+import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
+import { bootstrapSecretGetter } from './auth/bootstrap-secrets.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { RESOURCES, isStored } from '../api/resources.js';
 import { KubeletSummaries } from './resource-metrics/scraper.js';
@@ -85,6 +87,8 @@ export interface ApiServerOptions {
   token?: string;
   /** More authenticators, asked after the admin token (service-account tokens, user tokens). */
   authenticators?: Authenticator[];
+  /** Bootstrap tokens (Secrets kube-system/bootstrap-token-<id>) and the node credentials made from them authenticate (--enable-bootstrap-token-auth). */
+  enableBootstrapTokenAuth?: boolean;
   /**
    * Service-account tokens: the signing key (--service-account-signing-key-file, PEM), more
    * public keys tokens may be verified with (--service-account-key-file), the issuer
@@ -240,7 +244,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ready: () => ready,
     serverAddress: () => serverAddress,
   });
-  const tokenChain = [...(adminToken ? [adminToken] : []), ...(opts.authenticators ?? []), ...(saTokens ? [saTokens.authenticator()] : [])];
+  const bootstrapTokens = opts.enableBootstrapTokenAuth ? [bootstrapTokenAuthenticator(bootstrapSecretGetter(registries), Date.now, log)] : [];
+  const tokenChain = [...(adminToken ? [adminToken] : []), ...(opts.authenticators ?? []), ...bootstrapTokens, ...(saTokens ? [saTokens.authenticator()] : [])];
   const authRequired = tokenChain.length > 0;
   // The dashboard's session cookie, last: only where no other credential is sent (see ui/cookie-auth.ts).
   const sessions = new SessionStore();

@@ -18,6 +18,7 @@ const FLAGS = {
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
   'token-file': { type: 'string', default: '', help: 'file holding the bearer token every client must present' },
   'token-auth-file': { type: 'string', default: '', help: 'users\' bearer tokens, CSV lines token,user,uid,"group1,group2" (re-read when it changes)' },
+  'enable-bootstrap-token-auth': { type: 'boolean', default: false, help: 'bootstrap tokens (Secrets kube-system/bootstrap-token-<id>) authenticate as system:bootstrap:<id>, and node credentials derived from them as system:node:<name>' },
   'authorization-mode': { type: 'string', default: 'AlwaysAllow', help: 'comma-separated: Node (kubelets reach only their own pods\' objects), RBAC (roles and bindings; the default policy is written at start); or AlwaysAllow' },
   'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) of namespaces without pod-security.kubernetes.io labels' },
   'kubelet-token-file': { type: 'string', default: '', help: 'bearer token presented to kubelets (their --server-token-file)' },
@@ -41,7 +42,7 @@ const FLAGS = {
 } as const;
 
 /** Connection caps from flags: '' keeps the default, anything else must be a positive integer. */
-function connectionLimitFlags(f: Record<string, string>): Record<string, number> | string {
+function connectionLimitFlags(f: Record<string, string | boolean>): Record<string, number> | string {
   const out: Record<string, number> = {};
   const names: [string, string, number][] = [
     ['max-connections', 'maxConnections', 1],
@@ -52,7 +53,7 @@ function connectionLimitFlags(f: Record<string, string>): Record<string, number>
   ];
   for (const [flag, key, scale] of names) {
     const v = f[flag];
-    if (v === undefined || v === '') continue;
+    if (typeof v !== 'string' || v === '') continue;
     if (!/^[1-9]\d*$/.test(v)) return `--${flag} must be a positive integer`;
     out[key] = Number(v) * scale;
   }
@@ -135,6 +136,7 @@ export async function runApiserver(argv: string[]): Promise<number> {
     nodePortRange: f['service-node-port-range'],
     token,
     authenticators: f['token-auth-file'] ? [tokenFileAuthenticator(f['token-auth-file'], (m) => console.error(`apiserver: ${m}`))] : [],
+    enableBootstrapTokenAuth: f['enable-bootstrap-token-auth'],
     authorizationMode: f['authorization-mode'],
     podSecurityDefault: f['pod-security-default'] as 'privileged' | 'baseline' | 'restricted',
     tls,

@@ -11,6 +11,8 @@ import { runReset } from './reset.js';
 import { runKubeconfig } from './kubeconfig.js';
 import { runKubelet } from './kubelet.js';
 import { runEtcdSnapshot } from './etcd-snapshot/cli.js';
+import { runToken } from './token.js';
+import { runJoin } from './join.js';
 import { runtimeCli } from '../runtime/cli.js';
 import { imageCommand } from './image.js';
 import { SUPERVISED_ENV } from './component-process.js';
@@ -25,6 +27,8 @@ commands:
   proxy               program iptables for Services
   dns                 the cluster DNS (Services and pods by name; the rest forwarded)
   kubelet             run the pods bound to this node and static pods from a directory
+  token               bootstrap tokens for joining nodes: create [--ttl D], list
+  join                join this machine to a cluster as a node (--server URL --token TOKEN [--node-ip IP])
   kubeconfig          a kubeconfig with a new token for a user (--user NAME [--group G]...), or --revoke NAME
   etcd-snapshot       save, ls, rm and restore snapshots of the etcd of up (save [--name N] | ls | rm NAME | restore FILE)
   reset               stop \`up\` and the processes it started, and remove everything tskube created on this host
@@ -48,6 +52,8 @@ const commands: Record<string, Command> = {
   reset: runReset,
   kubeconfig: runKubeconfig,
   'etcd-snapshot': runEtcdSnapshot,
+  token: runToken,
+  join: runJoin,
 };
 
 /**
@@ -70,7 +76,7 @@ let exitWhenDone = false;
 async function main(argv: string[]): Promise<number> {
   supervised = stopWithSupervisor();
   const [cmd, ...rest] = argv;
-  exitWhenDone = supervised || cmd === 'up';
+  exitWhenDone = supervised || cmd === 'up' || cmd === 'join';
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
     return cmd ? 0 : 2;

@@ -3,6 +3,7 @@
 // used in-process), each restarted when it dies, and their pids in <data-dir>/pids.json.
 // Stopping `up` stops them all, the last started first; pods keep running.
 
+import { nodeControllerArgs } from './up-nodes.js';
 import type { UpDnsSettings } from './up-dns.js';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,6 +125,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--token-file=${o.adminTokenFile}`,
         `--token-auth-file=${join(o.dataDir, TOKEN_FILE)}`,
         `--authorization-mode=${f('authorization-mode')}`,
+        '--enable-bootstrap-token-auth',
         `--pod-security-default=${f('pod-security-default')}`,
         `--kubelet-client-certificate=${o.kubeletPki.client.certPath}`,
         `--kubelet-client-key=${o.kubeletPki.client.keyPath}`,
@@ -144,7 +146,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     }),
   ];
   const kc = (c: ComponentName) => `--kubeconfig=${join(dataDir, 'components', `${c}.kubeconfig`)}`;
-  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc('controller-manager'), `--root-ca-file=${join(dataDir, 'pki', 'ca.crt')}`], ready: /^controller-manager: running/, log }));
+  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc('controller-manager'), `--root-ca-file=${join(dataDir, 'pki', 'ca.crt')}`, ...nodeControllerArgs(o.flags)], ready: /^controller-manager: running/, log }));
   if (!o.disabled.has('scheduler')) components.push(componentProcess({ name: 'scheduler', args: () => [kc('scheduler')], ready: /^scheduler: running/, log }));
   if (!o.disabled.has('kubelet')) {
     components.push(

@@ -25,6 +25,7 @@ import { UP_RECLAIM_FLAGS, reclaimOptions } from './kubelet-reclaim-flags.js';
 import { startDns } from '../dns/server.js';
 import { clusterDnsSettings } from './up-dns.js';
 import { parseFlags } from './flags.js';
+import { nodeControllerOptions } from './up-nodes.js';
 import { runUpProcesses } from './up-processes.js';
 import { gatewayOf, parseCIDR } from '../runtime/network/cidr.js';
 import { parseAuthorizationModes } from '../apiserver/auth/authorization-modes.js';
@@ -45,6 +46,9 @@ const FLAGS = {
   'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: 'CIDR Service ClusterIPs come from' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'range NodePorts come from' },
   'cluster-cidr': { type: 'string', default: '10.244.0.0/16', help: 'pod network of the cluster (the proxy masquerades Service traffic from outside it)' },
+  'allocate-node-cidrs': { type: 'boolean', default: true, help: 'the controller-manager gives each node (those joined by `hyperkube join`) a pod CIDR from --cluster-cidr' },
+  'node-cidr-mask-size': { type: 'string', default: '24', help: "prefix length of each node's pod CIDR" },
+  'node-monitor-grace-period': { type: 'string', default: '40s', help: 'heartbeats missing this long make a node NotReady (Unknown) and tainted unreachable' },
   'multi-process': { type: 'boolean', default: false, help: 'run etcd and each component as its own child process, restarted when it dies; pids in <data-dir>/pids.json' },
   disable: { type: 'string', default: '', help: 'comma-separated components not to run: scheduler, controller-manager, proxy, kubelet, dns' },
   'hostname-override': { type: 'string', default: '', help: 'node name (default: the hostname, lowercased)' },
@@ -238,6 +242,8 @@ export async function runUp(argv: string[]): Promise<number> {
         advertiseAddress: podAddress,
         // Users made by `hyperkube kubeconfig --user`.
         authenticators: [tokenFileAuthenticator(join(dataDir, TOKEN_FILE), (m) => step(`apiserver: ${m}`))],
+        // Nodes join with bootstrap tokens (`hyperkube token create`, `hyperkube join`), as kubeadm's clusters.
+        enableBootstrapTokenAuth: true,
         authorizationMode: f['authorization-mode'],
         podSecurityDefault: f['pod-security-default'] as Level,
         log: (m) => step(`apiserver: ${m}`),
@@ -262,7 +268,7 @@ export async function runUp(argv: string[]): Promise<number> {
       return rc;
     };
     if (!disabled.has('controller-manager')) {
-      const cm = await unlessStopped(stop, startControllerManager({ client: clientFor('controller-manager'), rootCA: ca, log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
+      const cm = await unlessStopped(stop, startControllerManager({ client: clientFor('controller-manager'), rootCA: ca, ...nodeControllerOptions(f), log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());
       step('controller-manager running');
     }
@@ -280,6 +286,9 @@ export async function runUp(argv: string[]): Promise<number> {
           nodeName,
           podManifestPath: f['pod-manifest-path'],
           podCIDR: f['pod-cidr'],
+          // Joined nodes' pods route here by pod IP, and this node to theirs.
+          clusterCIDR: f['cluster-cidr'],
+          nodeRoutes: {},
           bridgeName: f.bridge,
           chainPrefix: f['chain-prefix'],
           stateDir: f['state-dir'],

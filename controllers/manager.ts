@@ -3,6 +3,7 @@
 // election (one machine); a restart is safe because every controller starts
 // from a fresh list (expectations start empty, the list is the truth).
 
+import { NodeIpamController } from './node-ipam.js';
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps.js';
 import type { CronJob, Job } from '../api/batch.js';
 import type { ConfigMap, Endpoints, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
@@ -42,7 +43,7 @@ import { rootCAPublisher } from './root-ca-publisher.js';
 import type { PerNamespaceController } from './per-namespace.js';
 import type { ServiceAccount } from '../api/authentication.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption', 'serviceaccount', 'root-ca-cert-publisher', 'clusterrole-aggregation'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption', 'serviceaccount', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'nodeipam'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -71,6 +72,10 @@ export interface ControllerManagerOptions {
   concurrentTTLSyncs?: number;
   /** Most pods an RC creates or deletes per sync (500). */
   burstReplicas?: number;
+  /** --cluster-cidr with --allocate-node-cidrs: the node IPAM controller gives nodes pod CIDRs from it (unset: it does not run). */
+  clusterCIDR?: string;
+  /** --node-cidr-mask-size (24). */
+  nodeCIDRMaskSize?: number;
   /** --node-monitor-period (5 s). */
   nodeMonitorPeriodMs?: number;
   /** --node-monitor-grace-period (40 s). */
@@ -104,6 +109,7 @@ export interface ControllerManager {
   readonly endpointSlice?: EndpointSliceController;
   readonly endpointSliceMirroring?: EndpointSliceMirroringController;
   readonly nodeLifecycle?: NodeLifecycleController;
+  readonly nodeIpam?: NodeIpamController;
   readonly garbageCollector?: GarbageCollector;
   readonly namespace?: NamespaceController;
   readonly podGC?: PodGCController;
@@ -232,11 +238,13 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
 
   const clusterRoleAggregation = enabled.has('clusterrole-aggregation') ? new ClusterRoleAggregationController({ client, log, informer: factory.get<ClusterRole>('clusterroles') }) : undefined;
 
+  const nodeIpam = enabled.has('nodeipam') && opts.clusterCIDR ? new NodeIpamController({ client, clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, log, nodeInformer: factory.get<Node>('nodes') }) : undefined;
+
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption, serviceAccounts, rootCA, clusterRoleAggregation]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption, serviceAccounts, rootCA, clusterRoleAggregation, nodeIpam]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -270,6 +278,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     disruption,
     serviceAccounts,
     rootCAPublisher: rootCA,
+    nodeIpam,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

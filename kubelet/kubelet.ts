@@ -21,6 +21,7 @@ import { SummaryProvider } from './summary.js';
 import { createMetrics, type KubeletMetrics } from './metrics.js';
 import { isMirror, MirrorPods } from './mirror-pods.js';
 import { NodeStatusManager } from './node-status.js';
+import { NodeRoutes } from './node-routes.js';
 import { reconcileOrphans } from './orphan-pods.js';
 import { Pleg } from './pleg.js';
 import { PodDispatch } from './pod-dispatch.js';
@@ -50,6 +51,8 @@ export interface KubeletOptions extends ServerOptions {
   localPathClient?: RestClient;
   localPathKubeconfig?: string;
   podCIDR?: string;
+  /** The cluster's pod network: pod traffic to it keeps pod IPs (nodes route to each other's pod CIDRs). */
+  clusterCIDR?: string;
   bridgeName?: string;
   chainPrefix?: string;
   /** Runtime state (default /run/tskube); the network keeps its state in <stateDir>/network. */
@@ -115,6 +118,8 @@ export interface KubeletOptions extends ServerOptions {
   minimumContainerTTLDurationMs?: number;
   /** --housekeeping-interval: how often the eviction manager looks (default 10 s). */
   housekeepingIntervalMs?: number;
+  /** Program routes to the other nodes' pod CIDRs via their InternalIPs (host-gw), tagged with this route protocol number. */
+  nodeRoutes?: { protocol?: number };
   log?: (m: string) => void;
 }
 
@@ -311,6 +316,8 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
     healthy: () => !stopped,
   });
   const reclaim = startReclaim({ opts, runtime, images, index, dispatch, logDir, summary: () => summary.collect(workerPods()), events, nodeName, node, log, nodeStatus: status.nodeStatus });
+  const routes = opts.nodeRoutes ? new NodeRoutes({ client, nodeName, protocol: opts.nodeRoutes.protocol, log }) : undefined;
+  await routes?.start();
   if (server) await status.nodeStatus.setKubeletPort(server.port).catch((e) => log(`node status: ${(e as Error).message}`));
 
   return {
@@ -332,7 +339,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       reclaim.stop();
       staticSource?.stop();
       status.stop();
-      await Promise.all([podInformer.stop(), svcInformer.stop(), provisioner?.stop()]);
+      await Promise.all([podInformer.stop(), svcInformer.stop(), provisioner?.stop(), routes?.stop()]);
       ownProvisionerClient?.close();
       await dispatch.detachAll();
       await server?.close();

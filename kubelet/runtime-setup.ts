@@ -23,11 +23,12 @@ export interface RuntimeSetupOptions {
   podCIDR?: string;
   bridgeName?: string;
   chainPrefix?: string;
+  clusterCIDR?: string;
 }
 
 export async function buildRuntimeParts(opts: RuntimeSetupOptions, stateDir: string): Promise<RuntimeParts> {
   const images = opts.images ?? (await createImageService({ root: opts.imagesRoot ?? '/var/lib/tskube/images' }));
-  const network = opts.runtime ? opts.network : (opts.network ?? createPodNetwork({ podCIDR: opts.podCIDR ?? '10.244.0.0/24', bridgeName: opts.bridgeName ?? 'cbr0', stateDir: `${stateDir}/network`, ...(opts.chainPrefix ? { chainPrefix: opts.chainPrefix } : {}) }));
+  const network = opts.runtime ? opts.network : (opts.network ?? createPodNetwork({ podCIDR: opts.podCIDR ?? '10.244.0.0/24', bridgeName: opts.bridgeName ?? 'cbr0', stateDir: `${stateDir}/network`, ...(opts.chainPrefix ? { chainPrefix: opts.chainPrefix } : {}), ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}) }));
   const runtime = opts.runtime ?? new Runtime({ images, ...(network ? { network } : {}), stateDir, containersDir: opts.containersDir ?? '/var/lib/tskube/containers', cgroupRoot: opts.cgroupRoot ?? 'tskube' });
   return { images, network, runtime };
 }

@@ -56,6 +56,8 @@ export interface RuleSetInput {
   bridge: string;
   podCIDR: string;
   hostPorts: HostPortRule[];
+  /** The cluster's pod network, when pods of other nodes route here (see PodNetworkOptions). */
+  clusterCIDR?: string;
 }
 
 /** The complete contents of our chains, as iptables-restore input. */
@@ -76,6 +78,7 @@ export function renderRules(i: RuleSetInput): string {
   }
   nat.push(
     `-A ${c.postrouting} -s 127.0.0.0/8 -o ${bridge} -j MASQUERADE`,
+    ...(i.clusterCIDR ? [`-A ${c.postrouting} -s ${podCIDR} -d ${i.clusterCIDR} -m comment --comment "pods of other nodes see pod IPs" -j RETURN`] : []),
     `-A ${c.postrouting} -s ${podCIDR} ! -d ${podCIDR} -j MASQUERADE`,
     'COMMIT',
   );
@@ -86,6 +89,7 @@ export function renderRules(i: RuleSetInput): string {
     `-A ${c.forward} -s ${podCIDR} -j ACCEPT`,
     `-A ${c.forward} -d ${podCIDR} -j ACCEPT`,
     `-A ${c.input} -i ${bridge} -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m comment --comment "block localnet from pods" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
+    ...(i.clusterCIDR ? [`-A ${c.input} -d ${gatewayOf(parseCIDR(podCIDR))}/32 -s ${i.clusterCIDR} -m comment --comment "bridge address from pods of other nodes" -j RETURN`] : []),
     `-A ${c.input} -d ${gatewayOf(parseCIDR(podCIDR))}/32 ! -i ${bridge} -m addrtype ! --src-type LOCAL -m comment --comment "bridge address only from pods and the node" -j DROP`,
     'COMMIT',
   ];

@@ -71,7 +71,9 @@ export async function createPodVeth(v: VethSetup): Promise<void> {
     });
     try {
       // Hairpin lets a pod reach itself through a hostPort (the reply goes back out its own port).
-      await writeFile(`/sys/class/net/${v.hostVeth}/brport/hairpin_mode`, '1');
+      // Through netlink, not /sys/class/net: a node run in a network namespace of its own still
+      // sees the host's sysfs, where this veth does not exist.
+      withSocket((nl) => nl.setHairpin(linkIndex(v.hostVeth)));
       const { pod, lo, eth0 } = inNetns(nsFd, () => ({ pod: RtNetlink.open(), lo: linkIndex('lo'), eth0: linkIndex('eth0') }));
       try {
         if (!eth0) throw new Error(`eth0 did not appear in ${v.netnsPath}`);

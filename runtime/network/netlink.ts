@@ -21,6 +21,7 @@ const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
 const RTM_NEWADDR = 20;
 const RTM_NEWROUTE = 24;
+const RTM_SETLINK = 19;
 const NLM_F_REQUEST = 1;
 const NLM_F_ACK = 4;
 const NLM_F_REPLACE = 0x100;
@@ -28,6 +29,10 @@ const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
 
 const IFLA_IFNAME = 3;
+const IFLA_PROTINFO = 12;
+const IFLA_BRPORT_MODE = 4;
+const NLA_F_NESTED = 0x8000;
+const AF_BRIDGE = 7;
 const IFLA_MTU = 4;
 const IFLA_MASTER = 10;
 const IFLA_LINKINFO = 18;
@@ -179,6 +184,14 @@ export class RtNetlink {
     this.request(`add veth ${host}`, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, [
       ifinfomsg(0, true), ifname(host), attr(IFLA_MTU, u32(mtu)), attr(IFLA_MASTER, u32(bridgeIndex)), attr(IFLA_LINKINFO, linkinfo),
     ]);
+  }
+
+  /** `bridge link set dev <index> hairpin on`: the bridge port sends frames back out where they came in. */
+  setHairpin(index: number): void {
+    const ifi = ifinfomsg(index);
+    ifi.writeUInt8(AF_BRIDGE, 0);
+    // Nested, or the kernel reads IFLA_PROTINFO as the old bare port-state byte.
+    this.request(`set hairpin on link ${index}`, RTM_SETLINK, 0, [ifi, attr(IFLA_PROTINFO | NLA_F_NESTED, attr(IFLA_BRPORT_MODE, Buffer.from([1])))]);
   }
 
   /** `ip link set dev <index> up`. */

@@ -124,7 +124,7 @@ class BridgePodNetwork implements PodNetwork {
   private async syncRules(): Promise<void> {
     const hostPorts: HostPortRule[] = (await this.allStates()).flatMap((s) =>
       s.portMappings.map((p) => ({ ...p, podIP: s.ip, sandboxId: s.sandboxId })));
-    await applyRules({ chains: this.chains, bridge: this.bridge, podCIDR: formatCIDR(this.net), hostPorts });
+    await applyRules({ chains: this.chains, bridge: this.bridge, podCIDR: formatCIDR(this.net), hostPorts, ...(this.opts.clusterCIDR ? { clusterCIDR: this.opts.clusterCIDR } : {}) });
   }
 
   async setup(req: PodNetworkSetup): Promise<PodNetworkResult> {

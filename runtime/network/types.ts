@@ -64,4 +64,7 @@ export interface PodNetworkOptions {
   /** Turn on net.ipv4.ip_forward (needed for pod egress and pod→hostPort of another pod).
    *  Default true, as kubelet/CNI do; tests that only talk host↔pod may pass false. */
   enableForwarding?: boolean;
+  /** The cluster's pod network (every node's pod CIDR): traffic to it is not masqueraded (other nodes
+   *  see pod IPs, as host-gw routing needs), and pods of other nodes reach the bridge address. */
+  clusterCIDR?: string;
 }
