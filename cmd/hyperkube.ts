@@ -11,6 +11,7 @@ import { runReset } from './reset.js';
 import { runKubeconfig } from './kubeconfig.js';
 import { runKubelet } from './kubelet.js';
 import { runtimeCli } from '../runtime/cli.js';
+import { imageCli } from './image.js';
 import { SUPERVISED_ENV } from './component-process.js';
 
 const USAGE = `usage: hyperkube <command> [flags]
@@ -26,6 +27,7 @@ commands:
   kubeconfig          a kubeconfig with a new token for a user (--user NAME [--group G]...), or --revoke NAME
   reset               stop \`up\` and the processes it started, and remove everything tskube created on this host
   runtime             the container runtime's debugging CLI (run, ps, exec, logs, stop, rm, images, pull, load, rmi)
+  image               the image store (ls, inspect, history, tag, rm, prune, pull, push, load, save, commit, export, import)
 
 Run 'hyperkube <command> --help' for the flags of a command.`;
 
@@ -40,6 +42,7 @@ const commands: Record<string, Command> = {
   dns: runDns,
   kubelet: runKubelet,
   runtime: (argv) => runtimeCli(argv),
+  image: (argv) => imageCli(argv),
   reset: runReset,
   kubeconfig: runKubeconfig,
 };
@@ -57,6 +60,15 @@ function stopWithSupervisor(): boolean {
   return true;
 }
 
+function quietOnEpipe(): void {
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 let supervised = false;
 /** `up` exits once it has stopped everything, whatever handle a component left open. */
 let exitWhenDone = false;
@@ -69,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return cmd ? 0 : 2;
   }
+  // CLI output piped into `head` & co: a closed pipe ends the command quietly, as ls does.
+  if (cmd === 'runtime' || cmd === 'image') quietOnEpipe();
   const run = commands[cmd];
   if (!run) {
     console.error(`hyperkube: unknown command "${cmd}"\n\n${USAGE}`);
