@@ -157,8 +157,9 @@ export const imageCommands: Record<string, Handler> = {
     const { pos } = parseFlags(args, [], ['--no-trunc']);
     if (pos.length !== 1) throw new UsageError('image history NAME');
     const img = await requireImage(ctx, pos[0]);
-    const cfg = JSON.parse((await ctx.store.readBlob(img.id)).toString('utf8')) as { history?: { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[] };
-    const hist = cfg.history?.length ? cfg.history : img.layers.map(() => ({}) as { created?: string; created_by?: string; comment?: string; empty_layer?: boolean });
+    type Entry = { created?: string; created_by?: string; comment?: string; empty_layer?: boolean };
+    const cfg = JSON.parse((await ctx.store.readBlob(img.id)).toString('utf8')) as { history?: Entry[] };
+    const hist: Entry[] = cfg.history?.length ? cfg.history : img.layers.map(() => ({}));
     // Newest first, as docker; the layer of each non-empty entry, counted from the top.
     let layer = img.layers.length;
     const rows = [['IMAGE', 'CREATED', 'CREATED BY', 'LAYER', 'COMMENT']];

@@ -16,7 +16,7 @@ const DEFAULT_REGISTRY_HOST = 'index.docker.io';
 export function parseDockerConfig(json: unknown): Map<string, RegistryAuth> {
   const out = new Map<string, RegistryAuth>();
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('docker config is not a JSON object');
-  const auths = 'auths' in json ? (json as { auths: unknown }).auths : json;
+  const auths: unknown = 'auths' in json ? json.auths : json;
   if (!auths || typeof auths !== 'object' || Array.isArray(auths)) throw new Error('docker config: "auths" is not an object');
   for (const [loc, v] of Object.entries(auths as Record<string, unknown>)) {
     if (!v || typeof v !== 'object') continue;

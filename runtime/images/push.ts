@@ -54,7 +54,7 @@ export async function pushImage(store: ImageStore, client: RegistryClient, ref: 
     if (await client.blobExists(r, ex.configDigest, o.auth)) {
       o.onProgress?.({ phase: 'config', digest: ex.configDigest, current: ex.config.length, total: ex.config.length, outcome: 'exists' });
     } else {
-      await client.uploadBlob(r, ex.configDigest, ex.config.length, async function* () { yield ex.config; }, { auth: o.auth });
+      await client.uploadBlob(r, ex.configDigest, ex.config.length, () => [ex.config], { auth: o.auth });
       o.onProgress?.({ phase: 'config', digest: ex.configDigest, current: ex.config.length, total: ex.config.length, outcome: 'uploaded' });
     }
     const manifest = Buffer.from(JSON.stringify({

@@ -86,7 +86,7 @@ export class RegistryClient {
    * registry that has it (201: done; 202: not mounted, go on with the upload it opened), else
    * POST to open an upload, PATCH each chunk (Content-Range), PUT `?digest=` to close.
    */
-  async uploadBlob(ref: ImageReference, digest: string, size: number, chunks: () => AsyncIterable<Buffer>,
+  async uploadBlob(ref: ImageReference, digest: string, size: number, chunks: () => AsyncIterable<Buffer> | Iterable<Buffer>,
     o: { auth?: RegistryAuth; mountFrom?: string; onBytes?: (n: number) => void } = {}): Promise<'mounted' | 'uploaded'> {
     const q = o.mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(o.mountFrom)}` : '';
     const opened = await this.request(ref, `/blobs/uploads/${q}`, { method: 'POST', push: true, mountFrom: o.mountFrom, okStatus: [201, 202] }, o.auth);

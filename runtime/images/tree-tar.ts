@@ -17,6 +17,8 @@ import { readlink } from 'node:fs/promises';
 import { getXattr } from './libc.js';
 
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** Whiteout markers carry no time of their own: a fixed one keeps a re-tarred layer's digest. */
+const EPOCH = new Date(0);
 
 export interface TreeTarOptions {
   /** Top layer first. With `whiteouts`, exactly one directory. */
@@ -73,13 +75,13 @@ async function walk(p: Pack, rel: string, dirs: string[], whiteouts: boolean, in
     const top = hits[0];
     const name2 = rel ? `${rel}/${name}` : name;
     if (isWhiteout(top.st)) {
-      if (whiteouts) await entry(p, { name: `${rel ? `${rel}/` : ''}.wh.${name}`, type: 'file', mode: 0o644, size: 0 });
+      if (whiteouts) await entry(p, { name: `${rel ? `${rel}/` : ''}.wh.${name}`, type: 'file', mode: 0o644, size: 0, mtime: EPOCH });
       continue;
     }
     const base = { mode: top.st.mode & 0o7777, uid: top.st.uid, gid: top.st.gid, mtime: new Date(Math.floor(top.st.mtimeMs / 1000) * 1000) };
     if (top.st.isDirectory()) {
       await entry(p, { ...base, name: `${name2}/`, type: 'directory' });
-      if (whiteouts && isOpaque(top.path)) await entry(p, { name: `${name2}/.wh..wh..opq`, type: 'file', mode: 0o644, size: 0 });
+      if (whiteouts && isOpaque(top.path)) await entry(p, { name: `${name2}/.wh..wh..opq`, type: 'file', mode: 0o644, size: 0, mtime: EPOCH });
       await walk(p, name2, hits.map((h) => h.path), whiteouts, inodes);
     } else if (top.st.isSymbolicLink()) {
       await entry(p, { ...base, name: name2, type: 'symlink', linkname: await readlink(top.path) });
