@@ -36,7 +36,8 @@ export async function pushImage(store: ImageStore, client: RegistryClient, ref: 
   if (!img) throw new ImageNotFoundError(o.source ?? ref);
   const chunkSize = o.chunkSize ?? 4 << 20;
   // Other repositories of this registry known to hold this image's blobs.
-  const mountFrom = img.repoDigests.map((d) => parseReference(d)).find((d) => d.domain === r.domain && d.path !== r.path)?.path;
+  const known = [...img.repoDigests.map((d) => parseReference(d)), ...(img.pushedRepos ?? []).map((p) => parseReference(p))];
+  const mountFrom = known.find((d) => d.domain === r.domain && d.path !== r.path)?.path;
   const ex = await exportImage(store, img);
   try {
     const layers: { digest: string; size: number }[] = [];
@@ -65,13 +66,14 @@ export async function pushImage(store: ImageStore, client: RegistryClient, ref: 
     const digest = await client.putManifest(r, r.tag!, manifest, MEDIA.dockerManifest, o.auth);
     o.onProgress?.({ phase: 'manifest', digest, current: manifest.length, total: manifest.length, outcome: 'uploaded' });
     // Remember where this image now is (a later push elsewhere on the registry can mount from it).
-    if (ex.configDigest === img.id) {
-      await store.updateIndex((images) => {
-        const rec = images.find((i) => i.id === img.id);
-        const rd = `${repositoryName(r)}@${digest}`;
-        if (rec && !rec.repoDigests.includes(rd)) rec.repoDigests.push(rd);
-      });
-    }
+    // A repo digest only when the pushed config is the stored one (a rebuilt layer changes it).
+    await store.updateIndex((images) => {
+      const rec = images.find((i) => i.id === img.id);
+      if (!rec) return;
+      const rd = `${repositoryName(r)}@${digest}`;
+      if (ex.configDigest === img.id && !rec.repoDigests.includes(rd)) rec.repoDigests.push(rd);
+      rec.pushedRepos = [...new Set([...(rec.pushedRepos ?? []), repositoryName(r)])];
+    });
     return { digest, ref: formatReference(r) };
   } finally {
     await ex.cleanup();

@@ -169,8 +169,10 @@ export class RegistryClient {
     if (c.params.service) u.searchParams.set('service', c.params.service);
     // The scope the registry asked for, else the repository's pull (and push) scope; a
     // cross-repository mount also needs pull on the source.
-    u.searchParams.append('scope', c.params.scope ?? `repository:${ref.path}:${h.push ? 'pull,push' : 'pull'}`);
-    if (h.mountFrom) u.searchParams.append('scope', `repository:${h.mountFrom}:pull`);
+    // (The challenge's scope may list several, space-separated: one scope parameter each.)
+    const scopes = new Set(c.params.scope ? c.params.scope.split(' ').filter(Boolean) : [`repository:${ref.path}:${h.push ? 'pull,push' : 'pull'}`]);
+    if (h.mountFrom) scopes.add(`repository:${h.mountFrom}:pull`);
+    for (const sc of scopes) u.searchParams.append('scope', sc);
     const res = await fetch(u, { headers: basic ? { authorization: basic } : {} });
     if (!res.ok) throw new Error(`token endpoint ${u.origin}${u.pathname}: HTTP ${res.status}`);
     let body: { token?: string; access_token?: string };
