@@ -14,7 +14,7 @@ import { runEtcdSnapshot } from './etcd-snapshot/cli.js';
 import { runToken } from './token.js';
 import { runJoin } from './join.js';
 import { runtimeCli } from '../runtime/cli.js';
-import { imageCommand } from './image.js';
+import { imageCli } from './image.js';
 import { SUPERVISED_ENV } from './component-process.js';
 
 const USAGE = `usage: hyperkube <command> [flags]
@@ -33,7 +33,7 @@ commands:
   etcd-snapshot       save, ls, rm and restore snapshots of the etcd of up (save [--name N] | ls | rm NAME | restore FILE)
   reset               stop \`up\` and the processes it started, and remove everything tskube created on this host
   runtime             the container runtime's debugging CLI (run, ps, exec, logs, stop, rm, images, pull, load, rmi)
-  image               build images from Dockerfiles into the kubelet's image store (image build)
+  image               the image store (build, ls, inspect, history, tag, rm, prune, pull, push, load, save, commit, export, import)
 
 Run 'hyperkube <command> --help' for the flags of a command.`;
 
@@ -48,7 +48,7 @@ const commands: Record<string, Command> = {
   dns: runDns,
   kubelet: runKubelet,
   runtime: (argv) => runtimeCli(argv),
-  image: imageCommand,
+  image: (argv) => imageCli(argv),
   reset: runReset,
   kubeconfig: runKubeconfig,
   'etcd-snapshot': runEtcdSnapshot,
@@ -69,6 +69,15 @@ function stopWithSupervisor(): boolean {
   return true;
 }
 
+function quietOnEpipe(): void {
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 let supervised = false;
 /** `up` exits once it has stopped everything, whatever handle a component left open. */
 let exitWhenDone = false;
@@ -81,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return cmd ? 0 : 2;
   }
+  // CLI output piped into `head` & co: a closed pipe ends the command quietly, as ls does.
+  if (cmd === 'runtime' || cmd === 'image') quietOnEpipe();
   const run = commands[cmd];
   if (!run) {
     console.error(`hyperkube: unknown command "${cmd}"\n\n${USAGE}`);

@@ -40,6 +40,7 @@ const USAGE = `usage: kubelet [flags]
   --allowed-unsafe-sysctls LIST  comma-separated sysctls (or prefixes ending in *) allowed beyond the safe set
   --cluster-dns LIST         comma-separated cluster DNS server IPs for pods with dnsPolicy ClusterFirst (default: none, pods get the host's resolvers)
   --cluster-domain DOMAIN    the cluster's DNS domain: pods search <ns>.svc.DOMAIN svc.DOMAIN DOMAIN (default cluster.local)
+  --image-credentials-file PATH  registry credentials for every pull, a docker config.json (default <root-dir>/config.json)
   --resolv-conf PATH         the host resolver config for dnsPolicy Default (default /etc/resolv.conf; "" for none)
 ${Object.entries(RECLAIM_FLAGS).map(([n, f]) => `  --${n} VALUE\n      ${f.help}\n`).join('')}`;
 
@@ -80,6 +81,7 @@ const FLAGS: Record<string, keyof KubeletOptions> = {
   'cluster-dns': 'clusterDNS',
   'cluster-domain': 'clusterDomain',
   'resolv-conf': 'resolvConf',
+  'image-credentials-file': 'imageCredentialsFile',
 };
 
 /** Flags that may stand alone (--flag means true), parsed like Go's strconv.ParseBool. */

@@ -11,6 +11,7 @@ import type { ContainerKind } from './pod-plan.js';
 import { runHandler } from './probes.js';
 import { ContainerConfigError } from './security-context.js';
 import type { PodSandboxConfig } from '../runtime/cri.js';
+import type { RegistryAuth } from '../runtime/images/index.js';
 import { VolumeError } from './volumes.js';
 
 export interface Waiting {
@@ -30,6 +31,8 @@ export interface StartContext extends ContainerConfigContext {
   created(id: string): void;
   /** Ask for another sync in this many ms. */
   retryIn(ms: number): void;
+  /** Registry credentials to try for a pull (pod pull secrets, the node's file). */
+  pullCredentials?: (image: string) => Promise<RegistryAuth[]>;
 }
 
 /** Make and start attempt `attempt` of c. Resolves also when it could not (reported as waiting/event); throws only on unexpected errors. */
@@ -37,7 +40,7 @@ export async function startContainerAttempt(ctx: StartContext, c: Container, kin
   const rt = ctx.runtime;
   let imageId: string;
   try {
-    const img = await ensureImage(ctx.images, c);
+    const img = await ensureImage(ctx.images, c, ctx.pullCredentials);
     imageId = img.id;
     ctx.pullBackoff.delete(c.name);
     if (img.pulled) ctx.event('Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${img.durationMs}ms`);

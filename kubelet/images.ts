@@ -3,7 +3,7 @@
 // making sure the local build exists, so pods naming busybox run offline.
 import type { Container } from '../api/core.js';
 import { defaultPullPolicy } from '../api/defaults.js';
-import { BUSYBOX_TAG, normalizeReference, type ImageService } from '../runtime/images/index.js';
+import { BUSYBOX_TAG, normalizeReference, type ImageService, type RegistryAuth } from '../runtime/images/index.js';
 
 export class ImagePullError extends Error {
   constructor(
@@ -23,7 +23,8 @@ export interface EnsuredImage {
   durationMs: number;
 }
 
-export async function ensureImage(images: ImageService, c: Container): Promise<EnsuredImage> {
+/** `credentials` gives what to try for a pull, in order (pod pull secrets, then the node's file). */
+export async function ensureImage(images: ImageService, c: Container, credentials?: (image: string) => Promise<RegistryAuth[]>): Promise<EnsuredImage> {
   const image = c.image ?? '';
   let ref: string;
   try {
@@ -40,10 +41,18 @@ export async function ensureImage(images: ImageService, c: Container): Promise<E
   const present = await images.imageStatus(image);
   if (present && policy !== 'Always') return { ref: image, id: present.id, pulled: false, durationMs: 0 };
   if (policy === 'Never') throw new ImagePullError(`Container image "${image}" is not present with pull policy of Never`, 'ErrImageNeverPull');
-  try {
-    const rec = await images.pullImage(image);
-    return { ref: image, id: rec.id, pulled: true, durationMs: Date.now() - t0 };
-  } catch (e) {
-    throw new ImagePullError(`Failed to pull image "${image}": ${(e as Error).message}`, 'ErrImagePull');
+  const creds = (await credentials?.(image)) ?? [];
+  // As upstream: each matching credential in turn until one pulls; none → anonymous. The
+  // errors of every attempt are reported (one: its message; more: upstream's aggregate "[a, b]").
+  const errors: string[] = [];
+  for (const auth of creds.length ? creds : [undefined]) {
+    try {
+      const rec = await images.pullImage(image, auth ? { auth } : undefined);
+      return { ref: image, id: rec.id, pulled: true, durationMs: Date.now() - t0 };
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
   }
+  const msg = errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+  throw new ImagePullError(`Failed to pull image "${image}": ${msg}`, 'ErrImagePull');
 }

@@ -2,6 +2,8 @@
 // node) and from the static manifest directory, runs one PodWorker per pod,
 // relists the runtime (PLEG) to notice container exits, keeps mirror pods
 // for static pods, and serves logs/metrics/healthz.
+import { join } from 'node:path';
+import { nodeKeyring } from './pull-secrets.js';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import type { Pod, Service } from '../api/core.js';
@@ -79,6 +81,9 @@ export interface KubeletOptions extends ServerOptions {
   maxPods?: number;
   /** --seccomp-default: containers naming no seccomp profile get RuntimeDefault (default false, as Kubernetes). */
   seccompDefault?: boolean;
+  /** A docker config.json of registry credentials for every pull, after pods' pull secrets
+   *  (default <rootDir>/config.json, as upstream's kubelet reads from its root dir). */
+  imageCredentialsFile?: string;
   /** --cluster-dns: the cluster DNS server IPs pods with ClusterFirst get (none: they get the host's resolv.conf). */
   clusterDNS?: string[];
   /** --cluster-domain (default cluster.local). */
@@ -263,6 +268,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       backoffBaseMs: opts.backoffBaseMs ?? 10_000,
       backoffMaxMs: opts.backoffMaxMs ?? 300_000,
       seccompDefault: !!opts.seccompDefault,
+      nodeKeyring: () => nodeKeyring(opts.imageCredentialsFile ?? join(rootDir, 'config.json'), log),
       ...(opts.localPathDir ? { localPathDir: opts.localPathDir } : {}),
       podPidsLimit: opts.podPidsLimit ?? 4096,
       dns: { clusterDNS: opts.clusterDNS ?? [], clusterDomain: opts.clusterDomain ?? 'cluster.local', resolvConf: opts.resolvConf ?? '/etc/resolv.conf' },

@@ -5,6 +5,8 @@
 // difference between spec and runtime, a restarted kubelet re-adopts running
 // containers without touching them. Termination (pod-termination.ts) keeps the
 // pod in the API until the runtime really shows nothing of it.
+import { pullCredentials } from './pull-secrets.js';
+import { Keyring } from '../runtime/images/index.js';
 import type { ClusterDNSSettings } from './pod-dns.js';
 import type { Container, Pod, PodStatus, Service } from '../api/core.js';
 import { isNotFound, isConflict } from '../client/errors.js';
@@ -61,6 +63,8 @@ export interface WorkerDeps {
   dns?: ClusterDNSSettings;
   /** The kubelet's service-account token cache (projected volumes). */
   tokens?: TokenManager;
+  /** Registry credentials of the node (--image-credentials-file), after the pod's pull secrets. */
+  nodeKeyring?: () => Keyring;
 }
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
@@ -396,6 +400,8 @@ export class PodWorker {
       event: (t, r, m) => this.event(t, r, m),
       created: (id) => d.index.addContainer(this.uid, id),
       retryIn: (ms) => this.later(ms),
+      pullCredentials: (image) => pullCredentials(d.client, this.pod, image, d.nodeKeyring?.() ?? new Keyring(),
+        (m) => (m.startsWith('Unable') ? this.event('Warning', 'FailedToRetrieveImagePullSecret', m) : d.log(m))),
     };
   }
 

@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ContainerConfig, LinuxResources, PodSandboxConfig, PortMapping } from './cri.js';
-import type { ImageService } from './images/types.js';
+import type { ImageService, PullProgress } from './images/types.js';
 import { createImageService } from './images/index.js';
 import { createPodNetwork } from './network/index.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
@@ -26,7 +26,7 @@ const defaultIO: CliIO = { out: (s) => process.stdout.write(s), err: (s) => proc
 /** Label on sandboxes created by `run`, so `rm` can remove them with their container. */
 const CLI_LABEL = 'tskube.io/runtime-cli';
 
-interface Globals {
+export interface Globals {
   stateDir?: string;
   containersDir?: string;
   imagesRoot?: string;
@@ -38,9 +38,9 @@ interface Globals {
   chainPrefix?: string;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-function takeGlobals(argv: string[]): { g: Globals; rest: string[] } {
+export function takeGlobals(argv: string[]): { g: Globals; rest: string[] } {
   const g: Globals = { logDir: '/var/log/pods' };
   const rest = [...argv];
   const flags: Record<string, keyof Globals> = { '--state-dir': 'stateDir', '--containers-dir': 'containersDir', '--images-root': 'imagesRoot', '--cgroup-root': 'cgroupRoot', '--log-dir': 'logDir', '--pod-cidr': 'podCidr', '--bridge': 'bridge', '--network-state-dir': 'networkStateDir', '--chain-prefix': 'chainPrefix' };
@@ -82,25 +82,54 @@ function pumpLog(path: string, offset: number, io: CliIO): number {
   return offset + Buffer.byteLength(text.slice(0, end));
 }
 
+export const GLOBAL_FLAGS_HELP = `global flags (before the command):
+  --images-root DIR        image store (default /var/lib/tskube/images, the kubelet's)
+  --state-dir DIR          runtime state (default /run/tskube)
+  --containers-dir DIR     container roots (default /var/lib/tskube/containers)
+  --cgroup-root NAME       cgroup parent (default tskube)
+  --log-dir DIR            pod logs for run (default /var/log/pods)
+  --pod-cidr CIDR [--bridge NAME] [--network-state-dir DIR] [--chain-prefix P]   pod networking (for -p)`;
+
+const RUNTIME_HELP: Record<string, string> = {
+  run: 'run [--rm] [-d] [--name N] [--memory BYTES] [--cpus N] [--pids N] [-p HOST:CONTAINER] [-e K=V] [--privileged] IMAGE [-- CMD ARGS...]\n  run a container in a pod sandbox of its own; without -d, wait and print its output',
+  ps: 'ps [-a]\n  list running containers (-a: all)',
+  exec: 'exec [-t] [-i] ID CMD...\n  run a command in a running container',
+  logs: 'logs [-f] ID\n  print (and follow) a container\'s log',
+  stop: 'stop [-t SECS] ID...\n  stop containers (SIGTERM, then SIGKILL after SECS, default 10)',
+  rm: 'rm [-f] ID...\n  remove containers (-f: running ones too)',
+  images: 'images\n  list images (see also: hyperkube image ls)',
+  pull: 'pull [-q] REF\n  pull an image from a registry (progress per layer on stderr unless -q)',
+  load: 'load FILE\n  load a docker-archive or OCI archive/layout',
+  rmi: 'rmi REF\n  remove an image',
+};
+
+function runtimeUsage(): string {
+  return `usage: hyperkube runtime [global flags] <command> [flags]\n\ncommands:\n${Object.values(RUNTIME_HELP).map((h) => `  ${h.split('\n')[0]}`).join('\n')}\n\n${GLOBAL_FLAGS_HELP}\n`;
+}
+
+/** `--help`/`-h` as a command's first argument (or anywhere before `--` for commands that take no command line). */
+export function wantsHelp(verb: string, args: string[], takesCommand: boolean): boolean {
+  if (args[0] === '--help' || args[0] === '-h') return true;
+  if (takesCommand) return false;
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
 export async function runtimeCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
   try {
     const { g, rest } = takeGlobals(argv);
     const [verb, ...args] = rest;
+    if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+      (verb ? io.out : io.err)(runtimeUsage());
+      return verb ? 0 : 2;
+    }
+    if (RUNTIME_HELP[verb] && wantsHelp(verb, args, verb === 'run' || verb === 'exec')) {
+      io.out(`usage: hyperkube runtime ${RUNTIME_HELP[verb]}\n`);
+      return 0;
+    }
     let images: ImageService | undefined;
     const img = async () => (images ??= await createImageService(g.imagesRoot ? { root: g.imagesRoot } : {}));
-    const runtime = async () => {
-      const service = await img();
-      // The offline busybox image is built on first use.
-      const resolver: Pick<ImageService, 'resolve'> = {
-        resolve: async (ref) => {
-          if (/^(docker\.io\/)?(library\/)?busybox(:latest)?$/.test(ref) && !(await service.imageStatus(ref))) await service.ensureBusybox();
-          return service.resolve(ref);
-        },
-      };
-      const network = g.podCidr ? createPodNetwork({ podCIDR: g.podCidr, bridgeName: g.bridge, stateDir: g.networkStateDir, chainPrefix: g.chainPrefix }) : undefined;
-      const o: RuntimeOptions = { images: resolver, network, stateDir: g.stateDir, containersDir: g.containersDir, cgroupRoot: g.cgroupRoot };
-      return new Runtime(o);
-    };
+    const runtime = async () => openRuntime(g, await img());
     switch (verb) {
       case 'run':
         return await cmdRun(await runtime(), g, args, io);
@@ -143,8 +172,10 @@ export async function runtimeCli(argv: string[], io: CliIO = defaultIO): Promise
         return 0;
       }
       case 'pull': {
-        if (!args[0]) throw new UsageError('pull REF');
-        const r = await (await img()).pullImage(args[0]);
+        const quiet = args[0] === '-q';
+        const ref = quiet ? args[1] : args[0];
+        if (!ref) throw new UsageError('pull [-q] REF');
+        const r = await (await img()).pullImage(ref, { onProgress: quiet ? undefined : pullProgressPrinter(io) });
         io.out(`${r.id}\n`);
         return 0;
       }
@@ -170,7 +201,38 @@ export async function runtimeCli(argv: string[], io: CliIO = defaultIO): Promise
   }
 }
 
-async function findContainer(rt: Runtime, ref: string): Promise<string> {
+/** The runtime on the global flags' directories (busybox built on first use). */
+export function openRuntime(g: Globals, service: ImageService): Runtime {
+  // The offline busybox image is built on first use.
+  const resolver: Pick<ImageService, 'resolve'> = {
+    resolve: async (ref) => {
+      if (/^(docker\.io\/)?(library\/)?busybox(:latest)?$/.test(ref) && !(await service.imageStatus(ref))) await service.ensureBusybox();
+      return service.resolve(ref);
+    },
+  };
+  const network = g.podCidr ? createPodNetwork({ podCIDR: g.podCidr, bridgeName: g.bridge, stateDir: g.networkStateDir, chainPrefix: g.chainPrefix }) : undefined;
+  const o: RuntimeOptions = { images: resolver, network, stateDir: g.stateDir, containersDir: g.containersDir, cgroupRoot: g.cgroupRoot };
+  return new Runtime(o);
+}
+
+/** Per-layer pull progress lines (`<digest12>: Downloading 3.0 MiB / 9.1 MiB`, `Pull complete`, `Already exists`). */
+export function pullProgressPrinter(io: CliIO): (p: PullProgress) => void {
+  return (p) => {
+    const d = p.digest?.replace(/^sha256:/, '').slice(0, 12) ?? '';
+    if (p.phase === 'resolving') io.err(`Resolved ${p.ref} to ${p.digest}\n`);
+    else if (p.phase === 'layer') {
+      if (p.skipped) io.err(`${d}: Already exists\n`);
+      else if (p.current !== undefined && p.current === p.total) io.err(`${d}: Pull complete\n`);
+      else io.err(`${d}: Downloading ${mib(p.current ?? 0)} / ${mib(p.total ?? 0)}\n`);
+    } else if (p.phase === 'done') io.err(`Image id ${p.digest}\n`);
+  };
+}
+
+export function mib(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+}
+
+export async function findContainer(rt: Runtime, ref: string): Promise<string> {
   const all = await rt.listContainers();
   const hits = all.filter((c) => c.id.startsWith(ref) || c.metadata.name === ref);
   if (hits.length === 0) throw new Error(`no such container ${ref}`);

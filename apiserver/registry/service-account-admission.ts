@@ -53,6 +53,10 @@ export async function admitServiceAccount(pod: Pod, getServiceAccount: (namespac
     }
     throw err;
   }
+  // As upstream's ServiceAccount admission: a pod naming no pull secrets gets its account's.
+  if (!spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) {
+    spec.imagePullSecrets = sa.imagePullSecrets.map((r) => ({ name: r.name }));
+  }
   const automount = spec.automountServiceAccountToken ?? sa.automountServiceAccountToken ?? true;
   if (!automount) return;
   const containers: Container[] = [...(spec.initContainers ?? []), ...spec.containers];

@@ -14,13 +14,13 @@ export async function pullImage(store: ImageStore, client: RegistryClient, ref: 
   const top = await client.manifest(r, r.digest ?? r.tag!, opts.auth);
   progress({ phase: 'resolving', digest: top.digest });
   let manifestBytes = top.body;
-  let parsed = JSON.parse(top.body.toString('utf8')) as OCIIndex & OCIManifest & { schemaVersion?: number };
+  let parsed = parseManifest(top.body, name);
   if (parsed.schemaVersion === 1) throw new Error(`${name}: schema1 manifests are not supported`);
   if (isIndex(top.mediaType ?? parsed.mediaType, parsed)) {
     const d = pickPlatform(parsed.manifests ?? []);
     const m = await client.manifest(r, d.digest, opts.auth);
     manifestBytes = m.body;
-    parsed = JSON.parse(m.body.toString('utf8')) as OCIIndex & OCIManifest;
+    parsed = parseManifest(m.body, name);
   }
   const manifest = parsed as OCIManifest;
   if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw new Error(`${name}: not an image manifest`);
@@ -48,6 +48,13 @@ export async function pullImage(store: ImageStore, client: RegistryClient, ref: 
   });
   progress({ phase: 'done', digest: rec.id });
   return rec;
+}
+
+function parseManifest(body: Buffer, name: string): OCIIndex & OCIManifest & { schemaVersion?: number } {
+  let v: unknown;
+  try { v = JSON.parse(body.toString('utf8')); } catch { throw new Error(`${name}: the registry's manifest is not JSON`); }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${name}: the registry's manifest is not a JSON object`);
+  return v as OCIIndex & OCIManifest & { schemaVersion?: number };
 }
 
 async function* counting(src: AsyncIterable<Buffer>, report: (bytes: number) => void): AsyncGenerator<Buffer> {

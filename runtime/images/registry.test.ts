@@ -22,6 +22,9 @@ import { sha256 } from './store.js';
 import { MEDIA } from './media.js';
 import type { PullProgress } from './types.js';
 import { startRegistry as startTestRegistry, type TestRegistry } from '../../testing/registry.js';
+import { ImageStore } from './store.js';
+import { RegistryClient } from './registry.js';
+import { pushImage, type PushProgress } from './push.js';
 
 const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'tkt-registry-'));
@@ -235,9 +238,37 @@ test('Basic auth: refused without credentials, pulled with them', async () => {
   await push(layout, 'v1', 'team/basic:v1', false, openHost);
   const svc = await createImageService({ root: join(work, 'store5') });
   await assert.rejects(svc.pullImage(`${basicHost}/team/basic:v1`), /wants Basic auth/);
-  await assert.rejects(svc.pullImage(`${basicHost}/team/basic:v1`, { auth: { username: 'tkt', password: 'nope' } }), /unauthorized \(401\)/);
+  await assert.rejects(svc.pullImage(`${basicHost}/team/basic:v1`, { auth: { username: 'tkt', password: 'nope' } }), /registry 127.0.0.1:\d+: unauthorized: 401/);
   const rec = await svc.pullImage(`${basicHost}/team/basic:v1`, { auth: { username: 'tkt', password: 'secret' } });
   assert.equal(rec.id, built.configDigest);
   const r = await svc.resolve(`${basicHost}/team/basic:v1`);
   assert.equal(readFileSync(join(r.layers[0], 'etc/hello'), 'utf8'), 'hello from the registry\n');
+});
+
+test('push with Bearer tokens: chunked upload, then HEAD skips, and a second repository mounts the layer', async () => {
+  const root = join(work, 'store-push');
+  const svc = await createImageService({ root });
+  const layout = join(work, 'push-layout');
+  await writeOCILayout(layout, [{ refName: 'v1', layers: [new TarWriter().file('big', randomBytes(300_000)).finish()] }]);
+  const [src] = await svc.loadArchive(layout);
+  const store = new ImageStore(root);
+  await store.init();
+  const client = new RegistryClient();
+  const source = src.id;
+  await assert.rejects(pushImage(store, client, `${host}/team/pushed:v1`, { source }), /unauthorized: 401/);
+  const auth = { username: 'tkt', password: 'secret' };
+  const seen: PushProgress[] = [];
+  const first = await pushImage(store, client, `${host}/team/pushed:v1`, { source, auth, chunkSize: 64 << 10, onProgress: (p) => seen.push(p) });
+  const layer = seen.filter((p) => p.phase === 'layer');
+  assert.ok(layer.length >= 3, 'progress per chunk');
+  assert.equal(layer.at(-1)?.outcome, 'uploaded');
+  const again: PushProgress[] = [];
+  await pushImage(store, client, `${host}/team/pushed:v1`, { source, auth, onProgress: (p) => again.push(p) });
+  assert.deepEqual(again.filter((p) => p.phase !== 'manifest').map((p) => p.outcome), ['exists', 'exists']);
+  const mounted: PushProgress[] = [];
+  await pushImage(store, client, `${host}/team/other:v1`, { source, auth, onProgress: (p) => mounted.push(p) });
+  assert.equal(mounted.find((p) => p.phase === 'layer')?.outcome, 'mounted', 'cross-repository mount from team/pushed');
+  // What was pushed pulls back, byte-verified, into another store.
+  const back = await (await createImageService({ root: join(work, 'store-push-back') })).pullImage(`${host}/team/other:v1`, { auth });
+  assert.equal(back.repoDigests[0], `${host}/team/other@${first.digest}`);
 });

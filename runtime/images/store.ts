@@ -15,6 +15,8 @@ import { FileLock } from '../network/lock.js';
 /** What the index keeps per image: the public record plus where its blobs are. */
 export interface StoredImage extends ImageRecord {
   manifestDigest?: string;
+  /** Repositories (`host/path`) this image was pushed to: sources of cross-repository mounts. */
+  pushedRepos?: string[];
 }
 
 interface IndexFile {
