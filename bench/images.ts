@@ -3,6 +3,7 @@
 // steps without network on both sides) in the same run, alternating, cold (no cache; the base
 // image present on both) and fully cached. The tskube figures are the build itself, in process;
 // the `hyperkube image build` process (Node start-up and module loading included) is shown beside.
+// Then save + load of a 100 MiB image beside podman save/load (images-archive.ts).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { createImageService } from '../runtime/images/index.js';
 import { exportOCILayout } from '../testing/runtime-oci-export.js';
 import { privatePodman } from '../testing/runtime-podman.js';
 import { hyperkubeCommand } from '../testing/isolated.js';
+import { saveLoadFigures } from './images-archive.js';
 
 const DOCKERFILE = (base: string) => `FROM ${base}
 RUN echo one > /one && ls / > /listing
@@ -85,6 +87,7 @@ export async function main(args: string[]): Promise<void> {
     const cachedAnchor = podmanNote ? undefined : { anchor: 'podman build (cached)', anchor_value: s(median(cachedP)) };
     figures.push(absolute({ name: 'build_cached', unit: 's', value: s(median(cached)), target: '<= 0.3 s' }, (v) => v <= 0.3, cachedAnchor));
     figures.push({ ...absolute({ name: 'build_cached_cli_process', unit: 's', value: s(cli), target: 'informative' }, () => true, cachedAnchor), note: 'hyperkube image build as a process: Node start-up and loading every hyperkube module included' });
+    figures.push(...await saveLoadFigures(root, imagesRoot, podman, podmanNote, rounds));
   } finally {
     podman.cleanup();
     rmSync(root, { recursive: true, force: true });
