@@ -40,6 +40,10 @@ export const COMPONENT_CLUSTER_ROLES: ClusterRole[] = [
 export const COMPONENT_CLUSTER_ROLE_BINDINGS: RoleBinding[] = [
   { apiVersion: RBAC, kind: 'ClusterRoleBinding', metadata: { name: 'system:coredns' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:coredns' }, subjects: userSubject(DNS_USER) },
   { apiVersion: RBAC, kind: 'ClusterRoleBinding', metadata: { name: 'local-path-provisioner-bind' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'local-path-provisioner-role' }, subjects: userSubject(LOCAL_PATH_USER) },
+  // Each kubelet programs routes to every other node's pod CIDR (host-gw, kubelet/node-routes.ts), and a
+  // joined node's proxy runs as the node: both list and watch all Nodes, which the Node authorizer
+  // (AuthorizeNodeWithSelectors) no longer grants. The same binding `hyperkube token create` makes.
+  { apiVersion: RBAC, kind: 'ClusterRoleBinding', metadata: { name: 'tskube:node-proxier' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node-proxier' }, subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:nodes' }] },
   { apiVersion: RBAC, kind: 'ClusterRoleBinding', metadata: { name: 'tskube:kube-controller-manager:controllers' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: userSubject('system:kube-controller-manager') },
 ];
 

@@ -1,4 +1,4 @@
-// The binding `hyperkube token create` makes for joined nodes: the group system:nodes gets
+// The binding `hyperkube token create` makes for joined nodes (`up` makes it too, cmd/component-rbac.ts): the group system:nodes gets
 // system:node-proxier (the proxy on a joined node runs as the node). What a kubelet itself may do
 // is the Node authorizer's answer, per node: system:node is deliberately not bound (as upstream
 // since 1.8), or RBAC would let every node read every secret.
