@@ -393,6 +393,27 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       defragIntervalMs: opts.etcdDefragIntervalMs,
       registry: metrics.registry,
       log,
+      // Seen by `kubectl get events` before writes start to fail, not only in the apiserver's log.
+      onNearFull: (message) => {
+        const now = new Date().toISOString();
+        const event = {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { name: `etcd-space-low.${Date.now().toString(16)}`, namespace: 'default' },
+          involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: 'default' },
+          reason: 'EtcdSpaceLow',
+          message,
+          type: 'Warning',
+          source: { component: 'kube-apiserver' },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        };
+        registries.byResource
+          .get('events')
+          ?.create({ namespace: 'default', fieldManager: 'kube-apiserver', dryRun: false }, event as never)
+          .catch((err: unknown) => log(`etcd space event: ${(err as Error).message}`));
+      },
     });
   } catch (err) {
     rbac.stop();

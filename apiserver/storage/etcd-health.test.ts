@@ -77,3 +77,22 @@ test('defragment when at least a quarter of the file and the minimum are free', 
   assert.equal(wantsDefrag(200, 151, 40), false);
   assert.equal(wantsDefrag(100, 10, 128), false);
 });
+
+test('passing 90% of the quota is reported once, while writes still work', async () => {
+  const etcd = await startEtcd();
+  try {
+    const near: string[] = [];
+    // A fresh database is tens of KiB: a 1 KiB quota is long passed.
+    const health = startEtcdHealth({ endpoints: [etcd.endpoint], quotaBytes: 1024, intervalMs: 50, defragIntervalMs: 0, registry: new Registry(), log: () => {}, onNearFull: (m) => near.push(m) });
+    try {
+      for (let i = 0; i < 40 && near.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(near.length, 1, near.join('\n'));
+      assert.match(near[0], /^etcd database is \d+ bytes, over 90% of its quota of 1024 bytes: writes will be refused at the quota$/);
+    } finally {
+      health.stop();
+    }
+  } finally {
+    await etcd.stop();
+  }
+});

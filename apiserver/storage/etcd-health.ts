@@ -21,6 +21,8 @@ export interface EtcdHealthOptions {
   defragMinFreeBytes?: number;
   registry: Registry;
   log(m: string): void;
+  /** Called once each time the database passes 90% of its quota (writes still work then): the apiserver's Warning Event. */
+  onNearFull?(message: string): void;
 }
 
 export interface EtcdHealth {
@@ -74,7 +76,11 @@ export function startEtcdHealth(o: EtcdHealthOptions): EtcdHealth {
       alarmGauge.reset();
       for (const a of alarms) alarmGauge.set({ alarm: a }, 1);
       const nearFull = o.quotaBytes > 0 && total >= 0.9 * o.quotaBytes;
-      if (nearFull && !warned) o.log(`etcd database is ${total} bytes, over 90% of its quota of ${o.quotaBytes} bytes: writes will be refused at the quota`);
+      if (nearFull && !warned) {
+        const message = `etcd database is ${total} bytes, over 90% of its quota of ${o.quotaBytes} bytes: writes will be refused at the quota`;
+        o.log(message);
+        o.onNearFull?.(message);
+      }
       warned = nearFull;
       if (defragEvery > 0 && Date.now() - lastDefrag >= defragEvery && wantsDefrag(total, used, minFree)) {
         lastDefrag = Date.now();
