@@ -411,7 +411,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         };
         registries.byResource
           .get('events')
-          ?.create({ namespace: 'default', fieldManager: 'kube-apiserver', dryRun: false }, event as never)
+          ?.create({ namespace: 'default', fieldManager: 'kube-apiserver', dryRun: false }, event)
           .catch((err: unknown) => log(`etcd space event: ${(err as Error).message}`));
       },
     });
