@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { hyperkubeCommand, startIsolated, upArgs } from '../testing/isolated.js';
 import { startUp } from '../testing/up.js';
 import { eventually } from '../testing/wait.js';
+import { freePort } from '../testing/etcd.js';
 import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
 
 
@@ -139,12 +140,17 @@ test('up owns its etcd: TLS only for the apiserver, taken ports refused, dies wi
       const root = mkdtempSync(join(tmpdir(), 'tkt-owns3-'));
       try {
         for (const when of [/etcd ready on/, /^ready: /m]) {
-          const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), 'up', `--data-dir=${join(root, 'data')}`, '--port=0', `--etcd-client-port=${cl.up.ports.etcdClient + 2}`, `--etcd-peer-port=${cl.up.ports.etcdClient + 3}`, '--disable=proxy,kubelet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+          // Free ports each time (not next to the cluster's: those may be anything's by now).
+          const [client, peer] = [await freePort(), await freePort()];
+          const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), 'up', `--data-dir=${join(root, 'data')}`, '--port=0', `--etcd-client-port=${client}`, `--etcd-peer-port=${peer}`, '--disable=proxy,kubelet'], { stdio: ['ignore', 'pipe', 'pipe'] });
           let out = '';
           child.stdout.on('data', (d) => (out += d));
           child.stderr.on('data', (d) => (out += d));
           const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-          await eventually(`up printed ${when}`, () => (when.test(out) ? true : undefined), 60_000, 20);
+          await eventually(`up printed ${when}`, () => (when.test(out) ? true : undefined), 60_000, 20).catch((err: Error) => {
+            child.kill('SIGKILL');
+            throw new Error(`${err.message}; up said:\n${out}`);
+          });
           const etcdPid = procs(join(root, 'data')).etcd?.pid;
           const t0 = Date.now();
           child.kill('SIGTERM');
