@@ -3,10 +3,11 @@
 // kubeconfig for it on stdout; `--revoke NAME` removes every token of that user.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseKubeconfig, renderKubeconfig } from '../client/kubeconfig.js';
+import { readTokenFileLines, writeTokenFileLines } from '../apiserver/auth/token-file-users.js';
 
 export const TOKEN_FILE = 'tokens.csv';
 
@@ -22,22 +23,6 @@ function badName(v: string): string | undefined {
   if (/[",\r\n]/.test(v)) return 'must not contain a comma, a double quote or a line break';
   if (v.length > 253) return 'must be at most 253 characters';
   return undefined;
-}
-
-async function readLines(path: string): Promise<string[]> {
-  try {
-    return (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-/** Written beside and renamed over, so the apiserver never reads half a file. */
-async function writeLines(path: string, lines: string[]): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
-  await rename(tmp, path);
 }
 
 export async function runKubeconfig(argv: string[]): Promise<number> {
@@ -66,13 +51,13 @@ export async function runKubeconfig(argv: string[]): Promise<number> {
   const dataDir = values['data-dir']!;
   const tokenFile = join(dataDir, TOKEN_FILE);
   if (values.revoke !== undefined) {
-    const lines = await readLines(tokenFile);
+    const lines = await readTokenFileLines(tokenFile);
     const kept = lines.filter((l) => l.split(',')[1] !== values.revoke);
     if (kept.length === lines.length) {
       console.error(`hyperkube kubeconfig: user ${JSON.stringify(values.revoke)} has no token`);
       return 1;
     }
-    await writeLines(tokenFile, kept);
+    await writeTokenFileLines(tokenFile, kept);
     console.error(`revoked ${lines.length - kept.length} token(s) of user ${values.revoke}`);
     return 0;
   }
@@ -103,9 +88,9 @@ export async function runKubeconfig(argv: string[]): Promise<number> {
   }
   const ca = cluster?.['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : await readFile(join(dataDir, 'pki', 'ca.crt'));
   const token = randomBytes(24).toString('hex');
-  const lines = await readLines(tokenFile);
+  const lines = await readTokenFileLines(tokenFile);
   lines.push(`${token},${values.user},${randomUUID()},"${groups.join(',')}"`);
-  await writeLines(tokenFile, lines);
+  await writeTokenFileLines(tokenFile, lines);
   process.stdout.write(renderKubeconfig({ server, token, ca, name: values.user.replace(/[^A-Za-z0-9._-]/g, '-'), ...(values.namespace ? { namespace: values.namespace } : {}) }));
   return 0;
 }

@@ -19,7 +19,8 @@ function checkField(what: string, v: string): void {
   if (!v || /[",\r\n]/.test(v) || v.length > 253) throw new Error(`${what} ${JSON.stringify(v)} must be 1-253 characters without commas, double quotes or line breaks`);
 }
 
-async function readLines(path: string): Promise<string[]> {
+/** The token file's non-empty lines ([] when it does not exist yet). */
+export async function readTokenFileLines(path: string): Promise<string[]> {
   try {
     return (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
   } catch (err) {
@@ -32,7 +33,7 @@ async function readLines(path: string): Promise<string[]> {
 export async function ensureUserToken(path: string, user: TokenFileUser): Promise<string> {
   checkField('user', user.username);
   for (const g of user.groups) checkField('group', g);
-  const lines = await readLines(path);
+  const lines = await readTokenFileLines(path);
   const want = [...user.groups].sort().join(',');
   const others: string[] = [];
   for (const line of lines) {
@@ -47,11 +48,15 @@ export async function ensureUserToken(path: string, user: TokenFileUser): Promis
   const token = randomBytes(24).toString('hex');
   others.push(`${token},${user.username},${randomUUID()},"${user.groups.join(',')}"`);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  // Written beside and renamed over, so the apiserver never reads half a file.
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, others.map((l) => `${l}\n`).join(''), { mode: 0o600 });
-  await rename(tmp, path);
+  await writeTokenFileLines(path, others);
   return token;
+}
+
+/** Written beside and renamed over (mode 0600), so the apiserver never reads half a file. */
+export async function writeTokenFileLines(path: string, lines: string[]): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+  await rename(tmp, path);
 }
 
 const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
