@@ -21,6 +21,7 @@ import { startProxy } from '../proxy/server.js';
 import { clusterDnsIP } from '../dns/kube-dns-service.js';
 import { parseFlags } from './flags.js';
 import { Stopping, stopOnSignal, unlessStopped } from './shutdown.js';
+import { NODE_NAMING_FLAGS } from './node-naming-flags.js';
 
 const run = promisify(execFile);
 
@@ -35,13 +36,7 @@ const FLAGS = {
   'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12', help: "the Service CIDR (as the control plane's)" },
   'cluster-dns': { type: 'string', default: '', help: "pods' nameserver (default: the 10th address of --service-cluster-ip-range)" },
   'cluster-domain': { type: 'string', default: 'cluster.local', help: 'the DNS domain of the cluster' },
-  bridge: { type: 'string', default: 'cbr0', help: 'pod bridge' },
-  'state-dir': { type: 'string', default: '/run/tskube', help: 'runtime state (sandboxes, containers, network)' },
-  'log-dir': { type: 'string', default: '/var/log/pods', help: 'container logs' },
-  'cgroup-root': { type: 'string', default: 'tskube', help: 'cgroup tree the pods run in' },
-  'chain-prefix': { type: 'string', default: 'TSKUBE', help: 'prefix of the pod network iptables chains' },
-  'proxy-chain-prefix': { type: 'string', default: 'KUBE', help: 'prefix of the Service iptables chains (at most 7 characters)' },
-  'service-device': { type: 'string', default: 'tkube-svc0', help: 'local device the Service CIDR is routed to' },
+  ...NODE_NAMING_FLAGS,
   'pod-manifest-path': { type: 'string', default: '/etc/kubernetes/manifests', help: 'directory of static pod manifests' },
   'max-pods': { type: 'string', default: '110', help: 'most pods this node runs' },
   'kubelet-port': { type: 'string', default: '10250', help: 'kubelet server port on the node IP (0: any free port)' },

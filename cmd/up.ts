@@ -36,6 +36,7 @@ import { ensureComponentRoles } from './component-rbac.js';
 import type { Level } from '../api/pod-security.js';
 import { checkDataVersion, finishDataVersion } from './storage-migrate.js';
 import { SNAPSHOT_FLAGS, snapshotSettings, startUpSnapshots } from './etcd-snapshot/up-snapshots.js';
+import { NODE_NAMING_FLAGS } from './node-naming-flags.js';
 
 const FLAGS = {
   'data-dir': { type: 'string', default: '/var/lib/tskube', help: 'where etcd data, the certificates and keys, the kubeconfig and the tokens live (made mode 0700)' },
@@ -54,13 +55,7 @@ const FLAGS = {
   'hostname-override': { type: 'string', default: '', help: 'node name (default: the hostname, lowercased)' },
   'pod-manifest-path': { type: 'string', default: '/etc/kubernetes/manifests', help: 'directory of static pod manifests the kubelet runs' },
   'pod-cidr': { type: 'string', default: '10.244.0.0/24', help: "this node's pod CIDR (inside --cluster-cidr)" },
-  bridge: { type: 'string', default: 'cbr0', help: 'pod bridge' },
-  'state-dir': { type: 'string', default: '/run/tskube', help: 'runtime state (sandboxes, containers, network)' },
-  'log-dir': { type: 'string', default: '/var/log/pods', help: 'container logs' },
-  'cgroup-root': { type: 'string', default: 'tskube', help: 'cgroup tree the pods run in' },
-  'chain-prefix': { type: 'string', default: 'TSKUBE', help: 'prefix of the pod network iptables chains' },
-  'proxy-chain-prefix': { type: 'string', default: 'KUBE', help: 'prefix of the Service iptables chains (at most 7 characters)' },
-  'service-device': { type: 'string', default: 'tkube-svc0', help: 'local device the Service CIDR is routed to' },
+  ...NODE_NAMING_FLAGS,
   'proxy-healthz-port': { type: 'string', default: '10256', help: "proxy's /healthz and /metrics on 127.0.0.1 (0: any free port)" },
   'cluster-domain': { type: 'string', default: 'cluster.local', help: 'the DNS domain of the cluster (Services answer as <svc>.<ns>.svc.<domain>)' },
   'cluster-dns': { type: 'string', default: '', help: "ClusterIP of Service kube-system/kube-dns, pods' nameserver (default: the 10th address of --service-cluster-ip-range)" },
