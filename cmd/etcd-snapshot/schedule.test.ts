@@ -30,3 +30,23 @@ test('the schedule takes a snapshot at each tick, then prunes; a failure is logg
   assert.equal(logs[0], 'etcd snapshot failed: etcd is down');
   assert.deepEqual(logs.slice(1, 3), ['etcd snapshot snap-2 saved', 'etcd snapshot pruned (retention): old'.replace('snapshot pruned', 'snapshots pruned')]);
 });
+
+test('a timer that fires a few ms before its tick does not take that tick twice', async () => {
+  const taken: number[] = [];
+  // A clock 4 ms behind the timers: every tick fires "early" by its reckoning.
+  const sched = startSnapshotSchedule({
+    schedule: parseCron('@every 1s'),
+    take: (at) => {
+      taken.push(at.getTime());
+      return Promise.resolve('s');
+    },
+    prune: () => Promise.resolve([]),
+    log: () => {},
+    now: () => new Date(Date.now() - 4),
+  });
+  const deadline = Date.now() + 4000;
+  while (taken.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await sched.stop();
+  assert.ok(taken.length >= 2, `took ${taken.length}`);
+  assert.equal(new Set(taken).size, taken.length, `a tick taken twice: ${taken.join(', ')}`);
+});

@@ -25,13 +25,17 @@ export function startSnapshotSchedule(o: SnapshotScheduleOptions): SnapshotSched
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
+  let last = 0;
   const arm = () => {
     if (stopped) return;
-    const at = o.schedule.next(now());
+    // A timer may fire a few ms early (see below); asking from the last tick keeps it from
+    // scheduling that same tick again.
+    const at = o.schedule.next(new Date(Math.max(now().getTime(), last)));
     // setTimeout caps at 2^31-1 ms (~24.8 days): wake up and re-arm when further away.
     const wait = Math.min(Math.max(0, at.getTime() - now().getTime()), 2 ** 31 - 1);
     timer = setTimeout(() => {
       if (now().getTime() + 5 < at.getTime()) return arm();
+      last = at.getTime();
       running = tick(at).finally(arm);
     }, wait);
     timer.unref();
