@@ -11,11 +11,9 @@ import { selectorFromSet } from '../api/selectors.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
-import type { RunnableInformer } from './informers.js';
 import { objectKey, splitKey } from '../client/store.js';
-import { WorkQueue } from '../client/workqueue.js';
 import { isPodReady } from './pod-util.js';
-import { runWorkers, startInformers } from './workers.js';
+import { QueueController } from './queue-controller.js';
 
 export interface EndpointsControllerOptions {
   client: RestClient;
@@ -141,18 +139,14 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
   return repackSubsets(entries);
 }
 
-export class EndpointsController {
+export class EndpointsController extends QueueController {
   readonly pods: Informer<Pod>;
   readonly services: Informer<Service>;
   readonly endpoints: Informer<Endpoints>;
-  readonly queue = new WorkQueue<string>({ name: 'endpoint' });
-  private readonly own: RunnableInformer[] = [];
-  private readonly log: (m: string) => void;
-  private workers: Promise<void> | undefined;
 
   constructor(private readonly opts: EndpointsControllerOptions) {
+    super('endpoint', opts.log);
     const c = opts.client;
-    this.log = opts.log ?? console.error;
     this.pods = opts.podInformer ?? this.keep(new Informer<Pod>(c, 'pods'));
     this.services = opts.serviceInformer ?? this.keep(new Informer<Service>(c, 'services'));
     this.endpoints = this.keep(new Informer<Endpoints>(c, 'endpoints'));
@@ -172,11 +166,6 @@ export class EndpointsController {
     this.endpoints.on('delete', (e) => this.queue.add(objectKey(e)));
   }
 
-  private keep<T extends RunnableInformer>(i: T): T {
-    this.own.push(i);
-    return i;
-  }
-
   private podChanged(pod: Pod, old?: Pod): void {
     const ns = pod.metadata?.namespace ?? '';
     for (const svc of this.services.store.listNamespace(ns)) {
@@ -188,17 +177,10 @@ export class EndpointsController {
   }
 
   async start(): Promise<this> {
-    await startInformers([this.pods, this.services, this.endpoints]);
+    await this.runWorkers([this.pods, this.services, this.endpoints], this.opts.workers ?? 5, 'endpoints');
     // Endpoints whose service is gone are found at start, as Kubernetes' checkLeftoverEndpoints.
     for (const k of this.endpoints.store.keys()) this.queue.add(k);
-    this.workers = runWorkers(this.queue, this.opts.workers ?? 5, (k) => this.sync(k), 'endpoints', this.log);
     return this;
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.own.map((i) => i.stop()));
-    await this.workers;
   }
 
   async sync(key: string): Promise<void> {

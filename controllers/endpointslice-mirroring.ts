@@ -11,10 +11,8 @@ import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { objectKey, splitKey } from '../client/store.js';
-import { WorkQueue } from '../client/workqueue.js';
 import { packSlices, portsKey, type SlicePlan } from './endpointslice-plan.js';
-import type { RunnableInformer } from './informers.js';
-import { runWorkers, startInformers } from './workers.js';
+import { QueueController } from './queue-controller.js';
 
 /** Endpoints with this label set to "true" are not mirrored. */
 export const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';
@@ -76,20 +74,16 @@ export interface EndpointSliceMirroringOptions {
 
 const SLICES = lookupResource('endpointslices', 'discovery.k8s.io')!;
 
-export class EndpointSliceMirroringController {
+export class EndpointSliceMirroringController extends QueueController {
   readonly services: Informer<Service>;
   readonly endpoints: Informer<Endpoints>;
   readonly slices: Informer<EndpointSlice>;
-  readonly queue = new WorkQueue<string>({ name: 'endpoint_slice_mirroring' });
-  private readonly own: RunnableInformer[] = [];
-  private readonly log: (m: string) => void;
-  private workers: Promise<void> | undefined;
   /** Slice name → resourceVersion last written (null: deleted), per key: the cache must catch up first. */
   private readonly written = new Map<string, Map<string, string | null>>();
 
   constructor(private readonly opts: EndpointSliceMirroringOptions) {
+    super('endpoint_slice_mirroring', opts.log);
     const c = opts.client;
-    this.log = opts.log ?? console.error;
     this.services = opts.serviceInformer ?? this.keep(new Informer<Service>(c, 'services'));
     this.endpoints = opts.endpointsInformer ?? this.keep(new Informer<Endpoints>(c, 'endpoints'));
     this.slices = opts.sliceInformer ?? this.keep(new Informer<EndpointSlice>(c, c.resourceFor<EndpointSlice>(SLICES)));
@@ -112,21 +106,9 @@ export class EndpointSliceMirroringController {
     });
   }
 
-  private keep<T extends RunnableInformer>(i: T): T {
-    this.own.push(i);
-    return i;
-  }
-
   async start(): Promise<this> {
-    await startInformers([this.services, this.endpoints, this.slices]);
-    this.workers = runWorkers(this.queue, this.opts.workers ?? 5, (k) => this.sync(k), 'endpointslicemirroring', this.log);
+    await this.runWorkers([this.services, this.endpoints, this.slices], this.opts.workers ?? 5, 'endpointslicemirroring');
     return this;
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.own.map((i) => i.stop()));
-    await this.workers;
   }
 
   async sync(key: string): Promise<void> {

@@ -12,10 +12,8 @@ import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { objectKey, splitKey } from '../client/store.js';
-import { WorkQueue } from '../client/workqueue.js';
 import { planSlices } from './endpointslice-plan.js';
-import type { RunnableInformer } from './informers.js';
-import { runWorkers, startInformers } from './workers.js';
+import { QueueController } from './queue-controller.js';
 
 export interface EndpointSliceControllerOptions {
   client: RestClient;
@@ -31,14 +29,10 @@ export interface EndpointSliceControllerOptions {
 
 const SLICES = lookupResource('endpointslices', 'discovery.k8s.io')!;
 
-export class EndpointSliceController {
+export class EndpointSliceController extends QueueController {
   readonly pods: Informer<Pod>;
   readonly services: Informer<Service>;
   readonly slices: Informer<EndpointSlice>;
-  readonly queue = new WorkQueue<string>({ name: 'endpoint_slice' });
-  private readonly own: RunnableInformer[] = [];
-  private readonly log: (m: string) => void;
-  private workers: Promise<void> | undefined;
   /**
    * What this controller last wrote, per Service key: slice name → resourceVersion written
    * (null: deleted). A sync waits until the cache has seen those writes, or it would act on
@@ -47,8 +41,8 @@ export class EndpointSliceController {
   private readonly written = new Map<string, Map<string, string | null>>();
 
   constructor(private readonly opts: EndpointSliceControllerOptions) {
+    super('endpoint_slice', opts.log);
     const c = opts.client;
-    this.log = opts.log ?? console.error;
     this.pods = opts.podInformer ?? this.keep(new Informer<Pod>(c, 'pods'));
     this.services = opts.serviceInformer ?? this.keep(new Informer<Service>(c, 'services'));
     this.slices = opts.sliceInformer ?? this.keep(new Informer<EndpointSlice>(c, c.resourceFor<EndpointSlice>(SLICES)));
@@ -75,11 +69,6 @@ export class EndpointSliceController {
     });
   }
 
-  private keep<T extends RunnableInformer>(i: T): T {
-    this.own.push(i);
-    return i;
-  }
-
   /** The Service key of a slice this controller manages, if it is one. */
   private ownerService(s: EndpointSlice): string | undefined {
     const l = s.metadata?.labels ?? {};
@@ -97,15 +86,8 @@ export class EndpointSliceController {
   }
 
   async start(): Promise<this> {
-    await startInformers([this.pods, this.services, this.slices]);
-    this.workers = runWorkers(this.queue, this.opts.workers ?? 5, (k) => this.sync(k), 'endpointslice', this.log);
+    await this.runWorkers([this.pods, this.services, this.slices], this.opts.workers ?? 5, 'endpointslice');
     return this;
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.own.map((i) => i.stop()));
-    await this.workers;
   }
 
   /** This controller's slices of Service `key`, from the cache. */

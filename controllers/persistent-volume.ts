@@ -14,10 +14,8 @@ import type { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { objectKey } from '../client/store.js';
-import { WorkQueue } from '../client/workqueue.js';
-import type { RunnableInformer } from './informers.js';
 import { boundClaimStatus, claimBoundTo, claimForProvisioning, decideClaim, decideVolume, volumeBoundTo, volumeUnbound, type PVEvent, type StorageLookup } from './pv-decisions.js';
-import { runWorkers, startInformers } from './workers.js';
+import { QueueController } from './queue-controller.js';
 
 export interface PersistentVolumeControllerOptions {
   client: RestClient;
@@ -32,19 +30,15 @@ export interface PersistentVolumeControllerOptions {
 const CLAIM = 'claim:';
 const VOLUME = 'volume:';
 
-export class PersistentVolumeController {
+export class PersistentVolumeController extends QueueController {
   readonly claims: Informer<PersistentVolumeClaim>;
   readonly volumes: Informer<PersistentVolume>;
   readonly classes: Informer<StorageClass>;
-  readonly queue = new WorkQueue<string>({ name: 'persistentvolume' });
-  private readonly own: RunnableInformer[] = [];
-  private readonly log: (m: string) => void;
-  private workers: Promise<void> | undefined;
   private readonly lookup: StorageLookup;
 
   constructor(private readonly opts: PersistentVolumeControllerOptions) {
+    super('persistentvolume', opts.log);
     const c = opts.client;
-    this.log = opts.log ?? console.error;
     this.claims = opts.claimInformer ?? this.keep(new Informer<PersistentVolumeClaim>(c, 'persistentvolumeclaims'));
     this.volumes = opts.volumeInformer ?? this.keep(new Informer<PersistentVolume>(c, 'persistentvolumes'));
     this.classes = opts.classInformer ?? this.keep(new Informer<StorageClass>(c, 'storageclasses'));
@@ -80,21 +74,9 @@ export class PersistentVolumeController {
     });
   }
 
-  private keep<T extends RunnableInformer>(i: T): T {
-    this.own.push(i);
-    return i;
-  }
-
   async start(): Promise<this> {
-    await startInformers([this.claims, this.volumes, this.classes]);
-    this.workers = runWorkers(this.queue, this.opts.workers ?? 1, (k) => this.sync(k), 'persistentvolume-binder', this.log);
+    await this.runWorkers([this.claims, this.volumes, this.classes], this.opts.workers ?? 1, 'persistentvolume-binder');
     return this;
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.own.map((i) => i.stop()));
-    await this.workers;
   }
 
   async sync(key: string): Promise<void> {

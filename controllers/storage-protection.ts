@@ -10,9 +10,7 @@ import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { objectKey } from '../client/store.js';
-import { WorkQueue } from '../client/workqueue.js';
-import type { RunnableInformer } from './informers.js';
-import { runWorkers, startInformers } from './workers.js';
+import { QueueController } from './queue-controller.js';
 
 export interface StorageProtectionOptions {
   client: RestClient;
@@ -55,18 +53,14 @@ function withFinalizer<T extends { metadata: { finalizers?: string[] } }>(obj: T
   return { ...obj, metadata: { ...obj.metadata, finalizers: change === 'add' ? [...rest, f] : rest } };
 }
 
-export class StorageProtectionController {
+export class StorageProtectionController extends QueueController {
   readonly pods: Informer<Pod>;
   readonly claims: Informer<PersistentVolumeClaim>;
   readonly volumes: Informer<PersistentVolume>;
-  readonly queue = new WorkQueue<string>({ name: 'storage-protection' });
-  private readonly own: RunnableInformer[] = [];
-  private readonly log: (m: string) => void;
-  private workers: Promise<void> | undefined;
 
   constructor(private readonly opts: StorageProtectionOptions) {
+    super('storage-protection', opts.log);
     const c = opts.client;
-    this.log = opts.log ?? console.error;
     this.pods = opts.podInformer ?? this.keep(new Informer<Pod>(c, 'pods'));
     this.claims = opts.claimInformer ?? this.keep(new Informer<PersistentVolumeClaim>(c, 'persistentvolumeclaims'));
     this.volumes = opts.volumeInformer ?? this.keep(new Informer<PersistentVolume>(c, 'persistentvolumes'));
@@ -84,21 +78,9 @@ export class StorageProtectionController {
     this.pods.on('update', (_o, p) => pod(p)).on('delete', pod);
   }
 
-  private keep<T extends RunnableInformer>(i: T): T {
-    this.own.push(i);
-    return i;
-  }
-
   async start(): Promise<this> {
-    await startInformers([this.pods, this.claims, this.volumes]);
-    this.workers = runWorkers(this.queue, 1, (k) => this.sync(k), 'storage-protection', this.log);
+    await this.runWorkers([this.pods, this.claims, this.volumes], 1, 'storage-protection');
     return this;
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.own.map((i) => i.stop()));
-    await this.workers;
   }
 
   async sync(key: string): Promise<void> {
