@@ -28,11 +28,7 @@ let base = '';
 let adminToken = '';
 let janeToken = '';
 
-async function kubectl(args: string[], input?: string): Promise<string> {
-  const r = await cl.up.kubectl(args, input);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
+const kubectl = (args: string[], input?: string): Promise<string> => cl.up.kubectlOk(args, input);
 
 async function shot(t: TestContext, p: Page = page): Promise<void> {
   const file = join(SHOTS, `${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);

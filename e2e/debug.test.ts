@@ -11,17 +11,11 @@ import { eventually } from '../testing/wait.js';
 let cl: IsolatedCluster;
 let env: NodeJS.ProcessEnv;
 
-function kubectlRun(args: string[], input?: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = execFile('/usr/bin/kubectl', args, { env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
-    if (input !== undefined) p.stdin!.end(input);
-  });
+async function kubectlRun(args: string[], input?: string): Promise<{ code: number; out: string }> {
+  const r = await cl.up.kubectl(args, input);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
-async function kubectl(...args: string[]): Promise<string> {
-  const r = await kubectlRun(args);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.out}`);
-  return r.out;
-}
+const kubectl = (...args: string[]): Promise<string> => cl.up.kubectlOk(args);
 const getPod = async (name: string) => JSON.parse(await kubectl('get', 'pod', name, '-o', 'json')) as Pod;
 
 before(async () => {

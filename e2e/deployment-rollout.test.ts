@@ -14,11 +14,7 @@ import { eventually, sleep } from '../testing/wait.js';
 
 let cl: IsolatedCluster;
 
-async function kubectl(args: string[], input?: string): Promise<string> {
-  const r = await cl.up.kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], input?: string): Promise<string> => cl.up.kubectlOk(args, input);
 
 /** One GET on a new connection: the body, or rejects with why. */
 function get(url: string): Promise<string> {

@@ -46,11 +46,7 @@ after(async () => {
   await cl?.teardown();
 });
 
-async function kubectl(args: string[], input?: string): Promise<string> {
-  const r = await cl.up.kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], input?: string): Promise<string> => cl.up.kubectlOk(args, input);
 
 const getNode = async (): Promise<Node> => JSON.parse(await kubectl(['get', 'node', cl.flags.node, '-o', 'json'])) as Node;
 const getPod = async (name: string): Promise<Pod> => JSON.parse(await kubectl(['get', 'pod', name, '-o', 'json'])) as Pod;

@@ -4,25 +4,17 @@
 // pod that names no profile).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import type { Pod } from '../api/core.js';
 import { startIsolated, type IsolatedCluster } from '../testing/isolated.js';
 import { eventually } from '../testing/wait.js';
 
 let cl: IsolatedCluster;
-let env: NodeJS.ProcessEnv;
 
-function kubectlRun(args: string[], input?: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = execFile('/usr/bin/kubectl', args, { env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
-    if (input !== undefined) p.stdin!.end(input);
-  });
+async function kubectlRun(args: string[], input?: string): Promise<{ code: number; out: string }> {
+  const r = await cl.up.kubectl(args, input);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
-async function kubectl(...args: string[]): Promise<string> {
-  const r = await kubectlRun(args);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.out}`);
-  return r.out;
-}
+const kubectl = (...args: string[]): Promise<string> => cl.up.kubectlOk(args);
 const apply = (obj: object) => kubectlRun(['apply', '-f', '-'], JSON.stringify(obj));
 const pod = (name: string, spec: object, container: object = {}) => ({
   apiVersion: 'v1',
@@ -34,7 +26,6 @@ const getPod = async (name: string) => JSON.parse(await kubectl('get', 'pod', na
 
 before(async () => {
   cl = await startIsolated('podsec');
-  env = { ...process.env, KUBECONFIG: cl.up.kubeconfig };
   await eventually('node Ready', async () => (/\sReady\s/.test(await kubectl('get', 'nodes')) ? true : undefined));
 });
 

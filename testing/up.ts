@@ -17,6 +17,8 @@ export interface UpCluster {
   ports: { api: number; etcdClient: number; etcdPeer: number };
   output(): string;
   kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** kubectl that must succeed: its stdout, or a thrown error with the command and its stderr. */
+  kubectlOk(args: string[], input?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,11 @@ export async function startUp(extraArgs: string[] = [], o: UpOptions = {}): Prom
     ports: { api: port, etcdClient: ec, etcdPeer: ep },
     output: () => out,
     kubectl,
+    async kubectlOk(args, input) {
+      const r = await kubectl(args, input);
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+      return r.stdout;
+    },
     async stop() {
       if (!gone(child)) {
         child.kill('SIGTERM');
