@@ -96,8 +96,12 @@ describe('connection caps', () => {
         assert.equal(r.status, 200);
       }
     }
-    await new Promise((r) => setTimeout(r, 300));
-    const stillOpen = flood.filter(isOpen).length;
+    // The server's closes reach these sockets as their FINs arrive: soon, later on a loaded machine.
+    let stillOpen = Infinity;
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      stillOpen = flood.filter(isOpen).length;
+      if (stillOpen <= LIMITS.maxConnectionsPerAddress) break;
+    }
     assert.ok(stillOpen <= LIMITS.maxConnectionsPerAddress, `${stillOpen} flood sockets still open`);
     assert.ok(t.api.connections.stats().open <= LIMITS.maxConnections);
     const list = await get('127.0.0.1', '/api/v1/namespaces/default/configmaps');
