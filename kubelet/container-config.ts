@@ -15,6 +15,7 @@ import type { ContainerKind } from './pod-plan.js';
 import { containerSecurityContext, ContainerConfigError, effectiveSecurityContext, sandboxSecurity, verifyRunAsNonRoot } from './security-context.js';
 import { terminationMount } from './termination-message.js';
 import { containerMounts } from './volumes.js';
+import type { PodObjects } from './watched-objects.js';
 
 export function logDirectory(logDir: string, pod: Pod): string {
   const m = pod.metadata;
@@ -83,6 +84,8 @@ export interface ContainerConfigContext {
   rootDir: string;
   services: Service[];
   client: RestClient;
+  /** Where ConfigMaps and Secrets are read (the kubelet's watches); default: a GET each. */
+  objects?: PodObjects;
   images: ImageService;
   seccompDefault: boolean;
   /** Host paths of the pod's volumes by name (from setupVolumes). */
@@ -93,7 +96,7 @@ export interface ContainerConfigContext {
 export async function containerConfig(ctx: ContainerConfigContext, c: Container, kind: ContainerKind, attempt: number, imageId: string): Promise<ContainerConfig> {
   const { pod } = ctx;
   const m = pod.metadata;
-  const env = await buildEnv({ pod, podIP: ctx.podIP, hostIP: ctx.hostIP, nodeName: ctx.nodeName, services: ctx.services, client: ctx.client }, c);
+  const env = await buildEnv({ pod, podIP: ctx.podIP, hostIP: ctx.hostIP, nodeName: ctx.nodeName, services: ctx.services, client: ctx.client, ...(ctx.objects ? { objects: ctx.objects } : {}) }, c);
   const securityContext = containerSecurityContext(pod, c, { seccompDefault: ctx.seccompDefault, seccompRoot: join(ctx.rootDir, 'seccomp') });
   // The image's user matters only to runAsNonRoot without a runAsUser (no image read otherwise).
   const needUser = securityContext.runAsUser === undefined && effectiveSecurityContext(pod, c).runAsNonRoot === true;

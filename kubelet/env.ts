@@ -5,6 +5,7 @@ import type { ConfigMap, Container, Pod, Secret, Service } from '../api/core.js'
 import { milliValue } from '../api/quantity.js';
 import { isNotFound } from '../client/errors.js';
 import type { RestClient } from '../client/rest.js';
+import { apiObjects, type PodObjects } from './watched-objects.js';
 
 export class EnvError extends Error {}
 
@@ -16,6 +17,8 @@ export interface EnvContext {
   /** Services visible to the pod: its namespace's, plus "kubernetes" in default. */
   services: Service[];
   client: RestClient;
+  /** Where ConfigMaps and Secrets are read (the kubelet's watches); default: a GET each. */
+  objects?: PodObjects;
 }
 
 /** Expand $(VAR) from vars; $$ escapes; unknown references stay as written (Kubernetes semantics). */
@@ -63,7 +66,7 @@ function decodeSecret(sec: Secret): Record<string, string> {
 
 async function getConfigMap(ctx: EnvContext, name: string, optional: boolean | undefined): Promise<Record<string, string> | undefined> {
   try {
-    const cm: ConfigMap = await ctx.client.configMaps(ctx.pod.metadata.namespace).get(name);
+    const cm: ConfigMap = await (ctx.objects ?? apiObjects(ctx.client)).configMap(ctx.pod.metadata.namespace!, name);
     return { ...(cm.data ?? {}) };
   } catch (e) {
     if (isNotFound(e)) {
@@ -76,7 +79,7 @@ async function getConfigMap(ctx: EnvContext, name: string, optional: boolean | u
 
 async function getSecret(ctx: EnvContext, name: string, optional: boolean | undefined): Promise<Record<string, string> | undefined> {
   try {
-    return decodeSecret(await ctx.client.secrets(ctx.pod.metadata.namespace).get(name));
+    return decodeSecret(await (ctx.objects ?? apiObjects(ctx.client)).secret(ctx.pod.metadata.namespace!, name));
   } catch (e) {
     if (isNotFound(e)) {
       if (optional) return undefined;

@@ -7,6 +7,7 @@ import { nodeKeyring } from './pull-secrets.js';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import type { Pod, Service } from '../api/core.js';
+import { WatchedObjects } from './watched-objects.js';
 import { TokenManager, apiTokenRequester } from './token-manager.js';
 import { Informer } from '../client/informer.js';
 import { RestClient } from '../client/rest.js';
@@ -262,6 +263,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
   const svcInformer = new Informer<Service>(client, client.services(), { onError: (e) => log(`service informer: ${(e as Error).message}`) });
   let stopped = false;
   const mirrors = new MirrorPods(client, podInformer, staticPods, log, () => stopped, nodeName);
+  const objects = new WatchedObjects(client, log);
   const dispatch = new PodDispatch(
     {
       runtime, images, client, events, nodeName, hostIP, rootDir, logDir, metrics, log, index,
@@ -273,6 +275,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       podPidsLimit: opts.podPidsLimit ?? 4096,
       dns: { clusterDNS: opts.clusterDNS ?? [], clusterDomain: opts.clusterDomain ?? 'cluster.local', resolvConf: opts.resolvConf ?? '/etc/resolv.conf' },
       tokens: new TokenManager(apiTokenRequester(client)),
+      objects,
       services(ns: string): Service[] {
         const out = svcInformer.store.listNamespace(ns);
         const k = svcInformer.store.getByName('default', 'kubernetes');
@@ -345,7 +348,7 @@ export async function startKubelet(opts: KubeletOptions = {}): Promise<KubeletHa
       reclaim.stop();
       staticSource?.stop();
       status.stop();
-      await Promise.all([podInformer.stop(), svcInformer.stop(), provisioner?.stop(), routes?.stop()]);
+      await Promise.all([podInformer.stop(), svcInformer.stop(), objects.stop(), provisioner?.stop(), routes?.stop()]);
       ownProvisionerClient?.close();
       await dispatch.detachAll();
       await server?.close();

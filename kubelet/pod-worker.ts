@@ -28,6 +28,7 @@ import { PodProbes, type ProbeKind } from './probes.js';
 import type { RuntimeIndex } from './runtime-index.js';
 import { refreshProjectedVolumes, setupVolumes, teardownVolumes, VolumeError, type VolumeContext } from './volumes.js';
 import type { TokenManager } from './token-manager.js';
+import type { WatchedObjects } from './watched-objects.js';
 import { terminationFile } from './termination-message.js';
 import { rmSync } from 'node:fs';
 
@@ -63,6 +64,8 @@ export interface WorkerDeps {
   dns?: ClusterDNSSettings;
   /** The kubelet's service-account token cache (projected volumes). */
   tokens?: TokenManager;
+  /** The kubelet's ConfigMap/Secret watches (volumes, env); absent: a GET per read. */
+  objects?: WatchedObjects;
   /** Registry credentials of the node (--image-credentials-file), after the pod's pull secrets. */
   nodeKeyring?: () => Keyring;
 }
@@ -105,7 +108,7 @@ export class PodWorker {
 
   private volumeContext(): VolumeContext {
     const d = this.d;
-    return { pod: this.pod, rootDir: d.rootDir, client: d.client, podIP: this.podIP, hostIP: d.hostIP, nodeName: d.nodeName, ...(d.localPathDir ? { localPathDir: d.localPathDir } : {}), ...(d.tokens ? { tokens: d.tokens } : {}) };
+    return { pod: this.pod, rootDir: d.rootDir, client: d.client, podIP: this.podIP, hostIP: d.hostIP, nodeName: d.nodeName, ...(d.localPathDir ? { localPathDir: d.localPathDir } : {}), ...(d.tokens ? { tokens: d.tokens } : {}), ...(d.objects ? { objects: d.objects.forPod(this.uid) } : {}) };
   }
 
   constructor(
@@ -395,7 +398,7 @@ export class PodWorker {
     const d = this.d;
     return {
       pod: this.pod, podIP: this.podIP, hostIP: d.hostIP, nodeName: d.nodeName, rootDir: d.rootDir, services: d.services(this.pod.metadata.namespace!), client: d.client,
-      images: d.images, seccompDefault: !!d.seccompDefault, volumes, runtime: d.runtime, sandboxId, sandboxConfig: sbConfig,
+      images: d.images, seccompDefault: !!d.seccompDefault, volumes, runtime: d.runtime, ...(d.objects ? { objects: d.objects.forPod(this.uid) } : {}), sandboxId, sandboxConfig: sbConfig,
       pullBackoff: this.pullBackoff, backoffBaseMs: d.backoffBaseMs, waiting: this.waiting,
       event: (t, r, m) => this.event(t, r, m),
       created: (id) => d.index.addContainer(this.uid, id),
@@ -548,6 +551,7 @@ export class PodWorker {
     this.d.index.forget(this.uid);
     await teardownVolumes(this.d.rootDir, this.uid);
     this.d.tokens?.deletePod(this.uid);
+    this.d.objects?.release(this.uid);
     rmSync(logDirectory(this.d.logDir, this.pod), { recursive: true, force: true });
     const m = this.pod.metadata;
     const target = this.d.statusTarget(this.pod);

@@ -24,6 +24,7 @@ import { expandVars, fieldRefValue, resourceFieldValue } from './env.js';
 import { setVolumeOwnership } from './volume-ownership.js';
 import { setupClaimVolume } from './claim-volumes.js';
 import { VolumeError } from './volume-error.js';
+import { apiObjects, type PodObjects } from './watched-objects.js';
 
 const run = promisify(execFile);
 
@@ -99,6 +100,8 @@ export interface VolumeContext {
   localPathDir?: string;
   /** Service-account tokens for projected volumes (cached, refreshed before expiry). */
   tokens?: TokenManager;
+  /** Where ConfigMaps and Secrets are read (the kubelet's watches); default: a GET each. */
+  objects?: PodObjects;
 }
 
 /** Make every volume of the pod ready on the host; returns volume name → host path. */
@@ -154,7 +157,7 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
     const dir = join(base, 'kubernetes.io~configmap', v.name);
     let data: Record<string, string | Buffer> = {};
     try {
-      const cm = await ctx.client.configMaps(ns).get(v.configMap.name ?? '');
+      const cm = await podObjects(ctx).configMap(ns, v.configMap.name ?? '');
       data = { ...(cm.data ?? {}) };
       for (const [k, b] of Object.entries(cm.binaryData ?? {})) data[k] = Buffer.from(b, 'base64');
     } catch (e) {
@@ -168,7 +171,7 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
     const dir = join(base, 'kubernetes.io~secret', v.name);
     const data: Record<string, Buffer> = {};
     try {
-      const s = await ctx.client.secrets(ns).get(v.secret.secretName ?? '');
+      const s = await podObjects(ctx).secret(ns, v.secret.secretName ?? '');
       for (const [k, b] of Object.entries(s.data ?? {})) data[k] = Buffer.from(b, 'base64');
     } catch (e) {
       if (!isNotFound(e) || !v.secret.optional) throw isNotFound(e) ? new VolumeError(`secret "${v.secret.secretName}" not found`) : e;
@@ -194,6 +197,8 @@ async function setupVolume(ctx: VolumeContext, v: Volume, base: string, ns: stri
   throw new VolumeError(`volume ${v.name}: unsupported volume type`);
 }
 
+const podObjects = (ctx: VolumeContext): PodObjects => ctx.objects ?? apiObjects(ctx.client);
+
 const getOrUndefined = async <T>(get: () => Promise<T>): Promise<T | undefined> => {
   try {
     return await get();
@@ -212,8 +217,8 @@ async function setupProjected(ctx: VolumeContext, name: string, p: ProjectedVolu
       podIP: ctx.podIP,
       hostIP: ctx.hostIP,
       nodeName: ctx.nodeName,
-      configMap: (ns, n) => getOrUndefined(() => ctx.client.configMaps(ns).get(n)),
-      secret: (ns, n) => getOrUndefined(() => ctx.client.secrets(ns).get(n)),
+      configMap: (ns, n) => getOrUndefined(() => podObjects(ctx).configMap(ns, n)),
+      secret: (ns, n) => getOrUndefined(() => podObjects(ctx).secret(ns, n)),
       token: (k) => tokens.get(k),
     },
     p,
