@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Pod } from '../api/core.js';
 import { RestClient } from '../client/rest.js';
-import { closedLoop } from './common.js';
+import { closedLoop, percentile } from './common.js';
 import { parseRoundTrips } from './tcp-pingpong.js';
 
 const NS = 'default';
@@ -21,6 +21,8 @@ const PORT = 7777;
 export interface BurstResult {
   /** Pods bound per second: n / (last bound seen − first create sent). */
   boundPerSec: number;
+  /** Create sent → bound seen, p50 (ms). */
+  boundMs: number;
   /** Per pod: create sent → Running seen, ms. */
   running: number[];
 }
@@ -117,7 +119,8 @@ async function burst(client: RestClient, group: string, n: number, nodes?: strin
     await times.until(() => times.running.size >= n, `${n} pods of ${group} Running (${times.running.size} are)`, 120_000);
     const first = Math.min(...sent.values());
     const lastBound = Math.max(...names.map((x) => times.bound.get(x) ?? Infinity));
-    return { boundPerSec: (n / (lastBound - first)) * 1000, running: names.map((x) => times.running.get(x)! - sent.get(x)!) };
+    const toBound = names.map((x) => times.bound.get(x)! - sent.get(x)!).sort((a, b) => a - b);
+    return { boundPerSec: (n / (lastBound - first)) * 1000, boundMs: percentile(toBound, 50), running: names.map((x) => times.running.get(x)! - sent.get(x)!) };
   } finally {
     times.stop();
     await deleteGroup(client, group);
@@ -170,13 +173,15 @@ async function clientRound(client: RestClient, name: string, node: string, hostD
 
 export async function runInCluster(client: RestClient, o: { nodes: string[]; pods: number; rtts: number; hostDir: string }): Promise<InClusterResult> {
   const out: InClusterResult = { scheduled: [], preset: [], crossHost: [], sameHost: [] };
-  // Warm-up: one pod per node (each node's image store, cgroups and bridge are set up on first use).
+  // Warm-up: one pod per node (each node's image store, cgroups and bridge are set up on first use),
+  // then a few through the scheduler (its code paths compiled before the clock runs).
   await burst(client, 'warm', o.nodes.length, o.nodes);
+  await burst(client, 'warm-scheduled', 2 * o.nodes.length);
   // A B B A: the machine's load drifts; each side gets an early and a late turn.
   for (const kind of ['scheduled', 'preset', 'preset', 'scheduled'] as const) {
     const r = await burst(client, `${kind}-${out[kind].length}`, o.pods, kind === 'preset' ? o.nodes : undefined);
     out[kind].push(r);
-    console.error(`${kind}: ${o.pods} pods bound at ${r.boundPerSec.toFixed(1)}/s`);
+    console.error(`${kind}: ${o.pods} pods bound at ${r.boundPerSec.toFixed(1)}/s, create → bound p50 ${r.boundMs.toFixed(0)} ms, → Running p50 ${percentile([...r.running].sort((a, b) => a - b), 50).toFixed(0)} ms`);
   }
   const [, host2, host3] = o.nodes;
   await mkdir(join(o.hostDir, 'out'), { recursive: true });

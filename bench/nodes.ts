@@ -9,7 +9,7 @@
 // Everything is torn down by the helpers' teardowns (processes by PID, `hyperkube reset` per host,
 // namespaces, dirs), also when a step fails.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,11 +40,32 @@ async function readyNodes(cl: MultiNodeCluster): Promise<string[]> {
   }, 60_000).then(() => cl.hosts.map((h) => h.flags.node));
 }
 
+/** Ctrl-C or SIGTERM while test hosts exist: stop the measuring child so the teardown runs; a second signal quits at once. */
+class Interrupt {
+  aborted = false;
+  child: ChildProcess | undefined;
+  private readonly handler = (sig: NodeJS.Signals) => {
+    if (this.aborted) process.exit(130);
+    this.aborted = true;
+    process.exitCode = 130;
+    console.error(`${sig}: tearing the test hosts down first (again to quit now)`);
+    this.child?.kill('SIGTERM');
+  };
+  constructor() {
+    process.on('SIGINT', this.handler).on('SIGTERM', this.handler);
+  }
+  close(): void {
+    process.off('SIGINT', this.handler).off('SIGTERM', this.handler);
+  }
+}
+
 /** Runs nodes-in-cluster.js inside host 1's network namespace; its last stdout line is the result. */
-function inHost1(cl: MultiNodeCluster, args: string[]): Promise<InClusterResult> {
+function inHost1(cl: MultiNodeCluster, args: string[], interrupt: Interrupt): Promise<InClusterResult> {
   const script = fileURLToPath(new URL('./nodes-in-cluster.js', import.meta.url));
   return new Promise((resolve, reject) => {
+    if (interrupt.aborted) return reject(new Error('interrupted'));
     const child = spawn('nsenter', [`--net=/run/netns/${cl.hosts[0].netns}`, '--', process.execPath, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    interrupt.child = child;
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -64,6 +85,7 @@ function inHost1(cl: MultiNodeCluster, args: string[]): Promise<InClusterResult>
 async function threeNodes(rounds: { pods: number; rtts: number }): Promise<InClusterResult> {
   const work = mkdtempSync(join(tmpdir(), 'tskube-bench-nodes-'));
   let cl: MultiNodeCluster | undefined;
+  const interrupt = new Interrupt();
   try {
     chmodSync(work, 0o755);
     await buildPingPong(work);
@@ -71,12 +93,13 @@ async function threeNodes(rounds: { pods: number; rtts: number }): Promise<InClu
     cl = await startMultiNode('bn', { hosts: 3 });
     const nodes = await readyNodes(cl);
     console.log(`3 hosts up and Ready in ${round((performance.now() - t0) / 1000, 1)} s (load ${load()})`);
-    return await inHost1(cl, [`--kubeconfig=${cl.kubeconfig}`, `--nodes=${nodes.join(',')}`, `--host-dir=${work}`, `--pods=${rounds.pods}`, `--rtts=${rounds.rtts}`]);
+    return await inHost1(cl, [`--kubeconfig=${cl.kubeconfig}`, `--nodes=${nodes.join(',')}`, `--host-dir=${work}`, `--pods=${rounds.pods}`, `--rtts=${rounds.rtts}`], interrupt);
   } finally {
     try {
       await cl?.teardown();
     } finally {
       rmSync(work, { recursive: true, force: true });
+      interrupt.close();
     }
   }
 }
