@@ -58,6 +58,7 @@ class LeaseRenewer {
   private readonly current = new Map<string, Lease>();
   renewals = 0;
   failures = 0;
+  lastError = '';
   constructor(private readonly leases: ResourceClient<Lease>) {}
 
   async create(node: Node): Promise<void> {
@@ -92,6 +93,7 @@ class LeaseRenewer {
       this.renewals++;
     } catch (err) {
       this.failures++;
+      this.lastError = err instanceof Error ? err.message : String(err);
       if (isConflict(err)) this.current.set(name, await this.leases.get(name).catch(() => cur));
     }
   }
@@ -195,7 +197,7 @@ export async function hollowScheduling(nodes: number, n: number, log: (m: string
     client.close();
     const after = readiness((await c.client.nodes().list()).items);
     if (after.notReady.length) throw new Error(`hollow nodes went NotReady during the run: ${after.notReady.slice(0, 5).join(' ')}`);
-    log(`${nodes} node(s): ${n} pods bound in ${Math.round(ms)} ms; ${renewer.renewals} lease renewals (${renewer.failures} failed); ${registered.length} nodes Ready after ${Math.round((Date.now() - created) / 1000)} s`);
+    log(`${nodes} node(s): ${n} pods bound in ${Math.round(ms)} ms; ${renewer.renewals} lease renewals (${renewer.failures} failed${renewer.lastError ? `, last: ${renewer.lastError}` : ''}); ${registered.length} nodes Ready after ${Math.round((Date.now() - created) / 1000)} s`);
     return {
       nodes,
       pods: n,

@@ -181,7 +181,9 @@ export async function runInCluster(client: RestClient, o: { nodes: string[]; pod
   for (const kind of ['scheduled', 'preset', 'preset', 'scheduled'] as const) {
     const r = await burst(client, `${kind}-${out[kind].length}`, o.pods, kind === 'preset' ? o.nodes : undefined);
     out[kind].push(r);
-    console.error(`${kind}: ${o.pods} pods bound at ${r.boundPerSec.toFixed(1)}/s, create → bound p50 ${r.boundMs.toFixed(0)} ms, → Running p50 ${percentile([...r.running].sort((a, b) => a - b), 50).toFixed(0)} ms`);
+    // Why a scheduled burst is slow, if it is: the scheduler's FailedScheduling events for it.
+    const failed = (await client.events(NS).list()).items.filter((e) => e.reason === 'FailedScheduling' && e.involvedObject?.name?.startsWith(`${kind}-${out[kind].length - 1}-`));
+    console.error(`${kind}: ${o.pods} pods bound at ${r.boundPerSec.toFixed(1)}/s, create → bound p50 ${r.boundMs.toFixed(0)} ms, → Running p50 ${percentile([...r.running].sort((a, b) => a - b), 50).toFixed(0)} ms; FailedScheduling events: ${failed.length}${failed[0] ? ` (${failed[0].message ?? ''})` : ''}`);
   }
   const [, host2, host3] = o.nodes;
   await mkdir(join(o.hostDir, 'out'), { recursive: true });

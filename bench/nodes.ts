@@ -82,7 +82,7 @@ function inHost1(cl: MultiNodeCluster, args: string[], interrupt: Interrupt): Pr
   });
 }
 
-async function threeNodes(rounds: { pods: number; rtts: number }): Promise<InClusterResult> {
+async function threeNodes(rounds: { pods: number; rtts: number }, upFlags: string[]): Promise<InClusterResult> {
   const work = mkdtempSync(join(tmpdir(), 'tskube-bench-nodes-'));
   let cl: MultiNodeCluster | undefined;
   const interrupt = new Interrupt();
@@ -90,7 +90,7 @@ async function threeNodes(rounds: { pods: number; rtts: number }): Promise<InClu
     chmodSync(work, 0o755);
     await buildPingPong(work);
     const t0 = performance.now();
-    cl = await startMultiNode('bn', { hosts: 3 });
+    cl = await startMultiNode('bn', { hosts: 3, upFlags });
     const nodes = await readyNodes(cl);
     console.log(`3 hosts up and Ready in ${round((performance.now() - t0) / 1000, 1)} s (load ${load()})`);
     return await inHost1(cl, [`--kubeconfig=${cl.kubeconfig}`, `--nodes=${nodes.join(',')}`, `--host-dir=${work}`, `--pods=${rounds.pods}`, `--rtts=${rounds.rtts}`], interrupt);
@@ -144,7 +144,8 @@ export async function main(args: string[] = []): Promise<void> {
   const log = (m: string) => console.log(m);
   const one = await hollowScheduling(1, pods, log);
   const many = await hollowScheduling(nodes, pods, log);
-  const three = await threeNodes({ pods: burst, rtts });
+  // --multi-process: host 1's `up` runs each component as its own process (default: all in one).
+  const three = await threeNodes({ pods: burst, rtts }, args.includes('--multi-process') ? ['--multi-process'] : []);
   console.log(`load after: ${load()}; bench took ${round((performance.now() - t0) / 1000, 1)} s`);
   report('nodes', nodesFigures({ one, many }, three));
 }
