@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench -- <name>`: api, runtime, pods, peers, scheduler, proxy, dns, ui, images, soak, all (each in turn, here; soak not),
+// `npm run bench -- <name>`: api, runtime, pods, peers, scheduler, proxy, dns, ui, images, nodes, soak, all (each in turn, here; soak not),
 // or report (each in its own process, results written to bench/RESULTS.md).
 
-const BENCHES = ['api', 'runtime', 'pods', 'peers', 'scheduler', 'proxy', 'workloads', 'dns', 'ui', 'images', 'soak', 'report'] as const;
+const BENCHES = ['api', 'runtime', 'pods', 'peers', 'scheduler', 'proxy', 'workloads', 'dns', 'ui', 'images', 'nodes', 'soak', 'report'] as const;
 
 async function run(name: string, args: string[]): Promise<void> {
   const mod = (await import(`./${name}.js`)) as { main(args: string[]): Promise<void> };

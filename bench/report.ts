@@ -11,7 +11,7 @@ import { machine, type Figure } from './common.js';
 import { burstChart, latencyChart } from './charts.js';
 import type { PeerSamples } from './peers.js';
 
-export const REPORT_BENCHES = ['api', 'runtime', 'pods', 'peers', 'scheduler', 'proxy', 'dns', 'images', 'ui'] as const;
+export const REPORT_BENCHES = ['api', 'runtime', 'pods', 'peers', 'scheduler', 'proxy', 'dns', 'images', 'ui', 'nodes'] as const;
 
 interface BenchResult {
   bench: string;

@@ -19,13 +19,14 @@ import { absolute, closedLoop, report, round, type Figure } from './common.js';
 
 const CONCURRENCY = 32;
 
-interface Cluster {
+export interface Cluster {
   url: string;
   client: RestClient;
   stop(): Promise<void>;
 }
 
-async function startCluster(): Promise<Cluster> {
+/** etcd and `hyperkube apiserver` (its own process, no auth) with the namespace `bench`. */
+export async function startCluster(): Promise<Cluster> {
   const etcd: EtcdHandle = await startEtcd();
   const port = await freePort();
   // From dist/ run the compiled hyperkube; from the sources (tsx), the .ts one through tsx.
@@ -69,7 +70,7 @@ function hollowNode(name: string, pods: number): Node {
   };
 }
 
-function pendingPod(name: string): Pod {
+export function pendingPod(name: string): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -78,7 +79,7 @@ function pendingPod(name: string): Pod {
   };
 }
 
-async function createPods(client: RestClient, prefix: string, n: number) {
+export async function createPods(client: RestClient, prefix: string, n: number) {
   const pods = client.pods('bench');
   return closedLoop(n, CONCURRENCY, async (i) => {
     await pods.create(pendingPod(`${prefix}-${i}`));
@@ -86,7 +87,7 @@ async function createPods(client: RestClient, prefix: string, n: number) {
 }
 
 /** Resolves when `count()` reaches n, checked on every event of the informer. */
-function until(informer: Informer<Pod>, n: number): Promise<void> {
+export function until(informer: Informer<Pod>, n: number): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
       if (informer.store.size >= n) resolve();
