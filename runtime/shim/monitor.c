@@ -23,6 +23,7 @@
 #include "launch.h"
 #include "modes.h"
 #include "nsexec.h"
+#include "sealed.h"
 #include "util.h"
 
 static unsigned long long read_oom_kills(const char *key) {
@@ -161,8 +162,13 @@ int mode_start(void) {
     write_atomic(startedf, st);
   }
   report(syncfd, "ok %d\n", pid);
+  register_sealed_copy(get("sealed_copy"));
 
-  stream_t so = {.name = "stdout"}, se = {.name = "stderr"};
+  // Static, not on the stack: an initialized local would zero (dirty) both 16 KiB line buffers in
+  // every idle monitor; in .bss a page is only paid for once output reaches it.
+  static stream_t so, se;
+  so.name = "stdout";
+  se.name = "stderr";
   int outfd = tty ? master : outp[0], errfd2 = tty ? -1 : errp[0], infd = tty ? (want_stdin ? master : -1) : inp[1];
   int exited = 0, status = 0;
   char buf[32768];
