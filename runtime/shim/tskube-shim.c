@@ -33,6 +33,7 @@
 
 int main(int argc, char **argv) {
   if (argc >= 4 && !strcmp(argv[1], "portforward")) return mode_portforward(argv[2], atoi(argv[3]));
+  if (argc >= 2 && !strcmp(argv[1], "pause-idle")) return mode_pause_idle();
   if (argc < 3) {
     fprintf(stderr, "usage: tskube-shim start|pause|exec <conf> | portforward <netns> <port>\n");
     return 2;
@@ -50,7 +51,7 @@ int main(int argc, char **argv) {
     load_conf(argv[2]);
   }
   if (!strcmp(argv[1], "start")) return mode_start();
-  if (!strcmp(argv[1], "pause")) return mode_pause();
+  if (!strcmp(argv[1], "pause")) return mode_pause(argv[2]);
   if (!strcmp(argv[1], "exec")) return mode_exec();
   fprintf(stderr, "unknown mode %s\n", argv[1]);
   return 2;

@@ -1,5 +1,6 @@
-// The shim's sealed copy (shim/sealed.c) is made once and shared by the monitors, and what the
-// registry names is only used when it really is a sealed copy of the same bytes.
+// What an idle pod's shim processes hold (issue 18): the sealed copy (shim/sealed.c) is made once
+// and shared by the monitors, and what its registry names is only used when it really is a sealed
+// copy of the same bytes; the pause process re-executes itself lean once set up (shim/pause.c).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
@@ -56,4 +57,28 @@ test('monitors share one sealed copy; a registry naming anything else costs a ne
   const e = await monitorOf('e');
   assert.notEqual(e.ino, d.ino);
   assert.equal(readFileSync(registry, 'utf8').trim(), String(e.pid));
+});
+
+test('the pause process, once set up, runs as pause-idle and keeps its namespaces and SIGCHLD ignored', async () => {
+  for (const shareProcessNamespace of [false, true]) {
+    const sb = await env.runtime.runPodSandbox(podConfig('idle', { shareProcessNamespace }));
+    const started = readFileSync(join(env.runtime.stateDir, 'sandboxes', sb, 'started'), 'utf8');
+    const pid = Number(/^pid=(\d+)$/m.exec(started)?.[1]);
+    let argv: string[] = [];
+    for (let i = 0; i < 200 && argv[1] !== 'pause-idle'; i++) {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv[1] !== 'pause-idle') await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(argv[1], 'pause-idle', `pause ${pid} re-executed (${argv.join(' ')})`);
+    assert.notEqual(readlinkSync(`/proc/${pid}/ns/net`), readlinkSync('/proc/self/ns/net'), 'still holds the pod network namespace');
+    assert.notEqual(readlinkSync(`/proc/${pid}/ns/uts`), readlinkSync('/proc/self/ns/uts'));
+    const sigIgn = BigInt(`0x${/^SigIgn:\s+([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]}`);
+    assert.ok(sigIgn & (1n << 16n), 'SIGCHLD (17) still ignored: orphans are reaped');
+    const c = await env.runtime.createContainer(sb, { metadata: { name: 'c' }, image: 'busybox', command: ['hostname'] });
+    await env.runtime.startContainer(c);
+    assert.ok(await env.runtime.waitExit(c, 10_000));
+    assert.equal((await env.runtime.containerStatus(c)).exitCode, 0, 'a container joins its namespaces');
+    await env.runtime.stopPodSandbox(sb);
+    await env.runtime.removePodSandbox(sb);
+  }
 });
