@@ -5,7 +5,7 @@
 //  - 30 pods one after another and 30 at once: pods/s, and the pods/s curve of the burst
 //  - memory per idle pod with those 30 running: PSS of the pods' processes (tskube: pause,
 //    monitors and containers; podman: conmon, infra and containers) plus the node agent's growth
-//    (the kubelet's PSS; podman has no agent)
+//    (the kubelet's PSS, settled before and after the burst; podman has no agent)
 //  - teardown of those 30
 //  - a pod whose container exits 1 (restartPolicy Always): time to its first restart, restarts
 //    in 20 s (tskube backs off 10 s, 20 s, … like the kubelet; podman's restart policy has no back-off)
@@ -80,6 +80,22 @@ function processTree(match: (cmdline: string[], pid: number) => boolean): number
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A process's PSS once it has been idle a while: the median of 5 samples a second apart after
+ * settleMs. The kubelet is a garbage-collected heap: read right after a burst (or right after the
+ * previous pods' deletion, for the baseline) it holds garbage V8 frees a few seconds later, which
+ * would count as per-pod cost, or hide it.
+ */
+async function settledPssKiB(pid: number, settleMs = 8000): Promise<number> {
+  await sleep(settleMs);
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    xs.push(pssKiB(pid));
+    if (i < 4) await sleep(1000);
+  }
+  return summarize(xs).p50;
+}
 
 export async function main(args: string[] = []): Promise<void> {
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 15);
@@ -175,16 +191,16 @@ export async function main(args: string[] = []): Promise<void> {
     const memory: Record<string, { perPod: number; pods: number; agent: number }> = {};
     const bulkTeardown: Record<string, number> = {};
     {
-      const kubeletBefore = pssKiB(kubelet.pid!);
+      const kubeletBefore = await settledPssKiB(kubelet.pid!);
       let t0 = performance.now();
       const done = await Promise.all(Array.from({ length: burst }, (_, i) => tskubeStart(manifest(`burst-${i}`, 'busybox'), t0)));
       atOnce.tskube = burst / (Math.max(...done) / 1000);
       done.sort((a, b) => a - b).forEach((t, i) => curves.push({ runtime: 'tskube', t: round(t / 1000, 3), running: i + 1 }));
-      await sleep(3000); // idle
+      const agentAfter = await settledPssKiB(kubelet.pid!); // idle
       const excluded = new Set([process.pid, kubelet.pid!, up.child.pid!]);
       const tsPids = processTree((c, pid) => !excluded.has(pid) && c.some((a) => a.includes(f.state) || a.includes(join(dataDir, 'containers'))) && c.some((a) => /tskube-shim|shim/.test(a)));
       const tsPods = tsPids.reduce((s, pid) => s + pssKiB(pid), 0);
-      const agent = Math.max(0, pssKiB(kubelet.pid!) - kubeletBefore);
+      const agent = Math.max(0, agentAfter - kubeletBefore);
       memory.tskube = { perPod: (tsPods + agent) / burst / 1024, pods: tsPods / 1024, agent: agent / 1024 };
       t0 = performance.now();
       await client.pods(NS).deleteCollection({ labelSelector: 'bench=pods', gracePeriodSeconds: 0 });

@@ -4,6 +4,8 @@
 //  - 100 pods POSTed at once, until the last one is Running;
 //  - the kubelet's RSS with those 100 pods running. The kubelet runs as its own process here
 //    (`hyperkube kubelet`, `up --disable=kubelet`) so its RSS is its own, not the apiserver's.
+//  - then, on a second cluster as users run it, `up` (one process) plus etcd RSS idle and with
+//    those 100 pods (up-memory.ts).
 // Anchor: the same pod (sandbox + one container) started straight through the runtime in the
 // same run — the floor that API, scheduler and kubelet add their time to.
 
@@ -18,6 +20,7 @@ import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
 import { testRuntime } from '../testing/runtime-env.js';
 import { absolute, machine, report, round, summarize, type Figure } from './common.js';
 import { execFileSync } from 'node:child_process';
+import { upMemory } from './up-memory.js';
 
 const NS = 'default';
 
@@ -227,5 +230,9 @@ export async function main(args: string[] = []): Promise<void> {
       execFileSync('rm', ['-rf', f.root]);
     }
   }
+  // --- the whole node's memory: `up` in one process (kubelet included) plus its etcd
+  const mem = await upMemory(many);
+  figures.push(...mem.figures);
+  console.log(mem.line);
   report('pods', figures);
 }

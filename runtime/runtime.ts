@@ -465,6 +465,7 @@ export class Runtime implements RuntimeService {
     conf.push(['oom_file', this.cgroups.oomFile(r.cgroup)], ['pod_oom_file', this.cgroups.oomFile(sb.cgroup)]);
     if (r.logPath) conf.push(['log', r.logPath], ['log_max', this.opts.logMaxBytes ?? 10 * 1024 * 1024], ['log_files', this.opts.logMaxFiles ?? 5]);
     conf.push(['state', join(dir, 'exit')], ['started', join(dir, 'started')], ['attach_sock', this.attachSocket(r.id)]);
+    conf.push(['sealed_copy', this.sealedCopyRegistry()]);
     conf.push(['tty', c.tty ? 1 : 0], ['stdin', c.stdin ? 1 : 0], ['stdin_once', c.stdinOnce ? 1 : 0]);
     return conf;
   }
@@ -668,9 +669,15 @@ export class Runtime implements RuntimeService {
     conf.push(['nnp', p.noNewPrivs ? 1 : 0]);
     conf.push(...seccompKeys(p.seccompProfile));
     for (const f2 of this.cgroups.procsFiles(r.cgroup)) conf.push(['cgroup', f2]);
+    conf.push(['sealed_copy', this.sealedCopyRegistry()]);
     const path = join(this.ctDir(containerId), `exec-${randomBytes(6).toString('hex')}.conf`);
     writeShimConfig(path, conf);
     return { shim: this.shim(), conf: path };
+  }
+
+  /** Where monitors record the pid whose executable is the shim's sealed copy, so starts and execs share it (shim/sealed.c). */
+  private sealedCopyRegistry(): string {
+    return join(this.stateDir, 'sealed-shim-pid');
   }
 
   async execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResult> {

@@ -3,7 +3,8 @@
 #define TSKUBE_SHIM_MODES_H
 
 int mode_start(void);                                // monitor.c
-int mode_pause(void);                                // pause.c
+int mode_pause(const char *conf);                     // pause.c
+int mode_pause_idle(void);                           // pause.c: the pause process once set up
 int mode_exec(void);                                 // exec.c
 int mode_portforward(const char *netns, int port);   // portforward.c
 #endif
