@@ -53,6 +53,7 @@ import { impersonate } from './auth/impersonation.js';
 import { accessReview, rulesReview, selfSubjectReview } from './auth/reviews.js';
 import type { EscalationHolder } from './registry/rbac.js';
 import { podSecurityAdmission, type Admission } from './admission/pod-security.js';
+import { defaultTolerationSecondsAdmission, type DefaultTolerationSecondsOptions } from './admission/default-toleration-seconds.js';
 import type { Level } from '../api/pod-security.js';
 import { SessionStore } from './ui/sessions.js';
 import { cookieAuthenticator } from './ui/cookie-auth.js';
@@ -126,6 +127,8 @@ export interface ApiServerOptions {
   authorizationMode?: AuthorizationMode;
   /** Pod Security level of namespaces without pod-security.kubernetes.io labels; default privileged. */
   podSecurityDefault?: Level;
+  /** DefaultTolerationSeconds admission: the not-ready/unreachable NoExecute tolerations pods get (300 s each). */
+  defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
   /** Authorizers asked after system:masters and before RBAC (the node authorizer). */
   authorizers?: Authorizer[];
   /** Caps on client connections and long-running requests; defaults from the descriptor limit (see http/connections.ts). */
@@ -163,8 +166,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Pod security reads namespaces through their registry, made with the others.
   const psa: { admit?: Admission } = {};
   const nodeRestriction: { plugin?: NodeRestriction } = {};
+  const defaultTolerations = defaultTolerationSecondsAdmission(opts.defaultTolerationSeconds);
   const admission: Admission = async (kind, obj, ctx, old) => {
     await nodeRestriction.plugin?.admit(kind, obj, ctx, old);
+    // Mutating before validating, as upstream's admission chain: pod security sees the added tolerations.
+    await defaultTolerations(kind, obj, ctx, old);
     if (psa.admit) await psa.admit(kind, obj, ctx, old);
   };
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts, escalation, admission, quorumReads: opts.quorumReads ?? false });
