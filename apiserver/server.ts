@@ -27,6 +27,8 @@ import { serveProxy, serveProxyUpgrade, type ProxyDeps } from './http/proxy.js';
 import { proxyRouteOf } from './http/proxy-path.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
+import { KubernetesEndpointsReconciler } from './kubernetes-endpoints.js';
+import { MasterLeases } from './storage/master-leases.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
 import { bootstrapSecretGetter } from './auth/bootstrap-secrets.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
@@ -82,6 +84,9 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** 0 = a free port. Default 6443. */
   port?: number;
+  /** The kubernetes Service's endpoint reconciler: how often it runs (10 s) and the TTL of each apiserver's master lease (15 s). */
+  endpointReconcileIntervalMs?: number;
+  masterLeaseTtlSeconds?: number;
   serviceCIDR?: string;
   nodePortRange?: string;
   /** When set, every request but /healthz, /livez, /readyz, /version needs `Authorization: Bearer <token>` (the admin, in system:masters). */
@@ -383,11 +388,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const podListening = podServer ? listenWhenAddressExists(podServer, opts.advertiseAddress!, port, log) : undefined;
 
   let compactor: Compactor | undefined;
+  const endpointIP = (() => {
+    const a = opts.advertiseAddress ?? host;
+    return a === '0.0.0.0' ? '127.0.0.1' : a;
+  })();
+  const masterLeases = new MasterLeases({ endpoints: opts.etcdEndpoints, ...(opts.etcdTLS ? { tls: opts.etcdTLS } : {}), prefix: opts.etcdPrefix, ttlSeconds: opts.masterLeaseTtlSeconds ?? 15 });
+  const kubernetesEndpoints = new KubernetesEndpointsReconciler({ registries, leases: masterLeases, ip: endpointIP, port, intervalMs: opts.endpointReconcileIntervalMs, log });
   try {
     await rbac.start(registries);
     await nodeGraph?.start(registries);
     if (rbacMode) await ensureBootstrapPolicy(registries, log);
-    await bootstrap(registries, { host: opts.advertiseAddress ?? host, port, log, serviceAccounts: !!opts.serviceAccounts });
+    await bootstrap(registries, { port, log, serviceAccounts: !!opts.serviceAccounts });
+    // The Service's endpoints: every live apiserver's address, this one's included before it is ready.
+    await kubernetesEndpoints.start();
 
     ready = true;
     compactor = startCompactor(etcd, opts.compactionIntervalMs ?? 5 * 60_000, 1000, (err) => log(`compaction: ${(err as Error).message}`));
@@ -427,6 +440,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     server.close();
     podListening?.cancel();
     podServer?.close();
+    await kubernetesEndpoints.stop().catch(() => undefined);
+    masterLeases.close();
     await storage.close();
     throw err;
   }
@@ -443,6 +458,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       health?.stop();
       rbac.stop();
       nodeGraph?.stop();
+      // Out of the kubernetes Service first, while etcd is still reachable.
+      await kubernetesEndpoints.stop();
+      masterLeases.close();
       for (const ws of wss.clients) ws.terminate();
       podListening?.cancel();
       for (const s of [server, ...(podServer ? [podServer] : [])]) {
