@@ -10,6 +10,7 @@ import type { Endpoints } from '../api/core.js';
 import type { EndpointSlice } from '../api/discovery.js';
 import { deepEqual } from '../api/deep-equal.js';
 import { ApiError } from './errors.js';
+import type { Registry } from './registry/generic.js';
 import type { Registries } from './registry/index.js';
 import type { RequestContext } from './registry/strategy.js';
 import type { MasterLeases } from './storage/master-leases.js';
@@ -53,8 +54,14 @@ export function kubernetesEndpointSlice(ips: string[], port: number): EndpointSl
 
 const ctx: RequestContext = { namespace: 'default', fieldManager: 'kube-apiserver', dryRun: false };
 
-function notFound(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
+/** The stored object, or undefined when there is none. */
+async function getIfExists<T>(reg: Registry, name: string): Promise<T | undefined> {
+  try {
+    return (await reg.get('default', name)) as unknown as T;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) return undefined;
+    throw err;
+  }
 }
 
 export class KubernetesEndpointsReconciler {
@@ -64,11 +71,15 @@ export class KubernetesEndpointsReconciler {
 
   constructor(private readonly o: KubernetesEndpointsOptions) {}
 
-  /** The first reconcile (awaited: the Service has endpoints when the apiserver is ready), then one every interval. */
+  /**
+   * The first reconcile (awaited: the Service normally has endpoints when the apiserver is ready;
+   * a failure, etcd briefly unreachable, is logged and retried at the next interval), then one every interval.
+   */
   async start(): Promise<void> {
-    await this.reconcile(true);
+    const pass = () => this.reconcile(true).catch((err: unknown) => this.o.log(`kubernetes endpoints: ${err instanceof Error ? err.message : String(err)}`));
+    await pass();
     this.timer = setInterval(() => {
-      this.running = this.running.then(() => this.reconcile(true)).catch((err: unknown) => this.o.log(`kubernetes endpoints: ${err instanceof Error ? err.message : String(err)}`));
+      this.running = this.running.then(pass);
     }, this.o.intervalMs ?? 10_000);
     this.timer.unref?.();
   }
@@ -102,7 +113,7 @@ export class KubernetesEndpointsReconciler {
 
   private async writeEndpoints(want: Endpoints): Promise<void> {
     const reg = this.o.registries.byResource.get('endpoints')!;
-    const cur = (await reg.get('default', KUBERNETES).catch((err: unknown) => (notFound(err) ? undefined : Promise.reject(err)))) as Endpoints | undefined;
+    const cur = await getIfExists<Endpoints>(reg, KUBERNETES);
     if (cur && deepEqual(cur.subsets ?? [], want.subsets) && cur.metadata.labels?.[SKIP_MIRROR] === 'true') return;
     await reg.update(ctx, KUBERNETES, want as unknown as Parameters<typeof reg.update>[2]);
   }
@@ -110,12 +121,12 @@ export class KubernetesEndpointsReconciler {
   private async writeSlice(want: EndpointSlice): Promise<void> {
     const reg = this.o.registries.get('discovery.k8s.io', 'endpointslices')!;
     const same = (s: EndpointSlice) => s.addressType === want.addressType && deepEqual(s.endpoints ?? [], want.endpoints) && deepEqual(s.ports ?? [], want.ports) && s.metadata.labels?.[SERVICE_NAME] === KUBERNETES;
-    const cur = (await reg.get('default', KUBERNETES).catch((err: unknown) => (notFound(err) ? undefined : Promise.reject(err)))) as EndpointSlice | undefined;
+    const cur = await getIfExists<EndpointSlice>(reg, KUBERNETES);
     if (cur && same(cur)) return;
     await reg.guaranteedUpdate(
       ctx,
       KUBERNETES,
-      (c) => ({ ...c, metadata: { ...c.metadata, labels: { ...(c.metadata.labels ?? {}), [SERVICE_NAME]: KUBERNETES } }, addressType: want.addressType, endpoints: want.endpoints, ports: want.ports }) as typeof c,
+      (c) => ({ ...c, metadata: { ...c.metadata, labels: { ...(c.metadata.labels ?? {}), [SERVICE_NAME]: KUBERNETES } }, addressType: want.addressType, endpoints: want.endpoints, ports: want.ports }),
       { createIfMissing: () => want as unknown as Parameters<typeof reg.create>[1] },
     );
   }

@@ -35,7 +35,7 @@ export function addDefaultTolerations(pod: Pod, o: DefaultTolerationSecondsOptio
 
 export function defaultTolerationSecondsAdmission(o: DefaultTolerationSecondsOptions = {}): Admission {
   return (kind, obj, ctx) => {
-    if (kind === 'Pod' && !ctx.subresource) addDefaultTolerations(obj as Pod, o);
+    if (kind === 'Pod' && !ctx.subresource) addDefaultTolerations(obj, o);
     return Promise.resolve();
   };
 }
