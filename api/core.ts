@@ -525,12 +525,32 @@ export interface PodSpec {
   setHostnameAsFQDN?: boolean;
   /** Added only through pods/ephemeralcontainers; run by the kubelet in the running pod, never restarted. */
   ephemeralContainers?: EphemeralContainer[];
+  /** How to spread this pod among topology domains (the scheduler's PodTopologySpread plugin). */
+  topologySpreadConstraints?: TopologySpreadConstraint[];
   /** Accepted and stored; the fields below are not acted on by tskube. */
-  topologySpreadConstraints?: Record<string, unknown>[];
   os?: { name: string };
   schedulingGates?: { name: string }[];
   resourceClaims?: Record<string, unknown>[];
   resources?: ResourceRequirements;
+}
+
+export type UnsatisfiableConstraintAction = 'DoNotSchedule' | 'ScheduleAnyway';
+export type NodeInclusionPolicy = 'Honor' | 'Ignore';
+
+/** One rule for spreading matching pods among the values of a node label. */
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: UnsatisfiableConstraintAction;
+  labelSelector?: LabelSelector;
+  /** With DoNotSchedule: fewer eligible domains than this count the global minimum as 0 (default 1). */
+  minDomains?: number;
+  /** Whether the pod's nodeSelector/required node affinity limits the domains counted (default Honor). */
+  nodeAffinityPolicy?: NodeInclusionPolicy;
+  /** Whether nodes with taints the pod does not tolerate are counted (default Ignore). */
+  nodeTaintsPolicy?: NodeInclusionPolicy;
+  /** Pod label keys whose values are ANDed into labelSelector. */
+  matchLabelKeys?: string[];
 }
 
 // ---------------------------------------------------------------- Pod: status

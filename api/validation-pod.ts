@@ -16,6 +16,7 @@ import type {
   Volume,
 } from './core.js';
 import { validateProjected } from './validation-projected.js';
+import { validateTopologySpreadConstraints } from './validation-topology-spread.js';
 import { fieldErr, type FieldError } from './field-errors.js';
 import {
   isConfigMapKey,
@@ -566,6 +567,7 @@ export function validatePodSpec(spec: PodSpec | undefined, field = 'spec'): Fiel
   checkName(errs, isDNS1123Label, field, 'subdomain', spec.subdomain);
   errs.push(...validateTolerations(spec.tolerations ?? [], `${field}.tolerations`));
   errs.push(...validateAffinity(spec, `${field}.affinity`));
+  errs.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, `${field}.topologySpreadConstraints`));
   const psc = spec.securityContext;
   if (psc) {
     checkNonNegative(errs, `${field}.securityContext`, 'runAsUser', psc.runAsUser);

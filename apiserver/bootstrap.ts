@@ -1,5 +1,6 @@
 // What every cluster has from its first start: the system namespaces and the
-// `kubernetes` Service (first address of the service CIDR) pointing at this apiserver.
+// `kubernetes` Service (first address of the service CIDR); its endpoints are kept by
+// kubernetes-endpoints.ts.
 
 import type { KubeObject } from '../api/meta.js';
 import { ApiError } from './errors.js';
@@ -16,7 +17,7 @@ async function ensure(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-export async function bootstrap(reg: Registries, o: { host: string; port: number; log: (m: string) => void; serviceAccounts?: boolean }): Promise<void> {
+export async function bootstrap(reg: Registries, o: { port: number; log: (m: string) => void; serviceAccounts?: boolean }): Promise<void> {
   const ctx = (namespace?: string): RequestContext => ({ namespace, fieldManager: 'kube-apiserver', dryRun: false });
   for (const name of SYSTEM_NAMESPACES) {
     await ensure(() => reg.namespaces.create(ctx(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
@@ -44,14 +45,5 @@ export async function bootstrap(reg: Registries, o: { host: string; port: number
     };
     await ensure(() => services.create(ctx('default'), svc));
   }
-  const endpoints = reg.byResource.get('endpoints')!;
-  const ep: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: o.host === '0.0.0.0' ? '127.0.0.1' : o.host }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] }],
-  };
-  // The endpoint follows wherever this apiserver listens now.
-  await endpoints.update(ctx('default'), 'kubernetes', ep);
   o.log(`bootstrap: namespaces ${SYSTEM_NAMESPACES.join(', ')} and service default/kubernetes (${firstIP}) ready`);
 }

@@ -27,6 +27,8 @@ import { serveProxy, serveProxyUpgrade, type ProxyDeps } from './http/proxy.js';
 import { proxyRouteOf } from './http/proxy-path.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
+import { KubernetesEndpointsReconciler } from './kubernetes-endpoints.js';
+import { MasterLeases } from './storage/master-leases.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
 import { bootstrapSecretGetter } from './auth/bootstrap-secrets.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
@@ -53,6 +55,7 @@ import { impersonate } from './auth/impersonation.js';
 import { accessReview, rulesReview, selfSubjectReview } from './auth/reviews.js';
 import type { EscalationHolder } from './registry/rbac.js';
 import { podSecurityAdmission, type Admission } from './admission/pod-security.js';
+import { defaultTolerationSecondsAdmission, type DefaultTolerationSecondsOptions } from './admission/default-toleration-seconds.js';
 import type { Level } from '../api/pod-security.js';
 import { SessionStore } from './ui/sessions.js';
 import { cookieAuthenticator } from './ui/cookie-auth.js';
@@ -81,6 +84,9 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** 0 = a free port. Default 6443. */
   port?: number;
+  /** The kubernetes Service's endpoint reconciler: how often it runs (10 s) and the TTL of each apiserver's master lease (15 s). */
+  endpointReconcileIntervalMs?: number;
+  masterLeaseTtlSeconds?: number;
   serviceCIDR?: string;
   nodePortRange?: string;
   /** When set, every request but /healthz, /livez, /readyz, /version needs `Authorization: Bearer <token>` (the admin, in system:masters). */
@@ -126,6 +132,8 @@ export interface ApiServerOptions {
   authorizationMode?: AuthorizationMode;
   /** Pod Security level of namespaces without pod-security.kubernetes.io labels; default privileged. */
   podSecurityDefault?: Level;
+  /** DefaultTolerationSeconds admission: the not-ready/unreachable NoExecute tolerations pods get (300 s each). */
+  defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
   /** Authorizers asked after system:masters and before RBAC (the node authorizer). */
   authorizers?: Authorizer[];
   /** Caps on client connections and long-running requests; defaults from the descriptor limit (see http/connections.ts). */
@@ -163,8 +171,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Pod security reads namespaces through their registry, made with the others.
   const psa: { admit?: Admission } = {};
   const nodeRestriction: { plugin?: NodeRestriction } = {};
+  const defaultTolerations = defaultTolerationSecondsAdmission(opts.defaultTolerationSeconds);
   const admission: Admission = async (kind, obj, ctx, old) => {
     await nodeRestriction.plugin?.admit(kind, obj, ctx, old);
+    // Mutating before validating, as upstream's admission chain: pod security sees the added tolerations.
+    await defaultTolerations(kind, obj, ctx, old);
     if (psa.admit) await psa.admit(kind, obj, ctx, old);
   };
   const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts, escalation, admission, quorumReads: opts.quorumReads ?? false });
@@ -377,11 +388,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const podListening = podServer ? listenWhenAddressExists(podServer, opts.advertiseAddress!, port, log) : undefined;
 
   let compactor: Compactor | undefined;
+  const endpointIP = (() => {
+    const a = opts.advertiseAddress ?? host;
+    return a === '0.0.0.0' ? '127.0.0.1' : a;
+  })();
+  const masterLeases = new MasterLeases({ endpoints: opts.etcdEndpoints, ...(opts.etcdTLS ? { tls: opts.etcdTLS } : {}), prefix: opts.etcdPrefix, ttlSeconds: opts.masterLeaseTtlSeconds ?? 15 });
+  const kubernetesEndpoints = new KubernetesEndpointsReconciler({ registries, leases: masterLeases, ip: endpointIP, port, intervalMs: opts.endpointReconcileIntervalMs, log });
   try {
     await rbac.start(registries);
     await nodeGraph?.start(registries);
     if (rbacMode) await ensureBootstrapPolicy(registries, log);
-    await bootstrap(registries, { host: opts.advertiseAddress ?? host, port, log, serviceAccounts: !!opts.serviceAccounts });
+    await bootstrap(registries, { port, log, serviceAccounts: !!opts.serviceAccounts });
+    // The Service's endpoints: every live apiserver's address, this one's included before it is ready.
+    await kubernetesEndpoints.start();
 
     ready = true;
     compactor = startCompactor(etcd, opts.compactionIntervalMs ?? 5 * 60_000, 1000, (err) => log(`compaction: ${(err as Error).message}`));
@@ -421,6 +440,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     server.close();
     podListening?.cancel();
     podServer?.close();
+    await kubernetesEndpoints.stop().catch(() => undefined);
+    masterLeases.close();
     await storage.close();
     throw err;
   }
@@ -437,6 +458,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       health?.stop();
       rbac.stop();
       nodeGraph?.stop();
+      // Out of the kubernetes Service first, while etcd is still reachable.
+      await kubernetesEndpoints.stop();
+      masterLeases.close();
       for (const ws of wss.clients) ws.terminate();
       podListening?.cancel();
       for (const s of [server, ...(podServer ? [podServer] : [])]) {

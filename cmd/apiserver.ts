@@ -2,6 +2,7 @@
 
 import { parseAuthorizationModes } from '../apiserver/auth/authorization-modes.js';
 import { startApiServer } from '../apiserver/server.js';
+import { parseTolerationSeconds } from '../apiserver/admission/default-toleration-seconds.js';
 import { tokenFileAuthenticator } from '../apiserver/auth/token-file.js';
 import { parseFlags, untilSignal } from './flags.js';
 
@@ -21,6 +22,8 @@ const FLAGS = {
   'enable-bootstrap-token-auth': { type: 'boolean', default: false, help: 'bootstrap tokens (Secrets kube-system/bootstrap-token-<id>) authenticate as system:bootstrap:<id>, and node credentials derived from them as system:node:<name>' },
   'authorization-mode': { type: 'string', default: 'AlwaysAllow', help: 'comma-separated: Node (kubelets reach only their own pods\' objects), RBAC (roles and bindings; the default policy is written at start); or AlwaysAllow' },
   'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) of namespaces without pod-security.kubernetes.io labels' },
+  'default-not-ready-toleration-seconds': { type: 'string', default: '300', help: 'tolerationSeconds of the not-ready:NoExecute toleration added to every pod without one' },
+  'default-unreachable-toleration-seconds': { type: 'string', default: '300', help: 'tolerationSeconds of the unreachable:NoExecute toleration added to every pod without one' },
   'kubelet-token-file': { type: 'string', default: '', help: 'bearer token presented to kubelets (their --server-token-file)' },
   'kubelet-client-certificate': { type: 'string', default: '', help: 'client certificate (PEM) presented to kubelets' },
   'kubelet-client-key': { type: 'string', default: '', help: 'its key (PEM)' },
@@ -102,6 +105,16 @@ export async function runApiserver(argv: string[]): Promise<number> {
     console.error('hyperkube apiserver: --pod-security-default is privileged, baseline or restricted');
     return 2;
   }
+  let defaultTolerationSeconds;
+  try {
+    defaultTolerationSeconds = {
+      notReadySeconds: parseTolerationSeconds('default-not-ready-toleration-seconds', f['default-not-ready-toleration-seconds']),
+      unreachableSeconds: parseTolerationSeconds('default-unreachable-toleration-seconds', f['default-unreachable-toleration-seconds']),
+    };
+  } catch (err) {
+    console.error(`hyperkube apiserver: ${(err as Error).message}`);
+    return 2;
+  }
   const limits = connectionLimitFlags(f);
   if (typeof limits === 'string') {
     console.error(`hyperkube apiserver: ${limits}`);
@@ -139,6 +152,7 @@ export async function runApiserver(argv: string[]): Promise<number> {
     enableBootstrapTokenAuth: f['enable-bootstrap-token-auth'],
     authorizationMode: f['authorization-mode'],
     podSecurityDefault: f['pod-security-default'] as 'privileged' | 'baseline' | 'restricted',
+    defaultTolerationSeconds,
     tls,
     kubeletToken: f['kubelet-token-file'] ? readFileSync(f['kubelet-token-file'], 'utf8').trim() : undefined,
     kubeletClient: {

@@ -127,6 +127,8 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--authorization-mode=${f('authorization-mode')}`,
         '--enable-bootstrap-token-auth',
         `--pod-security-default=${f('pod-security-default')}`,
+        `--default-not-ready-toleration-seconds=${f('default-not-ready-toleration-seconds')}`,
+        `--default-unreachable-toleration-seconds=${f('default-unreachable-toleration-seconds')}`,
         `--kubelet-client-certificate=${o.kubeletPki.client.certPath}`,
         `--kubelet-client-key=${o.kubeletPki.client.keyPath}`,
         `--kubelet-certificate-authority=${o.kubeletPki.caPath}`,

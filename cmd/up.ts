@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startApiServer } from '../apiserver/server.js';
+import { parseTolerationSeconds } from '../apiserver/admission/default-toleration-seconds.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { startEtcdProcess, type EtcdProcess } from './etcd-process.js';
 import { ensureEtcdPKI, ensureServiceAccountKeys, ensureServingCert } from './pki.js';
@@ -63,6 +64,8 @@ const FLAGS = {
   'max-pods': { type: 'string', default: '110', help: "the kubelet's pods capacity: most pods this node runs" },
   'kubelet-port': { type: 'string', default: '10250', help: "kubelet server port on the node IP (0: any free port); HTTPS, it answers only the apiserver's client certificate" },
   'pod-security-default': { type: 'string', default: 'privileged', help: 'Pod Security level (privileged, baseline, restricted) enforced in namespaces without pod-security.kubernetes.io labels' },
+  'default-not-ready-toleration-seconds': { type: 'string', default: '300', help: "tolerationSeconds of the not-ready:NoExecute toleration the apiserver adds to pods without one: how long they stay on a node that is not ready" },
+  'default-unreachable-toleration-seconds': { type: 'string', default: '300', help: 'tolerationSeconds of the unreachable:NoExecute toleration the apiserver adds to pods without one' },
   'authorization-mode': { type: 'string', default: 'Node,RBAC', help: 'Node,RBAC (kubelets reach only their own pods\' objects; roles and bindings; the admin is in system:masters), RBAC or AlwaysAllow' },
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's open /healthz on 127.0.0.1 (0: any free port)" },
   ...UP_RECLAIM_FLAGS,
@@ -136,6 +139,10 @@ export async function runUp(argv: string[]): Promise<number> {
   checkNumbers(f);
   parseAuthorizationModes(f['authorization-mode']);
   if (!['privileged', 'baseline', 'restricted'].includes(f['pod-security-default'])) throw new Error('--pod-security-default is privileged, baseline or restricted');
+  const defaultTolerationSeconds = {
+    notReadySeconds: parseTolerationSeconds('default-not-ready-toleration-seconds', f['default-not-ready-toleration-seconds']),
+    unreachableSeconds: parseTolerationSeconds('default-unreachable-toleration-seconds', f['default-unreachable-toleration-seconds']),
+  };
   const disabled = disabledComponents(f.disable);
   const reclaim = reclaimOptions(f);
   const dns = clusterDnsSettings(f, disabled);
@@ -241,6 +248,7 @@ export async function runUp(argv: string[]): Promise<number> {
         enableBootstrapTokenAuth: true,
         authorizationMode: f['authorization-mode'],
         podSecurityDefault: f['pod-security-default'] as Level,
+        defaultTolerationSeconds,
         log: (m) => step(`apiserver: ${m}`),
       }),
       (a) => a.stop(),

@@ -43,7 +43,8 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
   let nlc: NodeLifecycleController | undefined;
   let rm: ReplicationManager | undefined;
   before(async () => {
-    env = await startEnv();
+    // The apiserver's DefaultTolerationSeconds admission gives pods 2 s instead of 300 s.
+    env = await startEnv({ defaultTolerationSeconds: { notReadySeconds: 2, unreachableSeconds: 2 } });
   });
   after(async () => {
     await nlc?.stop();
@@ -67,7 +68,7 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
       }
     })();
 
-    // Pods on that node: two from an RC (default toleration, shortened to 2 s), one tolerating forever.
+    // Pods on that node: two from an RC (the admission's default toleration, 2 s here), one tolerating forever.
     const rc = rcObject('onnode', 2);
     rc.spec!.template!.spec!.nodeName = nodeName;
     rm = await startReplicationManager({ client, log: () => {} });
@@ -79,7 +80,7 @@ describe('node lifecycle controller', { timeout: 120_000 }, () => {
     }
     const original = (await activePods(client, ns, 'app=onnode')).map((p) => p.metadata.name!).sort();
 
-    nlc = await startNodeLifecycleController({ client, nodeMonitorPeriodMs: 100, nodeMonitorGracePeriodMs: 1000, defaultTolerationSeconds: 2, log: () => {} });
+    nlc = await startNodeLifecycleController({ client, nodeMonitorPeriodMs: 100, nodeMonitorGracePeriodMs: 1000, log: () => {} });
     await sleep(1800);
     let node = await client.nodes().get(nodeName);
     assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', 'renewing lease keeps it Ready');

@@ -2,23 +2,26 @@
 // a client writes through both while one etcd member is killed (kill -9) and restarted. Every
 // acknowledged write is there afterwards, a watch on each apiserver saw every one of them in order
 // with no gap, each apiserver's list agrees, and a write through one is in the other's very next
-// read (consistent reads: no "one apiserver per etcd" rule).
+// read (consistent reads: no "one apiserver per etcd" rule). The kubernetes Service's endpoints list
+// both apiservers, and the one stopped leaves them.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startEtcdCluster, type EtcdClusterHandle } from '../testing/etcd.js';
 import { startApiserverProcess, type ApiserverProcess } from '../testing/apiserver-process.js';
-import { sleep, uniqueTag } from '../testing/wait.js';
+import { eventually, sleep, uniqueTag } from '../testing/wait.js';
 import { newEtcdClient } from '../apiserver/storage/etcd-client.js';
 
 let etcd: EtcdClusterHandle;
 const apis: ApiserverProcess[] = [];
 const NS = `ha-${uniqueTag()}`;
+const ADVERTISED = ['127.0.0.2', '127.0.0.3'];
 
 before(async () => {
   etcd = await startEtcdCluster(3);
-  for (let i = 0; i < 2; i++) apis.push(await startApiserverProcess({ etcdServers: etcd.endpoints }));
+  // Each advertises its own loopback address: the kubernetes Service's endpoints list both.
+  for (let i = 0; i < 2; i++) apis.push(await startApiserverProcess({ etcdServers: etcd.endpoints, extraArgs: [`--advertise-address=${ADVERTISED[i]}`] }));
 });
 after(async () => {
   await Promise.all(apis.map((a) => a.stop()));
@@ -149,4 +152,21 @@ test('writes through two apiservers survive an etcd member killed and restarted;
   } finally {
     solo.close();
   }
+});
+
+test('the kubernetes Service lists both apiservers (Endpoints and EndpointSlice); one stopping drops out at once', async () => {
+  const addresses = async (api: ApiserverProcess) => {
+    const ep = (await call(api, 'GET', '/api/v1/namespaces/default/endpoints/kubernetes')).body as { subsets?: { addresses?: { ip: string }[] }[] };
+    const slice = (await call(api, 'GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes')).body as { endpoints?: { addresses: string[] }[] };
+    const ips = (ep.subsets?.[0]?.addresses ?? []).map((a) => a.ip);
+    assert.deepEqual((slice.endpoints ?? []).map((e) => e.addresses[0]), ips, 'the EndpointSlice agrees');
+    return ips;
+  };
+  // A lease refresh that met the killed member may have let one lapse for a moment: the next reconcile restores it.
+  await eventually('both apiservers listed', async () => {
+    assert.deepEqual(await addresses(apis[0]), ADVERTISED);
+    return true;
+  }, 30_000, 500);
+  await apis[1].stop();
+  assert.deepEqual(await addresses(apis[0]), [ADVERTISED[0]]);
 });

@@ -27,15 +27,15 @@ async function apply(obj: object): Promise<void> {
 
 const node = (i: number) => cl.hosts[i - 1].flags.node;
 const onNode = (i: number) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node(i)] }] }] } } } });
-// Short NoExecute tolerations: evicted 2 s after their node is unreachable (the default is 300 s).
-const quickEviction = [
-  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 },
-  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 },
-];
 const httpd = { name: 'httpd', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['httpd', '-f', '-p', '80', '-h', '/etc'], ports: [{ containerPort: 80 }] };
 
 before(async () => {
-  cl = await startMultiNode('mn', { hosts: 3, upFlags: ['--node-monitor-grace-period=6s'] });
+  cl = await startMultiNode('mn', { hosts: 3, upFlags: [
+    '--node-monitor-grace-period=6s',
+    // Short NoExecute tolerations from the DefaultTolerationSeconds admission: pods are evicted 2 s after their node goes (the default is 300 s).
+    '--default-not-ready-toleration-seconds=2',
+    '--default-unreachable-toleration-seconds=2',
+  ] });
 });
 
 after(async () => {
@@ -61,7 +61,7 @@ test('three nodes Ready, each with its own pod CIDR from the cluster CIDR', asyn
 test('an RC of 6 spreads 2/2/2', async () => {
   await apply({
     apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'web' },
-    spec: { replicas: 6, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: { terminationGracePeriodSeconds: 1, automountServiceAccountToken: false, tolerations: quickEviction, containers: [httpd] } } },
+    spec: { replicas: 6, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: { terminationGracePeriodSeconds: 1, automountServiceAccountToken: false, containers: [httpd] } } },
   });
   const pods = await eventually('6 web pods Running', async () => {
     const list = await kubectlJSON<{ items: Pod[] }>(['get', 'pods', '-l', 'app=web']);
@@ -72,6 +72,9 @@ test('an RC of 6 spreads 2/2/2', async () => {
   const per = new Map<string, number>();
   for (const p of pods) per.set(p.spec!.nodeName!, (per.get(p.spec!.nodeName!) ?? 0) + 1);
   assert.deepEqual([1, 2, 3].map((i) => per.get(node(i)) ?? 0), [2, 2, 2]);
+  // The apiserver's DefaultTolerationSeconds admission gave each pod the configured 2 s.
+  const tol = pods[0].spec?.tolerations?.filter((t) => t.effect === 'NoExecute').map((t) => `${t.key}:${t.tolerationSeconds}`);
+  assert.deepEqual(tol, ['node.kubernetes.io/not-ready:2', 'node.kubernetes.io/unreachable:2']);
 });
 
 test('a pod on host 2 reaches a pod on host 3 by pod IP, ClusterIP, DNS name and a NodePort of host 1', async () => {

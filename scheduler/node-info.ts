@@ -1,6 +1,6 @@
 // One node as the scheduler sees it: the Node object plus the sums of what the
-// pods assigned (or assumed) to it request, their host ports, and how many pods
-// of each controller it holds (for spreading). Kept incrementally by the cache.
+// pods assigned (or assumed) to it request and their host ports. Kept
+// incrementally by the cache.
 
 import type { Node, Pod, Protocol } from '../api/core.js';
 import { nodeAllocatable, podRequests, zeroResources, type Allocatable, type Resources } from './resources.js';
@@ -25,11 +25,6 @@ export function podHostPorts(pod: Pod): HostPort[] {
   return out;
 }
 
-/** The uid of the pod's controller (ownerReference with controller=true), if any. */
-export function controllerUid(pod: Pod): string | undefined {
-  return pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
-}
-
 export function podKey(pod: Pod): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
 }
@@ -42,8 +37,6 @@ export class NodeInfo {
   readonly nonZeroRequested: Resources = zeroResources();
   readonly pods = new Map<string, Pod>();
   readonly usedPorts: HostPort[] = [];
-  /** Pods per controller uid on this node. */
-  readonly controllerCounts = new Map<string, number>();
 
   constructor(node: Node) {
     this.node = node;
@@ -87,12 +80,6 @@ export class NodeInfo {
         const i = this.usedPorts.findIndex((u) => u.hostIP === hp.hostIP && u.protocol === hp.protocol && u.port === hp.port);
         if (i >= 0) this.usedPorts.splice(i, 1);
       }
-    }
-    const uid = controllerUid(pod);
-    if (uid) {
-      const n = (this.controllerCounts.get(uid) ?? 0) + sign;
-      if (n > 0) this.controllerCounts.set(uid, n);
-      else this.controllerCounts.delete(uid);
     }
   }
 }

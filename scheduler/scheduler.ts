@@ -6,7 +6,8 @@
 // a FailedScheduling event, and wait in the queue until the cluster changes.
 
 import { Registry } from 'prom-client';
-import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from '../api/core.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from '../api/core.js';
+import type { ReplicaSet, StatefulSet } from '../api/apps.js';
 import type { StorageClass } from '../api/storage.js';
 import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
@@ -18,6 +19,7 @@ import { schedulerMetrics, type SchedulerMetrics } from './metrics.js';
 import { podKey, type NodeInfo } from './node-info.js';
 import { SchedulingQueue } from './queue.js';
 import { DEFAULT_SCORES, scoreNodes, selectHost } from './scores.js';
+import { filterSpread, preFilterSpread, type WorkloadLister } from './topology-spread.js';
 import { claimWithSelectedNode, claimsBound, filterVolumes, podClaimNames, preFilterVolumes, volumeForClaim, type VolumeLookup, type VolumePlan } from './volume-binding.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -121,6 +123,12 @@ class Scheduler implements RunningScheduler {
   private readonly volumes: Informer<PersistentVolume>;
   private readonly classes: Informer<StorageClass>;
   private readonly volumeLookup: VolumeLookup;
+  /** Services and controllers: the default topology spread selector of a pod without constraints. */
+  private readonly services: Informer<Service>;
+  private readonly rcs: Informer<ReplicationController>;
+  private readonly replicaSets: Informer<ReplicaSet>;
+  private readonly statefulSets: Informer<StatefulSet>;
+  private readonly workloads: WorkloadLister;
   private readonly recorder: EventRecorder | undefined;
   private readonly slots: Slots;
   /** Pods re-added while being scheduled or bound: queued again when that ends. */
@@ -150,6 +158,16 @@ class Scheduler implements RunningScheduler {
     this.claims = new Informer<PersistentVolumeClaim>(this.client, 'persistentvolumeclaims', { onError });
     this.volumes = new Informer<PersistentVolume>(this.client, 'persistentvolumes', { onError });
     this.classes = new Informer<StorageClass>(this.client, 'storageclasses', { onError });
+    this.services = new Informer<Service>(this.client, 'services', { onError });
+    this.rcs = new Informer<ReplicationController>(this.client, 'replicationcontrollers', { onError });
+    this.replicaSets = new Informer<ReplicaSet>(this.client, 'replicasets', { onError });
+    this.statefulSets = new Informer<StatefulSet>(this.client, 'statefulsets', { onError });
+    this.workloads = {
+      services: (ns) => this.services.store.listNamespace(ns),
+      replicationController: (ns, name) => this.rcs.store.getByName(ns, name),
+      replicaSet: (ns, name) => this.replicaSets.store.getByName(ns, name),
+      statefulSet: (ns, name) => this.statefulSets.store.getByName(ns, name),
+    };
     this.volumeLookup = {
       claim: (ns, name) => this.claims.store.get(`${ns}/${name}`),
       volume: (name) => this.volumes.store.get(name),
@@ -187,7 +205,8 @@ class Scheduler implements RunningScheduler {
     for (const i of [this.claims, this.volumes] as Informer<PersistentVolumeClaim | PersistentVolume>[]) i.on('add', storageChanged).on('update', storageChanged);
     this.classes.on('add', storageChanged);
     // Place nothing before the cache knows the nodes and what is bound to them.
-    await Promise.all([this.nodes.start(), this.assigned.start(), this.claims.start(), this.volumes.start(), this.classes.start()]);
+    // The workload informers feed the default spreading selector; upstream too waits for every informer's sync.
+    await Promise.all([this.nodes.start(), this.assigned.start(), this.claims.start(), this.volumes.start(), this.classes.start(), this.services.start(), this.rcs.start(), this.replicaSets.start(), this.statefulSets.start()]);
     await this.pending.start();
     this.cleanupTimer = setInterval(() => {
       this.cache.cleanupExpired();
@@ -267,6 +286,8 @@ class Scheduler implements RunningScheduler {
       this.reportUnschedulable(pod, `0/${nodes.length} nodes are available: ${vols}.`);
       return;
     }
+    // PodTopologySpread's PreFilter counts matching pods per domain over all nodes (a bad selector throws: error + back-off).
+    const spread = preFilterSpread(pod, nodes, this.workloads);
     const feasible: NodeInfo[] = [];
     const reasons: string[][] = [];
     const plans = new Map<string, VolumePlan>();
@@ -278,6 +299,8 @@ class Scheduler implements RunningScheduler {
         r = v.reasons;
         if (v.plan) plans.set(ni.name, v.plan);
       }
+      // PodTopologySpread's Filter follows VolumeBinding (upstream's plugin order).
+      if (!r.length) r = filterSpread(spread, pod, ni);
       if (r.length) reasons.push(r);
       else feasible.push(ni);
     }
@@ -288,7 +311,7 @@ class Scheduler implements RunningScheduler {
       this.reportUnschedulable(pod, nodes.length === 0 ? NO_NODES_MESSAGE : fitErrorMessage(nodes.length, reasons));
       return;
     }
-    const chosen = feasible.length === 1 ? feasible[0] : feasible[selectHost(scoreNodes(pod, feasible, DEFAULT_SCORES))];
+    const chosen = feasible.length === 1 ? feasible[0] : feasible[selectHost(scoreNodes(pod, feasible, DEFAULT_SCORES, { allNodes: nodes, workloads: this.workloads }))];
     this.cache.assume(pod, chosen.name);
     // Back-pressure: the loop waits for a bind slot, so assumed-but-unbound pods stay bounded.
     await this.slots.acquire();
@@ -362,7 +385,7 @@ class Scheduler implements RunningScheduler {
     this.stopped = true;
     this.queue.close();
     clearInterval(this.cleanupTimer);
-    await Promise.all([this.nodes.stop(), this.assigned.stop(), this.pending.stop(), this.claims.stop(), this.volumes.stop(), this.classes.stop()]);
+    await Promise.all([this.nodes.stop(), this.assigned.stop(), this.pending.stop(), this.claims.stop(), this.volumes.stop(), this.classes.stop(), this.services.stop(), this.rcs.stop(), this.replicaSets.stop(), this.statefulSets.stop()]);
     await this.loopDone;
     await Promise.race([this.slots.drained(), new Promise((r) => setTimeout(r, 5000).unref())]);
     if (this.recorder) await Promise.race([this.recorder.close(), new Promise((r) => setTimeout(r, 2000).unref())]);

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { controllerSpread, leastAllocated, nodeAffinityPreferred, scoreNodes, selectHost, taintPreferNoSchedule, type ScorePlugin } from './scores.js';
+import { DEFAULT_SCORES, leastAllocated, nodeAffinityPreferred, scoreNodes, selectHost, taintPreferNoSchedule, type ScoreContext, type ScorePlugin } from './scores.js';
 import { makeNode, makePod, nodeInfo } from '../testing/scheduler-objects.js';
 import type { NodeInfo } from './node-info.js';
 import type { Pod } from '../api/core.js';
 
 function normalized(p: ScorePlugin, pod: Pod, nodes: NodeInfo[]): number[] {
-  const s = nodes.map((n) => p.score(pod, n));
+  const s = nodes.map((n) => p.score!(pod, n));
   p.normalize?.(s);
   return s;
 }
@@ -35,24 +35,6 @@ const cases: { name: string; plugin: ScorePlugin; pod: Pod; nodes: NodeInfo[]; w
     pod: makePod({ cpu: '8', memory: '1Mi' }),
     nodes: [nodeInfo(makeNode({ cpu: '4', memory: '100Mi' }))],
     want: [49],
-  },
-  {
-    name: 'spread: fewer pods of the controller wins',
-    plugin: controllerSpread,
-    pod: makePod({ owner: 'u1' }),
-    nodes: [
-      nodeInfo(makeNode({ name: 'a' }), [makePod({ name: 'x1', owner: 'u1' }), makePod({ name: 'x2', owner: 'u1' })]),
-      nodeInfo(makeNode({ name: 'b' }), [makePod({ name: 'x3', owner: 'u1' }), makePod({ name: 'y', owner: 'u2' })]),
-      nodeInfo(makeNode({ name: 'c' }), [makePod({ name: 'y2', owner: 'u2' })]),
-    ],
-    want: [0, 50, 100],
-  },
-  {
-    name: 'spread: pod without controller scores all equal',
-    plugin: controllerSpread,
-    pod: makePod(),
-    nodes: [nodeInfo(makeNode({ name: 'a' }), [makePod({ name: 'x1', owner: 'u1' })]), nodeInfo(makeNode({ name: 'b' }))],
-    want: [100, 100],
   },
   {
     name: 'PreferNoSchedule taints',
@@ -91,12 +73,17 @@ for (const c of cases) {
   test(`score ${c.plugin.name}: ${c.name}`, () => assert.deepEqual(normalized(c.plugin, c.pod, c.nodes), c.want));
 }
 
-test('scoreNodes weights: spread (2) beats a small least-allocated difference', () => {
-  const pod = makePod({ owner: 'u', cpu: '100m' });
-  const a = nodeInfo(makeNode({ name: 'a' }), [makePod({ name: 'x', owner: 'u', cpu: '100m' })]);
-  const b = nodeInfo(makeNode({ name: 'b' }), [makePod({ name: 'y', cpu: '1' })]);
-  const s = scoreNodes(pod, [a, b]);
+test('scoreNodes weights: default topology spread (2) beats a small least-allocated difference', () => {
+  const rc = { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc', namespace: 'default' }, spec: { selector: { app: 'u' } } } as const;
+  const ctxOf = (allNodes: NodeInfo[]): ScoreContext => ({ allNodes, workloads: { services: () => [], replicationController: () => rc, replicaSet: () => undefined, statefulSet: () => undefined } });
+  const pod = makePod({ owner: 'u', cpu: '100m', labels: { app: 'u' } });
+  const a = nodeInfo(makeNode({ name: 'a', labels: { 'kubernetes.io/hostname': 'a' } }), [makePod({ name: 'x', owner: 'u', cpu: '100m', labels: { app: 'u' } })]);
+  const b = nodeInfo(makeNode({ name: 'b', labels: { 'kubernetes.io/hostname': 'b' } }), [makePod({ name: 'y', cpu: '1' })]);
+  const s = scoreNodes(pod, [a, b], DEFAULT_SCORES, ctxOf([a, b]));
   assert.ok(s[1] > s[0], `b should win: ${s.join(', ')}`);
+  // Without the workload context the spread plugin is skipped and least-allocated alone prefers a.
+  const bare = scoreNodes(pod, [a, b], DEFAULT_SCORES);
+  assert.ok(bare[0] > bare[1], `a should win without spreading: ${bare.join(', ')}`);
 });
 
 test('selectHost: best score, ties at random among the best only', () => {

@@ -5,19 +5,12 @@
 
 import type { Pod } from '../api/core.js';
 import { matchNodeSelectorTerm, tolerated } from './filters.js';
-import { controllerUid, type NodeInfo } from './node-info.js';
+import type { NodeInfo } from './node-info.js';
 import { podRequests } from './resources.js';
+import { MAX_NODE_SCORE, type ScoreContext, type ScorePlugin } from './score-plugin.js';
+import { scoreSpread } from './topology-spread.js';
 
-export const MAX_NODE_SCORE = 100;
-
-export interface ScorePlugin {
-  name: string;
-  weight: number;
-  /** Raw score of one node. */
-  score(pod: Pod, node: NodeInfo): number;
-  /** Normalize raw scores in place to 0..MAX_NODE_SCORE (absent: already in range). */
-  normalize?(scores: number[]): void;
-}
+export { MAX_NODE_SCORE, type ScoreContext, type ScorePlugin };
 
 /** Kubernetes' leastRequestedScore for one resource. */
 function leastRequested(requested: number, capacity: number): number {
@@ -37,18 +30,11 @@ export const leastAllocated: ScorePlugin = {
   },
 };
 
-/** Fewer pods of the same controller is better (SelectorSpread's normalize). */
-export const controllerSpread: ScorePlugin = {
-  name: 'SelectorSpread',
+/** PodTopologySpread's score: fewer matching pods in the node's domains is better (system defaults for pods without constraints). */
+export const podTopologySpread: ScorePlugin = {
+  name: 'PodTopologySpread',
   weight: 2,
-  score(pod, ni) {
-    const uid = controllerUid(pod);
-    return uid ? (ni.controllerCounts.get(uid) ?? 0) : 0;
-  },
-  normalize(scores) {
-    const max = Math.max(0, ...scores);
-    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? MAX_NODE_SCORE : Math.floor((MAX_NODE_SCORE * (max - scores[i])) / max);
-  },
+  scoreAll: (pod, nodes, ctx) => scoreSpread(pod, nodes, ctx.allNodes, ctx.workloads),
 };
 
 /** Fewer untolerated PreferNoSchedule taints is better (reverse-normalized count). */
@@ -86,14 +72,22 @@ export const nodeAffinityPreferred: ScorePlugin = {
   },
 };
 
-export const DEFAULT_SCORES: ScorePlugin[] = [leastAllocated, controllerSpread, taintPreferNoSchedule, nodeAffinityPreferred];
+// Upstream's default score plugins with their weights (1.32 no longer has SelectorSpread: PodTopologySpread's defaults replace it).
+export const DEFAULT_SCORES: ScorePlugin[] = [taintPreferNoSchedule, nodeAffinityPreferred, podTopologySpread, leastAllocated];
 
 /** Weighted total score per node (same order as `nodes`). */
-export function scoreNodes(pod: Pod, nodes: NodeInfo[], plugins = DEFAULT_SCORES): number[] {
+export function scoreNodes(pod: Pod, nodes: NodeInfo[], plugins = DEFAULT_SCORES, ctx?: ScoreContext): number[] {
   const total = new Array<number>(nodes.length).fill(0);
   for (const p of plugins) {
-    const s = nodes.map((n) => p.score(pod, n));
-    p.normalize?.(s);
+    let s: number[] | undefined;
+    if (p.scoreAll) {
+      if (!ctx) continue;
+      s = p.scoreAll(pod, nodes, ctx);
+      if (!s) continue;
+    } else if (p.score) {
+      s = nodes.map((n) => p.score!(pod, n));
+      p.normalize?.(s);
+    } else continue;
     for (let i = 0; i < s.length; i++) total[i] += s[i] * p.weight;
   }
   return total;

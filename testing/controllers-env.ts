@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ReplicationController, Pod } from '../api/core.js';
 import { RestClient } from '../client/rest.js';
 import { startTestApi, type TestApi } from './cluster.js';
+import type { ApiServerOptions } from '../apiserver/server.js';
 import { uniqueTag } from './wait.js';
 
 export interface ControllerTestEnv {
@@ -18,8 +19,9 @@ export interface ControllerTestEnv {
   stop(): Promise<void>;
 }
 
-export async function startEnv(): Promise<ControllerTestEnv> {
-  const t = await startTestApi();
+/** A namespace on a fresh apiserver (options: the apiserver's, e.g. its admission settings). */
+export async function startEnv(api: Partial<ApiServerOptions> = {}): Promise<ControllerTestEnv> {
+  const t = await startTestApi(api);
   const client = new RestClient(t.url);
   const tag = uniqueTag();
   const ns = `${tag}-ns`;

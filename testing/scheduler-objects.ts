@@ -1,6 +1,6 @@
 // Builders for scheduler tests: nodes and pods with just the fields that matter.
 
-import type { Affinity, Container, Node, Pod, Taint, Toleration } from '../api/core.js';
+import type { Affinity, Container, Node, Pod, Taint, Toleration, TopologySpreadConstraint } from '../api/core.js';
 import { NodeInfo } from '../scheduler/node-info.js';
 
 export interface NodeOpts {
@@ -45,6 +45,8 @@ export interface PodOpts {
   nodeName?: string;
   owner?: string;
   affinity?: Affinity;
+  labels?: Record<string, string>;
+  topologySpreadConstraints?: TopologySpreadConstraint[];
 }
 
 export function makePod(o: PodOpts = {}): Pod {
@@ -65,6 +67,7 @@ export function makePod(o: PodOpts = {}): Pod {
     metadata: {
       name: o.name ?? 'p',
       namespace: o.namespace ?? 'default',
+      ...(o.labels ? { labels: o.labels } : {}),
       ...(o.owner ? { ownerReferences: [{ apiVersion: 'v1', kind: 'ReplicationController', name: 'rc', uid: o.owner, controller: true }] } : {}),
     },
     spec: {
@@ -75,6 +78,7 @@ export function makePod(o: PodOpts = {}): Pod {
       ...(o.tolerations ? { tolerations: o.tolerations } : {}),
       ...(o.nodeName ? { nodeName: o.nodeName } : {}),
       ...(o.affinity ? { affinity: o.affinity } : {}),
+      ...(o.topologySpreadConstraints ? { topologySpreadConstraints: o.topologySpreadConstraints } : {}),
     },
   };
 }
