@@ -106,6 +106,20 @@ test('pods get IPs; pod→pod by IP, host→pod by IP and hostPort; teardown rel
   assert.equal(await net.status(a), null, 'network state released');
 });
 
+test('the hostPort rules are written while the container starts, and are in place once startContainer returns', async () => {
+  const rt = env.runtime;
+  const port = await freePort();
+  const sb = await rt.runPodSandbox(podConfig('early', { portMappings: [{ containerPort: 80, hostPort: port, protocol: 'TCP' }] }));
+  const id = await rt.createContainer(sb, { metadata: { name: 'c' }, image: 'busybox', command: ['sleep', '1000'] });
+  await rt.startContainer(id);
+  // Read at once, no retry: the start waited for the rules.
+  const nat = execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S', `${chainPrefix}-HOSTPORTS`], { encoding: 'utf8' });
+  assert.match(nat, new RegExp(`--dport ${port} .*-j DNAT`));
+  assert.equal((await rt.podSandboxStatus(sb)).state, 'SANDBOX_READY');
+  await rt.removePodSandbox(sb);
+  assert.doesNotMatch(execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S', `${chainPrefix}-HOSTPORTS`], { encoding: 'utf8' }), new RegExp(`--dport ${port} `));
+});
+
 test('CLI: run -d -p publishes a hostPort through the pod network; rm -f tears it down', async () => {
   const { runtimeCli } = await import('./cli.js');
   const port = await freePort();
