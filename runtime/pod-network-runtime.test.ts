@@ -120,6 +120,31 @@ test('the hostPort rules are written while the container starts, and are in plac
   assert.doesNotMatch(execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S', `${chainPrefix}-HOSTPORTS`], { encoding: 'utf8' }), new RegExp(`--dport ${port} `));
 });
 
+test('hostPort rules that fail: the start fails, the sandbox is NOTREADY and its network is torn down', async () => {
+  const { Runtime } = await import('./runtime.js');
+  const failing: PodNetwork = {
+    ...net,
+    setup: async (req) => {
+      const res = await net.setup(req);
+      await res.hostPorts;
+      // Fails while the container starts (as a slow restore would).
+      return { ...res, hostPorts: new Promise<void>((_, reject) => setTimeout(() => reject(new Error('iptables-restore: injected failure')), 300)) };
+    },
+    teardown: (id) => net.teardown(id),
+    status: (id) => net.status(id),
+    cleanup: () => net.cleanup(),
+  };
+  const rt = new Runtime({ ...env.options, network: failing });
+  const sb = await rt.runPodSandbox(podConfig('badports', { portMappings: [{ containerPort: 80, hostPort: await freePort(), protocol: 'TCP' }] }));
+  const id = await rt.createContainer(sb, { metadata: { name: 'c' }, image: 'busybox', command: ['sleep', '1000'] });
+  await assert.rejects(rt.startContainer(id), /hostPort rules failed: iptables-restore: injected failure/);
+  assert.equal((await rt.podSandboxStatus(sb)).state, 'SANDBOX_NOTREADY');
+  assert.equal(await net.status(sb), null, 'its network state (and so its ports) is gone');
+  const again = await rt.createContainer(sb, { metadata: { name: 'c2' }, image: 'busybox', command: ['sleep', '1000'] });
+  await assert.rejects(rt.startContainer(again), /not ready: its hostPort rules could not be written/);
+  await rt.removePodSandbox(sb);
+});
+
 test('CLI: run -d -p publishes a hostPort through the pod network; rm -f tears it down', async () => {
   const { runtimeCli } = await import('./cli.js');
   const port = await freePort();

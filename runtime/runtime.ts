@@ -293,9 +293,11 @@ export class Runtime implements RuntimeService {
   private trackHostPorts(id: string, rules: Promise<void>): void {
     const tracked = rules.then(
       () => { this.hostPortsPending.delete(id); },
-      (e: unknown) => {
-        this.hostPortsPending.delete(id);
+      async (e: unknown) => {
         this.hostPortsFailed.add(id);
+        // Its state (and so its ports) would be in every later rewrite, failing other pods' too: out now.
+        await this.network?.teardown(id).catch(() => {});
+        this.hostPortsPending.delete(id);
         throw new Error(`pod sandbox ${id}: writing its hostPort rules failed: ${(e as Error).message}`);
       },
     );
@@ -535,7 +537,7 @@ export class Runtime implements RuntimeService {
     const f = this.facts(r);
     if (f.state !== 'CONTAINER_CREATED') throw new Error(`container ${containerId} is ${f.state}, not CONTAINER_CREATED`);
     const sb = this.sandbox(r.sandboxId);
-    if (!this.sandboxReady(sb)) throw new Error(`pod sandbox ${r.sandboxId} is not ready`);
+    if (!this.sandboxReady(sb)) throw new Error(`pod sandbox ${r.sandboxId} is not ready${this.hostPortsFailed.has(sb.id) ? ': its hostPort rules could not be written' : ''}`);
     // Exactly one monitor per container, even with concurrent callers or runtime instances.
     try {
       closeSync(openSync(join(this.ctDir(containerId), 'start.lock'), 'wx'));
