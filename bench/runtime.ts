@@ -170,9 +170,21 @@ export async function main(args: string[] = []): Promise<void> {
     const net = createPodNetwork({ bridgeName: bridge, podCIDR: pickSubnet(), stateDir: join(env.root, 'net'), chainPrefix: `TKB${rand.toUpperCase()}` });
     // The network's own share, timed inside the same starts.
     const netSetup: number[] = [];
+    // The hostPort rules are written while the container starts (the start waits for them):
+    // timed from the same setup's start until they are in.
+    const rulesWritten: number[] = [];
     const timedNet: PodNetwork = {
       ...net,
-      setup: async (req) => { const t0 = performance.now(); try { return await net.setup(req); } finally { netSetup.push(performance.now() - t0); } },
+      setup: async (req) => {
+        const t0 = performance.now();
+        try {
+          const res = await net.setup(req);
+          void res.hostPorts?.then(() => rulesWritten.push(performance.now() - t0), () => {});
+          return res;
+        } finally {
+          netSetup.push(performance.now() - t0);
+        }
+      },
       teardown: (id) => net.teardown(id),
       status: (id) => net.status(id),
       cleanup: () => net.cleanup(),
@@ -194,7 +206,7 @@ export async function main(args: string[] = []): Promise<void> {
       for (let i = 0; i < runs + 2; i++) {
         const lo = await startOne(rt, `sc${i}`);
         const br = await startOne(netRt, `sn${i}`, [{ containerPort: 80, hostPort: 30000 + (i % 1000) }]);
-        if (i >= 2) { sc.push(lo); sn.push(br); } else netSetup.length = 0;
+        if (i >= 2) { sc.push(lo); sn.push(br); } else { netSetup.length = 0; rulesWritten.length = 0; }
       }
     } finally {
       await net.cleanup().catch(() => {});
@@ -210,8 +222,11 @@ export async function main(args: string[] = []): Promise<void> {
       ratio: round(netP50 / sandboxP50), target: '<= 25 ms', met: netP50 <= 25, note: 'with pod network: bridge + veth (rtnetlink) + IPAM + one hostPort (iptables-restore)',
     });
     const setupP50 = median(netSetup);
-    rows.push(['  of which pod network setup (veth, addresses, route, hostPort rules)', 'tskube', `${round(setupP50)} ms`]);
-    figures.push({ name: 'pod_network_setup_p50', unit: 'ms', value: round(setupP50), note: 'inside the bridge starts above' });
+    rows.push(['  of which pod network setup (waits for the pause netns; veth, address, route)', 'tskube', `${round(setupP50)} ms`]);
+    figures.push({ name: 'pod_network_setup_p50', unit: 'ms', value: round(setupP50), note: 'inside the bridge starts above, from the sandbox start (it overlaps the pause process launch) until the pod interface is up' });
+    const rulesP50 = median(rulesWritten);
+    rows.push(['  hostPort rules written (same start; overlaps the container start, which waits for them)', 'tskube', `${round(rulesP50)} ms`]);
+    figures.push({ name: 'hostport_rules_written_p50', unit: 'ms', value: round(rulesP50), note: 'from the network setup start until the nat rules are in (one iptables-restore of the nat table); inside the bridge starts above' });
 
     // --- memory per idle pod
     const pods: string[] = [];

@@ -26,7 +26,7 @@ import { computeConditions, computePhase, sameStatus, stampTransitions } from '.
 import { terminatePod, terminationGrace } from './pod-termination.js';
 import { PodProbes, type ProbeKind } from './probes.js';
 import type { RuntimeIndex } from './runtime-index.js';
-import { refreshProjectedVolumes, setupVolumes, teardownVolumes, VolumeError, type VolumeContext } from './volumes.js';
+import { refreshProjectedVolumes, setupVolumes, teardownVolumes, VolumeError, volumesNeedPodIP, type VolumeContext } from './volumes.js';
 import type { TokenManager } from './token-manager.js';
 import type { WatchedObjects } from './watched-objects.js';
 import { terminationFile } from './termination-message.js';
@@ -327,16 +327,29 @@ export class PodWorker {
     let sbConfigAttempt = observed.sandboxes.length;
     let volumes: Map<string, string> | undefined;
     const live = liveSandbox(observed);
+    // Volumes need no sandbox (upstream mounts them before making it): set up while it starts,
+    // unless one shows the pod's IP, which only the sandbox gives.
+    let earlyVolumes: Promise<Map<string, string>> | undefined;
     const exec = await executePlan(this.d.runtime, plan.actions, live?.id, {
       createSandbox: async (a) => {
         sbConfigAttempt = a.attempt;
-        const id = await this.d.runtime.runPodSandbox(sandboxConfig(this.pod, this.d, a.attempt));
+        if (!volumesNeedPodIP(this.pod)) {
+          earlyVolumes = setupVolumes(this.volumeContext());
+          earlyVolumes.catch(() => {}); // its error is prepare's, below
+        }
+        let id: string;
+        try {
+          id = await this.d.runtime.runPodSandbox(sandboxConfig(this.pod, this.d, a.attempt));
+        } catch (e) {
+          await earlyVolumes?.catch(() => {}); // nothing of this sync runs on after it returns
+          throw e;
+        }
         this.d.index.addSandbox(this.uid, id);
         return id;
       },
       prepare: async (sbId) => {
         if (!this.podIP) this.podIP = this.pod.spec!.hostNetwork ? this.d.hostIP : (await this.d.runtime.podSandboxStatus(sbId)).network.ip || '';
-        volumes = await setupVolumes(this.volumeContext());
+        volumes = await (earlyVolumes ?? setupVolumes(this.volumeContext()));
         this.projectedRefreshedAt = Date.now();
       },
       startContainer: async (a, sbId) => {
@@ -351,6 +364,7 @@ export class PodWorker {
       removed: (a) => this.containerRemoved(a.containerId, a.name, a.attempt),
       sandboxRemoved: (a) => this.d.index.removeSandbox(this.uid, a.sandboxId),
     });
+    await earlyVolumes?.catch(() => {}); // a plan that started no container never awaited them
     if (live && !volumes && this.projectedRefreshedAt && Date.now() - this.projectedRefreshedAt > PROJECTED_REFRESH_MS && this.pod.spec?.volumes?.some((v) => v.projected)) {
       // Tokens near expiry are replaced (token-manager.ts decides), ConfigMap changes are picked up.
       this.projectedRefreshedAt = Date.now();

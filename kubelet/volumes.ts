@@ -104,6 +104,13 @@ export interface VolumeContext {
   objects?: PodObjects;
 }
 
+/** Whether a volume of the pod shows the pod's IP (a downwardAPI item, plain or projected, of
+ *  status.podIP(s)): those volumes can only be written once the sandbox has its address. */
+export function volumesNeedPodIP(pod: Pod): boolean {
+  const ip = (items?: { fieldRef?: { fieldPath: string } }[]) => (items ?? []).some((it) => it.fieldRef?.fieldPath.startsWith('status.podIP'));
+  return (pod.spec?.volumes ?? []).some((v) => ip(v.downwardAPI?.items) || (v.projected?.sources ?? []).some((s) => ip(s.downwardAPI?.items)));
+}
+
 /** Make every volume of the pod ready on the host; returns volume name → host path. */
 export async function setupVolumes(ctx: VolumeContext): Promise<Map<string, string>> {
   const uid = ctx.pod.metadata.uid!;

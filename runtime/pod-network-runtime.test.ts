@@ -106,6 +106,45 @@ test('pods get IPs; pod→pod by IP, host→pod by IP and hostPort; teardown rel
   assert.equal(await net.status(a), null, 'network state released');
 });
 
+test('the hostPort rules are written while the container starts, and are in place once startContainer returns', async () => {
+  const rt = env.runtime;
+  const port = await freePort();
+  const sb = await rt.runPodSandbox(podConfig('early', { portMappings: [{ containerPort: 80, hostPort: port, protocol: 'TCP' }] }));
+  const id = await rt.createContainer(sb, { metadata: { name: 'c' }, image: 'busybox', command: ['sleep', '1000'] });
+  await rt.startContainer(id);
+  // Read at once, no retry: the start waited for the rules.
+  const nat = execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S', `${chainPrefix}-HOSTPORTS`], { encoding: 'utf8' });
+  assert.match(nat, new RegExp(`--dport ${port} .*-j DNAT`));
+  assert.equal((await rt.podSandboxStatus(sb)).state, 'SANDBOX_READY');
+  await rt.removePodSandbox(sb);
+  assert.doesNotMatch(execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S', `${chainPrefix}-HOSTPORTS`], { encoding: 'utf8' }), new RegExp(`--dport ${port} `));
+});
+
+test('hostPort rules that fail: the start fails, the sandbox is NOTREADY and its network is torn down', async () => {
+  const { Runtime } = await import('./runtime.js');
+  const failing: PodNetwork = {
+    ...net,
+    setup: async (req) => {
+      const res = await net.setup(req);
+      await res.hostPorts;
+      // Fails while the container starts (as a slow restore would).
+      return { ...res, hostPorts: new Promise<void>((_, reject) => setTimeout(() => reject(new Error('iptables-restore: injected failure')), 300)) };
+    },
+    teardown: (id) => net.teardown(id),
+    status: (id) => net.status(id),
+    cleanup: () => net.cleanup(),
+  };
+  const rt = new Runtime({ ...env.options, network: failing });
+  const sb = await rt.runPodSandbox(podConfig('badports', { portMappings: [{ containerPort: 80, hostPort: await freePort(), protocol: 'TCP' }] }));
+  const id = await rt.createContainer(sb, { metadata: { name: 'c' }, image: 'busybox', command: ['sleep', '1000'] });
+  await assert.rejects(rt.startContainer(id), /hostPort rules failed: iptables-restore: injected failure/);
+  assert.equal((await rt.podSandboxStatus(sb)).state, 'SANDBOX_NOTREADY');
+  assert.equal(await net.status(sb), null, 'its network state (and so its ports) is gone');
+  const again = await rt.createContainer(sb, { metadata: { name: 'c2' }, image: 'busybox', command: ['sleep', '1000'] });
+  await assert.rejects(rt.startContainer(again), /not ready: its hostPort rules could not be written/);
+  await rt.removePodSandbox(sb);
+});
+
 test('CLI: run -d -p publishes a hostPort through the pod network; rm -f tears it down', async () => {
   const { runtimeCli } = await import('./cli.js');
   const port = await freePort();

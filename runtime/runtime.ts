@@ -29,7 +29,7 @@ import type {
   StreamSession,
 } from './cri.js';
 import type { ImageService } from './images/types.js';
-import type { PodNetwork, PortMapping as HostPortMapping } from './network/types.js';
+import type { PodNetwork, PodNetworkResult, PortMapping as HostPortMapping } from './network/types.js';
 import { CAPABILITIES, effectiveCapabilities } from './capabilities.js';
 import { detectCgroupDriver, type CgroupDriver } from './cgroups.js';
 import { seccompConfig, SeccompProfileError } from './seccomp.js';
@@ -118,6 +118,12 @@ export class Runtime implements RuntimeService {
   private readonly images: Pick<ImageService, 'resolve'>;
   private readonly network?: PodNetwork;
   private readonly opts: RuntimeOptions;
+  /** Sandboxes whose hostPort rules are still being written: their first container's start
+   *  waits for them, so the ports work once it is running, and the rules' iptables-restore runs
+   *  while the container is created and launched instead of before. */
+  private readonly hostPortsPending = new Map<string, Promise<void>>();
+  /** Sandboxes whose hostPort rules failed: not ready, so the kubelet replaces them. */
+  private readonly hostPortsFailed = new Set<string>();
 
   constructor(opts: RuntimeOptions) {
     this.opts = opts;
@@ -166,7 +172,7 @@ export class Runtime implements RuntimeService {
   }
 
   private sandboxReady(r: SandboxRecord): boolean {
-    return !r.stopped && isAlive(r.pausePid) && inCgroup(r.pausePid, pauseCgroup(r));
+    return !r.stopped && !this.hostPortsFailed.has(r.id) && isAlive(r.pausePid) && inCgroup(r.pausePid, pauseCgroup(r));
   }
 
   /** The container's live/exit facts, from the shim's files and /proc. */
@@ -239,7 +245,7 @@ export class Runtime implements RuntimeService {
       // the veth goes into its netns once it exists.
       let netnsReady: (path: string) => void = () => {};
       let netnsFailed: (e: Error) => void = () => {};
-      let setup: Promise<{ ip: string; gateway: string; prefixLength: number }> | undefined;
+      let setup: Promise<PodNetworkResult> | undefined;
       if (!hostNetwork && this.network) {
         const ports = (config.portMappings ?? [])
           .filter((p) => p.hostPort)
@@ -247,7 +253,7 @@ export class Runtime implements RuntimeService {
         const netnsPath = new Promise<string>((res, rej) => { netnsReady = res; netnsFailed = rej; });
         netnsPath.catch(() => {}); // setup may have failed before it waits for it
         networkUp = true; // from here on a failure tears the network down (teardown of nothing is fine)
-        setup = this.network.setup({ sandboxId: id, netnsPath, portMappings: ports, hostNetwork });
+        setup = this.network.setup({ sandboxId: id, netnsPath, portMappings: ports, hostNetwork, deferHostPorts: true });
         setup.catch(() => {}); // awaited below
       }
       try {
@@ -262,6 +268,7 @@ export class Runtime implements RuntimeService {
       if (setup) {
         const res = await setup;
         network = { ip: res.ip, gateway: res.gateway, prefixLength: res.prefixLength };
+        if (res.hostPorts) this.trackHostPorts(id, res.hostPorts);
       }
       writeFileSync(join(dir, 'hosts'), hostsFile({ hostname, ip: network.ip, domain: config.hostDomain, aliases: config.hostAliases, hostNetwork }));
       writeFileSync(join(dir, 'resolv.conf'), resolvConf(config.dnsConfig, this.opts.hostResolvConf));
@@ -273,12 +280,35 @@ export class Runtime implements RuntimeService {
       if (pausePid) signal(pausePid, 'SIGKILL');
       // Best-effort rollback, the creation error is what the caller sees; leftovers have no record
       // and are removed by the orphan sweep (orphans.ts) when a kubelet starts.
+      await this.hostPortsPending.get(id)?.catch(() => {});
+      this.hostPortsFailed.delete(id);
       if (networkUp) await this.network!.teardown(id).catch(() => {});
       await this.cgroups.remove(`${cgroup}/pause-${id.slice(0, 12)}`).catch(() => {});
       await this.cgroups.removeIfEmpty(cgroup).catch(() => {});
       removeDir(dir);
       throw e;
     }
+  }
+
+  private trackHostPorts(id: string, rules: Promise<void>): void {
+    const tracked = rules.then(
+      () => { this.hostPortsPending.delete(id); },
+      async (e: unknown) => {
+        this.hostPortsFailed.add(id);
+        // Its state (and so its ports) would be in every later rewrite, failing other pods' too: out now.
+        await this.network?.teardown(id).catch(() => {});
+        this.hostPortsPending.delete(id);
+        throw new Error(`pod sandbox ${id}: writing its hostPort rules failed: ${(e as Error).message}`);
+      },
+    );
+    tracked.catch(() => {}); // a start awaits it; with none, the sandbox shows NOTREADY instead
+    this.hostPortsPending.set(id, tracked);
+  }
+
+  /** Waits for the sandbox's hostPort rules if they are still being written (no-op otherwise). */
+  private async hostPortsWritten(sandboxId: string): Promise<void> {
+    await this.hostPortsPending.get(sandboxId);
+    if (this.hostPortsFailed.has(sandboxId)) throw new Error(`pod sandbox ${sandboxId}: its hostPort rules could not be written`);
   }
 
   async stopPodSandbox(podSandboxId: string): Promise<void> {
@@ -300,7 +330,10 @@ export class Runtime implements RuntimeService {
       signal(r.pausePid, 'SIGKILL');
       for (let i = 0; i < 500 && isAlive(r.pausePid); i++) await sleep(2);
     }
+    // Rules still being written finish first, so the teardown's rewrite is the last word.
+    await this.hostPortsPending.get(podSandboxId)?.catch(() => {});
     if (this.network && !r.config.hostNetwork) await this.network.teardown(podSandboxId);
+    this.hostPortsFailed.delete(podSandboxId);
     if (!r.stopped) writeJsonAtomic(join(this.sbDir(podSandboxId), 'sandbox.json'), { ...r, stopped: true });
   }
 
@@ -505,7 +538,7 @@ export class Runtime implements RuntimeService {
     const f = this.facts(r);
     if (f.state !== 'CONTAINER_CREATED') throw new Error(`container ${containerId} is ${f.state}, not CONTAINER_CREATED`);
     const sb = this.sandbox(r.sandboxId);
-    if (!this.sandboxReady(sb)) throw new Error(`pod sandbox ${r.sandboxId} is not ready`);
+    if (!this.sandboxReady(sb)) throw new Error(`pod sandbox ${r.sandboxId} is not ready${this.hostPortsFailed.has(sb.id) ? ': its hostPort rules could not be written' : ''}`);
     // Exactly one monitor per container, even with concurrent callers or runtime instances.
     try {
       closeSync(openSync(join(this.ctDir(containerId), 'start.lock'), 'wx'));
@@ -513,6 +546,7 @@ export class Runtime implements RuntimeService {
       throw new Error(`container ${containerId} was already started`);
     }
     await launch(await this.shim(), 'start', join(this.ctDir(containerId), 'shim.conf'));
+    await this.hostPortsWritten(sb.id);
   }
 
   /** Resolves when the container has an exit record (true) or the timeout passed (false). */

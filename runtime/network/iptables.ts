@@ -60,8 +60,13 @@ export interface RuleSetInput {
   clusterCIDR?: string;
 }
 
-/** The complete contents of our chains, as iptables-restore input. */
-export function renderRules(i: RuleSetInput): string {
+/** Which tables a restore rewrites: only nat depends on the pods (hostPorts, hairpin); the
+ *  filter chains depend on the bridge and CIDRs alone, so a pod's setup or teardown skips them
+ *  (each table is one nftables commit, a few ms of kernel time on this kind of machine). */
+export type RuleTables = 'all' | 'nat';
+
+/** The complete contents of our chains (of the tables asked for), as iptables-restore input. */
+export function renderRules(i: RuleSetInput, tables: RuleTables = 'all'): string {
   const { chains: c, bridge, podCIDR } = i;
   const nat = [
     '*nat',
@@ -93,11 +98,11 @@ export function renderRules(i: RuleSetInput): string {
     `-A ${c.input} -d ${gatewayOf(parseCIDR(podCIDR))}/32 ! -i ${bridge} -m addrtype ! --src-type LOCAL -m comment --comment "bridge address only from pods and the node" -j DROP`,
     'COMMIT',
   ];
-  return [...nat, ...filter, ''].join('\n');
+  return [...nat, ...(tables === 'all' ? filter : []), ''].join('\n');
 }
 
-export async function applyRules(i: RuleSetInput): Promise<void> {
-  await run('iptables-restore', ['-w', '5', '--noflush'], renderRules(i));
+export async function applyRules(i: RuleSetInput, tables: RuleTables = 'all'): Promise<void> {
+  await run('iptables-restore', ['-w', '5', '--noflush'], renderRules(i, tables));
 }
 
 /**

@@ -163,6 +163,26 @@ test('hostNetwork pods are left alone; bridge netfilter is detected', async () =
   assert.equal(bnf, existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables') ? execFileSync('cat', ['/proc/sys/net/bridge/bridge-nf-call-iptables'], { encoding: 'utf8' }).trim() === '1' : null);
 });
 
+test('deferHostPorts: setup returns with the interface up and the rules in flight; they land, nat only', async (t) => {
+  const port = await freeHostPort();
+  const nsD = `tkt${rand}d`;
+  await run('ip', ['netns', 'add', nsD]);
+  t.after(() => run('ip', ['netns', 'del', nsD]).catch(() => undefined));
+  const filterBefore = (await run('iptables', ['-w', '5', '-S', `${prefix}-FORWARD`])).stdout;
+  const r = await net.setup({ sandboxId: `sb-d-${rand}`, netnsPath: `/run/netns/${nsD}`, deferHostPorts: true,
+    portMappings: [{ hostPort: port, containerPort: 80, protocol: 'TCP' }] });
+  assert.ok(r.hostPorts instanceof Promise, 'the rules are handed back to wait for');
+  assert.match((await run('ip', ['-n', nsD, '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout, new RegExp(`inet ${r.ip.replace(/\./g, '\\.')}/24`));
+  await r.hostPorts;
+  const nat = (await run('iptables', ['-w', '5', '-t', 'nat', '-S', `${prefix}-HOSTPORTS`])).stdout;
+  assert.match(nat, new RegExp(`--dport ${port} .*--to-destination ${r.ip.replace(/\./g, '\\.')}:80`));
+  // A pod's rewrite leaves the filter chains (written once, at init) as they were.
+  assert.equal((await run('iptables', ['-w', '5', '-S', `${prefix}-FORWARD`])).stdout, filterBefore);
+  assert.match(filterBefore, /-j ACCEPT/);
+  await net.teardown(`sb-d-${rand}`);
+  assert.ok(!(await run('iptables', ['-w', '5', '-t', 'nat', '-S', `${prefix}-HOSTPORTS`])).stdout.includes(`--dport ${port} `));
+});
+
 test('localnet guard: a pod with NET_RAW gets no SYN-ACK from a host service on 127.0.0.1, with no proxy running', async () => {
   // The bridge has route_localnet=1 (hostPorts on 127.0.0.1); without the guard a raw SYN for
   // 127.0.0.1 in a frame to the gateway's MAC reaches loopback-only services (CVE-2020-8558).

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { formatCIDR, gatewayOf, parseCIDR, type IPv4Net } from './cidr.js';
 import { IPAM } from './ipam.js';
 import { FileLock } from './lock.js';
-import { applyRules, chainNames, ensureJumps, removeAll, type ChainNames, type HostPortRule } from './iptables.js';
+import { applyRules, chainNames, ensureJumps, removeAll, type ChainNames, type HostPortRule, type RuleTables } from './iptables.js';
 import { createPodVeth, deleteLink, ensureBridge, hostVethName, readSysctl, sysctl } from './links.js';
 import type {
   PodNetwork, PodNetworkOptions, PodNetworkResult, PodNetworkSetup, PodNetworkStatus, PortMapping,
@@ -82,7 +82,7 @@ class BridgePodNetwork implements PodNetwork {
       await this.lock.run(async () => {
         await this.removeTempFiles();
         await this.ipam.removeDebris();
-        await this.syncRules();
+        await this.syncRules('all');
       });
       await ensureJumps(this.chains, this.comment);
       await ensureBridge(this.bridge, `${this.gateway}/${this.net.prefixLength}`, this.mtu);
@@ -120,11 +120,12 @@ class BridgePodNetwork implements PodNetwork {
     for (const n of await readdir(this.podsDir)) if (n.endsWith('.json.tmp')) await rm(join(this.podsDir, n), { force: true });
   }
 
-  /** Rewrites our chains from the pod states on disk (call under the lock). */
-  private async syncRules(): Promise<void> {
+  /** Rewrites our chains from the pod states on disk (call under the lock): all of them at init,
+   *  then only the nat ones, the only ones a pod changes. */
+  private async syncRules(tables: RuleTables = 'nat'): Promise<void> {
     const hostPorts: HostPortRule[] = (await this.allStates()).flatMap((s) =>
       s.portMappings.map((p) => ({ ...p, podIP: s.ip, sandboxId: s.sandboxId })));
-    await applyRules({ chains: this.chains, bridge: this.bridge, podCIDR: formatCIDR(this.net), hostPorts, ...(this.opts.clusterCIDR ? { clusterCIDR: this.opts.clusterCIDR } : {}) });
+    await applyRules({ chains: this.chains, bridge: this.bridge, podCIDR: formatCIDR(this.net), hostPorts, ...(this.opts.clusterCIDR ? { clusterCIDR: this.opts.clusterCIDR } : {}) }, tables);
   }
 
   async setup(req: PodNetworkSetup): Promise<PodNetworkResult> {
@@ -168,13 +169,14 @@ class BridgePodNetwork implements PodNetwork {
     // written while the netns is made and the veth set up over netlink: a DNAT to an address not
     // yet up is harmless, and both are done before we return, as the CNI portmap plugin's are.
     const rules = req.portMappings.length ? this.resync() : undefined;
-    rules?.catch(() => {}); // awaited below; a veth error must not leave it unhandled
+    rules?.catch(() => {}); // awaited below (or by the caller); a veth error must not leave it unhandled
     try {
       const netnsPath = await req.netnsPath;
       await createPodVeth({
         hostVeth: state.hostVeth, bridge: this.bridge, netnsPath,
         ipCIDR: `${state.ip}/${this.net.prefixLength}`, gateway: this.gateway, mtu: this.mtu,
       });
+      if (rules && req.deferHostPorts) return { ...this.result(state), hostPorts: rules };
       await rules;
     } catch (e) {
       await rules?.catch(() => {});

@@ -19,6 +19,9 @@ export interface PodNetworkSetup {
   portMappings: PortMapping[];
   /** Pod shares the host's network namespace: setup/teardown are no-ops. */
   hostNetwork?: boolean;
+  /** Return once the pod's interface is up, with the hostPort rules still being written
+   *  (`PodNetworkResult.hostPorts`): the runtime overlaps them with the container's start. */
+  deferHostPorts?: boolean;
 }
 
 export interface PodNetworkResult {
@@ -27,6 +30,9 @@ export interface PodNetworkResult {
   gateway: string;
   prefixLength: number;
   interface: 'eth0';
+  /** With `deferHostPorts` and hostPorts asked for: settles when their rules are written. A
+   *  rejection leaves the pod's network in place (the caller tears it down). */
+  hostPorts?: Promise<void>;
 }
 
 export interface PodNetworkStatus {
