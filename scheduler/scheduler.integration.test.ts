@@ -96,10 +96,11 @@ test('insufficient cpu: PodScheduled=False with Kubernetes message and a FailedS
       assert.equal(ev.type, 'Warning');
       assert.equal(ev.message, msg);
       assert.equal(ev.involvedObject.name, 'hungry');
-      // A second node that only tolerated pods may use, then one with room.
-      await addNode(client, { name: 'tainted', cpu: '8', taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] });
+      // A second node that only tolerated pods may use, then one with room. (Not the unreachable
+      // taint: DefaultTolerationSeconds admission gives every pod a toleration for that one.)
+      await addNode(client, { name: 'tainted', cpu: '8', taints: [{ key: 'example.com/dedicated', effect: 'NoExecute' }] });
       await waitFor(
-        async () => scheduled(await client.pods(ns).get('hungry'))?.message === "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.",
+        async () => scheduled(await client.pods(ns).get('hungry'))?.message === "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {example.com/dedicated: }.",
         20_000,
         'message with two nodes',
       );
