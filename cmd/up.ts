@@ -263,7 +263,7 @@ export async function runUp(argv: string[]): Promise<number> {
       return rc;
     };
     if (!disabled.has('controller-manager')) {
-      const cm = await unlessStopped(stop, startControllerManager({ client: clientFor('controller-manager'), rootCA: ca, ...nodeControllerOptions(f), log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
+      const cm = await unlessStopped(stop, startControllerManager({ client: clientFor('controller-manager'), rootCA: ca, clusterSigning: { cert: ca, key: await readFile(join(dataDir, 'pki', 'ca.key'), 'utf8') }, ...nodeControllerOptions(f), log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());
       step('controller-manager running');
     }
