@@ -178,3 +178,10 @@ function parseCSRDer(der: Buffer): CertificateRequest {
     },
   };
 }
+
+/** CN and O of a certificate's subject (DER of the whole certificate), as Go's pkix.Name reads them. */
+export function certificateSubject(der: Buffer): { commonName: string; organization: string[] } {
+  const tbs = children(children(parseDer(der))[0]);
+  const base = tbs[0].tag === 0xa0 ? 1 : 0; // [0] version is optional (v1)
+  return readName(tbs[base + 4]);
+}

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApi, type TestApi } from '../testing/cluster.js';
 import { tokenFileAuthenticator } from './auth/token-file.js';
-import { ensureCA, ensureServingCert } from '../cmd/pki.js';
+import { ensureCA, ensureClientCert, ensureServingCert } from '../cmd/pki.js';
 import { buildCSR } from '../api/x509-build.js';
 import { eventually } from '../testing/wait.js';
 
@@ -41,7 +41,7 @@ before(async () => {
   const ca = await ensureCA(join(dir, 'pki'));
   caPEM = await readFile(ca.certPath, 'utf8');
   const serving = await ensureServingCert(join(dir, 'pki'), 'apiserver', { ips: ['127.0.0.1'], dns: ['localhost'] });
-  api = await startTestApi({ token: ADMIN, authenticators: [tokenFileAuthenticator(tokens)], authorizationMode: 'RBAC', tls: { cert: serving.cert, key: serving.key } });
+  api = await startTestApi({ token: ADMIN, authenticators: [tokenFileAuthenticator(tokens)], authorizationMode: 'RBAC', tls: { cert: serving.cert, key: serving.key }, clientCA: caPEM });
   for (const [name, token] of [['admin', ADMIN], ['boot', BOOT], ['approver', APPROVER]]) {
     await writeFile(join(dir, name), `apiVersion: v1
 kind: Config
@@ -195,4 +195,24 @@ test('what each path may change: spec never, approval only through /approval, th
   // Signing needs `sign` on the signer: the approver has update on /approval only, and no sign.
   const notSigner = await call('PUT', `${CSRS}/c2/status`, APPROVER, {});
   assert.equal(notSigner.status, 403);
+});
+
+test('x509 client certificates of the client CA authenticate: CN the user, O the groups; a serving-only one does not', async () => {
+  const pki = join(dir, 'pki');
+  const client = await ensureClientCert(pki, 'node9', 'system:node:n9', 'system:nodes');
+  const serving = await ensureServingCert(pki, 'srv', { ips: ['127.0.0.1'], dns: [] });
+  const whoami = (cert: string, key: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const r = https.request(`${api.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', ca: caPEM, cert, key, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    r.on('error', reject);
+    r.end(JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }));
+  });
+  const ok = await whoami(client.cert, client.key);
+  assert.equal(ok.status, 201, ok.body);
+  assert.deepEqual((JSON.parse(ok.body) as { status: { userInfo: unknown } }).status.userInfo, { username: 'system:node:n9', groups: ['system:nodes', 'system:authenticated'] });
+  const no = await whoami(serving.cert, serving.key);
+  assert.equal(no.status, 401, no.body);
 });

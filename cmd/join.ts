@@ -1,9 +1,10 @@
 // `hyperkube join --server URL --token TOKEN [--node-ip IP]`: this machine becomes a node of an
 // existing cluster. The bootstrap token (`hyperkube token create`) is checked against the
-// apiserver, then exchanged for the node's own credential (system:node:<name> in system:nodes:
-// see api/bootstrap-token.ts), kept in <data-dir>/kubelet.conf; the node is registered, waits
+// apiserver, then exchanged for the node's own credential (system:node:<name> in system:nodes): a
+// client certificate from the cluster CA through a CSR (cmd/join-certificates.ts), kept in
+// <data-dir>/kubelet.conf; the node is registered, waits
 // for its pod CIDR from the node IPAM controller, asks the cluster CA for the kubelet's serving
-// certificate (cmd/join-serving-cert.ts: the apiserver checks kubelets against that CA), and runs
+// certificate (the apiserver checks kubelets against that CA), and runs
 // the kubelet (bridge from that CIDR, routes to the other nodes' pods) and the proxy under this
 // machine's own names.
 
@@ -11,7 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
-import { nodeCredential, parseBootstrapToken, BOOTSTRAP_USER_PREFIX } from '../api/bootstrap-token.js';
+import { parseBootstrapToken, BOOTSTRAP_USER_PREFIX } from '../api/bootstrap-token.js';
 import type { NodeAddress } from '../api/core.js';
 import { RestClient } from '../client/rest.js';
 import { ApiError } from '../client/errors.js';
@@ -23,7 +24,7 @@ import { clusterDnsIP } from '../dns/kube-dns-service.js';
 import { parseFlags } from './flags.js';
 import { Stopping, stopOnSignal, unlessStopped } from './shutdown.js';
 import { NODE_NAMING_FLAGS } from './node-naming-flags.js';
-import { ensureKubeletServingCert } from './join-serving-cert.js';
+import { ensureKubeletClientCert, ensureKubeletServingCert } from './join-certificates.js';
 
 const FLAGS = {
   server: { type: 'string', default: '', help: "the apiserver's URL (https://IP:PORT of the control plane)" },
@@ -43,7 +44,7 @@ const FLAGS = {
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's /healthz on 127.0.0.1 (0: any free port)" },
   'proxy-healthz-port': { type: 'string', default: '10256', help: "proxy's /healthz and /metrics on 127.0.0.1 (0: any free port)" },
   'pod-cidr-timeout': { type: 'string', default: '60', help: 'seconds to wait for the node IPAM controller to give this node a pod CIDR' },
-  'certificate-timeout': { type: 'string', default: '300', help: "seconds to wait for the kubelet's serving certificate request to be approved and issued" },
+  'certificate-timeout': { type: 'string', default: '300', help: "seconds to wait for each of the kubelet's certificate requests (client, serving) to be approved and issued" },
 } as const;
 
 /** The node object, registered if missing; resolves once it has a pod CIDR. */
@@ -92,20 +93,23 @@ export async function runJoin(argv: string[]): Promise<number> {
 
   // The bootstrap token first: a wrong or expired one is refused here, before anything is set up.
   const boot = new RestClient({ server: f.server, token: `${token.id}.${token.secret}`, ca: Buffer.from(ca) });
+  const timeoutMs = Number(f['certificate-timeout']) * 1000;
+  let identity: { cert: string; key: string };
   try {
     const who = await boot.raw({ method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
     if (who.statusCode === 401) throw new Error('the apiserver refused the bootstrap token (unknown, expired or deleted)');
     const user = (JSON.parse(who.body.toString()) as { status?: { userInfo?: { username?: string } } }).status?.userInfo?.username;
     if (user !== `${BOOTSTRAP_USER_PREFIX}${token.id}`) throw new Error(`the apiserver took the token for ${JSON.stringify(user)}, not a bootstrap token`);
+    // The node's identity: a client certificate the bootstrap token asks for (TLS bootstrap).
+    identity = await ensureKubeletClientCert({ client: boot, dir: join(dataDir, 'pki'), ca, nodeName, timeoutMs, signal: stop.signal, log: step });
   } finally {
     boot.close();
   }
-  const credential = nodeCredential(token, nodeName);
   const kubeconfig = join(dataDir, 'kubelet.conf');
-  await writeKubeconfig(kubeconfig, { server: f.server, token: credential, ca });
-  step(`node credential for system:node:${nodeName} in ${kubeconfig}`);
+  await writeKubeconfig(kubeconfig, { server: f.server, cert: identity.cert, key: identity.key, ca });
+  step(`node credential (client certificate) for system:node:${nodeName} in ${kubeconfig}`);
 
-  const client = new RestClient({ server: f.server, token: credential, ca: Buffer.from(ca) });
+  const client = new RestClient({ server: f.server, cert: Buffer.from(identity.cert), key: Buffer.from(identity.key), ca: Buffer.from(ca) });
   const stops: (() => Promise<void>)[] = [() => Promise.resolve(client.close())];
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch((e) => console.error(`stop: ${(e as Error).message}`));
@@ -115,7 +119,7 @@ export async function runJoin(argv: string[]): Promise<number> {
     step(`node ${nodeName} has pod CIDR ${podCIDR}`);
     const serving = await unlessStopped(
       stop,
-      ensureKubeletServingCert({ client, dir: join(dataDir, 'pki'), ca, nodeName, nodeIP, timeoutMs: Number(f['certificate-timeout']) * 1000, signal: stop.signal, log: step }),
+      ensureKubeletServingCert({ client, dir: join(dataDir, 'pki'), ca, nodeName, nodeIP, timeoutMs, signal: stop.signal, log: step }),
     );
     const clusterDNS = f['cluster-dns'] || clusterDnsIP(f['service-cluster-ip-range']);
     const kubelet = await unlessStopped(

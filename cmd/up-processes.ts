@@ -130,6 +130,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--kubelet-client-certificate=${o.kubeletPki.client.certPath}`,
         `--kubelet-client-key=${o.kubeletPki.client.keyPath}`,
         `--kubelet-certificate-authority=${o.kubeletPki.caPath}`,
+        `--client-ca-file=${o.kubeletPki.caPath}`,
         `--tls-cert-file=${o.serving.certPath}`,
         `--tls-private-key-file=${o.serving.keyPath}`,
         `--service-account-signing-key-file=${o.saKeys.keyPath}`,

@@ -224,6 +224,8 @@ export async function runUp(argv: string[]): Promise<number> {
       stop,
       startApiServer({
         tls: { cert: serving.cert, key: serving.key },
+        // Nodes that joined authenticate with client certificates from the cluster CA (csrsigning).
+        clientCA: kubeletPki.ca,
         kubeletClient: { cert: kubeletPki.client.cert, key: kubeletPki.client.key, ca: kubeletPki.ca },
         etcdEndpoints: [etcd.endpoint],
         etcdTLS: etcd.tls,

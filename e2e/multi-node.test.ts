@@ -3,8 +3,8 @@
 // joined with a bootstrap token on hosts 2 and 3 (`hyperkube join`). Each node gets a pod CIDR
 // from the node IPAM controller and routes to the others' (host-gw); an RC spreads over the
 // three; a pod on host 2 reaches a pod on host 3 by pod IP, ClusterIP, DNS name and a NodePort
-// of host 1; `kubectl exec`/`logs` reach a pod on host 2 (its kubelet's serving certificate comes
-// from an auto-approved CSR); host 3's kubelet stopping makes its pods come back on hosts 1-2.
+// of host 1; `kubectl exec`/`logs` reach a pod on host 2 (the joined kubelets' client and serving
+// certificates come from auto-approved CSRs); host 3's kubelet stopping makes its pods come back on hosts 1-2.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,6 +92,8 @@ test("kubectl exec and logs reach a pod on host 2: its kubelet serves a certific
   assert.match(logs, /log-from-host2/);
   const csrs = await cl.kubectl(['get', 'csr']);
   assert.equal(csrs.code, 0, csrs.stderr);
+  // Each joined node's identity: a client certificate asked with the bootstrap token, approved after a SubjectAccessReview.
+  assert.equal(csrs.stdout.match(/^csr-\S+\s+\S+\s+kubernetes.io\/kube-apiserver-client-kubelet\s+system:bootstrap:[a-z0-9]{6}\s+<none>\s+Approved,Issued$/gm)?.length, 2, csrs.stdout);
   for (const i of [2, 3]) {
     assert.match(csrs.stdout, new RegExp(`^csr-\\S+\\s+\\S+\\s+kubernetes.io/kubelet-serving\\s+system:node:${node(i)}\\s+<none>\\s+Approved,Issued$`, 'm'), csrs.stdout);
   }
