@@ -216,3 +216,23 @@ test('x509 client certificates of the client CA authenticate: CN the user, O the
   const no = await whoami(serving.cert, serving.key);
   assert.equal(no.status, 401, no.body);
 });
+
+test('hostile bodies get 4xx, never 500', async () => {
+  const bodies: unknown[] = [
+    { ...csrObject('h'), spec: 'x' },
+    { ...csrObject('h'), spec: null },
+    { ...csrObject('h'), spec: { ...csrObject('h').spec, usages: 'client auth' } },
+    { ...csrObject('h'), spec: { ...csrObject('h').spec, request: 5 } },
+    { ...csrObject('h'), spec: { ...csrObject('h').spec, expirationSeconds: 1e300 } },
+    { ...csrObject('h'), spec: { ...csrObject('h').spec, signerName: 7 } },
+    JSON.parse('{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"h"},"spec":{"__proto__":{"x":1},"signerName":"a.b/c","usages":["client auth"],"request":""}}'),
+  ];
+  for (const b of bodies) {
+    const r = await call('POST', CSRS, ADMIN, b);
+    assert.ok(r.status >= 400 && r.status < 500, `${r.status} ${JSON.stringify(r.body)} for ${JSON.stringify(b)}`);
+  }
+  for (const [path, body] of [['c2/status', { status: 'x' }], ['c2/approval', { status: { conditions: [null] } }], ['c2/approval', { status: { conditions: 'x' } }], ['c2', { spec: 'x' }]] as const) {
+    const r = await call('PATCH', `${CSRS}/${path}`, ADMIN, body);
+    assert.ok(r.status < 500, `${r.status} ${JSON.stringify(r.body)} for ${path}`);
+  }
+});
