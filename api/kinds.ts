@@ -147,6 +147,9 @@ export interface KindStrategy<T extends TypedObject = TypedObject> {
 }
 
 import type { ServiceAccount } from './authentication.js';
+import type { CertificateSigningRequest } from './certificates.js';
+import { validateCertificateSigningRequest, validateCertificateSigningRequestUpdate } from './validation-certificates.js';
+import { csrPrinter } from './table-certificates.js';
 import { validateServiceAccount } from './validation-auth.js';
 import { serviceAccountPrinter } from './table-auth.js';
 
@@ -314,6 +317,13 @@ const KINDS = new Map<string, KindStrategy>([
     validate: validateClusterRoleBinding,
     validateUpdate: validateRoleBindingUpdate,
     printer: roleBindingPrinter,
+  }),
+  // ---- certificates.k8s.io/v1 ("We don't care what you call your certificate requests": any name)
+  kind<CertificateSigningRequest>('CertificateSigningRequest', {
+    meta: { namespaced: false, validateName: () => [] },
+    validate: validateCertificateSigningRequest,
+    validateUpdate: validateCertificateSigningRequestUpdate,
+    printer: csrPrinter,
   }),
 ]);
 

@@ -2337,6 +2337,172 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   }
  },
+ "io.k8s.api.certificates.v1.CertificateSigningRequest": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.certificates.v1.CertificateSigningRequestSpec"
+   },
+   "status": {
+    "$ref": "#/definitions/io.k8s.api.certificates.v1.CertificateSigningRequestStatus"
+   }
+  },
+  "required": [
+   "spec"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "certificates.k8s.io",
+    "kind": "CertificateSigningRequest",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.certificates.v1.CertificateSigningRequestCondition": {
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string"
+   },
+   "status": {
+    "type": "string",
+    "enum": [
+     "True",
+     "False",
+     "Unknown"
+    ]
+   },
+   "reason": {
+    "type": "string"
+   },
+   "message": {
+    "type": "string"
+   },
+   "lastUpdateTime": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"
+   },
+   "lastTransitionTime": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"
+   }
+  },
+  "required": [
+   "type",
+   "status"
+  ]
+ },
+ "io.k8s.api.certificates.v1.CertificateSigningRequestList": {
+  "description": "A list of CertificateSigningRequest objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The certificatesigningrequests.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.certificates.v1.CertificateSigningRequest"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: CertificateSigningRequestList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "certificates.k8s.io",
+    "kind": "CertificateSigningRequestList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.certificates.v1.CertificateSigningRequestSpec": {
+  "type": "object",
+  "properties": {
+   "request": {
+    "type": "string",
+    "description": "Base64 of a PEM \"CERTIFICATE REQUEST\" block. Immutable."
+   },
+   "signerName": {
+    "type": "string",
+    "description": "Which signer is asked: kubernetes.io/kube-apiserver-client-kubelet, kubernetes.io/kubelet-serving, ... Immutable."
+   },
+   "expirationSeconds": {
+    "type": "integer",
+    "format": "int32",
+    "description": "The certificate's requested lifetime in seconds (at least 600); the signer may give less."
+   },
+   "usages": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    },
+    "description": "Key usages and extended key usages asked for (\"digital signature\", \"server auth\", ...)."
+   },
+   "username": {
+    "type": "string",
+    "description": "Who created the request: set by the apiserver."
+   },
+   "uid": {
+    "type": "string"
+   },
+   "groups": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "extra": {
+    "type": "object",
+    "additionalProperties": {
+     "type": "array",
+     "items": {
+      "type": "string"
+     }
+    }
+   }
+  },
+  "required": [
+   "request",
+   "signerName"
+  ]
+ },
+ "io.k8s.api.certificates.v1.CertificateSigningRequestStatus": {
+  "type": "object",
+  "properties": {
+   "conditions": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.certificates.v1.CertificateSigningRequestCondition"
+    }
+   },
+   "certificate": {
+    "type": "string",
+    "description": "Base64 of the PEM certificate(s) the signer issued."
+   }
+  }
+ },
  "io.k8s.api.coordination.v1.Lease": {
   "type": "object",
   "properties": {

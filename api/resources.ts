@@ -199,6 +199,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   ...METRICS_RESOURCES,
   ...AUTOSCALING_RESOURCES,
   ...RBAC_RESOURCES,
+  grouped('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', ['csr'], false, [status('CertificateSigningRequest'), { name: 'approval', kind: 'CertificateSigningRequest', verbs: STATUS_VERBS }]),
 ];
 
 /** Whether objects of the resource are stored (create-only reviews and bindings answer at once; metrics are computed). */

@@ -30,6 +30,7 @@ import { bootstrap } from './bootstrap.js';
 import { KubernetesEndpointsReconciler } from './kubernetes-endpoints.js';
 import { MasterLeases } from './storage/master-leases.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
+import { x509Authenticator } from './auth/x509.js';
 import { bootstrapSecretGetter } from './auth/bootstrap-secrets.js';
 import { ADMIN_USER, staticTokenAuthenticator, unionAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { RESOURCES, isStored } from '../api/resources.js';
@@ -111,6 +112,8 @@ export interface ApiServerOptions {
   kubeletClient?: { cert?: string; key?: string; ca?: string };
   /** Serve HTTPS with this certificate and key (PEM); plain HTTP otherwise. */
   tls?: { cert: string; key: string };
+  /** --client-ca-file (PEM, with `tls`): client certificates it signed authenticate (CN user, O groups). */
+  clientCA?: string;
   /** etcd compaction interval (ms); default 5 minutes. */
   compactionIntervalMs?: number;
   /** etcd's --quota-backend-bytes, for the quota gauge and the NOSPACE message (etcd 3.4 does not report it). */
@@ -260,7 +263,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const authRequired = tokenChain.length > 0;
   // The dashboard's session cookie, last: only where no other credential is sent (see ui/cookie-auth.ts).
   const sessions = new SessionStore();
-  const authenticate = unionAuthenticator(authRequired ? [...tokenChain, cookieAuthenticator(sessions)] : tokenChain);
+  // A verified client certificate first, as upstream's x509 authenticator before the token ones.
+  const certs = opts.clientCA && opts.tls ? [x509Authenticator(log)] : [];
+  const authenticate = unionAuthenticator(authRequired ? [...certs, ...tokenChain, cookieAuthenticator(sessions)] : tokenChain);
   const authenticateBearer = unionAuthenticator(tokenChain);
   const dashboard: DashboardDeps = {
     assets: new StaticAssets(opts.dashboardDir ?? defaultAssetDir()),
@@ -323,7 +328,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
   const wss = new WebSocketServer({ noServer: true });
   const newServer = () => {
-    const s = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
+    // Client certificates are asked for, not required: token clients send none (a bad one is simply not an identity).
+    const tlsOpts = opts.tls ? { cert: opts.tls.cert, key: opts.tls.key, ...(opts.clientCA ? { ca: opts.clientCA, requestCert: true, rejectUnauthorized: false } : {}) } : undefined;
+    const s = tlsOpts ? https.createServer(tlsOpts, listener) : http.createServer(listener);
     guard.attach(s);
     // Upgrades (WebSocket watches; exec/attach/port-forward over WebSocket or SPDY) take the same route.
     s.on('upgrade', (raw: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -28,6 +28,7 @@ const FLAGS = {
   'kubelet-client-certificate': { type: 'string', default: '', help: 'client certificate (PEM) presented to kubelets' },
   'kubelet-client-key': { type: 'string', default: '', help: 'its key (PEM)' },
   'kubelet-certificate-authority': { type: 'string', default: '', help: "CA (PEM) the kubelets' serving certificates must chain to" },
+  'client-ca-file': { type: 'string', default: '', help: 'CA (PEM) whose client certificates authenticate (CN the user, O the groups); needs TLS' },
   'tls-cert-file': { type: 'string', default: '', help: 'serving certificate (PEM); with --tls-private-key-file serves HTTPS, else plain HTTP' },
   'tls-private-key-file': { type: 'string', default: '', help: 'serving key (PEM)' },
   'service-account-key-file': { type: 'string', default: '', help: 'PEM file of public (or private) keys service-account tokens are verified with; the signing key\'s own public key always is' },
@@ -154,6 +155,7 @@ export async function runApiserver(argv: string[]): Promise<number> {
     podSecurityDefault: f['pod-security-default'] as 'privileged' | 'baseline' | 'restricted',
     defaultTolerationSeconds,
     tls,
+    ...(f['client-ca-file'] ? { clientCA: readFileSync(f['client-ca-file'], 'utf8') } : {}),
     kubeletToken: f['kubelet-token-file'] ? readFileSync(f['kubelet-token-file'], 'utf8').trim() : undefined,
     kubeletClient: {
       ...(f['kubelet-client-certificate'] ? { cert: readFileSync(f['kubelet-client-certificate'], 'utf8'), key: readFileSync(f['kubelet-client-key'], 'utf8') } : {}),

@@ -29,6 +29,10 @@ const FLAGS = {
   'root-ca-file': { type: 'string', default: '', help: 'the cluster CA (PEM) published as ConfigMap kube-root-ca.crt in every namespace' },
   'terminated-pod-gc-threshold': { type: 'string', default: '12500', help: 'terminated pods (Succeeded/Failed) kept before the pod garbage collector deletes the oldest; 0 keeps them all' },
   'horizontal-pod-autoscaler-sync-period': { type: 'string', default: '15s', help: 'how often each horizontal pod autoscaler is reconciled' },
+  'cluster-signing-cert-file': { type: 'string', default: '', help: 'the CA certificate (PEM) csrsigning issues kubelet client and serving certificates with' },
+  'cluster-signing-key-file': { type: 'string', default: '', help: 'the private key (PEM) of --cluster-signing-cert-file' },
+  'cluster-signing-duration': { type: 'string', default: '8760h0m0s', help: 'the longest certificate csrsigning issues' },
+  'kubelet-serving-auto-approve': { type: 'string', default: 'true', help: "approve a node's own kubelet-serving CSRs (requester = CN's node, SANs = its name and addresses; a tskube choice, upstream approves none)" },
 } as const;
 
 /** A Go duration ("40s", "5m0s", "1h30m", "300ms") in milliseconds. */
@@ -72,6 +76,20 @@ function nonNegativeInt(name: string, v: string): number {
   return n;
 }
 
+/** Go's strconv.ParseBool, as kube-controller-manager reads boolean flags. */
+function parseBoolFlag(name: string, v: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new UsageError(`--${name} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+/** The signing CA: both files or neither. */
+function signingFlags(certFile: string, keyFile: string): { clusterSigning?: { cert: string; key: string } } {
+  if (!certFile && !keyFile) return {};
+  if (!certFile || !keyFile) throw new UsageError('--cluster-signing-cert-file and --cluster-signing-key-file go together');
+  return { clusterSigning: { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } };
+}
+
 export async function runControllerManager(argv: string[]): Promise<number> {
   let client: RestClient;
   let opts: Omit<Parameters<typeof startControllerManager>[0], 'client'>;
@@ -103,7 +121,11 @@ export async function runControllerManager(argv: string[]): Promise<number> {
       terminatedPodGCThreshold: nonNegativeInt('terminated-pod-gc-threshold', f['terminated-pod-gc-threshold']),
       hpaSyncPeriodMs: parseDuration(f['horizontal-pod-autoscaler-sync-period']),
       ...(f['root-ca-file'] ? { rootCA: readFileSync(f['root-ca-file'], 'utf8') } : {}),
+      ...signingFlags(f['cluster-signing-cert-file'], f['cluster-signing-key-file']),
+      clusterSigningDurationMs: parseDuration(f['cluster-signing-duration']),
+      kubeletServingAutoApprove: parseBoolFlag('kubelet-serving-auto-approve', f['kubelet-serving-auto-approve']),
     };
+    if (!(opts.clusterSigningDurationMs! > 0)) throw new UsageError('--cluster-signing-duration must be positive');
     if (!(opts.hpaSyncPeriodMs! > 0)) throw new UsageError('--horizontal-pod-autoscaler-sync-period must be positive');
   } catch (err) {
     console.error(`hyperkube controller-manager: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,17 +1,19 @@
 // `hyperkube join --server URL --token TOKEN [--node-ip IP]`: this machine becomes a node of an
 // existing cluster. The bootstrap token (`hyperkube token create`) is checked against the
-// apiserver, then exchanged for the node's own credential (system:node:<name> in system:nodes:
-// see api/bootstrap-token.ts), kept in <data-dir>/kubelet.conf; the node is registered, waits
-// for its pod CIDR from the node IPAM controller, and runs the kubelet (bridge from that CIDR,
-// routes to the other nodes' pods) and the proxy under this machine's own names.
+// apiserver, then exchanged for the node's own credential (system:node:<name> in system:nodes): a
+// client certificate from the cluster CA through a CSR (cmd/join-certificates.ts), kept in
+// <data-dir>/kubelet.conf; the node is registered, waits
+// for its pod CIDR from the node IPAM controller, asks the cluster CA for the kubelet's serving
+// certificate (the apiserver checks kubelets against that CA), and runs
+// the kubelet (bridge from that CIDR, routes to the other nodes' pods) and the proxy under this
+// machine's own names.
 
-import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
-import { nodeCredential, parseBootstrapToken, BOOTSTRAP_USER_PREFIX } from '../api/bootstrap-token.js';
+import { parseBootstrapToken, BOOTSTRAP_USER_PREFIX } from '../api/bootstrap-token.js';
+import type { NodeAddress } from '../api/core.js';
 import { RestClient } from '../client/rest.js';
 import { ApiError } from '../client/errors.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
@@ -22,8 +24,7 @@ import { clusterDnsIP } from '../dns/kube-dns-service.js';
 import { parseFlags } from './flags.js';
 import { Stopping, stopOnSignal, unlessStopped } from './shutdown.js';
 import { NODE_NAMING_FLAGS } from './node-naming-flags.js';
-
-const run = promisify(execFile);
+import { ensureKubeletClientCert, ensureKubeletServingCert } from './join-certificates.js';
 
 const FLAGS = {
   server: { type: 'string', default: '', help: "the apiserver's URL (https://IP:PORT of the control plane)" },
@@ -43,26 +44,18 @@ const FLAGS = {
   'kubelet-healthz-port': { type: 'string', default: '10248', help: "kubelet's /healthz on 127.0.0.1 (0: any free port)" },
   'proxy-healthz-port': { type: 'string', default: '10256', help: "proxy's /healthz and /metrics on 127.0.0.1 (0: any free port)" },
   'pod-cidr-timeout': { type: 'string', default: '60', help: 'seconds to wait for the node IPAM controller to give this node a pod CIDR' },
+  'certificate-timeout': { type: 'string', default: '300', help: "seconds to wait for each of the kubelet's certificate requests (client, serving) to be approved and issued" },
 } as const;
 
-const exists = (p: string) => access(p).then(() => true, () => false);
-
-/** A self-signed serving certificate for the kubelet (as upstream's kubelet makes without --tls-cert-file). */
-async function kubeletServingCert(dir: string, node: string, ip: string): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, 'kubelet.crt');
-  const key = join(dir, 'kubelet.key');
-  if (!(await exists(cert))) {
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '365', '-subj', `/CN=${node}@${Math.floor(Date.now() / 1000)}`, '-addext', `subjectAltName=DNS:${node},IP:${ip}`, '-keyout', key, '-out', cert]);
-  }
-  return { cert, key };
-}
-
 /** The node object, registered if missing; resolves once it has a pod CIDR. */
-async function waitForPodCIDR(client: RestClient, name: string, timeoutMs: number, stop: AbortSignal): Promise<string> {
+async function waitForPodCIDR(client: RestClient, name: string, ip: string, timeoutMs: number, stop: AbortSignal): Promise<string> {
+  // Its addresses from the start: the serving certificate request (before the kubelet runs) names them.
+  const addresses: NodeAddress[] = [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }];
   try {
-    await client.nodes().create({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } } });
+    await client.nodes().create({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } }, status: { addresses } });
   } catch (err) {
     if (!(err instanceof ApiError && err.status.code === 409)) throw err;
+    await client.nodes().patch(name, { status: { addresses } }, 'merge', { subresource: 'status' });
   }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -83,6 +76,7 @@ export async function runJoin(argv: string[]): Promise<number> {
   if (!token) throw new Error('--token must be a bootstrap token ([a-z0-9]{6}.[a-z0-9]{16}, from `hyperkube token create`)');
   if (!f['certificate-authority']) throw new Error('--certificate-authority (the cluster CA) is required');
   if (f['node-ip'] && isIP(f['node-ip']) !== 4) throw new Error(`--node-ip must be an IPv4 address, got ${JSON.stringify(f['node-ip'])}`);
+  if (!/^[1-9]\d{0,5}$/.test(f['certificate-timeout'])) throw new Error(`--certificate-timeout must be a positive number of seconds, got ${JSON.stringify(f['certificate-timeout'])}`);
   for (const k of ['kubelet-port', 'kubelet-healthz-port', 'proxy-healthz-port'] as const) {
     const v = Number(f[k]);
     if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`--${k} must be a port number (0-65535), got ${JSON.stringify(f[k])}`);
@@ -99,28 +93,34 @@ export async function runJoin(argv: string[]): Promise<number> {
 
   // The bootstrap token first: a wrong or expired one is refused here, before anything is set up.
   const boot = new RestClient({ server: f.server, token: `${token.id}.${token.secret}`, ca: Buffer.from(ca) });
+  const timeoutMs = Number(f['certificate-timeout']) * 1000;
+  let identity: { cert: string; key: string };
   try {
     const who = await boot.raw({ method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
     if (who.statusCode === 401) throw new Error('the apiserver refused the bootstrap token (unknown, expired or deleted)');
     const user = (JSON.parse(who.body.toString()) as { status?: { userInfo?: { username?: string } } }).status?.userInfo?.username;
     if (user !== `${BOOTSTRAP_USER_PREFIX}${token.id}`) throw new Error(`the apiserver took the token for ${JSON.stringify(user)}, not a bootstrap token`);
+    // The node's identity: a client certificate the bootstrap token asks for (TLS bootstrap).
+    identity = await ensureKubeletClientCert({ client: boot, dir: join(dataDir, 'pki'), ca, nodeName, timeoutMs, signal: stop.signal, log: step });
   } finally {
     boot.close();
   }
-  const credential = nodeCredential(token, nodeName);
   const kubeconfig = join(dataDir, 'kubelet.conf');
-  await writeKubeconfig(kubeconfig, { server: f.server, token: credential, ca });
-  step(`node credential for system:node:${nodeName} in ${kubeconfig}`);
+  await writeKubeconfig(kubeconfig, { server: f.server, cert: identity.cert, key: identity.key, ca });
+  step(`node credential (client certificate) for system:node:${nodeName} in ${kubeconfig}`);
 
-  const client = new RestClient({ server: f.server, token: credential, ca: Buffer.from(ca) });
+  const client = new RestClient({ server: f.server, cert: Buffer.from(identity.cert), key: Buffer.from(identity.key), ca: Buffer.from(ca) });
   const stops: (() => Promise<void>)[] = [() => Promise.resolve(client.close())];
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch((e) => console.error(`stop: ${(e as Error).message}`));
   };
   try {
-    const podCIDR = await unlessStopped(stop, waitForPodCIDR(client, nodeName, Number(f['pod-cidr-timeout']) * 1000, stop.signal));
+    const podCIDR = await unlessStopped(stop, waitForPodCIDR(client, nodeName, nodeIP, Number(f['pod-cidr-timeout']) * 1000, stop.signal));
     step(`node ${nodeName} has pod CIDR ${podCIDR}`);
-    const serving = await kubeletServingCert(dataDir, nodeName, nodeIP);
+    const serving = await unlessStopped(
+      stop,
+      ensureKubeletServingCert({ client, dir: join(dataDir, 'pki'), ca, nodeName, nodeIP, timeoutMs, signal: stop.signal, log: step }),
+    );
     const clusterDNS = f['cluster-dns'] || clusterDnsIP(f['service-cluster-ip-range']);
     const kubelet = await unlessStopped(
       stop,

@@ -132,6 +132,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--kubelet-client-certificate=${o.kubeletPki.client.certPath}`,
         `--kubelet-client-key=${o.kubeletPki.client.keyPath}`,
         `--kubelet-certificate-authority=${o.kubeletPki.caPath}`,
+        `--client-ca-file=${o.kubeletPki.caPath}`,
         `--tls-cert-file=${o.serving.certPath}`,
         `--tls-private-key-file=${o.serving.keyPath}`,
         `--service-account-signing-key-file=${o.saKeys.keyPath}`,
@@ -148,7 +149,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
     }),
   ];
   const kc = (c: ComponentName) => `--kubeconfig=${join(dataDir, 'components', `${c}.kubeconfig`)}`;
-  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc('controller-manager'), `--root-ca-file=${join(dataDir, 'pki', 'ca.crt')}`, ...nodeControllerArgs(o.flags)], ready: /^controller-manager: running/, log }));
+  if (!o.disabled.has('controller-manager')) components.push(componentProcess({ name: 'controller-manager', args: () => [kc('controller-manager'), `--root-ca-file=${join(dataDir, 'pki', 'ca.crt')}`, `--cluster-signing-cert-file=${join(dataDir, 'pki', 'ca.crt')}`, `--cluster-signing-key-file=${join(dataDir, 'pki', 'ca.key')}`, ...nodeControllerArgs(o.flags)], ready: /^controller-manager: running/, log }));
   if (!o.disabled.has('scheduler')) components.push(componentProcess({ name: 'scheduler', args: () => [kc('scheduler')], ready: /^scheduler: running/, log }));
   if (!o.disabled.has('kubelet')) {
     components.push(

@@ -231,6 +231,8 @@ export async function runUp(argv: string[]): Promise<number> {
       stop,
       startApiServer({
         tls: { cert: serving.cert, key: serving.key },
+        // Nodes that joined authenticate with client certificates from the cluster CA (csrsigning).
+        clientCA: kubeletPki.ca,
         kubeletClient: { cert: kubeletPki.client.cert, key: kubeletPki.client.key, ca: kubeletPki.ca },
         etcdEndpoints: [etcd.endpoint],
         etcdTLS: etcd.tls,
@@ -271,7 +273,7 @@ export async function runUp(argv: string[]): Promise<number> {
       return rc;
     };
     if (!disabled.has('controller-manager')) {
-      const cm = await unlessStopped(stop, startControllerManager({ client: clientFor('controller-manager'), rootCA: ca, ...nodeControllerOptions(f), log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
+      const cm = await unlessStopped(stop, startControllerManager({ client: clientFor('controller-manager'), rootCA: ca, clusterSigning: { cert: ca, key: await readFile(join(dataDir, 'pki', 'ca.key'), 'utf8') }, ...nodeControllerOptions(f), log: (m) => step(`controller-manager: ${m}`) }), (c) => c.stop());
       stops.push(() => cm.stop());
       step('controller-manager running');
     }

@@ -42,8 +42,11 @@ import { serviceAccountsController } from './serviceaccounts.js';
 import { rootCAPublisher } from './root-ca-publisher.js';
 import type { PerNamespaceController } from './per-namespace.js';
 import type { ServiceAccount } from '../api/authentication.js';
+import type { CertificateSigningRequest } from '../api/certificates.js';
+import { CSRSigningController, CSR_RESOURCE } from './csr-signing.js';
+import { CSRApprovingController } from './csr-approving.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption', 'serviceaccount', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'nodeipam'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption', 'serviceaccount', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'nodeipam', 'csrsigning', 'csrapproving'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -96,6 +99,12 @@ export interface ControllerManagerOptions {
   hpaSyncPeriodMs?: number;
   /** The cluster CA (PEM) root-ca-cert-publisher puts in every namespace (--root-ca-file); without it that controller is skipped. */
   rootCA?: string;
+  /** The CA (PEM) csrsigning signs kubelet certificates with (--cluster-signing-cert-file/--cluster-signing-key-file); without it that controller is skipped. */
+  clusterSigning?: { cert: string; key: string };
+  /** --cluster-signing-duration (8760h): the longest certificate csrsigning issues. */
+  clusterSigningDurationMs?: number;
+  /** csrapproving also approves a node's own kubelet-serving requests (tskube's choice; default true). */
+  kubeletServingAutoApprove?: boolean;
   /** Emit Events (SuccessfulCreate, NodeNotReady, ...) (default true). */
   recordEvents?: boolean;
   log?: (m: string) => void;
@@ -124,6 +133,8 @@ export interface ControllerManager {
   readonly disruption?: DisruptionController;
   readonly serviceAccounts?: PerNamespaceController<ServiceAccount>;
   readonly rootCAPublisher?: PerNamespaceController<ConfigMap>;
+  readonly csrSigning?: CSRSigningController;
+  readonly csrApproving?: CSRApprovingController;
   stop(): Promise<void>;
 }
 
@@ -240,11 +251,18 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
 
   const nodeIpam = enabled.has('nodeipam') && opts.clusterCIDR ? new NodeIpamController({ client, clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, log, nodeInformer: factory.get<Node>('nodes') }) : undefined;
 
+  const csrs = () => factory.get<CertificateSigningRequest>(CSR_RESOURCE);
+  if (enabled.has('csrsigning') && !opts.clusterSigning) log('controller-manager: skipping csrsigning: no --cluster-signing-cert-file/--cluster-signing-key-file');
+  const csrSigning = enabled.has('csrsigning') && opts.clusterSigning
+    ? new CSRSigningController({ client, caCert: opts.clusterSigning.cert, caKey: opts.clusterSigning.key, durationMs: opts.clusterSigningDurationMs, log, csrInformer: csrs() })
+    : undefined;
+  const csrApproving = enabled.has('csrapproving') ? new CSRApprovingController({ client, kubeletServing: opts.kubeletServingAutoApprove, log, csrInformer: csrs(), nodeInformer: factory.get<Node>('nodes') }) : undefined;
+
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption, serviceAccounts, rootCA, clusterRoleAggregation, nodeIpam]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption, serviceAccounts, rootCA, clusterRoleAggregation, nodeIpam, csrSigning, csrApproving]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -279,6 +297,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     serviceAccounts,
     rootCAPublisher: rootCA,
     nodeIpam,
+    csrSigning,
+    csrApproving,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

@@ -3,7 +3,8 @@
 // joined with a bootstrap token on hosts 2 and 3 (`hyperkube join`). Each node gets a pod CIDR
 // from the node IPAM controller and routes to the others' (host-gw); an RC spreads over the
 // three; a pod on host 2 reaches a pod on host 3 by pod IP, ClusterIP, DNS name and a NodePort
-// of host 1; host 3's kubelet stopping makes its pods come back on hosts 1-2.
+// of host 1; `kubectl exec`/`logs` reach a pod on host 2 (the joined kubelets' client and serving
+// certificates come from auto-approved CSRs); host 3's kubelet stopping makes its pods come back on hosts 1-2.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +76,30 @@ test('an RC of 6 spreads 2/2/2', async () => {
   // The apiserver's DefaultTolerationSeconds admission gave each pod the configured 2 s.
   const tol = pods[0].spec?.tolerations?.filter((t) => t.effect === 'NoExecute').map((t) => `${t.key}:${t.tolerationSeconds}`);
   assert.deepEqual(tol, ['node.kubernetes.io/not-ready:2', 'node.kubernetes.io/unreachable:2']);
+});
+
+test("kubectl exec and logs reach a pod on host 2: its kubelet serves a certificate of the cluster CA, from an approved CSR", async () => {
+  const pods = await kubectlJSON<{ items: Pod[] }>(['get', 'pods', '-l', 'app=web', '--field-selector', `spec.nodeName=${node(2)}`]);
+  const pod = pods.items.find((p) => p.status?.phase === 'Running')?.metadata.name;
+  assert.ok(pod, 'a web pod on host 2');
+  // Written to the container's PID 1 stdout, so it is in the pod's log too.
+  const exec = await cl.kubectl(['exec', pod, '--', 'sh', '-c', 'echo exec-on-host2; echo log-from-host2 > /proc/1/fd/1']);
+  assert.equal(exec.code, 0, exec.stderr);
+  assert.equal(exec.stdout.trim(), 'exec-on-host2');
+  const logs = await eventually('log line', async () => {
+    const r = await cl.kubectl(['logs', pod]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /log-from-host2/);
+    return r.stdout;
+  }, 10_000);
+  assert.match(logs, /log-from-host2/);
+  const csrs = await cl.kubectl(['get', 'csr']);
+  assert.equal(csrs.code, 0, csrs.stderr);
+  // Each joined node's identity: a client certificate asked with the bootstrap token, approved after a SubjectAccessReview.
+  assert.equal(csrs.stdout.match(/^csr-\S+\s+\S+\s+kubernetes.io\/kube-apiserver-client-kubelet\s+system:bootstrap:[a-z0-9]{6}\s+<none>\s+Approved,Issued$/gm)?.length, 2, csrs.stdout);
+  for (const i of [2, 3]) {
+    assert.match(csrs.stdout, new RegExp(`^csr-\\S+\\s+\\S+\\s+kubernetes.io/kubelet-serving\\s+system:node:${node(i)}\\s+<none>\\s+Approved,Issued$`, 'm'), csrs.stdout);
+  }
 });
 
 test('a pod on host 2 reaches a pod on host 3 by pod IP, ClusterIP, DNS name and a NodePort of host 1', async () => {

@@ -1,5 +1,5 @@
 // Kubernetes protobuf schema as data: field number → JSON name and type, for the
-// messages tskube decodes (core/v1, meta/v1, coordination/v1, apps/v1, batch/v1, storage.k8s.io/v1, autoscaling/v1). Field numbers are
+// messages tskube decodes (core/v1, meta/v1, coordination/v1, apps/v1, batch/v1, storage.k8s.io/v1, autoscaling/v1, certificates.k8s.io/v1). Field numbers are
 // the wire facts of k8s.io/api and k8s.io/apimachinery generated.proto.
 //
 // Entry: [fieldNumber, jsonName, type, flags]
@@ -535,6 +535,16 @@ export const SCHEMA: Record<string, MessageSpec> = {
   TokenReviewSpec: [[1, 'token', 's'], [2, 'audiences', 's', 'r']],
   TokenReviewStatus: [[1, 'authenticated', 'B'], [2, 'user', 'UserInfo'], [3, 'error', 's'], [4, 'audiences', 's', 'r']],
   UserInfo: [[1, 'username', 's'], [2, 'uid', 's'], [3, 'groups', 's', 'r']],
+  // ---- certificates.k8s.io/v1 (spec.extra, 6, is the apiserver's to set: not read)
+  CertificateSigningRequest: [objMeta, [2, 'spec', 'CertificateSigningRequestSpec'], [3, 'status', 'CertificateSigningRequestStatus']],
+  CertificateSigningRequestSpec: [
+    [1, 'request', 'b'], [7, 'signerName', 's', 'k'], [8, 'expirationSeconds', 'i32', 'k'], [5, 'usages', 's', 'r'],
+    [2, 'username', 's'], [3, 'uid', 's'], [4, 'groups', 's', 'r'],
+  ],
+  CertificateSigningRequestStatus: [[1, 'conditions', 'CertificateSigningRequestCondition', 'r'], [2, 'certificate', 'b']],
+  CertificateSigningRequestCondition: [
+    [1, 'type', 's', 'k'], [6, 'status', 's', 'k'], [2, 'reason', 's'], [3, 'message', 's'], [4, 'lastUpdateTime', 'T'], [5, 'lastTransitionTime', 'T'],
+  ],
 };
 
 /** Top-level kinds we accept, keyed by "apiVersion/kind" → message name. */
@@ -554,6 +564,7 @@ export const KINDS: Record<string, string> = {
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview', 'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview', 'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
+  'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
   // DeleteOptions is sent with apiVersion meta.k8s.io/v1 or v1 depending on the client.
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions', 'v1/DeleteOptions': 'DeleteOptions',
 };

@@ -46,6 +46,19 @@ export const NODE_RULES: PolicyRule[] = [
   rule(['update', 'patch'], [''], ['persistentvolumeclaims/status']),
   rule(['create'], [''], ['serviceaccounts/token']),
   rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
+  // Its client and serving certificates through the CSR API.
+  rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+];
+
+const CERTS = 'certificates.k8s.io';
+
+/** The certificate roles of upstream's bootstrap policy: asking, auto-approval permissions, approving per signer. */
+const CERTIFICATE_ROLES: ClusterRole[] = [
+  clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], [CERTS], ['certificatesigningrequests'])]),
+  clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [rule(['create'], [CERTS], ['certificatesigningrequests/nodeclient'])]),
+  clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [rule(['create'], [CERTS], ['certificatesigningrequests/selfnodeclient'])]),
+  ...['kube-apiserver-client', 'kube-apiserver-client-kubelet', 'kubelet-serving', 'legacy-unknown'].map((s) =>
+    clusterRole(`system:certificates.k8s.io:${s}-approver`, [rule(['approve'], [CERTS], ['signers'], [`kubernetes.io/${s}`])])),
 ];
 
 const PUBLIC_INFO = ['/livez', '/readyz', '/healthz', '/version', '/version/'];
@@ -93,6 +106,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
   ], { [AGGREGATE_TO('view')]: 'true' }),
   // What a kubelet needs; bound to nobody (as upstream): the node authorizer grants it per node.
   clusterRole('system:node', NODE_RULES),
+  ...CERTIFICATE_ROLES,
   clusterRole('system:node-proxier', [
     rule(['list', 'watch'], [''], ['services', 'endpoints']),
     rule(['get', 'list', 'watch'], [''], ['nodes']),

@@ -336,10 +336,12 @@ export class Registry<T extends KubeObject = KubeObject> {
       recordUpdateManager(next, ctx.fieldManager, 'Update', current, { subresource });
       return next;
     }
-    if (subresource === 'status') {
-      // A status write changes status only; everything else stays as stored.
+    if (subresource === 'status' || subresource === 'approval') {
+      // A status write changes status only; everything else stays as stored. (CSR approval
+      // also writes status: its strategy keeps all but the conditions.)
       next = structuredClone(current);
       (next as KubeObject).status = (proposed as KubeObject).status;
+      await this.strategy.prepareForStatusUpdate?.(next, current, subresource, ctx);
     } else {
       next = proposed;
       next.metadata ??= {};
@@ -372,7 +374,7 @@ export class Registry<T extends KubeObject = KubeObject> {
       }
     }
     next.metadata.resourceVersion = current.metadata.resourceVersion;
-    this.mustBeValid(next, current, subresource === 'status');
+    this.mustBeValid(next, current, subresource === 'status' || subresource === 'approval');
     if (!applied && !isDeepStrictEqual(stripRV(next), stripRV(current))) {
       recordUpdateManager(next, ctx.fieldManager, 'Update', current, { subresource });
     }

@@ -34,6 +34,7 @@ async function defaultAccountSoon(get: () => Promise<ServiceAccount>, name: stri
   }
 }
 import { bindingStrategy, roleStrategy, type EscalationHolder } from './rbac.js';
+import { csrStrategy } from './certificates.js';
 import type { Admission } from '../admission/pod-security.js';
 
 export interface RegistryOptions {
@@ -104,6 +105,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['RoleBinding', (info) => bindingStrategy(info, escalation)],
     ['ClusterRoleBinding', (info) => bindingStrategy(info, escalation)],
     ['PersistentVolume', persistentVolumeStrategy],
+    ['CertificateSigningRequest', (info) => csrStrategy(info, escalation)],
     // DefaultStorageClass reads the classes through their registry (made below, read at create time).
     ['PersistentVolumeClaim', (info) => persistentVolumeClaimStrategy(info, async () => ((await byResource.get('storageclasses')?.list(undefined))?.items ?? []) as unknown as StorageClass[])],
   ]);

@@ -49,6 +49,11 @@ export interface Strategy<T extends TypedObject = KubeObject> {
   prepareNamed?(obj: T): void;
   /** Called before validation on update of the main resource. */
   prepareForUpdate?(obj: T, old: T, ctx: RequestContext): void | Promise<void>;
+  /**
+   * Called on a write to a subresource that replaces status ('status', or a CSR's 'approval'):
+   * `next` is the stored object with the request's status, to adjust; may throw ApiError.
+   */
+  prepareForStatusUpdate?(next: T, old: T, subresource: string, ctx: RequestContext): void | Promise<void>;
   /** Called after an update of the main resource was stored (e.g. free what the old state held). */
   afterUpdate?(obj: T, old: T): void | Promise<void>;
   /** Extra validation beyond api/validation.ts. */
