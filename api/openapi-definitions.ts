@@ -5127,10 +5127,9 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    "topologySpreadConstraints": {
     "type": "array",
     "items": {
-     "type": "object",
-     "x-kubernetes-preserve-unknown-fields": true
+     "$ref": "#/definitions/io.k8s.api.core.v1.TopologySpreadConstraint"
     },
-    "description": "Accepted and stored; the fields below are not acted on by tskube."
+    "description": "How to spread this pod among topology domains (the scheduler's PodTopologySpread plugin)."
    },
    "os": {
     "type": "object",
@@ -5141,7 +5140,8 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     },
     "required": [
      "name"
-    ]
+    ],
+    "description": "Accepted and stored; the fields below are not acted on by tskube."
    },
    "schedulingGates": {
     "type": "array",
@@ -6272,6 +6272,62 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
     "format": "int64"
    }
   }
+ },
+ "io.k8s.api.core.v1.TopologySpreadConstraint": {
+  "description": "One rule for spreading matching pods among the values of a node label.",
+  "type": "object",
+  "properties": {
+   "maxSkew": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "topologyKey": {
+    "type": "string"
+   },
+   "whenUnsatisfiable": {
+    "type": "string",
+    "enum": [
+     "DoNotSchedule",
+     "ScheduleAnyway"
+    ]
+   },
+   "labelSelector": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+   },
+   "minDomains": {
+    "type": "integer",
+    "format": "int32",
+    "description": "With DoNotSchedule: fewer eligible domains than this count the global minimum as 0 (default 1)."
+   },
+   "nodeAffinityPolicy": {
+    "type": "string",
+    "enum": [
+     "Honor",
+     "Ignore"
+    ],
+    "description": "Whether the pod's nodeSelector/required node affinity limits the domains counted (default Honor)."
+   },
+   "nodeTaintsPolicy": {
+    "type": "string",
+    "enum": [
+     "Honor",
+     "Ignore"
+    ],
+    "description": "Whether nodes with taints the pod does not tolerate are counted (default Ignore)."
+   },
+   "matchLabelKeys": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    },
+    "description": "Pod label keys whose values are ANDed into labelSelector."
+   }
+  },
+  "required": [
+   "maxSkew",
+   "topologyKey",
+   "whenUnsatisfiable"
+  ]
  },
  "io.k8s.api.core.v1.TypedLocalObjectReference": {
   "type": "object",
