@@ -15,11 +15,9 @@ import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { objectKey } from '../client/store.js';
-import { WorkQueue } from '../client/workqueue.js';
 import { isNodeClientCert, isSelfNodeClientCert, kubeletServingApproval } from './csr-checks.js';
 import { CSR_RESOURCE } from './csr-signing.js';
-import type { RunnableInformer } from './informers.js';
-import { runWorkers, startInformers } from './workers.js';
+import { QueueController } from './queue-controller.js';
 
 export interface CSRApprovingOptions {
   client: RestClient;
@@ -34,37 +32,23 @@ export interface CSRApprovingOptions {
 const SERVING_RETRY_MS = 2000;
 const SERVING_RETRIES = 30;
 
-export class CSRApprovingController {
+export class CSRApprovingController extends QueueController {
   readonly csrs: Informer<CertificateSigningRequest>;
   readonly nodes: Informer<Node>;
-  readonly queue = new WorkQueue<string>({ name: 'csrapproving' });
-  private readonly own: RunnableInformer[] = [];
   private readonly retries = new Map<string, number>();
-  private workers: Promise<void> | undefined;
 
   constructor(private readonly opts: CSRApprovingOptions) {
-    this.csrs = opts.csrInformer ?? this.ownInformer(new Informer<CertificateSigningRequest>(opts.client, opts.client.resourceFor<CertificateSigningRequest>(CSR_RESOURCE)));
-    this.nodes = opts.nodeInformer ?? this.ownInformer(new Informer<Node>(opts.client, opts.client.nodes()));
+    super('csrapproving', opts.log);
+    this.csrs = opts.csrInformer ?? this.keep(new Informer<CertificateSigningRequest>(opts.client, opts.client.resourceFor<CertificateSigningRequest>(CSR_RESOURCE)));
+    this.nodes = opts.nodeInformer ?? this.keep(new Informer<Node>(opts.client, opts.client.nodes()));
     this.csrs.on('add', (c) => this.queue.add(objectKey(c)));
     this.csrs.on('update', (_o, c) => this.queue.add(objectKey(c)));
     this.csrs.on('delete', (c) => this.retries.delete(objectKey(c)));
   }
 
-  private ownInformer<T extends RunnableInformer>(i: T): T {
-    this.own.push(i);
-    return i;
-  }
-
   async start(): Promise<this> {
-    await startInformers([this.csrs, this.nodes]);
-    this.workers = runWorkers(this.queue, 1, (k) => this.sync(k), 'csrapproving', this.opts.log ?? console.error);
+    await this.runWorkers([this.csrs, this.nodes], 1, 'csrapproving');
     return this;
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.own.map((i) => i.stop()));
-    await this.workers;
   }
 
   /** Whether the requester may create certificatesigningrequests/<sub> (a SubjectAccessReview, as upstream). */
@@ -98,7 +82,7 @@ export class CSRApprovingController {
         this.retries.set(key, n + 1);
         this.queue.addAfter(key, SERVING_RETRY_MS);
       } else {
-        this.opts.log?.(`csrapproving: not approving ${csr.metadata.name ?? ''}: ${verdict.problem}`);
+        this.log(`csrapproving: not approving ${csr.metadata.name ?? ''}: ${verdict.problem}`);
       }
     }
     return undefined;
@@ -127,6 +111,6 @@ export class CSRApprovingController {
       throw err;
     }
     this.retries.delete(key);
-    this.opts.log?.(`csrapproving: approved ${csr.metadata.name ?? ''} (${csr.spec.signerName})`);
+    this.log(`csrapproving: approved ${csr.metadata.name ?? ''} (${csr.spec.signerName})`);
   }
 }

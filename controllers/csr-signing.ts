@@ -15,10 +15,8 @@ import { isConflict, isNotFound } from '../client/errors.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { objectKey } from '../client/store.js';
-import { WorkQueue } from '../client/workqueue.js';
 import { KUBELET_SIGNERS, certificateLifetime } from './csr-checks.js';
-import type { RunnableInformer } from './informers.js';
-import { runWorkers, startInformers } from './workers.js';
+import { QueueController } from './queue-controller.js';
 
 export const CSR_RESOURCE = lookupResource('certificatesigningrequests', 'certificates.k8s.io')!;
 
@@ -34,38 +32,24 @@ export interface CSRSigningOptions {
   now?: () => number;
 }
 
-export class CSRSigningController {
+export class CSRSigningController extends QueueController {
   readonly csrs: Informer<CertificateSigningRequest>;
-  readonly queue = new WorkQueue<string>({ name: 'certificate' });
   private readonly caNotAfter: number;
-  private readonly own: RunnableInformer[] = [];
-  private workers: Promise<void> | undefined;
 
   constructor(private readonly opts: CSRSigningOptions) {
+    super('certificate', opts.log);
     // Refuse a key that is not the certificate's at start, not at the first request.
     const ca = new X509Certificate(opts.caCert);
     if (!ca.checkPrivateKey(createPrivateKey(opts.caKey))) throw new Error('csrsigning: the signing key does not match the signing certificate');
     this.caNotAfter = Date.parse(ca.validTo);
-    this.csrs = opts.csrInformer ?? this.ownInformer(new Informer<CertificateSigningRequest>(opts.client, opts.client.resourceFor<CertificateSigningRequest>(CSR_RESOURCE)));
+    this.csrs = opts.csrInformer ?? this.keep(new Informer<CertificateSigningRequest>(opts.client, opts.client.resourceFor<CertificateSigningRequest>(CSR_RESOURCE)));
     this.csrs.on('add', (c) => this.queue.add(objectKey(c)));
     this.csrs.on('update', (_o, c) => this.queue.add(objectKey(c)));
   }
 
-  private ownInformer<T extends RunnableInformer>(i: T): T {
-    this.own.push(i);
-    return i;
-  }
-
   async start(): Promise<this> {
-    await startInformers([this.csrs]);
-    this.workers = runWorkers(this.queue, 1, (k) => this.sync(k), 'csrsigning', this.opts.log ?? console.error);
+    await this.runWorkers([this.csrs], 1, 'csrsigning');
     return this;
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.own.map((i) => i.stop()));
-    await this.workers;
   }
 
   async sync(key: string): Promise<void> {
@@ -98,6 +82,6 @@ export class CSRSigningController {
       if (isConflict(err) || isNotFound(err)) return;
       throw err;
     }
-    this.opts.log?.(`csrsigning: ${problem ? `refused ${csr.metadata.name ?? ''}: ${problem}` : `issued ${csr.metadata.name ?? ''} (${csr.spec.signerName})`}`);
+    this.log(`csrsigning: ${problem ? `refused ${csr.metadata.name ?? ''}: ${problem}` : `issued ${csr.metadata.name ?? ''} (${csr.spec.signerName})`}`);
   }
 }
