@@ -10,17 +10,12 @@
 //  - a pod whose container exits 1 (restartPolicy Always): time to its first restart, restarts
 //    in 20 s (tskube backs off 10 s, 20 s, … like the kubelet; podman's restart policy has no back-off)
 // podman runs under the private configuration in podman-env.ts (why it is needed is said there).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { RestClient } from '../client/index.js';
 import type { Pod } from '../api/core.js';
-import { isolatedFlags, upArgs, resetArgs, hyperkubeCommand } from '../testing/isolated.js';
-import { startUp, type UpCluster } from '../testing/up.js';
-import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
+import { isolatedFlags } from '../testing/isolated.js';
 import { machine, report, round, summarize, type Figure } from './common.js';
-import { kubeletArgs, RunningWatch, waitGone } from './pods.js';
+import { RunningWatch, SplitNode, waitGone } from './pods.js';
 import { createPodmanEnv, PODMAN_BUSYBOX, type PodmanEnv } from './podman-env.js';
 
 const NS = 'default';
@@ -105,8 +100,7 @@ export async function main(args: string[] = []): Promise<void> {
   const f = isolatedFlags('bpeer');
   const dataDir = join(f.root, 'data');
   mkdirSync(f.root, { recursive: true });
-  let up: UpCluster | undefined;
-  let kubelet: ChildProcess | undefined;
+  const node = new SplitNode(f, dataDir);
   let pm: PodmanEnv | undefined;
   const figures: Figure[] = [];
   const samples: Record<string, { tskube: number[]; podman: number[] }> = {};
@@ -123,17 +117,9 @@ export async function main(args: string[] = []): Promise<void> {
   };
   try {
     pm = createPodmanEnv(f.root, f.tag.slice(-5));
-    up = await startUp([...upArgs(f), '--disable=kubelet'], { dataDir, keepData: true });
-    kubelet = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), ...kubeletArgs(f, dataDir)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let kubeletErr = '';
-    kubelet.stderr!.on('data', (d) => (kubeletErr = (kubeletErr + d).slice(-4000)));
-    const client = RestClient.fromKubeconfig({ path: up.kubeconfig });
-    for (let i = 0; ; i++) {
-      const nodes = await client.nodes().list();
-      if (nodes.items.find((n) => n.metadata?.name === f.node)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
-      if (i > 300) throw new Error(`node ${f.node} not Ready: ${kubeletErr}`);
-      await sleep(100);
-    }
+    const client = await node.start();
+    const kubelet = node.kubelet!;
+    const up = node.up!;
     const watch = await RunningWatch.open(client);
     const tskubeStart = async (p: Pod, t0 = performance.now()): Promise<number> => {
       await client.pods(NS).create(p);
@@ -265,17 +251,9 @@ export async function main(args: string[] = []): Promise<void> {
     // The raw samples for the charts in RESULTS.md (report.ts passes --samples=<file>).
     if (samplesFile) writeFileSync(samplesFile, `${JSON.stringify({ one: samples.one, two: samples.two, burst: curves } satisfies PeerSamples)}\n`);
   } finally {
-    if (kubelet && kubelet.exitCode === null) {
-      kubelet.kill('SIGTERM');
-      await new Promise((r) => kubelet!.once('exit', r));
-    }
-    await up?.stop();
+    // podman's files live under the node's root, which node.stop() removes: podman goes first.
     await pm?.remove().catch((e: Error) => console.error(`podman cleanup: ${e.message}`));
-    try {
-      execFileSync(process.execPath, [...hyperkubeCommand(), 'reset', ...resetArgs(f, dataDir)], { stdio: 'ignore' });
-    } finally {
-      execFileSync('rm', ['-rf', f.root]);
-    }
+    await node.stop();
   }
   report('peers', figures);
 }

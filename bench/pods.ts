@@ -163,29 +163,61 @@ async function rcAllBound(client: RestClient, n: number): Promise<number> {
   return t1 - t0;
 }
 
+/**
+ * `up` without its kubelet, and the kubelet as its own process (its CPU and memory apart from the
+ * apiserver's), torn down as one: the kubelet, then `up`, then the node's names and its root dir.
+ */
+export class SplitNode {
+  up?: UpCluster;
+  kubelet?: ChildProcess;
+  constructor(
+    readonly f: IsolatedFlags,
+    readonly dataDir: string,
+  ) {}
+
+  /** Starts both; resolves with a client once the node is Ready, so no clock starts before. */
+  async start(): Promise<RestClient> {
+    const { f, dataDir } = this;
+    this.up = await startUp([...upArgs(f), '--disable=kubelet'], { dataDir, keepData: true });
+    this.kubelet = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), ...kubeletArgs(f, dataDir)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let kubeletErr = '';
+    this.kubelet.stderr!.on('data', (d) => (kubeletErr = (kubeletErr + d).slice(-4000)));
+    const client = RestClient.fromKubeconfig({ path: this.up.kubeconfig });
+    for (let i = 0; ; i++) {
+      const nodes = await client.nodes().list();
+      if (nodes.items.find((n) => n.metadata?.name === f.node)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return client;
+      if (i > 300) throw new Error(`node ${f.node} not Ready: ${kubeletErr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Also after a failed start. */
+  async stop(): Promise<void> {
+    const k = this.kubelet;
+    if (k && k.exitCode === null) {
+      k.kill('SIGTERM');
+      await new Promise((r) => k.once('exit', r));
+    }
+    await this.up?.stop();
+    try {
+      execFileSync(process.execPath, [...hyperkubeCommand(), 'reset', ...resetArgs(this.f, this.dataDir)], { stdio: 'ignore' });
+    } finally {
+      execFileSync('rm', ['-rf', this.f.root]);
+    }
+  }
+}
+
 export async function main(args: string[] = []): Promise<void> {
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 30);
   const many = Number(args.find((a) => a.startsWith('--pods='))?.slice(7) ?? 100);
   const f = isolatedFlags('bpods');
   const dataDir = join(f.root, 'data');
-  let up: UpCluster | undefined;
-  let kubelet: ChildProcess | undefined;
+  const node = new SplitNode(f, dataDir);
   const figures: Figure[] = [];
   try {
     const floor = summarize(await runtimeFloor(Math.min(runs, 20)));
-    up = await startUp([...upArgs(f), '--disable=kubelet'], { dataDir, keepData: true });
-    kubelet = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...hyperkubeCommand(), ...kubeletArgs(f, dataDir)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let kubeletErr = '';
-    kubelet.stderr!.on('data', (d) => (kubeletErr = (kubeletErr + d).slice(-4000)));
-    const client = RestClient.fromKubeconfig({ path: up.kubeconfig });
-    // The node is Ready before the clock starts.
-    for (let i = 0; ; i++) {
-      const nodes = await client.nodes().list();
-      const ready = nodes.items.find((n) => n.metadata?.name === f.node)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-      if (ready) break;
-      if (i > 300) throw new Error(`node ${f.node} not Ready: ${kubeletErr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const client = await node.start();
+    const kubelet = node.kubelet!;
     const watch = await RunningWatch.open(client);
 
     // --- one pod at a time (two warm-up runs), each also cut into the steps of its path
@@ -240,16 +272,7 @@ export async function main(args: string[] = []): Promise<void> {
     const boundMs = await rcAllBound(client, 200);
     figures.push(absolute({ name: 'rc_200_all_bound', unit: 's', value: boundMs / 1000, target: '<= 2 s' }, (v) => v <= 2));
   } finally {
-    if (kubelet && kubelet.exitCode === null) {
-      kubelet.kill('SIGTERM');
-      await new Promise((r) => kubelet!.once('exit', r));
-    }
-    await up?.stop();
-    try {
-      execFileSync(process.execPath, [...hyperkubeCommand(), 'reset', ...resetArgs(f, dataDir)], { stdio: 'ignore' });
-    } finally {
-      execFileSync('rm', ['-rf', f.root]);
-    }
+    await node.stop();
   }
   // --- the whole node's memory: `up` in one process (kubelet included) plus its etcd
   const mem = await upMemory(many);
