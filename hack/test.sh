@@ -2,13 +2,17 @@
 # Runs every test: unit and integration tests beside the code, then the e2e scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SECONDS=0
 bash hack/install.sh
+echo "# stage 'install and build' took $SECONDS s"
 # install.sh builds dist/ (what users run, no test code) and, from clean, dist-test/ (everything:
 # tests, testing/, e2e/, bench/), so a moved or deleted test cannot linger; tests run from dist-test/.
 # The watch cache deep-freezes what it shares, so a test that mutates a cached object fails
 # (client-go's cache mutation detector, likewise on in tests only); clusters tests start inherit it.
 # typescript-eslint's type-checked rules (no floating promises, no unsafe any) over every file.
+lint_start=$SECONDS
 npm run -s lint
+echo "# stage 'lint' took $((SECONDS - lint_start)) s"
 export TSKUBE_CACHE_MUTATION_DETECTOR=1
 mapfile -t unit < <(find dist-test -name '*.test.js' -not -path 'dist-test/e2e/*' | sort)
 mapfile -t e2e < <(find dist-test/e2e -name '*.test.js' 2>/dev/null | sort)
