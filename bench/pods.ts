@@ -14,12 +14,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RestClient } from '../client/index.js';
 import type { Pod } from '../api/core.js';
-import { isolatedFlags, upArgs, resetArgs, hyperkubeCommand, type IsolatedFlags } from '../testing/isolated.js';
+import { isolatedFlags, upArgs, resetAndRemoveRoot, hyperkubeCommand, type IsolatedFlags } from '../testing/isolated.js';
 import { startUp, type UpCluster } from '../testing/up.js';
 import { SERVER_NODE_FLAGS } from '../cmd/node-flags.js';
 import { testRuntime } from '../testing/runtime-env.js';
 import { absolute, machine, report, round, summarize, type Figure } from './common.js';
-import { execFileSync } from 'node:child_process';
 import { upMemory } from './up-memory.js';
 import { nodeTimes, POD_PATH_STEPS, stepSamples, wallNow, type PodPathTimes } from './pod-path.js';
 
@@ -199,11 +198,7 @@ export class SplitNode {
       await new Promise((r) => k.once('exit', r));
     }
     await this.up?.stop();
-    try {
-      execFileSync(process.execPath, [...hyperkubeCommand(), 'reset', ...resetArgs(this.f, this.dataDir)], { stdio: 'ignore' });
-    } finally {
-      execFileSync('rm', ['-rf', this.f.root]);
-    }
+    resetAndRemoveRoot(this.f, this.dataDir);
   }
 }
 

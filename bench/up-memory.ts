@@ -5,10 +5,9 @@
 // Anchor: etcd alone, the part tskube does not write, read at the same moments.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { RestClient } from '../client/index.js';
 import type { Pod } from '../api/core.js';
-import { isolatedFlags, upArgs, resetArgs, hyperkubeCommand } from '../testing/isolated.js';
+import { isolatedFlags, upArgs, resetAndRemoveRoot } from '../testing/isolated.js';
 import { startUp, type UpCluster } from '../testing/up.js';
 import { absolute, round, summarize, type Figure } from './common.js';
 import { RunningWatch, rssMiB, waitGone } from './pods.js';
@@ -93,10 +92,6 @@ export async function upMemory(pods: number, settleMs = 10_000): Promise<{ figur
     return { figures, line };
   } finally {
     await up?.stop();
-    try {
-      execFileSync(process.execPath, [...hyperkubeCommand(), 'reset', ...resetArgs(f, dataDir)], { stdio: 'ignore' });
-    } finally {
-      execFileSync('rm', ['-rf', f.root]);
-    }
+    resetAndRemoveRoot(f, dataDir);
   }
 }

@@ -8,13 +8,12 @@
 //    same surge/unavailable budget. Both sides start the same pods from the same template; what
 //    differs is who decides the steps.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deployment } from '../api/apps.js';
 import type { PodTemplateSpec, ReplicationController } from '../api/core.js';
 import { RestClient, type ResourceClient } from '../client/index.js';
-import { isolatedFlags, upArgs, resetArgs, hyperkubeCommand, type IsolatedFlags } from '../testing/isolated.js';
+import { isolatedFlags, upArgs, resetAndRemoveRoot, type IsolatedFlags } from '../testing/isolated.js';
 import { startUp, type UpCluster } from '../testing/up.js';
 import { cgroupPids } from '../runtime/reset.js';
 import { absolute, machine, report, round, vsAnchor, type Figure } from './common.js';
@@ -169,11 +168,7 @@ export async function main(args: string[] = []): Promise<void> {
     console.log(`machine: ${machine()}; RC create ${round(rcFig.create)} ms, RC client rolling update ${round(rcFig.rolling)} ms`);
   } finally {
     await up?.stop();
-    try {
-      execFileSync(process.execPath, [...hyperkubeCommand(), 'reset', ...resetArgs(f, dataDir)], { stdio: 'ignore' });
-    } finally {
-      execFileSync('rm', ['-rf', f.root]);
-    }
+    resetAndRemoveRoot(f, dataDir);
   }
   report('workloads', figures);
 }

@@ -90,6 +90,15 @@ export function resetArgs(f: IsolatedFlags, dataDir: string): string[] {
   return [`--data-dir=${dataDir}`, `--state-dir=${f.state}`, `--log-dir=${f.logs}`, `--cgroup-root=${f.cgroup}`, `--bridge=${f.bridge}`, `--chain-prefix=${f.chains}`, `--proxy-chain-prefix=${f.proxyChains}`, `--service-device=${f.device}`];
 }
 
+/** For benches, after `up` has stopped: `hyperkube reset` of the node's names (best effort), then its root dir goes. */
+export function resetAndRemoveRoot(f: IsolatedFlags, dataDir: string): void {
+  try {
+    execFileSync(process.execPath, [...hyperkubeCommand(), 'reset', ...resetArgs(f, dataDir)], { stdio: 'ignore' });
+  } finally {
+    execFileSync('rm', ['-rf', f.root]);
+  }
+}
+
 export function hyperkubeCommand(): string[] {
   const here = fileURLToPath(import.meta.url);
   return here.endsWith('.ts') ? ['--import', 'tsx', fileURLToPath(new URL('../cmd/hyperkube.ts', import.meta.url))] : [fileURLToPath(new URL('../cmd/hyperkube.js', import.meta.url))];
