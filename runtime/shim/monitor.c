@@ -157,13 +157,15 @@ int mode_start(void) {
   const char *sockp = get("attach_sock");
   int lsock = attach_listen(sockp);
 
+  // Registered before "started" is written and the start reported, so whoever starts the next
+  // container after this one returned finds this copy (and a test can read the registry at once).
+  register_sealed_copy(get("sealed_copy"));
   long long started = now_ns();
   if (startedf) {
     snprintf(st, sizeof st, "pid=%d\nmonitor_pid=%d\nstarted_ns=%lld\n", pid, getpid(), started);
     write_atomic(startedf, st);
   }
   report(syncfd, "ok %d\n", pid);
-  register_sealed_copy(get("sealed_copy"));
   // The monitor idles for the container's life: hand back the heap the start-up freed (config
   // file buffers, the init's setup) instead of keeping those pages dirty.
   malloc_trim(0);
