@@ -5,10 +5,11 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps.js';
 import type { Status } from '../api/meta.js';
 import { startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
+import { runKubectl, type KubectlResult } from '../testing/kubectl.js';
 import { eventually } from '../testing/wait.js';
 
 let env: ControllerTestEnv;
@@ -19,13 +20,8 @@ after(async () => {
   await env?.stop();
 });
 
-function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = execFile('/usr/bin/kubectl', ['--kubeconfig', env.kubeconfig, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-    if (input !== undefined) p.stdin!.end(input);
-  });
+function kubectl(args: string[], input?: string): Promise<KubectlResult> {
+  return runKubectl(env.kubeconfig, args, { input });
 }
 
 async function ok(args: string[], input?: string): Promise<string> {

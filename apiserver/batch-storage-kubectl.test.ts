@@ -3,8 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CronJob, Job } from '../api/batch.js';
@@ -12,6 +11,7 @@ import type { PersistentVolume, PersistentVolumeClaim } from '../api/core.js';
 import type { Status } from '../api/meta.js';
 import type { StorageClass } from '../api/storage.js';
 import { startTestApi, type TestApi } from '../testing/cluster.js';
+import { runKubectl, writeKubeconfig, type KubectlResult } from '../testing/kubectl.js';
 
 let api: TestApi;
 let dir: string;
@@ -21,30 +21,15 @@ before(async () => {
   api = await startTestApi();
   dir = await mkdtemp(join(tmpdir(), 'tkt-batch-kubectl-'));
   kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{name: t, cluster: {server: "${api.url}"}}]
-users: [{name: t, user: {}}]
-contexts: [{name: t, context: {cluster: t, user: t, namespace: default}}]
-current-context: t
-`,
-  );
+  await writeKubeconfig(kubeconfig, api.url);
 });
 after(async () => {
   await api?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = execFile('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-    p.stdin!.on('error', () => {});
-    p.stdin!.end(input ?? '');
-  });
+function kubectl(args: string[], input?: string): Promise<KubectlResult> {
+  return runKubectl(kubeconfig, args, { cacheDir: join(dir, 'cache'), input });
 }
 
 async function ok(args: string[], input?: string): Promise<string> {

@@ -4,12 +4,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aggregatedDiscovery, aggregatedDiscoveryWanted } from './discovery.js';
 import { startEnv, type ControllerTestEnv } from '../testing/controllers-env.js';
+import { runKubectl, type KubectlResult } from '../testing/kubectl.js';
 
 const KUBECTL_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
@@ -53,12 +53,8 @@ after(async () => {
   if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
 });
 
-function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('/usr/bin/kubectl', ['--kubeconfig', env.kubeconfig, `--cache-dir=${cacheDir}`, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function kubectl(args: string[]): Promise<KubectlResult> {
+  return runKubectl(env.kubeconfig, args, { cacheDir });
 }
 
 test('the server answers each form with its content type and Vary: Accept', async () => {

@@ -4,11 +4,11 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runKubectl, writeKubeconfig, type KubectlResult } from '../testing/kubectl.js';
 import { startTestApi, type TestApi } from '../testing/cluster.js';
 import { tokenFileAuthenticator } from './auth/token-file.js';
 import { eventually } from '../testing/wait.js';
@@ -31,16 +31,7 @@ before(async () => {
   const serving = await ensureServingCert(join(dir, 'pki'), 'apiserver', { ips: ['127.0.0.1'], dns: ['localhost'] });
   api = await startTestApi({ token: ADMIN, authenticators: [tokenFileAuthenticator(tokens)], authorizationMode: 'RBAC', tls: { cert: serving.cert, key: serving.key } });
   for (const [name, token] of [['admin', ADMIN], ['jane', JANE], ['bob', BOB]]) {
-    await writeFile(
-      join(dir, name),
-      `apiVersion: v1
-kind: Config
-clusters: [{name: t, cluster: {server: "${api.url}", certificate-authority: "${ca.certPath}"}}]
-users: [{name: t, user: {token: "${token}"}}]
-contexts: [{name: t, context: {cluster: t, user: t, namespace: default}}]
-current-context: t
-`,
-    );
+    await writeKubeconfig(join(dir, name), api.url, { token, ca: ca.certPath });
   }
 });
 after(async () => {
@@ -61,14 +52,8 @@ function call(method: string, path: string, token: string, body?: unknown, heade
   });
 }
 
-function kubectl(as: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = execFile('/usr/bin/kubectl', ['--kubeconfig', join(dir, as), '--cache-dir', join(dir, `cache-${as}`), ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-    p.stdin!.on('error', () => {});
-    p.stdin!.end(input ?? '');
-  });
+function kubectl(as: string, args: string[], input?: string): Promise<KubectlResult> {
+  return runKubectl(join(dir, as), args, { cacheDir: join(dir, `cache-${as}`), input });
 }
 
 async function ok(as: string, args: string[], input?: string): Promise<string> {
