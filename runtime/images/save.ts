@@ -7,10 +7,11 @@ import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { pack as tarPack } from 'tar-stream';
+import type { Pack } from 'tar-stream';
 import { exportImage, type ExportedImage } from './export-image.js';
 import { findImage } from './service.js';
 import { MEDIA } from './media.js';
+import { packTo } from './pack-to.js';
 import { sha256, type ImageStore, type StoredImage } from './store.js';
 import { ImageNotFoundError } from './types.js';
 import { normalizeReference, parseReference } from './reference.js';
@@ -53,59 +54,53 @@ export async function saveImages(store: ImageStore, refs: string[], out: string,
 }
 
 export async function writeArchive(items: Item[], format: ArchiveFormat, out: Writable): Promise<void> {
-  const p = tarPack();
-  const done = pipeline(p, out);
+  await packTo(out, (p) => fillArchive(p, items, format));
+}
+
+async function fillArchive(p: Pack, items: Item[], format: ArchiveFormat): Promise<void> {
   const mtime = new Date(0);
   const add = (name: string, data: Buffer) => new Promise<void>((res, rej) => { p.entry({ name, mtime, mode: 0o644 }, data, (e) => (e ? rej(e) : res())); });
   const addFile = async (name: string, path: string, size: number) => { await pipeline(createReadStream(path), p.entry({ name, mtime, mode: 0o644, size })); };
   const written = new Set<string>();
-  try {
-    if (format === 'docker-archive') {
-      const manifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
-      for (const { tags, ex } of items) {
-        const cfgName = `${ex.configDigest.slice(7)}.json`;
-        if (!written.has(cfgName)) { await add(cfgName, ex.config); written.add(cfgName); }
-        for (const l of ex.layers) {
-          const n = `${l.diffID.slice(7)}.tar`;
-          if (!written.has(n)) { await addFile(n, l.path, l.size); written.add(n); }
-        }
-        manifest.push({ Config: cfgName, RepoTags: tags.map(dockerTag), Layers: ex.layers.map((l) => `${l.diffID.slice(7)}.tar`) });
+  if (format === 'docker-archive') {
+    const manifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
+    for (const { tags, ex } of items) {
+      const cfgName = `${ex.configDigest.slice(7)}.json`;
+      if (!written.has(cfgName)) { await add(cfgName, ex.config); written.add(cfgName); }
+      for (const l of ex.layers) {
+        const n = `${l.diffID.slice(7)}.tar`;
+        if (!written.has(n)) { await addFile(n, l.path, l.size); written.add(n); }
       }
-      await add('manifest.json', Buffer.from(JSON.stringify(manifest)));
-    } else {
-      await add('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
-      const index: { schemaVersion: 2; mediaType: string; manifests: object[] } = { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [] };
-      const blob = async (data: Buffer | { path: string; size: number }, digest: string) => {
-        const n = `blobs/sha256/${digest.slice(7)}`;
-        if (written.has(n)) return;
-        written.add(n);
-        if (Buffer.isBuffer(data)) await add(n, data); else await addFile(n, data.path, data.size);
-      };
-      for (const { tags, ex } of items) {
-        await blob(ex.config, ex.configDigest);
-        for (const l of ex.layers) await blob(l, l.diffID);
-        const m = Buffer.from(JSON.stringify({
-          schemaVersion: 2, mediaType: MEDIA.ociManifest,
-          config: { mediaType: MEDIA.ociConfig, digest: ex.configDigest, size: ex.config.length },
-          layers: ex.layers.map((l) => ({ mediaType: MEDIA.ociLayer, digest: l.diffID, size: l.size })),
-        }));
-        const md = sha256(m);
-        await blob(m, md);
-        const desc = { mediaType: MEDIA.ociManifest, digest: md, size: m.length, platform: { architecture: 'amd64', os: 'linux' } };
-        if (tags.length === 0) index.manifests.push(desc);
-        for (const t of tags) {
-          index.manifests.push({ ...desc, annotations: { 'io.containerd.image.name': t, 'org.opencontainers.image.ref.name': parseReference(t).tag ?? 'latest' } });
-        }
-      }
-      await add('index.json', Buffer.from(JSON.stringify(index)));
+      manifest.push({ Config: cfgName, RepoTags: tags.map(dockerTag), Layers: ex.layers.map((l) => `${l.diffID.slice(7)}.tar`) });
     }
-    p.finalize();
-  } catch (e) {
-    p.destroy(e as Error);
-    await done.catch(() => undefined);
-    throw e;
+    await add('manifest.json', Buffer.from(JSON.stringify(manifest)));
+  } else {
+    await add('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+    const index: { schemaVersion: 2; mediaType: string; manifests: object[] } = { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [] };
+    const blob = async (data: Buffer | { path: string; size: number }, digest: string) => {
+      const n = `blobs/sha256/${digest.slice(7)}`;
+      if (written.has(n)) return;
+      written.add(n);
+      if (Buffer.isBuffer(data)) await add(n, data); else await addFile(n, data.path, data.size);
+    };
+    for (const { tags, ex } of items) {
+      await blob(ex.config, ex.configDigest);
+      for (const l of ex.layers) await blob(l, l.diffID);
+      const m = Buffer.from(JSON.stringify({
+        schemaVersion: 2, mediaType: MEDIA.ociManifest,
+        config: { mediaType: MEDIA.ociConfig, digest: ex.configDigest, size: ex.config.length },
+        layers: ex.layers.map((l) => ({ mediaType: MEDIA.ociLayer, digest: l.diffID, size: l.size })),
+      }));
+      const md = sha256(m);
+      await blob(m, md);
+      const desc = { mediaType: MEDIA.ociManifest, digest: md, size: m.length, platform: { architecture: 'amd64', os: 'linux' } };
+      if (tags.length === 0) index.manifests.push(desc);
+      for (const t of tags) {
+        index.manifests.push({ ...desc, annotations: { 'io.containerd.image.name': t, 'org.opencontainers.image.ref.name': parseReference(t).tag ?? 'latest' } });
+      }
+    }
+    await add('index.json', Buffer.from(JSON.stringify(index)));
   }
-  await done;
 }
 
 /** Fully qualified (`docker.io/library/busybox:latest`): docker takes it, and podman would put a

@@ -12,9 +12,10 @@ import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { pack as tarPack, type Pack } from 'tar-stream';
+import type { Pack } from 'tar-stream';
 import { readlink } from 'node:fs/promises';
 import { getXattr } from './libc.js';
+import { packTo } from './pack-to.js';
 
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
 /** Whiteout markers carry no time of their own: a fixed one keeps a re-tarred layer's digest. */
@@ -41,17 +42,7 @@ interface Found { path: string; st: Stats }
 /** Streams the tar of the tree into `out` (which is ended). */
 export async function writeTreeTar(opts: TreeTarOptions, out: Writable): Promise<void> {
   if (opts.whiteouts && opts.layers.length !== 1) throw new Error('a layer diff is written from exactly one directory');
-  const p = tarPack();
-  const done = pipeline(p, out);
-  try {
-    await walk(p, '', opts.layers, opts.whiteouts, new Map());
-    p.finalize();
-  } catch (e) {
-    p.destroy(e as Error);
-    await done.catch(() => undefined);
-    throw e;
-  }
-  await done;
+  await packTo(out, (p) => walk(p, '', opts.layers, opts.whiteouts, new Map()));
 }
 
 async function walk(p: Pack, rel: string, dirs: string[], whiteouts: boolean, inodes: Map<string, string>): Promise<void> {
