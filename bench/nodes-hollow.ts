@@ -7,15 +7,13 @@
 // (bench/scheduler.ts's method, upstream scheduler_perf's too).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Lease, Node, Pod } from '../api/core.js';
+import type { Lease, Node } from '../api/core.js';
 import { isConflict } from '../client/errors.js';
-import { Informer } from '../client/informer.js';
-import { RestClient, type ResourceClient } from '../client/rest.js';
-import { startScheduler } from '../scheduler/scheduler.js';
+import type { ResourceClient } from '../client/rest.js';
 import { hyperkubeCommand } from '../testing/isolated.js';
-import { bucketsOf, histogramQuantile } from './histogram.js';
+import { histogramQuantile } from './histogram.js';
 import { closedLoop } from './common.js';
-import { createPods, startCluster, until, type Cluster } from './scheduler.js';
+import { createPods, startCluster, timeSchedulerBurst, type Cluster } from './scheduler.js';
 
 const CONCURRENCY = 32;
 const LEASE_NS = 'kube-node-lease';
@@ -181,20 +179,7 @@ export async function hollowScheduling(nodes: number, n: number, log: (m: string
     const before = readiness((await c.client.nodes().list()).items);
     if (before.notReady.length || before.ready !== nodes) throw new Error(`hollow nodes not kept Ready by their leases: ${before.ready}/${nodes} Ready; ${before.notReady.slice(0, 5).join(' ')}`);
 
-    const watcher = new Informer<Pod>(c.client, 'pods', { namespace: 'bench', fieldSelector: 'spec.nodeName!=' });
-    await watcher.start();
-    const allBound = until(watcher, n);
-    const client = new RestClient(c.url);
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    const scheduler = await startScheduler({ client, bindConcurrency: CONCURRENCY, log: () => {} });
-    await allBound;
-    const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const buckets = bucketsOf((await scheduler.metrics.e2eDuration.get()).values);
-    await scheduler.stop();
-    await watcher.stop();
-    client.close();
+    const { ms, cpuMs, e2eBuckets: buckets } = await timeSchedulerBurst(c, n);
     const after = readiness((await c.client.nodes().list()).items);
     if (after.notReady.length) throw new Error(`hollow nodes went NotReady during the run: ${after.notReady.slice(0, 5).join(' ')}`);
     log(`${nodes} node(s): ${n} pods bound in ${Math.round(ms)} ms; ${renewer.renewals} lease renewals (${renewer.failures} failed${renewer.lastError ? `, last: ${renewer.lastError}` : ''}); ${registered.length} nodes Ready after ${Math.round((Date.now() - created) / 1000)} s`);
@@ -205,7 +190,7 @@ export async function hollowScheduling(nodes: number, n: number, log: (m: string
       ms,
       p50Ms: histogramQuantile(0.5, buckets) * 1000,
       p99Ms: histogramQuantile(0.99, buckets) * 1000,
-      cpuMs: (cpu.user + cpu.system) / 1000,
+      cpuMs,
       leaseRenewals: renewer.renewals,
     };
   } finally {

@@ -16,6 +16,7 @@ import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { startEtcd, freePort, type EtcdHandle } from '../testing/etcd.js';
 import { absolute, closedLoop, report, round, type Figure } from './common.js';
+import { bucketsOf } from './histogram.js';
 
 const CONCURRENCY = 32;
 
@@ -113,6 +114,36 @@ export async function rawBindRate(n: number): Promise<{ bindPerSec: number; crea
   }
 }
 
+export interface SchedulerBurst {
+  ms: number;
+  /** Until the scheduler's informers had synced (startScheduler returned). */
+  syncMs: number;
+  cpuMs: number;
+  /** Buckets of its scheduler_e2e_scheduling_duration_seconds, read before it stopped. */
+  e2eBuckets: ReturnType<typeof bucketsOf>;
+}
+
+/** Starts a scheduler on the cluster and times it binding the n pods already pending in
+ *  namespace bench, from its start until a watch has seen every one bound; then stops it. */
+export async function timeSchedulerBurst(c: Cluster, n: number, recordEvents = true): Promise<SchedulerBurst> {
+  const watcher = new Informer<Pod>(c.client, 'pods', { namespace: 'bench', fieldSelector: 'spec.nodeName!=' });
+  await watcher.start();
+  const allBound = until(watcher, n);
+  const client = new RestClient(c.url);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const scheduler = await startScheduler({ client, bindConcurrency: CONCURRENCY, log: () => {}, recordEvents });
+  const syncMs = performance.now() - t0;
+  await allBound;
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const e2eBuckets = bucketsOf((await scheduler.metrics.e2eDuration.get()).values);
+  await scheduler.stop();
+  await watcher.stop();
+  client.close();
+  return { ms, syncMs, cpuMs: (cpu.user + cpu.system) / 1000, e2eBuckets };
+}
+
 export async function schedulerRate(nodes: number, n: number, recordEvents = true): Promise<{ perSec: number; ms: number; syncMs: number; cpuMs: number }> {
   const c = await startCluster();
   try {
@@ -121,21 +152,8 @@ export async function schedulerRate(nodes: number, n: number, recordEvents = tru
       await c.client.nodes().create(hollowNode(`hollow-${i}`, perNode));
     });
     await createPods(c.client, 's', n);
-    const watcher = new Informer<Pod>(c.client, 'pods', { namespace: 'bench', fieldSelector: 'spec.nodeName!=' });
-    await watcher.start();
-    const allBound = until(watcher, n);
-    const client = new RestClient(c.url);
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    const scheduler = await startScheduler({ client, bindConcurrency: CONCURRENCY, log: () => {}, recordEvents });
-    const synced = performance.now() - t0;
-    await allBound;
-    const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    await scheduler.stop();
-    await watcher.stop();
-    client.close();
-    return { perSec: (n / ms) * 1000, ms, syncMs: synced, cpuMs: (cpu.user + cpu.system) / 1000 };
+    const { ms, syncMs, cpuMs } = await timeSchedulerBurst(c, n, recordEvents);
+    return { perSec: (n / ms) * 1000, ms, syncMs, cpuMs };
   } finally {
     await c.stop();
   }
