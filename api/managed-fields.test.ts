@@ -91,6 +91,35 @@ test('conflicts with another manager are 409 unless forced', () => {
   assert.ok(!ed || !JSON.stringify(ed.fieldsV1).includes('f:image'));
 });
 
+test('kubectl server-side apply takes over what its client-side apply set, while the value is still the applied one', () => {
+  // As after `kubectl apply` (client-side): an Update by kubectl-client-side-apply plus the annotation.
+  const csa = (image: string, replicas: string): KubeObject => {
+    const o = cfg(image, { args: [replicas] });
+    o.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(cfg(image, { args: [replicas] })) };
+    return o;
+  };
+  const live = structuredClone(csa('img:1', 'a'));
+  recordUpdateManager(live, 'kubectl-client-side-apply', 'Update', undefined, { now: NOW });
+  const moved = applyPatch(live, cfg('img:2', { args: ['a'] }), 'kubectl', { now: NOW });
+  assert.equal((moved.spec as PodSpec).containers[0].image, 'img:2');
+  assert.ok(JSON.stringify(moved.metadata.managedFields!.find((m) => m.manager === 'kubectl')!.fieldsV1).includes('f:image'));
+  const conflictOn = (o: KubeObject, manager: string) =>
+    assert.throws(() => applyPatch(o, cfg('img:3', { args: ['a'] }), manager, { now: NOW }), (e: unknown) => e instanceof PatchError && e.code === 409 && e.causes.length === 1 && e.causes[0].field === '.spec.containers[name="c"].image');
+  // Only kubectl's own manager name moves over, as upstream.
+  conflictOn(live, 'helm');
+  // A value someone changed after the client-side apply is not kubectl's to take.
+  const edited = structuredClone(live);
+  (edited.spec as PodSpec).containers[0].image = 'img:edited';
+  recordUpdateManager(edited, 'kubectl-edit', 'Update', live, { now: NOW });
+  conflictOn(edited, 'kubectl');
+  // A record for another apiVersion (or none readable) gives nothing.
+  const other = structuredClone(live);
+  other.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration'] = JSON.stringify({ ...cfg('img:1', { args: ['a'] }), apiVersion: 'v2' });
+  conflictOn(other, 'kubectl');
+  other.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration'] = '{not json';
+  conflictOn(other, 'kubectl');
+});
+
 test('apply through patchObject requires a field manager', () => {
   assert.throws(() => patchObject('apply', undefined, cfg('x')), (e: unknown) => e instanceof PatchError && e.code === 400);
   const o = patchObject('apply', undefined, cfg('x'), { fieldManager: 'm' });

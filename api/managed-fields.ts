@@ -13,6 +13,8 @@ import { deepEqual } from './deep-equal.js';
 import { getOwn, hasOwnKey, setOwn } from './own-keys.js';
 
 type Obj = Record<string, unknown>;
+/** Where `kubectl apply` (client-side) records the configuration it applied. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A path is a list of FieldsV1 segments; sets hold them JSON-encoded. */
@@ -439,7 +441,13 @@ export function applyPatch(live: KubeObject | undefined, applied: KubeObject, ma
       if (o.entry.manager !== manager && o.set.has(enc)) conflicts.push({ mgr: o.entry, path });
     }
   }
-  if (conflicts.length && !opts.force) throw conflictError(conflicts);
+  if (conflicts.length && !opts.force && manager === 'kubectl') {
+    // Moving from client-side to server-side apply (as kube-apiserver's lastAppliedManager):
+    // kubectl may take over what its last client-side apply set, where that is still the value.
+    const allowed = lastAppliedFields(base, applied.apiVersion, kind);
+    const left = conflicts.filter((c) => !allowed.has(JSON.stringify(c.path)));
+    if (left.length) throw conflictError(left);
+  } else if (conflicts.length && !opts.force) throw conflictError(conflicts);
   for (const c of conflicts) for (const o of others) o.set.delete(JSON.stringify(c.path));
 
   // Fields dropped from this manager's configuration, owned by nobody else.
@@ -467,6 +475,27 @@ export function applyPatch(live: KubeObject | undefined, applied: KubeObject, ma
   next.splice(Math.min(at, next.length), 0, { entry, set: newSet });
   merged.metadata.managedFields = finish(next);
   return merged;
+}
+
+/** The fields of the live object's last-applied-configuration (client-side apply's record)
+ *  whose value the live object still has; none when there is no such record for this version. */
+function lastAppliedFields(live: KubeObject, apiVersion: string | undefined, kind: string | undefined): FieldSet {
+  const text = live.metadata?.annotations?.[LAST_APPLIED];
+  if (typeof text !== 'string' || !text) return new Set();
+  let last: unknown;
+  try {
+    last = JSON.parse(text);
+  } catch {
+    return new Set();
+  }
+  if (!isObj(last) || last.apiVersion !== apiVersion) return new Set();
+  const out: FieldSet = new Set();
+  for (const enc of fieldSetOf(last, kind)) {
+    const path = JSON.parse(enc) as FieldPath;
+    const was = valueAt(last, path);
+    if (was !== undefined && deepEqual(was, valueAt(live, path))) out.add(enc);
+  }
+  return out;
 }
 
 function conflictError(conflicts: { mgr: ManagedFieldsEntry; path: FieldPath }[]): PatchError {

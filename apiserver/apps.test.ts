@@ -173,6 +173,18 @@ test('kubectl apply of a Deployment, StatefulSet, DaemonSet and ReplicaSet twice
   assert.match(await ok(['apply', '--server-side', '-f', '-'], DEPLOY.replace('name: applied', 'name: ssa')), /deployment\.apps\/ssa serverside-applied/);
   assert.match(await ok(['apply', '--server-side', '-f', '-'], DEPLOY.replace('name: applied', 'name: ssa').replace('replicas: 2', 'replicas: 1')), /serverside-applied/);
   assert.equal((await getDeploy('ssa')).spec?.replicas, 1);
+  // From client-side to server-side apply (as upstream since 1.19): kubectl takes over the fields
+  // its last client-side apply set, so a changed value is no conflict with kubectl-client-side-apply.
+  const moved = await kubectl(['apply', '--server-side', '-f', '-'], DEPLOY.replace('replicas: 2', 'replicas: 3'));
+  assert.equal(moved.code, 0, moved.stderr);
+  assert.match(moved.stdout, /deployment\.apps\/applied serverside-applied/);
+  const after = await getDeploy('applied');
+  assert.equal(after.spec?.replicas, 3);
+  assert.ok(after.metadata.managedFields?.some((m) => m.manager === 'kubectl' && m.operation === 'Apply' && JSON.stringify(m.fieldsV1).includes('f:replicas')), 'kubectl now owns replicas');
+  // Another field manager is not kubectl: the same move conflicts.
+  const other = await kubectl(['apply', '--server-side', '--field-manager=ci', '-f', '-'], DEPLOY.replace('replicas: 2', 'replicas: 5'));
+  assert.notEqual(other.code, 0);
+  assert.match(other.stderr, /conflict with "kubectl" using apps\/v1: \.spec\.replicas/);
 });
 
 test('kubectl get deploy,rs,ds,sts and get all print kubectl\'s columns', async () => {
