@@ -37,7 +37,6 @@ import { bindingStrategy, roleStrategy, type EscalationHolder } from './rbac.js'
 import { csrStrategy } from './certificates.js';
 import type { Admission } from '../admission/pod-security.js';
 import { ingressStrategy, priorityClassStrategy, withPodPriority } from './priority-classes.js';
-import type { IngressClass } from '../../api/networking.js';
 import type { PriorityClass } from '../../api/scheduling.js';
 
 export interface RegistryOptions {
@@ -92,7 +91,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['Pod', (info) => withPodPriority(podStrategy(info, opts.serviceAccountAdmission ? { serviceAccount: (ns, name) => defaultAccountSoon(() => byResource.get('serviceaccounts')!.get(ns, name), name) } : {}), priorityClasses)],
     // (A PriorityClass has a required top-level field, so its strategy is not a Strategy<KubeObject> by structure.)
     ['PriorityClass', (info) => priorityClassStrategy(info, priorityClasses) as unknown as Strategy],
-    ['Ingress', (info) => ingressStrategy(info, async () => ((await byResource.get('ingressclasses')?.list(undefined))?.items ?? []) as unknown as IngressClass[])],
+    ['Ingress', (info) => ingressStrategy(info, async () => (await byResource.get('ingressclasses')?.list(undefined))?.items ?? [])],
     ['Service', (info) => serviceStrategy(info, allocators)],
     ['Namespace', namespaceStrategy],
     ['ReplicationController', (info) => defaultStrategy(info, { tracksGeneration: true })],
