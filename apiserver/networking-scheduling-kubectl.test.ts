@@ -130,6 +130,12 @@ test('apply a manifest: the Ingress gets the default class, the policy its defau
 
   const ing = await getJSON<Ingress>(['ingress', 'web']);
   assert.equal(ing.spec?.ingressClassName, 'nginx', 'DefaultIngressClass');
+  // Applying the same file again leaves the Ingress unchanged, its defaulted class included. (The
+  // policy is "configured", as against kube-apiserver: its ports lists gained a defaulted protocol,
+  // and kubectl replaces a list without a merge key whole when the live one differs.)
+  const again = await ok(['apply', '-f', '-'], MANIFEST);
+  assert.match(again, /ingressclass\.networking\.k8s\.io\/nginx unchanged/);
+  assert.match(again, /ingress\.networking\.k8s\.io\/web unchanged/);
   const np = await getJSON<NetworkPolicy>(['netpol', 'api-allow']);
   assert.deepEqual(np.spec?.policyTypes, ['Ingress', 'Egress']);
   assert.equal(np.spec?.ingress?.[0].ports?.[0].protocol, 'TCP');
