@@ -130,6 +130,8 @@ test('apply a manifest: the Ingress gets the default class, the policy its defau
 
   const ing = await getJSON<Ingress>(['ingress', 'web']);
   assert.equal(ing.spec?.ingressClassName, 'nginx', 'DefaultIngressClass');
+  assert.equal(ing.metadata.generation, 1);
+  assert.deepEqual(ing.status, { loadBalancer: {} });
   // Applying the same file again leaves the Ingress unchanged, its defaulted class included. (The
   // policy is "configured", as against kube-apiserver: its ports lists gained a defaulted protocol,
   // and kubectl replaces a list without a merge key whole when the live one differs.)
@@ -160,6 +162,12 @@ test('apply a manifest: the Ingress gets the default class, the policy its defau
   // The status subresource: an address appears in the ADDRESS column.
   await ok(['patch', 'ingress', 'web', '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}']);
   assert.match(await ok(['get', 'ingress', 'web']), /^web\s+nginx\s+\S+\s+192\.0\.2\.10\s+80, 443/m);
+  // A spec change bumps the generation; the status stays.
+  await ok(['annotate', 'ingress', 'web', 'note=x']);
+  await ok(['patch', 'ingress', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/rules/0/http/paths/0/path","value":"/shop"}]']);
+  const changed = await getJSON<Ingress>(['ingress', 'web']);
+  assert.equal(changed.metadata.generation, 2);
+  assert.equal(changed.status?.loadBalancer?.ingress?.[0].ip, '192.0.2.10');
 
   // kubectl create ingress (its own client-side builder) against the same API.
   await ok(['create', 'ingress', 'simple', '--rule=foo.com/bar*=svc1:8080']);

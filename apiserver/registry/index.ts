@@ -90,6 +90,9 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     // Priority admission reads the classes through their registry (made below, read at create time).
     ['Pod', (info) => withPodPriority(podStrategy(info, opts.serviceAccountAdmission ? { serviceAccount: (ns, name) => defaultAccountSoon(() => byResource.get('serviceaccounts')!.get(ns, name), name) } : {}), priorityClasses)],
     // (A PriorityClass has a required top-level field, so its strategy is not a Strategy<KubeObject> by structure.)
+    // Their generation follows the spec, as upstream's strategies.
+    ['IngressClass', (info) => defaultStrategy(info, { tracksGeneration: true })],
+    ['NetworkPolicy', (info) => defaultStrategy(info, { tracksGeneration: true })],
     ['PriorityClass', (info) => priorityClassStrategy(info, priorityClasses) as unknown as Strategy],
     ['Ingress', (info) => ingressStrategy(info, async () => (await byResource.get('ingressclasses')?.list(undefined))?.items ?? [])],
     ['Service', (info) => serviceStrategy(info, allocators)],

@@ -27,9 +27,12 @@ export function priorityClassStrategy(info: ResourceInfo, classes: () => Promise
   });
 }
 
+/** Ingresses: generation tracks the spec; a new one starts with an empty status (upstream's PrepareForCreate). */
 export function ingressStrategy(info: ResourceInfo, classes: () => Promise<IngressClass[]>): Strategy<Ingress> {
   return defaultStrategy<Ingress>(info, {
+    tracksGeneration: true,
     async prepareForCreate(ing) {
+      ing.status = { loadBalancer: {} };
       admitIngressClass(ing, await classes());
     },
   });
