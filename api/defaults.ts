@@ -47,9 +47,8 @@ export function defaultPodSpec(spec: PodSpec, mirror = false): void {
   // Service account admission: an unset account means "default"; keep the deprecated alias in step.
   if (!mirror) spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
   spec.serviceAccount ??= spec.serviceAccountName;
-  // Priority admission: no priority class means priority 0.
-  spec.priority ??= 0;
-  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  // spec.priority and spec.preemptionPolicy are not defaulted: the Priority admission plugin
+  // resolves them from the class on create (a pod template must leave them unset).
   if (spec.hostNetwork) {
     // With host networking, container ports are host ports.
     for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {

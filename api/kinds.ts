@@ -101,6 +101,19 @@ import type { PodDisruptionBudget } from './policy.js';
 import { podDisruptionBudgetPrinter } from './table-policy.js';
 import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus } from './validation-policy.js';
 import { defaultCronJob, defaultJob } from './defaults-batch.js';
+import type { Ingress, IngressClass, NetworkPolicy } from './networking.js';
+import type { PriorityClass } from './scheduling.js';
+import { defaultIngressClass, defaultNetworkPolicy, defaultPriorityClass } from './defaults-networking.js';
+import { ingressClassPrinter, ingressPrinter, networkPolicyPrinter, priorityClassPrinter } from './table-networking.js';
+import {
+  validateIngress,
+  validateIngressClass,
+  validateIngressClassUpdate,
+  validateIngressCreate,
+  validateIngressStatus,
+  validateNetworkPolicy,
+} from './validation-networking.js';
+import { validatePriorityClass, validatePriorityClassUpdate } from './validation-scheduling.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from './defaults-storage.js';
 import { cronJobPrinter, jobPrinter } from './table-batch.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './table-storage.js';
@@ -300,6 +313,29 @@ const KINDS = new Map<string, KindStrategy>([
     validate: validatePodDisruptionBudget,
     validateStatus: validatePodDisruptionBudgetStatus,
     printer: podDisruptionBudgetPrinter,
+  }),
+  // ---- networking.k8s.io/v1 and scheduling.k8s.io/v1 (rules in defaults-/validation-/table-networking, validation-scheduling)
+  kind<Ingress>('Ingress', {
+    meta: namespaced,
+    validate: validateIngress,
+    validateCreate: validateIngressCreate,
+    validateStatus: validateIngressStatus,
+    printer: ingressPrinter,
+  }),
+  kind<IngressClass>('IngressClass', {
+    meta: { namespaced: false, validateName: nameIsDNSSubdomain },
+    defaults: defaultIngressClass,
+    validate: validateIngressClass,
+    validateUpdate: validateIngressClassUpdate,
+    printer: ingressClassPrinter,
+  }),
+  kind<NetworkPolicy>('NetworkPolicy', { meta: namespaced, defaults: defaultNetworkPolicy, validate: validateNetworkPolicy, printer: networkPolicyPrinter }),
+  kind<PriorityClass>('PriorityClass', {
+    meta: { namespaced: false, validateName: nameIsDNSSubdomain },
+    defaults: defaultPriorityClass,
+    validate: validatePriorityClass,
+    validateUpdate: validatePriorityClassUpdate,
+    printer: priorityClassPrinter,
   }),
   // ---- rbac.authorization.k8s.io/v1 (rules in defaults-/validation-/table-rbac)
   kind<Role>('Role', { meta: { namespaced: true, validateName: nameIsRBAC }, validate: validateRole, printer: rolePrinter }),

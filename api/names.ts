@@ -51,6 +51,39 @@ export function isDNS1123Subdomain(v: string): string[] {
   return errs;
 }
 
+const WILDCARD_DNS1123_SUBDOMAIN_FMT = `\\*\\.${DNS1123_SUBDOMAIN_FMT}`;
+const WILDCARD_DNS1123_SUBDOMAIN_RE = new RegExp(`^${WILDCARD_DNS1123_SUBDOMAIN_FMT}$`);
+
+/** IsWildcardDNS1123Subdomain: "*." and a DNS-1123 subdomain (Ingress hosts). */
+export function isWildcardDNS1123Subdomain(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
+  if (!WILDCARD_DNS1123_SUBDOMAIN_RE.test(v)) {
+    errs.push(
+      regexError(
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+        WILDCARD_DNS1123_SUBDOMAIN_FMT,
+        ['*.example.com'],
+      ),
+    );
+  }
+  return errs;
+}
+
+const HTTP_PATH_FMT = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
+const HTTP_PATH_RE = new RegExp(`^${HTTP_PATH_FMT}$`);
+
+/** IsDomainPrefixedPath's checks as [value, message] pairs ('' value: the whole value is missing or unsplittable). */
+export function domainPrefixedPathProblems(v: string): { value: string; message: string }[] {
+  const slash = v.indexOf('/');
+  if (slash <= 0 || slash === v.length - 1) return [{ value: v, message: 'must be a domain-prefixed path (such as "acme.io/foo")' }];
+  const host = v.slice(0, slash);
+  const path = v.slice(slash + 1);
+  const out = isDNS1123Subdomain(host).map((message) => ({ value: host, message }));
+  if (!HTTP_PATH_RE.test(path)) out.push({ value: path, message: `Invalid path (regex used for validation is '${HTTP_PATH_FMT}')` });
+  return out;
+}
+
 const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
 const DNS1035_LABEL_RE = new RegExp(`^${DNS1035_LABEL_FMT}$`);
 

@@ -6924,6 +6924,543 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   ]
  },
+ "io.k8s.api.networking.v1.HTTPIngressPath": {
+  "type": "object",
+  "properties": {
+   "path": {
+    "type": "string",
+    "description": "Matched against the request path; must begin with \"/\" (Exact and Prefix always)."
+   },
+   "pathType": {
+    "type": "string",
+    "enum": [
+     "Exact",
+     "Prefix",
+     "ImplementationSpecific"
+    ],
+    "description": "How `path` is matched: Exact, Prefix or ImplementationSpecific. Required."
+   },
+   "backend": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.IngressBackend"
+   }
+  },
+  "required": [
+   "pathType",
+   "backend"
+  ]
+ },
+ "io.k8s.api.networking.v1.HTTPIngressRuleValue": {
+  "type": "object",
+  "properties": {
+   "paths": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.HTTPIngressPath"
+    }
+   }
+  },
+  "required": [
+   "paths"
+  ]
+ },
+ "io.k8s.api.networking.v1.Ingress": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.IngressSpec"
+   },
+   "status": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.IngressStatus"
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "networking.k8s.io",
+    "kind": "Ingress",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.networking.v1.IngressBackend": {
+  "description": "Where traffic goes: a Service, or a typed object of the Ingress's namespace (exactly one).",
+  "type": "object",
+  "properties": {
+   "service": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.IngressServiceBackend"
+   },
+   "resource": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.TypedLocalObjectReference"
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.IngressClass": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.IngressClassSpec"
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "networking.k8s.io",
+    "kind": "IngressClass",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.networking.v1.IngressClassList": {
+  "description": "A list of IngressClass objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The ingressclasses.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.IngressClass"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: IngressClassList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "networking.k8s.io",
+    "kind": "IngressClassList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.networking.v1.IngressClassParametersReference": {
+  "type": "object",
+  "properties": {
+   "apiGroup": {
+    "type": "string"
+   },
+   "kind": {
+    "type": "string"
+   },
+   "name": {
+    "type": "string"
+   },
+   "scope": {
+    "type": "string",
+    "description": "\"Cluster\" (the default) or \"Namespace\"."
+   },
+   "namespace": {
+    "type": "string",
+    "description": "Set exactly when scope is \"Namespace\"."
+   }
+  },
+  "required": [
+   "kind",
+   "name"
+  ]
+ },
+ "io.k8s.api.networking.v1.IngressClassSpec": {
+  "type": "object",
+  "properties": {
+   "controller": {
+    "type": "string",
+    "description": "The controller that implements the class, a domain-prefixed path (example.com/ingress). Immutable."
+   },
+   "parameters": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.IngressClassParametersReference"
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.IngressList": {
+  "description": "A list of Ingress objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The ingresses.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.Ingress"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: IngressList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "networking.k8s.io",
+    "kind": "IngressList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.networking.v1.IngressLoadBalancerIngress": {
+  "type": "object",
+  "properties": {
+   "ip": {
+    "type": "string"
+   },
+   "hostname": {
+    "type": "string"
+   },
+   "ports": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.IngressPortStatus"
+    }
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.IngressLoadBalancerStatus": {
+  "type": "object",
+  "properties": {
+   "ingress": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.IngressLoadBalancerIngress"
+    }
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.IngressPortStatus": {
+  "type": "object",
+  "properties": {
+   "port": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "protocol": {
+    "type": "string",
+    "enum": [
+     "TCP",
+     "UDP",
+     "SCTP"
+    ]
+   },
+   "error": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "port",
+   "protocol"
+  ]
+ },
+ "io.k8s.api.networking.v1.IngressRule": {
+  "type": "object",
+  "properties": {
+   "host": {
+    "type": "string",
+    "description": "A DNS name (a leading \"*.\" wildcard allowed), not an IP; empty means every host."
+   },
+   "http": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.HTTPIngressRuleValue"
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.IngressServiceBackend": {
+  "type": "object",
+  "properties": {
+   "name": {
+    "type": "string"
+   },
+   "port": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.ServiceBackendPort"
+   }
+  },
+  "required": [
+   "name"
+  ]
+ },
+ "io.k8s.api.networking.v1.IngressSpec": {
+  "type": "object",
+  "properties": {
+   "ingressClassName": {
+    "type": "string",
+    "description": "The IngressClass that implements this Ingress; set by DefaultIngressClass when omitted."
+   },
+   "defaultBackend": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.IngressBackend"
+   },
+   "tls": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.IngressTLS"
+    }
+   },
+   "rules": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.IngressRule"
+    }
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.IngressStatus": {
+  "type": "object",
+  "properties": {
+   "loadBalancer": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.IngressLoadBalancerStatus"
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.IngressTLS": {
+  "type": "object",
+  "properties": {
+   "hosts": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "secretName": {
+    "type": "string"
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.IPBlock": {
+  "type": "object",
+  "properties": {
+   "cidr": {
+    "type": "string"
+   },
+   "except": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    },
+    "description": "CIDRs inside `cidr` to leave out."
+   }
+  },
+  "required": [
+   "cidr"
+  ]
+ },
+ "io.k8s.api.networking.v1.NetworkPolicy": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.NetworkPolicySpec"
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "networking.k8s.io",
+    "kind": "NetworkPolicy",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.networking.v1.NetworkPolicyEgressRule": {
+  "type": "object",
+  "properties": {
+   "ports": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.NetworkPolicyPort"
+    }
+   },
+   "to": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.NetworkPolicyPeer"
+    }
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.NetworkPolicyIngressRule": {
+  "type": "object",
+  "properties": {
+   "ports": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.NetworkPolicyPort"
+    }
+   },
+   "from": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.NetworkPolicyPeer"
+    }
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.NetworkPolicyList": {
+  "description": "A list of NetworkPolicy objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The networkpolicies.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.NetworkPolicy"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: NetworkPolicyList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "networking.k8s.io",
+    "kind": "NetworkPolicyList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.networking.v1.NetworkPolicyPeer": {
+  "type": "object",
+  "properties": {
+   "podSelector": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+   },
+   "namespaceSelector": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+   },
+   "ipBlock": {
+    "$ref": "#/definitions/io.k8s.api.networking.v1.IPBlock"
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.NetworkPolicyPort": {
+  "type": "object",
+  "properties": {
+   "protocol": {
+    "type": "string",
+    "enum": [
+     "TCP",
+     "UDP",
+     "SCTP"
+    ],
+    "description": "TCP (the default), UDP or SCTP."
+   },
+   "port": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+   },
+   "endPort": {
+    "type": "integer",
+    "format": "int32",
+    "description": "With a numeric port: the last port of a range."
+   }
+  }
+ },
+ "io.k8s.api.networking.v1.NetworkPolicySpec": {
+  "type": "object",
+  "properties": {
+   "podSelector": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+   },
+   "ingress": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.NetworkPolicyIngressRule"
+    }
+   },
+   "egress": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.networking.v1.NetworkPolicyEgressRule"
+    }
+   },
+   "policyTypes": {
+    "type": "array",
+    "items": {
+     "type": "string",
+     "enum": [
+      "Ingress",
+      "Egress"
+     ]
+    },
+    "description": "Defaults to [\"Ingress\"], plus \"Egress\" when egress rules are given."
+   }
+  },
+  "required": [
+   "podSelector"
+  ]
+ },
+ "io.k8s.api.networking.v1.ServiceBackendPort": {
+  "description": "ServiceBackendPort: the port of the referenced Service, by name or number (exactly one).",
+  "type": "object",
+  "properties": {
+   "name": {
+    "type": "string"
+   },
+   "number": {
+    "type": "integer",
+    "format": "int32"
+   }
+  }
+ },
  "io.k8s.api.policy.v1.Eviction": {
   "description": "POSTed to pods/<name>/eviction (policy/v1, or v1beta1 from older clients).",
   "type": "object",
@@ -7548,6 +8085,88 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
   "required": [
    "kind",
    "name"
+  ]
+ },
+ "io.k8s.api.scheduling.v1.PriorityClass": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "value": {
+    "type": "integer",
+    "format": "int32",
+    "description": "The priority pods of this class get (spec.priority). Immutable."
+   },
+   "globalDefault": {
+    "type": "boolean",
+    "description": "The class of pods that name none; at most one class may be the global default."
+   },
+   "description": {
+    "type": "string"
+   },
+   "preemptionPolicy": {
+    "type": "string",
+    "enum": [
+     "PreemptLowerPriority",
+     "Never"
+    ],
+    "description": "PreemptLowerPriority (the default) or Never. Immutable."
+   }
+  },
+  "required": [
+   "value"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "scheduling.k8s.io",
+    "kind": "PriorityClass",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.scheduling.v1.PriorityClassList": {
+  "description": "A list of PriorityClass objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The priorityclasses.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.scheduling.v1.PriorityClass"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: PriorityClassList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "scheduling.k8s.io",
+    "kind": "PriorityClassList",
+    "version": "v1"
+   }
   ]
  },
  "io.k8s.api.storage.v1.StorageClass": {

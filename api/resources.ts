@@ -105,6 +105,14 @@ const BATCH_AND_STORAGE_RESOURCES: ResourceInfo[] = [
   grouped('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', ['pdb'], true, [status('PodDisruptionBudget')]),
 ];
 
+// networking.k8s.io/v1 (NetworkPolicies are stored, not enforced) and scheduling.k8s.io/v1.
+const NETWORKING_AND_SCHEDULING_RESOURCES: ResourceInfo[] = [
+  grouped('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', [], false),
+  grouped('networking.k8s.io', 'v1', 'ingresses', 'Ingress', ['ing'], true, [status('Ingress')]),
+  grouped('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', ['netpol'], true),
+  grouped('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', ['pc'], false),
+];
+
 // metrics.k8s.io/v1beta1, read from the kubelets' Summary API when asked (get and list only).
 const METRICS_RESOURCES: ResourceInfo[] = [
   { ...grouped('metrics.k8s.io', 'v1beta1', 'nodes', 'NodeMetrics', [], false), verbs: ['get', 'list'], stored: false },
@@ -189,6 +197,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     subresources: [],
   },
   ...BATCH_AND_STORAGE_RESOURCES,
+  ...NETWORKING_AND_SCHEDULING_RESOURCES,
   // Create-only and never stored: the apiserver answers it from the token (no registry, no cache).
   { ...grouped('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', [], false), verbs: ['create'] },
   apps('controllerrevisions', 'ControllerRevision', [], [], false),

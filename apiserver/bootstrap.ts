@@ -6,6 +6,7 @@ import type { KubeObject } from '../api/meta.js';
 import { ApiError } from './errors.js';
 import type { Registries } from './registry/index.js';
 import type { RequestContext } from './registry/strategy.js';
+import { systemPriorityClasses } from './registry/priority-classes.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -45,5 +46,8 @@ export async function bootstrap(reg: Registries, o: { port: number; log: (m: str
     };
     await ensure(() => services.create(ctx('default'), svc));
   }
-  o.log(`bootstrap: namespaces ${SYSTEM_NAMESPACES.join(', ')} and service default/kubernetes (${firstIP}) ready`);
+  // The system PriorityClasses (upstream's scheduling post-start hook); an existing one is left as it is.
+  const priorityClasses = reg.byResource.get('priorityclasses')!;
+  for (const pc of systemPriorityClasses()) await ensure(() => priorityClasses.create(ctx(), pc as unknown as KubeObject));
+  o.log(`bootstrap: namespaces ${SYSTEM_NAMESPACES.join(', ')}, service default/kubernetes (${firstIP}) and the system priority classes ready`);
 }

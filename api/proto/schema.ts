@@ -1,5 +1,5 @@
 // Kubernetes protobuf schema as data: field number → JSON name and type, for the
-// messages tskube decodes (core/v1, meta/v1, coordination/v1, apps/v1, batch/v1, storage.k8s.io/v1, autoscaling/v1, certificates.k8s.io/v1). Field numbers are
+// messages tskube decodes (core/v1, meta/v1, coordination/v1, apps/v1, batch/v1, storage.k8s.io/v1, autoscaling/v1, certificates.k8s.io/v1, networking.k8s.io/v1, scheduling.k8s.io/v1). Field numbers are
 // the wire facts of k8s.io/api and k8s.io/apimachinery generated.proto.
 //
 // Entry: [fieldNumber, jsonName, type, flags]
@@ -436,6 +436,35 @@ export const SCHEMA: Record<string, MessageSpec> = {
   TopologySelectorTerm: [[1, 'matchLabelExpressions', 'TopologySelectorLabelRequirement', 'r']],
   TopologySelectorLabelRequirement: [[1, 'key', 's', 'k'], [2, 'values', 's', 'r']],
 
+  // ---- networking.k8s.io/v1 ----
+  Ingress: [objMeta, [2, 'spec', 'IngressSpec'], [3, 'status', 'IngressStatus']],
+  IngressSpec: [[4, 'ingressClassName', 's', 'k'], [1, 'defaultBackend', 'IngressBackend'], [2, 'tls', 'IngressTLS', 'r'], [3, 'rules', 'IngressRule', 'r']],
+  IngressBackend: [[4, 'service', 'IngressServiceBackend'], [3, 'resource', 'TypedLocalObjectReference']],
+  IngressServiceBackend: [[1, 'name', 's', 'k'], [2, 'port', 'ServiceBackendPort']],
+  ServiceBackendPort: [[1, 'name', 's'], [2, 'number', 'i32']],
+  IngressTLS: [[1, 'hosts', 's', 'r'], [2, 'secretName', 's']],
+  IngressRule: [[1, 'host', 's'], [2, '', 'IngressRuleValue', 'i']],
+  IngressRuleValue: [[1, 'http', 'HTTPIngressRuleValue']],
+  HTTPIngressRuleValue: [[1, 'paths', 'HTTPIngressPath', 'r']],
+  HTTPIngressPath: [[1, 'path', 's'], [3, 'pathType', 's', 'k'], [2, 'backend', 'IngressBackend']],
+  IngressStatus: [[1, 'loadBalancer', 'IngressLoadBalancerStatus']],
+  IngressLoadBalancerStatus: [[1, 'ingress', 'IngressLoadBalancerIngress', 'r']],
+  IngressLoadBalancerIngress: [[1, 'ip', 's'], [2, 'hostname', 's'], [4, 'ports', 'IngressPortStatus', 'r']],
+  IngressPortStatus: [[1, 'port', 'i32', 'k'], [2, 'protocol', 's', 'k'], [3, 'error', 's', 'k']],
+  IngressClass: [objMeta, [2, 'spec', 'IngressClassSpec']],
+  IngressClassSpec: [[1, 'controller', 's'], [2, 'parameters', 'IngressClassParametersReference']],
+  IngressClassParametersReference: [[1, 'apiGroup', 's', 'k'], [2, 'kind', 's', 'k'], [3, 'name', 's', 'k'], [4, 'scope', 's', 'k'], [5, 'namespace', 's', 'k']],
+  NetworkPolicy: [objMeta, [2, 'spec', 'NetworkPolicySpec']],
+  NetworkPolicySpec: [[1, 'podSelector', 'LabelSelector'], [2, 'ingress', 'NetworkPolicyIngressRule', 'r'], [3, 'egress', 'NetworkPolicyEgressRule', 'r'], [4, 'policyTypes', 's', 'r']],
+  NetworkPolicyIngressRule: [[1, 'ports', 'NetworkPolicyPort', 'r'], [2, 'from', 'NetworkPolicyPeer', 'r']],
+  NetworkPolicyEgressRule: [[1, 'ports', 'NetworkPolicyPort', 'r'], [2, 'to', 'NetworkPolicyPeer', 'r']],
+  NetworkPolicyPort: [[1, 'protocol', 's', 'k'], [2, 'port', 'IOS'], [3, 'endPort', 'i32', 'k']],
+  NetworkPolicyPeer: [[1, 'podSelector', 'LabelSelector'], [2, 'namespaceSelector', 'LabelSelector'], [3, 'ipBlock', 'IPBlock']],
+  IPBlock: [[1, 'cidr', 's', 'k'], [2, 'except', 's', 'r']],
+
+  // ---- scheduling.k8s.io/v1 ----
+  PriorityClass: [objMeta, [2, 'value', 'i32', 'k'], [3, 'globalDefault', 'B'], [4, 'description', 's'], [5, 'preemptionPolicy', 's', 'k']],
+
   // ---- policy/v1 ----
   PodDisruptionBudget: [objMeta, [2, 'spec', 'PodDisruptionBudgetSpec'], [3, 'status', 'PodDisruptionBudgetStatus']],
   PodDisruptionBudgetSpec: [[1, 'minAvailable', 'IOS'], [2, 'selector', 'LabelSelector'], [3, 'maxUnavailable', 'IOS'], [4, 'unhealthyPodEvictionPolicy', 's', 'k']],
@@ -565,6 +594,8 @@ export const KINDS: Record<string, string> = {
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview', 'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
   'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
+  'networking.k8s.io/v1/Ingress': 'Ingress', 'networking.k8s.io/v1/IngressClass': 'IngressClass',
+  'networking.k8s.io/v1/NetworkPolicy': 'NetworkPolicy', 'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
   // DeleteOptions is sent with apiVersion meta.k8s.io/v1 or v1 depending on the client.
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions', 'v1/DeleteOptions': 'DeleteOptions',
 };

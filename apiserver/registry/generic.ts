@@ -382,6 +382,7 @@ export class Registry<T extends KubeObject = KubeObject> {
   }
 
   async delete(ctx: RequestContext, name: string, opts: DeleteOptions = {}): Promise<{ object: T; finished: boolean }> {
+    this.strategy.beforeDelete?.(name, ctx);
     const key = this.key(ctx.namespace, name);
     for (let attempt = 0; ; attempt++) {
       let cur: T;

@@ -36,6 +36,8 @@ async function defaultAccountSoon(get: () => Promise<ServiceAccount>, name: stri
 import { bindingStrategy, roleStrategy, type EscalationHolder } from './rbac.js';
 import { csrStrategy } from './certificates.js';
 import type { Admission } from '../admission/pod-security.js';
+import { ingressStrategy, priorityClassStrategy, withPodPriority } from './priority-classes.js';
+import type { PriorityClass } from '../../api/scheduling.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
@@ -83,8 +85,16 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
   // Each kind's registry hooks, looked up by kind; kinds not named here are generic.
   const escalation = opts.escalation ?? {};
   const createOnUpdate = (info: ResourceInfo) => defaultStrategy(info, { allowCreateOnUpdate: true });
+  const priorityClasses = async () => ((await byResource.get('priorityclasses')?.list(undefined))?.items ?? []) as unknown as PriorityClass[];
   const strategies = new Map<string, (info: ResourceInfo) => Strategy>([
-    ['Pod', (info) => podStrategy(info, opts.serviceAccountAdmission ? { serviceAccount: (ns, name) => defaultAccountSoon(() => byResource.get('serviceaccounts')!.get(ns, name), name) } : {})],
+    // Priority admission reads the classes through their registry (made below, read at create time).
+    ['Pod', (info) => withPodPriority(podStrategy(info, opts.serviceAccountAdmission ? { serviceAccount: (ns, name) => defaultAccountSoon(() => byResource.get('serviceaccounts')!.get(ns, name), name) } : {}), priorityClasses)],
+    // (A PriorityClass has a required top-level field, so its strategy is not a Strategy<KubeObject> by structure.)
+    // Their generation follows the spec, as upstream's strategies.
+    ['IngressClass', (info) => defaultStrategy(info, { tracksGeneration: true })],
+    ['NetworkPolicy', (info) => defaultStrategy(info, { tracksGeneration: true })],
+    ['PriorityClass', (info) => priorityClassStrategy(info, priorityClasses) as unknown as Strategy],
+    ['Ingress', (info) => ingressStrategy(info, async () => (await byResource.get('ingressclasses')?.list(undefined))?.items ?? [])],
     ['Service', (info) => serviceStrategy(info, allocators)],
     ['Namespace', namespaceStrategy],
     ['ReplicationController', (info) => defaultStrategy(info, { tracksGeneration: true })],

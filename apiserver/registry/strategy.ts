@@ -58,6 +58,8 @@ export interface Strategy<T extends TypedObject = KubeObject> {
   afterUpdate?(obj: T, old: T): void | Promise<void>;
   /** Extra validation beyond api/validation.ts. */
   validate?(obj: T, old?: T): StatusCause[];
+  /** Called first on a delete of the named object; may throw ApiError (the system PriorityClasses). */
+  beforeDelete?(name: string, ctx: RequestContext): void;
   /** Undo what prepareForCreate reserved when the create failed or the object is gone. */
   release?(obj: T): void | Promise<void>;
   /**
