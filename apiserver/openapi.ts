@@ -29,11 +29,17 @@ const docOf = (body: string | Buffer): Doc => ({ body, hash: createHash('sha512'
 
 /** Serves GET /openapi/v2, /openapi/v3 and /openapi/v3/<group-version>; false for any other request. */
 export function openapiServer(): (req: ApiRequest, res: ServerResponse) => boolean {
-  const v2pb = docOf(openapiV2Protobuf(DEFINITIONS));
-  const v2json = docOf(JSON.stringify(openapiV2Document()));
-  const docs = new Map<string, Doc>();
-  for (const gv of groupVersions()) docs.set(gvPath(gv.group, gv.version), docOf(JSON.stringify(openapiV3Document(gv.group, gv.version))));
-  const root = docOf(JSON.stringify({ paths: Object.fromEntries([...docs].map(([p, d]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` }])) }));
+  // Built at the first /openapi/ request and kept (~1.5 MiB of strings): a cluster no client asks
+  // for a schema (no kubectl apply/explain yet) never holds them (issue 18).
+  let built: { v2pb: Doc; v2json: Doc; docs: Map<string, Doc>; root: Doc } | undefined;
+  const documents = () => {
+    if (built) return built;
+    const docs = new Map<string, Doc>();
+    for (const gv of groupVersions()) docs.set(gvPath(gv.group, gv.version), docOf(JSON.stringify(openapiV3Document(gv.group, gv.version))));
+    const root = docOf(JSON.stringify({ paths: Object.fromEntries([...docs].map(([p, d]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` }])) }));
+    built = { v2pb: docOf(openapiV2Protobuf(DEFINITIONS)), v2json: docOf(JSON.stringify(openapiV2Document())), docs, root };
+    return built;
+  };
 
   /** The body with its ETag; 304 when the client already has it. */
   const send = (req: ApiRequest, res: ServerResponse, type: string, d: Doc, headers: Record<string, string> = {}) => {
@@ -49,6 +55,7 @@ export function openapiServer(): (req: ApiRequest, res: ServerResponse) => boole
   return (req, res) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.path.startsWith('/openapi/')) return false;
     const path = req.path.replace(/(.)\/$/, '$1'); // one trailing slash is tolerated, as on every non-resource path
+    const { v2pb, v2json, docs, root } = documents();
     if (path === '/openapi/v2') {
       if ((req.headers.accept ?? '').includes('protobuf')) send(req, res, OPENAPI_V2_PROTOBUF, v2pb);
       else send(req, res, JSON_UTF8, v2json);

@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEtcdProcess } from './etcd-process.js';
+import { etcdEnv, startEtcdProcess } from './etcd-process.js';
 import { ensureEtcdPKI } from './pki.js';
 import { tryBind } from './port-holder.js';
 import { procStartTime, stillRunning } from './proc-identity.js';
@@ -32,6 +33,9 @@ test('etcd of up: TLS, identity kept and checked, taken ports refused', { timeou
     assert.match(id.name, /^tskube-[0-9a-f]{8}$/);
     assert.match(id.token, /^[0-9a-f]{32}$/);
     assert.ok(id.clusterId, 'cluster id recorded at the first start');
+    // The etcd process itself runs with the GC setting up gives it (unless this test's environment sets one).
+    const environ = readFileSync(`/proc/${first.pid}/environ`, 'utf8').split('\0');
+    assert.ok(environ.includes(`GOGC=${process.env.GOGC ?? '50'}`), `GOGC in etcd's environment: ${environ.filter((e) => e.startsWith('GO')).join(' ')}`);
     const client = newEtcdClient({ endpoints: first.endpoint, tls: first.tls });
     await client.put('/kept').value('1');
     client.close();
@@ -72,4 +76,9 @@ test('etcd of up: TLS, identity kept and checked, taken ports refused', { timeou
   } finally {
     holder.close();
   }
+});
+
+test("etcd's environment: GOGC 50 unless the user set one, the rest passed through", () => {
+  assert.deepEqual(etcdEnv({ PATH: '/bin' }), { PATH: '/bin', GOGC: '50' });
+  assert.deepEqual(etcdEnv({ PATH: '/bin', GOGC: '200' }), { PATH: '/bin', GOGC: '200' });
 });

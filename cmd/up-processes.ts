@@ -118,6 +118,7 @@ export async function runUpProcesses(o: UpProcessesOptions): Promise<number> {
         `--etcd-certfile=${o.etcdPKI.client.certPath}`,
         `--etcd-keyfile=${o.etcdPKI.client.keyPath}`,
         `--etcd-quota-backend-bytes=${f('etcd-quota-backend-bytes')}`,
+        `--etcd-client-thread=${f('etcd-client-thread')}`,
         `--bind-address=${f('bind-address')}`,
         `--port=${apiPort}`,
         `--service-cluster-ip-range=${f('service-cluster-ip-range')}`,
