@@ -10,7 +10,6 @@
 
 import type { ResourceList } from '../../api/core.js';
 import type { KubeObject } from '../../api/meta.js';
-import type { Pod } from '../../api/core.js';
 import type { ResourceQuota } from '../../api/quota.js';
 import { matchingResources, podConstraintViolation, quotaMatches, usageOf, withoutZeros } from '../../api/quota-usage.js';
 import { add, lessThanOrEqual, mask, prettyPrint, subtract } from '../../api/resource-list.js';
