@@ -23,6 +23,7 @@ import type {
   EnvVar,
 } from './core.js';
 import { parseQuantity } from './quantity.js';
+import type { PodTemplate } from './quota.js';
 
 // ---------------------------------------------------------------- pods
 
@@ -177,6 +178,11 @@ export function parseQuantityLoose(q: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A PodTemplate's template spec gets a pod spec's defaults (as upstream's SetDefaults_PodSpec through the template). */
+export function defaultPodTemplate(t: PodTemplate): void {
+  if (t.template?.spec && typeof t.template.spec === 'object') defaultPodSpec(t.template.spec);
 }
 
 // ---------------------------------------------------------------- replication controllers

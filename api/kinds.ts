@@ -165,6 +165,11 @@ import { validateCertificateSigningRequest, validateCertificateSigningRequestUpd
 import { csrPrinter } from './table-certificates.js';
 import { validateServiceAccount } from './validation-auth.js';
 import { serviceAccountPrinter } from './table-auth.js';
+import type { LimitRange, PodTemplate, ResourceQuota } from './quota.js';
+import { defaultLimitRange } from './limit-range.js';
+import { validateLimitRange, validatePodTemplate, validateResourceQuota, validateResourceQuotaStatus, validateResourceQuotaUpdate } from './validation-quota.js';
+import { limitRangePrinter, podTemplatePrinter, resourceQuotaPrinter } from './table-quota.js';
+import { defaultPodTemplate } from './defaults.js';
 
 const namespaced = { namespaced: true, validateName: nameIsDNSSubdomain };
 
@@ -198,6 +203,15 @@ const KINDS = new Map<string, KindStrategy>([
   kind<Secret>('Secret', { meta: namespaced, defaults: defaultSecret, validate: validateSecret, validateUpdate: validateSecretUpdate, printer: secretPrinter }),
   kind<ServiceAccount>('ServiceAccount', { meta: namespaced, validate: validateServiceAccount, printer: serviceAccountPrinter }),
   kind<Lease>('Lease', { meta: namespaced, validate: validateLease, printer: leasePrinter }),
+  kind<LimitRange>('LimitRange', { meta: namespaced, defaults: defaultLimitRange, validate: validateLimitRange, printer: limitRangePrinter }),
+  kind<ResourceQuota>('ResourceQuota', {
+    meta: namespaced,
+    validate: validateResourceQuota,
+    validateUpdate: validateResourceQuotaUpdate,
+    validateStatus: validateResourceQuotaStatus,
+    printer: resourceQuotaPrinter,
+  }),
+  kind<PodTemplate>('PodTemplate', { meta: namespaced, defaults: defaultPodTemplate, validate: validatePodTemplate, printer: podTemplatePrinter }),
   kind<Binding>('Binding', { meta: namespaced, validate: validateBinding, printer: genericPrinter }),
   kind<Scale>('Scale', { meta: namespaced, validate: validateScale, printer: genericPrinter }),
   // ---- apps/v1

@@ -3793,6 +3793,133 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   }
  },
+ "io.k8s.api.core.v1.LimitRange": {
+  "description": "LimitRange sets resource usage limits for each kind of resource in a Namespace.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.LimitRangeSpec",
+    "description": "Spec defines the limits enforced."
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "",
+    "kind": "LimitRange",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.core.v1.LimitRangeItem": {
+  "description": "The bounds of one type of object in a namespace.",
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string",
+    "description": "Type of resource that this limit applies to."
+   },
+   "max": {
+    "type": "object",
+    "additionalProperties": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity"
+    },
+    "description": "Max usage constraints on this kind by resource name."
+   },
+   "min": {
+    "type": "object",
+    "additionalProperties": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity"
+    },
+    "description": "Min usage constraints on this kind by resource name."
+   },
+   "default": {
+    "type": "object",
+    "additionalProperties": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity"
+    },
+    "description": "Default resource limit a container gets when it sets none."
+   },
+   "defaultRequest": {
+    "type": "object",
+    "additionalProperties": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity"
+    },
+    "description": "Default resource request a container gets when it sets none."
+   },
+   "maxLimitRequestRatio": {
+    "type": "object",
+    "additionalProperties": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity"
+    },
+    "description": "The most a limit may be over its request for a resource (limit/request)."
+   }
+  },
+  "required": [
+   "type"
+  ]
+ },
+ "io.k8s.api.core.v1.LimitRangeList": {
+  "description": "A list of LimitRange objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The limitranges.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.LimitRange"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: LimitRangeList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "",
+    "kind": "LimitRangeList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.core.v1.LimitRangeSpec": {
+  "type": "object",
+  "properties": {
+   "limits": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.LimitRangeItem"
+    },
+    "description": "Limits is the list of LimitRangeItem objects that are enforced."
+   }
+  },
+  "required": [
+   "limits"
+  ]
+ },
  "io.k8s.api.core.v1.LoadBalancerIngress": {
   "type": "object",
   "properties": {
@@ -5279,6 +5406,70 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    }
   }
  },
+ "io.k8s.api.core.v1.PodTemplate": {
+  "description": "PodTemplate describes a template for creating copies of a predefined pod.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "template": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.PodTemplateSpec",
+    "description": "Template defines the pods that will be created from this pod template."
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "",
+    "kind": "PodTemplate",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.core.v1.PodTemplateList": {
+  "description": "A list of PodTemplate objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The podtemplates.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.PodTemplate"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: PodTemplateList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "",
+    "kind": "PodTemplateList",
+    "version": "v1"
+   }
+  ]
+ },
  "io.k8s.api.core.v1.PodTemplateSpec": {
   "type": "object",
   "properties": {
@@ -5574,6 +5765,114 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
    "resource"
   ]
  },
+ "io.k8s.api.core.v1.ResourceQuota": {
+  "description": "ResourceQuota sets aggregate quota restrictions enforced per namespace.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.ResourceQuotaSpec"
+   },
+   "status": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.ResourceQuotaStatus"
+   }
+  },
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "",
+    "kind": "ResourceQuota",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.core.v1.ResourceQuotaList": {
+  "description": "A list of ResourceQuota objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The resourcequotas.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.ResourceQuota"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: ResourceQuotaList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "",
+    "kind": "ResourceQuotaList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.core.v1.ResourceQuotaSpec": {
+  "type": "object",
+  "properties": {
+   "hard": {
+    "type": "object",
+    "additionalProperties": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity"
+    },
+    "description": "The desired hard limits for each named resource."
+   },
+   "scopes": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    },
+    "description": "Filters every object the quota tracks: Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass, CrossNamespacePodAffinity."
+   },
+   "scopeSelector": {
+    "$ref": "#/definitions/io.k8s.api.core.v1.ScopeSelector",
+    "description": "Scopes by expressions, ANDed with `scopes`."
+   }
+  }
+ },
+ "io.k8s.api.core.v1.ResourceQuotaStatus": {
+  "type": "object",
+  "properties": {
+   "hard": {
+    "type": "object",
+    "additionalProperties": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity"
+    },
+    "description": "Hard is the set of enforced hard limits for each named resource."
+   },
+   "used": {
+    "type": "object",
+    "additionalProperties": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity"
+    },
+    "description": "Used is the current observed total usage of the resource in the namespace."
+   }
+  }
+ },
  "io.k8s.api.core.v1.ResourceRequirements": {
   "type": "object",
   "properties": {
@@ -5608,6 +5907,46 @@ export const DEFINITIONS: Readonly<Record<string, Schema>> = {
      ]
     },
     "description": "Dynamic resource claims of the pod used by this container; stored as given."
+   }
+  }
+ },
+ "io.k8s.api.core.v1.ScopedResourceSelectorRequirement": {
+  "type": "object",
+  "properties": {
+   "scopeName": {
+    "type": "string",
+    "description": "The name of the scope that the selector applies to."
+   },
+   "operator": {
+    "type": "string",
+    "enum": [
+     "In",
+     "NotIn",
+     "Exists",
+     "DoesNotExist"
+    ]
+   },
+   "values": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  },
+  "required": [
+   "scopeName",
+   "operator"
+  ]
+ },
+ "io.k8s.api.core.v1.ScopeSelector": {
+  "type": "object",
+  "properties": {
+   "matchExpressions": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.core.v1.ScopedResourceSelectorRequirement"
+    },
+    "description": "A list of scope selector requirements by scope of the resources."
    }
   }
  },

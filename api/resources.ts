@@ -182,6 +182,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   core('configmaps', 'ConfigMap', ['cm'], true),
   core('secrets', 'Secret', [], true),
   core('serviceaccounts', 'ServiceAccount', ['sa'], true, [{ name: 'token', kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' }]),
+  // A namespace's bounds (LimitRanger and ResourceQuota admission read them) and stored pod templates.
+  core('limitranges', 'LimitRange', ['limits'], true),
+  core('resourcequotas', 'ResourceQuota', ['quota'], true, [status('ResourceQuota')]),
+  core('podtemplates', 'PodTemplate', [], true),
   // Binding is create-only and has no list kind in practice; keep the field for uniformity.
   core('bindings', 'Binding', [], true, [], ['create']),
   {

@@ -57,6 +57,8 @@ import { accessReview, rulesReview, selfSubjectReview } from './auth/reviews.js'
 import type { EscalationHolder } from './registry/rbac.js';
 import { podSecurityAdmission, type Admission } from './admission/pod-security.js';
 import { defaultTolerationSecondsAdmission, type DefaultTolerationSecondsOptions } from './admission/default-toleration-seconds.js';
+import { limitRangerAdmission } from './admission/limit-ranger.js';
+import { ResourceQuotaAdmission } from './admission/resource-quota.js';
 import type { Level } from '../api/pod-security.js';
 import { SessionStore } from './ui/sessions.js';
 import { cookieAuthenticator } from './ui/cookie-auth.js';
@@ -175,13 +177,27 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const psa: { admit?: Admission } = {};
   const nodeRestriction: { plugin?: NodeRestriction } = {};
   const defaultTolerations = defaultTolerationSecondsAdmission(opts.defaultTolerationSeconds);
+  // LimitRanger and ResourceQuota read their kinds through the registries made below.
+  const reg: { r?: Registries } = {};
+  const limitRanger = limitRangerAdmission(() => reg.r?.byResource.get('limitranges'));
+  const quota = new ResourceQuotaAdmission(() => reg.r?.byResource.get('resourcequotas'));
   const admission: Admission = async (kind, obj, ctx, old) => {
     await nodeRestriction.plugin?.admit(kind, obj, ctx, old);
     // Mutating before validating, as upstream's admission chain: pod security sees the added tolerations.
     await defaultTolerations(kind, obj, ctx, old);
+    await limitRanger(kind, obj, ctx, old);
     if (psa.admit) await psa.admit(kind, obj, ctx, old);
   };
-  const registries = buildRegistries(storage, { serviceCIDR, nodePortRange: opts.nodePortRange ?? '30000-32767', serviceAccountAdmission: !!opts.serviceAccounts, escalation, admission, quorumReads: opts.quorumReads ?? false });
+  const registries = buildRegistries(storage, {
+    serviceCIDR,
+    nodePortRange: opts.nodePortRange ?? '30000-32767',
+    serviceAccountAdmission: !!opts.serviceAccounts,
+    escalation,
+    admission,
+    validatingAdmission: quota.admit,
+    quorumReads: opts.quorumReads ?? false,
+  });
+  reg.r = registries;
   psa.admit = podSecurityAdmission(registries.namespaces, opts.podSecurityDefault ?? 'privileged');
   // NodeRestriction runs with the node authorizer (upstream enables both together).
   if (nodeGraph) nodeRestriction.plugin = new NodeRestriction(registries);

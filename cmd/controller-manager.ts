@@ -29,6 +29,7 @@ const FLAGS = {
   'root-ca-file': { type: 'string', default: '', help: 'the cluster CA (PEM) published as ConfigMap kube-root-ca.crt in every namespace' },
   'terminated-pod-gc-threshold': { type: 'string', default: '12500', help: 'terminated pods (Succeeded/Failed) kept before the pod garbage collector deletes the oldest; 0 keeps them all' },
   'horizontal-pod-autoscaler-sync-period': { type: 'string', default: '15s', help: 'how often each horizontal pod autoscaler is reconciled' },
+  'resource-quota-sync-period': { type: 'string', default: '5m', help: 'how often every resource quota\'s usage is recomputed' },
   'cluster-signing-cert-file': { type: 'string', default: '', help: 'the CA certificate (PEM) csrsigning issues kubelet client and serving certificates with' },
   'cluster-signing-key-file': { type: 'string', default: '', help: 'the private key (PEM) of --cluster-signing-cert-file' },
   'cluster-signing-duration': { type: 'string', default: '8760h0m0s', help: 'the longest certificate csrsigning issues' },
@@ -120,6 +121,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
       eventTTLMs: parseDuration(f['event-ttl']),
       terminatedPodGCThreshold: nonNegativeInt('terminated-pod-gc-threshold', f['terminated-pod-gc-threshold']),
       hpaSyncPeriodMs: parseDuration(f['horizontal-pod-autoscaler-sync-period']),
+      resourceQuotaSyncPeriodMs: parseDuration(f['resource-quota-sync-period']),
       ...(f['root-ca-file'] ? { rootCA: readFileSync(f['root-ca-file'], 'utf8') } : {}),
       ...signingFlags(f['cluster-signing-cert-file'], f['cluster-signing-key-file']),
       clusterSigningDurationMs: parseDuration(f['cluster-signing-duration']),
@@ -127,6 +129,7 @@ export async function runControllerManager(argv: string[]): Promise<number> {
     };
     if (!(opts.clusterSigningDurationMs! > 0)) throw new UsageError('--cluster-signing-duration must be positive');
     if (!(opts.hpaSyncPeriodMs! > 0)) throw new UsageError('--horizontal-pod-autoscaler-sync-period must be positive');
+    if (!(opts.resourceQuotaSyncPeriodMs! > 0)) throw new UsageError('--resource-quota-sync-period must be positive');
   } catch (err) {
     console.error(`hyperkube controller-manager: ${err instanceof Error ? err.message : String(err)}`);
     return 2;

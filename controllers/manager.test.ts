@@ -29,7 +29,7 @@ describe('flag parsing', () => {
     assert.equal(parseDuration('1h30m'), 5_400_000);
     assert.equal(parseDuration('250ms'), 250);
     assert.throws(() => parseDuration('5 minutes'));
-    assert.deepEqual(parseControllers('*,-eventttl').sort(), ['clusterrole-aggregation', 'cronjob', 'csrapproving', 'csrsigning', 'daemonset', 'deployment', 'disruption', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'garbagecollector', 'horizontalpodautoscaling', 'job', 'namespace', 'nodeipam', 'nodelifecycle', 'persistentvolume-binder', 'podgc', 'pv-protection', 'pvc-protection', 'replicaset', 'replication', 'root-ca-cert-publisher', 'serviceaccount', 'statefulset', 'ttl-after-finished']);
+    assert.deepEqual(parseControllers('*,-eventttl').sort(), ['clusterrole-aggregation', 'cronjob', 'csrapproving', 'csrsigning', 'daemonset', 'deployment', 'disruption', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'garbagecollector', 'horizontalpodautoscaling', 'job', 'namespace', 'nodeipam', 'nodelifecycle', 'persistentvolume-binder', 'podgc', 'pv-protection', 'pvc-protection', 'replicaset', 'replication', 'resourcequota', 'root-ca-cert-publisher', 'serviceaccount', 'statefulset', 'ttl-after-finished']);
     assert.deepEqual(parseControllers('replication'), ['replication']);
     assert.throws(() => parseControllers('nosuch'));
   });

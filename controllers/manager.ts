@@ -36,6 +36,8 @@ import type { PodDisruptionBudget } from '../api/policy.js';
 import { StatefulSetController } from './statefulset.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
 import { HPAController } from './hpa.js';
+import { ResourceQuotaController } from './resource-quota.js';
+import type { ResourceQuota } from '../api/quota.js';
 import type { HorizontalPodAutoscaler } from '../api/autoscaling.js';
 
 import { serviceAccountsController } from './serviceaccounts.js';
@@ -46,7 +48,7 @@ import type { CertificateSigningRequest } from '../api/certificates.js';
 import { CSRSigningController, CSR_RESOURCE } from './csr-signing.js';
 import { CSRApprovingController } from './csr-approving.js';
 
-export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption', 'serviceaccount', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'nodeipam', 'csrsigning', 'csrapproving'] as const;
+export const ALL_CONTROLLERS = ['replication', 'replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'eventttl', 'podgc', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttl-after-finished', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'endpointslice', 'endpointslicemirroring', 'horizontalpodautoscaling', 'disruption', 'serviceaccount', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'nodeipam', 'csrsigning', 'csrapproving', 'resourcequota'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface ControllerManagerOptions {
@@ -97,6 +99,8 @@ export interface ControllerManagerOptions {
   eventTTLPeriodMs?: number;
   /** --horizontal-pod-autoscaler-sync-period (15 s). */
   hpaSyncPeriodMs?: number;
+  /** --resource-quota-sync-period: how often every ResourceQuota's usage is recomputed (ms); default 5 minutes. */
+  resourceQuotaSyncPeriodMs?: number;
   /** The cluster CA (PEM) root-ca-cert-publisher puts in every namespace (--root-ca-file); without it that controller is skipped. */
   rootCA?: string;
   /** The CA (PEM) csrsigning signs kubelet certificates with (--cluster-signing-cert-file/--cluster-signing-key-file); without it that controller is skipped. */
@@ -135,6 +139,7 @@ export interface ControllerManager {
   readonly rootCAPublisher?: PerNamespaceController<ConfigMap>;
   readonly csrSigning?: CSRSigningController;
   readonly csrApproving?: CSRApprovingController;
+  readonly resourceQuota?: ResourceQuotaController;
   stop(): Promise<void>;
 }
 
@@ -258,11 +263,23 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     : undefined;
   const csrApproving = enabled.has('csrapproving') ? new CSRApprovingController({ client, kubeletServing: opts.kubeletServingAutoApprove, log, csrInformer: csrs(), nodeInformer: factory.get<Node>('nodes') }) : undefined;
 
+  const resourceQuota = enabled.has('resourcequota') && lookupResource('resourcequotas', '')
+    ? new ResourceQuotaController({
+        client,
+        resyncPeriodMs: opts.resourceQuotaSyncPeriodMs,
+        log,
+        quotaInformer: factory.get<ResourceQuota>('resourcequotas'),
+        podInformer: pods(),
+        serviceInformer: factory.get<Service>('services'),
+        claimInformer: claims(),
+      })
+    : undefined;
+
   const started: { stop(): Promise<void> }[] = [];
   try {
     // Every cache is filled before any controller acts on it.
     await factory.start();
-    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption, serviceAccounts, rootCA, clusterRoleAggregation, nodeIpam, csrSigning, csrApproving]) {
+    for (const c of [replication, replicaSet, deployment, endpoints, endpointSlice, endpointSliceMirroring, nodeLifecycle, garbageCollector, namespace, podGC, daemonSet, statefulSet, job, cronJob, ttlAfterFinished, persistentVolume, storageProtection, hpa, disruption, serviceAccounts, rootCA, clusterRoleAggregation, nodeIpam, csrSigning, csrApproving, resourceQuota]) {
       if (!c) continue;
       await c.start();
       started.push(c);
@@ -299,6 +316,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     nodeIpam,
     csrSigning,
     csrApproving,
+    resourceQuota,
     stop() {
       stopping ??= (async () => {
         await Promise.all(started.map((c) => c.stop()));

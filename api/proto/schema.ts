@@ -78,6 +78,15 @@ export const SCHEMA: Record<string, MessageSpec> = {
 
   Pod: [objMeta, [2, 'spec', 'PodSpec'], [3, 'status', 'PodStatus']],
   PodTemplateSpec: [objMeta, [2, 'spec', 'PodSpec']],
+  PodTemplate: [objMeta, [2, 'template', 'PodTemplateSpec']],
+  LimitRange: [objMeta, [2, 'spec', 'LimitRangeSpec']],
+  LimitRangeSpec: [[1, 'limits', 'LimitRangeItem', 'r']],
+  LimitRangeItem: [[1, 'type', 's', 'k'], [2, 'max', 'Q', 'm'], [3, 'min', 'Q', 'm'], [4, 'default', 'Q', 'm'], [5, 'defaultRequest', 'Q', 'm'], [6, 'maxLimitRequestRatio', 'Q', 'm']],
+  ResourceQuota: [objMeta, [2, 'spec', 'ResourceQuotaSpec'], [3, 'status', 'ResourceQuotaStatus']],
+  ResourceQuotaSpec: [[1, 'hard', 'Q', 'm'], [2, 'scopes', 's', 'r'], [3, 'scopeSelector', 'ScopeSelector']],
+  ScopeSelector: [[1, 'matchExpressions', 'ScopedResourceSelectorRequirement', 'r']],
+  ScopedResourceSelectorRequirement: [[1, 'scopeName', 's', 'k'], [2, 'operator', 's', 'k'], [3, 'values', 's', 'r']],
+  ResourceQuotaStatus: [[1, 'hard', 'Q', 'm'], [2, 'used', 'Q', 'm']],
   PodSpec: [
     [1, 'volumes', 'Volume', 'r'], [2, 'containers', 'Container', 'r'], [3, 'restartPolicy', 's'],
     [4, 'terminationGracePeriodSeconds', 'i64', 'k'], [5, 'activeDeadlineSeconds', 'i64', 'k'], [6, 'dnsPolicy', 's'],
@@ -582,6 +591,7 @@ export const KINDS: Record<string, string> = {
   'v1/Pod': 'Pod', 'v1/ReplicationController': 'ReplicationController', 'v1/Endpoints': 'Endpoints',
   'v1/Event': 'Event', 'v1/Node': 'Node', 'v1/Binding': 'Binding',
   'coordination.k8s.io/v1/Lease': 'Lease', 'v1/ServiceAccount': 'ServiceAccount',
+  'v1/LimitRange': 'LimitRange', 'v1/ResourceQuota': 'ResourceQuota', 'v1/PodTemplate': 'PodTemplate',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest', 'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'v1/PersistentVolume': 'PersistentVolume', 'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
   'storage.k8s.io/v1/StorageClass': 'StorageClass', 'batch/v1/Job': 'Job', 'batch/v1/CronJob': 'CronJob',

@@ -122,6 +122,11 @@ export class Registry<T extends KubeObject = KubeObject> {
     }
   }
 
+  /** A namespace's objects as fresh as this apiserver's own writes, from the watch cache once listed (admission plugins' reads). */
+  async listOwnWrites(namespace: string): Promise<T[]> {
+    return (await this.list(namespace, { resourceVersion: this.ownWrites() })).items;
+  }
+
   async list(namespace: string | undefined, q: ListQuery = {}): Promise<KubeList<T>> {
     const prefix = this.prefix(namespace);
     let startAfter: string | undefined;

@@ -38,6 +38,9 @@ import { csrStrategy } from './certificates.js';
 import type { Admission } from '../admission/pod-security.js';
 import { ingressStrategy, priorityClassStrategy, withPodPriority } from './priority-classes.js';
 import type { PriorityClass } from '../../api/scheduling.js';
+import type { ValidatingAdmission } from '../admission/resource-quota.js';
+import type { KubeObject } from '../../api/meta.js';
+import { validate } from '../../api/kinds.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
@@ -48,23 +51,32 @@ export interface RegistryOptions {
   escalation?: EscalationHolder;
   /** Admission of created and updated objects (pod security), before the kind's own preparation. */
   admission?: Admission;
+  /**
+   * Validating admission (ResourceQuota): after the kind's own preparation, on the object
+   * as it will be stored; `valid` says whether it passes validation (nothing is charged for
+   * an object the registry is about to refuse).
+   */
+  validatingAdmission?: ValidatingAdmission;
   /** Reads without a resourceVersion confirm etcd's current revision (other apiservers share this etcd). */
   quorumReads?: boolean;
 }
 
-/** The strategy with admission run first on creates and updates. */
-function withAdmission(s: Strategy, admit: Admission | undefined): Strategy {
-  if (!admit) return s;
+/** The strategy with admission run first on creates and updates, and validating admission after its own preparation. */
+function withAdmission(s: Strategy, admit: Admission | undefined, validating: ValidatingAdmission | undefined): Strategy {
+  if (!admit && !validating) return s;
   const kind = s.info.kind;
+  const valid = (obj: KubeObject, old?: KubeObject) => () => validate(kind, obj, old).length === 0 && !(s.validate?.(obj, old)?.length);
   return {
     ...s,
     prepareForCreate: async (obj, ctx) => {
-      await admit(kind, obj, ctx);
+      await admit?.(kind, obj, ctx);
       await s.prepareForCreate?.(obj, ctx);
+      await validating?.(kind, obj, ctx, undefined, valid(obj));
     },
     prepareForUpdate: async (obj, old, ctx) => {
-      await admit(kind, obj, ctx, old);
+      await admit?.(kind, obj, ctx, old);
       await s.prepareForUpdate?.(obj, old, ctx);
+      await validating?.(kind, obj, ctx, old, valid(obj, old));
     },
   };
 }
@@ -119,7 +131,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     // DefaultStorageClass reads the classes through their registry (made below, read at create time).
     ['PersistentVolumeClaim', (info) => persistentVolumeClaimStrategy(info, async () => ((await byResource.get('storageclasses')?.list(undefined))?.items ?? []) as unknown as StorageClass[])],
   ]);
-  const strategyFor = (info: ResourceInfo): Strategy => withAdmission((strategies.get(info.kind) ?? defaultStrategy)(info), opts.admission);
+  const strategyFor = (info: ResourceInfo): Strategy => withAdmission((strategies.get(info.kind) ?? defaultStrategy)(info), opts.admission, opts.validatingAdmission);
   const nsInfo = RESOURCES.find((r) => r.resource === 'namespaces')!;
   const namespaces = new Registry(store, strategyFor(nsInfo));
   const gate = new NamespaceRegistryGate(namespaces);
