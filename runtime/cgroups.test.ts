@@ -84,6 +84,21 @@ test('cpu quota throttles; shares written; usage stats', async () => {
   await env.runtime.stopContainer(id, 0);
 });
 
+test('CPU weight: written by the init once the root is built, before the container runs anything', async () => {
+  const id = await env.runtime.createContainer(pod, {
+    metadata: { name: 'weight' }, image: 'busybox', logPath: 'weight.log', resources: { cpuShares: 2 },
+    // Its first act reads its own cgroup's weight (the cgroup namespace shows its own cgroup at the top).
+    command: ['sh', '-c', v2 ? 'cat /sys/fs/cgroup/cpu.weight' : 'cat /sys/fs/cgroup/cpu/cpu.shares'],
+  });
+  // Not yet: the init's setup runs at the default weight.
+  assert.equal(readFileSync(cgFile('cpu', id, v2 ? 'cpu.weight' : 'cpu.shares'), 'utf8').trim(), v2 ? '100' : '1024');
+  await env.runtime.startContainer(id);
+  assert.equal(readFileSync(cgFile('cpu', id, v2 ? 'cpu.weight' : 'cpu.shares'), 'utf8').trim(), v2 ? '1' : '2');
+  assert.ok(await env.runtime.waitExit(id, 30_000));
+  assert.equal((await env.runtime.containerStatus(id)).exitCode, 0);
+  assert.match(readFileSync(join(env.root, 'logs', 'weight.log'), 'utf8'), v2 ? /stdout F 1\n/ : /stdout F 2\n/);
+});
+
 test('freezer pauses and resumes a container; resources can be updated', async () => {
   const id = await start('ticker', { command: ['sh', '-c', 'while true; do echo t; sleep 0.05; done'] });
   const log = join(env.root, 'logs', 'ticker.log');

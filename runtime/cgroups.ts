@@ -28,6 +28,8 @@ export interface CgroupDriver {
    */
   restrictDevices(rel: string): boolean;
   update(rel: string, res: LinuxResources): void;
+  /** The file and value `update` writes for `cpuShares` (v1 cpu.shares, v2 cpu.weight converted). */
+  cpuWeight(rel: string, cpuShares: number): [file: string, value: string];
   /** The cgroup.procs files a process writes "0" into to join (one per hierarchy). */
   procsFiles(rel: string): string[];
   /** The file carrying the "oom_kill N" counter. */
@@ -182,11 +184,15 @@ export class CgroupV1 implements CgroupDriver {
 
   update(rel: string, r: LinuxResources): void {
     const cpu = join(this.dirs.cpu, rel), mem = join(this.dirs.memory, rel), pids = join(this.dirs.pids, rel);
-    if (r.cpuShares) tryWrite(join(cpu, 'cpu.shares'), String(Math.max(2, r.cpuShares)));
+    if (r.cpuShares) tryWrite(...this.cpuWeight(rel, r.cpuShares));
     if (r.cpuPeriod) tryWrite(join(cpu, 'cpu.cfs_period_us'), String(r.cpuPeriod));
     if (r.cpuQuota !== undefined && r.cpuQuota !== 0) tryWrite(join(cpu, 'cpu.cfs_quota_us'), String(r.cpuQuota > 0 ? Math.max(1000, r.cpuQuota) : -1));
     if (r.memoryLimitBytes) tryWrite(join(mem, 'memory.limit_in_bytes'), String(r.memoryLimitBytes));
     if (r.pidsLimit !== undefined && r.pidsLimit !== 0) tryWrite(join(pids, 'pids.max'), r.pidsLimit > 0 ? String(r.pidsLimit) : 'max');
+  }
+
+  cpuWeight(rel: string, cpuShares: number): [string, string] {
+    return [join(this.dirs.cpu, rel, 'cpu.shares'), String(Math.max(2, cpuShares))];
   }
 
   procsFiles(rel: string): string[] {
@@ -272,10 +278,14 @@ export class CgroupV2 implements CgroupDriver {
 
   update(rel: string, r: LinuxResources): void {
     const d = join(this.root, rel);
-    if (r.cpuShares) tryWrite(join(d, 'cpu.weight'), String(Math.round(1 + ((Math.max(2, r.cpuShares) - 2) * 9999) / 262142)));
+    if (r.cpuShares) tryWrite(...this.cpuWeight(rel, r.cpuShares));
     if (r.cpuQuota !== undefined && r.cpuQuota !== 0) tryWrite(join(d, 'cpu.max'), `${r.cpuQuota > 0 ? Math.max(1000, r.cpuQuota) : 'max'} ${r.cpuPeriod || 100000}`);
     if (r.memoryLimitBytes) tryWrite(join(d, 'memory.max'), String(r.memoryLimitBytes));
     if (r.pidsLimit !== undefined && r.pidsLimit !== 0) tryWrite(join(d, 'pids.max'), r.pidsLimit > 0 ? String(r.pidsLimit) : 'max');
+  }
+
+  cpuWeight(rel: string, cpuShares: number): [string, string] {
+    return [join(this.root, rel, 'cpu.weight'), String(Math.round(1 + ((Math.max(2, cpuShares) - 2) * 9999) / 262142))];
   }
 
   procsFiles(rel: string): string[] {

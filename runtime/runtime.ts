@@ -221,15 +221,16 @@ export class Runtime implements RuntimeService {
     const id = newId();
     // Async mkdirs and writes on the start path: many pods start at once and share this event loop.
     const dir = this.sbDir(id);
-    await mkdir(dir, { recursive: true });
     const hostNetwork = !!config.hostNetwork;
     const hostname = config.hostname || config.metadata.name;
     const cgroup = `${this.cgroupRoot}/${config.cgroupParent ?? `pod${config.metadata.uid}`}`;
     let pausePid = 0;
     let networkUp = false;
     try {
-      await this.cgroups.create(cgroup, config.resources);
-      await this.cgroups.create(`${cgroup}/pause-${id.slice(0, 12)}`);
+      // Both cgroups (the pause one's mkdir makes the pod's) and the state dir at once: each
+      // await is a thread-pool round trip, a few ms apiece on a busy node.
+      await Promise.all([mkdir(dir, { recursive: true }), this.cgroups.create(`${cgroup}/pause-${id.slice(0, 12)}`)]);
+      if (config.resources) this.cgroups.update(cgroup, config.resources);
       const conf: ShimConfig = [
         ['new_net', hostNetwork ? 0 : 1],
         ['new_ipc', config.hostIPC ? 0 : 1],
@@ -399,10 +400,9 @@ export class Runtime implements RuntimeService {
     const image = await this.images.resolve(config.image);
     const id = newId();
     const dir = this.ctDir(id);
-    await mkdir(dir, { recursive: true });
     const rootDir = join(this.containersDir, id);
     try {
-      await Promise.all(['rootfs', 'upper', 'work'].map((d) => mkdir(join(rootDir, d), { recursive: true })));
+      await Promise.all([dir, ...['rootfs', 'upper', 'work'].map((d) => join(rootDir, d))].map((d) => mkdir(d, { recursive: true })));
       const sc = config.securityContext ?? {};
       const privileged = !!sc.privileged;
       const hostname = sbConfig.hostNetwork ? undefined : sbConfig.hostname || sbConfig.metadata.name;
@@ -432,12 +432,23 @@ export class Runtime implements RuntimeService {
       let logPath = config.logPath ?? '';
       if (logPath && !isAbsolute(logPath)) logPath = join(sbConfig.logDirectory ?? sb.config.logDirectory ?? '/var/log/pods', logPath);
       const cgroup = `${sb.cgroup}/${id.slice(0, 32)}`;
-      await this.cgroups.create(cgroup, config.resources);
+      // The CPU weight is written by the container's init itself, after its root filesystem is
+      // built and before it runs anything of the container: a BestEffort container's weight (2)
+      // would otherwise starve the init's mounts and pivot_root on a busy node (several times the
+      // start). Every other limit (memory, pids, quota) holds from the first instant.
+      const { cpuShares, ...limits } = config.resources ?? {};
+      await this.cgroups.create(cgroup, limits);
+      const weight = cpuShares ? this.cgroups.cpuWeight(cgroup, cpuShares) : undefined;
       const devicesRestricted = !privileged && this.cgroups.restrictDevices(cgroup);
       const rec: ContainerRecord = { id, sandboxId: podSandboxId, config, createdAt: Date.now(), imageRef: image.id, logPath, cgroup, process: spec, rootDir };
       // Without a devices cgroup (v2), /dev is made read-only so no device node can be created where it could be opened.
       const pidTarget = config.pidTargetContainerId ? this.pidTarget(config.pidTargetContainerId, podSandboxId) : undefined;
-      await saveShimConfig(join(dir, 'shim.conf'), [...this.shimConfig(rec, sb, image.layers, pidTarget), ['dev_ro', !privileged && !devicesRestricted ? 1 : 0]]);
+      await saveShimConfig(join(dir, 'shim.conf'), [
+        ...this.shimConfig(rec, sb, image.layers, pidTarget),
+        ['dev_ro', !privileged && !devicesRestricted ? 1 : 0],
+        // As update()'s tryWrite: a hierarchy without the file (v2 without the cpu controller) is skipped.
+        ...(weight && existsSync(weight[0]) ? [['cpu_weight', `${weight[0]}\t${weight[1]}`] as [string, string]] : []),
+      ]);
       writeJsonAtomic(join(dir, 'container.json'), rec);
       return id;
     } catch (e) {

@@ -76,6 +76,23 @@ test('OCI layout as tar and tar.gz; the index survives a new service instance', 
   assert.deepEqual((await again.listImages()).map((i) => i.repoTags), [['example.com/tarred:1']]);
 });
 
+test('lookups follow index changes made by another instance on the same store (kubelet and image CLI)', async () => {
+  const root = join(work, 'store-shared');
+  const kubelet = await createImageService({ root });
+  const cli = await createImageService({ root });
+  const layout = join(work, 'layout-shared');
+  await writeOCILayout(layout, [{ refName: 'example.com/shared:1', layers: [base], config: { Cmd: ['/bin/app'] } }]);
+  assert.equal(await kubelet.imageStatus('example.com/shared:1'), null);
+  const [rec] = await cli.loadArchive(layout);
+  assert.equal((await kubelet.imageStatus('example.com/shared:1'))?.id, rec.id, 'a load by the other instance is seen');
+  const r = await kubelet.resolve('example.com/shared:1');
+  r.config.Cmd!.push('changed by a caller');
+  assert.deepEqual((await kubelet.resolve('example.com/shared:1')).config.Cmd, ['/bin/app'], 'callers get their own copy');
+  await cli.removeImage('example.com/shared:1');
+  assert.equal(await kubelet.imageStatus('example.com/shared:1'), null, 'a removal by the other instance is seen');
+  await assert.rejects(kubelet.resolve('example.com/shared:1'), ImageNotFoundError);
+});
+
 test('docker-archive tarball (docker save format)', async () => {
   const svc = await createImageService({ root: join(work, 'store3') });
   const path = join(work, 'docker.tar');

@@ -1,5 +1,6 @@
 // The ImageService: the store plus loading, pulling, lookup, removal and the busybox default.
 import { Readable } from 'node:stream';
+import { asPromise } from '../as-promise.js';
 import { importImage, publicRecord } from './import.js';
 import { loadArchive } from './archive.js';
 import { pullImage } from './pull.js';
@@ -23,7 +24,7 @@ export async function createImageService(opts: ImageStoreOptions = {}): Promise<
 }
 
 /** Finds an image by id, id prefix (≥ 6 hex), tag or digest reference. */
-export function findImage(images: StoredImage[], ref: string): StoredImage | undefined {
+export function findImage(images: readonly StoredImage[], ref: string): StoredImage | undefined {
   const idLike = /^(?:sha256:)?([a-f0-9]{6,64})$/.exec(ref);
   if (idLike) {
     const hits = images.filter((i) => i.id.slice(7).startsWith(idLike[1]));
@@ -68,9 +69,11 @@ class LocalImageService implements ImageService {
     return (await this.store.readIndex()).map(publicRecord);
   }
 
-  async imageStatus(ref: string): Promise<ImageRecord | null> {
-    const img = findImage(await this.store.readIndex(), ref);
-    return img ? publicRecord(img) : null;
+  imageStatus(ref: string): Promise<ImageRecord | null> {
+    return asPromise(() => {
+      const img = findImage(this.store.readIndexView(), ref);
+      return img ? publicRecord(img) : null;
+    });
   }
 
   async removeImage(ref: string, opts: RemoveImageOptions = {}): Promise<void> {
@@ -90,19 +93,30 @@ class LocalImageService implements ImageService {
     if (deleted) await this.store.collectGarbage();
   }
 
+  /** Run configs by config digest: the blob's content is its name, so an entry is never stale. */
+  private readonly runConfigs = new Map<string, ImageRunConfig>();
+
+  // Every container create resolves its image: the index, the layers and the config are read
+  // without thread-pool round trips (each one a few ms on a busy node).
   async resolve(ref: string): Promise<ResolvedImage> {
-    const img = findImage(await this.store.readIndex(), ref);
+    const img = findImage(this.store.readIndexView(), ref);
     if (!img) throw new ImageNotFoundError(ref);
     for (const l of img.layers) {
-      if (!(await this.store.hasLayer(l))) throw new Error(`image ${ref}: layer ${l} is missing from the store`);
+      if (!this.store.hasLayerSync(l)) throw new Error(`image ${ref}: layer ${l} is missing from the store`);
     }
-    const cfg = JSON.parse((await this.store.readBlob(img.id)).toString('utf8')) as { config?: ImageRunConfig };
-    const c = cfg.config ?? {};
-    const config: ImageRunConfig = {};
-    for (const k of ['Entrypoint', 'Cmd', 'Env', 'WorkingDir', 'User', 'ExposedPorts', 'Labels'] as const) {
-      if (c[k] !== undefined && c[k] !== null) (config as Record<string, unknown>)[k] = c[k];
+    let config = this.runConfigs.get(img.id);
+    if (!config) {
+      const cfg = JSON.parse((await this.store.readBlob(img.id)).toString('utf8')) as { config?: ImageRunConfig };
+      const c = cfg.config ?? {};
+      config = {};
+      for (const k of ['Entrypoint', 'Cmd', 'Env', 'WorkingDir', 'User', 'ExposedPorts', 'Labels'] as const) {
+        if (c[k] !== undefined && c[k] !== null) (config as Record<string, unknown>)[k] = c[k];
+      }
+      if (this.runConfigs.size >= 256) this.runConfigs.clear();
+      this.runConfigs.set(img.id, config);
     }
-    return { id: img.id, layers: img.layers.map((d) => this.store.layerDir(d)), config };
+    // A copy: callers build the container's process from it.
+    return { id: img.id, layers: img.layers.map((d) => this.store.layerDir(d)), config: structuredClone(config) };
   }
 
   ensureBusybox(): Promise<ImageRecord> {
@@ -111,8 +125,8 @@ class LocalImageService implements ImageService {
   }
 
   private async buildBusybox(): Promise<ImageRecord> {
-    const existing = findImage(await this.store.readIndex(), BUSYBOX_TAG);
-    if (existing && (await Promise.all(existing.layers.map((l) => this.store.hasLayer(l)))).every(Boolean)) {
+    const existing = findImage(this.store.readIndexView(), BUSYBOX_TAG);
+    if (existing && existing.layers.every((l) => this.store.hasLayerSync(l))) {
       return publicRecord(existing);
     }
     const img = await buildBusyboxImage(this.opts.busyboxPath ?? '/bin/busybox');

@@ -6,6 +6,7 @@
 // Compressed layer blobs are not kept: layers are verified while streaming and stored unpacked.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile, rename, rm, stat, readdir } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { unpackLayer, type UnpackOptions } from './unpack.js';
 import { decodeLayer, type LayerDigests } from './layer-stream.js';
@@ -140,6 +141,37 @@ export class ImageStore {
         if (n <= 0) this.pins.delete(d); else this.pins.set(d, n);
       }
     };
+  }
+
+  /** hasLayer without the thread-pool round trip (one stat; on every container create). */
+  hasLayerSync(diffID: string): boolean {
+    try {
+      return statSync(this.layerDir(diffID)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  private view?: { key: string; images: readonly StoredImage[] };
+
+  /**
+   * The index for lookups only (never modify it): parsed again only when the file was replaced.
+   * Every write renames a new file in (atomicWrite), so inode, size and mtime name a version, also
+   * one another process (the image CLI) wrote. Synchronous: a stat on the container start path,
+   * where each async read costs a thread-pool round trip, and the file is small.
+   */
+  readIndexView(): readonly StoredImage[] {
+    let st;
+    try {
+      st = statSync(this.indexPath, { bigint: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const key = `${st.ino}:${st.size}:${st.mtimeNs}`;
+    // Replaced between the stat and the read: the next call's stat differs and reads it again.
+    if (this.view?.key !== key) this.view = { key, images: (JSON.parse(readFileSync(this.indexPath, 'utf8')) as IndexFile).images ?? [] };
+    return this.view.images;
   }
 
   async readIndex(): Promise<StoredImage[]> {

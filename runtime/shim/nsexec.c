@@ -176,6 +176,21 @@ void container_init(int in, int out, int errw, int tty_slave) {
   sp_unsafe = geti("unsafe_paths", 0);
   // Compiled before the mounts (libseccomp needs nothing from the filesystem), loaded last.
   int filtered = seccomp_prepare();
+  // The container cgroup's CPU weight ("<file>\t<value>"), opened while the host's cgroupfs is
+  // reachable and written only once the root is built: a low weight (BestEffort: 2) would stretch
+  // this setup many times over on a busy node. Written before anything of the container runs.
+  int weight_fd = -1;
+  char weight[32] = "";
+  const char *cw = get("cpu_weight");
+  if (cw) {
+    const char *tab = strchr(cw, '\t');
+    if (!tab || strlen(tab + 1) >= sizeof weight) fail("bad cpu_weight %s", cw);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%.*s", (int)(tab - cw), cw);
+    snprintf(weight, sizeof weight, "%s", tab + 1);
+    weight_fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (weight_fd < 0) fail("open %s", path);
+  }
   join_cgroups();
   join_ns("ns_ipc", CLONE_NEWIPC);
   join_ns("ns_uts", CLONE_NEWUTS);
@@ -195,6 +210,10 @@ void container_init(int in, int out, int errw, int tty_slave) {
   set_rlimits();
   const char *cwd = get("cwd");
   if (cwd) chdir_in_root(cwd, 1);
+  if (weight_fd >= 0) {
+    if (write(weight_fd, weight, strlen(weight)) < 0) fail("write cpu weight %s", weight);
+    close(weight_fd);
+  }
   int nnp = geti("nnp", 1);
   // Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter: load it while we hold it (runc's order).
   if (filtered && !nnp) seccomp_install();
