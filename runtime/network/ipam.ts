@@ -20,17 +20,22 @@ export class IPAM {
     this.net = parseCIDR(cidr);
   }
 
-  /** The owner's address, allocating one if it has none. */
-  allocate(owner: string): Promise<string> {
-    const p = this.chain.then(() => this.allocateNow(owner));
+  /**
+   * The owner's address, allocating one if it has none. `fresh`: the caller knows the owner holds
+   * none (a new sandbox whose network state it found absent under the network lock), so the
+   * lookup — a read of every allocation, which made n pods starting together cost O(n²) reads
+   * under the lock — is skipped.
+   */
+  allocate(owner: string, opts: { fresh?: boolean } = {}): Promise<string> {
+    const p = this.chain.then(() => this.allocateNow(owner, !!opts.fresh));
     this.chain = p.catch(() => undefined); // the caller gets the error from `p`; the chain only orders allocations
     return p;
   }
 
-  private async allocateNow(owner: string): Promise<string> {
+  private async allocateNow(owner: string, fresh: boolean): Promise<string> {
     if (owner.includes('\n')) throw new Error('invalid owner id');
     await mkdir(this.dir, { recursive: true });
-    const existing = await this.lookup(owner);
+    const existing = fresh ? undefined : await this.lookup(owner);
     if (existing) return existing;
     const { first, last } = podRange(this.net);
     const total = last - first + 1;

@@ -147,7 +147,9 @@ class BridgePodNetwork implements PodNetwork {
           if (clash) throw new Error(`hostPort ${p.hostPort}/${p.protocol} is already used by sandbox ${other.sandboxId}`);
         }
       }
-      const ip = await this.ipam.allocate(req.sandboxId);
+      // No state for it under the lock: its address, if a setup killed before writing the state
+      // left one, is an orphan the start-up sweep releases (sandboxIds lists IPAM owners).
+      const ip = await this.ipam.allocate(req.sandboxId, { fresh: true });
       const state: PodNetworkStatus = {
         sandboxId: req.sandboxId, ip, gateway: this.gateway, prefixLength: this.net.prefixLength,
         hostVeth: hostVethName(this.chains.hostports, req.sandboxId), portMappings: req.portMappings,
