@@ -62,3 +62,19 @@ test('release with the known address frees only that owner’s; a wrong hint fal
   assert.equal((await ipam.allocations()).size, 0);
   assert.notEqual(x, y);
 });
+
+test('fresh owners skip the lookup: distinct addresses, concurrently, and a release without a hint frees all of an owner’s', async () => {
+  const ipam = new IPAM('10.244.12.0/24', join(work, 'fresh'));
+  const owners = Array.from({ length: 40 }, (_, i) => `sb-${i}`);
+  const ips = await Promise.all(owners.map((o) => ipam.allocate(o, { fresh: true })));
+  assert.equal(new Set(ips).size, ips.length, 'all distinct');
+  for (const [i, o] of owners.entries()) assert.equal(await ipam.lookup(o), ips[i]);
+  // Without `fresh` an owner gets its address back; with it the lookup is not made, so a caller
+  // that was wrong about freshness gets a second one (which a hintless release still frees).
+  assert.equal(await ipam.allocate('sb-3'), ips[3]);
+  const second = await ipam.allocate('sb-3', { fresh: true });
+  assert.notEqual(second, ips[3]);
+  await ipam.release('sb-3');
+  assert.equal(await ipam.lookup('sb-3'), undefined);
+  assert.equal((await ipam.allocations()).size, 39);
+});

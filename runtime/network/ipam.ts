@@ -3,10 +3,11 @@
 // handed out twice, even by two processes or after a restart. Each file is created with its owner
 // already inside (exclusive-file.ts), so a kill -9 never leaves an address owned by nobody. Allocation continues round-robin
 // after the last reserved address, so a released IP is not immediately reused.
-import { mkdir, readdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createExclusive, removeDeadTemps } from './exclusive-file.js';
+import { createExclusiveSync, removeDeadTemps } from './exclusive-file.js';
 import { ipToNumber, numberToIP, parseCIDR, podRange, type IPv4Net } from './cidr.js';
 
 const LAST = 'last_reserved_ip';
@@ -20,22 +21,33 @@ export class IPAM {
     this.net = parseCIDR(cidr);
   }
 
-  /** The owner's address, allocating one if it has none. */
-  allocate(owner: string): Promise<string> {
-    const p = this.chain.then(() => this.allocateNow(owner));
+  /**
+   * The owner's address, allocating one if it has none. `fresh`: the caller knows the owner holds
+   * none (a new sandbox whose network state it found absent under the network lock), so the
+   * lookup — a read of every allocation, which made n pods starting together cost O(n²) reads
+   * under the lock — is skipped.
+   */
+  allocate(owner: string, opts: { fresh?: boolean } = {}): Promise<string> {
+    const p = this.chain.then(() => this.allocateNow(owner, !!opts.fresh));
     this.chain = p.catch(() => undefined); // the caller gets the error from `p`; the chain only orders allocations
     return p;
   }
 
-  private async allocateNow(owner: string): Promise<string> {
+  // Synchronous file calls (a few small files, microseconds each): allocations run one at a time
+  // under the network lock, and async calls there would each wait behind the thread pool that
+  // every pod starting at the same moment is using.
+  private async allocateNow(owner: string, fresh: boolean): Promise<string> {
     if (owner.includes('\n')) throw new Error('invalid owner id');
-    await mkdir(this.dir, { recursive: true });
-    const existing = await this.lookup(owner);
+    mkdirSync(this.dir, { recursive: true });
+    const existing = fresh ? undefined : await this.lookup(owner);
     if (existing) return existing;
     const { first, last } = podRange(this.net);
     const total = last - first + 1;
     let start = first;
-    const prev = (await readFile(join(this.dir, LAST), 'utf8').catch(() => '')).trim();
+    let prev = '';
+    try {
+      prev = readFileSync(join(this.dir, LAST), 'utf8').trim();
+    } catch { /* no hint yet */ }
     if (prev) {
       try {
         const n = ipToNumber(prev);
@@ -45,10 +57,10 @@ export class IPAM {
     for (let i = 0; i < total; i++) {
       const n = first + ((start - first + i) % total);
       const ip = numberToIP(n);
-      if (!(await createExclusive(join(this.dir, ip), owner))) continue;
+      if (!createExclusiveSync(join(this.dir, ip), owner)) continue;
       const tmp = join(this.dir, `.${LAST}.${process.pid}.${randomBytes(4).toString('hex')}`);
-      await writeFile(tmp, ip);
-      await rename(tmp, join(this.dir, LAST));
+      writeFileSync(tmp, ip);
+      renameSync(tmp, join(this.dir, LAST));
       return ip;
     }
     throw new Error(`no free address in ${numberToIP(this.net.network)}/${this.net.prefixLength}`);

@@ -2,7 +2,8 @@
 // Per-pod state lives in <stateDir>/pods/<hash>.json and addresses in <stateDir>/ipam/, so a
 // new instance (kubelet restart) tears down what an earlier one set up.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatCIDR, gatewayOf, parseCIDR, type IPv4Net } from './cidr.js';
 import { IPAM } from './ipam.js';
@@ -95,6 +96,15 @@ class BridgePodNetwork implements PodNetwork {
     return join(this.podsDir, `${createHash('sha256').update(sandboxId).digest('hex').slice(0, 32)}.json`);
   }
 
+  private readStateSync(sandboxId: string): PodNetworkStatus | null {
+    try {
+      return JSON.parse(readFileSync(this.statePath(sandboxId), 'utf8')) as PodNetworkStatus;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
   private async readState(sandboxId: string): Promise<PodNetworkStatus | null> {
     try {
       return JSON.parse(await readFile(this.statePath(sandboxId), 'utf8')) as PodNetworkStatus;
@@ -138,7 +148,8 @@ class BridgePodNetwork implements PodNetwork {
     // clash check and the rules are made from). The veth and the rules come after it, so pods
     // starting together do not queue behind each other's netlink work and iptables-restore.
     const prepared = await this.lock.run(async (): Promise<{ existing?: PodNetworkStatus; state?: PodNetworkStatus }> => {
-      const existing = await this.readState(req.sandboxId);
+      // Synchronous file calls in here (see ipam.ts): this section is what a burst of pods queues on.
+      const existing = this.readStateSync(req.sandboxId);
       if (existing) return { existing };
       // Reading every pod's state is only needed to check host ports (it made each setup O(pods)).
       if (req.portMappings.length) for (const other of await this.allStates()) {
@@ -147,15 +158,17 @@ class BridgePodNetwork implements PodNetwork {
           if (clash) throw new Error(`hostPort ${p.hostPort}/${p.protocol} is already used by sandbox ${other.sandboxId}`);
         }
       }
-      const ip = await this.ipam.allocate(req.sandboxId);
+      // No state for it under the lock: its address, if a setup killed before writing the state
+      // left one, is an orphan the start-up sweep releases (sandboxIds lists IPAM owners).
+      const ip = await this.ipam.allocate(req.sandboxId, { fresh: true });
       const state: PodNetworkStatus = {
         sandboxId: req.sandboxId, ip, gateway: this.gateway, prefixLength: this.net.prefixLength,
         hostVeth: hostVethName(this.chains.hostports, req.sandboxId), portMappings: req.portMappings,
       };
       try {
         const tmp = `${this.statePath(req.sandboxId)}.tmp`;
-        await writeFile(tmp, JSON.stringify(state));
-        await rename(tmp, this.statePath(req.sandboxId));
+        writeFileSync(tmp, JSON.stringify(state));
+        renameSync(tmp, this.statePath(req.sandboxId));
       } catch (e) {
         await rm(this.statePath(req.sandboxId), { force: true });
         await this.ipam.release(req.sandboxId);
