@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --single-threaded-gc
+#!/usr/bin/env -S node --max-semi-space-size=2
 // hyperkube: every tskube component in one binary. `up` runs a one-machine cluster.
 
 import { runUp } from './up.js';

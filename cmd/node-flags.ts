@@ -8,15 +8,9 @@
 // (A larger young generation, --max-semi-space-size=32, once bought ~5-10% more
 // creates/s when the apiserver did everything on one thread; with the etcd client in
 // a worker thread it bought nothing measurable and doubled the longest scavenge pauses.)
-// --single-threaded-gc: V8's parallel scavenge and concurrent marking hand GC work to 4
-// helper threads, which on a 2-core machine already busy with the process's own threads
-// (the apiserver's etcd client thread) and etcd only add hand-off and wake-ups: measured
-// (bench api's creates, CPU of every apiserver thread from /proc) ~95 µs of helper-thread
-// CPU per create, ~17% of the apiserver's, gone with the flag while the main and etcd
-// client threads' own CPU did not grow beyond the noise (load 20 on the machine).
-// Kept as a list so that every place that starts a server process (hack/up.sh, the
-// hyperkube shebang, bench api, tests) agrees.
-export const SERVER_NODE_FLAGS: string[] = ['--max-semi-space-size=2', '--single-threaded-gc'];
+// The standalone apiserver of bench api runs without it. Kept as a list so that every
+// place that starts a server process (hack/up.sh, the hyperkube shebang, tests) agrees.
+export const SERVER_NODE_FLAGS: string[] = ['--max-semi-space-size=2'];
 
 // Runtime options a node process (kubelet, `up`) takes as flags, with upstream's names. The
 // command that builds the Runtime maps each flag to the RuntimeOptions field and its parser.

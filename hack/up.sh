@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/install.sh
 mkdir -p /etc/kubernetes/manifests
-exec node --max-semi-space-size=2 --single-threaded-gc dist/cmd/hyperkube.js up "$@"
+exec node --max-semi-space-size=2 dist/cmd/hyperkube.js up "$@"
