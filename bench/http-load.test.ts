@@ -63,3 +63,26 @@ test('a connection the server drops fails the request in flight, and later ones'
     await s.close();
   }
 });
+
+test('a connection the server closes while idle (its keep-alive timeout) is reopened by the next request', async () => {
+  const sockets = new Set<unknown>();
+  const s = await server((req, res) => {
+    sockets.add(req.socket);
+    res.writeHead(200, { 'Content-Length': '2' });
+    res.end('ok');
+  });
+  const c = new HttpConnection(s.port);
+  try {
+    assert.equal((await c.request(buildRequest('127.0.0.1', 'GET', '/'))).status, 200);
+    // The server ends the idle connection, as its keep-alive or first-request timeout would.
+    for (const sock of sockets) (sock as import('node:net').Socket).destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await c.request(buildRequest('127.0.0.1', 'GET', '/'));
+    assert.equal(again.status, 200);
+    assert.equal(again.body.toString(), 'ok');
+    assert.equal(sockets.size, 2, 'a second socket carried the second request');
+  } finally {
+    c.close();
+    await s.close();
+  }
+});

@@ -25,8 +25,10 @@ export function buildRequest(host: string, method: string, path: string, body?: 
 
 /** One keep-alive connection carrying one request at a time. */
 export class HttpConnection {
-  private readonly socket: net.Socket;
-  private readonly connected: Promise<void>;
+  private socket: net.Socket;
+  private connected: Promise<void>;
+  /** The server closed the socket while no request was on it (its keep-alive or first-request timeout). */
+  private idleClosed = false;
   /** Chunks of the response being read, joined once it is complete (not per chunk: lists are MBs). */
   private chunks: Buffer[] = [];
   private have = 0;
@@ -37,18 +39,39 @@ export class HttpConnection {
   private pending: { resolve: (r: HttpReply) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
 
-  constructor(port: number, host = '127.0.0.1') {
-    this.socket = net.connect({ port, host, noDelay: true });
-    this.connected = new Promise((resolve, reject) => {
-      this.socket.once('connect', resolve);
-      this.socket.once('error', reject);
+  constructor(
+    private readonly port: number,
+    private readonly host = '127.0.0.1',
+  ) {
+    [this.socket, this.connected] = this.open();
+  }
+
+  private open(): [net.Socket, Promise<void>] {
+    const socket = net.connect({ port: this.port, host: this.host, noDelay: true });
+    const connected = new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
     });
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (err) => this.fail(err));
-    this.socket.on('close', () => this.fail(new Error('connection closed by the server')));
+    // Unhandled until a request awaits it: an idle socket's failure is the next request's.
+    connected.catch(() => undefined);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // An idle socket's error (a reset) is followed by its close, handled there.
+    socket.on('error', (err) => this.pending && this.fail(err));
+    socket.on('close', () => {
+      if (socket !== this.socket) return;
+      // Idle and closed by the server (a bench phase outlasted a server timeout): the next request
+      // opens a new socket, as an http.Agent would. With a request in flight it is a failure.
+      if (!this.pending && !this.failure && this.need < 0 && this.have === 0) this.idleClosed = true;
+      else this.fail(new Error('connection closed by the server'));
+    });
+    return [socket, connected];
   }
 
   async request(bytes: Buffer): Promise<HttpReply> {
+    if (this.idleClosed) {
+      this.idleClosed = false;
+      [this.socket, this.connected] = this.open();
+    }
     await this.connected;
     if (this.failure) throw this.failure;
     if (this.pending) throw new Error('HttpConnection carries one request at a time');
