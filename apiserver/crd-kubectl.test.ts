@@ -346,3 +346,12 @@ test('deleting the CRD deletes its custom resources and stops serving them', asy
   const disc = (await api.req('GET', '/apis')).body as { groups: { name: string }[] };
   assert.ok(!disc.groups.some((g) => g.name === 'stable.example.com'));
 });
+
+test('a custom resource whose metadata has the wrong type is a 400 naming its kind', async () => {
+  await ok(['apply', '-f', '-'], CRONTAB_CRD.replace(/crontabs/g, 'crontabz').replace(/CronTab/g, 'CronTabZ').replace(/shortNames: \[ct\]/, 'shortNames: [ctz]'));
+  await established('crontabz.stable.example.com');
+  const r = await api.req('POST', '/apis/stable.example.com/v1/namespaces/default/crontabz', { apiVersion: 'stable.example.com/v1', kind: 'CronTabZ', metadata: { name: 'm', labels: 5 }, spec: { cronSpec: '* * * * *' } });
+  assert.equal(r.status, 400, r.text);
+  assert.match((r.body as Status).message ?? '', /^CronTabZ in version "stable\.example\.com\/v1" cannot be handled as a CronTabZ: /);
+  assert.doesNotMatch(r.text, /ConfigMap/);
+});

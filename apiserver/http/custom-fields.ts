@@ -22,7 +22,8 @@ export function checkCustomFields(req: ApiRequest, res: ServerResponse, info: Re
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return; // refused by the registry
   const meta = obj.metadata === undefined ? { errors: [], unknown: [] } : checkStructure(META_CARRIER, { metadata: obj.metadata }, { prune: mode !== 'Strict' });
   const typeError = structureErrorMessage(info.kind, meta, `${info.group}/${info.version}`);
-  if (typeError) throw badRequest(typeError.replace(/Go value of type v1\.ConfigMap/, 'Go struct field'));
+  // The carrier's name never shows: the message names the custom kind.
+  if (typeError) throw badRequest(typeError.replaceAll('Go struct field ConfigMap.', `Go struct field ${info.kind}.`));
   const unknown = [...meta.unknown, ...prune(obj, info.custom!.schema)];
   const result = { errors: [], unknown };
   const message = unknownFieldsMessage(result, duplicates);
