@@ -170,6 +170,9 @@ import { defaultLimitRange } from './limit-range.js';
 import { validateLimitRange, validatePodTemplate, validateResourceQuota, validateResourceQuotaStatus, validateResourceQuotaUpdate } from './validation-quota.js';
 import { limitRangePrinter, podTemplatePrinter, resourceQuotaPrinter } from './table-quota.js';
 import { defaultPodTemplate } from './defaults.js';
+import type { CustomResourceDefinition } from './apiextensions.js';
+import { defaultCRD, validateCRD, validateCRDStatus, validateCRDUpdate } from './validation-apiextensions.js';
+import { crdPrinter } from './table-apiextensions.js';
 
 const namespaced = { namespaced: true, validateName: nameIsDNSSubdomain };
 
@@ -367,6 +370,15 @@ const KINDS = new Map<string, KindStrategy>([
     validate: validateClusterRoleBinding,
     validateUpdate: validateRoleBindingUpdate,
     printer: roleBindingPrinter,
+  }),
+  // ---- apiextensions.k8s.io/v1 (rules in validation-apiextensions, table-apiextensions)
+  kind<CustomResourceDefinition>('CustomResourceDefinition', {
+    meta: { namespaced: false, validateName: nameIsDNSSubdomain },
+    defaults: defaultCRD,
+    validate: validateCRD,
+    validateUpdate: validateCRDUpdate,
+    validateStatus: validateCRDStatus,
+    printer: crdPrinter,
   }),
   // ---- certificates.k8s.io/v1 ("We don't care what you call your certificate requests": any name)
   kind<CertificateSigningRequest>('CertificateSigningRequest', {

@@ -4,6 +4,442 @@
 import type { Schema } from './openapi-schema.js';
 
 export const DEFINITIONS: Readonly<Record<string, Schema>> = {
+ "io.k8s.api.apiextensions.v1.CustomResourceColumnDefinition": {
+  "type": "object",
+  "properties": {
+   "name": {
+    "type": "string"
+   },
+   "type": {
+    "type": "string"
+   },
+   "format": {
+    "type": "string"
+   },
+   "description": {
+    "type": "string"
+   },
+   "priority": {
+    "type": "integer",
+    "format": "int32"
+   },
+   "jsonPath": {
+    "type": "string",
+    "description": "A simple JSONPath (`.spec.replicas`) evaluated against each object."
+   }
+  },
+  "required": [
+   "name",
+   "type",
+   "jsonPath"
+  ]
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceConversion": {
+  "type": "object",
+  "properties": {
+   "strategy": {
+    "type": "string",
+    "description": "`None` (only apiVersion changes) or `Webhook` (not supported here)."
+   },
+   "webhook": {
+    "type": "object",
+    "x-kubernetes-preserve-unknown-fields": true
+   }
+  },
+  "required": [
+   "strategy"
+  ]
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceDefinition": {
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: \"v1\" or \"<group>/<version>\"."
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object, in CamelCase (Pod, Deployment)."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "description": "The object's name, namespace, labels, annotations and the server's bookkeeping."
+   },
+   "spec": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceDefinitionSpec"
+   },
+   "status": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceDefinitionStatus"
+   }
+  },
+  "required": [
+   "spec"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "apiextensions.k8s.io",
+    "kind": "CustomResourceDefinition",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceDefinitionCondition": {
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string"
+   },
+   "status": {
+    "type": "string"
+   },
+   "lastTransitionTime": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"
+   },
+   "reason": {
+    "type": "string"
+   },
+   "message": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "type",
+   "status"
+  ]
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceDefinitionList": {
+  "description": "A list of CustomResourceDefinition objects.",
+  "type": "object",
+  "properties": {
+   "apiVersion": {
+    "type": "string",
+    "description": "The versioned schema of this object: group/version."
+   },
+   "items": {
+    "type": "array",
+    "description": "The customresourcedefinitions.",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceDefinition"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "The kind of this object: CustomResourceDefinitionList."
+   },
+   "metadata": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+    "description": "The resource version and continue token of the list."
+   }
+  },
+  "required": [
+   "items"
+  ],
+  "x-kubernetes-group-version-kind": [
+   {
+    "group": "apiextensions.k8s.io",
+    "kind": "CustomResourceDefinitionList",
+    "version": "v1"
+   }
+  ]
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceDefinitionNames": {
+  "type": "object",
+  "properties": {
+   "plural": {
+    "type": "string",
+    "description": "The plural name served at /apis/<group>/<version>/<plural>; lower case."
+   },
+   "singular": {
+    "type": "string"
+   },
+   "shortNames": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "kind": {
+    "type": "string",
+    "description": "CamelCase kind of the resources."
+   },
+   "listKind": {
+    "type": "string",
+    "description": "Defaults to `<kind>List`."
+   },
+   "categories": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    },
+    "description": "Grouped resources (`kubectl get all` asks for category `all`)."
+   }
+  },
+  "required": [
+   "plural",
+   "kind"
+  ]
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceDefinitionSpec": {
+  "type": "object",
+  "properties": {
+   "group": {
+    "type": "string"
+   },
+   "names": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceDefinitionNames"
+   },
+   "scope": {
+    "type": "string",
+    "description": "`Namespaced` or `Cluster`."
+   },
+   "versions": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceDefinitionVersion"
+    }
+   },
+   "conversion": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceConversion"
+   },
+   "preserveUnknownFields": {
+    "type": "boolean"
+   }
+  },
+  "required": [
+   "group",
+   "names",
+   "scope",
+   "versions"
+  ]
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceDefinitionStatus": {
+  "type": "object",
+  "properties": {
+   "conditions": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceDefinitionCondition"
+    }
+   },
+   "acceptedNames": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceDefinitionNames"
+   },
+   "storedVersions": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceDefinitionVersion": {
+  "type": "object",
+  "properties": {
+   "name": {
+    "type": "string"
+   },
+   "served": {
+    "type": "boolean"
+   },
+   "storage": {
+    "type": "boolean"
+   },
+   "deprecated": {
+    "type": "boolean"
+   },
+   "deprecationWarning": {
+    "type": "string"
+   },
+   "schema": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceValidation"
+   },
+   "subresources": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceSubresources"
+   },
+   "additionalPrinterColumns": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceColumnDefinition"
+    }
+   },
+   "selectableFields": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "jsonPath": {
+       "type": "string"
+      }
+     },
+     "required": [
+      "jsonPath"
+     ]
+    }
+   }
+  },
+  "required": [
+   "name",
+   "served",
+   "storage"
+  ]
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceSubresources": {
+  "type": "object",
+  "properties": {
+   "status": {
+    "type": "object",
+    "x-kubernetes-preserve-unknown-fields": true,
+    "description": "Enables /status: writes to the resource ignore status, writes to /status everything else."
+   },
+   "scale": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.CustomResourceSubresourceScale"
+   }
+  }
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceSubresourceScale": {
+  "type": "object",
+  "properties": {
+   "specReplicasPath": {
+    "type": "string"
+   },
+   "statusReplicasPath": {
+    "type": "string"
+   },
+   "labelSelectorPath": {
+    "type": "string"
+   }
+  },
+  "required": [
+   "specReplicasPath",
+   "statusReplicasPath"
+  ]
+ },
+ "io.k8s.api.apiextensions.v1.CustomResourceValidation": {
+  "type": "object",
+  "properties": {
+   "openAPIV3Schema": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.JSONSchemaProps"
+   }
+  }
+ },
+ "io.k8s.api.apiextensions.v1.JSONSchemaProps": {
+  "description": "A JSON Schema (OpenAPI v3 subset) of a custom resource version. Typed in its common fields; the x-kubernetes-* extensions and the rest are kept as written.",
+  "type": "object",
+  "properties": {
+   "type": {
+    "type": "string"
+   },
+   "format": {
+    "type": "string"
+   },
+   "description": {
+    "type": "string"
+   },
+   "title": {
+    "type": "string"
+   },
+   "nullable": {
+    "type": "boolean"
+   },
+   "properties": {
+    "type": "object",
+    "additionalProperties": {
+     "$ref": "#/definitions/io.k8s.api.apiextensions.v1.JSONSchemaProps"
+    }
+   },
+   "additionalProperties": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension"
+   },
+   "items": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension"
+   },
+   "required": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "pattern": {
+    "type": "string"
+   },
+   "maxLength": {
+    "type": "integer",
+    "format": "int64"
+   },
+   "minLength": {
+    "type": "integer",
+    "format": "int64"
+   },
+   "maxItems": {
+    "type": "integer",
+    "format": "int64"
+   },
+   "minItems": {
+    "type": "integer",
+    "format": "int64"
+   },
+   "maxProperties": {
+    "type": "integer",
+    "format": "int64"
+   },
+   "minProperties": {
+    "type": "integer",
+    "format": "int64"
+   },
+   "maximum": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension"
+   },
+   "minimum": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension"
+   },
+   "exclusiveMaximum": {
+    "type": "boolean"
+   },
+   "exclusiveMinimum": {
+    "type": "boolean"
+   },
+   "multipleOf": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension"
+   },
+   "uniqueItems": {
+    "type": "boolean"
+   },
+   "enum": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension"
+    }
+   },
+   "default": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension"
+   },
+   "example": {
+    "$ref": "#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension"
+   },
+   "allOf": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.apiextensions.v1.JSONSchemaProps"
+    }
+   },
+   "oneOf": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.apiextensions.v1.JSONSchemaProps"
+    }
+   },
+   "anyOf": {
+    "type": "array",
+    "items": {
+     "$ref": "#/definitions/io.k8s.api.apiextensions.v1.JSONSchemaProps"
+    }
+   },
+   "not": {
+    "$ref": "#/definitions/io.k8s.api.apiextensions.v1.JSONSchemaProps"
+   }
+  },
+  "x-kubernetes-preserve-unknown-fields": true
+ },
  "io.k8s.api.apps.v1.ControllerRevision": {
   "type": "object",
   "properties": {

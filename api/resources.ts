@@ -41,6 +41,23 @@ export interface ResourceInfo {
   categories?: string[];
   /** false: not kept in etcd but computed when asked (metrics.k8s.io); no registry, no watch cache. */
   stored?: false;
+  /** Set on a custom resource: what its CustomResourceDefinition says of this version. */
+  custom?: CustomResourceVersionInfo;
+}
+
+/** A served version of a CRD's resource, as the apiserver's CRD controller registered it. */
+export interface CustomResourceVersionInfo {
+  /** The CRD's name (<plural>.<group>). */
+  crd: string;
+  /** The version objects are stored in (all served versions share one registry). */
+  storageVersion: string;
+  /** The version's openAPIV3Schema (structural). */
+  schema: Record<string, unknown>;
+  statusEnabled: boolean;
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  printerColumns: { name: string; type: string; format?: string; description?: string; priority?: number; jsonPath: string }[];
+  /** Every served version's name, storage version among them. */
+  servedVersions: string[];
 }
 
 /** "v1" for core, "<group>/<version>" otherwise. */
@@ -212,8 +229,31 @@ export const RESOURCES: readonly ResourceInfo[] = [
   ...METRICS_RESOURCES,
   ...AUTOSCALING_RESOURCES,
   ...RBAC_RESOURCES,
+  grouped('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', ['crd', 'crds'], false, [status('CustomResourceDefinition')], ['api-extensions']),
   grouped('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', ['csr'], false, [status('CertificateSigningRequest'), { name: 'approval', kind: 'CertificateSigningRequest', verbs: STATUS_VERBS }]),
 ];
+
+// ---------------------------------------------------------------- custom resources
+// The resources of established CRDs, set by the apiserver's CRD controller as CRDs come and go.
+// Built-in resources are always found first: a custom resource never shadows one.
+let CUSTOM: ResourceInfo[] = [];
+let customGeneration = 0;
+
+/** Replaces the resources registered for CRD `crd` (none: it stops being served). */
+export function setCustomResources(crd: string, infos: ResourceInfo[]): void {
+  CUSTOM = [...CUSTOM.filter((r) => r.custom?.crd !== crd), ...infos];
+  customGeneration++;
+}
+
+/** Changes on every set: caches of discovery documents compare it. */
+export function customResourcesGeneration(): number {
+  return customGeneration;
+}
+
+/** Built-in and custom resources. */
+export function allResources(): readonly ResourceInfo[] {
+  return CUSTOM.length ? [...RESOURCES, ...CUSTOM] : RESOURCES;
+}
 
 /** Whether objects of the resource are stored (create-only reviews and bindings answer at once; metrics are computed). */
 export function isStored(info: ResourceInfo): boolean {
@@ -223,7 +263,8 @@ export function isStored(info: ResourceInfo): boolean {
 /** Find a resource by plural, singular, short name or kind (case-insensitive), optionally within a group (and version). */
 export function lookupResource(name: string, group?: string, version?: string): ResourceInfo | undefined {
   const n = name.toLowerCase();
-  const pool = group === undefined ? RESOURCES : RESOURCES.filter((r) => r.group === group && (version === undefined || r.version === version));
+  const all = allResources();
+  const pool = group === undefined ? all : all.filter((r) => r.group === group && (version === undefined || r.version === version));
   return (
     pool.find((r) => r.resource === n) ??
     pool.find((r) => r.singular === n) ??
@@ -234,18 +275,18 @@ export function lookupResource(name: string, group?: string, version?: string): 
 
 /** Find a resource by its kind (exact case) and optional apiVersion. */
 export function resourceForKind(kind: string, apiVersion?: string): ResourceInfo | undefined {
-  return RESOURCES.find((r) => r.kind === kind && (apiVersion === undefined || apiVersionOf(r) === apiVersion));
+  return allResources().find((r) => r.kind === kind && (apiVersion === undefined || apiVersionOf(r) === apiVersion));
 }
 
 /** Resources served at /api/v1 (group '') or /apis/<group>/<version>. */
 export function resourcesIn(group: string, version: string): ResourceInfo[] {
-  return RESOURCES.filter((r) => r.group === group && r.version === version);
+  return allResources().filter((r) => r.group === group && r.version === version);
 }
 
 /** Every (group, version) pair with at least one resource, core first. */
 export function groupVersions(): { group: string; version: string }[] {
   const seen = new Map<string, { group: string; version: string }>();
-  for (const r of RESOURCES) seen.set(apiVersionOf(r), { group: r.group, version: r.version });
+  for (const r of allResources()) seen.set(apiVersionOf(r), { group: r.group, version: r.version });
   return [...seen.values()].sort((a, b) => (a.group === '' ? -1 : b.group === '' ? 1 : a.group.localeCompare(b.group)));
 }
 

@@ -14,7 +14,8 @@ import {
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
 /** Finalizers Kubernetes knows without a domain prefix. */
-const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+// With the CRD cleanup finalizer, which apiextensions-apiserver's own (apimachinery) meta validation accepts.
+const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion', 'customresourcecleanup.apiextensions.k8s.io']);
 
 export function validateLabels(labels: Record<string, string> | undefined, field: string): FieldError[] {
   const errs: FieldError[] = [];

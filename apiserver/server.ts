@@ -27,6 +27,7 @@ import { serveProxy, serveProxyUpgrade, type ProxyDeps } from './http/proxy.js';
 import { proxyRouteOf } from './http/proxy-path.js';
 import type { StreamingSubresource } from '../client/kubelet-client.js';
 import { bootstrap } from './bootstrap.js';
+import { CRDController } from './crd-controller.js';
 import { KubernetesEndpointsReconciler } from './kubernetes-endpoints.js';
 import { MasterLeases } from './storage/master-leases.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
@@ -416,10 +417,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return a === '0.0.0.0' ? '127.0.0.1' : a;
   })();
   const masterLeases = new MasterLeases({ endpoints: opts.etcdEndpoints, ...(opts.etcdTLS ? { tls: opts.etcdTLS } : {}), prefix: opts.etcdPrefix, ttlSeconds: opts.masterLeaseTtlSeconds ?? 15 });
+  // CRDs: names, conditions, serving their resources, deleting them with the CRD.
+  const crdController = new CRDController({ registries, cache: (prefix) => void storage.cacheResource(prefix), log });
   const kubernetesEndpoints = new KubernetesEndpointsReconciler({ registries, leases: masterLeases, ip: endpointIP, port, intervalMs: opts.endpointReconcileIntervalMs, log });
   try {
     await rbac.start(registries);
     await nodeGraph?.start(registries);
+    await crdController.start();
     if (rbacMode) await ensureBootstrapPolicy(registries, log);
     await bootstrap(registries, { port, log, serviceAccounts: !!opts.serviceAccounts });
     // The Service's endpoints: every live apiserver's address, this one's included before it is ready.
@@ -460,6 +464,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   } catch (err) {
     rbac.stop();
     nodeGraph?.stop();
+    crdController.stop();
     server.close();
     podListening?.cancel();
     podServer?.close();
@@ -481,6 +486,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       health?.stop();
       rbac.stop();
       nodeGraph?.stop();
+      crdController.stop();
       // Out of the kubernetes Service first, while etcd is still reachable.
       await kubernetesEndpoints.stop();
       masterLeases.close();

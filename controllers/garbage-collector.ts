@@ -13,7 +13,8 @@
 import type { KubeObject, OwnerReference } from '../api/meta.js';
 import { lookupResource, resourceForKind, RESOURCES, type ResourceInfo } from '../api/resources.js';
 import { isConflict, isNotFound } from '../client/errors.js';
-import type { Informer } from '../client/informer.js';
+import { Informer } from '../client/informer.js';
+import { discoverExtraResources } from '../client/discovery.js';
 import type { RestClient } from '../client/rest.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { InformerFactory } from './informers.js';
@@ -32,6 +33,8 @@ export interface GarbageCollectorOptions {
   informers?: InformerFactory;
   workers?: number;
   log?: (m: string) => void;
+  /** How often discovery is read for custom resources to watch too (default 10 s; 0: never). */
+  discoveryIntervalMs?: number;
 }
 
 interface GraphNode {
@@ -54,27 +57,58 @@ export class GarbageCollector {
     this.log = opts.log ?? console.error;
     this.ownsFactory = !opts.informers;
     this.factory = opts.informers ?? new InformerFactory(opts.client);
-    for (const info of collectedResources()) {
-      const inf = this.factory.get<KubeObject>(info);
-      inf.on('add', (o) => this.observe(info, undefined, o));
-      inf.on('update', (old, o) => {
-        if (old.metadata?.resourceVersion !== o.metadata?.resourceVersion) this.observe(info, old, o);
-      });
-      inf.on('delete', (o) => this.forget(o));
-      this.informers.push(inf);
-    }
+    for (const info of collectedResources()) this.informers.push(this.feed(info, this.factory.get<KubeObject>(info)));
+  }
+
+  /** The graph fed by an informer of `info`'s objects. */
+  private feed(info: ResourceInfo, inf: Informer<KubeObject>): Informer<KubeObject> {
+    inf.on('add', (o) => this.observe(info, undefined, o));
+    inf.on('update', (old, o) => {
+      if (old.metadata?.resourceVersion !== o.metadata?.resourceVersion) this.observe(info, old, o);
+    });
+    inf.on('delete', (o) => this.forget(o));
+    return inf;
   }
 
   async start(): Promise<this> {
     await Promise.all(this.informers.map((i) => i.start()));
     this.workers = runWorkers(this.queue, this.opts.workers ?? 5, (uid) => this.process(uid), 'garbage-collector', this.log);
+    const every = this.opts.discoveryIntervalMs ?? 10_000;
+    if (every > 0) {
+      await this.syncCustom().catch((err: unknown) => this.log(`garbage-collector: discovery: ${(err as Error).message}`));
+      this.discovery = setInterval(() => void this.syncCustom().catch((err: unknown) => this.log(`garbage-collector: discovery: ${(err as Error).message}`)), every);
+      this.discovery.unref();
+    }
     return this;
   }
 
   async stop(): Promise<void> {
+    if (this.discovery) clearInterval(this.discovery);
     this.queue.shutDown();
     if (this.ownsFactory) await this.factory.stop();
+    await Promise.all([...this.custom.values()].map((c) => c.informer.stop()));
     await this.workers;
+  }
+
+  private discovery: NodeJS.Timeout | undefined;
+  /** Informers of custom resources, by group/resource, started and stopped as CRDs come and go (upstream's resync of monitors). */
+  private readonly custom = new Map<string, { info: ResourceInfo; informer: Informer<KubeObject> }>();
+
+  private async syncCustom(): Promise<void> {
+    const found = (await discoverExtraResources(this.opts.client)).filter((r) => r.verbs.includes('watch') && r.verbs.includes('delete'));
+    const keys = new Set(found.map((r) => `${r.group}/${r.resource}`));
+    for (const info of found) {
+      const key = `${info.group}/${info.resource}`;
+      if (this.custom.has(key)) continue;
+      const informer = this.feed(info, new Informer<KubeObject>(this.opts.client, this.opts.client.resourceFor<KubeObject>(info), {}));
+      this.custom.set(key, { info, informer });
+      await informer.start();
+    }
+    for (const [key, c] of this.custom) {
+      if (keys.has(key)) continue;
+      this.custom.delete(key);
+      await c.informer.stop();
+    }
   }
 
   /** Dependents of an owner, as the graph knows them. */
@@ -138,7 +172,8 @@ export class GarbageCollector {
   }
 
   private client(info: ResourceInfo, namespace: string | undefined) {
-    return this.opts.client.resource<KubeObject>(info.resource, namespace);
+    // By descriptor: a custom resource's plural may spell a built-in one, and it is not in this process's table.
+    return this.opts.client.resourceFor<KubeObject>(info, namespace);
   }
 
   /** Remove ownerReferences (by owner uid) from an object, conditional on its resourceVersion. */
@@ -187,7 +222,8 @@ export class GarbageCollector {
     let owner = this.nodes.get(ref.uid)?.obj;
     if (!owner) {
       // Not in the cache: ask the apiserver before believing it is gone.
-      const info = resourceForKind(ref.kind, ref.apiVersion) ?? lookupResource(ref.kind);
+      const group = ref.apiVersion?.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
+      const info = resourceForKind(ref.kind, ref.apiVersion) ?? [...this.custom.values()].find((c) => c.info.kind === ref.kind && c.info.group === group)?.info ?? lookupResource(ref.kind);
       if (!info) return 'solid'; // an unknown kind is never treated as gone
       try {
         owner = await this.client(info, info.namespaced ? dep.obj.metadata?.namespace : undefined).get(ref.name);

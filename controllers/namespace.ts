@@ -14,6 +14,7 @@ import type { RestClient } from '../client/rest.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { nowTime } from './pod-util.js';
 import { runWorkers } from './workers.js';
+import { discoverExtraResources } from '../client/discovery.js';
 
 export const FINALIZER_KUBERNETES = 'kubernetes';
 
@@ -26,9 +27,10 @@ export interface NamespaceControllerOptions {
   namespaceInformer?: Informer<Namespace>;
 }
 
-/** Namespaced kinds that hold content (bindings are not stored objects). */
-function contentResources(): ResourceInfo[] {
-  return RESOURCES.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
+/** Namespaced kinds that hold content (bindings are not stored objects), custom resources of the server's CRDs among them. */
+async function contentResources(client: RestClient): Promise<ResourceInfo[]> {
+  const extra = await discoverExtraResources(client);
+  return [...RESOURCES, ...extra].filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
 }
 
 export class NamespaceController {
@@ -90,12 +92,16 @@ export class NamespaceController {
   /** Delete every object in the namespace; returns how many are still there (e.g. pods terminating). */
   private async deleteContent(namespace: string): Promise<{ total: number; byResource: Record<string, number> }> {
     const byResource: Record<string, number> = {};
+    const infos = new Map<string, ResourceInfo>();
     let total = 0;
-    for (const info of contentResources()) {
-      const rc = this.opts.client.resource<KubeObject>(info.resource, namespace);
+    for (const info of await contentResources(this.opts.client)) {
+      // By descriptor, not by name: a custom resource's plural may spell a built-in one.
+      const rc = this.opts.client.resourceFor<KubeObject>(info, namespace);
+      const label = info.group ? `${info.resource}.${info.group}` : info.resource;
       const list = await rc.listAll();
       if (!list.items.length) continue;
-      byResource[info.resource] = list.items.length;
+      byResource[label] = list.items.length;
+      infos.set(label, info);
       total += list.items.length;
       await Promise.all(
         list.items.map(async (o) => {
@@ -112,7 +118,7 @@ export class NamespaceController {
     // Most deletions finish at once; count what is really still there.
     total = 0;
     for (const r of Object.keys(byResource)) {
-      const n = (await this.opts.client.resource<KubeObject>(r, namespace).list()).items.length;
+      const n = (await this.opts.client.resourceFor<KubeObject>(infos.get(r)!, namespace).list()).items.length;
       byResource[r] = n;
       total += n;
       if (!n) delete byResource[r];

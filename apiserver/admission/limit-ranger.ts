@@ -6,7 +6,7 @@
 // apiserver's watch cache at its own latest write, so one created a moment ago counts,
 // and a namespace with none costs no etcd read.
 
-import type { PersistentVolumeClaim, Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core.js';
 import { computeQOSClass } from '../../api/defaults.js';
 import { aggregate, applyPodDefaults, checkClaim, checkPod } from '../../api/limit-range.js';
 import type { LimitRange } from '../../api/quota.js';

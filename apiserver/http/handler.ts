@@ -4,7 +4,9 @@
 
 import type { ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '../../api/meta.js';
-import { apiVersionOf, isStored } from '../../api/resources.js';
+import { apiVersionOf, isStored, type ResourceInfo } from '../../api/resources.js';
+import { deleteCRD } from '../registry/crds.js';
+import { checkCustomFields } from './custom-fields.js';
 import type { UserInfo } from '../auth/user.js';
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, unavailable } from '../errors.js';
 import type { Registries } from '../registry/index.js';
@@ -76,7 +78,7 @@ export class ResourceHandler {
     const ctx: RequestContext = { namespace: p.namespace, fieldManager: fieldManagerOf(req), dryRun: false, user: req.user, ...(p.subresource ? { subresource: p.subresource } : {}) };
     const method = req.method;
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) ctx.dryRun = isDryRun(req);
-    if (p.info.namespaced && p.name !== undefined && p.namespace === undefined && p.info.resource !== 'namespaces') {
+    if (p.info.namespaced && p.name !== undefined && p.namespace === undefined && !(p.info.resource === 'namespaces' && p.group === '')) {
       throw notFoundPath(req.path);
     }
     if (p.subresource && ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(p.subresource)) {
@@ -133,13 +135,13 @@ export class ResourceHandler {
 
   private send(req: ApiRequest, res: ServerResponse, code: number, obj: KubeObject | KubeList, table?: TableRequest, p?: ResourcePath) {
     const t = table ?? tableRequest(req);
-    const body = t ? toTable(obj, t) : p && !p.subresource?.startsWith('scale') ? listFromStored(converterFor(p.info), p.info, obj) : obj;
+    const body = t ? toTable(obj, t, p?.info.custom && !p.subresource?.startsWith('scale') ? p.info : undefined) : p && !p.subresource?.startsWith('scale') ? listFromStored(converterFor(p.info), p.info, obj) : obj;
     sendJSON(res, code, body);
   }
 
   private async get(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath) {
     const obj = await reg.get(p.namespace, p.name!, queryResourceVersion(req));
-    if (p.subresource === 'scale') return this.send(req, res, 200, scaleOf(obj));
+    if (p.subresource === 'scale') return this.send(req, res, 200, scaleOf(obj, obj.kind, p.info));
     this.send(req, res, 200, obj, undefined, p);
   }
 
@@ -234,7 +236,7 @@ export class ResourceHandler {
       return;
     }
     const body = p.info.resource === 'bindings' || p.subresource === 'binding' ? read : converterFor(p.info).toStored(read);
-    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(read), p.info.version, duplicateFieldsOf(read));
+    if (p.info.resource !== 'bindings' && p.subresource !== 'binding') checkFields(req, res, p.info.kind, body, floatIntegersOf(read), p.info.version, duplicateFieldsOf(read), p.info);
     if (p.info.resource === 'bindings' || p.subresource === 'binding') {
       const podName = p.subresource === 'binding' ? p.name! : body?.metadata?.name;
       if (!podName) throw badRequest('Binding.metadata.name (the pod) is required');
@@ -253,7 +255,7 @@ export class ResourceHandler {
     const read = await this.readObject(req);
     const plain = p.subresource === 'scale' || p.subresource === 'finalize';
     const body = plain ? read : converterFor(p.info).toStored(read);
-    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(read), p.subresource === 'scale' ? 'v1' : p.info.version, duplicateFieldsOf(read));
+    checkFields(req, res, p.subresource === 'scale' ? 'Scale' : p.info.kind, body, floatIntegersOf(read), p.subresource === 'scale' ? 'v1' : p.info.version, duplicateFieldsOf(read), p.subresource === 'scale' ? undefined : p.info);
     if (p.subresource === 'scale') {
       const scale = await updateScale(reg, ctx, p.name, () => body as Scale);
       return this.send(req, res, 200, scale);
@@ -270,6 +272,10 @@ export class ResourceHandler {
   private async patch(req: ApiRequest, res: ServerResponse, reg: Registry, p: ResourcePath, ctx: RequestContext) {
     if (p.name === undefined) throw methodNotAllowed('PATCH requires a named object');
     const fmt = patchTypeOf(req.headers['content-type']);
+    if (fmt === 'strategic' && p.info.custom) {
+      // Custom resources have no patch strategy (no Go struct tags): upstream refuses the type.
+      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+    }
     if (!fmt) {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
     }
@@ -293,7 +299,7 @@ export class ResourceHandler {
     const applyCreate = fmt === 'apply' && !p.subresource
       ? () => {
           const obj = conv.toStored(applyPatchBody(fmt, undefined, patch, { kind: p.info.kind, manager: ctx.fieldManager, force }));
-          checkFields(req, res, p.info.kind, obj, floats, undefined, dups);
+          checkFields(req, res, p.info.kind, obj, floats, undefined, dups, p.info);
           obj.metadata ??= {};
           if (obj.metadata.name !== undefined && obj.metadata.name !== p.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
           obj.metadata.name = p.name;
@@ -307,7 +313,7 @@ export class ResourceHandler {
         const next = conv.toStored(applyPatchBody(fmt, conv.fromStored(cur), patch, { kind: p.info.kind, manager: ctx.fieldManager, force }));
         // A JSON patch can add a value under a deep pointer: the result may nest deeper than either input.
         if (fmt === 'json' && depthExceeds(next)) throw badRequest(`the patched object exceeds the max depth of ${MAX_JSON_DEPTH} nested objects and arrays`);
-        checkFields(req, res, p.info.kind, next, floats, undefined, dups);
+        checkFields(req, res, p.info.kind, next, floats, undefined, dups, p.info);
         // A patch may pin resourceVersion (a precondition); if it does not, the write is retried on conflict.
         if (!pinsResourceVersion(fmt, patch) && next.metadata) delete next.metadata.resourceVersion;
         return next;
@@ -323,9 +329,11 @@ export class ResourceHandler {
     const body = !raw.length ? undefined : mediaType(req.headers['content-type']) === K8S_PROTOBUF_CONTENT_TYPE ? decodeProtobuf(raw) : decodeBody(raw, req.headers['content-type']);
     const opts = deleteOptionsOf(req, body);
     if (p.subresource) throw methodNotAllowed(`DELETE is not supported on ${p.info.resource}/${p.subresource}`);
-    const { object } = p.info.resource === 'namespaces'
+    const { object } = p.info.resource === 'namespaces' && p.group === ''
       ? await deleteNamespace(reg, ctx, p.name!, opts)
-      : await reg.delete(ctx, p.name!, opts);
+      : p.info.kind === 'CustomResourceDefinition' && p.group === 'apiextensions.k8s.io'
+        ? await deleteCRD(reg, ctx, p.name!, opts)
+        : await reg.delete(ctx, p.name!, opts);
     this.send(req, res, 200, object, undefined, p);
   }
 
@@ -380,7 +388,9 @@ function pinsResourceVersion(fmt: string, patch: unknown): boolean {
  * Decode-time checks: wrong JSON types are a 400; unknown fields are a 400 with
  * ?fieldValidation=Strict (what kubectl sends), otherwise dropped with a Warning header.
  */
-function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: KubeObject, floatIntegers?: ReadonlyMap<string, string>, decodedAs?: string, duplicates: readonly string[] = []): void {
+function checkFields(req: ApiRequest, res: ServerResponse, kind: string, obj: KubeObject, floatIntegers?: ReadonlyMap<string, string>, decodedAs?: string, duplicates: readonly string[] = [], info?: ResourceInfo): void {
+  // A custom resource is checked against its CRD's schema (its kind may spell a built-in one).
+  if (info?.custom) return checkCustomFields(req, res, info, obj, duplicates);
   const mode = queryString(req, 'fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);

@@ -6,6 +6,9 @@ import { negotiate } from '../../api/codec.js';
 import { parseIncludeObject, type IncludeObject, type Table } from '../../api/table.js';
 import { toTable as renderTable } from '../../api/kinds.js';
 import { badRequest } from '../errors.js';
+import { renderTable as renderWith } from '../../api/table.js';
+import { customResourcePrinter } from '../../api/table-apiextensions.js';
+import type { ResourceInfo } from '../../api/resources.js';
 import { queryString, type ApiRequest } from './request.js';
 
 export interface TableRequest {
@@ -24,7 +27,14 @@ export function tableRequest(req: ApiRequest): TableRequest | undefined {
   }
 }
 
-export function toTable(objOrList: KubeObject | KubeList, t: TableRequest): Table {
+/** `custom`: a custom resource's version, printed by its additionalPrinterColumns (never by the kind's name). */
+export function toTable(objOrList: KubeObject | KubeList, t: TableRequest, custom?: ResourceInfo): Table {
+  if (custom?.custom) {
+    const printer = customResourcePrinter(custom.custom.printerColumns);
+    const list = objOrList as KubeList;
+    const items = Array.isArray(list.items) ? list.items : [objOrList as KubeObject];
+    return renderWith(printer, items, { includeObject: t.includeObject, ...(Array.isArray(list.items) ? { listMeta: list.metadata } : {}), noHeaders: t.noHeaders });
+  }
   if (Array.isArray((objOrList as KubeList).items)) {
     const list = objOrList as KubeList;
     const kind = (list.kind ?? 'List').replace(/List$/, '');

@@ -17,7 +17,18 @@ const hpaV1: VersionConverter = {
   fromStored: (o) => hpaToV1(o) as unknown as KubeObject,
 };
 
+/** A custom resource's other served versions: conversion strategy None, only apiVersion changes. */
+function customConverter(info: ResourceInfo): VersionConverter {
+  const stored = `${info.group}/${info.custom!.storageVersion}`;
+  const served = `${info.group}/${info.version}`;
+  // Only the version it was read in is rewritten: any other apiVersion stays, for the registry to refuse.
+  const set = (o: KubeObject, from: string, to: string) =>
+    o && typeof o === 'object' && !Array.isArray(o) && (o.apiVersion === undefined || o.apiVersion === from) ? { ...o, apiVersion: to } : o;
+  return { toStored: (o) => set(o, served, stored), fromStored: (o) => set(o, stored, served) };
+}
+
 export function converterFor(info: ResourceInfo): VersionConverter {
+  if (info.custom && info.custom.storageVersion !== info.version) return customConverter(info);
   if (info.group === 'autoscaling' && info.resource === 'horizontalpodautoscalers' && info.version === 'v1') return hpaV1;
   return identity;
 }

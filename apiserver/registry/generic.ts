@@ -63,8 +63,14 @@ export class Registry<T extends KubeObject = KubeObject> {
     readonly strategy: Strategy<T>,
     private readonly namespaces?: NamespaceGate,
   ) {
-    this.prefixRoot = `/registry/${strategy.info.resource}/`;
+    // Custom resources live under their group, as upstream's (a CRD's plural may equal a built-in's).
+    const info = strategy.info;
+    this.prefixRoot = info.custom ? `/registry/${info.group}/${info.resource}/` : `/registry/${info.resource}/`;
+    this.rulesKind = info.custom ? '' : info.kind;
   }
+
+  /** The kind whose api/kinds.ts rules apply: none for a custom resource (whose kind may spell a built-in one). */
+  private readonly rulesKind: string;
 
   get info() {
     return this.strategy.info;
@@ -191,7 +197,7 @@ export class Registry<T extends KubeObject = KubeObject> {
     delete meta.resourceVersion;
     if (this.strategy.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
-    applyDefaults(this.info.kind, obj);
+    applyDefaults(this.rulesKind, obj);
     await this.strategy.prepareForCreate?.(obj, ctx);
     let created = false;
     try {
@@ -334,7 +340,7 @@ export class Registry<T extends KubeObject = KubeObject> {
     if (subresource === 'ephemeralcontainers') {
       // Only spec.ephemeralContainers is taken from the request; existing ones may not change.
       next = withEphemeralContainersOf(current, proposed);
-      applyDefaults(this.info.kind, next);
+      applyDefaults(this.rulesKind, next);
       next.metadata.resourceVersion = current.metadata.resourceVersion;
       const causes = ephemeralContainersUpdateCauses(next, current);
       if (causes.length) throw invalid(this.target(name), causes);
@@ -371,7 +377,7 @@ export class Registry<T extends KubeObject = KubeObject> {
       // `current` may be the cache's frozen copy: take a private one of what we keep.
       if (this.strategy.hasStatus && (current as KubeObject).status !== undefined) (next as KubeObject).status = structuredClone((current as KubeObject).status);
       else if (this.strategy.hasStatus) delete (next as KubeObject).status;
-      applyDefaults(this.info.kind, next);
+      applyDefaults(this.rulesKind, next);
       await this.strategy.prepareForUpdate?.(next, current, ctx);
       if (this.strategy.tracksGeneration) {
         m.generation = old.generation ?? 1;
@@ -494,7 +500,7 @@ export class Registry<T extends KubeObject = KubeObject> {
     if (!m.deletionTimestamp || m.finalizers?.length || (m.deletionGracePeriodSeconds ?? 0) !== 0) return false;
     // A namespace is also held by its spec.finalizers until the namespace controller finalizes it.
     const spec = (obj as KubeObject).spec as { finalizers?: string[] } | undefined;
-    return !(this.info.kind === 'Namespace' && spec?.finalizers?.length);
+    return !(this.rulesKind === 'Namespace' && spec?.finalizers?.length);
   }
 
   /** Sets kind/apiVersion/namespace the way the URL says and rejects contradictions. */
@@ -528,8 +534,8 @@ export class Registry<T extends KubeObject = KubeObject> {
 
   /** `statusWrite`: a write to the status subresource, which the kind's status rules check too. */
   private mustBeValid(obj: T, old?: T, statusWrite = false): void {
-    const causes: StatusCause[] = [...validate(this.info.kind, obj, old), ...(this.strategy.validate?.(obj, old) ?? [])];
-    if (statusWrite && old) causes.push(...validateStatusFields(this.info.kind, obj, old));
+    const causes: StatusCause[] = [...validate(this.rulesKind, obj, old), ...(this.strategy.validate?.(obj, old) ?? [])];
+    if (statusWrite && old) causes.push(...validateStatusFields(this.rulesKind, obj, old));
     if (causes.length) throw invalid(this.target(obj.metadata.name ?? obj.metadata.generateName), causes);
   }
 }

@@ -41,6 +41,8 @@ import type { PriorityClass } from '../../api/scheduling.js';
 import type { ValidatingAdmission } from '../admission/resource-quota.js';
 import type { KubeObject } from '../../api/meta.js';
 import { validate } from '../../api/kinds.js';
+import { customResourceStrategy, setCustomInfo, type TerminatingCheck } from './custom-resources.js';
+import { crdStrategy } from './crds.js';
 
 export interface RegistryOptions {
   serviceCIDR: string;
@@ -87,6 +89,10 @@ export interface Registries {
   get(group: string, resource: string): Registry | undefined;
   namespaces: Registry;
   allocators: ServiceAllocators;
+  /** Serve (or retarget) a custom resource's registry, from its storage version's info. */
+  setCustom(info: ResourceInfo, terminating: TerminatingCheck): Registry;
+  /** Stop serving a custom resource. */
+  removeCustom(group: string, resource: string): void;
 }
 
 export function buildRegistries(store: Storage, opts: RegistryOptions): Registries {
@@ -128,6 +134,7 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     ['ClusterRoleBinding', (info) => bindingStrategy(info, escalation)],
     ['PersistentVolume', persistentVolumeStrategy],
     ['CertificateSigningRequest', (info) => csrStrategy(info, escalation)],
+    ['CustomResourceDefinition', crdStrategy],
     // DefaultStorageClass reads the classes through their registry (made below, read at create time).
     ['PersistentVolumeClaim', (info) => persistentVolumeClaimStrategy(info, async () => ((await byResource.get('storageclasses')?.list(undefined))?.items ?? []) as unknown as StorageClass[])],
   ]);
@@ -145,5 +152,27 @@ export function buildRegistries(store: Storage, opts: RegistryOptions): Registri
     byKey.set(`${info.group}/${info.resource}`, reg);
     byResource.set(info.resource, reg);
   }
-  return { byResource, get: (g, r) => byKey.get(`${g}/${r}`), namespaces, allocators };
+  // Custom resources are found by group and resource only (never in byResource: a CRD's plural may spell a built-in's).
+  const custom = new Map<string, Registry>();
+  const setCustom = (info: ResourceInfo, terminating: TerminatingCheck): Registry => {
+    const key = `${info.group}/${info.resource}`;
+    const existing = custom.get(key);
+    if (existing && existing.info.namespaced === info.namespaced) {
+      setCustomInfo(existing.strategy, info);
+      return existing;
+    }
+    // No admission: its plugins are for built-in kinds, looked up by kind, which a CR may spell.
+    const reg = new Registry(store, customResourceStrategy(info, terminating), gate);
+    reg.quorumReads = opts.quorumReads ?? false;
+    custom.set(key, reg);
+    return reg;
+  };
+  return {
+    byResource,
+    get: (g, r) => byKey.get(`${g}/${r}`) ?? custom.get(`${g}/${r}`),
+    namespaces,
+    allocators,
+    setCustom,
+    removeCustom: (g, r) => void custom.delete(`${g}/${r}`),
+  };
 }

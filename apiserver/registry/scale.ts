@@ -6,6 +6,8 @@ import { labelSelectorMatcher, selectorFromSet } from '../../api/selectors.js';
 import { badRequest, conflict } from '../errors.js';
 import type { Registry } from './generic.js';
 import type { RequestContext } from './strategy.js';
+import type { ResourceInfo } from '../../api/resources.js';
+import { customScaleOf, setCustomReplicas } from './custom-scale.js';
 
 export interface Scale extends KubeObject {
   spec: { replicas?: number };
@@ -26,7 +28,8 @@ function selectorString(kind: string | undefined, selector: unknown): string {
   }
 }
 
-export function scaleOf(rc: KubeObject, kind = rc.kind): Scale {
+export function scaleOf(rc: KubeObject, kind = rc.kind, custom?: ResourceInfo): Scale {
+  if (custom?.custom?.scale) return customScaleOf(rc, custom.custom.scale);
   const spec = (rc.spec ?? {}) as { replicas?: number; selector?: unknown };
   const status = (rc.status ?? {}) as { replicas?: number };
   const m = rc.metadata;
@@ -56,7 +59,7 @@ export async function updateScale(
   compute: (current: Scale) => Scale | Promise<Scale>,
 ): Promise<Scale> {
   const res = await reg.guaranteedUpdate(ctx, name, async (cur) => {
-    const next = await compute(scaleOf(cur, reg.info.kind));
+    const next = await compute(scaleOf(cur, reg.info.kind, reg.info));
     const replicas = next?.spec?.replicas;
     // int32, as autoscaling/v1 Scale.spec.replicas (the decode check normally refuses larger ones first).
     if (replicas === undefined || !Number.isInteger(replicas) || replicas < 0 || replicas > 2147483647) {
@@ -67,9 +70,11 @@ export async function updateScale(
     if (rv && rv !== cur.metadata.resourceVersion) {
       throw conflict(reg.target(name), 'the object has been modified; please apply your changes to the latest version and try again');
     }
-    (cur.spec as { replicas?: number }).replicas = replicas;
+    const customScale = reg.info.custom?.scale;
+    if (customScale) setCustomReplicas(cur, customScale, replicas);
+    else (cur.spec as { replicas?: number }).replicas = replicas;
     if (!rv) delete cur.metadata.resourceVersion;
     return cur;
   });
-  return scaleOf(res.object, reg.info.kind);
+  return scaleOf(res.object, reg.info.kind, reg.info);
 }
