@@ -1,8 +1,8 @@
 // `kubectl get` tables of CRDs (NAME, CREATED AT) and of custom resources (Name, then the
-// version's additionalPrinterColumns, or Age when it names none, as upstream's
+// version's additionalCustomResourceColumnDefinitions, or Age when it names none, as upstream's
 // serveDefaultColumnsIfEmpty).
 
-import type { CustomResourceDefinition } from './apiextensions.js';
+import type { CustomResourceColumnDefinition, CustomResourceDefinition } from './apiextensions.js';
 import type { TypedObject } from './core.js';
 import { evalJSONPath } from './crd-jsonpath.js';
 import { NAME, col, translateTimestampSince, type Printer, type TableColumnDefinition } from './table.js';
@@ -12,20 +12,11 @@ export const crdPrinter: Printer<CustomResourceDefinition> = {
   row: (crd) => ({ cells: [crd.metadata.name, crd.metadata.creationTimestamp ?? null] }),
 };
 
-export interface PrinterColumn {
-  name: string;
-  type: string;
-  format?: string;
-  description?: string;
-  priority?: number;
-  jsonPath: string;
-}
-
-const DEFAULT_COLUMNS: PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Custom resource definition column (in JSONPath format): .metadata.creationTimestamp' }];
+const DEFAULT_COLUMNS: CustomResourceColumnDefinition[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Custom resource definition column (in JSONPath format): .metadata.creationTimestamp' }];
 const COLUMN_TYPES = new Set(['string', 'integer', 'number', 'boolean', 'date']);
 
 /** The printer of a custom resource version with these printer columns. */
-export function customResourcePrinter(columns: PrinterColumn[]): Printer {
+export function customResourcePrinter(columns: CustomResourceColumnDefinition[]): Printer {
   const cols = columns.length ? columns : DEFAULT_COLUMNS;
   const defs: TableColumnDefinition[] = [
     { ...NAME, description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names' },
@@ -43,7 +34,7 @@ export function customResourcePrinter(columns: PrinterColumn[]): Printer {
   };
 }
 
-function cell(o: TypedObject, c: PrinterColumn, now: Date): unknown {
+function cell(o: TypedObject, c: CustomResourceColumnDefinition, now: Date): unknown {
   const values = evalJSONPath(o, c.jsonPath);
   if (values.length === 0) return null;
   if (c.type === 'date' && values.length === 1 && typeof values[0] === 'string') return translateTimestampSince(values[0], now);

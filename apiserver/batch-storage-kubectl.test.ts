@@ -3,40 +3,26 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { CronJob, Job } from '../api/batch.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../api/core.js';
 import type { Status } from '../api/meta.js';
 import type { StorageClass } from '../api/storage.js';
-import { startTestApi, type TestApi } from '../testing/cluster.js';
-import { runKubectl, writeKubeconfig, type KubectlResult } from '../testing/kubectl.js';
+import type { TestApi } from '../testing/cluster.js';
+import { startKubectlApi, type KubectlApi, type KubectlResult } from '../testing/kubectl.js';
 
+let k: KubectlApi;
 let api: TestApi;
-let dir: string;
-let kubeconfig: string;
 
 before(async () => {
-  api = await startTestApi();
-  dir = await mkdtemp(join(tmpdir(), 'tkt-batch-kubectl-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  await writeKubeconfig(kubeconfig, api.url);
+  k = await startKubectlApi('tkt-batch-kubectl-');
+  api = k.api;
 });
 after(async () => {
-  await api?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await k?.stop();
 });
 
-function kubectl(args: string[], input?: string): Promise<KubectlResult> {
-  return runKubectl(kubeconfig, args, { cacheDir: join(dir, 'cache'), input });
-}
-
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], input?: string): Promise<KubectlResult> => k.kubectl(args, input);
+const ok = (args: string[], input?: string): Promise<string> => k.ok(args, input);
 
 async function getJSON<T>(args: string[]): Promise<T> {
   return JSON.parse(await ok(['get', ...args, '-o', 'json'])) as T;

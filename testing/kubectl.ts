@@ -2,7 +2,10 @@
 // resolves with the exit code and both streams instead of rejecting (tests assert on refusals).
 
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestApi, type TestApi } from './cluster.js';
 
 export interface KubectlResult {
   code: number;
@@ -52,4 +55,42 @@ export async function kubectlStdout(kubeconfig: string, args: string[], o: { cac
   const r = await runKubectl(kubeconfig, args, o);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
   return r.stdout;
+}
+
+export interface KubectlApi {
+  api: TestApi;
+  /** A temp dir of the test's own (kubeconfig, kubectl's discovery cache), removed by stop(). */
+  dir: string;
+  kubeconfig: string;
+  /** kubectl against this apiserver, with its own discovery cache. */
+  kubectl(args: string[], input?: string): Promise<KubectlResult>;
+  /** kubectl's stdout; throws with its stderr when it exits non-zero. */
+  ok(args: string[], input?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A real apiserver on its own etcd (startTestApi) with an anonymous kubeconfig for kubectl. */
+export async function startKubectlApi(tmpPrefix: string, opts: Parameters<typeof startTestApi>[0] = {}): Promise<KubectlApi> {
+  const api = await startTestApi(opts);
+  const dir = await mkdtemp(join(tmpdir(), tmpPrefix));
+  const kubeconfig = join(dir, 'kubeconfig');
+  const cacheDir = join(dir, 'cache');
+  try {
+    await writeKubeconfig(kubeconfig, api.url);
+  } catch (e) {
+    await api.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    api,
+    dir,
+    kubeconfig,
+    kubectl: (args, input) => runKubectl(kubeconfig, args, { cacheDir, input }),
+    ok: (args, input) => kubectlStdout(kubeconfig, args, { cacheDir, input }),
+    async stop() {
+      await api.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
